@@ -1,0 +1,3 @@
+from hubscan.cli import cli
+
+cli()

@@ -1,0 +1,234 @@
+"""The catalog schema: the only place DDL is written.
+
+Migrations are applied in order by ``open_db`` and never edited once released; change the schema by adding
+a new ``m0NN_`` function. Column documentation (with units) lives in ``COLUMN_DOCS`` next to the DDL so the
+docs and the Datasette metadata are generated from one source.
+"""
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("hubscan")
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "started_at": str,
+            "finished_at": str,
+            "status": str,
+            "source": str,
+            "endpoint": str,
+            "params": str,
+            "models_listed": int,
+            "files_fetched": int,
+            "files_skipped": int,
+            "failures": int,
+        },
+        pk="id",
+    )
+    db["models"].create(
+        {
+            "id": str,
+            "author": str,
+            "sha": str,
+            "created_at": str,
+            "last_modified": str,
+            "downloads": int,
+            "downloads_all_time": int,
+            "likes": int,
+            "trending_score": int,
+            "pipeline_tag": str,
+            "library_name": str,
+            "gated": str,
+            "private": int,
+            "disabled": int,
+            "tags": str,
+            "model_type": str,
+            "architectures": str,
+            "config_subset": str,
+            "base_models": str,
+            "base_model_relation": str,
+            "safetensors_total": int,
+            "safetensors_parameters": str,
+            "gguf_total": int,
+            "gguf": str,
+            "used_storage": int,
+            "first_seen_run": int,
+            "last_seen_run": int,
+            "listed_at": str,
+        },
+        pk="id",
+        foreign_keys=[("first_seen_run", "crawl_runs", "id"), ("last_seen_run", "crawl_runs", "id")],
+    )
+    db["configs"].create(
+        {
+            "model_id": str,
+            "sha": str,
+            "status": str,
+            "raw": str,
+            "size_bytes": int,
+            "error": str,
+            "fetched_at": str,
+        },
+        pk="model_id",
+        foreign_keys=[("model_id", "models", "id")],
+    )
+    db["cards"].create(
+        {
+            "model_id": str,
+            "sha": str,
+            "card_data": str,
+            "body": str,
+            "body_status": str,
+            "size_bytes": int,
+            "fetched_at": str,
+        },
+        pk="model_id",
+        foreign_keys=[("model_id", "models", "id")],
+    )
+    db["files"].create(
+        {
+            "model_id": str,
+            "path": str,
+            "sha": str,
+            "etag": str,
+            "size_bytes": int,
+            "status": str,
+            "http_status": int,
+            "attempts": int,
+            "fetched_at": str,
+        },
+        pk=("model_id", "path"),
+        foreign_keys=[("model_id", "models", "id")],
+    )
+    db["crawl_errors"].create(
+        {
+            "id": int,
+            "run_id": int,
+            "model_id": str,
+            "path": str,
+            "sha": str,
+            "kind": str,
+            "http_status": int,
+            "message": str,
+            "at": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "crawl_runs", "id")],
+    )
+    db["models"].create_index(["author"])
+    db["models"].create_index(["model_type"])
+    db["models"].create_index(["pipeline_tag"])
+    db["models"].create_index(["library_name"])
+    db["crawl_errors"].create_index(["model_id"])
+    db["crawl_errors"].create_index(["run_id"])
+    db["cards"].enable_fts(["body"], create_triggers=True)
+
+
+@migrations()
+def m002_derived(db: Database) -> None:
+    """Tables recomputed from stored raw data by ``hubscan derive`` (and by the crawl as it goes)."""
+    db["footprints"].create(
+        {
+            "model_id": str,
+            "estimator_version": str,
+            "model_type": str,
+            "params_total": int,
+            "params_active": int,
+            "params_embedding": int,
+            "params_non_embedding": int,
+            "params_method": str,
+            "params_confidence": str,
+            "params_reason": str,
+            "breakdown": str,
+            "dtype": str,
+            "weights_bytes": int,
+            "weights_bytes_fp32": int,
+            "weights_bytes_bf16": int,
+            "weights_bytes_int8": int,
+            "weights_bytes_int4": int,
+            "kv_bytes_per_token": int,
+            "context": int,
+            "kv_cache_bytes": int,
+            "inference_bytes": int,
+            "training_bytes": int,
+            "flops_per_token": float,
+            "safetensors_total": int,
+            "safetensors_delta_pct": float,
+            "safetensors_check": str,
+            "safetensors_note": str,
+            "record": str,
+        },
+        pk="model_id",
+        foreign_keys=[("model_id", "models", "id")],
+    )
+    db["reported_emissions"].create(
+        {
+            "model_id": str,
+            "analyzer_version": str,
+            "emissions_g": float,
+            "raw": str,
+            "unit_raw": str,
+            "found_in": str,
+            "confidence": str,
+            "source": str,
+            "training_type": str,
+            "location": str,
+            "hardware": str,
+            "hours": float,
+            "cloud_provider": str,
+            "compute_region": str,
+            "hardware_device": str,
+            "hardware_count": int,
+            "location_code": str,
+            "market_based_g": float,
+            "flags": str,
+            "completeness": str,
+            "yaml_error": str,
+            "record": str,
+        },
+        pk="model_id",
+        foreign_keys=[("model_id", "models", "id")],
+    )
+    db["estimated_emissions"].create(
+        {
+            "model_id": str,
+            "estimator_version": str,
+            "method": str,
+            "estimable": int,
+            "missing": str,
+            "emissions_g_low": float,
+            "emissions_g_central": float,
+            "emissions_g_high": float,
+            "energy_kwh_low": float,
+            "energy_kwh_central": float,
+            "energy_kwh_high": float,
+            "reported_g": float,
+            "ratio": float,
+            "verdict": str,
+            "verdict_reason": str,
+            "record": str,
+        },
+        pk="model_id",
+        foreign_keys=[("model_id", "models", "id")],
+    )
+    db["lineage"].create(
+        {
+            "model_id": str,
+            "parent_id": str,
+            "relation": str,
+            "root_id": str,
+            "depth": int,
+            "root_status": str,
+        },
+        pk="model_id",
+        foreign_keys=[("model_id", "models", "id")],
+    )
+    db["footprints"].create_index(["params_total"])
+    db["reported_emissions"].create_index(["completeness"])
+    db["estimated_emissions"].create_index(["verdict"])
+    db["lineage"].create_index(["root_id"])
+    db["lineage"].create_index(["parent_id"])
