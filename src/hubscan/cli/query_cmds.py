@@ -1,0 +1,3 @@
+"""Commands: query_cmds (filled in by its owner)."""
+
+from hubscan.cli import cli  # noqa: F401
