@@ -1,0 +1,239 @@
+"""HubSource: the only module that talks to the Hub, always through ``huggingface_hub``.
+
+Listing uses ``HfApi.list_models(expand=...)`` so one request yields a page of models with every listing
+field the catalog needs. Files are fetched with one streamed GET each (``hf_hub_url`` + the client's
+``http_stream_backoff``, which retries 408/429/5xx and honours ``RateLimit``/``Retry-After``), because
+``hf_hub_download`` would add a HEAD per file and write a cache copy we do not need.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx2
+from huggingface_hub import HfApi, hf_hub_url
+from huggingface_hub.errors import (
+    EntryNotFoundError,
+    GatedRepoError,
+    HfHubHTTPError,
+    HFValidationError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
+from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_stream_backoff, validate_repo_id
+
+from hubscan.errors import SourceError
+from hubscan.source.records import FetchedFile, Listing
+
+# Every listing field the catalog stores. `siblings` tells us whether config.json / README.md exist at all,
+# which saves a 404 round trip for the many repos (GGUF, diffusers, adapters) that have no config.json.
+LISTING_EXPAND = [
+    "author",
+    "sha",
+    "createdAt",
+    "lastModified",
+    "downloads",
+    "downloadsAllTime",
+    "likes",
+    "trendingScore",
+    "tags",
+    "pipeline_tag",
+    "library_name",
+    "gated",
+    "private",
+    "disabled",
+    "cardData",
+    "config",
+    "safetensors",
+    "gguf",
+    "baseModels",
+    "usedStorage",
+    "siblings",
+]
+
+RETRYABLE_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
+DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
+
+
+class HubSource:
+    """Lists models and fetches small files from a Hub endpoint (the real one or a local mirror)."""
+
+    kind = "hub"
+
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: float = 30.0,
+        max_retries: int = 5,
+        base_wait: float = 1.0,
+        max_wait: float = 8.0,
+        max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    ):
+        self.api = HfApi(endpoint=endpoint, token=token)
+        self.endpoint = self.api.endpoint
+        # Kept only in memory, inside the headers dict; never logged, stored or echoed.
+        self._headers = build_hf_headers(token=token)
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.base_wait = base_wait
+        self.max_wait = max_wait
+        self.max_file_bytes = max_file_bytes
+
+    def describe(self) -> str:
+        return self.endpoint
+
+    def iter_models(
+        self,
+        *,
+        author: str | None = None,
+        search: str | None = None,
+        filters: list[str] | None = None,
+        limit: int | None = None,
+    ) -> Iterator[Listing]:
+        try:
+            for info in self.api.list_models(
+                author=author, search=search, filter=filters or None, limit=limit, expand=LISTING_EXPAND
+            ):
+                yield listing_from_model_info(info)
+        except HfHubHTTPError as exc:
+            raise SourceError(
+                f"Listing models from {self.endpoint} failed: {_first_line(exc)}",
+                kind="listing",
+                status=_status(exc),
+            ) from exc
+        except RETRYABLE_EXCEPTIONS as exc:
+            raise SourceError(
+                f"Listing models from {self.endpoint} failed after retries: {type(exc).__name__}: {exc}",
+                kind="listing",
+            ) from exc
+
+    def fetch_file(self, repo_id: str, path: str, revision: str | None) -> FetchedFile:
+        """GET one file at a commit. Raises SourceError with a ``kind`` the catalog records."""
+        try:
+            validate_repo_id(repo_id)
+        except HFValidationError as exc:
+            raise SourceError(f"invalid repo id {repo_id!r}: {exc}", kind="invalid_repo_id") from exc
+        url = hf_hub_url(repo_id, path, revision=revision or "main", endpoint=self.endpoint)
+        attempts = 0
+        delay = self.base_wait
+        while True:
+            attempts += 1
+            try:
+                return self._get(url, attempts)
+            except RETRYABLE_EXCEPTIONS as exc:
+                # http_stream_backoff retries failures before the status line; a body cut off half-way
+                # (truncated transfer, read timeout mid-body) surfaces here and gets the same bounded backoff.
+                if attempts > self.max_retries:
+                    raise SourceError(
+                        f"{type(exc).__name__} after {attempts} attempts: {exc}", kind="network"
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, self.max_wait)
+            except GatedRepoError as exc:
+                raise SourceError(_first_line(exc), kind="gated", status=_status(exc)) from exc
+            except RevisionNotFoundError as exc:
+                raise SourceError(_first_line(exc), kind="revision_not_found", status=_status(exc)) from exc
+            except EntryNotFoundError as exc:
+                raise SourceError(_first_line(exc), kind="missing", status=_status(exc)) from exc
+            except RepositoryNotFoundError as exc:
+                raise SourceError(_first_line(exc), kind="repo_not_found", status=_status(exc)) from exc
+            except HfHubHTTPError as exc:
+                status = _status(exc)
+                kind = "rate_limited" if status == 429 else "http_error"
+                raise SourceError(_first_line(exc), kind=kind, status=status, retryable=True) from exc
+
+    def _get(self, url: str, attempts: int) -> FetchedFile:
+        with http_stream_backoff(
+            "GET",
+            url,
+            headers=self._headers,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            base_wait_time=self.base_wait,
+            max_wait_time=self.max_wait,
+            retry_on_exceptions=RETRYABLE_EXCEPTIONS,
+        ) as response:
+            if response.status_code >= 400:
+                response.read()
+                hf_raise_for_status(response)
+            declared = response.headers.get("content-length")
+            if declared is not None and declared.isdigit() and int(declared) > self.max_file_bytes:
+                raise SourceError(
+                    f"file is {int(declared):,} bytes, over the {self.max_file_bytes:,}-byte limit",
+                    kind="too_large",
+                    status=response.status_code,
+                )
+            chunks = []
+            received = 0
+            for chunk in response.iter_bytes():
+                received += len(chunk)
+                if received > self.max_file_bytes:
+                    raise SourceError(
+                        f"file exceeds the {self.max_file_bytes:,}-byte limit", kind="too_large"
+                    )
+                chunks.append(chunk)
+            content = b"".join(chunks)
+            if declared is not None and declared.isdigit() and int(declared) != len(content):
+                raise httpx2.RemoteProtocolError(f"body has {len(content)} of {declared} bytes")
+            return FetchedFile(
+                content=content,
+                etag=(response.headers.get("x-linked-etag") or response.headers.get("etag") or "")
+                .removeprefix("W/")
+                .strip('"')
+                or None,
+                commit=response.headers.get("x-repo-commit"),
+                http_status=response.status_code,
+                attempts=attempts,
+            )
+
+
+def listing_from_model_info(info: Any) -> Listing:
+    """Flatten a ``ModelInfo`` into the plain record the catalog stores."""
+    card_data = info.card_data.to_dict() if info.card_data is not None else None
+    safetensors = info.safetensors
+    siblings = None if info.siblings is None else [s.rfilename for s in info.siblings]
+    return Listing(
+        id=info.id,
+        author=info.author,
+        sha=info.sha,
+        created_at=_iso(info.created_at),
+        last_modified=_iso(info.last_modified),
+        downloads=info.downloads,
+        downloads_all_time=info.downloads_all_time,
+        likes=info.likes,
+        trending_score=info.trending_score,
+        tags=info.tags,
+        pipeline_tag=info.pipeline_tag,
+        library_name=info.library_name,
+        gated=info.gated,
+        private=info.private,
+        disabled=info.disabled,
+        card_data=card_data,
+        config=info.config,
+        safetensors_total=safetensors.total if safetensors else None,
+        safetensors_parameters=dict(safetensors.parameters) if safetensors else None,
+        gguf=info.gguf,
+        base_models=info.base_models,
+        used_storage=info.used_storage,
+        siblings=siblings,
+    )
+
+
+def _iso(value) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def _status(exc: Exception) -> int | None:
+    response = getattr(exc, "response", None)
+    return getattr(response, "status_code", None)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
