@@ -5,7 +5,7 @@ model card with a known repo id (cards/labels.csv; ``unknown-*`` cards are skipp
 both. A card contributes ONLY its leading YAML front matter block, byte for byte (BOM/CRLF kept, even when
 the YAML does not parse): the prose body is third-party text and never enters the repository. Cards without
 a leading front matter block contribute no README.md. No listing numbers (downloads, likes, dates) are
-invented: meta.json is not written, so every such field is absent.
+invented: every meta.json is ``{}`` (it also keeps file-less repos in git), so every such field is absent.
 
 Usage: python scripts/build_sample_hub.py [--corpus DIR] [--out DIR]
 """
@@ -65,7 +65,7 @@ def build(corpus: Path, out: Path) -> dict[str, int]:
         encoding="utf-8",
     )
     for rid in sorted(repos):
-        write_repo(out, rid, files=repos[rid])
+        write_repo(out, rid, files=repos[rid], meta={})
     total = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
     return {"repos": len(repos), "bytes": total, "cards_without_front_matter": skipped}
 
