@@ -1,0 +1,236 @@
+"""Exact parameter counts from a config.json dict: family dispatch, output-head resolution, fallbacks.
+
+Conventions (they match ``/work/shared/corpus/configs/README.md``):
+
+* the total counts *distinct* parameters: a tied output head is counted once;
+* buffers (GPT-2 attention masks, sinusoidal position tables, BART's ``final_logits_bias``) are not parameters;
+* a config without ``architectures`` (or whose class is not a transformers class) is counted as the
+  base model ``AutoModel`` would build, i.e. without an output head;
+* ``embedding`` is the input token-embedding matrix; ``non_embedding`` is total minus that.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hubscan.estimate._cfg import Cfg, ConfigProblem, NotExact, Tally
+from hubscan.estimate.families import decoders as dec
+
+Formula = Callable[[Cfg, str], Tally]
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    formula: Formula
+    prefixes: tuple[str, ...]  # transformers class-name prefixes, e.g. ("Llama",)
+
+
+HEAD_SUFFIXES: dict[str, str] = {
+    "ForCausalLM": "causal_lm",
+    "LMHeadModel": "causal_lm",
+    "Model": "model",
+    "ForSequenceClassification": "seq_cls",
+    "ForTokenClassification": "token_cls",
+    "ForQuestionAnswering": "qa",
+    "ForMaskedLM": "masked_lm",
+    "ForPreTraining": "pretraining",
+    "ForConditionalGeneration": "cond_gen",
+    "MTModel": "cond_gen",
+    "ForImageClassification": "img_cls",
+    "ForImageClassificationWithTeacher": "img_cls_teacher",
+    "ForCTC": "ctc",
+    "DoubleHeadsModel": "double_heads",
+    "ForMultipleChoice": "multiple_choice",
+}
+
+FAMILIES: dict[str, Family] = {}
+
+
+def register(model_types: str | tuple[str, ...], formula: Formula, *prefixes: str, name: str | None = None) -> None:
+    if isinstance(model_types, str):
+        model_types = (model_types,)
+    for mt in model_types:
+        FAMILIES[mt] = Family(name or model_types[0], formula, tuple(prefixes))
+
+
+register("llama", dec.llama, "Llama")
+register("mistral", dec.mistral, "Mistral")
+register("qwen2", dec.qwen2, "Qwen2")
+register("qwen3", dec.qwen3, "Qwen3")
+register("gemma", dec.gemma, "Gemma")
+register("gemma2", dec.gemma2, "Gemma2")
+register("gemma3_text", dec.gemma3_text, "Gemma3")
+register("granite", dec.granite, "Granite")
+register("olmo", dec.olmo, "Olmo")
+register("cohere", dec.cohere, "Cohere")
+register("stablelm", dec.stablelm, "StableLm")
+register("phi", dec.phi, "Phi")
+register("phi3", dec.phi3, "Phi3")
+register("gpt2", dec.gpt2, "GPT2")
+register("gpt_bigcode", dec.gpt_bigcode, "GPTBigCode")
+register("starcoder2", dec.starcoder2, "Starcoder2")
+register("gpt_neox", dec.gpt_neox, "GPTNeoX")
+register("gptj", dec.gptj, "GPTJ")
+register("bloom", dec.bloom, "Bloom")
+register("opt", dec.opt, "OPT")
+register("falcon", dec.falcon, "Falcon")
+register("mpt", dec.mpt, "Mpt")
+register("mixtral", dec.mixtral, "Mixtral")
+register("qwen2_moe", dec.qwen2_moe, "Qwen2Moe")
+register("qwen3_moe", dec.qwen3_moe, "Qwen3Moe")
+register("dbrx", dec.dbrx, "Dbrx")
+register("deepseek_v3", dec.deepseek_v3, "DeepseekV3")
+
+
+def _load_more_families() -> None:
+    # Imported lazily to keep import order simple; each module calls ``register`` itself.
+    from hubscan.estimate.families import encoders, multimodal, seq2seq, ssm, vision  # noqa: F401
+
+
+@dataclass
+class ParamResult:
+    model_type: str | None
+    architecture: str | None
+    total: int | None = None
+    active: int | None = None
+    embedding: int | None = None
+    breakdown: dict[str, int] = field(default_factory=dict)
+    method: str = "unknown"
+    confidence: str = "unknown"
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+    tally: Tally | None = None
+    family: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        non_emb = None if self.total is None or self.embedding is None else self.total - self.embedding
+        return {
+            "total": self.total,
+            "active": self.active,
+            "embedding": self.embedding,
+            "non_embedding": non_emb,
+            "breakdown": dict(self.breakdown),
+            "method": self.method,
+            "confidence": self.confidence,
+            "reason": self.reason,
+        }
+
+
+def architecture_of(config: dict) -> str | None:
+    archs = config.get("architectures")
+    if isinstance(archs, list) and archs and isinstance(archs[0], str):
+        return archs[0]
+    if isinstance(archs, str):
+        return archs
+    return None
+
+
+def infer_model_type(config: dict) -> str | None:
+    """``model_type`` as declared, or guessed from a transformers class name in ``architectures``."""
+    mt = config.get("model_type")
+    if isinstance(mt, str) and mt:
+        return mt
+    arch = architecture_of(config)
+    if not arch:
+        return None
+    _load_more_families()
+    best: tuple[int, str] | None = None
+    for mt_name, fam in FAMILIES.items():
+        for p in fam.prefixes:
+            if arch.startswith(p) and arch[len(p):] in HEAD_SUFFIXES and (best is None or len(p) > best[0]):
+                best = (len(p), mt_name)
+    return best[1] if best else None
+
+
+def resolve_head(fam: Family, arch: str | None, config: dict) -> tuple[str, str | None]:
+    """(head kind, note). Unknown classes fall back to the base model, as ``AutoModel`` would."""
+    if arch is None:
+        return "model", "no architectures in config; counted as the base model (no output head)"
+    for p in sorted(fam.prefixes, key=len, reverse=True):
+        if arch.startswith(p) and arch[len(p):] in HEAD_SUFFIXES:
+            return HEAD_SUFFIXES[arch[len(p):]], None
+    if isinstance(config.get("auto_map"), dict):
+        raise NotExact(
+            f"architectures[0]={arch!r} is not a transformers class and auto_map points at the repo's own code; "
+            "the native formula may not describe it"
+        )
+    return "model", f"architectures[0]={arch!r} is not a transformers class; counted as the base model"
+
+
+def count_analytic(config: dict, model_type: str | None) -> ParamResult:
+    """Exact count from an analytic family formula; raises ConfigProblem / NotExact / KeyError(no family)."""
+    _load_more_families()
+    arch = architecture_of(config)
+    fam = FAMILIES.get(model_type or "")
+    if fam is None:
+        raise LookupError(f"no analytic formula for model_type {model_type!r}")
+    head, note = resolve_head(fam, arch, config)
+    tally = fam.formula(Cfg(config), head)
+    res = ParamResult(model_type, arch, family=fam.name)
+    fill_from_tally(res, tally)
+    res.method = f"analytic:{fam.name}"
+    res.confidence = "exact"
+    if note:
+        res.notes.append(note)
+    return res
+
+
+def fill_from_tally(res: ParamResult, tally: Tally) -> None:
+    res.tally = tally
+    res.total = int(tally.total)
+    res.active = int(tally.active)
+    res.embedding = int(tally.embedding)
+    res.breakdown = {k: int(tally.parts.get(k, 0)) for k in ("embeddings", "attention", "mlp", "experts", "norms", "heads", "other")}
+    for k, v in tally.parts.items():
+        res.breakdown.setdefault(k, int(v))
+    res.notes.extend(tally.notes)
+
+
+# ----------------------------------------------------------------------------- generic fallback
+
+_GENERIC_H = ("hidden_size", "n_embd", "d_model", "dim", "n_embed", "embed_dim", "hidden_dim")
+_GENERIC_L = ("num_hidden_layers", "n_layer", "n_layers", "num_layers", "encoder_layers")
+
+
+def count_generic(config: dict) -> Tally | None:
+    """A rough transformer estimate (12·L·h² + V·h, or 4·h·ffn + 4·h² per layer) for unknown architectures."""
+    c = Cfg(config)
+    sub = config.get("text_config")
+    if not any(config.get(k) for k in _GENERIC_H) and isinstance(sub, dict):
+        c = Cfg(sub, "config.text_config")
+    try:
+        h = c.int(*_GENERIC_H, default=None)
+        L = c.int(*_GENERIC_L, default=None)
+        V = c.int("vocab_size", "padded_vocab_size", "n_vocab", default=0)
+        ffn = c.int("intermediate_size", "ffn_hidden_size", "ffn_dim", "n_inner", "inner_hidden_size", "d_ff", default=None)
+    except ConfigProblem:
+        return None
+    if not h or not L:
+        return None
+    t = Tally()
+    t.embed(V * h)
+    t.add("attention", L * 4 * h * h)
+    gated = any(k in config for k in ("rms_norm_eps", "num_key_value_heads")) or str(config.get("hidden_act", "")) in ("silu", "swiglu")
+    if ffn:
+        t.add("mlp", L * (3 if gated else 2) * h * ffn)
+    else:
+        t.add("mlp", L * 8 * h * h)
+    t.add("norms", L * 2 * h)
+    if not config.get("tie_word_embeddings", True) and V:
+        t.add("heads", V * h)
+    nh = c.int("num_attention_heads", "n_head", "n_heads", default=0) or 0
+    kv = c.int("num_key_value_heads", "multi_query_group_num", "n_head_kv", default=nh) or nh
+    if nh and h % nh == 0:
+        from hubscan.estimate._cfg import KVLayer
+
+        for _ in range(L):
+            t.kv_layers.append(KVLayer(2 * kv * (h // nh), None, h))
+    return t
+
+
+def finite_int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool) and x >= 0 and math.isfinite(x)
