@@ -539,6 +539,8 @@ class _Handler(BaseHTTPRequestHandler):
         if err is not None:
             return err
         assert repo is not None
+        if repo.record.get("disabled"):
+            return _error(403, "Access to this resource is disabled.")
         gate = self._gate(repo, token)
         if gate is not None:
             return gate
