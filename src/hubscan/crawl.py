@@ -89,7 +89,9 @@ class CrawlStats:
 EventCallback = Callable[[str, CrawlStats], None]
 
 
-def crawl(db: Database, source, options: CrawlOptions | None = None, on_event: EventCallback | None = None) -> CrawlStats:
+def crawl(
+    db: Database, source, options: CrawlOptions | None = None, on_event: EventCallback | None = None
+) -> CrawlStats:
     """Crawl ``source`` into ``db``. Per-model failures become rows; only listing failures abort."""
     options = options or CrawlOptions()
     on_event = on_event or (lambda event, stats: None)
@@ -142,7 +144,7 @@ def _process_page(db, source, page, options, stats, pool, on_event) -> None:
         listing, path = futures[future]
         outcome = future.result()
         if isinstance(outcome, FetchedFile):
-            save.save_file_result(
+            kind = save.save_file_result(
                 db,
                 model_id=listing.id,
                 path=path,
@@ -155,9 +157,8 @@ def _process_page(db, source, page, options, stats, pool, on_event) -> None:
                 run_id=stats.run_id,
             )
             stats.fetched += 1
-            on_event("fetched", stats)
         else:
-            save.save_file_result(
+            kind = save.save_file_result(
                 db,
                 model_id=listing.id,
                 path=path,
@@ -168,16 +169,19 @@ def _process_page(db, source, page, options, stats, pool, on_event) -> None:
                 error=str(outcome),
                 run_id=stats.run_id,
             )
+        if kind != "ok":
             stats.failed += 1
-            stats.failures_by_kind[outcome.kind] = stats.failures_by_kind.get(outcome.kind, 0) + 1
-            on_event("failed", stats)
+            stats.failures_by_kind[kind] = stats.failures_by_kind.get(kind, 0) + 1
+        on_event("fetched" if kind == "ok" else "failed", stats)
     if options.derive:
         from hubscan.derive import derive_models
 
         stats.derived += derive_models(db, [listing.id for listing in page])
 
 
-def _plan_fetches(db, page: list[Listing], options: CrawlOptions, stats: CrawlStats) -> list[tuple[Listing, str]]:
+def _plan_fetches(
+    db, page: list[Listing], options: CrawlOptions, stats: CrawlStats
+) -> list[tuple[Listing, str]]:
     states = {} if options.restart else save.file_states(db, [listing.id for listing in page])
     jobs = []
     for listing in page:

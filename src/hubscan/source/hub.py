@@ -57,6 +57,10 @@ RETRYABLE_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.Rem
 DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
+class _BodyReadError(Exception):
+    """The status line arrived but the body did not (truncated transfer, read timeout mid-body)."""
+
+
 class HubSource:
     """Lists models and fetches small files from a Hub endpoint (the real one or a local mirror)."""
 
@@ -124,7 +128,7 @@ class HubSource:
             attempts += 1
             try:
                 return self._get(url, attempts)
-            except RETRYABLE_EXCEPTIONS as exc:
+            except (_BodyReadError, *RETRYABLE_EXCEPTIONS) as exc:
                 # http_stream_backoff retries failures before the status line; a body cut off half-way
                 # (truncated transfer, read timeout mid-body) surfaces here and gets the same bounded backoff.
                 if attempts > self.max_retries:
@@ -169,16 +173,21 @@ class HubSource:
                 )
             chunks = []
             received = 0
-            for chunk in response.iter_bytes():
-                received += len(chunk)
-                if received > self.max_file_bytes:
-                    raise SourceError(
-                        f"file exceeds the {self.max_file_bytes:,}-byte limit", kind="too_large"
-                    )
-                chunks.append(chunk)
+            try:
+                for chunk in response.iter_bytes():
+                    received += len(chunk)
+                    if received > self.max_file_bytes:
+                        raise SourceError(
+                            f"file exceeds the {self.max_file_bytes:,}-byte limit", kind="too_large"
+                        )
+                    chunks.append(chunk)
+            except RETRYABLE_EXCEPTIONS as exc:
+                # Raised inside the client's backoff context, a retryable exception would be swallowed by its
+                # retry loop mid-yield; re-raise it as our own so the retry happens out here instead.
+                raise _BodyReadError(f"{type(exc).__name__}: {exc}") from exc
             content = b"".join(chunks)
             if declared is not None and declared.isdigit() and int(declared) != len(content):
-                raise httpx2.RemoteProtocolError(f"body has {len(content)} of {declared} bytes")
+                raise _BodyReadError(f"body has {len(content)} of {declared} bytes")
             return FetchedFile(
                 content=content,
                 etag=(response.headers.get("x-linked-etag") or response.headers.get("etag") or "")
@@ -235,5 +244,9 @@ def _status(exc: Exception) -> int | None:
 
 
 def _first_line(exc: Exception) -> str:
+    # The Hub's own X-Error-Message ("Access to model … is restricted …") says more than the status line.
+    server_message = getattr(exc, "server_message", None)
+    if server_message:
+        return " ".join(str(server_message).split())
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__

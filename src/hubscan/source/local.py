@@ -48,7 +48,9 @@ class _LocalSource:
                 digest.update(name.encode() + b"\0" + files[name])
             sha = digest.hexdigest()
         author = repo_id.split("/")[0] if "/" in repo_id else None
-        return Listing(id=repo_id, sha=sha, author=author, siblings=sorted(files), local_files=files, **fields)
+        return Listing(
+            id=repo_id, sha=sha, author=author, siblings=sorted(files), local_files=files, **fields
+        )
 
 
 class CacheSource(_LocalSource):
@@ -72,7 +74,9 @@ class CacheSource(_LocalSource):
         for repo in sorted(info.repos, key=lambda r: r.repo_id):
             if repo.repo_type != "model" or not _matches(repo.repo_id, author, search):
                 continue
-            revision = repo.refs.get("main") or max(repo.revisions, key=lambda r: r.last_modified, default=None)
+            revision = repo.refs.get("main") or max(
+                repo.revisions, key=lambda r: r.last_modified, default=None
+            )
             if revision is None:
                 continue
             listing = self._listing(repo.repo_id, Path(revision.snapshot_path), sha=revision.commit_hash)

@@ -11,7 +11,15 @@ from sqlite_utils import Database
 from hubscan.source.records import Listing
 
 # A file in one of these states is not requested again until the repo's commit changes.
-FINAL_FILE_STATUSES = {"ok", "absent", "missing", "gated", "too_large", "repo_not_found", "revision_not_found"}
+FINAL_FILE_STATUSES = {
+    "ok",
+    "absent",
+    "missing",
+    "gated",
+    "too_large",
+    "repo_not_found",
+    "revision_not_found",
+}
 
 
 def now_iso() -> str:
@@ -159,9 +167,14 @@ def save_file_result(
     attempts: int = 0,
     error: str | None = None,
     run_id: int | None = None,
-) -> None:
-    """Record one file's outcome (and its content in configs/cards) in one transaction."""
+) -> str:
+    """Record one file's outcome (and its content in configs/cards) in one transaction.
+
+    Returns the outcome kind: the fetch status, or for a fetched config.json that does not parse,
+    ``invalid_json`` / ``not_object`` (recorded in crawl_errors like any other failure).
+    """
     fetched_at = now_iso()
+    outcome = status
     with db.conn:
         db["files"].upsert(
             {
@@ -178,25 +191,27 @@ def save_file_result(
             pk=("model_id", "path"),
         )
         if path == "config.json":
-            _save_config(db, model_id, sha, status, content, error, fetched_at)
+            outcome, parse_error = _save_config(db, model_id, sha, status, content, error, fetched_at)
+            error = error or parse_error
         elif path == "README.md":
             _save_card_body(db, model_id, sha, status, content, fetched_at)
-        if status != "ok" and status != "absent" and run_id is not None:
+        if outcome not in ("ok", "absent") and run_id is not None:
             db["crawl_errors"].insert(
                 {
                     "run_id": run_id,
                     "model_id": model_id,
                     "path": path,
                     "sha": sha,
-                    "kind": status,
+                    "kind": outcome,
                     "http_status": http_status,
                     "message": error,
                     "at": fetched_at,
                 }
             )
+    return outcome
 
 
-def _save_config(db, model_id, sha, status, content, error, fetched_at) -> None:
+def _save_config(db, model_id, sha, status, content, error, fetched_at) -> tuple[str, str | None]:
     raw = None if content is None else content.decode("utf-8", errors="replace")
     config_status = status
     if status == "ok":
@@ -219,6 +234,7 @@ def _save_config(db, model_id, sha, status, content, error, fetched_at) -> None:
             db.execute(
                 "UPDATE models SET model_type = ? WHERE id = ? AND model_type IS NULL", [model_type, model_id]
             )
+    return config_status, error
 
 
 def parse_config_status(raw: str | None) -> tuple[str, str | None]:
@@ -246,7 +262,9 @@ def _save_card_body(db, model_id, sha, status, content, fetched_at) -> None:
     )
 
 
-def record_error(db: Database, run_id: int, *, model_id: str | None, kind: str, message: str, path=None) -> None:
+def record_error(
+    db: Database, run_id: int, *, model_id: str | None, kind: str, message: str, path=None
+) -> None:
     with db.conn:
         db["crawl_errors"].insert(
             {

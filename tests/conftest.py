@@ -1,0 +1,37 @@
+"""Shared test setup.
+
+huggingface_hub reads HF_ENDPOINT, HF_HOME and telemetry settings once, at import: they are set here, before
+any test module imports it, so no test can reach huggingface.co or touch the user's own cache. Tests point
+the client at a loopback mirror explicitly (HfApi(endpoint=...) / HubSource(endpoint=...)).
+"""
+
+import os
+import tempfile
+
+_HF_HOME = tempfile.mkdtemp(prefix="hubscan-test-hf-home-")
+os.environ["HF_HOME"] = _HF_HOME
+os.environ["HF_HUB_CACHE"] = os.path.join(_HF_HOME, "hub")
+os.environ["HF_HUB_DISABLE_TELEMETRY"] = "1"
+os.environ["HF_HUB_DISABLE_IMPLICIT_TOKEN"] = "1"
+os.environ.pop("HF_TOKEN", None)
+# Anything that forgets an explicit endpoint fails fast on a closed loopback port instead of going online.
+os.environ.setdefault("HF_ENDPOINT", "http://127.0.0.1:9")
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def sample_catalog(tmp_path_factory):
+    """A catalog crawled from the bundled sample Hub through the real client, derived tables filled."""
+    from hubscan.crawl import CrawlOptions, crawl
+    from hubscan.mirror import MirrorServer, sample_hub_path
+    from hubscan.source.hub import HubSource
+    from hubscan.store import open_db
+
+    path = tmp_path_factory.mktemp("sample-catalog") / "hubscan.db"
+    with MirrorServer(sample_hub_path()) as hub:
+        db = open_db(path)
+        stats = crawl(db, HubSource(endpoint=hub.url), CrawlOptions(cards="full", workers=4))
+        db.close()
+    assert stats.status == "finished", stats.summary()
+    return path
