@@ -1,0 +1,390 @@
+"""Model-card analyser: what a README says about its model's training emissions.
+
+``analyze_card(text)`` is pure and network-free.  It reads the YAML front matter (``co2_eq_emissions``
+as the Hub specifies it: grams of CO2eq, a number or a mapping with ``emissions``, ``source``,
+``training_type``, ``geographical_location``, ``hardware_used``) and the Markdown body (the model-card
+template's "Environmental Impact" block, AutoTrain's "CO2 Emissions (in grams)" line, sentences, tables),
+and returns one JSON-serialisable record.  See ``docs/CARDS.md`` for the rules, flags and the
+reporting-completeness classes, and :mod:`hubscan.parse.prose` for the prose rules.
+
+Precedence: a usable YAML value wins (it is grams by the spec, even when the prose suggests the author meant
+kg - then ``unit_suspect``/``yaml_prose_conflict`` are raised); otherwise the best prose figure: not
+market-based, not a base model's, a stated total before a single field line before a sentence before a
+table row.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from hubscan.parse.emissions import Quantity, clean_inline, is_placeholder, parse_hours, parse_quantity
+from hubscan.parse.frontmatter import decode_card, split_front_matter
+from hubscan.parse.prose import Candidate, ProseResult, scan_body
+from hubscan.parse.safe_yaml import json_safe
+
+__all__ = [
+    "ANALYZER_VERSION",
+    "COMPLETENESS_CLASSES",
+    "GRAMS_PER_DEVICE_HOUR",
+    "MAX_BODY_CHARS",
+    "analyze_card",
+    "completeness_class",
+    "split_front_matter",
+]
+
+ANALYZER_VERSION = "1"
+MAX_BODY_CHARS = 512 * 1024  # prose beyond this is not read (flag "truncated")
+COMPLETENESS_CLASSES = ("none", "template_only", "emissions_only", "emissions_context", "complete")
+# Plausible training emissions per device-hour: a ~15 W accelerator on a near-carbon-free grid emits about
+# 0.3 g/h; a 1 kW accelerator at PUE 2 on a 1.2 kg/kWh grid about 2.4 kg/h.  Outside these -> unit_suspect.
+GRAMS_PER_DEVICE_HOUR = (0.1, 5000.0)
+
+_FIELDS = ("source", "training_type", "location", "hardware", "hours", "cloud_provider", "compute_region")
+_YAML_KEYS: dict[str, tuple[str, ...]] = {
+    "source": ("source", "emissions_source", "method"),
+    "training_type": ("training_type", "type"),
+    "location": ("geographical_location", "location", "geo_location", "country"),
+    "hardware": ("hardware_used", "hardware", "hardware_type", "gpu"),
+    "hours": ("hours_used", "training_hours", "hours", "training_time", "duration_hours", "time"),
+    "cloud_provider": ("cloud_provider", "provider", "cloud"),
+    "compute_region": ("compute_region", "region", "cloud_region"),
+}
+_EMISSION_YAML_KEYS = ("emissions", "emission", "co2_eq_emissions", "co2", "value", "total", "emissions_g")
+
+
+def _empty() -> dict[str, Any]:
+    return {
+        "emissions_g": None, "raw": None, "unit_raw": None, "found_in": None, "confidence": None,
+        "source": None, "training_type": None, "location": None, "hardware": None, "hours": None,
+        "cloud_provider": None, "compute_region": None, "provenance": {},
+        "hardware_parsed": None, "location_parsed": None, "market_based_g": None,
+        "flags": [], "completeness": "none", "yaml_error": None, "error": None, "card_data": None,
+        "analyzer_version": ANALYZER_VERSION,
+    }
+
+
+def analyze_card(text: str | bytes | None = None, *, card_data: dict | None = None) -> dict:
+    """Analyse one model card (README text or bytes) and/or its already-parsed ``cardData``. Never raises."""
+    try:
+        return _analyze(text, card_data)
+    except Exception as exc:  # pragma: no cover - last-resort guard; the record says what happened
+        rec = _empty()
+        rec["error"] = f"internal error: {type(exc).__name__}: {str(exc)[:200]}"
+        rec["flags"] = ["error"]
+        return rec
+
+
+def _norm_key(k: Any) -> str:
+    return re.sub(r"[\s\-]+", "_", str(k).strip().lower())
+
+
+def _yaml_part(meta: dict | None) -> tuple[Quantity | None, dict[str, Any], set[str], bool]:
+    """(emissions quantity, fields, flags, co2 key present) from front matter."""
+    fields: dict[str, Any] = {}
+    flags: set[str] = set()
+    if not isinstance(meta, dict):
+        return None, fields, flags, False
+    co2 = None
+    present = False
+    for k, v in meta.items():
+        if _norm_key(k) in ("co2_eq_emissions", "co2_emissions", "co2eq_emissions"):
+            co2, present = v, True
+            break
+    if isinstance(co2, list):
+        dicts = [x for x in co2 if x is not None]
+        if len(dicts) > 1:
+            flags.add("multiple_values")
+        co2 = dicts[0] if dicts else None
+    value: Any = None
+    if isinstance(co2, dict):
+        norm = {_norm_key(k): v for k, v in co2.items()}
+        for k in _EMISSION_YAML_KEYS:
+            if k in norm:
+                value = norm[k]
+                break
+        for name, keys in _YAML_KEYS.items():
+            for k in keys:
+                if k in norm and not is_placeholder(norm[k]):
+                    v = norm[k]
+                    fields[name] = v if isinstance(v, (int, float)) and not isinstance(v, bool) else clean_inline(str(v)).strip()
+                    break
+    else:
+        value = co2
+    q = _yaml_quantity(value, flags)
+    return q, fields, flags, present
+
+
+def _yaml_quantity(value: Any, flags: set[str]) -> Quantity | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        if not math.isfinite(float(value)):
+            flags.add("unparsed_yaml_emissions")
+            return None
+        text = repr(value) if isinstance(value, float) else str(value)
+        q = Quantity(value=float(value), unit="g", unit_raw=None, grams=float(value), raw=text)
+        q.decimals = len(text.split(".", 1)[1]) if "." in text and "e" not in text.lower() else 0
+        return q
+    if isinstance(value, dict):
+        flags.add("unparsed_yaml_emissions")
+        return None
+    s = str(value)
+    if is_placeholder(s):
+        return None
+    q = parse_quantity(s, default_unit="g", unit_raw_default=None)
+    if q is None:
+        flags.add("unparsed_yaml_emissions")
+        return None
+    q.raw = s.strip()[:200]
+    return q
+
+
+def _agree(a: float, b: Quantity) -> bool:
+    """Does YAML grams ``a`` agree with prose figure ``b`` (allowing the prose's rounding)?"""
+    if b.grams is None:
+        return False
+    g = b.grams
+    tol = max(abs(a), abs(g)) * 0.005
+    if b.decimals is not None and b.unit:
+        from hubscan.parse.emissions import UNIT_GRAMS
+
+        tol = max(tol, 0.5 * 10 ** (-b.decimals) * UNIT_GRAMS[b.unit] * 1.0001)
+    return abs(a - g) <= tol
+
+
+_KIND_RANK = {"table-total": 0, "field": 1, "sentence": 2, "table-row": 3}
+
+
+def _pick_prose(cands: list[Candidate], flags: set[str]) -> tuple[Candidate | None, float | None]:
+    """Best prose candidate with usable grams, and the market-based figure if any."""
+    market = [c for c in cands if c.market and c.q.grams is not None]
+    market_g = market[0].q.grams if market else None
+    if market:
+        flags.add("market_based")
+    own = [c for c in cands if not c.market]
+    if any(c.inherited for c in own):
+        inherited = [c for c in own if c.inherited]
+        own = [c for c in own if not c.inherited]
+        if inherited and not [c for c in own if c.q.grams is not None]:
+            flags.add("inherited")
+    usable = [c for c in own if c.q.grams is not None]
+    if not usable:
+        for c in own:
+            flags.update(c.q.flags & {"unitless", "range"})
+        return None, market_g
+    totals = [c for c in usable if c.total]
+    pool = totals or usable
+    pool.sort(key=lambda c: (not c.env, _KIND_RANK.get(c.kind, 9), c.line))
+    best = pool[0]
+    rows = [c for c in pool if c.kind == "table-row"]
+    if best.kind == "table-row" and len({c.q.grams for c in rows}) > 1:
+        flags.add("multiple_values")
+        return None, market_g
+    distinct = {round(c.q.grams, 6) for c in pool if c.kind != "table-row"}
+    if len(distinct) > 1 and not totals:
+        flags.add("multiple_values")
+    return best, market_g
+
+
+def _resolver():
+    try:
+        from hubscan.estimate.resolve import resolve_hardware, resolve_location
+    except Exception:
+        return None, None
+    return resolve_hardware, resolve_location
+
+
+def _device_count(hardware: str | None, parsed: dict | None) -> int | None:
+    if isinstance(parsed, dict):
+        n = parsed.get("count")
+        if isinstance(n, (int, float)) and n > 0:
+            return int(n)
+    if not hardware:
+        return None
+    m = re.search(r"\b(\d{1,5})\s*(?:x|×)\s*\w", hardware, re.IGNORECASE) or re.search(
+        r"\b(\d{1,5})\s+(?:[\w-]+\s+){0,3}(?:gpus?|tpus?|cards?|devices?|accelerators?)\b", hardware, re.IGNORECASE
+    )
+    if m:
+        return int(m.group(1))
+    if re.search(r"gpu|tpu|a100|h100|v100|p100|t4|a10|l4|rtx|tesla|nvidia|cpu", hardware, re.IGNORECASE):
+        return 1
+    return None
+
+
+def completeness_class(rec: dict) -> str:
+    """The fixed reporting-completeness rule (see docs/CARDS.md)."""
+    if rec.get("emissions_g") is None:
+        return "template_only" if rec.get("_env_present") else "none"
+    ctx = [
+        rec.get("source"),
+        rec.get("training_type"),
+        rec.get("location") or rec.get("compute_region"),
+        rec.get("hardware"),
+    ]
+    have = sum(1 for v in ctx if v not in (None, ""))
+    if have == 4:
+        return "complete"
+    return "emissions_context" if have else "emissions_only"
+
+
+def _analyze(text: str | bytes | None, card_data: dict | None) -> dict:
+    rec = _empty()
+    flags: set[str] = set()
+    meta: dict | None = None
+    body = ""
+    if text is not None:
+        s, dflags = decode_card(text)
+        flags.update(dflags)
+        if "binary" in flags:
+            rec["error"] = "input looks like binary data, not a model card"
+            rec["flags"] = sorted(flags)
+            return rec
+        meta, body, yerr = split_front_matter(s)
+        if yerr:
+            rec["yaml_error"] = yerr
+            flags.add("yaml_error")
+    if meta is None and isinstance(card_data, dict):
+        try:
+            meta = json_safe(card_data)
+        except Exception as exc:  # pragma: no cover - defensive
+            rec["error"] = f"card_data unusable: {exc}"
+    rec["card_data"] = meta
+    if len(body) > MAX_BODY_CHARS:
+        body = body[:MAX_BODY_CHARS]
+        flags.add("truncated")
+
+    yq, yfields, yflags, co2_present = _yaml_part(meta)
+    flags.update(yflags)
+    prose: ProseResult = scan_body(body) if body else ProseResult()
+    if prose.unrendered:
+        flags.add("unrendered_template")
+    if prose.commented_template:
+        flags.add("commented_out")
+    if prose.template_unfilled:
+        flags.add("template_unfilled")
+
+    pflags: set[str] = set()
+    best, market_g = _pick_prose(prose.candidates, pflags)
+    rec["market_based_g"] = market_g
+
+    # -- fields: YAML first, then prose -----------------------------------------------------------
+    prov: dict[str, str] = {}
+    for name in _FIELDS:
+        if name in yfields:
+            rec[name] = yfields[name]
+            prov[name] = "yaml"
+        elif name in prose.fields:
+            rec[name], prov[name] = prose.fields[name]
+    hours_val, hflags = parse_hours(rec["hours"]) if rec["hours"] is not None else (None, set())
+    if hours_val is None and rec["hours"] is None:
+        # hours sometimes live inside the hardware or source text ("P100 for about 1.5 hours")
+        for name in ("hardware", "source"):
+            v = rec.get(name)
+            if isinstance(v, str) and re.search(r"\d\s*(?:hours?|hrs?|h)\b", v, re.IGNORECASE):
+                m = re.search(r"(?:[~≈]\s*|about\s+|approx\.?\s+)?\d[\d.,]*\s*(?:hours?|hrs?|h)\b", v, re.IGNORECASE)
+                if m:
+                    hours_val, hflags = parse_hours(m.group(0))
+                    if hours_val is not None:
+                        prov["hours"] = prov[name]
+                        break
+    rec["hours"] = hours_val
+    if hours_val is None:
+        prov.pop("hours", None)
+
+    # -- emissions --------------------------------------------------------------------------------
+    yaml_usable = yq is not None and yq.grams is not None
+    if yaml_usable:
+        rec.update(emissions_g=yq.grams, raw=yq.raw, unit_raw=yq.unit_raw, found_in="yaml")
+        flags.update(yq.flags & {"approximate", "bound"})
+        confidence = "high" if yq.unit_raw is None else "medium"
+        if best is not None:
+            if not _agree(yq.grams, best.q):
+                flags.add("yaml_prose_conflict")
+                confidence = "low"
+                # the YAML number equals the prose figure's number in a bigger unit: grams vs kg mix-up
+                if best.q.unit != "g" and best.q.value is not None and yq.unit_raw is None and abs(
+                    yq.value - best.q.value
+                ) <= 0.005 * max(abs(best.q.value), 1e-12):
+                    flags.add("unit_suspect")
+            else:
+                confidence = "high"
+        rec["confidence"] = confidence
+        if "inherited" in pflags and best is None:
+            pass
+    else:
+        if yq is not None:  # YAML figure present but unusable (range)
+            flags.update(yq.flags & {"range", "unitless"})
+            rec["raw"] = yq.raw
+            rec["found_in"] = "yaml"
+        if best is not None:
+            q = best.q
+            rec.update(emissions_g=q.grams, raw=q.raw, unit_raw=q.unit_raw, found_in=f"prose:{best.section}")
+            flags.update(q.flags & {"approximate", "bound"})
+            conf = "high" if best.kind in ("field", "table-total") and (q.unit_raw or "") else "medium"
+            if best.kind == "sentence" and best.total and q.has_co2:
+                conf = "high"
+            if q.flags & {"approximate", "bound"} and conf == "high":
+                conf = "medium"
+            if "multiple_values" in pflags:
+                conf = "low"
+            rec["confidence"] = conf
+        else:
+            if rec["raw"] is None:
+                unusable = [c for c in prose.candidates if c.q.grams is None and not c.market]
+                if unusable:
+                    rec["raw"] = unusable[0].q.raw
+                    rec["found_in"] = f"prose:{unusable[0].section}"
+                    flags.update(unusable[0].q.flags & {"unitless", "range"})
+                elif "inherited" in pflags:
+                    inh = [c for c in prose.candidates if c.inherited]
+                    rec["raw"] = inh[0].q.raw
+                    rec["unit_raw"] = inh[0].q.unit_raw
+                    rec["found_in"] = f"prose:{inh[0].section}"
+    flags.update(pflags if not yaml_usable else (pflags & {"market_based"}))
+    if rec["emissions_g"] is not None:
+        flags.discard("unitless")
+        flags.discard("range")
+
+    # -- parsed hardware / location ----------------------------------------------------------------
+    res_hw, res_loc = _resolver()
+    if res_hw is not None and isinstance(rec["hardware"], str):
+        try:
+            rec["hardware_parsed"] = json_safe(res_hw(rec["hardware"]))
+        except Exception:
+            rec["hardware_parsed"] = None
+    if res_loc is not None:
+        for name in ("location", "compute_region"):
+            v = rec.get(name)
+            if isinstance(v, str) and v:
+                try:
+                    parsed = res_loc(v)
+                except Exception:
+                    parsed = None
+                if parsed:
+                    rec["location_parsed"] = json_safe(parsed)
+                    break
+
+    # -- plausibility: grams per device-hour ---------------------------------------------------------
+    if rec["emissions_g"] is not None and rec["hours"]:
+        n = _device_count(rec["hardware"] if isinstance(rec["hardware"], str) else None, rec["hardware_parsed"])
+        if n:
+            per = rec["emissions_g"] / (rec["hours"] * n)
+            lo, hi = GRAMS_PER_DEVICE_HOUR
+            if per < lo or per > hi:
+                flags.add("unit_suspect")
+                if rec["confidence"] == "high":
+                    rec["confidence"] = "medium"
+
+    for name in ("hours",):
+        if rec[name] is not None and "range" in hflags:
+            pass
+    for name in _FIELDS:
+        if rec[name] is not None:
+            rec["provenance"][name] = prov.get(name, "yaml")
+    rec["flags"] = sorted(flags)
+    rec["_env_present"] = prose.env_present or prose.template_unfilled or co2_present
+    rec["completeness"] = completeness_class(rec)
+    del rec["_env_present"]
+    return rec
