@@ -349,10 +349,7 @@ def falcon(c: Cfg, head: str) -> Tally:
     t.embed(V * h)
     t.add("attention", L * (linear(h, qkv, b) + linear(h, h, b)))
     t.add("mlp", L * mlp(h, ffn, b))
-    if not parallel:
-        per_norm = 2
-    else:
-        per_norm = 2 if n_ln == 2 else 1
+    per_norm = 2 if not parallel else 2 if n_ln == 2 else 1
     t.add("norms", L * per_norm * 2 * h + 2 * h)
     if head == "token_cls":
         t.add("heads", linear(h, c.num_labels(), True))
@@ -493,10 +490,7 @@ def deepseek_v3(c: Cfg, head: str) -> Tally:
     qk_hd = nope + rope
     t = Tally()
     t.embed(V * h)
-    if q_lora:
-        q = linear(h, q_lora, b) + q_lora + q_lora * nh * qk_hd
-    else:
-        q = h * nh * qk_hd
+    q = linear(h, q_lora, b) + q_lora + q_lora * nh * qk_hd if q_lora else h * nh * qk_hd
     attn = q + linear(h, kv_lora + rope, b) + kv_lora + kv_lora * nh * (nope + v_hd) + linear(nh * v_hd, h, b)
     t.add("attention", L * attn)
     for i in range(L):

@@ -1,0 +1,253 @@
+"""``analyze_config``: parameters, memory and compute footprints from one config.json dict.
+
+Pure and network-free. Order of methods for the parameter count:
+
+1. an analytic family formula (``analytic:<family>``, exact, verified against transformers on the corpus);
+2. transformers on the meta device (``transformers-meta``, exact) when allowed and importable;
+3. the Hub's ``safetensors.total`` when given and not a packed quantized checkpoint (``safetensors``);
+4. a generic transformer estimate (``generic``, confidence ``approximate``) with the reason;
+5. otherwise ``unknown`` with the reason. A confident number is only ever returned by 1-3.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from hubscan.errors import ParseError
+from hubscan.estimate import memory as mem
+from hubscan.estimate._cfg import ConfigProblem, NotExact, Tally
+from hubscan.estimate.compute import forward_flops_per_token, training_flops
+from hubscan.estimate.params import (
+    FAMILIES,
+    ParamResult,
+    _load_more_families,
+    architecture_of,
+    count_analytic,
+    count_generic,
+    fill_from_tally,
+    infer_model_type,
+)
+from hubscan.units import human_bytes, human_flops, human_params
+
+ESTIMATOR_VERSION = "1"
+
+__all__ = ["ESTIMATOR_VERSION", "analyze_config", "summary_row", "training_flops"]
+
+_PACKED_DTYPES = re.compile(r"^(I32|U32|I8|U8|I16|U16|int32|uint8|int8)$", re.I)
+
+
+def _meta_allowed(use_transformers: bool | None) -> bool:
+    if use_transformers is False:
+        return False
+    from hubscan.estimate import meta
+
+    return meta.available()
+
+
+def _count_params(config: dict, use_transformers: bool | None) -> ParamResult:
+    model_type = infer_model_type(config)
+    arch = architecture_of(config)
+    res = ParamResult(model_type, arch)
+    problem: str | None = None
+    if not config:
+        res.reason = "config is empty"
+        return res
+    _load_more_families()
+    if model_type in FAMILIES:
+        try:
+            out = count_analytic(config, model_type)
+            if not isinstance(config.get("model_type"), str) or not config.get("model_type"):
+                out.notes.append(f"model_type missing; inferred {model_type!r} from architectures")
+            return out
+        except (ConfigProblem, NotExact) as exc:
+            problem = str(exc)
+        except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError) as exc:  # malformed values
+            problem = f"malformed config for the {model_type} formula ({type(exc).__name__}: {exc})"
+    elif model_type is None:
+        problem = "config has no model_type and no recognisable architectures"
+    else:
+        problem = f"no analytic formula for model_type {model_type!r}"
+
+    if _meta_allowed(use_transformers) and model_type is not None:
+        from hubscan.estimate import meta
+
+        try:
+            data = config if config.get("model_type") == model_type else {**config, "model_type": model_type}
+            tally = meta.count_meta(data)
+        except meta.MetaUnavailable as exc:
+            problem = f"{problem}; {exc}"
+        except Exception as exc:  # noqa: BLE001 - any failure inside transformers means "no exact count"
+            problem = f"{problem}; transformers failed: {type(exc).__name__}: {exc}"
+        else:
+            fill_from_tally(res, tally)
+            if tally.experts_total:
+                res.active = None
+            res.method = "transformers-meta"
+            res.confidence = "exact"
+            res.notes.append(problem)
+            return res
+    elif use_transformers is None and model_type is not None and model_type not in FAMILIES:
+        problem += " (install hubscan[exact] to count it on the meta device)"
+
+    res.reason = problem
+    return res
+
+
+def _generic(config: dict, res: ParamResult) -> None:
+    tally = count_generic(config)
+    if tally is None or tally.total <= 0:
+        return
+    reason = res.reason
+    fill_from_tally(res, tally)
+    res.method = "generic"
+    res.confidence = "approximate"
+    res.reason = f"{reason}; generic transformer estimate (12·L·h² + embeddings), not exact"
+
+
+def _quantized(config: dict, safetensors_parameters: dict | None) -> bool:
+    if any(isinstance(config.get(k), dict) for k in ("quantization_config", "quantization", "quip_params")):
+        return True
+    if isinstance(safetensors_parameters, dict):
+        return any(isinstance(k, str) and _PACKED_DTYPES.match(k) for k in safetensors_parameters)
+    return False
+
+
+def _safetensors_check(res: ParamResult, config: dict, st_total: Any, st_params: dict | None) -> dict:
+    out: dict[str, Any] = {"total": None, "delta_pct": None, "check": "no_data", "note": None}
+    if isinstance(st_total, bool) or not isinstance(st_total, int) or st_total <= 0:
+        return out
+    out["total"] = int(st_total)
+    if res.total is None or res.total <= 0:
+        out["note"] = "no parameter count to compare with"
+        return out
+    delta = (st_total - res.total) / res.total * 100.0
+    out["delta_pct"] = round(delta, 4)
+    if abs(delta) <= 1.0:
+        out["check"] = "agree"
+        return out
+    if _quantized(config, st_params) and st_total < res.total:
+        out["check"] = "quantized_packed"
+        out["note"] = (
+            "quantized checkpoint: safetensors counts packed storage words (4-bit GPTQ/AWQ pack 8 parameters per "
+            "I32, plus scales/zeros), not parameters; the architecture count is the unquantized model"
+        )
+        return out
+    out["check"] = "disagree"
+    if st_total > res.total and res.embedding and abs(st_total - res.total - res.embedding) <= 0.01 * res.total:
+        out["note"] = "safetensors is larger by about one embedding matrix: the checkpoint stores a tied head twice"
+    else:
+        out["note"] = f"safetensors total differs from the {res.method} count by {delta:+.2f}%"
+    return out
+
+
+def analyze_config(config: dict, *, context: int = 4096, dtype: str | None = None,
+                   safetensors_total: int | None = None, safetensors_parameters: dict | None = None,
+                   use_transformers: bool | None = None) -> dict:
+    """Parameters, memory and compute of the model described by ``config`` (see module docstring).
+
+    Raises ParseError for a non-dict ``config`` or an unknown ``dtype``; never raises for any dict.
+    """
+    if not isinstance(config, dict):
+        raise ParseError(f"config.json must be a JSON object, got {type(config).__name__}.")
+    chosen = mem.normalize_dtype(dtype) if dtype is not None else None
+    if isinstance(context, bool) or not isinstance(context, int) or context < 0:
+        raise ParseError(f"context must be a non-negative integer, got {context!r}.")
+
+    try:
+        res = _count_params(config, use_transformers)
+    except Exception as exc:  # noqa: BLE001 - the contract: never raise on a dict
+        res = ParamResult(None, None, reason=f"could not read config: {type(exc).__name__}: {exc}")
+
+    if res.total is None and isinstance(safetensors_total, int) and not isinstance(safetensors_total, bool) \
+            and safetensors_total > 0 and not _quantized(config, safetensors_parameters):
+        res.total = res.active = int(safetensors_total)
+        res.method = "safetensors"
+        res.confidence = "exact"
+        res.notes.append(f"{res.reason}; count taken from the checkpoint's safetensors header total")
+        res.reason = None
+        res.breakdown = {}
+    if res.total is None:
+        try:
+            _generic(config, res)
+        except Exception:  # noqa: BLE001
+            pass
+
+    notes: list[str] = list(dict.fromkeys(n for n in res.notes if n))
+    cfg_dtype, cfg_note = mem.config_dtype(config)
+    if chosen is None:
+        chosen = cfg_dtype or mem.DEFAULT_DTYPE
+        if cfg_note:
+            notes.append(f"dtype from {cfg_note}")
+        elif cfg_dtype is None:
+            notes.append(f"config declares no dtype; assuming {mem.DEFAULT_DTYPE}")
+    bpp = mem.DTYPE_BYTES[chosen]
+
+    tally: Tally | None = res.tally
+    total = res.total
+    active = res.active if res.active is not None else None
+    weights = mem.weights_bytes(total, chosen) if total is not None else None
+    by_dtype = {k: mem.weights_bytes(total, k) for k in mem.DTYPE_BYTES} if total is not None else {}
+    kv_tok = kv_ctx = None
+    if tally is not None and (tally.kv_layers or tally.state_elems or not tally.has_kv) and res.method != "transformers-meta":
+        kv_tok = mem.kv_per_token(tally, chosen)
+        kv_ctx = mem.kv_cache(tally, chosen, context)
+        if not tally.has_kv:
+            notes.append("no KV cache: encoder-only model")
+        elif chosen in ("fp8", "int8", "int4"):
+            notes.append("KV cache assumed in 16-bit activations")
+    inference = weights + kv_ctx if weights is not None and kv_ctx is not None else weights
+    if weights is not None and kv_ctx is None:
+        notes.append("KV cache unknown for this method; inference = weights only")
+    training = mem.training_bytes(total) if total is not None else None
+    if training is not None:
+        notes.append("training = 16 bytes/param (bf16 weights+grads, fp32 master, Adam m+v); activations excluded")
+    flops = forward_flops_per_token(active, tally if kv_tok is not None else None, context) if active is not None else None
+    train_flops = training_flops(active, 1) if active is not None else None
+
+    params = res.as_dict()
+    if res.confidence == "unknown":
+        params.update(total=None, active=None, embedding=None, non_embedding=None)
+    return {
+        "model_type": res.model_type,
+        "architecture": res.architecture,
+        "params": params,
+        "memory": {
+            "dtype": chosen,
+            "bytes_per_param": bpp,
+            "weights_bytes": weights,
+            "weights_bytes_by_dtype": by_dtype,
+            "kv_bytes_per_token": kv_tok,
+            "context": context,
+            "kv_cache_bytes": kv_ctx,
+            "inference_bytes": inference,
+            "training_bytes": training,
+            "notes": notes,
+        },
+        "flops_per_token": flops,
+        "training_flops_per_token": train_flops,
+        "safetensors": _safetensors_check(res, config, safetensors_total, safetensors_parameters),
+        "estimator_version": ESTIMATOR_VERSION,
+    }
+
+
+def summary_row(record: dict) -> dict:
+    """Flat human-readable columns of one ``analyze_config`` record, for table output."""
+    p = record.get("params") or {}
+    m = record.get("memory") or {}
+    ctx = m.get("context")
+    conf = p.get("confidence") or "unknown"
+    mark = "~" if conf == "approximate" else ""
+    return {
+        "params": mark + human_params(p.get("total")) if p.get("total") is not None else "-",
+        "active": mark + human_params(p.get("active")) if p.get("active") is not None else "-",
+        "embedding": human_params(p.get("embedding")),
+        "weights": human_bytes(m.get("weights_bytes")) + (f" ({m.get('dtype')})" if m.get("weights_bytes") is not None else ""),
+        "kv/token": human_bytes(m.get("kv_bytes_per_token")),
+        "kv@ctx": human_bytes(m.get("kv_cache_bytes")) + (f" @{ctx}" if m.get("kv_cache_bytes") is not None else ""),
+        "inference": human_bytes(m.get("inference_bytes")),
+        "training": human_bytes(m.get("training_bytes")),
+        "flops/token": human_flops(record.get("flops_per_token")),
+        "method": p.get("method") or "unknown",
+        "confidence": conf,
+    }
