@@ -1,6 +1,7 @@
 """Shared fixtures for tests that drive the real huggingface_hub client against hubscan's mirror.
 
-Import the fixtures into a test module: ``from mirror_fixtures import hf_env, mini_snapshot, hub  # noqa``.
+Import the fixtures into a test module (``from mirror_fixtures import hf_env, hub, mini_snapshot, shared_hub``)
+and add ``# ruff: noqa: F401, F811`` at its top: pytest finds fixtures by name in the module namespace.
 """
 
 from __future__ import annotations
@@ -120,7 +121,18 @@ def mini_snapshot(tmp_path_factory) -> Path:
     return build_mini_snapshot(tmp_path_factory.mktemp("snapshot"))
 
 
-@pytest.fixture
-def hub(mini_snapshot) -> Iterator[MirrorServer]:
-    with MirrorServer(mini_snapshot, page_size=4) as server:
+@pytest.fixture(scope="module")
+def shared_hub(mini_snapshot) -> Iterator[MirrorServer]:
+    """One server per test module (starting one per test costs ~0.1 s)."""
+    quotas = {"api": 10**6, "resolvers": 10**6, "pages": 10**6}
+    with MirrorServer(mini_snapshot, page_size=4, rate_limits=quotas) as server:
         yield server
+
+
+@pytest.fixture
+def hub(shared_hub) -> Iterator[MirrorServer]:
+    """The module's server with an empty request log and no faults."""
+    shared_hub.clear_faults()
+    shared_hub.clear_log()
+    yield shared_hub
+    shared_hub.clear_faults()

@@ -1,4 +1,5 @@
 """The mirror's /api/models and /api/models/{id} endpoints, driven by the real huggingface_hub client."""
+# ruff: noqa: F401, F811
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ import json
 import urllib.request
 
 import pytest
-from mirror_fixtures import GOOD_TOKEN, N_PLAIN, hf_env, hub, mini_snapshot  # noqa: F401
 
 from hubscan.mirror import EXPAND_KEYS, MirrorServer
+from mirror_fixtures import GOOD_TOKEN, N_PLAIN, hf_env, hub, mini_snapshot, shared_hub
 
 pytestmark = pytest.mark.usefixtures("hf_env")
 
