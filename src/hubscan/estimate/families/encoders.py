@@ -1,0 +1,278 @@
+"""Encoder-only models: BERT, RoBERTa, XLM-R, DistilBERT, ALBERT, ELECTRA, DeBERTa v1/v2, ModernBERT."""
+
+from __future__ import annotations
+
+from hubscan.estimate._cfg import KVLayer
+from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
+from hubscan.estimate.params import register
+
+
+def _encoder_tally(L: int, h: int, nh: int) -> Tally:
+    t = Tally()
+    t.has_kv = False
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, h))
+    return t
+
+
+def _bert_layer(h: int, inter: int) -> tuple[int, int, int]:
+    """(attention, mlp, norms) of one post-LN BERT layer."""
+    return 4 * linear(h, h), linear(h, inter) + linear(inter, h), 4 * h
+
+
+def _pos_type(c: Cfg, t: Tally, L: int, h: int, nh: int, P: int) -> None:
+    pet = c.raw("position_embedding_type", default="absolute")
+    if pet in ("relative_key", "relative_key_query"):
+        t.add("attention", L * (2 * P - 1) * (h // nh))
+    elif pet != "absolute":
+        raise NotExact(f"position_embedding_type={pet!r} is not modelled")
+
+
+def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True) -> Tally:
+    h = c.int("hidden_size", default=768)
+    L = c.int("num_hidden_layers", default=12)
+    nh = c.int("num_attention_heads", default=12)
+    inter = c.int("intermediate_size", default=3072)
+    V = c.int("vocab_size", default=30522)
+    P = c.int("max_position_embeddings", default=512)
+    T = c.int("type_vocab_size", default=2)
+    E = c.int("embedding_size", default=h) if style == "electra" else h
+    t = _encoder_tally(L, h, nh)
+    t.embed(V * E)
+    t.add("embeddings", P * E + T * E)
+    t.add("norms", 2 * E)
+    if E != h:
+        t.add("other", linear(E, h))  # embeddings_project
+    a, m, n = _bert_layer(h, inter)
+    t.add("attention", L * a)
+    t.add("mlp", L * m)
+    t.add("norms", L * n)
+    if style != "electra":
+        _pos_type(c, t, L, h, nh, P)
+    labels = c.num_labels()
+    pooler = linear(h, h)
+    tied = c.bool("tie_word_embeddings", default=tie_default)
+    if head == "model":
+        if style != "electra":
+            t.add("heads", pooler)
+    elif head == "masked_lm":
+        if style == "electra":
+            t.add("heads", linear(h, E) + 2 * E + V + (0 if tied else V * E))
+        else:
+            t.add("heads", linear(h, h) + 2 * h + V + (0 if tied else V * h))
+    elif head == "seq_cls":
+        if style == "bert":
+            t.add("heads", pooler + linear(h, labels))
+        else:  # roberta / electra classification head: dense + out_proj
+            t.add("heads", linear(h, h) + linear(h, labels))
+    elif head == "token_cls":
+        t.add("heads", linear(h, labels))
+    elif head == "qa":
+        t.add("heads", linear(h, 2))
+    elif head == "pretraining" and style == "electra":
+        t.add("heads", linear(h, h) + linear(h, 1))
+    elif head == "pretraining" and style == "bert":
+        t.add("heads", pooler + linear(h, h) + 2 * h + V + (0 if tied else V * h) + linear(h, 2))
+    else:
+        raise NotExact(f"output head '{head}' is not modelled for {style}")
+    return t
+
+
+def bert(c: Cfg, head: str) -> Tally:
+    return bert_like(c, head, style="bert")
+
+
+def roberta(c: Cfg, head: str) -> Tally:
+    return bert_like(c, head, style="roberta")
+
+
+def electra(c: Cfg, head: str) -> Tally:
+    return bert_like(c, head, style="electra")
+
+
+def distilbert(c: Cfg, head: str) -> Tally:
+    h = c.int("dim", default=768)
+    L = c.int("n_layers", default=6)
+    nh = c.int("n_heads", default=12)
+    inter = c.int("hidden_dim", default=3072)
+    V = c.int("vocab_size", default=30522)
+    P = c.int("max_position_embeddings", default=512)
+    t = _encoder_tally(L, h, nh)
+    t.embed(V * h)
+    t.add("embeddings", P * h)
+    t.add("norms", 2 * h)
+    a, m, n = _bert_layer(h, inter)
+    t.add("attention", L * a)
+    t.add("mlp", L * m)
+    t.add("norms", L * n)
+    labels = c.num_labels()
+    if head == "masked_lm":
+        t.add("heads", linear(h, h) + 2 * h + V + (0 if c.bool("tie_word_embeddings", default=True) else V * h))
+    elif head == "seq_cls":
+        t.add("heads", linear(h, h) + linear(h, labels))
+    elif head == "token_cls":
+        t.add("heads", linear(h, labels))
+    elif head == "qa":
+        t.add("heads", linear(h, 2))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for distilbert")
+    return t
+
+
+def albert(c: Cfg, head: str) -> Tally:
+    h = c.int("hidden_size", default=4096)
+    L = c.int("num_hidden_layers", default=12)
+    nh = c.int("num_attention_heads", default=64)
+    inter = c.int("intermediate_size", default=16384)
+    V = c.int("vocab_size", default=30000)
+    P = c.int("max_position_embeddings", default=512)
+    T = c.int("type_vocab_size", default=2)
+    E = c.int("embedding_size", default=128)
+    groups = c.int("num_hidden_groups", default=1)
+    inner = c.int("inner_group_num", default=1)
+    t = _encoder_tally(L, h, nh)
+    t.embed(V * E)
+    t.add("embeddings", P * E + T * E)
+    t.add("norms", 2 * E)
+    t.add("other", linear(E, h))
+    a, m, n = _bert_layer(h, inter)
+    t.add("attention", groups * inner * a)
+    t.add("mlp", groups * inner * m)
+    t.add("norms", groups * inner * n)
+    t.notes.append(f"ALBERT shares weights: {groups}x{inner} distinct layers reused across {L} layers")
+    if head == "model":
+        t.add("heads", linear(h, h))
+    elif head == "masked_lm":
+        t.add("heads", 2 * E + V + linear(h, E))
+    elif head == "seq_cls":
+        t.add("heads", linear(h, h) + linear(h, c.num_labels()))
+    elif head == "pretraining":
+        t.add("heads", linear(h, h) + 2 * E + V + linear(h, E) + linear(h, 2))
+    else:
+        raise NotExact(f"output head '{head}' is not modelled for albert")
+    return t
+
+
+def _pos_att(c: Cfg) -> list[str]:
+    v = c.raw("pos_att_type", default=None)
+    if v is None:
+        return []
+    if isinstance(v, str):
+        return [x.strip() for x in v.lower().split("|")]
+    if isinstance(v, list):
+        return [str(x) for x in v]
+    raise ConfigProblem("pos_att_type is neither a string nor a list")
+
+
+def _signed(c: Cfg, key: str) -> int:
+    v = c.raw(key, default=-1)
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise ConfigProblem(f"{key} = {v!r} is not an integer")
+    return v
+
+
+def deberta(c: Cfg, head: str, *, v2: bool) -> Tally:
+    h = c.int("hidden_size", default=1536 if v2 else 768)
+    L = c.int("num_hidden_layers", default=24 if v2 else 12)
+    nh = c.int("num_attention_heads", default=24 if v2 else 12)
+    inter = c.int("intermediate_size", default=6144 if v2 else 3072)
+    V = c.int("vocab_size", default=128100 if v2 else 50265)
+    P = c.int("max_position_embeddings", default=512)
+    T = c.int("type_vocab_size", default=0)
+    E = c.int("embedding_size", default=h)
+    rel = c.bool("relative_attention", default=False)
+    pos_att = _pos_att(c)
+    t = _encoder_tally(L, h, nh)
+    t.embed(V * E)
+    if c.bool("position_biased_input", default=True):
+        t.add("embeddings", P * E)
+    if T > 0:
+        t.add("embeddings", T * E)
+    if E != h:
+        t.add("other", E * h)
+    t.add("norms", 2 * h)
+    if v2:
+        attn = 3 * linear(h, h)
+    else:
+        attn = h * 3 * h + 2 * h
+        if c.bool("talking_head", default=False):
+            attn += 2 * nh * nh
+    if rel:
+        max_rel = _signed(c, "max_relative_positions")
+        if max_rel < 1:
+            max_rel = P
+        if v2:
+            buckets = _signed(c, "position_buckets")
+            rel_size = (buckets if buckets > 0 else max_rel) * 2
+            if not c.bool("share_att_key", default=True):
+                if "c2p" in pos_att:
+                    attn += linear(h, h)
+                if "p2c" in pos_att:
+                    attn += linear(h, h)
+            t.add("embeddings", rel_size * h)
+            norm_rel = [x.strip() for x in str(c.raw("norm_rel_ebd", default="none")).lower().split("|")]
+            if "layer_norm" in norm_rel:
+                t.add("norms", 2 * h)
+        else:
+            if "c2p" in pos_att:
+                attn += h * h
+            if "p2c" in pos_att:
+                attn += linear(h, h)
+            t.add("embeddings", max_rel * 2 * h)
+    if v2:
+        k = c.int("conv_kernel_size", default=0)
+        if k > 0:
+            groups = c.int("conv_groups", default=1)
+            t.add("other", h * (h // groups) * k + h + 2 * h)
+    t.add("attention", L * (attn + linear(h, h)))
+    t.add("mlp", L * (linear(h, inter) + linear(inter, h)))
+    t.add("norms", L * 4 * h)
+    labels = c.num_labels()
+    if head == "seq_cls":
+        ph = c.int("pooler_hidden_size", default=h)
+        t.add("heads", linear(ph, ph) + linear(ph, labels))
+    elif head == "token_cls":
+        t.add("heads", linear(h, labels))
+    elif head == "qa":
+        t.add("heads", linear(h, 2))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for deberta")
+    return t
+
+
+def modernbert(c: Cfg, head: str) -> Tally:
+    h = c.int("hidden_size", default=768)
+    L = c.int("num_hidden_layers", default=22)
+    nh = c.int("num_attention_heads", default=12)
+    inter = c.int("intermediate_size", default=1152)
+    V = c.int("vocab_size", default=50368)
+    nb = c.bool("norm_bias", default=False)
+    ab = c.bool("attention_bias", default=False)
+    mb = c.bool("mlp_bias", default=False)
+    ln = 2 * h if nb else h
+    t = _encoder_tally(L, h, nh)
+    t.embed(V * h)
+    t.add("norms", ln)
+    t.add("attention", L * (linear(h, 3 * h, ab) + linear(h, h, ab)))
+    t.add("mlp", L * (linear(h, 2 * inter, mb) + linear(inter, h, mb)))
+    t.add("norms", (2 * L - 1) * ln + ln)  # layer 0 has no attn_norm; plus final_norm
+    pred = linear(h, h, c.bool("classifier_bias", default=False)) + ln
+    if head == "masked_lm":
+        tiedw = c.bool("tie_word_embeddings", default=True)
+        t.add("heads", pred + (0 if tiedw else V * h) + (V if c.bool("decoder_bias", default=True) else 0))
+    elif head in ("seq_cls", "token_cls"):
+        t.add("heads", pred + linear(h, c.num_labels()))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for modernbert")
+    return t
+
+
+register("bert", bert, "Bert")
+register("roberta", roberta, "Roberta")
+register("xlm-roberta", roberta, "XLMRoberta", name="xlm-roberta")
+register("electra", electra, "Electra")
+register("distilbert", distilbert, "DistilBert")
+register("albert", albert, "Albert")
+register("deberta", lambda c, h: deberta(c, h, v2=False), "Deberta")
+register("deberta-v2", lambda c, h: deberta(c, h, v2=True), "DebertaV2")
+register("modernbert", modernbert, "ModernBert")
