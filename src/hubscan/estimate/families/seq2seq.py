@@ -1,0 +1,125 @@
+"""Encoder-decoder models: T5/mT5, BART/mBART, Marian, Pegasus, Whisper."""
+
+from __future__ import annotations
+
+from hubscan.estimate._cfg import KVLayer
+from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
+from hubscan.estimate.params import register
+
+
+def _decoder_kv(t: Tally, L: int, nh: int, hd: int) -> None:
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(2 * nh * hd, None, nh * hd))
+    t.notes.append("KV cache counts decoder self-attention; cross-attention caches add 2·d_model per layer per source token")
+
+
+def t5(c: Cfg, head: str, *, tie_default: bool = True) -> Tally:
+    d = c.int("d_model", default=512)
+    d_kv = c.int("d_kv", default=64)
+    d_ff = c.int("d_ff", default=2048)
+    L = c.int("num_layers", default=6)
+    Ld = c.int("num_decoder_layers", default=L)
+    nh = c.int("num_heads", default=8)
+    V = c.int("vocab_size", default=32128)
+    buckets = c.int("relative_attention_num_buckets", default=32)
+    ffp = c.str("feed_forward_proj", default="relu")
+    gated = ffp.startswith("gated-")
+    inner = nh * d_kv
+    attn = 3 * d * inner + inner * d
+    ff = (3 if gated else 2) * d * d_ff
+    t = Tally()
+    t.embed(V * d)
+    t.add("attention", L * attn + buckets * nh)
+    t.add("mlp", L * ff)
+    t.add("norms", L * 2 * d + d)
+    if head != "encoder":
+        t.add("attention", Ld * 2 * attn + buckets * nh)
+        t.add("mlp", Ld * ff)
+        t.add("norms", Ld * 3 * d + d)
+        _decoder_kv(t, Ld, nh, d_kv)
+    else:
+        t.has_kv = False
+    if head == "cond_gen" and not c.bool("tie_word_embeddings", default=tie_default):
+        # transformers 5 ties the head regardless; checkpoints of such configs store a separate lm_head
+        t.add("heads", V * d)
+        t.notes.append("tie_word_embeddings=false: separate lm_head counted (as the checkpoint stores it)")
+    elif head not in ("cond_gen", "model", "encoder"):
+        raise NotExact(f"output head '{head}' is not modelled for t5")
+    return t
+
+
+def _bart_like(c: Cfg, head: str, *, kind: str) -> Tally:
+    d = c.int("d_model", default=1024)
+    el = c.int("encoder_layers", default=12)
+    dl = c.int("decoder_layers", default=12)
+    ef = c.int("encoder_ffn_dim", default=4096)
+    df = c.int("decoder_ffn_dim", default=4096)
+    eh = c.int("encoder_attention_heads", default=16)
+    dh = c.int("decoder_attention_heads", default=16)
+    V = c.int("vocab_size", default=50265)
+    P = c.int("max_position_embeddings", default=1024)
+    t = Tally()
+    attn = 4 * linear(d, d)
+    t.embed(V * d)
+    if kind in ("bart", "mbart"):
+        t.add("embeddings", 2 * (P + 2) * d)
+        t.add("norms", 2 * 2 * d)  # layernorm_embedding in encoder and decoder
+    else:  # marian, pegasus: sinusoidal tables are frozen nn.Embedding parameters in transformers
+        t.add("embeddings", 2 * P * d)
+        t.notes.append("includes the frozen sinusoidal position tables transformers registers as parameters")
+    if kind in ("mbart", "pegasus"):
+        t.add("norms", 2 * 2 * d)  # final encoder/decoder layer_norm
+    if kind == "marian":
+        share = c.bool("share_encoder_decoder_embeddings", default=True)
+        dv = c.int("decoder_vocab_size", default=V)
+        pad = c.int("pad_token_id", default=None)
+        if pad is not None and pad >= (V if share else dv) or pad is not None and pad >= dv:
+            raise ConfigProblem(f"pad_token_id={pad} is outside the decoder vocabulary ({dv}); transformers refuses it")
+        if not share:
+            t.add("embeddings", dv * d)
+    t.add("attention", el * attn + dl * 2 * attn)
+    t.add("mlp", el * (linear(d, ef) + linear(ef, d)) + dl * (linear(d, df) + linear(df, d)))
+    t.add("norms", el * 4 * d + dl * 6 * d)
+    if head == "cond_gen":
+        if not c.bool("tie_word_embeddings", default=True):
+            t.add("heads", V * d)
+    elif head == "seq_cls":
+        t.add("heads", linear(d, d) + linear(d, c.num_labels()))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for {kind}")
+    _decoder_kv(t, dl, dh, d // dh)
+    return t
+
+
+def whisper(c: Cfg, head: str) -> Tally:
+    d = c.int("d_model", default=384)
+    el = c.int("encoder_layers", default=4)
+    dl = c.int("decoder_layers", default=4)
+    ef = c.int("encoder_ffn_dim", default=1536)
+    df = c.int("decoder_ffn_dim", default=1536)
+    dh = c.int("decoder_attention_heads", default=6)
+    V = c.int("vocab_size", default=51865)
+    mels = c.int("num_mel_bins", default=80)
+    src = c.int("max_source_positions", default=1500)
+    tgt = c.int("max_target_positions", default=448)
+    attn = 3 * linear(d, d) + d * d  # k_proj has no bias
+    t = Tally()
+    t.embed(V * d)
+    t.add("other", linear(mels * 3, d) + linear(d * 3, d))  # two Conv1d, kernel 3
+    t.add("embeddings", src * d + tgt * d)
+    t.add("attention", el * attn + dl * 2 * attn)
+    t.add("mlp", el * (linear(d, ef) + linear(ef, d)) + dl * (linear(d, df) + linear(df, d)))
+    t.add("norms", el * 4 * d + dl * 6 * d + 4 * d)
+    if head not in ("cond_gen", "model"):
+        raise NotExact(f"output head '{head}' is not modelled for whisper")
+    _decoder_kv(t, dl, dh, d // dh)
+    return t
+
+
+register("t5", t5, "T5")
+register("mt5", lambda c, h: t5(c, h, tie_default=False), "MT5", name="mt5")
+register("bart", lambda c, h: _bart_like(c, h, kind="bart"), "Bart", name="bart")
+register("mbart", lambda c, h: _bart_like(c, h, kind="mbart"), "MBart", name="mbart")
+register("marian", lambda c, h: _bart_like(c, h, kind="marian"), "Marian", name="marian")
+register("pegasus", lambda c, h: _bart_like(c, h, kind="pegasus"), "Pegasus", name="pegasus")
+register("whisper", whisper, "Whisper")
