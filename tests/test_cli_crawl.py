@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 from click.testing import CliRunner
-from crawl_helpers import make_snapshot
 
+from crawl_helpers import make_snapshot
 from hubscan.cli import cli
 from hubscan.mirror import MirrorServer
 
