@@ -15,8 +15,10 @@ import yaml
 
 __all__ = ["Yaml12Loader", "front_matter_block", "parse_card_data"]
 
-# A `---` line at the very start (only whitespace may precede it, a BOM is tolerated), YAML, a `---` line.
-_BLOCK_RE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+# Same semantics as the client's card regex: `---` at the very start (only whitespace, or a BOM, before it),
+# line breaks, the YAML (lazy, so the first closing `---` line wins, but never an empty body: a file that
+# starts `---\n---\n` gets the block that ends at the NEXT `---` line, as on the Hub), line breaks, `---`.
+_BLOCK_RE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*---[\r\n]+(.*?)[\r\n]+---(?:\r\n|\n|\Z)", re.DOTALL)
 
 
 class Yaml12Loader(yaml.SafeLoader):
@@ -92,7 +94,7 @@ def parse_card_data(readme: bytes) -> dict[str, Any] | None:
     if block is None:
         return None
     m = _BLOCK_RE.match(block)
-    body = (m.group(1) or b"") if m else b""
+    body = m.group(1) if m else b""
     try:
         loaded = yaml.load(body.decode("utf-8-sig", "replace"), Loader=Yaml12Loader)  # noqa: S506
     except yaml.YAMLError:
