@@ -19,7 +19,7 @@ import math
 import re
 from typing import Any
 
-from hubscan.parse.emissions import Quantity, clean_inline, is_placeholder, parse_hours, parse_quantity
+from hubscan.parse.emissions import UNIT_GRAMS, Quantity, is_placeholder, parse_hours, parse_quantity
 from hubscan.parse.frontmatter import decode_card, split_front_matter
 from hubscan.parse.prose import Candidate, ProseResult, scan_body
 from hubscan.parse.safe_yaml import json_safe
@@ -108,7 +108,7 @@ def _yaml_part(meta: dict | None) -> tuple[Quantity | None, dict[str, Any], set[
             for k in keys:
                 if k in norm and not is_placeholder(norm[k]):
                     v = norm[k]
-                    fields[name] = v if isinstance(v, (int, float)) and not isinstance(v, bool) else clean_inline(str(v)).strip()
+                    fields[name] = v if isinstance(v, (int, float)) and not isinstance(v, bool) else " ".join(str(v).split())
                     break
     else:
         value = co2
@@ -147,9 +147,7 @@ def _agree(a: float, b: Quantity) -> bool:
         return False
     g = b.grams
     tol = max(abs(a), abs(g)) * 0.005
-    if b.decimals is not None and b.unit:
-        from hubscan.parse.emissions import UNIT_GRAMS
-
+    if b.unit:
         tol = max(tol, 0.5 * 10 ** (-b.decimals) * UNIT_GRAMS[b.unit] * 1.0001)
     return abs(a - g) <= tol
 
@@ -311,8 +309,6 @@ def _analyze(text: str | bytes | None, card_data: dict | None) -> dict:
             else:
                 confidence = "high"
         rec["confidence"] = confidence
-        if "inherited" in pflags and best is None:
-            pass
     else:
         if yq is not None:  # YAML figure present but unusable (range)
             flags.update(yq.flags & {"range", "unitless"})
@@ -377,9 +373,8 @@ def _analyze(text: str | bytes | None, card_data: dict | None) -> dict:
                 if rec["confidence"] == "high":
                     rec["confidence"] = "medium"
 
-    for name in ("hours",):
-        if rec[name] is not None and "range" in hflags:
-            pass
+    if rec["hours"] is None and "range" in hflags:
+        flags.add("hours_range")
     for name in _FIELDS:
         if rec[name] is not None:
             rec["provenance"][name] = prov.get(name, "yaml")

@@ -55,7 +55,7 @@ _PLACEHOLDER = re.compile(
     r"^\s*(?:\[?\s*more\s+information\s+needed[^\]]*\]?|\[?\s*more\s+info(?:rmation)?\s+needed\s*\]?|"
     r"n/?a|none|null|nil|unknown|not\s+(?:available|applicable|known|specified|reported|provided|measured)|"
     r"tbd|tba|to\s+be\s+(?:determined|added|announced|confirmed)|todo|-+|—|–|\?+|\.\.\.|…|"
-    r"\{\{.*\}\}|\[.*\bneeded\b.*\]|\[optional\])\s*\.?\s*$",
+    r"\{\{.*|\[.*\bneeded\b.*\]|\[optional\])\s*\.?\s*$",
     re.IGNORECASE | re.DOTALL,
 )
 

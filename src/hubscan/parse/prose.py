@@ -80,7 +80,9 @@ _BULLET = re.compile(r"^\s*(?:[-*+•]|\d{1,2}[.)])\s+")
 _KEYLINE = re.compile(r"^(?P<key>[^\W\d_][^:|]{0,150}?)\s*[:：]+\s*(?P<val>.*)$")
 _BOLD_ONLY = re.compile(r"^\s*(?:\*\*[^*]+\*\*\s*)+:?\s*$|^\s*(?:__[^_]+__\s*)+:?\s*$")
 _TABLE_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+# Jinja left unrendered: "{{ co2_emitted | default(...) }}" (possibly cut off), "{% if x %}"; BibTeX's
+# "{{Title}}" has no inner spaces and is not matched.
+_JINJA = re.compile(r"\{\{\s+[a-z_][a-z0-9_.]*\s*(?:\|[^\n]*?)?(?:\}\}|$)|\{%\s.*?%\}", re.MULTILINE)
 
 
 def slugify(title: str) -> str:
@@ -222,8 +224,9 @@ def _tables(lines: list[str], used: set[int], sect: list[tuple[int, str, bool]],
             while j < n and "|" in lines[j] and lines[j].strip():
                 rows.append((j, [c.strip() for c in lines[j].strip().strip("|").split("|")]))
                 j += 1
-            cols = [k for k, h in enumerate(header) if _EMISSION_WORD.search(h) and not _NOT_EMISSION_KEY.search(h)]
-            if cols and len(header) > 2:
+            cols = [k for k, h in enumerate(header)
+                    if k > 0 and _EMISSION_WORD.search(h) and not _NOT_EMISSION_KEY.search(h)]
+            if cols:
                 found: list[Candidate] = []
                 for k in cols:
                     unit, unit_raw = unit_from_label(header[k])
