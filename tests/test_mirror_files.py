@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -331,4 +330,3 @@ def test_cli_errors(tmp_path):
     assert result.exit_code != 0 and "not a Hub snapshot" in result.output
     result = runner.invoke(cli, ["mirror", "serve", "sample", "--host", "0.0.0.0"])
     assert result.exit_code != 0 and "--allow-remote" in result.output
-    _ = socket  # keep import used for readability of the loopback check
