@@ -40,6 +40,7 @@ HEAD_SUFFIXES: dict[str, str] = {
     "ForPreTraining": "pretraining",
     "ForConditionalGeneration": "cond_gen",
     "MTModel": "cond_gen",
+    "EncoderModel": "encoder",
     "ForImageClassification": "img_cls",
     "ForImageClassificationWithTeacher": "img_cls_teacher",
     "ForCTC": "ctc",

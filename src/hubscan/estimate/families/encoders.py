@@ -41,7 +41,7 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True) -> Tal
     t.embed(V * E)
     t.add("embeddings", P * E + T * E)
     t.add("norms", 2 * E)
-    if E != h:
+    if h != E:
         t.add("other", linear(E, h))  # embeddings_project
     a, m, n = _bert_layer(h, inter)
     t.add("attention", L * a)
@@ -188,7 +188,7 @@ def deberta(c: Cfg, head: str, *, v2: bool) -> Tally:
         t.add("embeddings", P * E)
     if T > 0:
         t.add("embeddings", T * E)
-    if E != h:
+    if h != E:
         t.add("other", E * h)
     t.add("norms", 2 * h)
     if v2:

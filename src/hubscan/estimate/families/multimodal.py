@@ -1,0 +1,110 @@
+"""Multimodal wrappers with nested ``text_config`` / ``vision_config``: LLaVA, PaliGemma, Gemma 3."""
+
+from __future__ import annotations
+
+from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
+from hubscan.estimate.families.vision import CLIP_VISION, SIGLIP_VISION, clip_vision
+from hubscan.estimate.params import FAMILIES, register
+
+# Class defaults transformers fills in for sub-configs that omit keys (transformers 5.x configuration classes).
+TEXT_DEFAULTS = {
+    "llama": {"vocab_size": 32000, "hidden_size": 4096, "intermediate_size": 11008, "num_hidden_layers": 32,
+              "num_attention_heads": 32},
+    "gemma": {"vocab_size": 256000, "hidden_size": 3072, "intermediate_size": 24576, "num_hidden_layers": 28,
+              "num_attention_heads": 16, "num_key_value_heads": 16, "head_dim": 256},
+    "gemma2": {"vocab_size": 256000, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26,
+               "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256},
+    "gemma3_text": {"vocab_size": 262208, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26,
+                    "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256},
+}
+LLAVA_VISION = {"intermediate_size": 4096, "hidden_size": 1024, "patch_size": 14, "image_size": 336,
+                "num_hidden_layers": 24, "num_attention_heads": 16}
+PALIGEMMA_VISION = {"intermediate_size": 4096, "hidden_size": 1152, "patch_size": 14, "image_size": 224,
+                    "num_hidden_layers": 27, "num_attention_heads": 16, "vision_use_head": False}
+PALIGEMMA_TEXT = {"hidden_size": 2048, "num_hidden_layers": 18, "intermediate_size": 16384, "num_attention_heads": 8,
+                  "num_key_value_heads": 1, "vocab_size": 257152, "head_dim": 256}
+# A present sub-config gets its own class defaults; an absent one gets the wrapper's init kwargs.
+VISION_CLASS_DEFAULTS = {"clip_vision_model": CLIP_VISION, "siglip_vision_model": SIGLIP_VISION}
+
+
+def _with_defaults(sub: dict, defaults: dict) -> dict:
+    merged = dict(defaults)
+    merged.update({k: v for k, v in sub.items() if v is not None})
+    return merged
+
+
+def _text(c: Cfg, default_type: str, absent: dict | None = None) -> tuple[Tally, Cfg, int, int]:
+    raw = c.data.get("text_config")
+    if raw is None and absent is not None:
+        raw, base = {}, absent
+    else:
+        raw = raw or {}
+        base = None
+    if not isinstance(raw, dict):
+        raise ConfigProblem("text_config is not an object")
+    mt = raw.get("model_type") or default_type
+    fam = FAMILIES.get(mt)
+    if fam is None:
+        raise NotExact(f"text model_type {mt!r} has no analytic formula")
+    tc = Cfg(_with_defaults(raw, TEXT_DEFAULTS.get(mt, {}) if base is None else base), "config.text_config")
+    t = fam.formula(tc, "model")
+    return t, tc, tc.int("hidden_size"), tc.int("vocab_size")
+
+
+def _vision(c: Cfg, absent: dict, allowed: tuple[str, ...]) -> tuple[Tally, Cfg, int]:
+    raw = c.data.get("vision_config")
+    if raw is None:
+        raw, defaults = {}, absent
+    else:
+        defaults = None
+    if not isinstance(raw, dict):
+        raise ConfigProblem("vision_config is not an object")
+    mt = raw.get("model_type") or allowed[0]
+    if mt not in allowed:
+        raise NotExact(f"vision model_type {mt!r} is not modelled")
+    vc = Cfg(_with_defaults(raw, VISION_CLASS_DEFAULTS[mt] if defaults is None else defaults), "config.vision_config")
+    siglip = mt.startswith("siglip")
+    return clip_vision(vc, siglip=siglip), vc, vc.int("hidden_size")
+
+
+def _finish(t: Tally, c: Cfg, head: str, V: int, th: int, tie: bool) -> Tally:
+    if head in ("cond_gen", "causal_lm"):
+        if not tie:
+            t.add("heads", V * th)
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for this wrapper")
+    return t
+
+
+def llava(c: Cfg, head: str) -> Tally:
+    t, tc, th, V = _text(c, "llama")
+    v, vc, vh = _vision(c, LLAVA_VISION, ("clip_vision_model", "siglip_vision_model"))
+    t.merge(v)
+    layer = c.raw("vision_feature_layer", default=-2)
+    n_feat = len(layer) if isinstance(layer, list) else 1
+    bias = c.bool("multimodal_projector_bias", default=True)
+    t.add("other", linear(vh * n_feat, th, bias) + linear(th, th, bias))
+    tie = c.bool("tie_word_embeddings", default=False) or tc.bool("tie_word_embeddings", default=False)
+    return _finish(t, c, head, V, th, tie)
+
+
+def paligemma(c: Cfg, head: str) -> Tally:
+    t, tc, th, V = _text(c, "gemma", PALIGEMMA_TEXT)
+    v, vc, vh = _vision(c, PALIGEMMA_VISION, ("siglip_vision_model",))
+    t.merge(v)
+    proj = c.int("projection_dim", default=2048)
+    t.add("other", linear(vh, proj))
+    return _finish(t, c, head, V, th, c.bool("tie_word_embeddings", default=True))
+
+
+def gemma3(c: Cfg, head: str) -> Tally:
+    t, tc, th, V = _text(c, "gemma3_text")
+    v, vc, vh = _vision(c, SIGLIP_VISION, ("siglip_vision_model",))
+    t.merge(v)
+    t.add("other", vh * th + vh)  # mm_input_projection_weight, mm_soft_emb_norm
+    return _finish(t, c, head, V, th, c.bool("tie_word_embeddings", default=True))
+
+
+register("llava", llava, "Llava")
+register("paligemma", paligemma, "PaliGemma")
+register("gemma3", gemma3, "Gemma3")

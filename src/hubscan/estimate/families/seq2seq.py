@@ -54,7 +54,7 @@ def _bart_like(c: Cfg, head: str, *, kind: str) -> Tally:
     dl = c.int("decoder_layers", default=12)
     ef = c.int("encoder_ffn_dim", default=4096)
     df = c.int("decoder_ffn_dim", default=4096)
-    eh = c.int("encoder_attention_heads", default=16)
+    c.int("encoder_attention_heads", default=16)
     dh = c.int("decoder_attention_heads", default=16)
     V = c.int("vocab_size", default=50265)
     P = c.int("max_position_embeddings", default=1024)
