@@ -130,7 +130,8 @@ def _combine(factors: list[tuple[float, float | None, float | None, int]]) -> di
 
 
 def _default_mfu(device: str | None, n_active: float | None, n_total: float | None) -> str:
-    if n_active is not None and n_active < 3e9:
+    size = n_total if n_total is not None else n_active
+    if size is not None and size < 3e9:
         return "mfu_small"
     if device in _V100_ERA or (n_total and n_active and n_total > 1.5 * n_active):
         return "mfu_v100_or_moe"
