@@ -265,6 +265,9 @@ def test_non_utf8_bytes_are_replaced_and_flagged():
         "```\n" * 5000,
         "<!--" * 10000,
         "# " * 50000,
+        "- **Carbon Emitted:** 1.5 kg CO2eq\n" * 30000,
+        "|a|Carbon (kg)|\n|---|---|\n" + "|x|1|\n" * 100000,
+        "## Carbon\n" + "**a** **Emissions**\n- Carbon emitted: 1 kg\n" * 15000,
     ],
 )
 def test_odd_inputs_never_raise(value):

@@ -256,6 +256,7 @@ def _analyze(text: str | bytes | None, card_data: dict | None) -> dict:
     yq, yfields, yflags, co2_present = _yaml_part(meta)
     flags.update(yflags)
     prose: ProseResult = scan_body(body) if body else ProseResult()
+    flags.update(prose.flags)
     if prose.unrendered:
         flags.add("unrendered_template")
     if prose.commented_template:

@@ -153,11 +153,24 @@ def _blank_comments_and_code(text: str) -> str:
     return "\n".join(out)
 
 
+MAX_TABLE_ROWS = 200  # rows read per table
+MAX_CANDIDATES = 500  # figures kept per card; more is noise (and would cost time)
+
 _MD_HEADING_IN_CODE = re.compile(r"^#{2,6}\s+[A-Z][^=(){}\[\]]*$")
+
+
+# cheap pre-filter: a field line names one of these before its colon / in its first cell
+_INTERESTING = re.compile(
+    r"emi|co2|co₂|carbon|greenhouse|ghg|footprint|hardware|gpu|tpu|accelerator|device|hour|time|duration|"
+    r"cloud|provider|platform|region|location|country|source|method|measure|tool|training\s+type",
+    re.IGNORECASE,
+)
 
 
 def _key_value(line: str) -> tuple[str, str, str] | None:
     """(key, key without parentheses, value) for a ``Key: value`` line, bullet/bold/table aware."""
+    if (":" not in line and "：" not in line and "|" not in line) or not _INTERESTING.search(line[:200]):
+        return None
     s = line.strip()
     if s.startswith("|"):
         cells = [c.strip() for c in s.strip("|").split("|")]
@@ -222,7 +235,8 @@ def _tables(lines: list[str], used: set[int], sect: list[tuple[int, str, bool]],
             rows: list[tuple[int, list[str]]] = []
             j = i + 2
             while j < n and "|" in lines[j] and lines[j].strip():
-                rows.append((j, [c.strip() for c in lines[j].strip().strip("|").split("|")]))
+                if len(rows) < MAX_TABLE_ROWS:
+                    rows.append((j, [c.strip() for c in lines[j].strip().strip("|").split("|")]))
                 j += 1
             cols = [k for k, h in enumerate(header)
                     if k > 0 and _EMISSION_WORD.search(h) and not _NOT_EMISSION_KEY.search(h)]
@@ -247,7 +261,7 @@ def _tables(lines: list[str], used: set[int], sect: list[tuple[int, str, bool]],
                         found.append(Candidate(q=q, line=ln, section=slug, env=env, market=market, total=is_total,
                                                kind="table-total" if is_total else "table-row", key=header[k]))
                         used.add(ln)
-                res.candidates.extend(found)
+                res.candidates.extend(found[:max(0, MAX_CANDIDATES - len(res.candidates))])
             i = j
             continue
         i += 1
@@ -270,8 +284,9 @@ def scan_body(body: str) -> ProseResult:
     # -- template detection on the raw text (comments included) --------------------------------
     template_keys_clean: set[str] = set()
     template_keys_raw: set[str] = set()
+    kv_cache: dict[int, tuple[str, str, str] | None] = {}
     for idx, line in enumerate(raw_lines):
-        kv = _key_value(line)
+        kv = kv_cache[idx] = _key_value(line)
         if not kv:
             continue
         key, bare, val = kv
@@ -295,7 +310,7 @@ def scan_body(body: str) -> ProseResult:
     for idx, line in enumerate(lines):
         if not line.strip():
             continue
-        kv = _key_value(line)
+        kv = kv_cache.get(idx) if line == raw_lines[idx] else _key_value(line)
         if not kv:
             continue
         key, bare, val = kv
@@ -312,6 +327,9 @@ def scan_body(body: str) -> ProseResult:
                     res.tbd = True
                 continue
             context = " ".join(lines[max(start, idx - 2):idx + 1])
+            if len(res.candidates) >= MAX_CANDIDATES:
+                res.flags.add("too_many_figures")
+                continue
             res.candidates.append(Candidate(
                 q=q, line=idx, section=slug, kind="field", env=env, key=key,
                 total=bool(_TOTAL.search(key)), market=bool(_MARKET.search(key + " " + val[:80])),
@@ -357,6 +375,9 @@ def scan_body(body: str) -> ProseResult:
                 continue
             if _TBD.search(sent):
                 res.tbd = True
+            if len(res.candidates) >= MAX_CANDIDATES:
+                res.flags.add("too_many_figures")
+                break
             for off, q in iter_quantities(sent, require_unit=True):
                 before = sent[max(0, off - 120):off]
                 clause = re.split(r"[;,]\s+|\band\b", before)[-1] if before else ""
