@@ -105,7 +105,9 @@ def compute_lineage(edges: dict[str, tuple[str | None, str | None]]) -> dict[str
 def resolve_lineage(db: Database) -> dict[str, int]:
     """Fill the ``lineage`` table from ``models.base_models``; return counts for the crawl summary."""
     edges: dict[str, tuple[str | None, str | None]] = {}
-    for model_id, raw, relation_column in db.execute("SELECT id, base_models, base_model_relation FROM models"):
+    for model_id, raw, relation_column in db.execute(
+        "SELECT id, base_models, base_model_relation FROM models"
+    ):
         relation, parents = parse_base_models(raw, relation_column)
         parents = [p for p in parents if p != model_id]
         if not parents:
@@ -127,4 +129,8 @@ def resolve_lineage(db: Database) -> dict[str, int]:
         stats[status] = sum(1 for r in rows if r[5] == status)
     stats["families"] = len({r[3] for r in rows})
     stats["max_depth"] = max((r[4] for r in rows), default=0)
+    # Family footprints depend on lineage and every derived table: refresh them last.
+    from hubscan.query import refresh_family_stats
+
+    stats["family_stats_rows"] = refresh_family_stats(db)
     return stats

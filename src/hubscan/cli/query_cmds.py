@@ -1,3 +1,254 @@
-"""Commands: query_cmds (filled in by its owner)."""
+"""Commands that ask the catalog: footprint, emissions, sql, plot, browse.
 
-from hubscan.cli import cli  # noqa: F401
+Each one opens the catalog read-only, calls one named query in ``hubscan.query`` and renders the rows with
+``hubscan.render`` (a table with units by default; ``--json``, ``--nl`` or ``--csv`` for machines).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import click
+
+from hubscan.cli import cli
+
+GROUPING_CHOICES = ["model_type", "lineage", "author", "pipeline_tag", "library"]
+
+
+def db_option(func):
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False),
+        default="db/hubscan.db",
+        show_default=True,
+        help="Catalog database (opened read-only).",
+    )(func)
+
+
+def format_options(func):
+    """--json / --nl / --csv (default: a table with units); all three set the same ``fmt``."""
+    func = click.option("--csv", "fmt", flag_value="csv", help="CSV with a header row, raw numbers.")(func)
+    func = click.option("--nl", "fmt", flag_value="nl", help="Newline-delimited JSON, one object per row.")(
+        func
+    )
+    func = click.option("--json", "fmt", flag_value="json", help="One JSON array (raw numbers, no units).")(
+        func
+    )
+    return click.option(
+        "--table", "fmt", flag_value="table", default=True, help="Human-readable table with units (default)."
+    )(func)
+
+
+def friendly_errors(func):
+    """Turn hubscan errors into one-line messages (exit 1) instead of tracebacks."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        from hubscan.errors import HubscanError
+
+        try:
+            return func(*args, **kwargs)
+        except HubscanError as exc:
+            raise click.ClickException(str(exc)) from exc
+
+    return wrapper
+
+
+@cli.command()
+@click.option(
+    "--by",
+    type=click.Choice(GROUPING_CHOICES),
+    default="model_type",
+    show_default=True,
+    help="Family: architecture, base-model lineage root, author/organisation, task or library.",
+)
+@click.option("--author", help="Only models by this user or organisation.")
+@click.option("--task", help="Only models with this pipeline_tag (e.g. text-generation).")
+@click.option(
+    "--min-params", type=float, metavar="N", help="Only models with at least N parameters (e.g. 1e9)."
+)
+@click.option("--context", type=click.IntRange(min=1), metavar="TOKENS", help="KV cache at this context length "
+              "(default: each model's own maximum context).")  # fmt: skip
+@click.option("--dtype", metavar="D", help="Weight memory at this dtype: fp32, bf16, fp16, fp8, int8, int4 "
+              "(default: each model's stored dtype).")  # fmt: skip
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="Show only the N largest families.")
+@db_option
+@format_options
+@friendly_errors
+def footprint(by, author, task, min_params, context, dtype, limit, db_path, fmt):
+    """Per family: how many models, their parameters and memory, storage, downloads, emission reporting.
+
+    Every model is counted in exactly one family per grouping; models whose key is not known are in the
+    `unknown` family. In --by lineage, models with no base model and no derivatives form `standalone`.
+    Parameters: median, p10/p90, max and total; memory: weights at a dtype and KV cache at a context length
+    (decimal units, 1 GB = 10^9 bytes).
+
+    \b
+    Examples:
+        hubscan footprint --by model_type
+        hubscan footprint --by lineage --limit 20
+        hubscan footprint --by author --task text-generation --min-params 1e9
+        hubscan footprint --by model_type --dtype int4 --context 32768 --json
+    """
+    from hubscan import query
+    from hubscan.render import render
+
+    db = query.open_catalog(db_path)
+    try:
+        rows = query.footprint(
+            db, by, author=author, task=task, min_params=min_params, context=context, dtype=dtype
+        )
+    finally:
+        db.close()
+    if limit:
+        rows = rows[:limit]
+    columns = list(query.FOOTPRINT_COLUMNS)
+    if fmt == "table":
+        columns = [
+            "family", "models", "params_median", "params_p10", "params_p90", "params_max", "params_total",
+            "params_active_median", "weights_bytes_median", "kv_cache_bytes_median", "storage_bytes_total",
+            "downloads_total", "reporting_share",
+        ]  # fmt: skip
+        if by == "lineage":
+            columns += ["finetunes", "adapters", "quantized", "merges"]
+        click.echo(
+            f"Weights at {dtype or 'each model’s stored dtype'}; KV cache at "
+            f"{f'{context:,} tokens' if context else 'each model’s maximum context'}."
+        )
+    render(rows, fmt, columns=columns)
+
+
+@cli.command()
+@click.option("--summary", is_flag=True, help="The Hub-wide analysis instead of one row per model.")
+@click.option(
+    "--verdict",
+    type=click.Choice(["consistent", "below", "above", "likely unit error", "not comparable"]),
+    help="Only models whose reported figure got this verdict.",
+)
+@click.option("--family", metavar="NAME", help="Only models of this family (see --by).")
+@click.option(
+    "--by",
+    type=click.Choice(GROUPING_CHOICES),
+    default="model_type",
+    show_default=True,
+    help="Which grouping --family (and the family column) refers to.",
+)
+@db_option
+@format_options
+@friendly_errors
+def emissions(summary, verdict, family, by, db_path, fmt):
+    """Reported training emissions vs the estimate from parameters, tokens and hardware.
+
+    Per model: the reported grams CO2eq, the estimated range (low/central/high), their ratio and the
+    verdict (consistent, below, above, likely unit error, not comparable) with its reason. --summary:
+    how many models report, completeness classes, reported totals by family/year/task, and how reported
+    figures compare with the estimates.
+
+    \b
+    Examples:
+        hubscan emissions --verdict "likely unit error"
+        hubscan emissions --family llama --csv
+        hubscan emissions --summary
+        hubscan emissions --summary --json
+    """
+    from hubscan import query
+    from hubscan.render import render, render_sections
+
+    db = query.open_catalog(db_path)
+    try:
+        if summary:
+            render_sections(query.emissions_summary(db), fmt)
+            return
+        rows = query.emissions(db, verdict=verdict, family=family, by=by)
+    finally:
+        db.close()
+    columns = None
+    if fmt == "table":
+        columns = [
+            "model_id", "family", "reported_g", "estimated_g_low", "estimated_g_central", "estimated_g_high",
+            "ratio", "verdict", "verdict_reason",
+        ]  # fmt: skip
+    render(rows, fmt, columns=columns)
+
+
+@cli.command()
+@click.argument("statement")
+@db_option
+@format_options
+@friendly_errors
+def sql(statement, db_path, fmt):
+    """Run one read-only SQL statement on the catalog.
+
+    The database is opened read-only (SQLite mode=ro and query_only), so INSERT, UPDATE, DELETE, DROP
+    and the like are refused by SQLite itself. Tables: models, configs, cards, files, footprints,
+    reported_emissions, estimated_emissions, lineage, family_stats (see docs/CATALOG.md).
+
+    \b
+    Examples:
+        hubscan sql "SELECT model_type, COUNT(*) FROM models GROUP BY 1 ORDER BY 2 DESC"
+        hubscan sql "SELECT model_id, params_total FROM footprints ORDER BY 2 DESC LIMIT 10" --csv
+    """
+    from hubscan import query
+    from hubscan.render import render
+
+    columns, rows = query.run_sql(db_path, statement)
+    render([dict(zip(columns, row, strict=True)) for row in rows], fmt, columns=columns)
+
+
+@cli.command()
+@click.argument("what", type=click.Choice(["footprint", "emissions"]))
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True, help="PNG file to write.")
+@click.option("--by", type=click.Choice(GROUPING_CHOICES), default="model_type", show_default=True,
+              help="Families for the footprint plot.")  # fmt: skip
+@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Largest N families.")
+@db_option
+@friendly_errors
+def plot(what, out, by, top, db_path):
+    """Draw a figure to PNG.
+
+    footprint: parameters per family (box plot with every model as a dot, log scale).
+    emissions: reported vs estimated training emissions (log-log), with the consistency band and the
+    unit-error diagonals (x1000: kg written as g, and /1000) marked.
+
+    \b
+    Examples:
+        hubscan plot footprint --out footprint.png --by lineage
+        hubscan plot emissions --out emissions.png
+    """
+    from hubscan import plots, query
+
+    db = query.open_catalog(db_path)
+    try:
+        if what == "footprint":
+            info = plots.plot_footprint(db, out, by=by, top=top)
+        else:
+            info = plots.plot_emissions(db, out)
+    finally:
+        db.close()
+    click.echo(f"Wrote {out} ({info})")
+
+
+@cli.command()
+@db_option
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8001, show_default=True, help="0 picks a free port."
+)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--metadata-out", type=click.Path(dir_okay=False), help="Also write the generated metadata JSON here."
+)
+@friendly_errors
+def browse(db_path, port, host, metadata_out):
+    """Explore the catalog in Datasette (read-only), with column docs, units, facets and canned queries.
+
+    Canned queries: footprint by family, emissions comparison, largest models, models that fit in N GB.
+
+    \b
+    Examples:
+        hubscan browse
+        hubscan browse --db db/hubscan.db --port 8080
+    """
+    from hubscan import browse as browse_mod
+
+    browse_mod.serve(db_path, port=port, host=host, metadata_out=metadata_out)

@@ -232,3 +232,41 @@ def m002_derived(db: Database) -> None:
     db["estimated_emissions"].create_index(["verdict"])
     db["lineage"].create_index(["root_id"])
     db["lineage"].create_index(["parent_id"])
+
+
+@migrations()
+def m003_family_stats(db: Database) -> None:
+    """Per-family footprint rows, refreshed after every lineage resolution (``hubscan.query``)."""
+    db["family_stats"].create(
+        {
+            "grouping": str,
+            "family": str,
+            "models": int,
+            "models_with_params": int,
+            "params_p10": float,
+            "params_median": float,
+            "params_p90": float,
+            "params_max": int,
+            "params_total": int,
+            "params_active_median": float,
+            "params_active_total": int,
+            "dtype": str,
+            "weights_bytes_median": float,
+            "weights_bytes_total": int,
+            "context": str,
+            "kv_cache_bytes_median": float,
+            "kv_cache_bytes_max": int,
+            "storage_bytes_total": int,
+            "downloads_total": int,
+            "models_with_downloads": int,
+            "reporting_models": int,
+            "reporting_share": float,
+            "finetunes": int,
+            "adapters": int,
+            "quantized": int,
+            "merges": int,
+        },
+        pk=("grouping", "family"),
+    )
+    db["reported_emissions"].create_index(["emissions_g"])
+    db["estimated_emissions"].create_index(["reported_g"])
