@@ -386,7 +386,12 @@ def estimate_emissions(
             d = DEFAULTS[key]
             put("mfu", d["central"], f"default:{key}", [d["low"], d["high"]], source=d["source"])
             mfu_t = (d["central"], d["low"], d["high"])
-        put("peak_tflops", peak, p("hardware"), source=f"peak dense 16-bit TFLOPS of {device}")
+        put(
+            "peak_tflops",
+            peak,
+            "default:peak_hardware_table",
+            source=f"peak dense 16-bit TFLOPS of {device} (hardware_specs.csv)",
+        )
         dh_range = _combine([(flops_t, None, None, 1), (peak * 1e12 * 3600, None, None, -1), (*mfu_t, -1)])
         dh_t = (dh_range["central"], dh_range["low"], dh_range["high"])
 
