@@ -11,6 +11,7 @@ Pure and network-free. Order of methods for the parameter count:
 
 from __future__ import annotations
 
+import contextlib
 import re
 from typing import Any
 
@@ -168,10 +169,8 @@ def analyze_config(config: dict, *, context: int = 4096, dtype: str | None = Non
         res.reason = None
         res.breakdown = {}
     if res.total is None:
-        try:
+        with contextlib.suppress(Exception):
             _generic(config, res)
-        except Exception:  # noqa: BLE001
-            pass
 
     notes: list[str] = list(dict.fromkeys(n for n in res.notes if n))
     cfg_dtype, cfg_note = mem.config_dtype(config)
