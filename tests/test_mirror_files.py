@@ -100,6 +100,13 @@ def test_file_metadata_download_and_exists(hub, hf_env, mini_snapshot):
     assert _api(hub, GOOD_TOKEN).file_exists("org-a/gated", "config.json") is True
     md = api.get_safetensors_metadata("org-c/weights")
     assert md.parameter_count == {"F32": 20}
+    # Appendix B 5/10: a cached file resolves without the network, and the cache scans cleanly.
+    offline = hf_hub_download("org-a/m0", "config.json", endpoint=hub.url, token=False, local_files_only=True)
+    assert offline == path
+    from huggingface_hub import scan_cache_dir
+
+    info = scan_cache_dir(hf_env / "hub")
+    assert info.warnings == [] and {"org-a/m0", "org-c/weights"} <= {r.repo_id for r in info.repos}
 
 
 def test_error_classes_on_resolve(hub):
