@@ -282,6 +282,30 @@ def render(result: dict, cov: dict | None) -> str:
         "3.3.2 `global_energy_mix.json`, years 2021–2023 per country) → world average 475 g/kWh (IEA 2019)."
     )
     a("")
+    a("## API")
+    a("")
+    a("```python")
+    a("from hubscan.estimate.emissions import estimate_emissions, estimate_for_model, compare")
+    a("from hubscan.estimate.resolve import resolve_hardware, resolve_location, resolve_provider")
+    a("")
+    a('est = estimate_emissions(hardware="8 x A100 80GB", hours=100, location="Quebec, Canada")')
+    a(
+        'est["method"], est["emissions_g"], est["energy_kwh"], est["device_hours"], est["inputs"], est["missing"]'
+    )
+    a("compare(reported_g, est)            # {'ratio', 'verdict', 'reason'}")
+    a(
+        "estimate_for_model(card_record, footprint_record)   # estimate + 'comparison' for one catalogued model"
+    )
+    a("```")
+    a("")
+    a(
+        "`estimate_emissions` keywords: `params`, `active_params`, `tokens`, `flops`, `hardware` (free text), "
+        "`devices`, `device_hours` or `hours` (wall-clock), `power_w`, `pue`, `location` (free text), `region` "
+        "(cloud region), `grid_g_per_kwh`, `mfu`, `provider`, `provenance` ({input: 'card'|'config'|'user'}). "
+        "Extra result keys: `scope`, `estimator_version`, `notes`, and `implied_mfu` (hardware-time with FLOPs "
+        "or tokens known) or `wall_clock_hours` (compute method with a device count)."
+    )
+    a("")
     a("## Comparison with a reported figure")
     a("")
     a(
