@@ -35,7 +35,8 @@ __all__ = [
 ]
 
 ANALYZER_VERSION = "1"
-MAX_BODY_CHARS = 512 * 1024  # prose beyond this is not read (flag "truncated")
+MAX_BODY_CHARS = 256 * 1024  # prose beyond this is not read (flag "truncated")
+MAX_BODY_LINES = 10_000  # nor beyond this many lines (real cards have a few hundred to a few thousand)
 COMPLETENESS_CLASSES = ("none", "template_only", "emissions_only", "emissions_context", "complete")
 # Plausible training emissions per device-hour: a ~15 W accelerator on a near-carbon-free grid emits about
 # 0.3 g/h; a 1 kW accelerator at PUE 2 on a 1.2 kg/kWh grid about 2.4 kg/h.  Outside these -> unit_suspect.
@@ -251,6 +252,14 @@ def _analyze(text: str | bytes | None, card_data: dict | None) -> dict:
     rec["card_data"] = meta
     if len(body) > MAX_BODY_CHARS:
         body = body[:MAX_BODY_CHARS]
+        flags.add("truncated")
+    cut = -1
+    for _ in range(MAX_BODY_LINES):
+        cut = body.find("\n", cut + 1)
+        if cut < 0:
+            break
+    if cut >= 0 and body.find("\n", cut + 1) >= 0:
+        body = body[:cut]
         flags.add("truncated")
 
     yq, yfields, yflags, co2_present = _yaml_part(meta)
