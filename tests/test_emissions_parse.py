@@ -27,6 +27,8 @@ from hubscan.parse.emissions import (
         ("about 2 kilograms", 2000.0, {"approximate"}),
         ("626,155 lbs CO2", 626155 * 453.59237, set()),
         ("1.2e3 g", 1200.0, set()),
+        ("0,5 kg CO2eq", 500.0, set()),
+        ("1,234 kg", 1_234_000.0, set()),
         ("less than 1 kg", 1000.0, {"bound"}),
         ("CO<sub>2</sub>: 7 kg CO<sub>2</sub>eq", 7000.0, set()),
         ("0.6 kg (per the [calculator](https://mlco2.github.io/impact#compute))", 600.0, set()),

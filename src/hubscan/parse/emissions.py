@@ -37,7 +37,7 @@ _UNIT_ALT = "|".join(f"(?:{w})" for w, _ in sorted(_UNIT_WORDS, key=lambda p: -l
 # a CO2 tail: "CO2", "CO2eq", "CO2 eq.", "CO₂e", "of CO2", "carbon dioxide equivalent"
 _CO2 = r"(?:co2|co₂|co 2|carbon(?:\s+dioxide)?|ghg)"
 _CO2_TAIL = rf"(?:\s*(?:of\s+)?{_CO2}(?:[\s-]*(?:eq(?:uivalents?)?|e)\b\.?)?)"
-_NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:_\d+)+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?"
+_NUM = r"(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:_\d+)+(?:\.\d+)?|\d+,\d{1,2}(?![\d,])|\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d+)?"
 _APPROX = r"(?P<approx>~|≈|∼|≃|\+/-|about|approx(?:\.|imately)?|around|roughly|circa|ca\.|almost|nearly|estimated\s+at|est\.)"
 _BOUND = r"(?P<bound><=?|≤|>=?|≥|less\s+than|under|below|more\s+than|over|above|up\s+to|at\s+most|at\s+least)"
 
@@ -88,6 +88,8 @@ def parse_number(s: str) -> float | None:
     t = s.strip().replace("_", "")
     if re.fullmatch(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:[eE][-+]?\d+)?", t):
         t = t.replace(",", "")
+    elif re.fullmatch(r"\d+,\d{1,2}", t):  # decimal comma: "0,5 kg"
+        t = t.replace(",", ".")
     try:
         v = float(t)
     except ValueError:
