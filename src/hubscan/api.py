@@ -1,0 +1,96 @@
+"""pandas API: ``hubscan.open(path)`` → a read-only ``Catalog`` whose methods return DataFrames.
+
+The methods run the same named queries as the CLI (``hubscan.query``)::
+
+    import hubscan
+    cat = hubscan.open("db/hubscan.db")
+    cat.footprint(by="lineage").head()
+    cat.emissions(verdict="likely unit error")
+    cat.models().query("params > 1e9")
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pandas and numpy load on first use, so `import hubscan` (and the CLI) stays fast
+    import pandas as pd
+
+
+class Catalog:
+    """A read-only view of one catalog database."""
+
+    def __init__(self, path: str | Path):
+        from hubscan import query
+
+        self.path = Path(path)
+        self.db = query.open_catalog(self.path)
+
+    def models(self) -> pd.DataFrame:
+        """One row per model: ids, family keys, parameters, memory, lineage and reported emissions."""
+        import pandas as pd
+
+        from hubscan import query
+
+        return pd.read_sql_query(query.NAMED_QUERIES["models"]["sql"], self.db.conn)
+
+    def footprint(self, by: str = "model_type", **options: Any) -> pd.DataFrame:
+        """Per-family footprint (``author``, ``task``, ``min_params``, ``context``, ``dtype`` filters)."""
+        import pandas as pd
+
+        from hubscan import query
+
+        rows = query.footprint(self.db, by, **options)
+        return pd.DataFrame(rows, columns=query.FOOTPRINT_COLUMNS)
+
+    def emissions(
+        self, verdict: str | None = None, family: str | None = None, by: str = "model_type"
+    ) -> pd.DataFrame:
+        """Per model: reported vs estimated emissions (grams CO2eq), ratio, verdict and reason."""
+        import pandas as pd
+
+        from hubscan import query
+
+        rows = query.emissions(self.db, verdict=verdict, family=family, by=by)
+        return pd.DataFrame(rows, columns=EMISSION_COLUMNS)
+
+    def emissions_summary(self) -> dict[str, pd.DataFrame]:
+        """The ``hubscan emissions --summary`` sections, one DataFrame each."""
+        import pandas as pd
+
+        from hubscan import query
+
+        return {name: pd.DataFrame(rows) for name, rows in query.emissions_summary(self.db).items()}
+
+    def sql(self, statement: str, params: Any = ()) -> pd.DataFrame:
+        """Any read-only SQL statement as a DataFrame (writes are refused by SQLite)."""
+        import pandas as pd
+
+        from hubscan import query
+
+        columns, rows = query.run_sql(self.path, statement, params)
+        return pd.DataFrame(rows, columns=columns)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Catalog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Catalog({str(self.path)!r})"
+
+
+EMISSION_COLUMNS = [
+    "model_id", "family", "reported_g", "completeness", "found_in", "method", "estimated_g_low",
+    "estimated_g_central", "estimated_g_high", "ratio", "verdict", "verdict_reason",
+]  # fmt: skip
+
+
+def open(path: str | Path = "db/hubscan.db") -> Catalog:  # noqa: A001
+    """Open a catalog read-only for analysis with pandas."""
+    return Catalog(path)
