@@ -33,9 +33,19 @@ def human_params(n: object) -> str:
         return "-"
     sign = "-" if value < 0 else ""
     value = abs(value)
-    for scale, suffix in _PARAM_UNITS:
-        if value >= scale:
-            return sign + _three_digits(value / scale) + suffix
+    units = list(reversed(_PARAM_UNITS))  # K, M, B, T
+    for i, (scale, suffix) in enumerate(units):
+        bigger = units[i + 1][0] if i + 1 < len(units) else None
+        if bigger is not None and value >= bigger:
+            continue
+        if value < scale:
+            break
+        text = _three_digits(value / scale)
+        if float(text) >= 1000 and i + 1 < len(units):
+            return sign + _three_digits(value / units[i + 1][0]) + units[i + 1][1]
+        return sign + text + suffix
+    if value >= 999.5:
+        return sign + "1.00K"
     return sign + str(int(round(value)))
 
 
@@ -64,11 +74,10 @@ def human_flops(n: object) -> str:
 
 
 def _three_digits(x: float) -> str:
-    # 6.738 -> "6.74", 46.70 -> "46.7", 124.4 -> "124", 7.0 -> "7.0" (keep one decimal below 10 at least)
-    if x >= 100:
-        text = f"{x:.0f}"
-        return text if len(text) <= 3 else f"{x:.0f}"
-    if x >= 10:
+    """3 significant digits: 6.738 -> "6.74", 46.70 -> "46.7", 124.4 -> "124"; 7.0 -> "7.0" (one decimal kept)."""
+    if round(x, 2) >= 100 or round(x, 1) >= 100:
+        return f"{x:.0f}"
+    if round(x, 2) >= 10:
         return f"{x:.1f}"
     text = f"{x:.2f}"
     if text.endswith("0"):
