@@ -120,25 +120,72 @@ WHERE (r.emissions_g IS NOT NULL OR e.verdict IS NOT NULL) {filters}
 ORDER BY m.id
 """,
     },
+    "footprint_by_family": {
+        "title": "Footprint by family",
+        "description": "Per family (grouping: model_type, lineage, author, pipeline_tag or library; default "
+        "model_type): models, parameters (p10/median/p90/max/total), memory (bytes), storage (bytes), downloads "
+        "and share of models reporting emissions. Same rows as `hubscan footprint --by GROUPING`.",
+        "sql": """
+SELECT family, models, params_median, params_p10, params_p90, params_max, params_total, params_active_median,
+       weights_bytes_median, kv_cache_bytes_median, storage_bytes_total, downloads_total, reporting_models,
+       ROUND(100.0 * reporting_share, 1) AS reporting_pct, finetunes, adapters, quantized, merges
+FROM family_stats
+WHERE grouping = COALESCE(NULLIF(:grouping, ''), 'model_type')
+ORDER BY models DESC, family
+""",
+    },
+    "emissions_comparison": {
+        "title": "Emissions: reported vs estimated",
+        "description": "Models whose card reports training emissions, with the estimate (g CO2eq, low/central/"
+        "high), ratio reported/central, verdict and reason. Optional verdict filter.",
+        "sql": """
+SELECT m.id AS model_id, m.model_type, r.emissions_g AS reported_g, e.emissions_g_low AS estimated_g_low,
+       e.emissions_g_central AS estimated_g_central, e.emissions_g_high AS estimated_g_high,
+       ROUND(e.ratio, 4) AS ratio, COALESCE(e.verdict, 'not estimated') AS verdict, e.verdict_reason
+FROM reported_emissions r
+JOIN models m ON m.id = r.model_id
+LEFT JOIN estimated_emissions e ON e.model_id = r.model_id
+WHERE r.emissions_g IS NOT NULL AND (COALESCE(:verdict, '') = '' OR e.verdict = :verdict)
+ORDER BY (e.verdict IS NULL), e.verdict, r.emissions_g DESC
+""",
+    },
     "largest_models": {
-        "title": "Largest models by parameters",
+        "title": "Largest models",
+        "description": "Models by total parameters, largest first (default 100 rows).",
         "sql": """
 SELECT f.model_id, f.model_type, f.params_total, f.params_active, f.dtype, f.weights_bytes, m.downloads
 FROM footprints f JOIN models m ON m.id = f.model_id
-WHERE f.params_total IS NOT NULL ORDER BY f.params_total DESC LIMIT :limit
+WHERE f.params_total IS NOT NULL
+ORDER BY f.params_total DESC
+LIMIT COALESCE(NULLIF(:limit, ''), 100)
 """,
     },
     "fits_in_memory": {
-        "title": "Models whose weights plus KV cache fit in N GB",
+        "title": "Models that fit in N GB",
+        "description": "Models whose inference memory (weights + KV cache at their context + overhead) fits in "
+        "N GB (decimal, default 24), largest first.",
         "sql": """
 SELECT f.model_id, f.model_type, f.params_total, f.dtype, f.weights_bytes, f.context, f.kv_cache_bytes,
        f.inference_bytes, m.downloads
 FROM footprints f JOIN models m ON m.id = f.model_id
-WHERE f.inference_bytes IS NOT NULL AND f.inference_bytes <= :gb * 1e9
-ORDER BY f.inference_bytes DESC LIMIT :limit
+WHERE f.inference_bytes IS NOT NULL
+  AND f.inference_bytes <= CAST(COALESCE(NULLIF(:gb, ''), 24) AS REAL) * 1e9
+ORDER BY f.inference_bytes DESC
+LIMIT 1000
 """,
     },
 }
+
+CANNED_QUERIES = ("footprint_by_family", "emissions_comparison", "largest_models", "fits_in_memory")
+
+
+def named(db: Database, name: str, **params: Any) -> list[dict]:
+    """Run one of ``NAMED_QUERIES`` (missing parameters take their defaults)."""
+    sql = NAMED_QUERIES[name]["sql"]
+    for key in ("grouping", "verdict", "limit", "gb"):
+        if f":{key}" in sql:
+            params.setdefault(key, "")
+    return _rows(db, sql, params)
 
 
 class QueryError(HubscanError):

@@ -1,0 +1,105 @@
+"""``hubscan browse``: the catalog in Datasette, with generated metadata and canned queries.
+
+The metadata comes from ``hubscan.store.columns`` (table and column descriptions with units) and the canned
+queries from ``hubscan.query.NAMED_QUERIES`` (the same SQL the CLI and the pandas API run). Datasette opens
+the file read-only; nothing here writes to the catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from hubscan import __version__, query
+from hubscan.errors import CatalogError
+from hubscan.store.columns import COLUMN_DOCS, TABLE_DOCS
+
+FACETS: dict[str, list[str]] = {
+    "models": ["model_type", "pipeline_tag", "library_name"],
+    "footprints": ["model_type", "dtype", "params_confidence"],
+    "reported_emissions": ["completeness", "found_in"],
+    "estimated_emissions": ["verdict", "method"],
+    "lineage": ["relation", "root_status"],
+    "family_stats": ["grouping"],
+    "configs": ["status"],
+    "crawl_errors": ["kind"],
+}
+SORT: dict[str, str] = {"footprints": "params_total", "family_stats": "models", "models": "downloads"}
+DATA_LICENSE = (
+    "hubscan: Apache-2.0. Vendored reference data (src/hubscan/data/): codecarbon 3.3.2 data files (MIT, "
+    "Mila/BCG Gamma/CometML/Haverford College/Code Carbon NGO) and mlco2/impact data (MIT); hardware_specs.csv, "
+    "hardware_variants.csv and pue_defaults.json compiled for hubscan (Apache-2.0, per-row sources). "
+    "See src/hubscan/data/LICENSES.md and SOURCES.md. Model metadata: the Hugging Face Hub API; each model "
+    "card and config keeps its own licence (models.tags holds license:...)."
+)
+
+
+def metadata(db_path: str | Path) -> dict[str, Any]:
+    """Datasette metadata for the catalog at ``db_path``: descriptions, units, facets, canned queries."""
+    name = Path(db_path).stem
+    tables: dict[str, Any] = {}
+    for table, doc in TABLE_DOCS.items():
+        entry: dict[str, Any] = {"description": doc, "columns": dict(COLUMN_DOCS[table])}
+        if table in FACETS:
+            entry["facets"] = FACETS[table]
+        if table in SORT:
+            entry["sort_desc"] = SORT[table]
+        tables[table] = entry
+    queries = {}
+    for key in query.CANNED_QUERIES:
+        spec = query.NAMED_QUERIES[key]
+        queries[key] = {
+            "sql": spec["sql"].strip(),
+            "title": spec["title"],
+            "description": spec.get("description", ""),
+        }
+    return {
+        "title": "hubscan catalog",
+        "description": (
+            "Models mined from the Hugging Face Hub: parameters, memory, training emissions, families. "
+            "Bytes are plain bytes (1 GB = 10^9), parameters are counts, emissions are grams CO2eq. "
+            "Column docs: docs/CATALOG.md."
+        ),
+        "license": "Apache-2.0 (hubscan); vendored data MIT, see source",
+        "source": DATA_LICENSE,
+        "about": f"hubscan {__version__}",
+        "databases": {name: {"tables": tables, "queries": queries}},
+    }
+
+
+def datasette_command(
+    db_path: str | Path, metadata_path: str | Path, port: int = 8001, host: str = "127.0.0.1"
+) -> list[str]:
+    """The ``datasette serve`` command line (current interpreter, so the venv's datasette is used)."""
+    return [
+        sys.executable, "-m", "datasette", "serve", str(db_path), "--metadata", str(metadata_path),
+        "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "5000",
+        "--setting", "facet_time_limit_ms", "500",
+    ]  # fmt: skip
+
+
+def write_metadata(db_path: str | Path, out: str | Path) -> Path:
+    out = Path(out)
+    out.write_text(json.dumps(metadata(db_path), indent=2), encoding="utf-8")
+    return out
+
+
+def serve(
+    db_path: str | Path, port: int = 8001, host: str = "127.0.0.1", metadata_out: str | Path | None = None
+) -> int:
+    """Run Datasette on the catalog until interrupted; returns its exit status."""
+    db_path = Path(db_path)
+    query.open_catalog(db_path).close()  # clear error for a missing or foreign file
+    with tempfile.TemporaryDirectory(prefix="hubscan-browse-") as tmp:
+        meta = write_metadata(db_path, metadata_out or Path(tmp) / "metadata.json")
+        print(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr)
+        try:
+            return subprocess.call(datasette_command(db_path, meta, port=port, host=host))
+        except KeyboardInterrupt:
+            return 0
+        except OSError as exc:
+            raise CatalogError(f"Could not start Datasette: {exc}") from exc
