@@ -347,7 +347,7 @@ def render(result: dict, cov: dict | None) -> str:
         )
         ct = result["cm_tokens"]
         a(
-            f"- **Compute method on rows with known training tokens** (6·N·D; GPT-3, LLaMA, Llama 2, BLOOM): "
+            f"- **Compute method on rows with known training tokens** (LLaMA, Llama 2, BLOOM: 6·N·D; GPT-3: its reported FLOPs): "
             f"n = {ct['n']}, geometric mean {ct['geomean']:.3f}, range {ct['min']:.3f}–{ct['max']:.3f}."
         )
     a("")
@@ -372,6 +372,10 @@ def render(result: dict, cov: dict | None) -> str:
     a("")
     a("Reading the table:")
     a("")
+    a(
+        "- Verdicts read as *the reported figure is* consistent with / below / above the estimate's range "
+        "(ratios in the table are estimate / reported; `compare()` returns reported / estimate)."
+    )
     a(
         "- HT-src reproduces every source that prints all its inputs: most published LLM figures are TDP × "
         "GPU-hours × PUE × grid by construction (Meta, BLOOM, OPT), so this validates the arithmetic, not real "
