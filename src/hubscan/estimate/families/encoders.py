@@ -29,14 +29,15 @@ def _pos_type(c: Cfg, t: Tally, L: int, h: int, nh: int, P: int) -> None:
 
 
 def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True) -> Tally:
-    h = c.int("hidden_size", default=768)
+    el = style == "electra"
+    h = c.int("hidden_size", default=256 if el else 768)
     L = c.int("num_hidden_layers", default=12)
-    nh = c.int("num_attention_heads", default=12)
-    inter = c.int("intermediate_size", default=3072)
-    V = c.int("vocab_size", default=30522)
+    nh = c.int("num_attention_heads", default=4 if el else 12)
+    inter = c.int("intermediate_size", default=1024 if el else 3072)
+    V = c.int("vocab_size", default=50265 if style == "roberta" else 30522)
     P = c.int("max_position_embeddings", default=512)
     T = c.int("type_vocab_size", default=2)
-    E = c.int("embedding_size", default=h) if style == "electra" else h
+    E = c.int("embedding_size", default=128) if el else h
     t = _encoder_tally(L, h, nh)
     t.embed(V * E)
     t.add("embeddings", P * E + T * E)
@@ -47,22 +48,24 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True) -> Tal
     t.add("attention", L * a)
     t.add("mlp", L * m)
     t.add("norms", L * n)
-    if style != "electra":
+    if not el:
         _pos_type(c, t, L, h, nh, P)
     labels = c.num_labels()
     pooler = linear(h, h)
     tied = c.bool("tie_word_embeddings", default=tie_default)
     if head == "model":
-        if style != "electra":
+        if not el:
             t.add("heads", pooler)
     elif head == "masked_lm":
-        if style == "electra":
+        if el:
             t.add("heads", linear(h, E) + 2 * E + V + (0 if tied else V * E))
         else:
             t.add("heads", linear(h, h) + 2 * h + V + (0 if tied else V * h))
     elif head == "seq_cls":
         if style == "bert":
             t.add("heads", pooler + linear(h, labels))
+        elif style == "electra":
+            t.add("heads", linear(h, h) + linear(h, labels))
         else:  # roberta / electra classification head: dense + out_proj
             t.add("heads", linear(h, h) + linear(h, labels))
     elif head == "token_cls":
@@ -269,7 +272,7 @@ def modernbert(c: Cfg, head: str) -> Tally:
 
 register("bert", bert, "Bert")
 register("roberta", roberta, "Roberta")
-register("xlm-roberta", roberta, "XLMRoberta", name="xlm-roberta")
+register("xlm-roberta", lambda c, h: bert_like(c, h, style="xlm-roberta"), "XLMRoberta", name="xlm-roberta")
 register("electra", electra, "Electra")
 register("distilbert", distilbert, "DistilBert")
 register("albert", albert, "Albert")

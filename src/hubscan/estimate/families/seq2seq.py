@@ -84,7 +84,7 @@ def _bart_like(c: Cfg, head: str, *, kind: str) -> Tally:
         if not c.bool("tie_word_embeddings", default=True):
             t.add("heads", V * d)
     elif head == "seq_cls":
-        t.add("heads", linear(d, d) + linear(d, c.num_labels()))
+        t.add("heads", linear(d, d) + linear(d, c.num_labels(default=3 if kind in ("bart", "mbart") else 2)))
     elif head != "model":
         raise NotExact(f"output head '{head}' is not modelled for {kind}")
     _decoder_kv(t, dl, dh, d // dh)
