@@ -70,6 +70,8 @@ def compute_lineage(edges: dict[str, tuple[str | None, str | None]]) -> dict[str
         while True:
             if node in result:
                 root, depth, status = result[node]
+                if status == "root":
+                    status = "resolved"
                 for back, member in enumerate(reversed(path), start=1):
                     result[member] = (root, depth + back, status)
                 break
