@@ -494,9 +494,10 @@ def emissions_summary(db: Database) -> dict[str, list[dict]]:
     medians = _median_ratio_by_verdict(db)
     comparison = _rows(
         db,
-        """SELECT COALESCE(verdict, 'not estimated') AS verdict, COUNT(*) AS models,
-                  SUM(reported_g) AS reported_g_total, SUM(emissions_g_central) AS estimated_g_total
-           FROM estimated_emissions WHERE reported_g IS NOT NULL GROUP BY 1 ORDER BY models DESC""",
+        """SELECT COALESCE(e.verdict, 'not estimated') AS verdict, COUNT(*) AS models,
+                  SUM(r.emissions_g) AS reported_g_total, SUM(e.emissions_g_central) AS estimated_g_total
+           FROM reported_emissions r LEFT JOIN estimated_emissions e ON e.model_id = r.model_id
+           WHERE r.emissions_g IS NOT NULL GROUP BY 1 ORDER BY models DESC""",
     )
     for row in comparison:
         row["median_ratio"] = medians.get(row["verdict"])
