@@ -25,6 +25,14 @@ UNIT_ERROR_TOLERANCE_DEX = 0.75
 MAX_POINTS = 20_000  # dots per family drawn in the strip plot (boxes use every model)
 
 
+# Matplotlib 3.10 replaced boxplot(vert=False) with orientation="horizontal".
+_HORIZONTAL = (
+    {"orientation": "horizontal"}
+    if tuple(int(p) for p in matplotlib.__version__.split(".")[:2]) >= (3, 10)
+    else {"vert": False}
+)
+
+
 class PlotError(HubscanError):
     """Nothing to plot (empty catalog, no emissions to compare)."""
 
