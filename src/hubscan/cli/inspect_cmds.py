@@ -63,7 +63,7 @@ def inspect(paths, context, dtype, exact, fmt):
 
 def _print_tables(records: list[dict]) -> None:
     from hubscan.estimate.footprint import summary_row
-    from hubscan.render import render
+    from hubscan.render import table
 
     configs = [{"path": r["path"], **summary_row(r)} for r in records if "params" in r]
     cards = [
@@ -105,7 +105,7 @@ def _print_tables(records: list[dict]) -> None:
     ):
         if rows:
             click.echo(f"{title}:")
-            click.echo(render(rows, "table"))
+            click.echo(table(rows))
 
 
 def _grams(value) -> str:
