@@ -50,7 +50,7 @@ def plot_footprint(db: Database, out: str | Path, by: str = "model_type", top: i
     data = [frame.loc[frame["family"] == f, "params"].to_numpy(dtype=float) for f in families]
     fig, ax = plt.subplots(figsize=(11, max(4.0, 0.42 * len(families) + 1.8)), dpi=100)
     ax.boxplot(
-        data, vert=False, widths=0.6, showfliers=False, medianprops={"color": "#d62728", "linewidth": 2}
+        data, **_HORIZONTAL, widths=0.6, showfliers=False, medianprops={"color": "#d62728", "linewidth": 2}
     )
     rng = np.random.default_rng(0)
     for i, values in enumerate(data, start=1):
