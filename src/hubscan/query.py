@@ -123,11 +123,15 @@ ORDER BY m.id
     "footprint_by_family": {
         "title": "Footprint by family",
         "description": "Per family (grouping: model_type, lineage, author, pipeline_tag or library; default "
-        "model_type): models, parameters (p10/median/p90/max/total), memory (bytes), storage (bytes), downloads "
-        "and share of models reporting emissions. Same rows as `hubscan footprint --by GROUPING`.",
+        "model_type): models, parameters in billions (B = 10^9; p10/median/p90/max/total), weight memory and KV "
+        "cache in GB (10^9 bytes) at each model's stored dtype and maximum context, Hub storage (GB), downloads "
+        "and the share of models reporting emissions (%). Same rows as `hubscan footprint --by GROUPING`.",
         "sql": """
-SELECT family, models, params_median, params_p10, params_p90, params_max, params_total, params_active_median,
-       weights_bytes_median, kv_cache_bytes_median, storage_bytes_total, downloads_total, reporting_models,
+SELECT family, models, ROUND(params_median / 1e9, 3) AS params_median_B, ROUND(params_p10 / 1e9, 3) AS params_p10_B,
+       ROUND(params_p90 / 1e9, 3) AS params_p90_B, ROUND(params_max / 1e9, 3) AS params_max_B,
+       ROUND(params_total / 1e9, 3) AS params_total_B, ROUND(params_active_median / 1e9, 3) AS params_active_median_B,
+       ROUND(weights_bytes_median / 1e9, 3) AS weights_median_GB, ROUND(kv_cache_bytes_median / 1e9, 3) AS kv_cache_median_GB,
+       ROUND(storage_bytes_total / 1e9, 3) AS storage_total_GB, downloads_total, reporting_models,
        ROUND(100.0 * reporting_share, 1) AS reporting_pct, finetunes, adapters, quantized, merges
 FROM family_stats
 WHERE grouping = COALESCE(NULLIF(:grouping, ''), 'model_type')
