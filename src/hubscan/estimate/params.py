@@ -46,6 +46,10 @@ HEAD_SUFFIXES: dict[str, str] = {
     "ForCTC": "ctc",
     "DoubleHeadsModel": "double_heads",
     "ForMultipleChoice": "multiple_choice",
+    "Backbone": "backbone",
+    "ForMaskedImageModeling": "masked_im",
+    "ForAudioFrameClassification": "audio_frame_cls",
+    "ForXVector": "xvector",
 }
 
 FAMILIES: dict[str, Family] = {}
@@ -89,7 +93,7 @@ register("deepseek_v3", dec.deepseek_v3, "DeepseekV3")
 
 def _load_more_families() -> None:
     # Imported lazily to keep import order simple; each module calls ``register`` itself.
-    from hubscan.estimate.families import encoders, multimodal, seq2seq, ssm, vision  # noqa: F401
+    from hubscan.estimate.families import audio, encoders, hierarchical, multimodal, seq2seq, ssm, vision  # noqa: F401
 
 
 @dataclass
@@ -139,12 +143,15 @@ def infer_model_type(config: dict) -> str | None:
     if not arch:
         return None
     _load_more_families()
-    best: tuple[int, str] | None = None
+    # Longest matching prefix wins; on a tie, the family whose own (first) prefix it is.
+    best: tuple[int, bool, str] | None = None
     for mt_name, fam in FAMILIES.items():
         for p in fam.prefixes:
-            if arch.startswith(p) and arch[len(p):] in HEAD_SUFFIXES and (best is None or len(p) > best[0]):
-                best = (len(p), mt_name)
-    return best[1] if best else None
+            if arch.startswith(p) and arch[len(p):] in HEAD_SUFFIXES:
+                key = (len(p), p == fam.prefixes[0], mt_name)
+                if best is None or key[:2] > best[:2]:
+                    best = key
+    return best[2] if best else None
 
 
 def resolve_head(fam: Family, arch: str | None, config: dict) -> tuple[str, str | None]:
@@ -154,6 +161,10 @@ def resolve_head(fam: Family, arch: str | None, config: dict) -> tuple[str, str 
     for p in sorted(fam.prefixes, key=len, reverse=True):
         if arch.startswith(p) and arch[len(p):] in HEAD_SUFFIXES:
             return HEAD_SUFFIXES[arch[len(p):]], None
+    if any(arch.startswith(p) for p in fam.prefixes) and any(arch.endswith(s) for s in HEAD_SUFFIXES):
+        # e.g. Wav2Vec2ConformerForCTC or Swinv2Model under a wav2vec2/swin model_type: a related transformers
+        # class that this family's formula does not describe.
+        raise NotExact(f"architectures[0]={arch!r} is a related class this family's formula does not describe")
     if isinstance(config.get("auto_map"), dict):
         raise NotExact(
             f"architectures[0]={arch!r} is not a transformers class and auto_map points at the repo's own code; "

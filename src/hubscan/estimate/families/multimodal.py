@@ -1,4 +1,4 @@
-"""Multimodal wrappers with nested ``text_config`` / ``vision_config``: LLaVA, PaliGemma, Gemma 3."""
+"""Multimodal wrappers with nested ``text_config`` / ``vision_config``: LLaVA, PaliGemma, Gemma 3, Idefics2/3."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ from hubscan.estimate.params import FAMILIES, register
 TEXT_DEFAULTS = {
     "llama": {"vocab_size": 32000, "hidden_size": 4096, "intermediate_size": 11008, "num_hidden_layers": 32,
               "num_attention_heads": 32},
+    "mistral": {"vocab_size": 32000, "hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32,
+                "num_attention_heads": 32, "num_key_value_heads": 8},
     "gemma": {"vocab_size": 256000, "hidden_size": 3072, "intermediate_size": 24576, "num_hidden_layers": 28,
               "num_attention_heads": 16, "num_key_value_heads": 16, "head_dim": 256},
     "gemma2": {"vocab_size": 256000, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26,
@@ -105,6 +107,70 @@ def gemma3(c: Cfg, head: str) -> Tally:
     return _finish(t, c, head, V, th, c.bool("tie_word_embeddings", default=True))
 
 
+# Idefics2/3 vision towers (SigLIP-style, no pooling head) and the Idefics2 perceiver: class defaults.
+IDEFICS2_VISION = {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12, "num_channels": 3,
+                   "image_size": 224, "patch_size": 32}
+IDEFICS3_VISION = {**IDEFICS2_VISION, "hidden_size": 1152}
+IDEFICS2_PERCEIVER = {"resampler_n_latents": 64, "resampler_depth": 3, "resampler_n_heads": 16,
+                      "resampler_head_dim": 96, "num_key_value_heads": 4}
+
+
+def _idefics_vision(c: Cfg, defaults: dict) -> tuple[int, int]:
+    """(parameters, hidden size) of the Idefics2/3 vision transformer (vision_config.model_type is ignored)."""
+    raw = c.data.get("vision_config")
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigProblem("vision_config is not an object")
+    vc = Cfg(_with_defaults(raw, defaults), "config.vision_config")
+    h, L, inter = vc.int("hidden_size"), vc.int("num_hidden_layers"), vc.int("intermediate_size")
+    C, image, patch = vc.int("num_channels"), vc.int("image_size"), vc.int("patch_size")
+    if patch <= 0:
+        raise ConfigProblem("vision_config.patch_size must be positive")
+    n = C * patch * patch * h + h + (image // patch) ** 2 * h  # patch conv, position embedding
+    n += L * (4 * linear(h, h) + linear(h, inter) + linear(inter, h) + 4 * h)
+    n += 2 * h  # post_layernorm
+    return n, h
+
+
+def _idefics_head(t: Tally, c: Cfg, head: str, V: int, th: int) -> Tally:
+    # transformers ties lm_head to embed_tokens only when the wrapper config's own flag says so (default False)
+    return _finish(t, c, head, V, th, c.bool("tie_word_embeddings", default=False))
+
+
+def idefics2(c: Cfg, head: str) -> Tally:
+    t, tc, th, V = _text(c, "mistral")
+    vis, vh = _idefics_vision(c, IDEFICS2_VISION)
+    t.add("other", vis)
+    ti = tc.int("intermediate_size")
+    t.add("other", 2 * vh * ti + ti * th)  # modality_projection: gated MLP vision -> text width, no biases
+    raw = c.data.get("perceiver_config")
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigProblem("perceiver_config is not an object")
+    pc = Cfg(_with_defaults(raw, IDEFICS2_PERCEIVER), "config.perceiver_config")
+    n_lat, depth = pc.int("resampler_n_latents"), pc.int("resampler_depth")
+    nh, hd, kv = pc.int("resampler_n_heads"), pc.int("resampler_head_dim"), pc.int("num_key_value_heads")
+    if kv > nh:
+        raise ConfigProblem(f"perceiver num_key_value_heads={kv} exceeds resampler_n_heads={nh}")
+    # the perceiver always runs at the text hidden size (transformers overrides perceiver_config.hidden_size)
+    layer = 3 * th + th * nh * hd + 2 * th * kv * hd + nh * hd * th + 3 * th * 4 * th
+    t.add("other", n_lat * th + depth * layer + th)
+    return _idefics_head(t, c, head, V, th)
+
+
+def idefics3(c: Cfg, head: str) -> Tally:
+    t, tc, th, V = _text(c, "llama")
+    vis, vh = _idefics_vision(c, IDEFICS3_VISION)
+    t.add("other", vis)
+    s = c.int("scale_factor", default=2)
+    t.add("other", vh * s * s * th)  # connector: pixel-shuffle then one bias-free linear
+    return _idefics_head(t, c, head, V, th)
+
+
 register("llava", llava, "Llava")
 register("paligemma", paligemma, "PaliGemma")
 register("gemma3", gemma3, "Gemma3")
+register("idefics2", idefics2, "Idefics2")
+register("idefics3", idefics3, "Idefics3")
