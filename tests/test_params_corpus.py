@@ -33,9 +33,15 @@ SUPPORTED = [r for r in ROWS if r["basis"] in SCORABLE and r["model_type"] in FA
 UNSCORABLE = [r for r in ROWS if r["basis"] not in SCORABLE]
 
 
+# Vision/audio/multimodal families that must be counted analytically (not by the meta-device fallback).
+REQUIRED_ANALYTIC = ("convnext", "swin", "resnet", "wav2vec2", "idefics2")
+
+
 def test_corpus_covers_the_supported_families():
-    assert len(SUPPORTED) >= 190
+    assert len(SUPPORTED) >= 202
     assert len(UNSCORABLE) >= 10
+    assert all(mt in FAMILIES for mt in REQUIRED_ANALYTIC)
+    assert {r["model_type"] for r in SUPPORTED} >= set(REQUIRED_ANALYTIC)
 
 
 @pytest.mark.parametrize("row", SUPPORTED, ids=[r["file"] for r in SUPPORTED])
