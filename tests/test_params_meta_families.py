@@ -254,6 +254,38 @@ def idefics3_cfg(r: random.Random) -> dict:
     return cfg
 
 
+def blip_cfg(r: random.Random) -> dict:
+    heads = r.choice([1, 2, 4])
+    vheads = r.choice([1, 2])
+    text = {
+        "vocab_size": r.choice([50, 64]),
+        "hidden_size": heads * 4,
+        "num_attention_heads": heads,
+        "num_hidden_layers": r.randint(1, 2),
+        "intermediate_size": r.choice([8, 20]),
+        "max_position_embeddings": r.choice([8, 16]),
+    }
+    if r.random() < 0.5:
+        text["tie_word_embeddings"] = r.random() < 0.5
+    vision = {
+        "hidden_size": vheads * 4,
+        "num_attention_heads": vheads,
+        "num_hidden_layers": r.randint(1, 2),
+        "intermediate_size": r.choice([8, 12]),
+        "image_size": r.choice([16, 32, 40]),
+        "patch_size": r.choice([8, 16]),
+    }
+    cfg = {
+        "model_type": "blip",
+        "architectures": ["BlipForConditionalGeneration"],
+        "text_config": text,
+        "vision_config": vision,
+    }
+    if r.random() < 0.5:
+        cfg["tie_word_embeddings"] = r.random() < 0.5
+    return cfg
+
+
 GENERATORS = {
     "convnext": convnext_cfg,
     "resnet": resnet_cfg,
@@ -262,6 +294,7 @@ GENERATORS = {
     "hubert": hubert_cfg,
     "idefics2": idefics2_cfg,
     "idefics3": idefics3_cfg,
+    "blip": blip_cfg,
 }
 
 CASES = [(fam, seed) for fam in GENERATORS for seed in range(PER_FAMILY)]
@@ -277,7 +310,7 @@ def test_analytic_equals_meta_device_build(family, seed):
     assert sum(res.breakdown.values()) == res.total
     rec = analyze_config(cfg, use_transformers=False)
     assert rec["params"]["total"] == expected
-    if family in ("idefics2", "idefics3"):  # the text decoder caches K/V; the vision tower does not
+    if family in ("idefics2", "idefics3", "blip"):  # the text decoder caches K/V; the vision tower does not
         assert rec["memory"]["kv_bytes_per_token"] > 0
     else:  # non-autoregressive: no KV cache
         assert rec["memory"]["kv_bytes_per_token"] == 0

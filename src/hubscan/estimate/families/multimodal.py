@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
 from hubscan.estimate.families.vision import CLIP_VISION, SIGLIP_VISION, clip_vision
 from hubscan.estimate.params import FAMILIES, register
@@ -169,8 +170,54 @@ def idefics3(c: Cfg, head: str) -> Tally:
     return _idefics_head(t, c, head, V, th)
 
 
+BLIP_TEXT = {"vocab_size": 30524, "hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12,
+             "num_attention_heads": 8, "max_position_embeddings": 512}
+BLIP_VISION = {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12, "num_attention_heads": 12,
+               "image_size": 384, "patch_size": 16}
+
+
+def blip(c: Cfg, head: str) -> Tally:
+    """BlipForConditionalGeneration: ViT image encoder + BERT-style text decoder with cross-attention."""
+    if head != "cond_gen":
+        raise NotExact(f"output head '{head}' is not modelled for blip (only BlipForConditionalGeneration)")
+    for key in ("text_config", "vision_config"):
+        if c.data.get(key) is not None and not isinstance(c.data[key], dict):
+            raise ConfigProblem(f"{key} is not an object")
+    tc = Cfg(_with_defaults(c.data.get("text_config") or {}, BLIP_TEXT), "config.text_config")
+    vc = Cfg(_with_defaults(c.data.get("vision_config") or {}, BLIP_VISION), "config.vision_config")
+    if tc.bool("is_decoder", default=True) is not True:
+        raise NotExact("blip text_config.is_decoder=false is not modelled")
+    vh, vL, vi = vc.int("hidden_size"), vc.int("num_hidden_layers"), vc.int("intermediate_size")
+    image, patch = vc.int("image_size"), vc.int("patch_size")
+    vnh = vc.int("num_attention_heads")
+    if patch <= 0 or vnh <= 0 or vh % vnh:
+        raise ConfigProblem("blip vision_config needs a positive patch_size and hidden_size divisible by its heads")
+    t = Tally()
+    n_pos = (image // patch) ** 2 + 1
+    t.add("other", vh + 3 * patch * patch * vh + vh + n_pos * vh)  # class token, patch conv, positions
+    t.add("other", vL * (linear(vh, 3 * vh) + linear(vh, vh) + 4 * vh + linear(vh, vi) + linear(vi, vh)) + 2 * vh)
+    h, L, ti = tc.int("hidden_size"), tc.int("num_hidden_layers"), tc.int("intermediate_size")
+    nh, V, P = tc.int("num_attention_heads"), tc.int("vocab_size"), tc.int("max_position_embeddings")
+    if nh <= 0 or h % nh:
+        raise ConfigProblem("blip text hidden_size must be divisible by num_attention_heads")
+    t.embed(V * h)
+    t.add("embeddings", P * h)
+    t.add("norms", 2 * h + L * 3 * 2 * h)
+    # self-attention; cross-attention keys/values read the vision width (encoder_hidden_size := vision hidden)
+    t.add("attention", L * (4 * linear(h, h) + 2 * linear(h, h) + 2 * linear(vh, h)))
+    t.add("mlp", L * (linear(h, ti) + linear(ti, h)))
+    t.add("heads", linear(h, h) + 2 * h + V)  # prediction transform + output bias
+    # the decoder weight/bias are tied to the word embeddings unless both the wrapper and text flags say false
+    if not (c.bool("tie_word_embeddings", default=True) or tc.bool("tie_word_embeddings", default=True)):
+        t.add("heads", V * h + V)
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(2 * h, None, h))
+    return t
+
+
 register("llava", llava, "Llava")
 register("paligemma", paligemma, "PaliGemma")
 register("gemma3", gemma3, "Gemma3")
 register("idefics2", idefics2, "Idefics2")
 register("idefics3", idefics3, "Idefics3")
+register("blip", blip, "Blip")
