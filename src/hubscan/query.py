@@ -124,7 +124,7 @@ ORDER BY m.id
         "title": "Footprint by family",
         "description": "Per family (grouping: model_type, lineage, author, pipeline_tag or library; default "
         "model_type): models, parameters in billions (B = 10^9; p10/median/p90/max/total), weight memory and KV "
-        "cache in GB (10^9 bytes) at each model's stored dtype and maximum context, Hub storage (GB), downloads "
+        "cache in GB (10^9 bytes) at each model's stored dtype and the stored context (4,096 tokens unless derived with --context), Hub storage (GB), downloads "
         "and the share of models reporting emissions (%). Same rows as `hubscan footprint --by GROUPING`.",
         "sql": """
 SELECT family, models, ROUND(params_median / 1e9, 3) AS params_median_B, ROUND(params_p10 / 1e9, 3) AS params_p10_B,

@@ -69,7 +69,7 @@ def friendly_errors(func):
     "--min-params", type=float, metavar="N", help="Only models with at least N parameters (e.g. 1e9)."
 )
 @click.option("--context", type=click.IntRange(min=1), metavar="TOKENS", help="KV cache at this context length "
-              "(default: each model's own maximum context).")  # fmt: skip
+              "(default: the context stored by `hubscan derive`, 4,096 tokens unless --context was given there).")  # fmt: skip
 @click.option("--dtype", metavar="D", help="Weight memory at this dtype: fp32, bf16, fp16, fp8, int8, int4 "
               "(default: each model's stored dtype).")  # fmt: skip
 @click.option("--limit", type=click.IntRange(min=0), default=None, help="Show only the N largest families.")
@@ -114,7 +114,7 @@ def footprint(by, author, task, min_params, context, dtype, limit, db_path, fmt)
             columns += ["finetunes", "adapters", "quantized", "merges"]
         click.echo(
             f"Weights at {dtype or 'each model’s stored dtype'}; KV cache at "
-            f"{f'{context:,} tokens' if context else 'each model’s maximum context'}."
+            f"{f'{context:,} tokens' if context else 'the context stored by `hubscan derive` (4,096 tokens by default)'}."
         )
     render(rows, fmt, columns=columns)
 

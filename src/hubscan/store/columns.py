@@ -206,7 +206,7 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "dtype": "Dtype of the weight figures: 'stored' = each model's own dtype",
         "weights_bytes_median": "Median weight memory (bytes)",
         "weights_bytes_total": "Sum of weight memory (bytes)",
-        "context": "Context of the KV figures: 'stored' = each model's own maximum context",
+        "context": "Context of the KV figures: 'stored' = the context `hubscan derive` used (footprints.context, 4,096 tokens by default)",
         "kv_cache_bytes_median": "Median KV cache for one sequence (bytes)",
         "kv_cache_bytes_max": "Largest KV cache for one sequence (bytes)",
         "storage_bytes_total": "Hub storage used by the family's repositories (bytes)",
