@@ -13,26 +13,10 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
-from hubscan.units import human_bytes, human_params
+from hubscan.units import human_bytes, human_grams, human_params
 
 FORMATS = ("table", "json", "nl", "csv")
 MAX_CELL = 70
-
-
-def human_grams(value: Any) -> str:
-    """Grams CO2eq in the largest unit that keeps the number readable: 12.3 g, 4.56 kg, 7.89 t."""
-    if value is None or isinstance(value, bool):
-        return "-"
-    try:
-        grams = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if grams != grams:
-        return "-"
-    for scale, unit in ((1e6, "t"), (1e3, "kg"), (1.0, "g"), (1e-3, "mg")):
-        if abs(grams) >= scale:
-            return f"{grams / scale:.3g} {unit}"
-    return "0 g" if grams == 0 else f"{grams:.2e} g"
 
 
 def _kind(column: str) -> str:

@@ -73,6 +73,28 @@ def human_flops(n: object) -> str:
     return f"{value:.0f} FLOP"
 
 
+def human_grams(value: object) -> str:
+    """Grams CO2eq in the largest unit that keeps the number readable: 12.3 g, 4.56 kg, 7.89 t, 210 mg."""
+    grams = _finite_number(value)
+    if grams is None:
+        return "-" if value is None or isinstance(value, (bool, int, float)) else str(value)
+    for scale, unit in ((1e6, "t"), (1e3, "kg"), (1.0, "g"), (1e-3, "mg")):
+        if abs(grams) >= scale:
+            return f"{grams / scale:.3g} {unit}"
+    return "0 g" if grams == 0 else f"{grams:.2e} g"
+
+
+def human_kwh(value: object) -> str:
+    """Energy: ``152 kWh``, ``3.4 MWh``, ``1.29 GWh``; ``None -> "-"``."""
+    kwh = _finite_number(value)
+    if kwh is None:
+        return "-"
+    for scale, unit in ((1e6, "GWh"), (1e3, "MWh")):
+        if abs(kwh) >= scale:
+            return f"{kwh / scale:.3g} {unit}"
+    return f"{kwh:.3g} kWh"
+
+
 def _three_digits(x: float) -> str:
     """3 significant digits: 6.738 -> "6.74", 46.70 -> "46.7", 124.4 -> "124"; 7.0 -> "7.0" (one decimal kept)."""
     if round(x, 2) >= 100 or round(x, 1) >= 100:

@@ -9,6 +9,7 @@ import re
 import click
 
 from hubscan.cli import cli
+from hubscan.units import human_grams, human_kwh
 
 _SUFFIXES = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 
@@ -41,21 +42,6 @@ class Amount(click.ParamType):
 
 NUMBER = Amount()
 INTEGER = Amount(integer=True)
-
-
-def fmt_g(grams: float) -> str:
-    a = abs(grams)
-    if a >= 1e6:
-        return f"{grams / 1e6:.3g} t"
-    if a >= 1e3:
-        return f"{grams / 1e3:.3g} kg"
-    return f"{grams:.3g} g"
-
-
-def fmt_kwh(kwh: float) -> str:
-    if kwh >= 1e3:
-        return f"{kwh / 1e3:.3g} MWh"
-    return f"{kwh:.3g} kWh"
 
 
 def _fmt_value(name: str, value) -> str:
@@ -97,11 +83,11 @@ def render(est: dict) -> str:
     else:
         e, k, d = est["emissions_g"], est["energy_kwh"], est["device_hours"]
         if e["low"] == e["high"]:
-            lines.append(f"{fmt_g(e['central'])} CO2eq (no range: every input was given)")
-            lines.append(f"energy {fmt_kwh(k['central'])}")
+            lines.append(f"{human_grams(e['central'])} CO2eq (no range: every input was given)")
+            lines.append(f"energy {human_kwh(k['central'])}")
         else:
-            lines.append(f"{fmt_g(e['central'])} CO2eq (range {_range_text(e, fmt_g)})")
-            lines.append(f"energy {fmt_kwh(k['central'])} (range {_range_text(k, fmt_kwh)})")
+            lines.append(f"{human_grams(e['central'])} CO2eq (range {_range_text(e, human_grams)})")
+            lines.append(f"energy {human_kwh(k['central'])} (range {_range_text(k, human_kwh)})")
         if d["low"] == d["high"]:
             lines.append(f"device-hours {d['central']:,.4g}")
         else:

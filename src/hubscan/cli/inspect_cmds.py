@@ -7,6 +7,7 @@ import json
 import click
 
 from hubscan.cli import cli
+from hubscan.units import human_grams, human_kwh
 
 DTYPES = ["fp32", "float32", "bf16", "bfloat16", "fp16", "float16", "fp8", "int8", "int4"]
 
@@ -69,7 +70,7 @@ def _print_tables(records: list[dict]) -> None:
     cards = [
         {
             "path": r["path"],
-            "emissions": _grams(r["reported"].get("emissions_g")),
+            "emissions": human_grams(r["reported"].get("emissions_g")),
             "found_in": r["reported"].get("found_in"),
             "hardware": r["reported"].get("hardware"),
             "hours": r["reported"].get("hours"),
@@ -91,9 +92,9 @@ def _print_tables(records: list[dict]) -> None:
             {
                 "path": r["path"],
                 "method": estimate.get("method") or "not estimable",
-                "estimated": _grams(grams.get("central")),
-                "range": f"{_grams(grams.get('low'))} – {_grams(grams.get('high'))}" if grams else "",
-                "energy": _kwh((estimate.get("energy_kwh") or {}).get("central")),
+                "estimated": human_grams(grams.get("central")),
+                "range": f"{human_grams(grams.get('low'))} – {human_grams(grams.get('high'))}" if grams else "",
+                "energy": human_kwh((estimate.get("energy_kwh") or {}).get("central")),
                 "verdict": comparison.get("verdict") or "",
                 "why": comparison.get("reason") or ", ".join(estimate.get("missing") or []),
             }
@@ -106,18 +107,3 @@ def _print_tables(records: list[dict]) -> None:
         if rows:
             click.echo(f"{title}:")
             click.echo(table(rows))
-
-
-def _grams(value) -> str:
-    if value is None:
-        return ""
-    for unit, scale in (("t", 1e6), ("kg", 1e3), ("g", 1.0)):
-        if abs(value) >= scale:
-            return f"{value / scale:.3g} {unit}"
-    return f"{value:.3g} g"
-
-
-def _kwh(value) -> str:
-    if value is None:
-        return ""
-    return f"{value / 1000:.3g} MWh" if value >= 1000 else f"{value:.3g} kWh"

@@ -24,6 +24,7 @@ from typing import Any
 
 from hubscan.estimate import reference as ref
 from hubscan.estimate.resolve import resolve_hardware, resolve_location, resolve_provider
+from hubscan.units import human_grams
 
 __all__ = [
     "EMISSIONS_ESTIMATOR_VERSION",
@@ -529,16 +530,6 @@ _UNIT_NAMES = {
 }
 
 
-def fmt_g(grams: float) -> str:
-    """Grams CO2eq with a readable unit: ``41.1 g``, ``41.1 kg``, ``24.7 t``."""
-    a = abs(grams)
-    if a >= 1e6:
-        return f"{grams / 1e6:.3g} t"
-    if a >= 1e3:
-        return f"{grams / 1e3:.3g} kg"
-    return f"{grams:.3g} g"
-
-
 def compare(reported_g: float | None, estimate: dict, *, reported: dict | None = None) -> dict:
     """Reported vs estimated: ``{"ratio": reported / central, "verdict", "reason"}``.
 
@@ -579,10 +570,10 @@ def compare(reported_g: float | None, estimate: dict, *, reported: dict | None =
     lo, c, hi = est_g["low"], est_g["central"], est_g["high"]
     ratio = reported_g / c
     out["ratio"] = ratio
-    span = f"estimate {fmt_g(c)} (range {fmt_g(lo)}-{fmt_g(hi)})"
+    span = f"estimate {human_grams(c)} (range {human_grams(lo)}-{human_grams(hi)})"
     if lo <= reported_g <= hi:
         out["verdict"] = "consistent"
-        out["reason"] = f"reported {fmt_g(reported_g)} is within the {span}; ratio {ratio:.3g}"
+        out["reason"] = f"reported {human_grams(reported_g)} is within the {span}; ratio {ratio:.3g}"
         return out
 
     lg = math.log10(ratio)
@@ -593,8 +584,8 @@ def compare(reported_g: float | None, estimate: dict, *, reported: dict | None =
         out["verdict"] = "likely unit error"
         out["unit_factor"] = 10.0**k
         out["reason"] = (
-            f"reported {fmt_g(reported_g)} is ~10^{abs(k)} times {'below' if k < 0 else 'above'} the {span}; "
-            f"rescaled by 10^{-k} it is {fmt_g(rescaled)}, {where} the range: likely {_UNIT_NAMES[k]}"
+            f"reported {human_grams(reported_g)} is ~10^{abs(k)} times {'below' if k < 0 else 'above'} the {span}; "
+            f"rescaled by 10^{-k} it is {human_grams(rescaled)}, {where} the range: likely {_UNIT_NAMES[k]}"
         )
         return out
 
@@ -607,12 +598,12 @@ def compare(reported_g: float | None, estimate: dict, *, reported: dict | None =
     if reported_g < lo:
         out["verdict"] = "below"
         out["reason"] = (
-            f"reported {fmt_g(reported_g)} is {lo / reported_g:.2g}x below the low end of the {span}{tail}"
+            f"reported {human_grams(reported_g)} is {lo / reported_g:.2g}x below the low end of the {span}{tail}"
         )
     else:
         out["verdict"] = "above"
         out["reason"] = (
-            f"reported {fmt_g(reported_g)} is {reported_g / hi:.2g}x above the high end of the {span}{tail}"
+            f"reported {human_grams(reported_g)} is {reported_g / hi:.2g}x above the high end of the {span}{tail}"
         )
     out["factor_outside"] = (lo / reported_g) if reported_g < lo else (reported_g / hi)
     return out
