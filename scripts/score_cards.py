@@ -193,11 +193,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     out.append("")
     pct = 100 * total["agree"] / max(1, total["cards"])
-    out.append(f"**Overall agreement: {total['agree']}/{total['cards']} = {pct:.1f} %**; "
-               f"emissions invented for `template_unfilled`/`no_emissions` cards: "
-               f"{stats['template_unfilled']['invented'] + stats['no_emissions']['invented']}.")
+    out.append(
+        f"**Overall agreement: {total['agree']}/{total['cards']} = {pct:.1f} %**; "
+        f"emissions invented for `template_unfilled`/`no_emissions` cards: "
+        f"{stats['template_unfilled']['invented'] + stats['no_emissions']['invented']}."
+    )
     out.append("")
-    out.append("| category | cards | expected non-null | exact matches | expected null | nulls correct | invented | agreement |")
+    out.append(
+        "| category | cards | expected non-null | exact matches | expected null | nulls correct | invented | agreement |"
+    )
     out.append("|---|---:|---:|---:|---:|---:|---:|---:|")
     for c in [*cats, "all"]:
         s = total if c == "all" else stats[c]
@@ -213,8 +217,10 @@ def main(argv: list[str] | None = None) -> int:
         for f, c, why in misses:
             out.append(f"- `{f}` ({c}): {why}")
     else:
-        out.append("None on this corpus. The corpus is small (and was looked at while writing the rules), so "
-                   "expect misses on unseen cards; the unit tests use self-written cards for each shape.")
+        out.append(
+            "None on this corpus. The corpus is small (and was looked at while writing the rules), so "
+            "expect misses on unseen cards; the unit tests use self-written cards for each shape."
+        )
     out.append("")
     out.append("### Completeness class by category")
     out.append("")
@@ -232,8 +238,8 @@ def main(argv: list[str] | None = None) -> int:
     out.append("")
     out.append(
         "Stated for honesty about overfitting; each is written as a general rule and has a self-written test card: "
-        "a code fence left open across a Markdown heading is not code (one card); several labelled \"... Emissions\" "
-        "blocks whose last says \"to be determined\" mark the earlier figure as the base model's (one card); "
+        'a code fence left open across a Markdown heading is not code (one card); several labelled "... Emissions" '
+        'blocks whose last says "to be determined" mark the earlier figure as the base model\'s (one card); '
         "Jinja detection requires spaces inside `{{ }}` so BibTeX `{{Title}}` is not a template (TRL cards)."
     )
     out.append("")
@@ -250,7 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     out.append("")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(out), encoding="utf-8")
-    print(f"agreement {total['agree']}/{total['cards']} ({pct:.1f} %), {len(misses)} mismatches -> {args.out}")
+    print(
+        f"agreement {total['agree']}/{total['cards']} ({pct:.1f} %), {len(misses)} mismatches -> {args.out}"
+    )
     return 0
 
 

@@ -136,19 +136,27 @@ def render(results: list[dict], *, use_transformers: bool | None) -> str:
     for mt in sorted(by_type):
         c = by_type[mt]
         formula = "analytic" if mt in FAMILIES else "-"
-        lines.append(f"| {mt} | {formula} | {c['rows']} | {c['scorable']} | {c['exact']} | {c['within1']} | "
-                     f"{c['off']} | {c['unknown']} | {c['flagged']} |")
-    lines += ["", "## Rows not counted exactly by an analytic formula", "",
-              "| file | model_type | basis | expected | got | method | confidence | reason |",
-              "|---|---|---|---:|---:|---|---|---|"]
+        lines.append(
+            f"| {mt} | {formula} | {c['rows']} | {c['scorable']} | {c['exact']} | {c['within1']} | "
+            f"{c['off']} | {c['unknown']} | {c['flagged']} |"
+        )
+    lines += [
+        "",
+        "## Rows not counted exactly by an analytic formula",
+        "",
+        "| file | model_type | basis | expected | got | method | confidence | reason |",
+        "|---|---|---|---:|---:|---|---|---|",
+    ]
     for res in results:
         p = res["rec"]["params"]
         if p["method"].startswith("analytic:") and res["outcome"] == "exact":
             continue
         reason = (p["reason"] or "").replace("|", "\\|").replace("\n", " ")[:300]
         got = p["total"] if p["total"] is not None else "-"
-        lines.append(f"| {res['row']['file']} | {res['row']['model_type'] or '(none)'} | {res['row']['basis']} | "
-                     f"{res['row']['expected_params'] or '-'} | {got} | {p['method']} | {p['confidence']} | {reason} |")
+        lines.append(
+            f"| {res['row']['file']} | {res['row']['model_type'] or '(none)'} | {res['row']['basis']} | "
+            f"{res['row']['expected_params'] or '-'} | {got} | {p['method']} | {p['confidence']} | {reason} |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -158,7 +166,7 @@ def write_doc(text: str, out: Path) -> None:
     if out.exists():
         old = out.read_text()
         if BENCH_MARK in old:
-            tail = old[old.index(BENCH_MARK):]
+            tail = old[old.index(BENCH_MARK) :]
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(text + ("\n" + tail if tail else ""))
 

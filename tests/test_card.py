@@ -11,9 +11,28 @@ from hubscan.parse.card import ANALYZER_VERSION, COMPLETENESS_CLASSES, analyze_c
 
 CARDS = Path(__file__).resolve().parent / "cards"
 KEYS = {
-    "emissions_g", "raw", "unit_raw", "found_in", "confidence", "source", "training_type", "location", "hardware",
-    "hours", "cloud_provider", "compute_region", "provenance", "hardware_parsed", "location_parsed",
-    "market_based_g", "flags", "completeness", "yaml_error", "error", "card_data", "analyzer_version",
+    "emissions_g",
+    "raw",
+    "unit_raw",
+    "found_in",
+    "confidence",
+    "source",
+    "training_type",
+    "location",
+    "hardware",
+    "hours",
+    "cloud_provider",
+    "compute_region",
+    "provenance",
+    "hardware_parsed",
+    "location_parsed",
+    "market_based_g",
+    "flags",
+    "completeness",
+    "yaml_error",
+    "error",
+    "card_data",
+    "analyzer_version",
 }
 
 
@@ -29,7 +48,15 @@ def check_contract(rec: dict) -> None:
     assert rec["analyzer_version"] == ANALYZER_VERSION
     assert rec["completeness"] in COMPLETENESS_CLASSES
     assert rec["flags"] == sorted(set(rec["flags"]))
-    for name in ("source", "training_type", "location", "hardware", "hours", "cloud_provider", "compute_region"):
+    for name in (
+        "source",
+        "training_type",
+        "location",
+        "hardware",
+        "hours",
+        "cloud_provider",
+        "compute_region",
+    ):
         assert (rec[name] is not None) == (name in rec["provenance"])
     if rec["emissions_g"] is not None:
         assert rec["found_in"] == "yaml" or rec["found_in"].startswith("prose:")
@@ -49,7 +76,13 @@ CASES = [
     ("implausible.md", 9_000_000.0, "yaml", {"unit_suspect"}, "emissions_context"),
     ("template_filled.md", 1250.0, "prose:environmental-impact", set(), "emissions_context"),
     ("family_table.md", 12e6, "prose:hardware-and-software", set(), "emissions_only"),
-    ("market_location.md", 1234e6, "prose:training-greenhouse-gas-emissions", {"market_based"}, "emissions_only"),
+    (
+        "market_location.md",
+        1234e6,
+        "prose:training-greenhouse-gas-emissions",
+        {"market_based"},
+        "emissions_only",
+    ),
     ("prose_approx.md", 900.0, "prose:environmental-impact", {"approximate"}, "emissions_context"),
     ("prose_tonnes_glued.md", 7e6, "prose:environmental-impact", set(), "emissions_context"),
     ("prose_sentence_only.md", 350.0, "prose:sustainability", set(), "emissions_only"),
@@ -68,7 +101,9 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("name", "grams", "found_in", "flags", "completeness"), CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("name", "grams", "found_in", "flags", "completeness"), CASES, ids=[c[0] for c in CASES]
+)
 def test_self_written_cards(name, grams, found_in, flags, completeness):
     rec = card(name)
     if grams is None:
@@ -92,8 +127,9 @@ def test_full_dict_fields_and_extra_keys():
     assert rec["hardware"] == "8 v100 GPUs"
     assert rec["hours"] == 3.0
     assert rec["cloud_provider"] == "OVH"
-    assert rec["provenance"] == {k: "yaml" for k in
-                                 ("source", "training_type", "location", "hardware", "hours", "cloud_provider")}
+    assert rec["provenance"] == {
+        k: "yaml" for k in ("source", "training_type", "location", "hardware", "hours", "cloud_provider")
+    }
     assert rec["confidence"] == "high"
 
 
@@ -184,6 +220,7 @@ def test_split_front_matter():
 
 # ---------------------------------------------------------------------------------------------
 # hostile inputs: never raise, answer quickly, say what happened
+
 
 def _bomb() -> str:
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']

@@ -43,15 +43,21 @@ def _results():
 def test_agreement_at_least_97_percent():
     results = list(_results())
     assert results, "labels.csv has no rows"
-    misses = [(row["file"], row["expected_emissions_g"], rec["emissions_g"]) for row, rec in results
-              if not _matches(row["expected_emissions_g"], rec["emissions_g"])]
+    misses = [
+        (row["file"], row["expected_emissions_g"], rec["emissions_g"])
+        for row, rec in results
+        if not _matches(row["expected_emissions_g"], rec["emissions_g"])
+    ]
     agreement = 1 - len(misses) / len(results)
     assert agreement >= 0.97, f"agreement {agreement:.1%}; mismatches: {misses}"
 
 
 def test_nothing_invented_for_unfilled_or_absent():
-    invented = [(row["file"], rec["emissions_g"]) for row, rec in _results()
-                if row["category"] in ("template_unfilled", "no_emissions") and rec["emissions_g"] is not None]
+    invented = [
+        (row["file"], rec["emissions_g"])
+        for row, rec in _results()
+        if row["category"] in ("template_unfilled", "no_emissions") and rec["emissions_g"] is not None
+    ]
     assert invented == []
 
 

@@ -102,8 +102,17 @@ def test_hour_ranges_and_placeholders():
 
 @pytest.mark.parametrize(
     "value",
-    ["[More Information Needed]", "More information needed", "N/A", "-", "", "Not available", "{{ co2 | default('x') }}",
-     "[More Information Needed--optional]", "TBD"],
+    [
+        "[More Information Needed]",
+        "More information needed",
+        "N/A",
+        "-",
+        "",
+        "Not available",
+        "{{ co2 | default('x') }}",
+        "[More Information Needed--optional]",
+        "TBD",
+    ],
 )
 def test_placeholders(value):
     assert is_placeholder(value)

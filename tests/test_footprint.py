@@ -10,18 +10,37 @@ from hubscan.errors import ParseError
 from hubscan.estimate.footprint import ESTIMATOR_VERSION, analyze_config, summary_row, training_flops
 
 LLAMA2_7B = {
-    "model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 4096, "intermediate_size": 11008,
-    "num_hidden_layers": 32, "num_attention_heads": 32, "vocab_size": 32000, "torch_dtype": "float16",
+    "model_type": "llama",
+    "architectures": ["LlamaForCausalLM"],
+    "hidden_size": 4096,
+    "intermediate_size": 11008,
+    "num_hidden_layers": 32,
+    "num_attention_heads": 32,
+    "vocab_size": 32000,
+    "torch_dtype": "float16",
 }
 LLAMA3_8B = {
-    "model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 4096, "intermediate_size": 14336,
-    "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 128256,
+    "model_type": "llama",
+    "architectures": ["LlamaForCausalLM"],
+    "hidden_size": 4096,
+    "intermediate_size": 14336,
+    "num_hidden_layers": 32,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 8,
+    "vocab_size": 128256,
     "torch_dtype": "bfloat16",
 }
 MIXTRAL_8X7B = {
-    "model_type": "mixtral", "architectures": ["MixtralForCausalLM"], "hidden_size": 4096, "intermediate_size": 14336,
-    "num_hidden_layers": 32, "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 32000,
-    "num_local_experts": 8, "num_experts_per_tok": 2,
+    "model_type": "mixtral",
+    "architectures": ["MixtralForCausalLM"],
+    "hidden_size": 4096,
+    "intermediate_size": 14336,
+    "num_hidden_layers": 32,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 8,
+    "vocab_size": 32000,
+    "num_local_experts": 8,
+    "num_experts_per_tok": 2,
 }
 
 
@@ -60,8 +79,16 @@ def test_mqa_kv_cache():
 
 
 def test_sliding_window_caps_kv_cache():
-    cfg = {"model_type": "mistral", "hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32,
-           "num_attention_heads": 32, "num_key_value_heads": 8, "vocab_size": 32000, "sliding_window": 4096}
+    cfg = {
+        "model_type": "mistral",
+        "hidden_size": 4096,
+        "intermediate_size": 14336,
+        "num_hidden_layers": 32,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 8,
+        "vocab_size": 32000,
+        "sliding_window": 4096,
+    }
     short = analyze_config(cfg, context=2048)["memory"]
     long = analyze_config(cfg, context=32768)["memory"]
     assert short["kv_cache_bytes"] == 131_072 * 2048
@@ -69,9 +96,18 @@ def test_sliding_window_caps_kv_cache():
 
 
 def test_gemma2_alternating_sliding_layers():
-    cfg = {"model_type": "gemma2", "hidden_size": 256, "intermediate_size": 512, "num_hidden_layers": 4,
-           "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 64, "vocab_size": 1000,
-           "sliding_window": 100, "torch_dtype": "bfloat16"}
+    cfg = {
+        "model_type": "gemma2",
+        "hidden_size": 256,
+        "intermediate_size": 512,
+        "num_hidden_layers": 4,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "head_dim": 64,
+        "vocab_size": 1000,
+        "sliding_window": 100,
+        "torch_dtype": "bfloat16",
+    }
     m = analyze_config(cfg, context=1000)["memory"]
     per_layer_token = 2 * 2 * 64 * 2
     assert m["kv_bytes_per_token"] == 4 * per_layer_token
@@ -79,20 +115,45 @@ def test_gemma2_alternating_sliding_layers():
 
 
 def test_mla_compressed_kv():
-    cfg = {"model_type": "deepseek_v3", "hidden_size": 64, "intermediate_size": 128, "moe_intermediate_size": 32,
-           "num_hidden_layers": 3, "num_attention_heads": 4, "vocab_size": 100, "n_routed_experts": 8,
-           "num_experts_per_tok": 2, "n_shared_experts": 1, "first_k_dense_replace": 1, "q_lora_rank": 16,
-           "kv_lora_rank": 32, "qk_nope_head_dim": 16, "qk_rope_head_dim": 8, "v_head_dim": 16,
-           "torch_dtype": "bfloat16"}
+    cfg = {
+        "model_type": "deepseek_v3",
+        "hidden_size": 64,
+        "intermediate_size": 128,
+        "moe_intermediate_size": 32,
+        "num_hidden_layers": 3,
+        "num_attention_heads": 4,
+        "vocab_size": 100,
+        "n_routed_experts": 8,
+        "num_experts_per_tok": 2,
+        "n_shared_experts": 1,
+        "first_k_dense_replace": 1,
+        "q_lora_rank": 16,
+        "kv_lora_rank": 32,
+        "qk_nope_head_dim": 16,
+        "qk_rope_head_dim": 8,
+        "v_head_dim": 16,
+        "torch_dtype": "bfloat16",
+    }
     rec = analyze_config(cfg)
     assert rec["memory"]["kv_bytes_per_token"] == 3 * (32 + 8) * 2
     assert rec["params"]["active"] < rec["params"]["total"]
 
 
 def test_jamba_only_attention_layers_cache_kv():
-    cfg = {"model_type": "jamba", "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 8,
-           "num_attention_heads": 4, "num_key_value_heads": 2, "vocab_size": 100, "num_experts": 4,
-           "num_experts_per_tok": 2, "attn_layer_period": 4, "attn_layer_offset": 2, "torch_dtype": "bfloat16"}
+    cfg = {
+        "model_type": "jamba",
+        "hidden_size": 64,
+        "intermediate_size": 128,
+        "num_hidden_layers": 8,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "vocab_size": 100,
+        "num_experts": 4,
+        "num_experts_per_tok": 2,
+        "attn_layer_period": 4,
+        "attn_layer_offset": 2,
+        "torch_dtype": "bfloat16",
+    }
     m = analyze_config(cfg, context=10)["memory"]
     assert m["kv_bytes_per_token"] == 2 * (2 * 2 * 16 * 2)  # two attention layers
     assert m["kv_cache_bytes"] > m["kv_bytes_per_token"] * 10  # plus the Mamba layers' fixed state
@@ -108,8 +169,14 @@ def test_mixtral_active_parameters():
 
 
 def test_forward_flops_per_token():
-    cfg = {"model_type": "llama", "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
-           "num_attention_heads": 4, "vocab_size": 10}
+    cfg = {
+        "model_type": "llama",
+        "hidden_size": 64,
+        "intermediate_size": 128,
+        "num_hidden_layers": 2,
+        "num_attention_heads": 4,
+        "vocab_size": 10,
+    }
     rec = analyze_config(cfg, context=100)
     n = rec["params"]["active"]
     # 2 FLOPs per weight + QK^T and AV over 100 positions: 4 x 100 x (4 heads x 16) per layer, 2 layers
@@ -122,8 +189,10 @@ def test_training_flops_and_memory():
     assert rec["memory"]["training_bytes"] == 16 * 6_738_415_616
 
 
-@pytest.mark.parametrize(("dtype", "bpp"), [("fp32", 4), ("float32", 4), ("bfloat16", 2), ("fp16", 2), ("fp8", 1),
-                                            ("int8", 1), ("int4", 0.5)])
+@pytest.mark.parametrize(
+    ("dtype", "bpp"),
+    [("fp32", 4), ("float32", 4), ("bfloat16", 2), ("fp16", 2), ("fp8", 1), ("int8", 1), ("int4", 0.5)],
+)
 def test_dtype_argument(dtype, bpp):
     m = analyze_config(LLAMA2_7B, dtype=dtype)["memory"]
     assert m["bytes_per_param"] == bpp
@@ -135,16 +204,24 @@ def test_unknown_dtype_raises():
         analyze_config(LLAMA2_7B, dtype="float13")
 
 
-@pytest.mark.parametrize(("q", "dtype"), [({"quant_method": "gptq", "bits": 4}, "int4"),
-                                          ({"quant_method": "awq", "bits": 8}, "int8"),
-                                          ({"load_in_4bit": True}, "int4"),
-                                          ({"quant_method": "fp8"}, "fp8")])
+@pytest.mark.parametrize(
+    ("q", "dtype"),
+    [
+        ({"quant_method": "gptq", "bits": 4}, "int4"),
+        ({"quant_method": "awq", "bits": 8}, "int8"),
+        ({"load_in_4bit": True}, "int4"),
+        ({"quant_method": "fp8"}, "fp8"),
+    ],
+)
 def test_dtype_from_quantization_config(q, dtype):
     assert analyze_config(dict(LLAMA2_7B, quantization_config=q))["memory"]["dtype"] == dtype
 
 
 def test_mlx_quantization_block():
-    assert analyze_config(dict(LLAMA2_7B, quantization={"group_size": 64, "bits": 4}))["memory"]["dtype"] == "int4"
+    assert (
+        analyze_config(dict(LLAMA2_7B, quantization={"group_size": 64, "bits": 4}))["memory"]["dtype"]
+        == "int4"
+    )
 
 
 def test_default_dtype_is_bf16():
@@ -162,7 +239,9 @@ def test_safetensors_agree_and_disagree():
 
 def test_safetensors_gptq_packed_words_are_explained():
     cfg = dict(LLAMA2_7B, quantization_config={"quant_method": "gptq", "bits": 4})
-    st = analyze_config(cfg, safetensors_total=1_125_031_936, safetensors_parameters={"I32": 800_000_000, "F16": 325_031_936})["safetensors"]
+    st = analyze_config(
+        cfg, safetensors_total=1_125_031_936, safetensors_parameters={"I32": 800_000_000, "F16": 325_031_936}
+    )["safetensors"]
     assert st["check"] == "quantized_packed"
     assert "packed" in st["note"]
 
@@ -179,19 +258,28 @@ def test_non_dict_raises_parse_error():
             analyze_config(bad)  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("cfg", [
-    {},
-    {"model_type": "llama"},
-    {"model_type": "llama", "hidden_size": "big", "num_hidden_layers": 2},
-    {"model_type": "llama", "hidden_size": 64, "num_hidden_layers": True, "num_attention_heads": 4},
-    {"model_type": "llama", "hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 0,
-     "intermediate_size": 1, "vocab_size": 1},
-    {"model_type": 5, "architectures": "x"},
-    {"model_type": "t5", "feed_forward_proj": 3},
-    {"model_type": "llava", "text_config": [], "vision_config": "x"},
-    {"model_type": "mixtral", "moe": "x", "dim": -1},
-    {"architectures": [None], "text_config": {"hidden_size": 1e400}},
-])
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        {},
+        {"model_type": "llama"},
+        {"model_type": "llama", "hidden_size": "big", "num_hidden_layers": 2},
+        {"model_type": "llama", "hidden_size": 64, "num_hidden_layers": True, "num_attention_heads": 4},
+        {
+            "model_type": "llama",
+            "hidden_size": 64,
+            "num_hidden_layers": 2,
+            "num_attention_heads": 0,
+            "intermediate_size": 1,
+            "vocab_size": 1,
+        },
+        {"model_type": 5, "architectures": "x"},
+        {"model_type": "t5", "feed_forward_proj": 3},
+        {"model_type": "llava", "text_config": [], "vision_config": "x"},
+        {"model_type": "mixtral", "moe": "x", "dim": -1},
+        {"architectures": [None], "text_config": {"hidden_size": 1e400}},
+    ],
+)
 def test_garbage_never_raises_and_is_not_confident(cfg):
     rec = analyze_config(cfg, use_transformers=False)
     json.dumps(rec)
@@ -226,5 +314,16 @@ def test_record_is_json_serialisable_with_python_ints():
     again = json.loads(json.dumps(rec))
     assert again == rec
     assert type(rec["params"]["total"]) is int
-    assert set(summary_row(rec)) == {"params", "active", "embedding", "weights", "kv/token", "kv@ctx", "inference",
-                                     "training", "flops/token", "method", "confidence"}
+    assert set(summary_row(rec)) == {
+        "params",
+        "active",
+        "embedding",
+        "weights",
+        "kv/token",
+        "kv@ctx",
+        "inference",
+        "training",
+        "flops/token",
+        "method",
+        "confidence",
+    }

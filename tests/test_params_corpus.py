@@ -12,7 +12,11 @@ import pytest
 from hubscan.estimate.footprint import analyze_config
 from hubscan.estimate.params import FAMILIES, _load_more_families
 
-_base = Path(os.environ["HUBSCAN_SHARED"]) if os.environ.get("HUBSCAN_SHARED") else Path(__file__).resolve().parents[2] / "shared"
+_base = (
+    Path(os.environ["HUBSCAN_SHARED"])
+    if os.environ.get("HUBSCAN_SHARED")
+    else Path(__file__).resolve().parents[2] / "shared"
+)
 CORPUS = _base / "corpus" / "configs"
 SCORABLE = ("transformers_meta", "transformers_meta+untied_lm_head")
 

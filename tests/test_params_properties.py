@@ -11,9 +11,16 @@ heads = st.sampled_from([1, 2, 4, 8])
 
 
 def _llama(L: int, nh: int, hd: int, inter: int, kv_div: int = 1) -> dict:
-    return {"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": nh * hd,
-            "num_attention_heads": nh, "num_key_value_heads": max(1, nh // kv_div), "num_hidden_layers": L,
-            "intermediate_size": inter, "vocab_size": 1000}
+    return {
+        "model_type": "llama",
+        "architectures": ["LlamaForCausalLM"],
+        "hidden_size": nh * hd,
+        "num_attention_heads": nh,
+        "num_key_value_heads": max(1, nh // kv_div),
+        "num_hidden_layers": L,
+        "intermediate_size": inter,
+        "vocab_size": 1000,
+    }
 
 
 @settings(max_examples=60, deadline=None)
@@ -36,14 +43,36 @@ def test_monotonic_in_width(L, nh, hd, inter):
 
 
 @settings(max_examples=60, deadline=None)
-@given(L=st.integers(1, 16), E=st.integers(1, 64), k=st.integers(1, 8), inter=st.integers(1, 1024),
-       shared=st.integers(0, 512))
+@given(
+    L=st.integers(1, 16),
+    E=st.integers(1, 64),
+    k=st.integers(1, 8),
+    inter=st.integers(1, 1024),
+    shared=st.integers(0, 512),
+)
 def test_moe_active_at_most_total(L, E, k, inter, shared):
-    mixtral = {"model_type": "mixtral", "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": L,
-               "intermediate_size": inter, "vocab_size": 100, "num_local_experts": E, "num_experts_per_tok": k}
-    qwen = {"model_type": "qwen2_moe", "hidden_size": 64, "num_attention_heads": 4, "num_hidden_layers": L,
-            "intermediate_size": inter, "moe_intermediate_size": inter, "vocab_size": 100, "num_experts": E,
-            "num_experts_per_tok": k, "shared_expert_intermediate_size": shared}
+    mixtral = {
+        "model_type": "mixtral",
+        "hidden_size": 64,
+        "num_attention_heads": 4,
+        "num_hidden_layers": L,
+        "intermediate_size": inter,
+        "vocab_size": 100,
+        "num_local_experts": E,
+        "num_experts_per_tok": k,
+    }
+    qwen = {
+        "model_type": "qwen2_moe",
+        "hidden_size": 64,
+        "num_attention_heads": 4,
+        "num_hidden_layers": L,
+        "intermediate_size": inter,
+        "moe_intermediate_size": inter,
+        "vocab_size": 100,
+        "num_experts": E,
+        "num_experts_per_tok": k,
+        "shared_expert_intermediate_size": shared,
+    }
     for cfg in (mixtral, qwen):
         p = analyze_config(cfg, use_transformers=False)["params"]
         assert p["confidence"] == "exact"
@@ -62,12 +91,35 @@ def test_kv_cache_linear_in_context_and_gqa_smaller(ctx, kv_div):
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.dictionaries(st.sampled_from(["model_type", "hidden_size", "num_hidden_layers", "num_attention_heads",
-                                        "intermediate_size", "vocab_size", "architectures", "text_config",
-                                        "num_key_value_heads", "tie_word_embeddings", "d_model", "n_layer"]),
-                       st.one_of(st.none(), st.booleans(), st.integers(-5, 10_000), st.text(max_size=8),
-                                 st.sampled_from(["llama", "t5", "bert", "mixtral", "llava", "gpt2"]),
-                                 st.lists(st.integers(0, 3), max_size=2), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))))
+@given(
+    st.dictionaries(
+        st.sampled_from(
+            [
+                "model_type",
+                "hidden_size",
+                "num_hidden_layers",
+                "num_attention_heads",
+                "intermediate_size",
+                "vocab_size",
+                "architectures",
+                "text_config",
+                "num_key_value_heads",
+                "tie_word_embeddings",
+                "d_model",
+                "n_layer",
+            ]
+        ),
+        st.one_of(
+            st.none(),
+            st.booleans(),
+            st.integers(-5, 10_000),
+            st.text(max_size=8),
+            st.sampled_from(["llama", "t5", "bert", "mixtral", "llava", "gpt2"]),
+            st.lists(st.integers(0, 3), max_size=2),
+            st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+        ),
+    )
+)
 def test_any_dict_never_raises(cfg):
     rec = analyze_config(cfg, use_transformers=False)
     p = rec["params"]

@@ -13,7 +13,16 @@ def catalog_stats(db: Database) -> dict:
         "SELECT id, status, started_at, finished_at, models_listed, files_fetched, files_skipped, failures "
         "FROM crawl_runs ORDER BY id DESC LIMIT 1"
     ).fetchone()
-    columns = ["id", "status", "started_at", "finished_at", "models_listed", "files_fetched", "files_skipped", "failures"]
+    columns = [
+        "id",
+        "status",
+        "started_at",
+        "finished_at",
+        "models_listed",
+        "files_fetched",
+        "files_skipped",
+        "failures",
+    ]
     return {
         "models": db.execute("SELECT count(*) FROM models").fetchone()[0],
         "configs": grouped("SELECT status, count(*) FROM configs GROUP BY status ORDER BY 2 DESC"),

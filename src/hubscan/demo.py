@@ -6,7 +6,15 @@ import os
 from collections.abc import Callable
 
 
-def run_demo(db_path, *, workers: int = 8, cards: str = "full", quiet: bool = False, echo: Callable = print, progress=None) -> dict:
+def run_demo(
+    db_path,
+    *,
+    workers: int = 8,
+    cards: str = "full",
+    quiet: bool = False,
+    echo: Callable = print,
+    progress=None,
+) -> dict:
     # No telemetry side-calls to huggingface.co from a demo that never needs the real Hub.
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
     from hubscan.mirror import MirrorServer, sample_hub_path
@@ -19,7 +27,10 @@ def run_demo(db_path, *, workers: int = 8, cards: str = "full", quiet: bool = Fa
         from hubscan.store import open_db
 
         db = open_db(db_path)
-        echo(f"Sample Hub served at {hub.url}; crawling it into {db_path} through huggingface_hub ...", err=True)
+        echo(
+            f"Sample Hub served at {hub.url}; crawling it into {db_path} through huggingface_hub ...",
+            err=True,
+        )
         options = CrawlOptions(workers=workers, cards=cards)
         if progress is not None:
             with progress(quiet) as on_event:

@@ -8,7 +8,9 @@ class HubscanError(Exception):
 class SourceError(HubscanError):
     """A Hub (or local source) request failed for one model or file."""
 
-    def __init__(self, message: str, *, kind: str = "error", status: int | None = None, retryable: bool = False):
+    def __init__(
+        self, message: str, *, kind: str = "error", status: int | None = None, retryable: bool = False
+    ):
         super().__init__(message)
         self.kind = kind  # short machine-readable label stored in crawl_errors.kind
         self.status = status

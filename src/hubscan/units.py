@@ -67,7 +67,16 @@ def human_flops(n: object) -> str:
     value = _finite_number(n)
     if value is None:
         return "-"
-    for scale, suffix in ((1e24, "Y"), (1e21, "Z"), (1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+    for scale, suffix in (
+        (1e24, "Y"),
+        (1e21, "Z"),
+        (1e18, "E"),
+        (1e15, "P"),
+        (1e12, "T"),
+        (1e9, "G"),
+        (1e6, "M"),
+        (1e3, "k"),
+    ):
         if abs(value) >= scale:
             return f"{value / scale:.1f} {suffix}FLOP"
     return f"{value:.0f} FLOP"

@@ -28,11 +28,15 @@ def _use_endpoint(endpoint: str | None) -> None:
 
 
 @cli.command()
-@click.option("--endpoint", metavar="URL", help="Hub endpoint (default: $HF_ENDPOINT or https://huggingface.co).")
+@click.option(
+    "--endpoint", metavar="URL", help="Hub endpoint (default: $HF_ENDPOINT or https://huggingface.co)."
+)
 @db_option
 @click.option("--author", help="Only models owned by this user or organisation.")
 @click.option("--search", help="Only models whose id contains this text.")
-@click.option("--filter", "filters", multiple=True, metavar="TAG", help="Only models with this tag (repeatable, ANDed).")
+@click.option(
+    "--filter", "filters", multiple=True, metavar="TAG", help="Only models with this tag (repeatable, ANDed)."
+)
 @click.option("--limit", type=click.IntRange(min=1), help="Stop after this many models.")
 @click.option(
     "--token",
@@ -40,7 +44,9 @@ def _use_endpoint(endpoint: str | None) -> None:
     show_envvar=True,
     help="Hub token for gated/private repos. Sent to the Hub only; never stored or printed.",
 )
-@click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Concurrent file downloads.")
+@click.option(
+    "--workers", type=click.IntRange(1, 64), default=8, show_default=True, help="Concurrent file downloads."
+)
 @click.option(
     "--cards",
     type=click.Choice(["yaml", "full"]),
@@ -61,12 +67,39 @@ def _use_endpoint(endpoint: str | None) -> None:
     metavar="hub|cache|dir:PATH",
     help="hub: the Hub API; cache: your local HF cache; dir:PATH: a folder of model repos.",
 )
-@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds per request before retrying.")
-@click.option("--retries", type=click.IntRange(0, 20), default=5, show_default=True, help="Retries per request.")
-@click.option("--max-file-size", type=int, default=5 * 1024 * 1024, show_default=True, help="Bytes; larger files are recorded as too_large.")
+@click.option(
+    "--timeout", type=float, default=30.0, show_default=True, help="Seconds per request before retrying."
+)
+@click.option(
+    "--retries", type=click.IntRange(0, 20), default=5, show_default=True, help="Retries per request."
+)
+@click.option(
+    "--max-file-size",
+    type=int,
+    default=5 * 1024 * 1024,
+    show_default=True,
+    help="Bytes; larger files are recorded as too_large.",
+)
 @click.option("--no-derive", is_flag=True, help="Store raw data only; run `hubscan derive` later.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar (also off when stderr is not a terminal).")
-def crawl(endpoint, db_path, author, search, filters, limit, token, workers, cards, resume, source, timeout, retries, max_file_size, no_derive, quiet):
+def crawl(
+    endpoint,
+    db_path,
+    author,
+    search,
+    filters,
+    limit,
+    token,
+    workers,
+    cards,
+    resume,
+    source,
+    timeout,
+    retries,
+    max_file_size,
+    no_derive,
+    quiet,
+):
     """Crawl model listings, config.json files and cards into the catalog.
 
     Lists models with one API request per page of 1000, then fetches config.json (and README.md with
@@ -103,7 +136,11 @@ def crawl(endpoint, db_path, author, search, filters, limit, token, workers, car
             source,
             endpoint=endpoint,
             token=token,
-            **({"timeout": timeout, "max_retries": retries, "max_file_bytes": max_file_size} if source == "hub" else {}),
+            **(
+                {"timeout": timeout, "max_retries": retries, "max_file_bytes": max_file_size}
+                if source == "hub"
+                else {}
+            ),
         )
         db = open_db(db_path)
         with _progress(quiet) as on_event:
@@ -130,7 +167,9 @@ class _progress:
         def on_event(event, stats):
             if event == "listed":
                 self.bar.update(1)
-            self.bar.set_postfix(fetched=stats.fetched, skipped=stats.skipped, failed=stats.failed, refresh=False)
+            self.bar.set_postfix(
+                fetched=stats.fetched, skipped=stats.skipped, failed=stats.failed, refresh=False
+            )
 
         return on_event
 
@@ -142,8 +181,18 @@ class _progress:
 
 @cli.command()
 @db_option
-@click.option("--context", type=click.IntRange(min=1), default=4096, show_default=True, help="Context length for KV cache.")
-@click.option("--exact", is_flag=True, help="Use transformers on the meta device where no formula applies (needs hubscan[exact]).")
+@click.option(
+    "--context",
+    type=click.IntRange(min=1),
+    default=4096,
+    show_default=True,
+    help="Context length for KV cache.",
+)
+@click.option(
+    "--exact",
+    is_flag=True,
+    help="Use transformers on the meta device where no formula applies (needs hubscan[exact]).",
+)
 def derive(db_path, context, exact):
     """Recompute footprints, reported/estimated emissions and lineage from stored raw data (offline)."""
     from hubscan.derive import derive_all

@@ -93,7 +93,9 @@ def _print_tables(records: list[dict]) -> None:
                 "path": r["path"],
                 "method": estimate.get("method") or "not estimable",
                 "estimated": human_grams(grams.get("central")),
-                "range": f"{human_grams(grams.get('low'))} – {human_grams(grams.get('high'))}" if grams else "",
+                "range": f"{human_grams(grams.get('low'))} – {human_grams(grams.get('high'))}"
+                if grams
+                else "",
                 "energy": human_kwh((estimate.get("energy_kwh") or {}).get("central")),
                 "verdict": comparison.get("verdict") or "",
                 "why": comparison.get("reason") or ", ".join(estimate.get("missing") or []),

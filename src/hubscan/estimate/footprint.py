@@ -135,16 +135,28 @@ def _safetensors_check(res: ParamResult, config: dict, st_total: Any, st_params:
         )
         return out
     out["check"] = "disagree"
-    if st_total > res.total and res.embedding and abs(st_total - res.total - res.embedding) <= 0.01 * res.total:
-        out["note"] = "safetensors is larger by about one embedding matrix: the checkpoint stores a tied head twice"
+    if (
+        st_total > res.total
+        and res.embedding
+        and abs(st_total - res.total - res.embedding) <= 0.01 * res.total
+    ):
+        out["note"] = (
+            "safetensors is larger by about one embedding matrix: the checkpoint stores a tied head twice"
+        )
     else:
         out["note"] = f"safetensors total differs from the {res.method} count by {delta:+.2f}%"
     return out
 
 
-def analyze_config(config: dict, *, context: int = 4096, dtype: str | None = None,
-                   safetensors_total: int | None = None, safetensors_parameters: dict | None = None,
-                   use_transformers: bool | None = None) -> dict:
+def analyze_config(
+    config: dict,
+    *,
+    context: int = 4096,
+    dtype: str | None = None,
+    safetensors_total: int | None = None,
+    safetensors_parameters: dict | None = None,
+    use_transformers: bool | None = None,
+) -> dict:
     """Parameters, memory and compute of the model described by ``config`` (see module docstring).
 
     Raises ParseError for a non-dict ``config`` or an unknown ``dtype``; never raises for any dict.
@@ -160,8 +172,13 @@ def analyze_config(config: dict, *, context: int = 4096, dtype: str | None = Non
     except Exception as exc:  # noqa: BLE001 - the contract: never raise on a dict
         res = ParamResult(None, None, reason=f"could not read config: {type(exc).__name__}: {exc}")
 
-    if res.total is None and isinstance(safetensors_total, int) and not isinstance(safetensors_total, bool) \
-            and safetensors_total > 0 and not _quantized(config, safetensors_parameters):
+    if (
+        res.total is None
+        and isinstance(safetensors_total, int)
+        and not isinstance(safetensors_total, bool)
+        and safetensors_total > 0
+        and not _quantized(config, safetensors_parameters)
+    ):
         res.total = res.active = int(safetensors_total)
         res.method = "safetensors"
         res.confidence = "exact"
@@ -188,7 +205,11 @@ def analyze_config(config: dict, *, context: int = 4096, dtype: str | None = Non
     weights = mem.weights_bytes(total, chosen) if total is not None else None
     by_dtype = {k: mem.weights_bytes(total, k) for k in mem.DTYPE_BYTES} if total is not None else {}
     kv_tok = kv_ctx = None
-    if tally is not None and (tally.kv_layers or tally.state_elems or not tally.has_kv) and res.method != "transformers-meta":
+    if (
+        tally is not None
+        and (tally.kv_layers or tally.state_elems or not tally.has_kv)
+        and res.method != "transformers-meta"
+    ):
         kv_tok = mem.kv_per_token(tally, chosen)
         kv_ctx = mem.kv_cache(tally, chosen, context)
         if not tally.has_kv:
@@ -200,8 +221,14 @@ def analyze_config(config: dict, *, context: int = 4096, dtype: str | None = Non
         notes.append("KV cache unknown for this method; inference = weights only")
     training = mem.training_bytes(total) if total is not None else None
     if training is not None:
-        notes.append("training = 16 bytes/param (bf16 weights+grads, fp32 master, Adam m+v); activations excluded")
-    flops = forward_flops_per_token(active, tally if kv_tok is not None else None, context) if active is not None else None
+        notes.append(
+            "training = 16 bytes/param (bf16 weights+grads, fp32 master, Adam m+v); activations excluded"
+        )
+    flops = (
+        forward_flops_per_token(active, tally if kv_tok is not None else None, context)
+        if active is not None
+        else None
+    )
     train_flops = training_flops(active, 1) if active is not None else None
 
     params = res.as_dict()
@@ -241,9 +268,11 @@ def summary_row(record: dict) -> dict:
         "params": mark + human_params(p.get("total")) if p.get("total") is not None else "-",
         "active": mark + human_params(p.get("active")) if p.get("active") is not None else "-",
         "embedding": human_params(p.get("embedding")),
-        "weights": human_bytes(m.get("weights_bytes")) + (f" ({m.get('dtype')})" if m.get("weights_bytes") is not None else ""),
+        "weights": human_bytes(m.get("weights_bytes"))
+        + (f" ({m.get('dtype')})" if m.get("weights_bytes") is not None else ""),
         "kv/token": human_bytes(m.get("kv_bytes_per_token")),
-        "kv@ctx": human_bytes(m.get("kv_cache_bytes")) + (f" @{ctx}" if m.get("kv_cache_bytes") is not None else ""),
+        "kv@ctx": human_bytes(m.get("kv_cache_bytes"))
+        + (f" @{ctx}" if m.get("kv_cache_bytes") is not None else ""),
         "inference": human_bytes(m.get("inference_bytes")),
         "training": human_bytes(m.get("training_bytes")),
         "flops/token": human_flops(record.get("flops_per_token")),

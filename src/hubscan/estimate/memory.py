@@ -14,22 +14,41 @@ from hubscan.estimate._cfg import Tally
 
 # Bytes per parameter for each storage dtype (IEEE/bfloat16 widths; 4-bit = half a byte, ignoring the
 # per-group scales/zeros that quantizers add, typically +1-3%). Source: PyTorch dtype sizes, 2025.
-DTYPE_BYTES: Mapping[str, float] = MappingProxyType({
-    "fp32": 4.0,
-    "bf16": 2.0,
-    "fp16": 2.0,
-    "fp8": 1.0,
-    "int8": 1.0,
-    "int4": 0.5,
-})
+DTYPE_BYTES: Mapping[str, float] = MappingProxyType(
+    {
+        "fp32": 4.0,
+        "bf16": 2.0,
+        "fp16": 2.0,
+        "fp8": 1.0,
+        "int8": 1.0,
+        "int4": 0.5,
+    }
+)
 
 _ALIASES = {
-    "fp32": "fp32", "float32": "fp32", "float": "fp32", "torch.float32": "fp32",
-    "bf16": "bf16", "bfloat16": "bf16", "torch.bfloat16": "bf16",
-    "fp16": "fp16", "float16": "fp16", "half": "fp16", "torch.float16": "fp16",
-    "fp8": "fp8", "float8": "fp8", "float8_e4m3fn": "fp8", "float8_e5m2": "fp8", "e4m3": "fp8",
-    "int8": "int8", "uint8": "int8", "8bit": "int8",
-    "int4": "int4", "4bit": "int4", "nf4": "int4", "fp4": "int4",
+    "fp32": "fp32",
+    "float32": "fp32",
+    "float": "fp32",
+    "torch.float32": "fp32",
+    "bf16": "bf16",
+    "bfloat16": "bf16",
+    "torch.bfloat16": "bf16",
+    "fp16": "fp16",
+    "float16": "fp16",
+    "half": "fp16",
+    "torch.float16": "fp16",
+    "fp8": "fp8",
+    "float8": "fp8",
+    "float8_e4m3fn": "fp8",
+    "float8_e5m2": "fp8",
+    "e4m3": "fp8",
+    "int8": "int8",
+    "uint8": "int8",
+    "8bit": "int8",
+    "int4": "int4",
+    "4bit": "int4",
+    "nf4": "int4",
+    "fp4": "int4",
 }
 
 # Full fine-tuning with Adam in mixed precision, bytes per parameter (ZeRO paper, Rajbhandari et al. 2020):
@@ -100,7 +119,9 @@ def kv_cache(tally: Tally, dtype: str, context: int) -> int:
     """Cache for one sequence of ``context`` tokens: sliding-window layers stop growing at their window."""
     if not tally.has_kv:
         return 0
-    elems = sum(layer.elems * (min(context, layer.window) if layer.window else context) for layer in tally.kv_layers)
+    elems = sum(
+        layer.elems * (min(context, layer.window) if layer.window else context) for layer in tally.kv_layers
+    )
     return (elems + tally.state_elems) * kv_bytes_per_element(dtype)
 
 

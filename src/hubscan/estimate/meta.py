@@ -18,8 +18,14 @@ from hubscan.estimate._cfg import Tally
 
 _COMPONENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("experts", re.compile(r"experts\.")),
-    ("heads", re.compile(r"(^|\.)(lm_head|score|classifier|qa_outputs|cls|pooler|head|embed_out|proj_out)\b")),
-    ("embeddings", re.compile(r"(embed|wte|wpe|word_embeddings|position_embeddings|token_type|shared\.weight)")),
+    (
+        "heads",
+        re.compile(r"(^|\.)(lm_head|score|classifier|qa_outputs|cls|pooler|head|embed_out|proj_out)\b"),
+    ),
+    (
+        "embeddings",
+        re.compile(r"(embed|wte|wpe|word_embeddings|position_embeddings|token_type|shared\.weight)"),
+    ),
     ("norms", re.compile(r"(norm|ln_|ln\d|\.ln\b|layernorm)", re.I)),
     ("attention", re.compile(r"(attn|attention|q_proj|k_proj|v_proj|o_proj|query|key|value)")),
     ("mlp", re.compile(r"(mlp|ffn|feed_forward|fc\d|intermediate|dense_h_to_4h|dense_4h_to_h|wi|wo)")),
@@ -29,7 +35,9 @@ _COMPONENT_RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
 @lru_cache(maxsize=1)
 def available() -> bool:
     """True when transformers and torch can be imported (without importing them here)."""
-    return importlib.util.find_spec("transformers") is not None and importlib.util.find_spec("torch") is not None
+    return (
+        importlib.util.find_spec("transformers") is not None and importlib.util.find_spec("torch") is not None
+    )
 
 
 class MetaUnavailable(Exception):

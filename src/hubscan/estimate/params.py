@@ -55,7 +55,9 @@ HEAD_SUFFIXES: dict[str, str] = {
 FAMILIES: dict[str, Family] = {}
 
 
-def register(model_types: str | tuple[str, ...], formula: Formula, *prefixes: str, name: str | None = None) -> None:
+def register(
+    model_types: str | tuple[str, ...], formula: Formula, *prefixes: str, name: str | None = None
+) -> None:
     if isinstance(model_types, str):
         model_types = (model_types,)
     for mt in model_types:
@@ -147,7 +149,7 @@ def infer_model_type(config: dict) -> str | None:
     best: tuple[int, bool, str] | None = None
     for mt_name, fam in FAMILIES.items():
         for p in fam.prefixes:
-            if arch.startswith(p) and arch[len(p):] in HEAD_SUFFIXES:
+            if arch.startswith(p) and arch[len(p) :] in HEAD_SUFFIXES:
                 key = (len(p), p == fam.prefixes[0], mt_name)
                 if best is None or key[:2] > best[:2]:
                     best = key
@@ -159,12 +161,14 @@ def resolve_head(fam: Family, arch: str | None, config: dict) -> tuple[str, str 
     if arch is None:
         return "model", "no architectures in config; counted as the base model (no output head)"
     for p in sorted(fam.prefixes, key=len, reverse=True):
-        if arch.startswith(p) and arch[len(p):] in HEAD_SUFFIXES:
-            return HEAD_SUFFIXES[arch[len(p):]], None
+        if arch.startswith(p) and arch[len(p) :] in HEAD_SUFFIXES:
+            return HEAD_SUFFIXES[arch[len(p) :]], None
     if any(arch.startswith(p) for p in fam.prefixes) and any(arch.endswith(s) for s in HEAD_SUFFIXES):
         # e.g. Wav2Vec2ConformerForCTC or Swinv2Model under a wav2vec2/swin model_type: a related transformers
         # class that this family's formula does not describe.
-        raise NotExact(f"architectures[0]={arch!r} is a related class this family's formula does not describe")
+        raise NotExact(
+            f"architectures[0]={arch!r} is a related class this family's formula does not describe"
+        )
     if isinstance(config.get("auto_map"), dict):
         raise NotExact(
             f"architectures[0]={arch!r} is not a transformers class and auto_map points at the repo's own code; "
@@ -196,7 +200,10 @@ def fill_from_tally(res: ParamResult, tally: Tally) -> None:
     res.total = int(tally.total)
     res.active = int(tally.active)
     res.embedding = int(tally.embedding)
-    res.breakdown = {k: int(tally.parts.get(k, 0)) for k in ("embeddings", "attention", "mlp", "experts", "norms", "heads", "other")}
+    res.breakdown = {
+        k: int(tally.parts.get(k, 0))
+        for k in ("embeddings", "attention", "mlp", "experts", "norms", "heads", "other")
+    }
     for k, v in tally.parts.items():
         res.breakdown.setdefault(k, int(v))
     res.notes.extend(tally.notes)
@@ -218,7 +225,15 @@ def count_generic(config: dict) -> Tally | None:
         h = c.int(*_GENERIC_H, default=None)
         L = c.int(*_GENERIC_L, default=None)
         V = c.int("vocab_size", "padded_vocab_size", "n_vocab", default=0)
-        ffn = c.int("intermediate_size", "ffn_hidden_size", "ffn_dim", "n_inner", "inner_hidden_size", "d_ff", default=None)
+        ffn = c.int(
+            "intermediate_size",
+            "ffn_hidden_size",
+            "ffn_dim",
+            "n_inner",
+            "inner_hidden_size",
+            "d_ff",
+            default=None,
+        )
     except ConfigProblem:
         return None
     if not h or not L:
@@ -226,7 +241,9 @@ def count_generic(config: dict) -> Tally | None:
     t = Tally()
     t.embed(V * h)
     t.add("attention", L * 4 * h * h)
-    gated = any(k in config for k in ("rms_norm_eps", "num_key_value_heads")) or str(config.get("hidden_act", "")) in ("silu", "swiglu")
+    gated = any(k in config for k in ("rms_norm_eps", "num_key_value_heads")) or str(
+        config.get("hidden_act", "")
+    ) in ("silu", "swiglu")
     if ffn:
         t.add("mlp", L * (3 if gated else 2) * h * ffn)
     else:

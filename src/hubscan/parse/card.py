@@ -57,11 +57,27 @@ _EMISSION_YAML_KEYS = ("emissions", "emission", "co2_eq_emissions", "co2", "valu
 
 def _empty() -> dict[str, Any]:
     return {
-        "emissions_g": None, "raw": None, "unit_raw": None, "found_in": None, "confidence": None,
-        "source": None, "training_type": None, "location": None, "hardware": None, "hours": None,
-        "cloud_provider": None, "compute_region": None, "provenance": {},
-        "hardware_parsed": None, "location_parsed": None, "market_based_g": None,
-        "flags": [], "completeness": "none", "yaml_error": None, "error": None, "card_data": None,
+        "emissions_g": None,
+        "raw": None,
+        "unit_raw": None,
+        "found_in": None,
+        "confidence": None,
+        "source": None,
+        "training_type": None,
+        "location": None,
+        "hardware": None,
+        "hours": None,
+        "cloud_provider": None,
+        "compute_region": None,
+        "provenance": {},
+        "hardware_parsed": None,
+        "location_parsed": None,
+        "market_based_g": None,
+        "flags": [],
+        "completeness": "none",
+        "yaml_error": None,
+        "error": None,
+        "card_data": None,
         "analyzer_version": ANALYZER_VERSION,
     }
 
@@ -109,7 +125,11 @@ def _yaml_part(meta: dict | None) -> tuple[Quantity | None, dict[str, Any], set[
             for k in keys:
                 if k in norm and not is_placeholder(norm[k]):
                     v = norm[k]
-                    fields[name] = v if isinstance(v, (int, float)) and not isinstance(v, bool) else " ".join(str(v).split())
+                    fields[name] = (
+                        v
+                        if isinstance(v, (int, float)) and not isinstance(v, bool)
+                        else " ".join(str(v).split())
+                    )
                     break
     else:
         value = co2
@@ -203,7 +223,9 @@ def _device_count(hardware: str | None, parsed: dict | None) -> int | None:
     if not hardware:
         return None
     m = re.search(r"\b(\d{1,5})\s*(?:x|×)\s*\w", hardware, re.IGNORECASE) or re.search(
-        r"\b(\d{1,5})\s+(?:[\w-]+\s+){0,3}(?:gpus?|tpus?|cards?|devices?|accelerators?)\b", hardware, re.IGNORECASE
+        r"\b(\d{1,5})\s+(?:[\w-]+\s+){0,3}(?:gpus?|tpus?|cards?|devices?|accelerators?)\b",
+        hardware,
+        re.IGNORECASE,
     )
     if m:
         return int(m.group(1))
@@ -291,7 +313,9 @@ def _analyze(text: str | bytes | None, card_data: dict | None) -> dict:
         for name in ("hardware", "source"):
             v = rec.get(name)
             if isinstance(v, str) and re.search(r"\d\s*(?:hours?|hrs?|h)\b", v, re.IGNORECASE):
-                m = re.search(r"(?:[~≈]\s*|about\s+|approx\.?\s+)?\d[\d.,]*\s*(?:hours?|hrs?|h)\b", v, re.IGNORECASE)
+                m = re.search(
+                    r"(?:[~≈]\s*|about\s+|approx\.?\s+)?\d[\d.,]*\s*(?:hours?|hrs?|h)\b", v, re.IGNORECASE
+                )
                 if m:
                     hours_val, hflags = parse_hours(m.group(0))
                     if hours_val is not None:
@@ -312,9 +336,12 @@ def _analyze(text: str | bytes | None, card_data: dict | None) -> dict:
                 flags.add("yaml_prose_conflict")
                 confidence = "low"
                 # the YAML number equals the prose figure's number in a bigger unit: grams vs kg mix-up
-                if best.q.unit != "g" and best.q.value is not None and yq.unit_raw is None and abs(
-                    yq.value - best.q.value
-                ) <= 0.005 * max(abs(best.q.value), 1e-12):
+                if (
+                    best.q.unit != "g"
+                    and best.q.value is not None
+                    and yq.unit_raw is None
+                    and abs(yq.value - best.q.value) <= 0.005 * max(abs(best.q.value), 1e-12)
+                ):
                     flags.add("unit_suspect")
             else:
                 confidence = "high"
@@ -374,7 +401,9 @@ def _analyze(text: str | bytes | None, card_data: dict | None) -> dict:
 
     # -- plausibility: grams per device-hour ---------------------------------------------------------
     if rec["emissions_g"] is not None and rec["hours"]:
-        n = _device_count(rec["hardware"] if isinstance(rec["hardware"], str) else None, rec["hardware_parsed"])
+        n = _device_count(
+            rec["hardware"] if isinstance(rec["hardware"], str) else None, rec["hardware_parsed"]
+        )
         if n:
             per = rec["emissions_g"] / (rec["hours"] * n)
             lo, hi = GRAMS_PER_DEVICE_HOUR

@@ -110,7 +110,9 @@ def unit_from_label(label: str) -> tuple[str | None, str | None]:
     "Carbon Emitted (tCO2eq)" -> ("t", "tCO2eq")."""
     for m in re.finditer(r"\(([^()]{0,60})\)|\bin\s+(\w+)", label, re.IGNORECASE):
         inner = (m.group(1) or m.group(2) or "").strip()
-        um = re.match(rf"^(?:in\s+)?({_UNIT_ALT})(?=co2|co₂|[^a-z0-9]|$){_CO2_TAIL}?\s*$", inner, re.IGNORECASE)
+        um = re.match(
+            rf"^(?:in\s+)?({_UNIT_ALT})(?=co2|co₂|[^a-z0-9]|$){_CO2_TAIL}?\s*$", inner, re.IGNORECASE
+        )
         if um:
             return _canon_unit(um.group(1)), inner
     return None, None
@@ -130,16 +132,25 @@ class Quantity:
     has_co2: bool = False
 
 
-def _from_match(m: re.Match, s: str, between: re.Match | None, default_unit: str | None,
-                unit_raw_default: str | None, require_unit: bool) -> Quantity | None:
-    rest = s[m.end():m.end() + 40]
+def _from_match(
+    m: re.Match,
+    s: str,
+    between: re.Match | None,
+    default_unit: str | None,
+    unit_raw_default: str | None,
+    require_unit: bool,
+) -> Quantity | None:
+    rest = s[m.end() : m.end() + 40]
     if m.group("unit") and _PER.match(rest):
         return None  # 430 gCO2eq/kWh is an intensity, not an amount
     if not m.group("unit"):
         if require_unit:
             return None
-        if re.match(r"^\s*(?:%|w\b|kw|wh|kwh|mwh|gb|mb|tb|gpu|tpu|hours?|h\b|min|s\b|x\b|×|b\b|m\b|params?)", rest,
-                    re.IGNORECASE):
+        if re.match(
+            r"^\s*(?:%|w\b|kw|wh|kwh|mwh|gb|mb|tb|gpu|tpu|hours?|h\b|min|s\b|x\b|×|b\b|m\b|params?)",
+            rest,
+            re.IGNORECASE,
+        ):
             return None
     num = m.group("num")
     value = parse_number(num)
@@ -168,21 +179,33 @@ def _from_match(m: re.Match, s: str, between: re.Match | None, default_unit: str
     return q
 
 
-def parse_quantity(text: str, *, default_unit: str | None = None, unit_raw_default: str | None = None,
-                   require_unit: bool = False) -> Quantity | None:
+def parse_quantity(
+    text: str,
+    *,
+    default_unit: str | None = None,
+    unit_raw_default: str | None = None,
+    require_unit: bool = False,
+) -> Quantity | None:
     """First emissions quantity in ``text``.
 
     ``default_unit`` applies when the figure has no unit of its own (YAML grams, a labelled column);
     without it a bare figure comes back with ``grams=None`` and the ``unitless`` flag.  Figures followed
     by "/kWh" or "per ..." (intensities) are skipped.  ``require_unit`` skips unitless figures entirely.
     """
-    found = iter_quantities(text, default_unit=default_unit, unit_raw_default=unit_raw_default,
-                            require_unit=require_unit, limit=1)
+    found = iter_quantities(
+        text, default_unit=default_unit, unit_raw_default=unit_raw_default, require_unit=require_unit, limit=1
+    )
     return found[0][1] if found else None
 
 
-def iter_quantities(text: str, *, default_unit: str | None = None, unit_raw_default: str | None = None,
-                    require_unit: bool = True, limit: int = 50) -> list[tuple[int, Quantity]]:
+def iter_quantities(
+    text: str,
+    *,
+    default_unit: str | None = None,
+    unit_raw_default: str | None = None,
+    require_unit: bool = True,
+    limit: int = 50,
+) -> list[tuple[int, Quantity]]:
     """Quantities in ``text`` (after :func:`clean_inline`), with their offsets in the cleaned text."""
     s = clean_inline(text)
     between = _RANGE_BETWEEN.search(s)
@@ -223,13 +246,15 @@ def parse_hours(text: str | float | int | None) -> tuple[float | None, set[str]]
     m = re.search(r"(?<![\d.])(\d{1,4}):([0-5]\d)(?::([0-5]\d))?(?![\d:])", s)
     if m:
         return int(m.group(1)) + int(m.group(2)) / 60 + int(m.group(3) or 0) / 3600, flags
-    lead = re.match(r"^[~≈∼]?\s*(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d.,]|\s*[a-z:%])", s, re.IGNORECASE)
+    lead = re.match(
+        r"^[~≈∼]?\s*(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![\d.,]|\s*[a-z:%])", s, re.IGNORECASE
+    )
     if lead:
         return parse_number(lead.group(1)), flags
     total = None
     last_end = None
     for dm in _DUR.finditer(s):
-        if last_end is not None and not re.fullmatch(r"[\s,]*(?:and)?[\s,]*", s[last_end:dm.start()]):
+        if last_end is not None and not re.fullmatch(r"[\s,]*(?:and)?[\s,]*", s[last_end : dm.start()]):
             break
         v = parse_number(dm.group("n"))
         if v is None:
@@ -237,4 +262,3 @@ def parse_hours(text: str | float | int | None) -> tuple[float | None, set[str]]
         total = (total or 0.0) + v * _DUR_FACTOR[dm.group("u")[0].lower()]
         last_end = dm.end()
     return total, flags
-

@@ -66,10 +66,14 @@ def split_front_matter(text: str | bytes | None) -> tuple[dict | None, str, str 
     m = _HUB_REGEX.match(prefix)
     if m is None:
         if len(s) > len(prefix):
-            return None, s, f"front matter not closed within {MAX_CHARS} characters (too large or unterminated)"
+            return (
+                None,
+                s,
+                f"front matter not closed within {MAX_CHARS} characters (too large or unterminated)",
+            )
         return None, s, "front matter opened with '---' but never closed"
     block = m.group(2)
-    body = s[m.end():]
+    body = s[m.end() :]
     try:
         data = load_limited(block)
     except YamlLimitError as exc:

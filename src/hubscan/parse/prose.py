@@ -40,10 +40,13 @@ from hubscan.parse.emissions import (
 __all__ = ["Candidate", "ProseResult", "scan_body", "slugify"]
 
 _ENV_HEADING = re.compile(
-    r"environmental\s+impact|carbon|emission|co2|co₂|energy|footprint|sustainab|climate\s+impact", re.IGNORECASE
+    r"environmental\s+impact|carbon|emission|co2|co₂|energy|footprint|sustainab|climate\s+impact",
+    re.IGNORECASE,
 )
 _EMISSION_WORD = re.compile(r"emission|emitted|co2|co₂|carbon|greenhouse|\bghg\b|footprint", re.IGNORECASE)
-_EMISSION_KEY = re.compile(r"emitted|emissions?\b|\bco2|co₂|carbon\s+footprint|greenhouse|\bghg\b", re.IGNORECASE)
+_EMISSION_KEY = re.compile(
+    r"emitted|emissions?\b|\bco2|co₂|carbon\s+footprint|greenhouse|\bghg\b", re.IGNORECASE
+)
 _NOT_EMISSION_KEY = re.compile(
     r"intensity|factor|per\s+kwh|track|source|method|calculat|offset|energy|power|reduc|saving|optimi[sz]|"
     r"consumption|considerations?|impact\s+calculator",
@@ -52,17 +55,42 @@ _NOT_EMISSION_KEY = re.compile(
 _FIELD_KEYS: list[tuple[str, re.Pattern]] = [
     ("training_type", re.compile(r"^training\s+type$", re.IGNORECASE)),
     ("compute_region", re.compile(r"\b(?:compute|cloud)\s+region\b|^region$", re.IGNORECASE)),
-    ("location", re.compile(r"geographical\s+location|^location$|^country$|^(?:training\s+)?location\b", re.IGNORECASE)),
-    ("cloud_provider", re.compile(r"^(?:cloud(?:\s+provider)?|provider|cloud\s+platform|platform)$", re.IGNORECASE)),
-    ("hours", re.compile(r"^(?:hours(?:\s+used)?|training\s+(?:time|duration|hours)|(?:total\s+)?run\s?time|"
-                         r"compute\s+time|(?:total\s+)?gpu[\s-]hours|duration|time)$", re.IGNORECASE)),
-    ("hardware", re.compile(r"^(?:hardware(?:\s+(?:type|used))?|gpus?(?:\s+type)?|accelerators?|devices?)$",
-                            re.IGNORECASE)),
-    ("source", re.compile(r"^(?:emissions?\s+)?(?:source|estimation\s+method|measurement(?:\s+method)?|"
-                          r"methodology|method|tracking\s+tool|tool)$", re.IGNORECASE)),
+    (
+        "location",
+        re.compile(
+            r"geographical\s+location|^location$|^country$|^(?:training\s+)?location\b", re.IGNORECASE
+        ),
+    ),
+    (
+        "cloud_provider",
+        re.compile(r"^(?:cloud(?:\s+provider)?|provider|cloud\s+platform|platform)$", re.IGNORECASE),
+    ),
+    (
+        "hours",
+        re.compile(
+            r"^(?:hours(?:\s+used)?|training\s+(?:time|duration|hours)|(?:total\s+)?run\s?time|"
+            r"compute\s+time|(?:total\s+)?gpu[\s-]hours|duration|time)$",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        "hardware",
+        re.compile(
+            r"^(?:hardware(?:\s+(?:type|used))?|gpus?(?:\s+type)?|accelerators?|devices?)$", re.IGNORECASE
+        ),
+    ),
+    (
+        "source",
+        re.compile(
+            r"^(?:emissions?\s+)?(?:source|estimation\s+method|measurement(?:\s+method)?|"
+            r"methodology|method|tracking\s+tool|tool)$",
+            re.IGNORECASE,
+        ),
+    ),
 ]
-_TEMPLATE_KEYS = re.compile(r"^(?:hardware\s+type|hours\s+used|cloud\s+provider|compute\s+region|carbon\s+emitted)$",
-                            re.IGNORECASE)
+_TEMPLATE_KEYS = re.compile(
+    r"^(?:hardware\s+type|hours\s+used|cloud\s+provider|compute\s+region|carbon\s+emitted)$", re.IGNORECASE
+)
 _TOTAL = re.compile(r"\b(?:total|overall|cumulative|altogether|in\s+all|combined)\b", re.IGNORECASE)
 _MARKET = re.compile(r"market[\s-]based", re.IGNORECASE)
 _INHERITED = re.compile(
@@ -238,14 +266,21 @@ def _tables(lines: list[str], used: set[int], sect: list[tuple[int, str, bool]],
                 if len(rows) < MAX_TABLE_ROWS:
                     rows.append((j, [c.strip() for c in lines[j].strip().strip("|").split("|")]))
                 j += 1
-            cols = [k for k, h in enumerate(header)
-                    if k > 0 and _EMISSION_WORD.search(h) and not _NOT_EMISSION_KEY.search(h)]
+            cols = [
+                k
+                for k, h in enumerate(header)
+                if k > 0 and _EMISSION_WORD.search(h) and not _NOT_EMISSION_KEY.search(h)
+            ]
             if cols:
                 found: list[Candidate] = []
                 for k in cols:
                     unit, unit_raw = unit_from_label(header[k])
                     if unit is None:
-                        um = re.search(r"\b(tco2e?q?|kgco2e?q?|gco2e?q?|tonnes?|tons|kg|grams?)\b", header[k], re.IGNORECASE)
+                        um = re.search(
+                            r"\b(tco2e?q?|kgco2e?q?|gco2e?q?|tonnes?|tons|kg|grams?)\b",
+                            header[k],
+                            re.IGNORECASE,
+                        )
                         if um:
                             unit, unit_raw = unit_from_label(f"({um.group(1)})")
                     market = bool(_MARKET.search(header[k]))
@@ -258,10 +293,20 @@ def _tables(lines: list[str], used: set[int], sect: list[tuple[int, str, bool]],
                         label = clean_inline(cells[0]) if cells else ""
                         is_total = bool(_TOTAL.search(label))
                         start, slug, env = sect[ln]
-                        found.append(Candidate(q=q, line=ln, section=slug, env=env, market=market, total=is_total,
-                                               kind="table-total" if is_total else "table-row", key=header[k]))
+                        found.append(
+                            Candidate(
+                                q=q,
+                                line=ln,
+                                section=slug,
+                                env=env,
+                                market=market,
+                                total=is_total,
+                                kind="table-total" if is_total else "table-row",
+                                key=header[k],
+                            )
+                        )
                         used.add(ln)
-                res.candidates.extend(found[:max(0, MAX_CANDIDATES - len(res.candidates))])
+                res.candidates.extend(found[: max(0, MAX_CANDIDATES - len(res.candidates))])
             i = j
             continue
         i += 1
@@ -294,8 +339,10 @@ def scan_body(body: str) -> ProseResult:
             template_keys_raw.add(bare.lower())
             if lines[idx].strip():
                 template_keys_clean.add(bare.lower())
-        if _is_emission_key(bare) and (is_placeholder(val) or _JINJA.search(val)) and (
-            _TEMPLATE_KEYS.match(bare) or sect[idx][2] or lines[idx].strip() == ""
+        if (
+            _is_emission_key(bare)
+            and (is_placeholder(val) or _JINJA.search(val))
+            and (_TEMPLATE_KEYS.match(bare) or sect[idx][2] or lines[idx].strip() == "")
         ):
             res.template_unfilled = True
     if len(template_keys_clean) >= 2:
@@ -326,15 +373,24 @@ def scan_body(body: str) -> ProseResult:
                 if _TBD.search(val):
                     res.tbd = True
                 continue
-            context = " ".join(lines[max(start, idx - 2):idx + 1])
+            context = " ".join(lines[max(start, idx - 2) : idx + 1])
             if len(res.candidates) >= MAX_CANDIDATES:
                 res.flags.add("too_many_figures")
                 continue
-            res.candidates.append(Candidate(
-                q=q, line=idx, section=slug, kind="field", env=env, key=key,
-                total=bool(_TOTAL.search(key)), market=bool(_MARKET.search(key + " " + val[:80])),
-                inherited=bool(_INHERITED.search(key + " " + val)) or bool(_INHERITED.search(context) and not env),
-            ))
+            res.candidates.append(
+                Candidate(
+                    q=q,
+                    line=idx,
+                    section=slug,
+                    kind="field",
+                    env=env,
+                    key=key,
+                    total=bool(_TOTAL.search(key)),
+                    market=bool(_MARKET.search(key + " " + val[:80])),
+                    inherited=bool(_INHERITED.search(key + " " + val))
+                    or bool(_INHERITED.search(context) and not env),
+                )
+            )
             continue
         for name, pat in _FIELD_KEYS:
             if pat.search(bare):
@@ -379,13 +435,20 @@ def scan_body(body: str) -> ProseResult:
                 res.flags.add("too_many_figures")
                 break
             for off, q in iter_quantities(sent, require_unit=True):
-                before = sent[max(0, off - 120):off]
+                before = sent[max(0, off - 120) : off]
                 clause = re.split(r"[;,]\s+|\band\b", before)[-1] if before else ""
-                res.candidates.append(Candidate(
-                    q=q, line=first, section=slug, kind="sentence", env=env,
-                    total=bool(_TOTAL.search(before[-80:])), market=bool(_MARKET.search(clause) or _MARKET.search(before[-60:])),
-                    inherited=bool(_INHERITED.search(sent)),
-                ))
+                res.candidates.append(
+                    Candidate(
+                        q=q,
+                        line=first,
+                        section=slug,
+                        kind="sentence",
+                        env=env,
+                        total=bool(_TOTAL.search(before[-80:])),
+                        market=bool(_MARKET.search(clause) or _MARKET.search(before[-60:])),
+                        inherited=bool(_INHERITED.search(sent)),
+                    )
+                )
         para.clear()
 
     for idx, line in enumerate(lines):

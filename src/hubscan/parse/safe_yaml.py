@@ -25,7 +25,15 @@ from typing import Any
 
 import yaml
 
-__all__ = ["MAX_ALIASES", "MAX_CHARS", "MAX_DEPTH", "MAX_NODES", "YamlLimitError", "json_safe", "load_limited"]
+__all__ = [
+    "MAX_ALIASES",
+    "MAX_CHARS",
+    "MAX_DEPTH",
+    "MAX_NODES",
+    "YamlLimitError",
+    "json_safe",
+    "load_limited",
+]
 
 MAX_CHARS = 512 * 1024  # real front matter (with model-index results) stays well below this
 MAX_NODES = 200_000  # nodes counted with aliases expanded

@@ -12,7 +12,9 @@ I_KEYS = ("intermediate_size", "ffn_dim", "hidden_dim", "n_inner", "ffn_hidden_s
 V_KEYS = ("vocab_size", "n_vocab")
 
 
-def dims(c: Cfg, *, h: int | None = None, L: int | None = None, nh: int | None = None) -> tuple[int, int, int]:
+def dims(
+    c: Cfg, *, h: int | None = None, L: int | None = None, nh: int | None = None
+) -> tuple[int, int, int]:
     h = positive("hidden size", c.int(*H_KEYS) if h is None else c.int(*H_KEYS, default=h))
     L = c.int(*L_KEYS) if L is None else c.int(*L_KEYS, default=L)
     nh = positive("attention heads", c.int(*NH_KEYS) if nh is None else c.int(*NH_KEYS, default=nh))
@@ -26,7 +28,9 @@ def head_dim(c: Cfg, h: int, nh: int) -> int:
     return positive("head_dim", hd)
 
 
-def attention(h: int, nh: int, kv: int, hd: int, *, q_bias=False, k_bias=False, v_bias=False, o_bias=False) -> int:
+def attention(
+    h: int, nh: int, kv: int, hd: int, *, q_bias=False, k_bias=False, v_bias=False, o_bias=False
+) -> int:
     return (
         linear(h, nh * hd, q_bias)
         + linear(h, kv * hd, k_bias)
@@ -47,8 +51,17 @@ def tied(c: Cfg, default: bool) -> bool:
     return c.bool("tie_word_embeddings", default=default)
 
 
-def lm_head(t: Tally, c: Cfg, head: str, V: int, h: int, *, tie_default: bool, bias: bool = False,
-            score_bias: bool = False) -> None:
+def lm_head(
+    t: Tally,
+    c: Cfg,
+    head: str,
+    V: int,
+    h: int,
+    *,
+    tie_default: bool,
+    bias: bool = False,
+    score_bias: bool = False,
+) -> None:
     """Output head for decoder families: causal LM, sequence classification, QA, token classification."""
     if head == "model":
         return
@@ -70,7 +83,9 @@ def lm_head(t: Tally, c: Cfg, head: str, V: int, h: int, *, tie_default: bool, b
     raise NotExact(f"output head '{head}' is not modelled for this family")
 
 
-def kv_full(t: Tally, L: int, kv: int, hd: int, nh: int, *, window: int | None = None, v_hd: int | None = None) -> None:
+def kv_full(
+    t: Tally, L: int, kv: int, hd: int, nh: int, *, window: int | None = None, v_hd: int | None = None
+) -> None:
     for _ in range(L):
         t.kv_layers.append(KVLayer(kv * (hd + (hd if v_hd is None else v_hd)), window, nh * hd))
 
@@ -94,7 +109,28 @@ def layer_types(c: Cfg, L: int) -> list[str] | None:
 
 
 __all__ = [
-    "H_KEYS", "L_KEYS", "NH_KEYS", "KV_KEYS", "I_KEYS", "V_KEYS", "ConfigProblem", "NotExact",
-    "dims", "head_dim", "attention", "gated_mlp", "mlp", "tied", "lm_head", "kv_full", "sliding_window",
-    "layer_types", "linear", "positive", "divide", "Cfg", "Tally", "KVLayer",
+    "H_KEYS",
+    "L_KEYS",
+    "NH_KEYS",
+    "KV_KEYS",
+    "I_KEYS",
+    "V_KEYS",
+    "ConfigProblem",
+    "NotExact",
+    "dims",
+    "head_dim",
+    "attention",
+    "gated_mlp",
+    "mlp",
+    "tied",
+    "lm_head",
+    "kv_full",
+    "sliding_window",
+    "layer_types",
+    "linear",
+    "positive",
+    "divide",
+    "Cfg",
+    "Tally",
+    "KVLayer",
 ]

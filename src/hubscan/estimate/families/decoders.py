@@ -40,10 +40,20 @@ def _window_layers(c: Cfg, L: int, default_sliding) -> list[int | None]:
     return [w if default_sliding(i) else None for i in range(L)]
 
 
-def llama_like(c: Cfg, head: str, *, tie_default: bool = False, qkv_bias: bool | None = None,
-               o_bias: bool | None = None, norm: int | None = None, norms_per_layer: int = 2,
-               qk_norm: str | None = None, final_norm: int | None = None, sliding=None,
-               score_bias: bool = False) -> Tally:
+def llama_like(
+    c: Cfg,
+    head: str,
+    *,
+    tie_default: bool = False,
+    qkv_bias: bool | None = None,
+    o_bias: bool | None = None,
+    norm: int | None = None,
+    norms_per_layer: int = 2,
+    qk_norm: str | None = None,
+    final_norm: int | None = None,
+    sliding=None,
+    score_bias: bool = False,
+) -> Tally:
     """Llama, Mistral, Qwen2/3, Gemma 1/2/3, Granite, Olmo, Cohere, StableLM share this skeleton."""
     h, L, nh = dims(c)
     V = c.int(*V_KEYS)
@@ -111,8 +121,14 @@ def gemma2(c: Cfg, head: str) -> Tally:
 
 def gemma3_text(c: Cfg, head: str) -> Tally:
     pattern = c.int("sliding_window_pattern", "_sliding_window_pattern", default=6)
-    return llama_like(c, head, tie_default=True, norms_per_layer=4, qk_norm="head_dim",
-                      sliding=lambda i: bool((i + 1) % pattern) if pattern else False)
+    return llama_like(
+        c,
+        head,
+        tie_default=True,
+        norms_per_layer=4,
+        qk_norm="head_dim",
+        sliding=lambda i: bool((i + 1) % pattern) if pattern else False,
+    )
 
 
 def cohere(c: Cfg, head: str) -> Tally:
@@ -391,7 +407,9 @@ def mixtral(c: Cfg, head: str) -> Tally:
     E = c.int("num_local_experts", "num_experts", "n_experts", default=8)
     k = c.int("num_experts_per_tok", "n_experts_per_tok", default=2)
     mixtral_moe = c.raw("moe")
-    if isinstance(mixtral_moe, dict):  # mlx/mistral-reference style {"num_experts": .., "num_experts_per_tok": ..}
+    if isinstance(
+        mixtral_moe, dict
+    ):  # mlx/mistral-reference style {"num_experts": .., "num_experts_per_tok": ..}
         E = Cfg(mixtral_moe).int("num_experts", default=E)
         k = Cfg(mixtral_moe).int("num_experts_per_tok", default=k)
     t = Tally()

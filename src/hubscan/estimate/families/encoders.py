@@ -110,7 +110,9 @@ def distilbert(c: Cfg, head: str) -> Tally:
     t.add("norms", L * n)
     labels = c.num_labels()
     if head == "masked_lm":
-        t.add("heads", linear(h, h) + 2 * h + V + (0 if c.bool("tie_word_embeddings", default=True) else V * h))
+        t.add(
+            "heads", linear(h, h) + 2 * h + V + (0 if c.bool("tie_word_embeddings", default=True) else V * h)
+        )
     elif head == "seq_cls":
         t.add("heads", linear(h, h) + linear(h, labels))
     elif head == "token_cls":

@@ -9,23 +9,75 @@ from hubscan.estimate.params import FAMILIES, register
 
 # Class defaults transformers fills in for sub-configs that omit keys (transformers 5.x configuration classes).
 TEXT_DEFAULTS = {
-    "llama": {"vocab_size": 32000, "hidden_size": 4096, "intermediate_size": 11008, "num_hidden_layers": 32,
-              "num_attention_heads": 32},
-    "mistral": {"vocab_size": 32000, "hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32,
-                "num_attention_heads": 32, "num_key_value_heads": 8},
-    "gemma": {"vocab_size": 256000, "hidden_size": 3072, "intermediate_size": 24576, "num_hidden_layers": 28,
-              "num_attention_heads": 16, "num_key_value_heads": 16, "head_dim": 256},
-    "gemma2": {"vocab_size": 256000, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26,
-               "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256},
-    "gemma3_text": {"vocab_size": 262208, "hidden_size": 2304, "intermediate_size": 9216, "num_hidden_layers": 26,
-                    "num_attention_heads": 8, "num_key_value_heads": 4, "head_dim": 256},
+    "llama": {
+        "vocab_size": 32000,
+        "hidden_size": 4096,
+        "intermediate_size": 11008,
+        "num_hidden_layers": 32,
+        "num_attention_heads": 32,
+    },
+    "mistral": {
+        "vocab_size": 32000,
+        "hidden_size": 4096,
+        "intermediate_size": 14336,
+        "num_hidden_layers": 32,
+        "num_attention_heads": 32,
+        "num_key_value_heads": 8,
+    },
+    "gemma": {
+        "vocab_size": 256000,
+        "hidden_size": 3072,
+        "intermediate_size": 24576,
+        "num_hidden_layers": 28,
+        "num_attention_heads": 16,
+        "num_key_value_heads": 16,
+        "head_dim": 256,
+    },
+    "gemma2": {
+        "vocab_size": 256000,
+        "hidden_size": 2304,
+        "intermediate_size": 9216,
+        "num_hidden_layers": 26,
+        "num_attention_heads": 8,
+        "num_key_value_heads": 4,
+        "head_dim": 256,
+    },
+    "gemma3_text": {
+        "vocab_size": 262208,
+        "hidden_size": 2304,
+        "intermediate_size": 9216,
+        "num_hidden_layers": 26,
+        "num_attention_heads": 8,
+        "num_key_value_heads": 4,
+        "head_dim": 256,
+    },
 }
-LLAVA_VISION = {"intermediate_size": 4096, "hidden_size": 1024, "patch_size": 14, "image_size": 336,
-                "num_hidden_layers": 24, "num_attention_heads": 16}
-PALIGEMMA_VISION = {"intermediate_size": 4096, "hidden_size": 1152, "patch_size": 14, "image_size": 224,
-                    "num_hidden_layers": 27, "num_attention_heads": 16, "vision_use_head": False}
-PALIGEMMA_TEXT = {"hidden_size": 2048, "num_hidden_layers": 18, "intermediate_size": 16384, "num_attention_heads": 8,
-                  "num_key_value_heads": 1, "vocab_size": 257152, "head_dim": 256}
+LLAVA_VISION = {
+    "intermediate_size": 4096,
+    "hidden_size": 1024,
+    "patch_size": 14,
+    "image_size": 336,
+    "num_hidden_layers": 24,
+    "num_attention_heads": 16,
+}
+PALIGEMMA_VISION = {
+    "intermediate_size": 4096,
+    "hidden_size": 1152,
+    "patch_size": 14,
+    "image_size": 224,
+    "num_hidden_layers": 27,
+    "num_attention_heads": 16,
+    "vision_use_head": False,
+}
+PALIGEMMA_TEXT = {
+    "hidden_size": 2048,
+    "num_hidden_layers": 18,
+    "intermediate_size": 16384,
+    "num_attention_heads": 8,
+    "num_key_value_heads": 1,
+    "vocab_size": 257152,
+    "head_dim": 256,
+}
 # A present sub-config gets its own class defaults; an absent one gets the wrapper's init kwargs.
 VISION_CLASS_DEFAULTS = {"clip_vision_model": CLIP_VISION, "siglip_vision_model": SIGLIP_VISION}
 
@@ -65,7 +117,10 @@ def _vision(c: Cfg, absent: dict, allowed: tuple[str, ...]) -> tuple[Tally, Cfg,
     mt = raw.get("model_type") or allowed[0]
     if mt not in allowed:
         raise NotExact(f"vision model_type {mt!r} is not modelled")
-    vc = Cfg(_with_defaults(raw, VISION_CLASS_DEFAULTS[mt] if defaults is None else defaults), "config.vision_config")
+    vc = Cfg(
+        _with_defaults(raw, VISION_CLASS_DEFAULTS[mt] if defaults is None else defaults),
+        "config.vision_config",
+    )
     siglip = mt.startswith("siglip")
     return clip_vision(vc, siglip=siglip), vc, vc.int("hidden_size")
 
@@ -109,11 +164,22 @@ def gemma3(c: Cfg, head: str) -> Tally:
 
 
 # Idefics2/3 vision towers (SigLIP-style, no pooling head) and the Idefics2 perceiver: class defaults.
-IDEFICS2_VISION = {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12, "num_channels": 3,
-                   "image_size": 224, "patch_size": 32}
+IDEFICS2_VISION = {
+    "hidden_size": 768,
+    "intermediate_size": 3072,
+    "num_hidden_layers": 12,
+    "num_channels": 3,
+    "image_size": 224,
+    "patch_size": 32,
+}
 IDEFICS3_VISION = {**IDEFICS2_VISION, "hidden_size": 1152}
-IDEFICS2_PERCEIVER = {"resampler_n_latents": 64, "resampler_depth": 3, "resampler_n_heads": 16,
-                      "resampler_head_dim": 96, "num_key_value_heads": 4}
+IDEFICS2_PERCEIVER = {
+    "resampler_n_latents": 64,
+    "resampler_depth": 3,
+    "resampler_n_heads": 16,
+    "resampler_head_dim": 96,
+    "num_key_value_heads": 4,
+}
 
 
 def _idefics_vision(c: Cfg, defaults: dict) -> tuple[int, int]:
@@ -170,10 +236,22 @@ def idefics3(c: Cfg, head: str) -> Tally:
     return _idefics_head(t, c, head, V, th)
 
 
-BLIP_TEXT = {"vocab_size": 30524, "hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12,
-             "num_attention_heads": 8, "max_position_embeddings": 512}
-BLIP_VISION = {"hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12, "num_attention_heads": 12,
-               "image_size": 384, "patch_size": 16}
+BLIP_TEXT = {
+    "vocab_size": 30524,
+    "hidden_size": 768,
+    "intermediate_size": 3072,
+    "num_hidden_layers": 12,
+    "num_attention_heads": 8,
+    "max_position_embeddings": 512,
+}
+BLIP_VISION = {
+    "hidden_size": 768,
+    "intermediate_size": 3072,
+    "num_hidden_layers": 12,
+    "num_attention_heads": 12,
+    "image_size": 384,
+    "patch_size": 16,
+}
 
 
 def blip(c: Cfg, head: str) -> Tally:
@@ -191,11 +269,16 @@ def blip(c: Cfg, head: str) -> Tally:
     image, patch = vc.int("image_size"), vc.int("patch_size")
     vnh = vc.int("num_attention_heads")
     if patch <= 0 or vnh <= 0 or vh % vnh:
-        raise ConfigProblem("blip vision_config needs a positive patch_size and hidden_size divisible by its heads")
+        raise ConfigProblem(
+            "blip vision_config needs a positive patch_size and hidden_size divisible by its heads"
+        )
     t = Tally()
     n_pos = (image // patch) ** 2 + 1
     t.add("other", vh + 3 * patch * patch * vh + vh + n_pos * vh)  # class token, patch conv, positions
-    t.add("other", vL * (linear(vh, 3 * vh) + linear(vh, vh) + 4 * vh + linear(vh, vi) + linear(vi, vh)) + 2 * vh)
+    t.add(
+        "other",
+        vL * (linear(vh, 3 * vh) + linear(vh, vh) + 4 * vh + linear(vh, vi) + linear(vi, vh)) + 2 * vh,
+    )
     h, L, ti = tc.int("hidden_size"), tc.int("num_hidden_layers"), tc.int("intermediate_size")
     nh, V, P = tc.int("num_attention_heads"), tc.int("vocab_size"), tc.int("max_position_embeddings")
     if nh <= 0 or h % nh:

@@ -10,7 +10,9 @@ from hubscan.estimate.params import register
 def _decoder_kv(t: Tally, L: int, nh: int, hd: int) -> None:
     for _ in range(L):
         t.kv_layers.append(KVLayer(2 * nh * hd, None, nh * hd))
-    t.notes.append("KV cache counts decoder self-attention; cross-attention caches add 2·d_model per layer per source token")
+    t.notes.append(
+        "KV cache counts decoder self-attention; cross-attention caches add 2·d_model per layer per source token"
+    )
 
 
 def t5(c: Cfg, head: str, *, tie_default: bool = True) -> Tally:
@@ -74,7 +76,9 @@ def _bart_like(c: Cfg, head: str, *, kind: str) -> Tally:
         dv = c.int("decoder_vocab_size", default=V)
         pad = c.int("pad_token_id", default=None)
         if pad is not None and pad >= (V if share else dv) or pad is not None and pad >= dv:
-            raise ConfigProblem(f"pad_token_id={pad} is outside the decoder vocabulary ({dv}); transformers refuses it")
+            raise ConfigProblem(
+                f"pad_token_id={pad} is outside the decoder vocabulary ({dv}); transformers refuses it"
+            )
         if not share:
             t.add("embeddings", dv * d)
     t.add("attention", el * attn + dl * 2 * attn)

@@ -21,10 +21,12 @@ def _dt_rank(c: Cfg, key: str, h: int) -> int:
 def _mixer(h: int, inner: int, state: int, conv: int, rank: int, *, conv_bias: bool, bias: bool) -> int:
     return (
         linear(h, 2 * inner, bias)
-        + inner * conv + (inner if conv_bias else 0)
+        + inner * conv
+        + (inner if conv_bias else 0)
         + inner * (rank + 2 * state)
         + linear(rank, inner)
-        + inner * state + inner
+        + inner * state
+        + inner
         + linear(inner, h, bias)
     )
 
@@ -40,8 +42,19 @@ def mamba(c: Cfg, head: str) -> Tally:
     rank = _dt_rank(c, "time_step_rank", h)
     t = Tally()
     t.embed(V * h)
-    t.add("other", L * _mixer(h, inner, state, conv, rank, conv_bias=c.bool("use_conv_bias", default=True),
-                              bias=c.bool("use_bias", default=False)))
+    t.add(
+        "other",
+        L
+        * _mixer(
+            h,
+            inner,
+            state,
+            conv,
+            rank,
+            conv_bias=c.bool("use_conv_bias", default=True),
+            bias=c.bool("use_bias", default=False),
+        ),
+    )
     t.add("norms", L * h + h)
     lm_head(t, c, head, V, h, tie_default=True)
     t.state_elems = L * inner * (state + conv)
@@ -91,8 +104,19 @@ def jamba(c: Cfg, head: str) -> Tally:
     rank = _dt_rank(c, "mamba_dt_rank", h)
     inner = expand * h
     hd = h // nh
-    mixer = _mixer(h, inner, state, conv, rank, conv_bias=c.bool("mamba_conv_bias", default=True),
-                   bias=c.bool("mamba_proj_bias", default=False)) + rank + 2 * state
+    mixer = (
+        _mixer(
+            h,
+            inner,
+            state,
+            conv,
+            rank,
+            conv_bias=c.bool("mamba_conv_bias", default=True),
+            bias=c.bool("mamba_proj_bias", default=False),
+        )
+        + rank
+        + 2 * state
+    )
     t = Tally()
     t.embed(V * h)
     for i in range(L):

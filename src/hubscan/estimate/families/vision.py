@@ -42,8 +42,10 @@ def vit(c: Cfg, head: str, *, deit: bool = False) -> Tally:
     inter = c.int("intermediate_size", default=None)
     if inter is None:
         if c.has("mlp_ratio", "layerscale_value"):
-            raise ConfigProblem("no intermediate_size, but DINOv2-style keys (mlp_ratio/layerscale_value): "
-                                "transformers' ViT would silently use its default 3072")
+            raise ConfigProblem(
+                "no intermediate_size, but DINOv2-style keys (mlp_ratio/layerscale_value): "
+                "transformers' ViT would silently use its default 3072"
+            )
         inter = 3072
     C = c.int("num_channels", default=3)
     n, ph, pw = _patches(c, 224, 16)
@@ -90,14 +92,36 @@ def dinov2(c: Cfg, head: str) -> Tally:
     return t
 
 
-CLIP_TEXT = {"hidden_size": 512, "num_hidden_layers": 12, "intermediate_size": 2048, "vocab_size": 49408,
-             "max_position_embeddings": 77}
-CLIP_VISION = {"hidden_size": 768, "num_hidden_layers": 12, "intermediate_size": 3072, "image_size": 224,
-               "patch_size": 32, "num_channels": 3}
-SIGLIP_TEXT = {"hidden_size": 768, "num_hidden_layers": 12, "intermediate_size": 3072, "vocab_size": 32000,
-               "max_position_embeddings": 64}
-SIGLIP_VISION = {"hidden_size": 768, "num_hidden_layers": 12, "intermediate_size": 3072, "image_size": 224,
-                 "patch_size": 16, "num_channels": 3}
+CLIP_TEXT = {
+    "hidden_size": 512,
+    "num_hidden_layers": 12,
+    "intermediate_size": 2048,
+    "vocab_size": 49408,
+    "max_position_embeddings": 77,
+}
+CLIP_VISION = {
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "intermediate_size": 3072,
+    "image_size": 224,
+    "patch_size": 32,
+    "num_channels": 3,
+}
+SIGLIP_TEXT = {
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "intermediate_size": 3072,
+    "vocab_size": 32000,
+    "max_position_embeddings": 64,
+}
+SIGLIP_VISION = {
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "intermediate_size": 3072,
+    "image_size": 224,
+    "patch_size": 16,
+    "num_channels": 3,
+}
 
 
 def _get(c: Cfg, key: str, defaults: dict) -> int:
