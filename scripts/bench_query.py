@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from hubscan import query
-from hubscan.lineage import resolve_lineage
+from hubscan.derive import resolve_families
 from hubscan.store import open_db, open_db_read_only
 
 # (model_type, share of repos, median params, log-sd, pipeline_tag, library, kv bytes/token per 1e9 params)
@@ -168,7 +168,7 @@ def build_synthetic(path: Path, n: int, seed: int = 0) -> float:
     )
     conn.commit()
     t_derive = time.perf_counter()
-    stats = resolve_lineage(db)
+    stats = resolve_families(db)
     print(
         f"resolve_lineage + family_stats refresh: {time.perf_counter() - t_derive:.1f} s "
         f"({stats['families']:,} lineage roots, {stats['family_stats_rows']:,} family rows)"

@@ -67,3 +67,32 @@ def test_derive_recomputes_the_same_tables_offline(sample_catalog, tmp_path):
     result = derive_all(db)
     assert result["models"] == db["models"].count
     assert snapshot(db) == before
+
+
+def test_family_rows_never_go_stale(sample_catalog, tmp_path):
+    from hubscan.derive import derive_models, resolve_families
+    from hubscan.query import footprint
+
+    copy = tmp_path / "copy.db"
+    shutil.copy(sample_catalog, copy)
+    db = open_db(copy)
+    model_id, raw = db.execute(
+        "SELECT c.model_id, c.raw FROM configs c JOIN models m ON m.id = c.model_id "
+        "WHERE m.model_type = 'llama' AND c.status = 'ok' ORDER BY c.model_id LIMIT 1"
+    ).fetchone()
+    before = next(r for r in footprint(db, "model_type") if r["family"] == "llama")["params_total"]
+    config = json.loads(raw)
+    config["num_hidden_layers"] += 1
+    db["configs"].update(model_id, {"raw": json.dumps(config)})
+    old = db.execute("SELECT params_total FROM footprints WHERE model_id = ?", [model_id]).fetchone()[0]
+    derive_models(db, [model_id])
+    new = db.execute("SELECT params_total FROM footprints WHERE model_id = ?", [model_id]).fetchone()[0]
+    assert new > old
+    # Straight after a partial derive the stored family rows are gone, so the answer is computed live ...
+    assert db["family_stats"].count == 0
+    live = next(r for r in footprint(db, "model_type") if r["family"] == "llama")["params_total"]
+    assert live == before + (new - old)
+    # ... and after the family refresh the stored rows agree.
+    resolve_families(db)
+    assert db["family_stats"].count > 0
+    assert next(r for r in footprint(db, "model_type") if r["family"] == "llama")["params_total"] == live

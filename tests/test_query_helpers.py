@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from hubscan.lineage import resolve_lineage
+from hubscan.derive import resolve_families
 from hubscan.store import open_db
 
 # id, author, model_type, pipeline_tag, library, downloads, storage, base_models, created
@@ -112,6 +112,6 @@ def build_catalog(path: Path) -> Path:
                 "verdict_reason": f"test {verdict}",
             }
         )
-    resolve_lineage(db)
+    resolve_families(db)
     db.close()
     return path

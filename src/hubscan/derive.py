@@ -65,13 +65,23 @@ def derive_models(
         db["footprints"].insert_all(footprints)
         db["reported_emissions"].insert_all(reported_rows)
         db["estimated_emissions"].insert_all(estimated_rows)
+        invalidate_family_stats(db)
     return len(rows)
 
 
 def resolve_families(db: Database) -> dict:
+    """Resolve lineage, then refresh the per-family footprint rows, which depend on every derived table."""
     from hubscan.lineage import resolve_lineage
+    from hubscan.query import refresh_family_stats
 
-    return resolve_lineage(db)
+    stats = resolve_lineage(db)
+    stats["family_stats_rows"] = refresh_family_stats(db)
+    return stats
+
+
+def invalidate_family_stats(db: Database) -> None:
+    """Derived numbers changed: until ``resolve_families`` runs, footprint queries compute live."""
+    db.execute("DELETE FROM family_stats")
 
 
 def derive_all(db: Database, *, context: int = 4096, use_transformers: bool = False) -> dict:

@@ -131,8 +131,4 @@ def resolve_lineage(db: Database) -> dict[str, int]:
         stats[status] = sum(1 for r in rows if r[5] == status)
     stats["families"] = len({r[3] for r in rows})
     stats["max_depth"] = max((r[4] for r in rows), default=0)
-    # Family footprints depend on lineage and every derived table: refresh them last.
-    from hubscan.query import refresh_family_stats
-
-    stats["family_stats_rows"] = refresh_family_stats(db)
     return stats

@@ -33,6 +33,8 @@ def dumps(value: Any) -> str | None:
 def start_run(db: Database, *, source: str, endpoint: str | None, params: dict) -> int:
     # A run still marked running was killed: say so instead of leaving it ambiguous.
     db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
+    # Listings are about to change (downloads, new models): stored per-family rows are no longer current.
+    db.execute("DELETE FROM family_stats")
     table = db["crawl_runs"]
     table.insert(
         {
