@@ -63,6 +63,8 @@ class CrawlStats:
     derived: int = 0
     status: str = "running"
     seconds: float = 0.0
+    rate_pauses: int = 0
+    rate_paused_seconds: float = 0.0
     failures_by_kind: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
@@ -81,6 +83,11 @@ class CrawlStats:
             f"{self.skipped} unchanged files skipped, {self.failed} failures"
         )
         text += f" ({failures})." if failures else "."
+        if self.rate_pauses:
+            text += (
+                f" Paused {self.rate_pauses} time(s), {self.rate_paused_seconds:.0f}s in all, to stay within the"
+                " Hub's rate limit."
+            )
         if self.derived:
             text += f" Derived footprints and emissions for {self.derived} models."
         return text
@@ -123,6 +130,9 @@ def crawl(
         raise
     finally:
         stats.seconds = time.monotonic() - started
+        budget = getattr(source, "budget", None)
+        if budget is not None:
+            stats.rate_pauses, stats.rate_paused_seconds = budget.pauses, budget.paused_seconds
         save.finish_run(db, stats.run_id, status=stats.status, counts=stats.counts())
         on_event("finished", stats)
     if options.derive:

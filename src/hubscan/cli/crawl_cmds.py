@@ -137,7 +137,12 @@ def crawl(
             endpoint=endpoint,
             token=token,
             **(
-                {"timeout": timeout, "max_retries": retries, "max_file_bytes": max_file_size}
+                {
+                    "timeout": timeout,
+                    "max_retries": retries,
+                    "max_file_bytes": max_file_size,
+                    "rate_reserve": workers,
+                }
                 if source == "hub"
                 else {}
             ),

@@ -25,6 +25,7 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_stream_backoff, validate_repo_id
 
 from hubscan.errors import SourceError
+from hubscan.source.budget import RateBudget
 from hubscan.source.records import FetchedFile, Listing
 
 # Every listing field the catalog stores. `siblings` tells us whether config.json / README.md exist at all,
@@ -76,8 +77,11 @@ class HubSource:
         base_wait: float = 1.0,
         max_wait: float = 8.0,
         max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+        rate_reserve: int = 8,
     ):
         self.api = HfApi(endpoint=endpoint, token=token)
+        # Pause every worker before the resolver quota runs out (reserve = requests possibly in flight).
+        self.budget = RateBudget(reserve=rate_reserve)
         self.endpoint = self.api.endpoint
         # Kept only in memory, inside the headers dict; never logged, stored or echoed.
         self._headers = build_hf_headers(token=token)
@@ -151,6 +155,7 @@ class HubSource:
                 raise SourceError(_first_line(exc), kind=kind, status=status, retryable=True) from exc
 
     def _get(self, url: str, attempts: int) -> FetchedFile:
+        self.budget.before_request()
         with http_stream_backoff(
             "GET",
             url,
@@ -161,6 +166,7 @@ class HubSource:
             max_wait_time=self.max_wait,
             retry_on_exceptions=RETRYABLE_EXCEPTIONS,
         ) as response:
+            self.budget.observe(response.headers)
             if response.status_code >= 400:
                 response.read()
                 hf_raise_for_status(response)
