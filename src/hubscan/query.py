@@ -125,7 +125,8 @@ ORDER BY m.id
         "description": "Per family (grouping: model_type, lineage, author, pipeline_tag or library; default "
         "model_type): models, parameters in billions (B = 10^9; p10/median/p90/max/total), weight memory and KV "
         "cache in GB (10^9 bytes) at each model's stored dtype and the stored context (4,096 tokens unless derived with --context), Hub storage (GB), downloads "
-        "and the share of models reporting emissions (%). Same rows as `hubscan footprint --by GROUPING`.",
+        "and the share of models reporting emissions (%). Same rows as `hubscan footprint --by GROUPING`; "
+        "stored by the last derive (empty after a crawl run with --no-derive until `hubscan derive`).",
         "sql": """
 SELECT family, models, ROUND(params_median / 1e9, 3) AS params_median_B, ROUND(params_p10 / 1e9, 3) AS params_p10_B,
        ROUND(params_p90 / 1e9, 3) AS params_p90_B, ROUND(params_max / 1e9, 3) AS params_max_B,
