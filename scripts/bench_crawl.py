@@ -34,7 +34,6 @@ os.environ.pop("HF_TOKEN", None)
 os.environ["HF_ENDPOINT"] = "http://127.0.0.1:9"
 
 import argparse  # noqa: E402
-import contextlib  # noqa: E402
 import json  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
@@ -50,7 +49,6 @@ from huggingface_hub import HfApi, hf_hub_download  # noqa: E402
 from hubscan.crawl import CrawlOptions, crawl  # noqa: E402
 from hubscan.derive import derive_all  # noqa: E402
 from hubscan.mirror import MirrorServer, write_repo  # noqa: E402
-from hubscan.mirror import server as mirror_server  # noqa: E402
 from hubscan.source.hub import HubSource  # noqa: E402
 from hubscan.store import open_db  # noqa: E402
 
@@ -316,38 +314,6 @@ def build_snapshot(root: Path, n: int, seed: int = 0) -> tuple[dict[str, int], l
 # Measurements
 
 
-@contextlib.contextmanager
-def tcp_nodelay(enabled: bool):
-    """Serve with TCP_NODELAY (the stdlib handler's ``disable_nagle_algorithm``) while the block runs.
-
-    The mirror's handler writes the headers and the body of a response in two send() calls. Without
-    TCP_NODELAY, Nagle's algorithm holds the body until the client ACKs the headers, and the client's
-    delayed ACK waits ~40 ms for more data: every response with a body then costs ~40 ms on loopback,
-    on top of ``latency_ms``. The benchmark turns it off so the simulated latency is the only latency.
-    """
-    handler = mirror_server._Handler
-    before = handler.disable_nagle_algorithm
-    handler.disable_nagle_algorithm = enabled
-    try:
-        yield
-    finally:
-        handler.disable_nagle_algorithm = before
-
-
-def mirror_stall_check(snapshot: Path, repo_ids: list[str]) -> dict[bool, float]:
-    """ms per sequential config.json GET at 0 ms latency, as the mirror ships (False) and with TCP_NODELAY."""
-    out = {}
-    for nodelay in (False, True):
-        with tcp_nodelay(nodelay), MirrorServer(snapshot, rate_limits=NO_RATE_LIMITS) as hub:
-            source = HubSource(endpoint=hub.url)
-            source.fetch_file(repo_ids[0], "config.json", None)
-            t0 = time.perf_counter()
-            for repo_id in repo_ids:
-                source.fetch_file(repo_id, "config.json", None)
-            out[nodelay] = 1000 * (time.perf_counter() - t0) / len(repo_ids)
-    return out
-
-
 @dataclass
 class Run:
     name: str
@@ -407,13 +373,10 @@ def derive_run(db_path: Path) -> tuple[float, int]:
     return seconds, result["models"]
 
 
-def measure(snapshot: Path, work: Path, n: int, latency_ms: float, nodelay: bool) -> dict[str, Run]:
+def measure(snapshot: Path, work: Path, n: int, latency_ms: float) -> dict[str, Run]:
     tag = f"{latency_ms:g}ms"
     runs: dict[str, Run] = {}
-    with (
-        tcp_nodelay(nodelay),
-        MirrorServer(snapshot, latency_ms=latency_ms, rate_limits=NO_RATE_LIMITS) as hub,
-    ):
+    with MirrorServer(snapshot, latency_ms=latency_ms, rate_limits=NO_RATE_LIMITS) as hub:
         # Warm-up: first-import and connection costs stay out of the timings.
         warm = open_db(work / f"warm-{tag}.db")
         crawl(warm, HubSource(endpoint=hub.url), CrawlOptions(limit=5, derive=True))
@@ -456,7 +419,7 @@ def _fmt_runs(runs: dict[str, Run]) -> list[str]:
     return rows
 
 
-def render(args, families, build_s, results, derive_s, derive_n, stall) -> str:
+def render(args, families, build_s, results, derive_s, derive_n) -> str:
     n = args.models
     cores = os.cpu_count()
     lat = results[args.latency_ms]
@@ -479,19 +442,7 @@ def render(args, families, build_s, results, derive_s, derive_n, stall) -> str:
         + ") plus a README.md with front matter (license, languages, tags, datasets, base_model for ~40%, "
         "co2_eq_emissions for ~8%). Served by the loopback mirror (`hubscan.mirror`, in the same process, "
         "1,000 models per listing page, rate limits lifted) with a fixed latency added to every request"
-        + (
-            ", served as the mirror ships (Nagle on, `--keep-nagle`)."
-            if args.keep_nagle
-            else ", with TCP_NODELAY on the mirror's sockets (see the note below)."
-        ),
-        "",
-        f"Mirror note: as shipped, the mirror writes a response's headers and body in two sends, so on "
-        f"loopback Nagle's algorithm and the client's delayed ACK add a stall to every response with a body: "
-        f"measured here {stall[False]:.1f} ms per sequential config.json GET at 0 ms latency, against "
-        f"{stall[True]:.2f} ms with TCP_NODELAY. HEAD answers (no body) do not pay it. The benchmark sets "
-        "TCP_NODELAY (the stdlib handler's `disable_nagle_algorithm`) for its own servers"
-        + (" except with `--keep-nagle`" if not args.keep_nagle else "; this run used `--keep-nagle`")
-        + ", so that the configured latency is the only one.",
+        + ".",
         "",
         "What each row is:",
         "",
@@ -601,34 +552,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "CRAWL.md")
     ap.add_argument("--no-docs", action="store_true", help="print only; leave docs/CRAWL.md alone")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (snapshot, catalogs)")
-    ap.add_argument(
-        "--keep-nagle",
-        action="store_true",
-        help="serve as the mirror ships (Nagle on: ~40 ms extra per response with a body)",
-    )
     args = ap.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="hubscan-bench-crawl-"))
     try:
         t0 = time.perf_counter()
-        families, ids = build_snapshot(work / "snapshot", args.models, seed=args.seed)
+        families, _ids = build_snapshot(work / "snapshot", args.models, seed=args.seed)
         build_s = time.perf_counter() - t0
         print(f"snapshot: {args.models} repos in {build_s:.1f}s ({work / 'snapshot'})", file=sys.stderr)
         results: dict[float, dict[str, Run]] = {}
         for latency in dict.fromkeys([args.latency_ms, 0.0]):
             t0 = time.perf_counter()
-            results[latency] = measure(work / "snapshot", work, args.models, latency, not args.keep_nagle)
+            results[latency] = measure(work / "snapshot", work, args.models, latency)
             print(f"{latency:g} ms: measured in {time.perf_counter() - t0:.0f}s", file=sys.stderr)
         derive_s, derive_n = derive_run(work / f"w8-{args.latency_ms:g}ms.db")
-        stall = mirror_stall_check(work / "snapshot", ids[:100])
-        print(
-            f"mirror check: {stall[False]:.1f} ms per sequential GET as shipped, {stall[True]:.2f} ms with "
-            "TCP_NODELAY (0 ms latency)",
-            file=sys.stderr,
-        )
         print_table(results, derive_s, derive_n)
         if not args.no_docs:
-            update_doc(args.out, render(args, families, build_s, results, derive_s, derive_n, stall))
+            update_doc(args.out, render(args, families, build_s, results, derive_s, derive_n))
             print(f"updated {args.out}", file=sys.stderr)
     finally:
         if args.keep:

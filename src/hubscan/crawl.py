@@ -146,6 +146,8 @@ def _process_page(db, source, page, options, stats, pool, on_event) -> None:
     if not page:
         return
     stats.pages += 1
+    ids = [listing.id for listing in page]
+    previous_shas = save.stored_shas(db, ids)
     save.save_listings(db, page, stats.run_id)
     jobs = _plan_fetches(db, page, options, stats)
     on_event("page", stats)
@@ -184,9 +186,17 @@ def _process_page(db, source, page, options, stats, pool, on_event) -> None:
             stats.failures_by_kind[kind] = stats.failures_by_kind.get(kind, 0) + 1
         on_event("fetched" if kind == "ok" else "failed", stats)
     if options.derive:
-        from hubscan.derive import derive_models
+        from hubscan.derive import derive_models, underived
 
-        stats.derived += derive_models(db, [listing.id for listing in page])
+        # Derived rows depend only on what a commit holds: re-derive new or changed models, the ones whose
+        # files were just (re)fetched, and any left underived (e.g. by an earlier --no-derive crawl).
+        changed = {listing.id for listing in page if previous_shas.get(listing.id) != listing.sha}
+        changed |= {listing.id for listing, _ in jobs}
+        if options.restart:
+            changed = set(ids)
+        changed |= underived(db, ids)
+        if changed:
+            stats.derived += derive_models(db, [i for i in ids if i in changed])
 
 
 def _plan_fetches(

@@ -69,6 +69,27 @@ def derive_models(
     return len(rows)
 
 
+def underived(db: Database, model_ids: list[str]) -> set[str]:
+    """Models among ``model_ids`` that have a parsed config or card data but no derived row for it."""
+    found: set[str] = set()
+    for start in range(0, len(model_ids), BATCH):
+        chunk = model_ids[start : start + BATCH]
+        marks = ",".join("?" * len(chunk))
+        found |= {
+            row[0]
+            for row in db.execute(
+                f"""SELECT c.model_id FROM configs c WHERE c.model_id IN ({marks}) AND c.status = 'ok'
+                    AND NOT EXISTS (SELECT 1 FROM footprints f WHERE f.model_id = c.model_id)
+                    UNION
+                    SELECT k.model_id FROM cards k WHERE k.model_id IN ({marks})
+                    AND (k.card_data IS NOT NULL OR k.body IS NOT NULL)
+                    AND NOT EXISTS (SELECT 1 FROM reported_emissions r WHERE r.model_id = k.model_id)""",
+                chunk + chunk,
+            )
+        }
+    return found
+
+
 def resolve_families(db: Database) -> dict:
     """Resolve lineage, then refresh the per-family footprint rows, which depend on every derived table."""
     from hubscan.lineage import resolve_lineage

@@ -148,6 +148,9 @@ class _HTTPServer(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two sends: without TCP_NODELAY, Nagle's algorithm and the client's delayed
+    # ACK stall every response with a body by ~40 ms on loopback, on top of any simulated latency.
+    disable_nagle_algorithm = True
     server: _HTTPServer
     server_version = "hubscan-mirror"
     sys_version = ""

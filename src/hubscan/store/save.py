@@ -146,6 +146,14 @@ def save_listings(db: Database, listings: list[Listing], run_id: int) -> None:
             db["cards"].upsert_all(cards, pk="model_id")
 
 
+def stored_shas(db: Database, model_ids: list[str]) -> dict[str, str | None]:
+    """The commit each model had in the catalog before this page (absent: not catalogued yet)."""
+    if not model_ids:
+        return {}
+    placeholders = ",".join("?" * len(model_ids))
+    return dict(db.execute(f"SELECT id, sha FROM models WHERE id IN ({placeholders})", model_ids).fetchall())
+
+
 def file_states(db: Database, model_ids: list[str]) -> dict[tuple[str, str], dict]:
     if not model_ids:
         return {}
