@@ -452,7 +452,8 @@ def render(args, families, build_s, results, derive_s, derive_n) -> str:
         "- **naive**: `HfApi(endpoint).list_models()` then `hf_hub_download(id, 'config.json', cache_dir=tmp)` "
         "and `json.loads` per model, sequentially; no database, no derive.",
         "- **re-crawl**: hubscan (8 workers) again on the same catalog, mirror unchanged; then once more "
-        "with `derive=False` (`--no-derive`) to show what the re-crawl costs without re-deriving.",
+        "with `derive=False` (`--no-derive`); an unchanged model is not re-derived, so the two differ "
+        "only by the end-of-crawl lineage and family refresh.",
         "- Requests are counted from the mirror's request log: listing = `GET /api/models` pages, "
         "file = `/resolve/` requests.",
         "",
@@ -500,8 +501,8 @@ def render(args, families, build_s, results, derive_s, derive_n) -> str:
         f"**Derive cost**: `derive_all` over the {derive_n:,}-model catalog took {derive_s:.2f} s, "
         f"**{per_model:.2f} ms/model** (config parse + parameter/footprint estimate + card analysis + "
         "emissions estimate, then lineage and family rows). The crawl runs the same per-model work page "
-        "by page, so it is part of every hubscan row above, and of the re-crawl (which re-derives every "
-        "listed page even when no file changed).",
+        "by page for new or changed models, so it is part of every first-crawl row above; a re-crawl of "
+        "an unchanged Hub derives nothing and only refreshes lineage and family rows.",
         "",
         f"At {args.latency_ms:g} ms, 8 workers crawl {lat['w8'].rate:,.0f} models/s: "
         f"{lat['w1'].seconds / lat['w8'].seconds:.1f}x the sequential crawl and "
