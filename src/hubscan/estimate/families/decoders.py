@@ -31,6 +31,12 @@ def _kv_heads(c: Cfg, nh: int) -> int:
     return kv
 
 
+def _decoder_dims(c: Cfg) -> tuple[int, int, int, int, int]:
+    """hidden size, layers, attention heads, vocabulary, key/value heads (alias keys resolved)."""
+    h, L, nh = dims(c)
+    return h, L, nh, c.int(*V_KEYS), _kv_heads(c, nh)
+
+
 def _window_layers(c: Cfg, L: int, default_sliding) -> list[int | None]:
     """Per-layer sliding window (None = full attention)."""
     w = sliding_window(c)
@@ -55,9 +61,7 @@ def llama_like(
     score_bias: bool = False,
 ) -> Tally:
     """Llama, Mistral, Qwen2/3, Gemma 1/2/3, Granite, Olmo, Cohere, StableLM share this skeleton."""
-    h, L, nh = dims(c)
-    V = c.int(*V_KEYS)
-    kv = _kv_heads(c, nh)
+    h, L, nh, V, kv = _decoder_dims(c)
     hd = head_dim(c, h, nh)
     inter = c.int(*I_KEYS)
     attn_bias = c.bool("attention_bias", default=False)
@@ -137,9 +141,7 @@ def cohere(c: Cfg, head: str) -> Tally:
 
 
 def stablelm(c: Cfg, head: str) -> Tally:
-    h, L, nh = dims(c)
-    V = c.int(*V_KEYS)
-    kv = _kv_heads(c, nh)
+    h, L, nh, V, kv = _decoder_dims(c)
     hd = h // nh
     inter = c.int(*I_KEYS)
     qkv_bias = c.bool("use_qkv_bias", default=False)
@@ -158,9 +160,7 @@ def stablelm(c: Cfg, head: str) -> Tally:
 
 
 def phi(c: Cfg, head: str) -> Tally:
-    h, L, nh = dims(c)
-    V = c.int(*V_KEYS)
-    kv = _kv_heads(c, nh)
+    h, L, nh, V, kv = _decoder_dims(c)
     hd = h // nh
     inter = c.int(*I_KEYS)
     t = Tally()
@@ -177,9 +177,7 @@ def phi(c: Cfg, head: str) -> Tally:
 
 
 def phi3(c: Cfg, head: str) -> Tally:
-    h, L, nh = dims(c)
-    V = c.int(*V_KEYS)
-    kv = _kv_heads(c, nh)
+    h, L, nh, V, kv = _decoder_dims(c)
     hd = head_dim(c, h, nh)
     inter = c.int(*I_KEYS)
     t = Tally()
@@ -240,9 +238,7 @@ def gpt_bigcode(c: Cfg, head: str) -> Tally:
 
 
 def starcoder2(c: Cfg, head: str) -> Tally:
-    h, L, nh = dims(c)
-    V = c.int(*V_KEYS)
-    kv = _kv_heads(c, nh)
+    h, L, nh, V, kv = _decoder_dims(c)
     hd = h // nh
     inter = c.int(*I_KEYS)
     b = c.bool("use_bias", default=True)
@@ -399,9 +395,7 @@ def mpt(c: Cfg, head: str) -> Tally:
 
 
 def mixtral(c: Cfg, head: str) -> Tally:
-    h, L, nh = dims(c)
-    V = c.int(*V_KEYS)
-    kv = _kv_heads(c, nh)
+    h, L, nh, V, kv = _decoder_dims(c)
     hd = head_dim(c, h, nh)
     inter = c.int(*I_KEYS)
     E = c.int("num_local_experts", "num_experts", "n_experts", default=8)
@@ -427,9 +421,7 @@ def mixtral(c: Cfg, head: str) -> Tally:
 
 
 def _qwen_moe(c: Cfg, head: str, *, shared: bool, qk_norm: bool, qkv_bias: bool) -> Tally:
-    h, L, nh = dims(c)
-    V = c.int(*V_KEYS)
-    kv = _kv_heads(c, nh)
+    h, L, nh, V, kv = _decoder_dims(c)
     hd = head_dim(c, h, nh)
     inter = c.int("intermediate_size")
     moe_i = c.int("moe_intermediate_size")
