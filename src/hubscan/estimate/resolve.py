@@ -429,58 +429,33 @@ def _region_result(raw: str, region: dict) -> dict:
     }
 
 
-def _country_result(raw: str, code: str, provider: str | None) -> dict | None:
-    row = ref.countries().get(code)
-    if row is None:
-        return None
-    return {
-        "raw": raw,
-        "kind": "country",
-        "code": code,
-        "name": row["name"],
-        "grid_g_per_kwh": row["g"],
-        "year": row["year"],
-        "source": ref.COUNTRY_SOURCE,
-        "provider": provider,
-    }
-
-
-def _state_result(raw: str, key: str, provider: str | None) -> dict:
-    row = ref.us_states()[key]
-    return {
-        "raw": raw,
-        "kind": "us_state",
-        "code": row["name"],
-        "name": f"{row['name']}, United States",
-        "grid_g_per_kwh": row["g"],
-        "year": row["year"],
-        "source": ref.US_STATE_SOURCE,
-        "provider": provider,
-        "country": "USA",
-    }
-
-
-def _province_result(raw: str, key: str, provider: str | None) -> dict:
-    row = ref.canada_provinces()[key]
-    return {
-        "raw": raw,
-        "kind": "province",
-        "code": row["name"],
-        "name": f"{row['name']}, Canada",
-        "grid_g_per_kwh": row["g"],
-        "year": row["year"],
-        "source": ref.CANADA_SOURCE,
-        "provider": provider,
-        "country": "CAN",
-    }
+# kind -> (table loader, source note, country of the place, how its display name reads)
+_PLACES = {
+    "country": (lambda: ref.countries(), lambda: ref.COUNTRY_SOURCE, None, "{name}"),
+    "us_state": (lambda: ref.us_states(), lambda: ref.US_STATE_SOURCE, "USA", "{name}, United States"),
+    "province": (lambda: ref.canada_provinces(), lambda: ref.CANADA_SOURCE, "CAN", "{name}, Canada"),
+}
 
 
 def _place_result(raw: str, kind: str, key: str, provider: str | None) -> dict | None:
-    if kind == "country":
-        return _country_result(raw, key, provider)
-    if kind == "us_state":
-        return _state_result(raw, key, provider)
-    return _province_result(raw, key, provider)
+    """A country (ISO alpha-3 key), US state or Canadian province record from its grid table."""
+    table, source, country, display = _PLACES[kind]
+    row = table().get(key)
+    if row is None:
+        return None
+    result = {
+        "raw": raw,
+        "kind": kind,
+        "code": key if kind == "country" else row["name"],
+        "name": display.format(name=row["name"]),
+        "grid_g_per_kwh": row["g"],
+        "year": row["year"],
+        "source": source(),
+        "provider": provider,
+    }
+    if country:
+        result["country"] = country
+    return result
 
 
 def resolve_location(text: str | None, *, provider: str | None = None) -> dict | None:
@@ -541,7 +516,7 @@ def _resolve_location(text: str, provider: str | None) -> dict | None:
             return _region_result(text, prefix[0])
         countries = {r["country"] for r in prefix}
         if len(countries) == 1 and None not in countries:
-            out = _country_result(text, countries.pop(), provider)
+            out = _place_result(text, "country", countries.pop(), provider)
             if out:
                 out["note"] = f"partial cloud region {token!r}: several regions match, country used"
                 return out
@@ -565,18 +540,18 @@ def _resolve_location(text: str, provider: str | None) -> dict | None:
             if key == "georgia" and not us_context:
                 continue
             if key == "washington" and re.search(r"washington,? d\.?c\.?", s):
-                return _state_result(text, "district of columbia", provider)
-            return _state_result(text, key, provider)
+                return _place_result(text, "us_state", "district of columbia", provider)
+            return _place_result(text, "us_state", key, provider)
     m = re.search(r",\s*([A-Z]{2})\b", text)
     if m:
         for key, row in states.items():
             if row["code"] == m.group(1):
-                return _state_result(text, key, provider)
+                return _place_result(text, "us_state", key, provider)
 
     # 4. Canadian provinces
     for key in sorted(ref.canada_provinces(), key=len, reverse=True):
         if _word_re(key).search(s):
-            return _province_result(text, key, provider)
+            return _place_result(text, "province", key, provider)
 
     # 5. cities and sub-national regions
     for city in sorted(_CITIES, key=len, reverse=True):
@@ -587,12 +562,12 @@ def _resolve_location(text: str, provider: str | None) -> dict | None:
     # 6. countries: names and aliases, then an upper-case ISO alpha-3 code ("France (FRA)"), "US"/"UK"
     for name, code in _country_names():
         if _word_re(name).search(s):
-            return _country_result(text, code, provider)
+            return _place_result(text, "country", code, provider)
     for m in re.finditer(r"(?<![A-Za-z])([A-Z]{3})(?![A-Za-z])", text):
         if m.group(1) in ref.countries():
-            return _country_result(text, m.group(1), provider)
+            return _place_result(text, "country", m.group(1), provider)
     if re.search(r"(?<![A-Za-z])US(?![A-Za-z])", text):
-        return _country_result(text, "USA", provider)
+        return _place_result(text, "country", "USA", provider)
     if re.search(r"(?<![A-Za-z])UK(?![A-Za-z])", text):
-        return _country_result(text, "GBR", provider)
+        return _place_result(text, "country", "GBR", provider)
     return None
