@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from hubscan.estimate.footprint import analyze_config
-from hubscan.estimate.params import FAMILIES, _load_more_families
+from hubscan.estimate.families import FAMILIES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCORABLE = ("transformers_meta", "transformers_meta+untied_lm_head")
@@ -62,7 +62,6 @@ def score(rows: list[dict], use_transformers: bool | None) -> list[dict]:
 
 
 def render(results: list[dict], *, use_transformers: bool | None) -> str:
-    _load_more_families()
     by_type: dict[str, Counter] = defaultdict(Counter)
     methods: Counter = Counter()
     for res in results:

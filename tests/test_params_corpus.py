@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hubscan.estimate.footprint import analyze_config
-from hubscan.estimate.params import FAMILIES, _load_more_families
+from hubscan.estimate.families import FAMILIES
 
 _base = (
     Path(os.environ["HUBSCAN_SHARED"])
@@ -23,7 +23,6 @@ SCORABLE = ("transformers_meta", "transformers_meta+untied_lm_head")
 if not (CORPUS / "ground_truth.csv").exists():
     pytest.skip(f"shared corpus not found at {CORPUS} (set HUBSCAN_SHARED)", allow_module_level=True)
 
-_load_more_families()
 with open(CORPUS / "ground_truth.csv", newline="") as _fh:
     ROWS = list(csv.DictReader(_fh))
 

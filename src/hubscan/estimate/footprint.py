@@ -22,7 +22,6 @@ from hubscan.estimate.compute import forward_flops_per_token, training_flops
 from hubscan.estimate.params import (
     FAMILIES,
     ParamResult,
-    _load_more_families,
     architecture_of,
     count_analytic,
     count_generic,
@@ -54,7 +53,6 @@ def _count_params(config: dict, use_transformers: bool | None) -> ParamResult:
     if not config:
         res.reason = "config is empty"
         return res
-    _load_more_families()
     if model_type in FAMILIES:
         try:
             out = count_analytic(config, model_type)

@@ -17,86 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hubscan.estimate._cfg import Cfg, ConfigProblem, NotExact, Tally
-from hubscan.estimate.families import decoders as dec
-
-Formula = Callable[[Cfg, str], Tally]
-
-
-@dataclass(frozen=True)
-class Family:
-    name: str
-    formula: Formula
-    prefixes: tuple[str, ...]  # transformers class-name prefixes, e.g. ("Llama",)
-
-
-HEAD_SUFFIXES: dict[str, str] = {
-    "ForCausalLM": "causal_lm",
-    "LMHeadModel": "causal_lm",
-    "Model": "model",
-    "ForSequenceClassification": "seq_cls",
-    "ForTokenClassification": "token_cls",
-    "ForQuestionAnswering": "qa",
-    "ForMaskedLM": "masked_lm",
-    "ForPreTraining": "pretraining",
-    "ForConditionalGeneration": "cond_gen",
-    "MTModel": "cond_gen",
-    "EncoderModel": "encoder",
-    "ForImageClassification": "img_cls",
-    "ForImageClassificationWithTeacher": "img_cls_teacher",
-    "ForCTC": "ctc",
-    "DoubleHeadsModel": "double_heads",
-    "ForMultipleChoice": "multiple_choice",
-    "Backbone": "backbone",
-    "ForMaskedImageModeling": "masked_im",
-    "ForAudioFrameClassification": "audio_frame_cls",
-    "ForXVector": "xvector",
-}
-
-FAMILIES: dict[str, Family] = {}
-
-
-def register(
-    model_types: str | tuple[str, ...], formula: Formula, *prefixes: str, name: str | None = None
-) -> None:
-    if isinstance(model_types, str):
-        model_types = (model_types,)
-    for mt in model_types:
-        FAMILIES[mt] = Family(name or model_types[0], formula, tuple(prefixes))
-
-
-register("llama", dec.llama, "Llama")
-register("mistral", dec.mistral, "Mistral")
-register("qwen2", dec.qwen2, "Qwen2")
-register("qwen3", dec.qwen3, "Qwen3")
-register("gemma", dec.gemma, "Gemma")
-register("gemma2", dec.gemma2, "Gemma2")
-register("gemma3_text", dec.gemma3_text, "Gemma3")
-register("granite", dec.granite, "Granite")
-register("olmo", dec.olmo, "Olmo")
-register("cohere", dec.cohere, "Cohere")
-register("stablelm", dec.stablelm, "StableLm")
-register("phi", dec.phi, "Phi")
-register("phi3", dec.phi3, "Phi3")
-register("gpt2", dec.gpt2, "GPT2")
-register("gpt_bigcode", dec.gpt_bigcode, "GPTBigCode")
-register("starcoder2", dec.starcoder2, "Starcoder2")
-register("gpt_neox", dec.gpt_neox, "GPTNeoX")
-register("gptj", dec.gptj, "GPTJ")
-register("bloom", dec.bloom, "Bloom")
-register("opt", dec.opt, "OPT")
-register("falcon", dec.falcon, "Falcon")
-register("mpt", dec.mpt, "Mpt")
-register("mixtral", dec.mixtral, "Mixtral")
-register("qwen2_moe", dec.qwen2_moe, "Qwen2Moe")
-register("qwen3_moe", dec.qwen3_moe, "Qwen3Moe")
-register("dbrx", dec.dbrx, "Dbrx")
-register("deepseek_v3", dec.deepseek_v3, "DeepseekV3")
-
-
-def _load_more_families() -> None:
-    # Imported lazily to keep import order simple; each module calls ``register`` itself.
-    from hubscan.estimate.families import audio, encoders, hierarchical, multimodal, seq2seq, ssm, vision  # noqa: F401
-
+from hubscan.estimate.families import FAMILIES, HEAD_SUFFIXES, Family, architecture_of
 
 @dataclass
 class ParamResult:
@@ -127,15 +48,6 @@ class ParamResult:
         }
 
 
-def architecture_of(config: dict) -> str | None:
-    archs = config.get("architectures")
-    if isinstance(archs, list) and archs and isinstance(archs[0], str):
-        return archs[0]
-    if isinstance(archs, str):
-        return archs
-    return None
-
-
 def infer_model_type(config: dict) -> str | None:
     """``model_type`` as declared, or guessed from a transformers class name in ``architectures``."""
     mt = config.get("model_type")
@@ -144,7 +56,6 @@ def infer_model_type(config: dict) -> str | None:
     arch = architecture_of(config)
     if not arch:
         return None
-    _load_more_families()
     # Longest matching prefix wins; on a tie, the family whose own (first) prefix it is.
     best: tuple[int, bool, str] | None = None
     for mt_name, fam in FAMILIES.items():
@@ -179,7 +90,6 @@ def resolve_head(fam: Family, arch: str | None, config: dict) -> tuple[str, str 
 
 def count_analytic(config: dict, model_type: str | None) -> ParamResult:
     """Exact count from an analytic family formula; raises ConfigProblem / NotExact / KeyError(no family)."""
-    _load_more_families()
     arch = architecture_of(config)
     fam = FAMILIES.get(model_type or "")
     if fam is None:

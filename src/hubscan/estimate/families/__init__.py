@@ -4,3 +4,17 @@ Every formula mirrors the module tree transformers builds for that family (the g
 parameters exist); each is checked against meta-device instantiation on the shared corpus.
 A family function takes ``(cfg, head)`` and returns a :class:`~hubscan.estimate._cfg.Tally`.
 """
+
+from hubscan.estimate.families import (  # noqa: F401  (each module registers its families on import)
+    audio,
+    decoders,
+    encoders,
+    hierarchical,
+    multimodal,
+    seq2seq,
+    ssm,
+    vision,
+)
+from hubscan.estimate.families.registry import FAMILIES, HEAD_SUFFIXES, Family, architecture_of, register
+
+__all__ = ["FAMILIES", "HEAD_SUFFIXES", "Family", "architecture_of", "register"]

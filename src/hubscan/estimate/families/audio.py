@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, divide, linear, positive
-from hubscan.estimate.params import register
+from hubscan.estimate.families.registry import register
 
 _CONV_DIM = [512] * 7
 _CONV_KERNEL = [10, 3, 3, 3, 3, 2, 2]

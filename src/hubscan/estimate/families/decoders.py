@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hubscan.estimate._cfg import KVLayer
+from hubscan.estimate.families.registry import register
 from hubscan.estimate.families.common import (
     I_KEYS,
     KV_KEYS,
@@ -517,3 +518,32 @@ def deepseek_v3(c: Cfg, head: str) -> Tally:
         t.kv_layers.append(KVLayer(kv_lora + rope, None, nh * qk_hd))
     t.notes.append("KV cache counts MLA's compressed latent (kv_lora_rank + qk_rope_head_dim per layer)")
     return t
+
+
+register("llama", llama, "Llama")
+register("mistral", mistral, "Mistral")
+register("qwen2", qwen2, "Qwen2")
+register("qwen3", qwen3, "Qwen3")
+register("gemma", gemma, "Gemma")
+register("gemma2", gemma2, "Gemma2")
+register("gemma3_text", gemma3_text, "Gemma3")
+register("granite", granite, "Granite")
+register("olmo", olmo, "Olmo")
+register("cohere", cohere, "Cohere")
+register("stablelm", stablelm, "StableLm")
+register("phi", phi, "Phi")
+register("phi3", phi3, "Phi3")
+register("gpt2", gpt2, "GPT2")
+register("gpt_bigcode", gpt_bigcode, "GPTBigCode")
+register("starcoder2", starcoder2, "Starcoder2")
+register("gpt_neox", gpt_neox, "GPTNeoX")
+register("gptj", gptj, "GPTJ")
+register("bloom", bloom, "Bloom")
+register("opt", opt, "OPT")
+register("falcon", falcon, "Falcon")
+register("mpt", mpt, "Mpt")
+register("mixtral", mixtral, "Mixtral")
+register("qwen2_moe", qwen2_moe, "Qwen2Moe")
+register("qwen3_moe", qwen3_moe, "Qwen3Moe")
+register("dbrx", dbrx, "Dbrx")
+register("deepseek_v3", deepseek_v3, "DeepseekV3")

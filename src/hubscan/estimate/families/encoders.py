@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
-from hubscan.estimate.params import register
+from hubscan.estimate.families.registry import register
 
 
 def _encoder_tally(L: int, h: int, nh: int) -> Tally:

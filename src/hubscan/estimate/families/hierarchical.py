@@ -8,7 +8,7 @@ parameters. Backbone classes (``...Backbone``) add what transformers adds for th
 from __future__ import annotations
 
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
-from hubscan.estimate.params import architecture_of, register
+from hubscan.estimate.families.registry import architecture_of, register
 
 
 def _pair(c: Cfg, key: str, default: int) -> tuple[int, int]:

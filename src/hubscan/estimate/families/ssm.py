@@ -6,7 +6,7 @@ import math
 
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, Tally, gated_mlp, linear, lm_head
-from hubscan.estimate.params import register
+from hubscan.estimate.families.registry import register
 
 
 def _dt_rank(c: Cfg, key: str, h: int) -> int:
