@@ -18,8 +18,8 @@ import random
 import time
 from pathlib import Path
 
-from hubscan import query
 from hubscan.derive import resolve_families
+from hubscan.report import query
 from hubscan.store import open_db, open_db_read_only
 
 # (model_type, share of repos, median params, log-sd, pipeline_tag, library, kv bytes/token per 1e9 params)

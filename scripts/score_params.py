@@ -15,8 +15,8 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from hubscan.estimate.footprint import analyze_config
 from hubscan.estimate.families import FAMILIES
+from hubscan.estimate.footprint import analyze_config
 
 ROOT = Path(__file__).resolve().parents[1]
 SCORABLE = ("transformers_meta", "transformers_meta+untied_lm_head")

@@ -23,7 +23,6 @@ import statistics
 import sys
 from pathlib import Path
 
-from hubscan.estimate import reference as ref
 from hubscan.estimate.emissions import (
     DEFAULTS,
     EMISSIONS_ESTIMATOR_VERSION,
@@ -31,7 +30,8 @@ from hubscan.estimate.emissions import (
     compare,
     estimate_emissions,
 )
-from hubscan.estimate.resolve import resolve_hardware, resolve_location, resolve_provider
+from hubscan.reference import tables as ref
+from hubscan.reference.resolve import resolve_hardware, resolve_location, resolve_provider
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -286,7 +286,7 @@ def render(result: dict, cov: dict | None) -> str:
     a("")
     a("```python")
     a("from hubscan.estimate.emissions import estimate_emissions, estimate_for_model, compare")
-    a("from hubscan.estimate.resolve import resolve_hardware, resolve_location, resolve_provider")
+    a("from hubscan.reference.resolve import resolve_hardware, resolve_location, resolve_provider")
     a("")
     a('est = estimate_emissions(hardware="8 x A100 80GB", hours=100, location="Quebec, Canada")')
     a(

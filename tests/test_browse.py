@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from hubscan import browse, query
+from hubscan.report import browse, query
 from hubscan.store import open_db
 from hubscan.store.columns import COLUMN_DOCS, TABLE_DOCS, catalog_markdown
 

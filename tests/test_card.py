@@ -162,7 +162,7 @@ def test_hours_from_hardware_text_and_placeholder_location():
 
 
 def test_resolver_fields_when_available():
-    pytest.importorskip("hubscan.estimate.resolve")
+    pytest.importorskip("hubscan.reference.resolve")
     rec = card("yaml_full_dict.md")
     assert rec["hardware_parsed"] and rec["hardware_parsed"].get("device") == "V100"
     assert rec["hardware_parsed"].get("count") == 8

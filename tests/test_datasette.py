@@ -14,7 +14,7 @@ import urllib.request
 import matplotlib.image as mpimg
 import pytest
 
-from hubscan import browse, query
+from hubscan.report import browse, query
 
 pytestmark = pytest.mark.slow
 

@@ -71,7 +71,7 @@ def test_derive_recomputes_the_same_tables_offline(sample_catalog, tmp_path):
 
 def test_family_rows_never_go_stale(sample_catalog, tmp_path):
     from hubscan.derive import derive_models, resolve_families
-    from hubscan.query import footprint
+    from hubscan.report.query import footprint
 
     copy = tmp_path / "copy.db"
     shutil.copy(sample_catalog, copy)

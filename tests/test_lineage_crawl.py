@@ -4,7 +4,7 @@ import shutil
 
 from hubscan.crawl import CrawlOptions, crawl
 from hubscan.mirror import MirrorServer, sample_hub_path, write_repo
-from hubscan.query import footprint
+from hubscan.report.query import footprint
 from hubscan.source.hub import HubSource
 from hubscan.store import open_db
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from hubscan.estimate.footprint import analyze_config
 from hubscan.estimate.families import FAMILIES
+from hubscan.estimate.footprint import analyze_config
 
 _base = (
     Path(os.environ["HUBSCAN_SHARED"])

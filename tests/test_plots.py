@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from hubscan import plots, query
 from hubscan.cli import cli
+from hubscan.report import plots, query
 from test_query_helpers import build_catalog
 
 

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import hubscan
-from hubscan import query
 from hubscan.errors import CatalogError
+from hubscan.report import query
 from hubscan.store import open_db, open_db_read_only
 from test_query_helpers import BYTES, FOOTPRINTS, MODELS, REPORTED, build_catalog
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from hubscan import query
 from hubscan.cli import cli
+from hubscan.report import query
 from hubscan.store import open_db_read_only
 
 FORMATS = {"table": [], "json": ["--json"], "nl": ["--nl"], "csv": ["--csv"]}

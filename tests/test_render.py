@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from hubscan.render import format_cell, human_grams, render, render_sections, table
+from hubscan.report.render import format_cell, human_grams, render, render_sections, table
 
 ROWS = [
     {"family": "llama", "models": 1234, "params_median": 8_030_261_248, "weights_bytes_total": 16_060_522_496,

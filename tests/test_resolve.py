@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hubscan.estimate.resolve import resolve_hardware, resolve_location, resolve_provider
+from hubscan.reference.resolve import resolve_hardware, resolve_location, resolve_provider
 
 SHARED = Path(os.environ.get("HUBSCAN_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 LABELS = SHARED / "corpus" / "cards" / "labels.csv"

@@ -1,6 +1,6 @@
 """pandas API: ``hubscan.open(path)`` → a read-only ``Catalog`` whose methods return DataFrames.
 
-The methods run the same named queries as the CLI (``hubscan.query``)::
+The methods run the same named queries as the CLI (``hubscan.report.query``)::
 
     import hubscan
     cat = hubscan.open("db/hubscan.db")
@@ -22,7 +22,7 @@ class Catalog:
     """A read-only view of one catalog database."""
 
     def __init__(self, path: str | Path):
-        from hubscan import query
+        from hubscan.report import query
 
         self.path = Path(path)
         self.db = query.open_catalog(self.path)
@@ -31,7 +31,7 @@ class Catalog:
         """One row per model: ids, family keys, parameters, memory, lineage and reported emissions."""
         import pandas as pd
 
-        from hubscan import query
+        from hubscan.report import query
 
         return pd.read_sql_query(query.NAMED_QUERIES["models"]["sql"], self.db.conn)
 
@@ -39,7 +39,7 @@ class Catalog:
         """Per-family footprint (``author``, ``task``, ``min_params``, ``context``, ``dtype`` filters)."""
         import pandas as pd
 
-        from hubscan import query
+        from hubscan.report import query
 
         rows = query.footprint(self.db, by, **options)
         return pd.DataFrame(rows, columns=query.FOOTPRINT_COLUMNS)
@@ -50,7 +50,7 @@ class Catalog:
         """Per model: reported vs estimated emissions (grams CO2eq), ratio, verdict and reason."""
         import pandas as pd
 
-        from hubscan import query
+        from hubscan.report import query
 
         rows = query.emissions(self.db, verdict=verdict, family=family, by=by)
         return pd.DataFrame(rows, columns=EMISSION_COLUMNS)
@@ -59,7 +59,7 @@ class Catalog:
         """The ``hubscan emissions --summary`` sections, one DataFrame each."""
         import pandas as pd
 
-        from hubscan import query
+        from hubscan.report import query
 
         return {name: pd.DataFrame(rows) for name, rows in query.emissions_summary(self.db).items()}
 
@@ -67,7 +67,7 @@ class Catalog:
         """Any read-only SQL statement as a DataFrame (writes are refused by SQLite)."""
         import pandas as pd
 
-        from hubscan import query
+        from hubscan.report import query
 
         columns, rows = query.run_sql(self.path, statement, params)
         return pd.DataFrame(rows, columns=columns)

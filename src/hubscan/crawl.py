@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sqlite_utils import Database
 
 from hubscan.errors import SourceError
-from hubscan.source.records import FetchedFile, Listing
+from hubscan.records import FetchedFile, Listing
 from hubscan.store import save
 
 PAGE_SIZE = 1000  # the Hub's page size for list_models; also our commit unit

@@ -45,7 +45,7 @@ def run_demo(
 
 
 def _print_headlines(db_path, echo) -> None:
-    from hubscan.headlines import headlines
+    from hubscan.report.headlines import headlines
 
     for line in headlines(db_path):
         echo(line)

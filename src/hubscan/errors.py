@@ -23,3 +23,7 @@ class ParseError(HubscanError):
 
 class CatalogError(HubscanError):
     """The catalog database is missing, unreadable or refused an operation."""
+
+
+class QueryError(HubscanError):
+    """A query was refused or failed (bad SQL, a write on the read-only catalog, an unknown grouping)."""

@@ -216,8 +216,8 @@ def derive(db_path, context, exact):
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 def stats(db_path, as_json):
     """Counts by status and model_type, failures by kind, and the last crawl run."""
-    from hubscan.catalog_stats import catalog_stats
     from hubscan.errors import HubscanError
+    from hubscan.report.stats import catalog_stats
     from hubscan.store import open_db_read_only
 
     try:

@@ -64,7 +64,7 @@ def inspect(paths, context, dtype, exact, fmt):
 
 def _print_tables(records: list[dict]) -> None:
     from hubscan.estimate.footprint import summary_row
-    from hubscan.render import table
+    from hubscan.report.render import table
 
     configs = [{"path": r["path"], **summary_row(r)} for r in records if "params" in r]
     cards = [

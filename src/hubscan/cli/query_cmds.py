@@ -1,7 +1,7 @@
 """Commands that ask the catalog: footprint, emissions, sql, plot, browse.
 
-Each one opens the catalog read-only, calls one named query in ``hubscan.query`` and renders the rows with
-``hubscan.render`` (a table with units by default; ``--json``, ``--nl`` or ``--csv`` for machines).
+Each one opens the catalog read-only, calls one named query in ``hubscan.report.query`` and renders the rows with
+``hubscan.report.render`` (a table with units by default; ``--json``, ``--nl`` or ``--csv`` for machines).
 """
 
 from __future__ import annotations
@@ -91,8 +91,8 @@ def footprint(by, author, task, min_params, context, dtype, limit, db_path, fmt)
         hubscan footprint --by author --task text-generation --min-params 1e9
         hubscan footprint --by model_type --dtype int4 --context 32768 --json
     """
-    from hubscan import query
-    from hubscan.render import render
+    from hubscan.report import query
+    from hubscan.report.render import render
 
     db = query.open_catalog(db_path)
     try:
@@ -152,8 +152,8 @@ def emissions(summary, verdict, family, by, db_path, fmt):
         hubscan emissions --summary
         hubscan emissions --summary --json
     """
-    from hubscan import query
-    from hubscan.render import render, render_sections
+    from hubscan.report import query
+    from hubscan.report.render import render, render_sections
 
     db = query.open_catalog(db_path)
     try:
@@ -189,8 +189,8 @@ def sql(statement, db_path, fmt):
         hubscan sql "SELECT model_type, COUNT(*) FROM models GROUP BY 1 ORDER BY 2 DESC"
         hubscan sql "SELECT model_id, params_total FROM footprints ORDER BY 2 DESC LIMIT 10" --csv
     """
-    from hubscan import query
-    from hubscan.render import render
+    from hubscan.report import query
+    from hubscan.report.render import render
 
     columns, rows = query.run_sql(db_path, statement)
     render([dict(zip(columns, row, strict=True)) for row in rows], fmt, columns=columns)
@@ -216,7 +216,7 @@ def plot(what, out, by, top, db_path):
         hubscan plot footprint --out footprint.png --by lineage
         hubscan plot emissions --out emissions.png
     """
-    from hubscan import plots, query
+    from hubscan.report import plots, query
 
     db = query.open_catalog(db_path)
     try:
@@ -249,6 +249,6 @@ def browse(db_path, port, host, metadata_out):
         hubscan browse
         hubscan browse --db db/hubscan.db --port 8080
     """
-    from hubscan import browse as browse_mod
+    from hubscan.report import browse as browse_mod
 
     browse_mod.serve(db_path, port=port, host=host, metadata_out=metadata_out)

@@ -22,8 +22,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from hubscan.estimate import reference as ref
-from hubscan.estimate.resolve import resolve_hardware, resolve_location, resolve_provider
+from hubscan.reference import tables as ref
+from hubscan.reference.resolve import resolve_hardware, resolve_location, resolve_provider
 from hubscan.units import human_grams
 
 __all__ = [

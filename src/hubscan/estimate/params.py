@@ -12,12 +12,12 @@ Conventions (they match ``/work/shared/corpus/configs/README.md``):
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from hubscan.estimate._cfg import Cfg, ConfigProblem, NotExact, Tally
 from hubscan.estimate.families import FAMILIES, HEAD_SUFFIXES, Family, architecture_of
+
 
 @dataclass
 class ParamResult:

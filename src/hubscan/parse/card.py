@@ -209,7 +209,7 @@ def _pick_prose(cands: list[Candidate], flags: set[str]) -> tuple[Candidate | No
 
 def _resolver():
     try:
-        from hubscan.estimate.resolve import resolve_hardware, resolve_location
+        from hubscan.reference.resolve import resolve_hardware, resolve_location
     except Exception:
         return None, None
     return resolve_hardware, resolve_location

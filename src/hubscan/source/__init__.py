@@ -1,6 +1,6 @@
 """Where model listings and files come from: the Hub (or a local mirror), the HF cache, or a folder."""
 
-from hubscan.source.records import FetchedFile, Listing
+from hubscan.records import FetchedFile, Listing
 
 __all__ = ["FetchedFile", "Listing", "make_source"]
 

@@ -25,8 +25,8 @@ from huggingface_hub.errors import (
 from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_stream_backoff, validate_repo_id
 
 from hubscan.errors import SourceError
+from hubscan.records import FetchedFile, Listing
 from hubscan.source.budget import RateBudget
-from hubscan.source.records import FetchedFile, Listing
 
 # Every listing field the catalog stores. `siblings` tells us whether config.json / README.md exist at all,
 # which saves a 404 round trip for the many repos (GGUF, diffusers, adapters) that have no config.json.

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from hubscan.errors import SourceError
-from hubscan.source.records import FetchedFile, Listing
+from hubscan.records import FetchedFile, Listing
 
 INDEXED_FILES = ("config.json", "README.md")
 MAX_LOCAL_FILE_BYTES = 5 * 1024 * 1024

@@ -236,7 +236,7 @@ def m002_derived(db: Database) -> None:
 
 @migrations()
 def m003_family_stats(db: Database) -> None:
-    """Per-family footprint rows, refreshed after every lineage resolution (``hubscan.query``)."""
+    """Per-family footprint rows, refreshed after every lineage resolution (``hubscan.report.query``)."""
     db["family_stats"].create(
         {
             "grouping": str,

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from hubscan.source.records import Listing
+from hubscan.records import Listing
 
 # A file in one of these states is not requested again until the repo's commit changes.
 FINAL_FILE_STATUSES = {

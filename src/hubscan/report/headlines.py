@@ -19,9 +19,9 @@ COMPARISON_COLUMNS = ["model_id", "reported_g", "estimated_g_low", "estimated_g_
 
 
 def headlines(db_path) -> list[str]:
-    from hubscan.catalog_stats import catalog_stats
-    from hubscan.query import emissions, emissions_summary, footprint
-    from hubscan.render import table
+    from hubscan.report.query import emissions, emissions_summary, footprint
+    from hubscan.report.render import table
+    from hubscan.report.stats import catalog_stats
 
     db = open_db_read_only(db_path)
     stats = catalog_stats(db)

@@ -1,5 +1,5 @@
 """Free-text resolvers: hardware ("8 x A100 80GB", "TPU v3-512"), location ("Quebec, Canada", "us-east-1",
-"East US") and cloud provider, mapped onto the vendored reference tables (:mod:`hubscan.estimate.reference`).
+"East US") and cloud provider, mapped onto the vendored reference tables (:mod:`hubscan.reference.tables`).
 
 All three are pure and never raise on arbitrary input: they return ``None`` when nothing can be resolved.
 """
@@ -10,7 +10,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from hubscan.estimate import reference as ref
+from hubscan.reference import tables as ref
 
 __all__ = ["resolve_hardware", "resolve_location", "resolve_provider"]
 
@@ -205,7 +205,7 @@ def _resolve_tpu(s: str, pos: int = 0) -> tuple[str, int | None, int, int] | Non
 def resolve_hardware(text: str | None) -> dict | None:
     """Free-text hardware -> ``{"raw", "device", "count", "tdp_w", "peak_tflops", "typical_w"}`` or ``None``.
 
-    ``device`` is the canonical name in :func:`hubscan.estimate.reference.hardware_table` (e.g. "V100",
+    ``device`` is the canonical name in :func:`hubscan.reference.tables.hardware_table` (e.g. "V100",
     "A100-80GB SXM", "TPU v3"). ``count`` is the number of devices when the text states it exactly ("8 x ...",
     "8 v100 GPUs", "GPU T4 x 2", "Single ..."), else ``None``. A TPU slice ("TPU v3-512") counts chips (512
     TensorCores = 256 chips). When the text names several devices the first one wins (``"alternatives"`` lists

@@ -22,6 +22,8 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from hubscan.store.derived import replace_lineage
+
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 
 
@@ -119,13 +121,7 @@ def resolve_lineage(db: Database) -> dict[str, int]:
     rows = [
         (model_id, parent, relation, *resolved[model_id]) for model_id, (parent, relation) in edges.items()
     ]
-    with db.conn:
-        db.execute("DELETE FROM lineage")
-        db.conn.executemany(
-            "INSERT INTO lineage (model_id, parent_id, relation, root_id, depth, root_status) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            rows,
-        )
+    replace_lineage(db, rows)
     stats = {"models": len(rows), "with_base": sum(1 for r in rows if r[1] is not None)}
     for status in ("root", "resolved", "external", "cycle"):
         stats[status] = sum(1 for r in rows if r[5] == status)

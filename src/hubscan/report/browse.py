@@ -1,7 +1,7 @@
 """``hubscan browse``: the catalog in Datasette, with generated metadata and canned queries.
 
 The metadata comes from ``hubscan.store.columns`` (table and column descriptions with units) and the canned
-queries from ``hubscan.query.NAMED_QUERIES`` (the same SQL the CLI and the pandas API run). Datasette opens
+queries from ``hubscan.report.query.NAMED_QUERIES`` (the same SQL the CLI and the pandas API run). Datasette opens
 the file read-only; nothing here writes to the catalog.
 """
 
@@ -14,8 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hubscan import __version__, query
+from hubscan import __version__
 from hubscan.errors import CatalogError
+from hubscan.report import query
 from hubscan.store.columns import COLUMN_DOCS, TABLE_DOCS
 
 FACETS: dict[str, list[str]] = {

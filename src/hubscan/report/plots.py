@@ -14,8 +14,9 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 from sqlite_utils import Database  # noqa: E402
 
-from hubscan import query  # noqa: E402
 from hubscan.errors import HubscanError  # noqa: E402
+from hubscan.derive.families import members_sql  # noqa: E402
+from hubscan.report import query  # noqa: E402
 from hubscan.units import human_params  # noqa: E402
 
 # The estimator (hubscan.estimate.emissions.compare) calls a report consistent when it falls inside the
@@ -41,7 +42,7 @@ def plot_footprint(db: Database, out: str | Path, by: str = "model_type", top: i
     """Box plot of total parameters per family (largest ``top`` families by model count), every model as a
     dot, log scale. Returns a one-line description."""
     by = query.normalise_by(by)
-    sql, params = query.members_sql(by)
+    sql, params = members_sql(by)
     frame = pd.read_sql_query(f"SELECT family, params FROM ({sql}) WHERE params > 0", db.conn, params=params)
     if frame.empty:
         raise PlotError("No model in the catalog has a known parameter count: nothing to plot.")

@@ -1,0 +1,1 @@
+"""The read side: named queries, rendering, plots, headlines, catalog statistics and Datasette. Reads only."""
