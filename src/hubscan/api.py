@@ -12,34 +12,28 @@ The methods run the same named queries as the CLI (``hubscan.report.query``)::
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:  # pandas and numpy load on first use, so `import hubscan` (and the CLI) stays fast
-    import pandas as pd
+import pandas as pd
+
+from hubscan.report import query
 
 
 class Catalog:
     """A read-only view of one catalog database."""
 
     def __init__(self, path: str | Path):
-        from hubscan.report import query
 
         self.path = Path(path)
         self.db = query.open_catalog(self.path)
 
     def models(self) -> pd.DataFrame:
         """One row per model: ids, family keys, parameters, memory, lineage and reported emissions."""
-        import pandas as pd
-
-        from hubscan.report import query
 
         return pd.read_sql_query(query.NAMED_QUERIES["models"]["sql"], self.db.conn)
 
     def footprint(self, by: str = "model_type", **options: Any) -> pd.DataFrame:
         """Per-family footprint (``author``, ``task``, ``min_params``, ``context``, ``dtype`` filters)."""
-        import pandas as pd
-
-        from hubscan.report import query
 
         rows = query.footprint(self.db, by, **options)
         return pd.DataFrame(rows, columns=query.FOOTPRINT_COLUMNS)
@@ -48,26 +42,17 @@ class Catalog:
         self, verdict: str | None = None, family: str | None = None, by: str = "model_type"
     ) -> pd.DataFrame:
         """Per model: reported vs estimated emissions (grams CO2eq), ratio, verdict and reason."""
-        import pandas as pd
-
-        from hubscan.report import query
 
         rows = query.emissions(self.db, verdict=verdict, family=family, by=by)
         return pd.DataFrame(rows, columns=EMISSION_COLUMNS)
 
     def emissions_summary(self) -> dict[str, pd.DataFrame]:
         """The ``hubscan emissions --summary`` sections, one DataFrame each."""
-        import pandas as pd
-
-        from hubscan.report import query
 
         return {name: pd.DataFrame(rows) for name, rows in query.emissions_summary(self.db).items()}
 
     def sql(self, statement: str, params: Any = ()) -> pd.DataFrame:
         """Any read-only SQL statement as a DataFrame (writes are refused by SQLite)."""
-        import pandas as pd
-
-        from hubscan.report import query
 
         columns, rows = query.run_sql(self.path, statement, params)
         return pd.DataFrame(rows, columns=columns)

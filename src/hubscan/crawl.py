@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlite_utils import Database
 
+from hubscan.derive import derive_models, resolve_families, underived
 from hubscan.errors import SourceError
 from hubscan.records import FetchedFile, Listing
 from hubscan.store import save
@@ -136,8 +137,6 @@ def crawl(
         save.finish_run(db, stats.run_id, status=stats.status, counts=stats.counts())
         on_event("finished", stats)
     if options.derive:
-        from hubscan.derive import resolve_families
-
         resolve_families(db)
     return stats
 
@@ -186,8 +185,6 @@ def _process_page(db, source, page, options, stats, pool, on_event) -> None:
             stats.failures_by_kind[kind] = stats.failures_by_kind.get(kind, 0) + 1
         on_event("fetched" if kind == "ok" else "failed", stats)
     if options.derive:
-        from hubscan.derive import derive_models, underived
-
         # Derived rows depend only on what a commit holds: re-derive new or changed models, the ones whose
         # files were just (re)fetched, and any left underived (e.g. by an earlier --no-derive crawl).
         changed = {listing.id for listing in page if previous_shas.get(listing.id) != listing.sha}

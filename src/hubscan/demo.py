@@ -5,6 +5,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
+from hubscan.crawl import CrawlOptions, crawl
+from hubscan.mirror import MirrorServer, sample_hub_path
+from hubscan.report.headlines import headlines
+from hubscan.source import make_source
+from hubscan.store import open_db
+
 
 def run_demo(
     db_path,
@@ -17,15 +23,10 @@ def run_demo(
 ) -> dict:
     # No telemetry side-calls to huggingface.co from a demo that never needs the real Hub.
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-    from hubscan.mirror import MirrorServer, sample_hub_path
 
     with MirrorServer(sample_hub_path(), host="127.0.0.1", port=0) as hub:
         # Set before huggingface_hub is imported, which reads HF_ENDPOINT once.
         os.environ["HF_ENDPOINT"] = hub.url
-        from hubscan.crawl import CrawlOptions, crawl
-        from hubscan.source.hub import HubSource
-        from hubscan.store import open_db
-
         db = open_db(db_path)
         echo(
             f"Sample Hub served at {hub.url}; crawling it into {db_path} through huggingface_hub ...",
@@ -34,9 +35,9 @@ def run_demo(
         options = CrawlOptions(workers=workers, cards=cards)
         if progress is not None:
             with progress(quiet) as on_event:
-                stats = crawl(db, HubSource(endpoint=hub.url), options, on_event=on_event)
+                stats = crawl(db, make_source("hub", endpoint=hub.url), options, on_event=on_event)
         else:
-            stats = crawl(db, HubSource(endpoint=hub.url), options)
+            stats = crawl(db, make_source("hub", endpoint=hub.url), options)
         requests = len(hub.request_log)
     echo(stats.summary(), err=True)
     echo(f"({requests} HTTP requests to the local Hub.)", err=True)
@@ -45,7 +46,5 @@ def run_demo(
 
 
 def _print_headlines(db_path, echo) -> None:
-    from hubscan.report.headlines import headlines
-
     for line in headlines(db_path):
         echo(line)

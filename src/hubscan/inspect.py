@@ -5,6 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from hubscan.errors import ParseError
+from hubscan.estimate.emissions import estimate_for_model
+from hubscan.estimate.footprint import analyze_config
+from hubscan.parse.card import analyze_card
+
 CONFIG_NAMES = ("config.json",)
 CARD_NAMES = ("README.md",)
 MAX_INPUT_BYTES = 32 * 1024 * 1024
@@ -42,8 +47,6 @@ def inspect_path(
                 estimator_version=footprint.get("estimator_version"),
             )
     if card_file is not None:
-        from hubscan.parse.card import analyze_card
-
         data = _read(card_file)
         if isinstance(data, str):
             record["card_error"] = data
@@ -51,8 +54,6 @@ def inspect_path(
             reported = analyze_card(data)
             record["reported"] = {k: v for k, v in reported.items() if k != "card_data"}
     if footprint is not None or reported is not None:
-        from hubscan.estimate.emissions import estimate_for_model
-
         record["estimate"] = estimate_for_model(reported, footprint)
     errors = [record.get(key) for key in ("config_error", "card_error") if record.get(key)]
     if errors and "params" not in record and "reported" not in record:
@@ -84,9 +85,6 @@ def _read(path: Path) -> bytes | str:
 
 
 def _footprint(path: Path, *, context, dtype, exact) -> tuple[dict | None, str | None]:
-    from hubscan.errors import ParseError
-    from hubscan.estimate.footprint import analyze_config
-
     data = _read(path)
     if isinstance(data, str):
         return None, data

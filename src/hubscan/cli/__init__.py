@@ -1,14 +1,31 @@
 """The ``hubscan`` command line. Commands are thin: parse options, call one library function, render.
 
+Errors: every :class:`~hubscan.errors.HubscanError` becomes one line on stderr and exit status 1, mapped once
+in :class:`HubscanGroup`; ``HUBSCAN_DEBUG=1`` shows the traceback instead.
 Each command group lives in its own module and registers itself on ``cli`` when imported below.
 """
+
+import os
 
 import click
 
 from hubscan import __version__
+from hubscan.errors import HubscanError
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class HubscanGroup(click.Group):
+    """A click group that turns hubscan errors into one-line messages."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except HubscanError as exc:
+            if os.environ.get("HUBSCAN_DEBUG"):
+                raise
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=HubscanGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="hubscan")
 def cli():
     """Mine the Hugging Face Hub into a local SQLite catalog and ask it what models are and cost.
@@ -19,6 +36,8 @@ def cli():
         hubscan crawl --author google     crawl the real Hub (or --endpoint URL)
         hubscan inspect config.json       parameters, memory and FLOPs of one config
         hubscan footprint --by model_type what the catalog holds, per family
+
+    Set HUBSCAN_DB to use another catalog by default; HUBSCAN_DEBUG=1 shows tracebacks.
     """
 
 

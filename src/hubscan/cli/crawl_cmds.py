@@ -7,17 +7,17 @@ import os
 import sys
 
 import click
+from tqdm import tqdm
 
 from hubscan.cli import cli
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    type=click.Path(dir_okay=False),
-    default="db/hubscan.db",
-    show_default=True,
-    help="Catalog database (created if missing).",
-)
+from hubscan.cli.options import db_option, quiet_option
+from hubscan.crawl import CrawlOptions
+from hubscan.crawl import crawl as run_crawl
+from hubscan.demo import run_demo
+from hubscan.derive import derive_all
+from hubscan.report.stats import catalog_stats
+from hubscan.source import make_source
+from hubscan.store import open_db, open_db_read_only
 
 
 def _use_endpoint(endpoint: str | None) -> None:
@@ -31,7 +31,7 @@ def _use_endpoint(endpoint: str | None) -> None:
 @click.option(
     "--endpoint", metavar="URL", help="Hub endpoint (default: $HF_ENDPOINT or https://huggingface.co)."
 )
-@db_option
+@db_option("Catalog database (created if missing).")
 @click.option("--author", help="Only models owned by this user or organisation.")
 @click.option("--search", help="Only models whose id contains this text.")
 @click.option(
@@ -81,7 +81,7 @@ def _use_endpoint(endpoint: str | None) -> None:
     help="Bytes; larger files are recorded as too_large.",
 )
 @click.option("--no-derive", is_flag=True, help="Store raw data only; run `hubscan derive` later.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar (also off when stderr is not a terminal).")
+@quiet_option
 def crawl(
     endpoint,
     db_path,
@@ -115,11 +115,6 @@ def crawl(
         hubscan crawl --source dir:./my-models
     """
     _use_endpoint(endpoint)
-    from hubscan.crawl import CrawlOptions
-    from hubscan.crawl import crawl as run_crawl
-    from hubscan.errors import HubscanError
-    from hubscan.source import make_source
-    from hubscan.store import open_db
 
     options = CrawlOptions(
         author=author,
@@ -131,27 +126,24 @@ def crawl(
         restart=not resume,
         derive=not no_derive,
     )
-    try:
-        src = make_source(
-            source,
-            endpoint=endpoint,
-            token=token,
-            **(
-                {
-                    "timeout": timeout,
-                    "max_retries": retries,
-                    "max_file_bytes": max_file_size,
-                    "rate_reserve": workers,
-                }
-                if source == "hub"
-                else {}
-            ),
-        )
-        db = open_db(db_path)
-        with _progress(quiet) as on_event:
-            stats = run_crawl(db, src, options, on_event=on_event)
-    except HubscanError as exc:
-        raise click.ClickException(str(exc)) from exc
+    src = make_source(
+        source,
+        endpoint=endpoint,
+        token=token,
+        **(
+            {
+                "timeout": timeout,
+                "max_retries": retries,
+                "max_file_bytes": max_file_size,
+                "rate_reserve": workers,
+            }
+            if source == "hub"
+            else {}
+        ),
+    )
+    db = open_db(db_path)
+    with _progress(quiet) as on_event:
+        stats = run_crawl(db, src, options, on_event=on_event)
     click.echo(stats.summary(), err=True)
 
 
@@ -165,8 +157,6 @@ class _progress:
     def __enter__(self):
         if not self.enabled:
             return lambda event, stats: None
-        from tqdm import tqdm
-
         self.bar = tqdm(desc="models", unit=" models", file=sys.stderr, dynamic_ncols=True)
 
         def on_event(event, stats):
@@ -185,7 +175,7 @@ class _progress:
 
 
 @cli.command()
-@db_option
+@db_option()
 @click.option(
     "--context",
     type=click.IntRange(min=1),
@@ -200,30 +190,18 @@ class _progress:
 )
 def derive(db_path, context, exact):
     """Recompute footprints, reported/estimated emissions and lineage from stored raw data (offline)."""
-    from hubscan.derive import derive_all
-    from hubscan.errors import HubscanError
-    from hubscan.store import open_db
 
-    try:
-        result = derive_all(open_db(db_path), context=context, use_transformers=exact)
-    except HubscanError as exc:
-        raise click.ClickException(str(exc)) from exc
+    result = derive_all(open_db(db_path), context=context, use_transformers=exact)
     click.echo(f"Derived {result['models']} models; lineage: {json.dumps(result['lineage'])}", err=True)
 
 
 @cli.command()
-@db_option
+@db_option()
 @click.option("--json", "as_json", is_flag=True, help="Output JSON.")
 def stats(db_path, as_json):
     """Counts by status and model_type, failures by kind, and the last crawl run."""
-    from hubscan.errors import HubscanError
-    from hubscan.report.stats import catalog_stats
-    from hubscan.store import open_db_read_only
 
-    try:
-        result = catalog_stats(open_db_read_only(db_path))
-    except HubscanError as exc:
-        raise click.ClickException(str(exc)) from exc
+    result = catalog_stats(open_db_read_only(db_path))
     if as_json:
         click.echo(json.dumps(result, indent=2))
         return
@@ -241,20 +219,15 @@ def stats(db_path, as_json):
 
 
 @cli.command()
-@db_option
+@db_option()
 @click.option("--workers", type=click.IntRange(1, 64), default=8, show_default=True)
 @click.option("--cards", type=click.Choice(["yaml", "full"]), default="full", show_default=True)
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
+@quiet_option
 def demo(db_path, workers, cards, quiet):
     """Serve the bundled sample Hub on a free loopback port and crawl it through the real client.
 
     The sample Hub holds real config.json files and card metadata from the Hub. The catalog lands in
     db/hubscan.db (or --db); afterwards the headline results are printed.
     """
-    from hubscan.demo import run_demo
-    from hubscan.errors import HubscanError
 
-    try:
-        run_demo(db_path, workers=workers, cards=cards, quiet=quiet, echo=click.echo, progress=_progress)
-    except HubscanError as exc:
-        raise click.ClickException(str(exc)) from exc
+    run_demo(db_path, workers=workers, cards=cards, quiet=quiet, echo=click.echo, progress=_progress)

@@ -9,7 +9,8 @@ import re
 import click
 
 from hubscan.cli import cli
-from hubscan.units import human_grams, human_kwh
+from hubscan.estimate.emissions import estimate_emissions
+from hubscan.report.render import estimate_text
 
 _SUFFIXES = {"": 1.0, "k": 1e3, "m": 1e6, "b": 1e9, "g": 1e9, "t": 1e12, "p": 1e15}
 
@@ -42,75 +43,6 @@ class Amount(click.ParamType):
 
 NUMBER = Amount()
 INTEGER = Amount(integer=True)
-
-
-def _fmt_value(name: str, value) -> str:
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 1e6:
-        return f"{value:.4g}"
-    if isinstance(value, float):
-        if name in {"flops", "params", "active_params", "tokens"}:
-            return f"{value:.3g}"
-        return f"{value:.4g}"
-    return str(value)
-
-
-def _split_unit(text: str) -> tuple[str, str]:
-    num, _, unit = text.partition(" ")
-    return num, unit
-
-
-def _range_text(r: dict, fmt) -> str:
-    lo, hi = fmt(r["low"]), fmt(r["high"])
-    (lo_n, lo_u), (hi_n, hi_u) = _split_unit(lo), _split_unit(hi)
-    return f"{lo_n}–{hi_n} {hi_u}" if lo_u == hi_u else f"{lo}–{hi}"
-
-
-UNITS = {
-    "power_w": "W",
-    "grid_g_per_kwh": "g/kWh",
-    "hours": "h",
-    "device_hours": "device-h",
-    "peak_tflops": "TFLOPS",
-    "flops": "FLOP",
-}
-
-
-def render(est: dict) -> str:
-    lines = []
-    if not est["estimable"]:
-        lines.append(est["reason"] or "not estimable")
-        lines.append(f"missing: {', '.join(est['missing'])}")
-    else:
-        e, k, d = est["emissions_g"], est["energy_kwh"], est["device_hours"]
-        if e["low"] == e["high"]:
-            lines.append(f"{human_grams(e['central'])} CO2eq (no range: every input was given)")
-            lines.append(f"energy {human_kwh(k['central'])}")
-        else:
-            lines.append(f"{human_grams(e['central'])} CO2eq (range {_range_text(e, human_grams)})")
-            lines.append(f"energy {human_kwh(k['central'])} (range {_range_text(k, human_kwh)})")
-        if d["low"] == d["high"]:
-            lines.append(f"device-hours {d['central']:,.4g}")
-        else:
-            lines.append(f"device-hours {d['central']:,.4g} (range {d['low']:,.4g}–{d['high']:,.4g})")
-        if est.get("wall_clock_hours"):
-            w = est["wall_clock_hours"]
-            lines.append(f"wall-clock {w['central']:,.4g} h (range {w['low']:,.4g}–{w['high']:,.4g})")
-        if est.get("implied_mfu"):
-            lines.append(f"implied MFU {est['implied_mfu']:.3f}")
-        lines.append(f"method: {est['method']}; scope: {est['scope']}")
-    if est["inputs"]:
-        lines.append("inputs:")
-        for name, inp in est["inputs"].items():
-            unit = UNITS.get(name, "")
-            value = f"{_fmt_value(name, inp['value'])}{' ' + unit if unit else ''}"
-            rng = inp.get("range")
-            rng_text = f" [{_fmt_value(name, rng[0])}–{_fmt_value(name, rng[1])}]" if rng else ""
-            extra = inp.get("location") or inp.get("note") or ""
-            extra = f"  ({extra})" if extra else ""
-            lines.append(f"  {name:<15} {value}{rng_text}  <- {inp['provenance']}{extra}")
-    for note in est.get("notes") or []:
-        lines.append(f"note: {note}")
-    return "\n".join(lines)
 
 
 EXAMPLES = """
@@ -169,8 +101,6 @@ def estimate(
     every input with its provenance (user or default:<name>). Scope: final training run, operational only.
     Exits with status 2 (and says which inputs are missing) when nothing can be estimated.
     """
-    from hubscan.estimate.emissions import estimate_emissions
-
     if device_hours is not None and hours is not None:
         raise click.UsageError(
             "--device-hours and --hours are mutually exclusive (device-hours = hours x devices)."
@@ -209,7 +139,7 @@ def estimate(
     if as_json:
         click.echo(json.dumps(est, indent=2))
     else:
-        click.echo(render(est))
+        click.echo(estimate_text(est))
     if not est["estimable"]:
         if as_json:
             click.echo(f"Error: {est['reason']}", err=True)

@@ -7,7 +7,9 @@ import json
 import click
 
 from hubscan.cli import cli
-from hubscan.units import human_grams, human_kwh
+from hubscan.cli.options import output_options
+from hubscan.inspect import inspect_path
+from hubscan.report.render import inspect_rows, inspect_text, render
 
 DTYPES = ["fp32", "float32", "bf16", "bfloat16", "fp16", "float16", "fp8", "int8", "int4"]
 
@@ -31,8 +33,7 @@ DTYPES = ["fp32", "float32", "bf16", "bfloat16", "fp16", "float16", "fp8", "int8
     default=None,
     help="Allow/forbid counting with transformers on the meta device (default: only when no formula applies and it is installed).",
 )
-@click.option("--json", "fmt", flag_value="json", help="One JSON array.")
-@click.option("--nl", "fmt", flag_value="nl", help="One JSON object per line (per input).")
+@output_options
 def inspect(paths, context, dtype, exact, fmt):
     """Parameters, memory and FLOPs of config.json files; reported emissions of model cards.
 
@@ -44,9 +45,8 @@ def inspect(paths, context, dtype, exact, fmt):
         hubscan inspect path/to/config.json --context 8192 --dtype int4
         hubscan inspect some-repo-folder/ --json
         hubscan inspect cards/*.md --nl
+        hubscan inspect configs/*.json --csv > footprints.csv
     """
-    from hubscan.inspect import inspect_path
-
     records = [inspect_path(path, context=context, dtype=dtype, exact=exact) for path in paths]
     failed = [r for r in records if r.get("error")]
     if fmt == "json":
@@ -54,58 +54,11 @@ def inspect(paths, context, dtype, exact, fmt):
     elif fmt == "nl":
         for record in records:
             click.echo(json.dumps(record, default=str))
+    elif fmt == "csv":
+        render(inspect_rows(records), "csv")
     else:
-        _print_tables(records)
+        click.echo(inspect_text(records))
     for record in failed:
         click.echo(f"Error: {record['path']}: {record['error']}", err=True)
     if failed:
-        raise SystemExit(1)
-
-
-def _print_tables(records: list[dict]) -> None:
-    from hubscan.estimate.footprint import summary_row
-    from hubscan.report.render import table
-
-    configs = [{"path": r["path"], **summary_row(r)} for r in records if "params" in r]
-    cards = [
-        {
-            "path": r["path"],
-            "emissions": human_grams(r["reported"].get("emissions_g")),
-            "found_in": r["reported"].get("found_in"),
-            "hardware": r["reported"].get("hardware"),
-            "hours": r["reported"].get("hours"),
-            "location": r["reported"].get("location"),
-            "completeness": r["reported"].get("completeness"),
-            "flags": ", ".join(r["reported"].get("flags") or []),
-        }
-        for r in records
-        if "reported" in r
-    ]
-    estimates = []
-    for r in records:
-        estimate = r.get("estimate") or {}
-        if not estimate.get("estimable") and not (r.get("reported") or {}).get("emissions_g"):
-            continue
-        grams = estimate.get("emissions_g") or {}
-        comparison = estimate.get("comparison") or {}
-        estimates.append(
-            {
-                "path": r["path"],
-                "method": estimate.get("method") or "not estimable",
-                "estimated": human_grams(grams.get("central")),
-                "range": f"{human_grams(grams.get('low'))} – {human_grams(grams.get('high'))}"
-                if grams
-                else "",
-                "energy": human_kwh((estimate.get("energy_kwh") or {}).get("central")),
-                "verdict": comparison.get("verdict") or "",
-                "why": comparison.get("reason") or ", ".join(estimate.get("missing") or []),
-            }
-        )
-    for title, rows in (
-        ("Footprint", configs),
-        ("Reported emissions", cards),
-        ("Estimated emissions", estimates),
-    ):
-        if rows:
-            click.echo(f"{title}:")
-            click.echo(table(rows))
+        click.get_current_context().exit(1)

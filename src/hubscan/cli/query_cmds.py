@@ -6,53 +6,15 @@ Each one opens the catalog read-only, calls one named query in ``hubscan.report.
 
 from __future__ import annotations
 
-import functools
-
 import click
 
 from hubscan.cli import cli
+from hubscan.cli.options import db_option, output_options
+from hubscan.report import browse as browse_mod
+from hubscan.report import plots, query
+from hubscan.report.render import render, render_sections
 
 GROUPING_CHOICES = ["model_type", "lineage", "author", "pipeline_tag", "library"]
-
-
-def db_option(func):
-    return click.option(
-        "--db",
-        "db_path",
-        type=click.Path(dir_okay=False),
-        default="db/hubscan.db",
-        show_default=True,
-        help="Catalog database (opened read-only).",
-    )(func)
-
-
-def format_options(func):
-    """--json / --nl / --csv (default: a table with units); all three set the same ``fmt``."""
-    func = click.option("--csv", "fmt", flag_value="csv", help="CSV with a header row, raw numbers.")(func)
-    func = click.option("--nl", "fmt", flag_value="nl", help="Newline-delimited JSON, one object per row.")(
-        func
-    )
-    func = click.option("--json", "fmt", flag_value="json", help="One JSON array (raw numbers, no units).")(
-        func
-    )
-    return click.option(
-        "--table", "fmt", flag_value="table", default=True, help="Human-readable table with units (default)."
-    )(func)
-
-
-def friendly_errors(func):
-    """Turn hubscan errors into one-line messages (exit 1) instead of tracebacks."""
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        from hubscan.errors import HubscanError
-
-        try:
-            return func(*args, **kwargs)
-        except HubscanError as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper
 
 
 @cli.command()
@@ -73,9 +35,8 @@ def friendly_errors(func):
 @click.option("--dtype", metavar="D", help="Weight memory at this dtype: fp32, bf16, fp16, fp8, int8, int4 "
               "(default: each model's stored dtype).")  # fmt: skip
 @click.option("--limit", type=click.IntRange(min=0), default=None, help="Show only the N largest families.")
-@db_option
-@format_options
-@friendly_errors
+@db_option("Catalog database (opened read-only).")
+@output_options
 def footprint(by, author, task, min_params, context, dtype, limit, db_path, fmt):
     """Per family: how many models, their parameters and memory, storage, downloads, emission reporting.
 
@@ -91,9 +52,6 @@ def footprint(by, author, task, min_params, context, dtype, limit, db_path, fmt)
         hubscan footprint --by author --task text-generation --min-params 1e9
         hubscan footprint --by model_type --dtype int4 --context 32768 --json
     """
-    from hubscan.report import query
-    from hubscan.report.render import render
-
     db = query.open_catalog(db_path)
     try:
         rows = query.footprint(
@@ -134,9 +92,8 @@ def footprint(by, author, task, min_params, context, dtype, limit, db_path, fmt)
     show_default=True,
     help="Which grouping --family (and the family column) refers to.",
 )
-@db_option
-@format_options
-@friendly_errors
+@db_option("Catalog database (opened read-only).")
+@output_options
 def emissions(summary, verdict, family, by, db_path, fmt):
     """Reported training emissions vs the estimate from parameters, tokens and hardware.
 
@@ -152,9 +109,6 @@ def emissions(summary, verdict, family, by, db_path, fmt):
         hubscan emissions --summary
         hubscan emissions --summary --json
     """
-    from hubscan.report import query
-    from hubscan.report.render import render, render_sections
-
     db = query.open_catalog(db_path)
     try:
         if summary:
@@ -174,9 +128,8 @@ def emissions(summary, verdict, family, by, db_path, fmt):
 
 @cli.command()
 @click.argument("statement")
-@db_option
-@format_options
-@friendly_errors
+@db_option("Catalog database (opened read-only).")
+@output_options
 def sql(statement, db_path, fmt):
     """Run one read-only SQL statement on the catalog.
 
@@ -189,9 +142,6 @@ def sql(statement, db_path, fmt):
         hubscan sql "SELECT model_type, COUNT(*) FROM models GROUP BY 1 ORDER BY 2 DESC"
         hubscan sql "SELECT model_id, params_total FROM footprints ORDER BY 2 DESC LIMIT 10" --csv
     """
-    from hubscan.report import query
-    from hubscan.report.render import render
-
     columns, rows = query.run_sql(db_path, statement)
     render([dict(zip(columns, row, strict=True)) for row in rows], fmt, columns=columns)
 
@@ -202,8 +152,7 @@ def sql(statement, db_path, fmt):
 @click.option("--by", type=click.Choice(GROUPING_CHOICES), default="model_type", show_default=True,
               help="Families for the footprint plot.")  # fmt: skip
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Largest N families.")
-@db_option
-@friendly_errors
+@db_option("Catalog database (opened read-only).")
 def plot(what, out, by, top, db_path):
     """Draw a figure to PNG.
 
@@ -216,8 +165,6 @@ def plot(what, out, by, top, db_path):
         hubscan plot footprint --out footprint.png --by lineage
         hubscan plot emissions --out emissions.png
     """
-    from hubscan.report import plots, query
-
     db = query.open_catalog(db_path)
     try:
         if what == "footprint":
@@ -230,7 +177,7 @@ def plot(what, out, by, top, db_path):
 
 
 @cli.command()
-@db_option
+@db_option("Catalog database (opened read-only).")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=8001, show_default=True, help="0 picks a free port."
 )
@@ -238,7 +185,6 @@ def plot(what, out, by, top, db_path):
 @click.option(
     "--metadata-out", type=click.Path(dir_okay=False), help="Also write the generated metadata JSON here."
 )
-@friendly_errors
 def browse(db_path, port, host, metadata_out):
     """Explore the catalog in Datasette (read-only), with column docs, units, facets and canned queries.
 
@@ -249,6 +195,4 @@ def browse(db_path, port, host, metadata_out):
         hubscan browse
         hubscan browse --db db/hubscan.db --port 8080
     """
-    from hubscan.report import browse as browse_mod
-
     browse_mod.serve(db_path, port=port, host=host, metadata_out=metadata_out)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hubscan.report.query import emissions, emissions_summary, footprint
+from hubscan.report.render import table
+from hubscan.report.stats import catalog_stats
 from hubscan.store import open_db_read_only
 
 TOP_FAMILIES = 12
@@ -19,9 +22,6 @@ COMPARISON_COLUMNS = ["model_id", "reported_g", "estimated_g_low", "estimated_g_
 
 
 def headlines(db_path) -> list[str]:
-    from hubscan.report.query import emissions, emissions_summary, footprint
-    from hubscan.report.render import table
-    from hubscan.report.stats import catalog_stats
 
     db = open_db_read_only(db_path)
     stats = catalog_stats(db)

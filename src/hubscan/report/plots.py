@@ -14,8 +14,8 @@ import pandas as pd  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 from sqlite_utils import Database  # noqa: E402
 
-from hubscan.errors import HubscanError  # noqa: E402
 from hubscan.derive.families import members_sql  # noqa: E402
+from hubscan.errors import HubscanError  # noqa: E402
 from hubscan.report import query  # noqa: E402
 from hubscan.units import human_params  # noqa: E402
 

@@ -13,7 +13,8 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
-from hubscan.units import human_bytes, human_grams, human_params
+from hubscan.estimate.footprint import summary_row
+from hubscan.units import human_bytes, human_grams, human_kwh, human_params
 
 FORMATS = ("table", "json", "nl", "csv")
 MAX_CELL = 70
@@ -156,3 +157,157 @@ def render_sections(
         render(flat, fmt, stream=stream)
     else:
         raise ValueError(f"Unknown output format {fmt!r}: use one of {', '.join(FORMATS)}.")
+
+
+# --- renderers of single results (estimate, inspect) -------------------------------------------------
+
+
+def _fmt_value(name: str, value) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1e6:
+        return f"{value:.4g}"
+    if isinstance(value, float):
+        if name in {"flops", "params", "active_params", "tokens"}:
+            return f"{value:.3g}"
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _split_unit(text: str) -> tuple[str, str]:
+    num, _, unit = text.partition(" ")
+    return num, unit
+
+
+def _range_text(r: dict, fmt) -> str:
+    lo, hi = fmt(r["low"]), fmt(r["high"])
+    (lo_n, lo_u), (hi_n, hi_u) = _split_unit(lo), _split_unit(hi)
+    return f"{lo_n}–{hi_n} {hi_u}" if lo_u == hi_u else f"{lo}–{hi}"
+
+
+ESTIMATE_INPUT_UNITS = {
+    "power_w": "W",
+    "grid_g_per_kwh": "g/kWh",
+    "hours": "h",
+    "device_hours": "device-h",
+    "peak_tflops": "TFLOPS",
+    "flops": "FLOP",
+}
+
+
+def estimate_text(est: dict) -> str:
+    """``hubscan estimate``'s human-readable result: the range, the method and every input with its source."""
+    lines = []
+    if not est["estimable"]:
+        lines.append(est["reason"] or "not estimable")
+        lines.append(f"missing: {', '.join(est['missing'])}")
+    else:
+        e, k, d = est["emissions_g"], est["energy_kwh"], est["device_hours"]
+        if e["low"] == e["high"]:
+            lines.append(f"{human_grams(e['central'])} CO2eq (no range: every input was given)")
+            lines.append(f"energy {human_kwh(k['central'])}")
+        else:
+            lines.append(f"{human_grams(e['central'])} CO2eq (range {_range_text(e, human_grams)})")
+            lines.append(f"energy {human_kwh(k['central'])} (range {_range_text(k, human_kwh)})")
+        if d["low"] == d["high"]:
+            lines.append(f"device-hours {d['central']:,.4g}")
+        else:
+            lines.append(f"device-hours {d['central']:,.4g} (range {d['low']:,.4g}–{d['high']:,.4g})")
+        if est.get("wall_clock_hours"):
+            w = est["wall_clock_hours"]
+            lines.append(f"wall-clock {w['central']:,.4g} h (range {w['low']:,.4g}–{w['high']:,.4g})")
+        if est.get("implied_mfu"):
+            lines.append(f"implied MFU {est['implied_mfu']:.3f}")
+        lines.append(f"method: {est['method']}; scope: {est['scope']}")
+    if est["inputs"]:
+        lines.append("inputs:")
+        for name, inp in est["inputs"].items():
+            unit = ESTIMATE_INPUT_UNITS.get(name, "")
+            value = f"{_fmt_value(name, inp['value'])}{' ' + unit if unit else ''}"
+            rng = inp.get("range")
+            rng_text = f" [{_fmt_value(name, rng[0])}–{_fmt_value(name, rng[1])}]" if rng else ""
+            extra = inp.get("location") or inp.get("note") or ""
+            extra = f"  ({extra})" if extra else ""
+            lines.append(f"  {name:<15} {value}{rng_text}  <- {inp['provenance']}{extra}")
+    for note in est.get("notes") or []:
+        lines.append(f"note: {note}")
+    return "\n".join(lines)
+
+
+def inspect_text(records: list[dict]) -> str:
+    """``hubscan inspect``'s tables: footprints of configs, reported emissions of cards, estimates."""
+
+    configs = [{"path": r["path"], **summary_row(r)} for r in records if "params" in r]
+    cards = [
+        {
+            "path": r["path"],
+            "emissions": human_grams(r["reported"].get("emissions_g")),
+            "found_in": r["reported"].get("found_in"),
+            "hardware": r["reported"].get("hardware"),
+            "hours": r["reported"].get("hours"),
+            "location": r["reported"].get("location"),
+            "completeness": r["reported"].get("completeness"),
+            "flags": ", ".join(r["reported"].get("flags") or []),
+        }
+        for r in records
+        if "reported" in r
+    ]
+    estimates = []
+    for r in records:
+        estimate = r.get("estimate") or {}
+        if not estimate.get("estimable") and not (r.get("reported") or {}).get("emissions_g"):
+            continue
+        grams = estimate.get("emissions_g") or {}
+        comparison = estimate.get("comparison") or {}
+        estimates.append(
+            {
+                "path": r["path"],
+                "method": estimate.get("method") or "not estimable",
+                "estimated": human_grams(grams.get("central")),
+                "range": f"{human_grams(grams.get('low'))} – {human_grams(grams.get('high'))}"
+                if grams
+                else "",
+                "energy": human_kwh((estimate.get("energy_kwh") or {}).get("central")),
+                "verdict": comparison.get("verdict") or "",
+                "why": comparison.get("reason") or ", ".join(estimate.get("missing") or []),
+            }
+        )
+    out = []
+    for title, rows in (
+        ("Footprint", configs),
+        ("Reported emissions", cards),
+        ("Estimated emissions", estimates),
+    ):
+        if rows:
+            out += [f"{title}:", table(rows)]
+    return "\n".join(out)
+
+
+def inspect_rows(records: list[dict]) -> list[dict]:
+    """One flat row per inspected path (raw numbers, for CSV): footprint, reported and estimated emissions."""
+    rows = []
+    for r in records:
+        params = r.get("params") or {}
+        memory = r.get("memory") or {}
+        reported = r.get("reported") or {}
+        grams = (r.get("estimate") or {}).get("emissions_g") or {}
+        rows.append(
+            {
+                "path": r.get("path"),
+                "error": r.get("error"),
+                "model_type": r.get("model_type"),
+                "params_total": params.get("total"),
+                "params_active": params.get("active"),
+                "params_method": params.get("method"),
+                "params_confidence": params.get("confidence"),
+                "dtype": memory.get("dtype"),
+                "weights_bytes": memory.get("weights_bytes"),
+                "context": memory.get("context"),
+                "kv_cache_bytes": memory.get("kv_cache_bytes"),
+                "flops_per_token": r.get("flops_per_token"),
+                "reported_g": reported.get("emissions_g"),
+                "estimated_g_low": grams.get("low"),
+                "estimated_g_central": grams.get("central"),
+                "estimated_g_high": grams.get("high"),
+                "verdict": ((r.get("estimate") or {}).get("comparison") or {}).get("verdict"),
+            }
+        )
+    return rows
