@@ -1,7 +1,7 @@
 """Query latency benchmark: build a synthetic catalog of N models and time the family queries.
 
-    /work/venv/bin/python scripts/bench_query.py                 # 1,000,000 models in /tmp/hubscan-bench.db
-    /work/venv/bin/python scripts/bench_query.py --models 100000 --db /tmp/small.db --keep
+    python scripts/bench_query.py                 # 1,000,000 models in /tmp/hubscan-bench.db
+    python scripts/bench_query.py --models 100000 --db /tmp/small.db --keep
 
 The synthetic catalog follows the shape of the real Hub: a long tail of authors, a handful of architectures
 holding most repos (llama/qwen2/mistral/bert/...), log-normal sizes per architecture, ~45% of repos derived

@@ -1,7 +1,7 @@
 """Write docs/CATALOG.md from hubscan.store.columns (the one place column docs and units live).
 
-/work/venv/bin/python scripts/gen_catalog_docs.py          # rewrite docs/CATALOG.md
-/work/venv/bin/python scripts/gen_catalog_docs.py --check  # exit 1 if it is out of date
+python scripts/gen_catalog_docs.py          # rewrite docs/CATALOG.md
+python scripts/gen_catalog_docs.py --check  # exit 1 if it is out of date
 """
 
 from __future__ import annotations

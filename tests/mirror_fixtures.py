@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-# Fixed at huggingface_hub import time (HUB_API.md §1): set before anything imports it.
+# Fixed at huggingface_hub import time (huggingface_hub.constants reads it once): set before anything imports it.
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 

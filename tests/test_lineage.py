@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from catalog_fixtures import build_catalog
 from hubscan.derive.lineage import compute_lineage, parse_base_models, resolve_lineage
 from hubscan.store import open_db, open_db_read_only
-from test_query_helpers import build_catalog
 
 
 @pytest.fixture(scope="module")

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from catalog_fixtures import build_catalog
 from hubscan.cli import cli
 from hubscan.report import plots, query
-from test_query_helpers import build_catalog
 
 
 def _check_png(path, min_width=600, min_height=400):

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 import hubscan
+from catalog_fixtures import BYTES, FOOTPRINTS, MODELS, REPORTED, build_catalog
 from hubscan.errors import CatalogError
 from hubscan.report import query
 from hubscan.store import open_db, open_db_read_only
-from test_query_helpers import BYTES, FOOTPRINTS, MODELS, REPORTED, build_catalog
 
 
 @pytest.fixture(scope="module")

@@ -155,6 +155,22 @@ def _group_quantiles(codes: np.ndarray, values: np.ndarray, n_groups: int, qs: t
     return out
 
 
+def _gsum(codes: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
+    return np.bincount(codes, weights=np.nan_to_num(values), minlength=n)
+
+
+def _gcount(codes: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
+    return np.bincount(codes, weights=~np.isnan(values), minlength=n)
+
+
+def _gmax(codes: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
+    out = np.full(n, -np.inf)
+    ok = ~np.isnan(values)
+    np.maximum.at(out, codes[ok], values[ok])
+    out[np.isinf(out)] = np.nan
+    return out
+
+
 def aggregate_members(frame: pd.DataFrame, *, context: int | None, dtype: str | None) -> list[dict]:
     """Per-family footprint rows from per-model members (one row each), biggest families first."""
     if frame.empty:
@@ -174,19 +190,6 @@ def aggregate_members(frame: pd.DataFrame, *, context: int | None, dtype: str | 
         )
     }
 
-    def gsum(values):
-        return np.bincount(codes, weights=np.nan_to_num(values), minlength=n)
-
-    def gcount(values):
-        return np.bincount(codes, weights=~np.isnan(values), minlength=n)
-
-    def gmax(values):
-        out = np.full(n, -np.inf)
-        ok = ~np.isnan(values)
-        np.maximum.at(out, codes[ok], values[ok])
-        out[np.isinf(out)] = np.nan
-        return out
-
     models = np.bincount(codes, minlength=n)
     p10, p50, p90 = _group_quantiles(codes, num["params"], n, (0.1, 0.5, 0.9))
     (active_med,) = _group_quantiles(codes, num["params_active"], n, (0.5,))
@@ -205,28 +208,28 @@ def aggregate_members(frame: pd.DataFrame, *, context: int | None, dtype: str | 
     columns = {
         "family": list(families),
         "models": models,
-        "models_with_params": gcount(num["params"]),
+        "models_with_params": _gcount(codes, n, num["params"]),
         "params_p10": p10,
         "params_median": p50,
         "params_p90": p90,
-        "params_max": gmax(num["params"]),
-        "params_total": gsum(num["params"]),
+        "params_max": _gmax(codes, n, num["params"]),
+        "params_total": _gsum(codes, n, num["params"]),
         "params_active_median": active_med,
-        "params_active_total": gsum(num["params_active"]),
+        "params_active_total": _gsum(codes, n, num["params_active"]),
         "dtype": [dtype or "stored"] * n,
         "weights_bytes_median": weights_med,
-        "weights_bytes_total": gsum(num["weights_bytes"]),
+        "weights_bytes_total": _gsum(codes, n, num["weights_bytes"]),
         "context": [context or "stored"] * n,
         "kv_cache_bytes_median": kv_med,
-        "kv_cache_bytes_max": gmax(num["kv_cache_bytes"]),
-        "storage_bytes_total": gsum(num["storage_bytes"]),
-        "downloads_total": gsum(num["downloads"]),
-        "models_with_downloads": gcount(num["downloads"]),
-        "reporting_models": gsum(num["reporting"]),
+        "kv_cache_bytes_max": _gmax(codes, n, num["kv_cache_bytes"]),
+        "storage_bytes_total": _gsum(codes, n, num["storage_bytes"]),
+        "downloads_total": _gsum(codes, n, num["downloads"]),
+        "models_with_downloads": _gcount(codes, n, num["downloads"]),
+        "reporting_models": _gsum(codes, n, num["reporting"]),
         **rel_counts,
     }
     columns["reporting_share"] = columns["reporting_models"] / models
-    counts = {c: gcount(num[c]) for c in set(SUM_COUNTS.values())}
+    counts = {c: _gcount(codes, n, num[c]) for c in set(SUM_COUNTS.values())}
     rows = []
     for i in range(n):
         row = {}

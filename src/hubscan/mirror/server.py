@@ -1,4 +1,4 @@
-"""The mirror: a loopback HTTP server speaking the subset of the Hub API in docs HUB_API.md.
+"""The mirror: a loopback HTTP server speaking the subset of the Hub API documented in docs/MIRROR.md.
 
 Stdlib only (``ThreadingHTTPServer``). Routing is done on the raw request path so ``%2F`` inside a
 revision survives (R-3.1). The snapshot is loaded once at start; :meth:`MirrorServer.reload` swaps in a

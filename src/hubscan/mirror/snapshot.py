@@ -43,7 +43,7 @@ LFS_SUFFIXES = (
 LFS_MIN_SIZE = 10 * 1024 * 1024
 _MEM_CACHE_MAX = 1024 * 1024
 
-# Union of the expand values of huggingface_hub 0.26.5 … 2.4.0 (HUB_API.md §2.3, R-2.5).
+# Union of the expand values of huggingface_hub 0.26.5 … 2.4.0.
 EXPAND_KEYS = frozenset(
     [
         "author",
@@ -244,6 +244,68 @@ def _as_list(value: Any) -> list[Any]:
     return [value]
 
 
+def _base_models_from_card(
+    base: list[str], card_dict: dict, files: dict[str, FileEntry], config: Any
+) -> dict:
+    """The Hub's ``baseModels`` for a card naming ``base``: the relation as written, else as the Hub infers it."""
+    relation = card_dict.get("base_model_relation")
+    if relation not in _BASE_RELATIONS:
+        quantized = any(p.endswith(".gguf") for p in files) or (
+            isinstance(config, dict) and "quantization_config" in config
+        )
+        if "adapter_config.json" in files:
+            relation = "adapter"
+        elif len(base) > 1:
+            relation = "merge"
+        elif quantized:
+            relation = "quantized"
+        else:
+            relation = "finetune"
+    return {"relation": relation, "models": [{"id": b} for b in base]}
+
+
+def _tags(
+    files: dict[str, FileEntry],
+    config: Any,
+    card_dict: dict,
+    library: str | None,
+    pipeline: str | None,
+    base: list[str],
+    base_models: Any,
+) -> list[str]:
+    """The tags the Hub derives for a repo with no listed tags: library, formats, card metadata, bases."""
+    tags: list[str] = []
+
+    def add(tag: Any) -> None:
+        if isinstance(tag, (str, int, float)) and not isinstance(tag, bool) and str(tag) not in tags:
+            tags.append(str(tag))
+
+    add(library)
+    if any(p.endswith(".safetensors") for p in files):
+        add("safetensors")
+    if any(p.endswith(".gguf") for p in files):
+        add("gguf")
+    if isinstance(config, dict):
+        add(config.get("model_type"))
+    add(pipeline)
+    for t in _as_list(card_dict.get("tags")):
+        add(t)
+    for lang in _as_list(card_dict.get("language")):
+        add(lang)
+    for d in _as_list(card_dict.get("datasets")):
+        if isinstance(d, str):
+            add(f"dataset:{d}")
+    for b in base:
+        add(f"base_model:{b}")
+        if base_models and isinstance(base_models, dict) and base_models.get("relation"):
+            add(f"base_model:{base_models['relation']}:{b}")
+    for lic in _as_list(card_dict.get("license")):
+        if isinstance(lic, str):
+            add(f"license:{lic}")
+    add("region:us")
+    return tags
+
+
 def _derive(repo_id: str, meta: dict[str, Any], files: dict[str, FileEntry], sha: str) -> dict[str, Any]:
     """Every key the repo has a value for, in the Hub's full-listing key order. None = absent."""
     readme = files.get("README.md")
@@ -261,53 +323,12 @@ def _derive(repo_id: str, meta: dict[str, Any], files: dict[str, FileEntry], sha
     base = [str(b) for b in _as_list(card_dict.get("base_model")) if isinstance(b, str)]
     base_models = meta.get("baseModels")
     if base_models is None and base:
-        relation = card_dict.get("base_model_relation")
-        if relation not in _BASE_RELATIONS:
-            quantized = any(p.endswith(".gguf") for p in files) or (
-                isinstance(config, dict) and "quantization_config" in config
-            )
-            if "adapter_config.json" in files:
-                relation = "adapter"
-            elif len(base) > 1:
-                relation = "merge"
-            elif quantized:
-                relation = "quantized"
-            else:
-                relation = "finetune"
-        base_models = {"relation": relation, "models": [{"id": b} for b in base]}
-
-    if "tags" in meta:
-        tags = list(meta["tags"])
-    else:
-        tags = []
-
-        def add(tag: Any) -> None:
-            if isinstance(tag, (str, int, float)) and not isinstance(tag, bool) and str(tag) not in tags:
-                tags.append(str(tag))
-
-        add(library)
-        if any(p.endswith(".safetensors") for p in files):
-            add("safetensors")
-        if any(p.endswith(".gguf") for p in files):
-            add("gguf")
-        if isinstance(config, dict):
-            add(config.get("model_type"))
-        add(pipeline)
-        for t in _as_list(card_dict.get("tags")):
-            add(t)
-        for lang in _as_list(card_dict.get("language")):
-            add(lang)
-        for d in _as_list(card_dict.get("datasets")):
-            if isinstance(d, str):
-                add(f"dataset:{d}")
-        for b in base:
-            add(f"base_model:{b}")
-            if base_models and isinstance(base_models, dict) and base_models.get("relation"):
-                add(f"base_model:{base_models['relation']}:{b}")
-        for lic in _as_list(card_dict.get("license")):
-            if isinstance(lic, str):
-                add(f"license:{lic}")
-        add("region:us")
+        base_models = _base_models_from_card(base, card_dict, files, config)
+    tags = (
+        list(meta["tags"])
+        if "tags" in meta
+        else _tags(files, config, card_dict, library, pipeline, base, base_models)
+    )
 
     gated = meta.get("gated", False)
     if gated not in (False, "auto", "manual"):

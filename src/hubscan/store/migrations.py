@@ -11,8 +11,7 @@ from sqlite_utils.migrations import Migrations
 migrations = Migrations("hubscan")
 
 
-@migrations()
-def m001_core(db: Database) -> None:
+def _create_crawl_runs(db: Database) -> None:
     db["crawl_runs"].create(
         {
             "id": int,
@@ -29,6 +28,9 @@ def m001_core(db: Database) -> None:
         },
         pk="id",
     )
+
+
+def _create_models(db: Database) -> None:
     db["models"].create(
         {
             "id": str,
@@ -63,6 +65,9 @@ def m001_core(db: Database) -> None:
         pk="id",
         foreign_keys=[("first_seen_run", "crawl_runs", "id"), ("last_seen_run", "crawl_runs", "id")],
     )
+
+
+def _create_configs(db: Database) -> None:
     db["configs"].create(
         {
             "model_id": str,
@@ -76,6 +81,9 @@ def m001_core(db: Database) -> None:
         pk="model_id",
         foreign_keys=[("model_id", "models", "id")],
     )
+
+
+def _create_cards(db: Database) -> None:
     db["cards"].create(
         {
             "model_id": str,
@@ -89,6 +97,9 @@ def m001_core(db: Database) -> None:
         pk="model_id",
         foreign_keys=[("model_id", "models", "id")],
     )
+
+
+def _create_files(db: Database) -> None:
     db["files"].create(
         {
             "model_id": str,
@@ -104,6 +115,9 @@ def m001_core(db: Database) -> None:
         pk=("model_id", "path"),
         foreign_keys=[("model_id", "models", "id")],
     )
+
+
+def _create_crawl_errors(db: Database) -> None:
     db["crawl_errors"].create(
         {
             "id": int,
@@ -119,18 +133,9 @@ def m001_core(db: Database) -> None:
         pk="id",
         foreign_keys=[("run_id", "crawl_runs", "id")],
     )
-    db["models"].create_index(["author"])
-    db["models"].create_index(["model_type"])
-    db["models"].create_index(["pipeline_tag"])
-    db["models"].create_index(["library_name"])
-    db["crawl_errors"].create_index(["model_id"])
-    db["crawl_errors"].create_index(["run_id"])
-    db["cards"].enable_fts(["body"], create_triggers=True)
 
 
-@migrations()
-def m002_derived(db: Database) -> None:
-    """Tables recomputed from stored raw data by ``hubscan derive`` (and by the crawl as it goes)."""
+def _create_footprints(db: Database) -> None:
     db["footprints"].create(
         {
             "model_id": str,
@@ -165,6 +170,9 @@ def m002_derived(db: Database) -> None:
         pk="model_id",
         foreign_keys=[("model_id", "models", "id")],
     )
+
+
+def _create_reported_emissions(db: Database) -> None:
     db["reported_emissions"].create(
         {
             "model_id": str,
@@ -193,6 +201,9 @@ def m002_derived(db: Database) -> None:
         pk="model_id",
         foreign_keys=[("model_id", "models", "id")],
     )
+
+
+def _create_estimated_emissions(db: Database) -> None:
     db["estimated_emissions"].create(
         {
             "model_id": str,
@@ -215,6 +226,9 @@ def m002_derived(db: Database) -> None:
         pk="model_id",
         foreign_keys=[("model_id", "models", "id")],
     )
+
+
+def _create_lineage(db: Database) -> None:
     db["lineage"].create(
         {
             "model_id": str,
@@ -227,6 +241,32 @@ def m002_derived(db: Database) -> None:
         pk="model_id",
         foreign_keys=[("model_id", "models", "id")],
     )
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    _create_crawl_runs(db)
+    _create_models(db)
+    _create_configs(db)
+    _create_cards(db)
+    _create_files(db)
+    _create_crawl_errors(db)
+    db["models"].create_index(["author"])
+    db["models"].create_index(["model_type"])
+    db["models"].create_index(["pipeline_tag"])
+    db["models"].create_index(["library_name"])
+    db["crawl_errors"].create_index(["model_id"])
+    db["crawl_errors"].create_index(["run_id"])
+    db["cards"].enable_fts(["body"], create_triggers=True)
+
+
+@migrations()
+def m002_derived(db: Database) -> None:
+    """Tables recomputed from stored raw data by ``hubscan derive`` (and by the crawl as it goes)."""
+    _create_footprints(db)
+    _create_reported_emissions(db)
+    _create_estimated_emissions(db)
+    _create_lineage(db)
     db["footprints"].create_index(["params_total"])
     db["reported_emissions"].create_index(["completeness"])
     db["estimated_emissions"].create_index(["verdict"])
