@@ -119,9 +119,13 @@ def written_sql(tree: ast.AST) -> list[tuple[int, str]]:
                 and WRITE_SQL.search(head.value)
             ):
                 found.append((node.lineno, WRITE_SQL.search(head.value).group(1).split()[0].upper()))
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            if node.func.attr in WRITE_CALLS and _looks_like_db(node.func.value):
-                found.append((node.lineno, node.func.attr))
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in WRITE_CALLS
+            and _looks_like_db(node.func.value)
+        ):
+            found.append((node.lineno, node.func.attr))
     return found
 
 
