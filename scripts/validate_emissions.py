@@ -188,9 +188,8 @@ def _r(x: float | None) -> str:
     return "–" if x is None else f"{x:.3f}"
 
 
-def render(result: dict, cov: dict | None) -> str:
-    L: list[str] = []
-    a = L.append
+def _intro(a, result: dict, cov: dict | None) -> None:
+    """Title and scope."""
     a("# Training emissions: estimator, reference data and validation")
     a("")
     a(
@@ -210,6 +209,10 @@ def render(result: dict, cov: dict | None) -> str:
     a("hubscan estimate --params 7B --tokens 1T --hardware A100 --provider meta --location USA --json")
     a("```")
     a("")
+
+
+def _methods(a, result: dict, cov: dict | None) -> None:
+    """The two methods and how ranges combine."""
     a("## Methods")
     a("")
     a("**hardware-time** (when device-hours are known: `device_hours`, or wall-clock `hours` × devices):")
@@ -237,6 +240,10 @@ def render(result: dict, cov: dict | None) -> str:
         "product of all worst cases. Inputs given by the user or the card are points (no range)."
     )
     a("")
+
+
+def _defaults(a, result: dict, cov: dict | None) -> None:
+    """The default inputs with their ranges and sources."""
     a("### Default inputs and their ranges")
     a("")
     a("| input | default (central) | range | when | source |")
@@ -273,6 +280,10 @@ def render(result: dict, cov: dict | None) -> str:
         "`mfu_v100_or_moe`; otherwise `mfu_dense_large`."
     )
     a("")
+
+
+def _lookup_and_api(a, result: dict, cov: dict | None) -> None:
+    """Grid lookup order and the Python API."""
     a("### Grid intensity lookup (location-based, pinned years)")
     a("")
     a(
@@ -306,6 +317,10 @@ def render(result: dict, cov: dict | None) -> str:
         "or tokens known) or `wall_clock_hours` (compute method with a device count)."
     )
     a("")
+
+
+def _comparison(a, result: dict, cov: dict | None) -> None:
+    """What the comparison verdicts mean."""
     a("## Comparison with a reported figure")
     a("")
     a(
@@ -317,6 +332,9 @@ def render(result: dict, cov: dict | None) -> str:
     )
     a("")
 
+
+def _validation_summary(a, result: dict, cov: dict | None) -> None:
+    """Summary numbers of the validation."""
     # ---------------------------------------------------------------- validation
     s = result["ht_src"]
     h = result["ht_def"]
@@ -342,7 +360,7 @@ def render(result: dict, cov: dict | None) -> str:
         a(
             f"- **Compute method (CM, default MFU):** n = {c['n']} rows with FLOPs or tokens, geometric-mean ratio "
             f"**{c['geomean']:.3f}**, geometric SD ×{c['gsd']:.2f}, range {c['min']:.3f}–{c['max']:.3f}; "
-            f"consistent for {result['cm_consistent']} of {result['cm_n']}. At a flat MFU 0.40 (REFERENCE.md's "
+            f"consistent for {result['cm_consistent']} of {result['cm_n']}. At a flat MFU 0.40 (the shared reference's "
             f"choice): geometric mean {c40['geomean']:.3f}, range {c40['min']:.3f}–{c40['max']:.3f}."
         )
         ct = result["cm_tokens"]
@@ -351,6 +369,10 @@ def render(result: dict, cov: dict | None) -> str:
             f"n = {ct['n']}, geometric mean {ct['geomean']:.3f}, range {ct['min']:.3f}–{ct['max']:.3f}."
         )
     a("")
+
+
+def _validation_table(a, result: dict, cov: dict | None) -> None:
+    """The per-row validation table and how to read it."""
     a(
         "| model | reported t | HT-src t (ratio) | HT-def t (ratio) | HT-def verdict | CM t (ratio) [range] | MFU used | "
         "CM verdict | CM @0.40 ratio | implied MFU |"
@@ -399,6 +421,9 @@ def render(result: dict, cov: dict | None) -> str:
     )
     a("")
 
+
+def _coverage(a, result: dict, cov: dict | None) -> None:
+    """Resolver coverage on the shared card labels."""
     # ---------------------------------------------------------------- coverage
     a("## Resolver coverage on the shared card labels")
     a("")
@@ -420,6 +445,10 @@ def render(result: dict, cov: dict | None) -> str:
             "for which no vendored average exists."
         )
     a("")
+
+
+def _limits(a, result: dict, cov: dict | None) -> None:
+    """Known limits."""
     a("## Limits")
     a("")
     a(
@@ -433,6 +462,22 @@ def render(result: dict, cov: dict | None) -> str:
     )
     a("- Cloud region values for AWS/Azure (mlco2/impact) are older (2016–2021) than the country table.")
     a("")
+
+
+def render(result: dict, cov: dict | None) -> str:
+    L: list[str] = []
+    for section in (
+        _intro,
+        _methods,
+        _defaults,
+        _lookup_and_api,
+        _comparison,
+        _validation_summary,
+        _validation_table,
+        _coverage,
+        _limits,
+    ):
+        section(L.append, result, cov)
     return "\n".join(L)
 
 

@@ -494,8 +494,15 @@ def _resolve_location(text: str, provider: str | None) -> dict | None:
             "source": ref.WORLD_SOURCE,
             "provider": provider,
         }
+    for step in (_by_region_id, _by_region_name, _by_us_state, _by_province_or_city, _by_country):
+        out = step(text, s, provider)
+        if out:
+            return out
+    return None
 
-    # 1. cloud region ids
+
+def _by_region_id(text: str, s: str, provider: str | None) -> dict | None:
+    """Cloud region ids ("us-east-1", "eastus2"); a partial id several regions of one country share."""
     index = _region_index()
     tokens = re.findall(r"[a-z]+(?:[-_][a-z0-9]+)+|[a-z]+\d+|[a-z]{6,}", s)
     for token in tokens:
@@ -520,8 +527,11 @@ def _resolve_location(text: str, provider: str | None) -> dict | None:
             if out:
                 out["note"] = f"partial cloud region {token!r}: several regions match, country used"
                 return out
+    return None
 
-    # 2. cloud region display names ("East US 2", "US East (N. Virginia)")
+
+def _by_region_name(text: str, s: str, provider: str | None) -> dict | None:
+    """Cloud region display names ("East US 2", "US East (N. Virginia)")."""
     named = [
         r for r in ref.cloud_regions() if r["name"] and r["provider"] in {"aws", "azure", "gcp", "coreweave"}
     ]
@@ -529,8 +539,11 @@ def _resolve_location(text: str, provider: str | None) -> dict | None:
     for r in named:
         if (not provider or provider == r["provider"]) and _word_re(_fold(r["name"])).search(s):
             return _region_result(text, r)
+    return None
 
-    # 3. US states (a state that is also a country, e.g. Georgia, needs US context)
+
+def _by_us_state(text: str, s: str, provider: str | None) -> dict | None:
+    """US states by name (a state that is also a country, e.g. Georgia, needs US context) or ", TX"."""
     us_context = bool(re.search(r"(?<![a-z])(?:usa|u\.s\.a?\.?|united states|america)(?![a-z])", s)) or bool(
         re.search(r"(?<![A-Za-z])US(?![A-Za-z])", text)
     )
@@ -547,19 +560,23 @@ def _resolve_location(text: str, provider: str | None) -> dict | None:
         for key, row in states.items():
             if row["code"] == m.group(1):
                 return _place_result(text, "us_state", key, provider)
+    return None
 
-    # 4. Canadian provinces
+
+def _by_province_or_city(text: str, s: str, provider: str | None) -> dict | None:
+    """Canadian provinces, then cities and sub-national regions."""
     for key in sorted(ref.canada_provinces(), key=len, reverse=True):
         if _word_re(key).search(s):
             return _place_result(text, "province", key, provider)
-
-    # 5. cities and sub-national regions
     for city in sorted(_CITIES, key=len, reverse=True):
         if _word_re(city).search(s):
             kind, key = _CITIES[city]
             return _place_result(text, kind, key, provider)
+    return None
 
-    # 6. countries: names and aliases, then an upper-case ISO alpha-3 code ("France (FRA)"), "US"/"UK"
+
+def _by_country(text: str, s: str, provider: str | None) -> dict | None:
+    """Country names and aliases, then an upper-case ISO alpha-3 code ("France (FRA)"), "US" / "UK"."""
     for name, code in _country_names():
         if _word_re(name).search(s):
             return _place_result(text, "country", code, provider)

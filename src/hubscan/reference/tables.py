@@ -23,7 +23,7 @@ CANADA_MIX_YEAR = 2023
 PUE_YEAR = 2025
 
 # Measured system power per TPU v4 chip incl. host (PaLM, Chowdhery et al. 2022, App. B). Google publishes no TPU
-# TDP for v4 or v5; REFERENCE.md section 5 says to use this, labelled, when the user gives no power.
+# TDP for v4 or v5; the estimator uses this, labelled, when the user gives no power (docs/EMISSIONS.md).
 TPU_SYSTEM_POWER_W = 378.5
 
 
