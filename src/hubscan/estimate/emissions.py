@@ -43,7 +43,9 @@ from hubscan.estimate.emissions_stages import (
     provider_stage,
     pue_stage,
     record_plain,
+    unknown_hardware_hint,
     validate,
+    variant_factor,
 )
 from hubscan.reference.resolve import resolve_provider
 from hubscan.units import human_grams
@@ -127,14 +129,19 @@ def run_stages(
         dh = compute_device_hours(run, flops, hw)
     if method is None or power is None:
         missing, reason = not_estimable_reason(method, ht_missing, cm_missing)
+        reason += unknown_hardware_hint(texts["hardware"], hw)
         return EmissionsResult(None, run.inputs, run.notes, missing, reason)
-    return _result(run, method, hw, flops, [dh, power, pue_f], grid)
+    energy = [dh, power, pue_f]
+    spread = variant_factor(hw, power, method)
+    if spread is not None:
+        energy.append(spread)
+    return _result(run, method, hw, flops, energy, grid)
 
 
 def _result(
     run: Run, method: str, hw: dict | None, flops: float | None, energy: list[Factor], grid: Factor
 ) -> EmissionsResult:
-    """Energy = device-hours x power x PUE; emissions = energy x grid; ranges combined in quadrature."""
+    """Energy = device-hours x power x PUE (x the hardware-variant spread); emissions = energy x grid."""
     dh = energy[0]
     terms = [f.term() for f in energy]
     out = EmissionsResult(

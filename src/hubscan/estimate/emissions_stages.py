@@ -13,7 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hubscan.reference import tables as ref
-from hubscan.reference.resolve import resolve_hardware, resolve_location, resolve_provider
+from hubscan.reference.resolve import (
+    closest_hardware,
+    resolve_hardware,
+    resolve_location,
+    resolve_provider,
+)
 
 EMISSIONS_ESTIMATOR_VERSION = "1"
 SCOPE = "final training run, operational only"
@@ -247,27 +252,65 @@ def hardware_stage(run: Run, hardware: str | None) -> dict | None:
         return None
     hw = resolve_hardware(hardware)
     if hw:
-        run.put(
-            "hardware",
-            hw["device"],
-            run.p("hardware"),
-            raw=hardware,
-            tdp_w=hw["tdp_w"],
-            peak_tflops=hw["peak_tflops"],
-        )
-        if hw.get("assumed"):
-            run.notes.append(hw["assumed"])
-        if hw.get("alternatives"):
-            run.notes.append(
-                f"hardware text names several devices; {hw['device']} used (also: {hw['alternatives']})"
-            )
+        _record_hardware(run, hardware, hw)
     else:
         run.put("hardware", hardware, run.p("hardware"), resolved=False)
-        run.notes.append(f"hardware {hardware!r} not found in the hardware table: no TDP or peak throughput")
+        near = closest_hardware(hardware)
+        run.notes.append(
+            f"hardware {hardware!r} not found in the hardware table: no TDP or peak throughput"
+            + (f" (closest: {', '.join(near)})" if near else "")
+        )
     if run.values["devices"] is None and hw and hw.get("count"):
         run.values["devices"] = float(hw["count"])
         run.put("devices", int(hw["count"]), run.p("hardware"), note="from the hardware text")
     return hw
+
+
+def _record_hardware(run: Run, hardware: str, hw: dict) -> None:
+    extra: dict[str, Any] = {}
+    if hw.get("variants"):
+        extra = {"variants": [v["device"] for v in hw["variants"]], "tdp_w_range": hw.get("tdp_w_range")}
+    run.put(
+        "hardware",
+        hw["device"],
+        run.p("hardware"),
+        raw=hardware,
+        tdp_w=hw["tdp_w"],
+        peak_tflops=hw["peak_tflops"],
+        **extra,
+    )
+    if hw.get("assumed"):
+        run.notes.append(hw["assumed"])
+    if hw.get("alternatives"):
+        run.notes.append(
+            f"hardware text names several devices; {hw['device']} used (also: {hw['alternatives']})"
+        )
+    if hw.get("variants"):
+        listed = ", ".join(f"{v['device']} ({v['tdp_w']:g} W)" for v in hw["variants"] if v.get("tdp_w"))
+        run.notes.append(
+            f"{hw['ambiguous']}: {hw['device']} ({hw['tdp_w']:g} W) is the central pick; the range covers {listed}"
+        )
+
+
+def variant_factor(hw: dict | None, power: Factor | None, method: str) -> Factor | None:
+    """Spread of the hardware variants a name leaves open, relative to the central pick (TDP power only).
+
+    Hardware-time: TDP of each variant / central TDP. Compute: energy per FLOP (TDP / peak) of each variant /
+    the central's, so a TPU board (4 chips' power and throughput) adds no spread there."""
+    if not hw or not hw.get("variants") or power is None or power.provenance != "default:power_tdp":
+        return None
+    tdp, peak = hw["tdp_w"], hw.get("peak_tflops")
+    if method == "compute":
+        ratios = [(v["tdp_w"] / v["peak_tflops"]) / (tdp / peak) for v in hw["variants"] if _has_both(v)]
+    else:
+        ratios = [v["tdp_w"] / tdp for v in hw["variants"] if v.get("tdp_w")]
+    if not ratios or (min(ratios) >= 1.0 and max(ratios) <= 1.0):
+        return None
+    return Factor(1.0, min(min(ratios), 1.0), max(max(ratios), 1.0), "default:hardware_variants")
+
+
+def _has_both(variant: dict) -> bool:
+    return bool(variant.get("tdp_w") and variant.get("peak_tflops"))
 
 
 # ====================================================================== 3. grid
@@ -486,3 +529,11 @@ def not_estimable_reason(method: str | None, ht: list[str], cm: list[str]) -> tu
     if "tokens" in cm:
         reason += " - training tokens are never guessed"
     return missing, reason
+
+
+def unknown_hardware_hint(hardware: str | None, hw: dict | None) -> str:
+    """ "; hardware 'Tesla M60' not recognised (closest: ...)" for a hardware text that did not resolve."""
+    if not hardware or hw is not None:
+        return ""
+    near = closest_hardware(hardware)
+    return f"; hardware {hardware!r} not recognised" + (f" (closest: {', '.join(near)})" if near else "")

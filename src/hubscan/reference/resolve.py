@@ -10,9 +10,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from hubscan.reference import hardware_names as names
 from hubscan.reference import tables as ref
 
-__all__ = ["resolve_hardware", "resolve_location", "resolve_provider"]
+__all__ = ["resolve_hardware", "resolve_location", "resolve_provider", "closest_hardware"]
 
 
 def _fold(text: str) -> str:
@@ -206,11 +207,16 @@ def resolve_hardware(text: str | None) -> dict | None:
     """Free-text hardware -> ``{"raw", "device", "count", "tdp_w", "peak_tflops", "typical_w"}`` or ``None``.
 
     ``device`` is the canonical name in :func:`hubscan.reference.tables.hardware_table` (e.g. "V100",
-    "A100-80GB SXM", "TPU v3"). ``count`` is the number of devices when the text states it exactly ("8 x ...",
-    "8 v100 GPUs", "GPU T4 x 2", "Single ..."), else ``None``. A TPU slice ("TPU v3-512") counts chips (512
-    TensorCores = 256 chips). When the text names several devices the first one wins (``"alternatives"`` lists
-    the others). An unspecified A100 is taken as the 80 GB SXM part (same peak and TDP as the 40 GB SXM);
-    ``"assumed"`` says so.
+    "A100-80GB SXM", "TPU v3", "Quadro P6000", "Intel Xeon Gold 6148") or a family label ("Titan X (family)",
+    "RTX (family)", "Xeon (family)"; see :mod:`hubscan.reference.hardware_names`). ``count`` is the number of
+    devices when the text states it exactly ("8 x ...", "8 v100 GPUs", "GPU T4 x 2", "Single ..."), else
+    ``None``. A TPU slice ("TPU v3-512") counts chips (512 TensorCores = 256 chips). When the text names several
+    devices the first one wins (``"alternatives"`` lists the others).
+
+    A name that leaves the variant open adds ``"variants"`` (device, tdp_w, peak_tflops of each),
+    ``"tdp_w_range"`` [low, high] and ``"ambiguous"`` (what was left open); ``tdp_w`` stays the central pick:
+    an unspecified A100 is the 80 GB SXM part (``"assumed"`` says so) with the PCIe parts in the range, an
+    unsliced "TPU v3" one chip with a 4-chip board in the range, a family its median member.
     """
     if not isinstance(text, str) or not text.strip():
         return None
@@ -220,18 +226,24 @@ def resolve_hardware(text: str | None) -> dict | None:
         return None
 
 
-def _resolve_hardware(text: str) -> dict | None:
-    s = _fold(text)
+def closest_hardware(text: str | None, n: int = 3) -> list[str]:
+    """Hardware table names nearest to a name that does not resolve (for error messages)."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    try:
+        return names.closest(_fold(text), n)
+    except Exception:  # never raise on arbitrary input
+        return []
+
+
+def _pattern_hits(s: str) -> tuple[list[tuple[int, int, str]], tuple | None]:
+    """(start, end, device) of every device the patterns find, TPUs first; the first TPU hit."""
     found: list[tuple[int, int, str]] = []
     tpu = _resolve_tpu(s) if "tpu" in s else None
-    tpu_count = None
-    if tpu:
-        name, tpu_count, a, b = tpu
-        found.append((a, b, name))
-        more = _resolve_tpu(s, b)
-        while more:
-            found.append((more[2], more[3], more[0]))
-            more = _resolve_tpu(s, more[3])
+    more = tpu
+    while more:
+        found.append((more[2], more[3], more[0]))
+        more = _resolve_tpu(s, more[3])
     for pattern, resolver in _DEVICE_PATTERNS:
         for m in pattern.finditer(s):
             if any(a <= m.start() < b for a, b, _ in found):
@@ -247,20 +259,20 @@ def _resolve_hardware(text: str) -> dict | None:
                 name = resolver
             if name:
                 found.append((m.start(), m.end(), name))
-    if not found:
-        return None
     found.sort()
+    return found, tpu
+
+
+def _resolve_hardware(text: str) -> dict | None:
+    s = _fold(text)
+    found, tpu = _pattern_hits(s)
+    if not found:
+        return _from_catalogue(text, s)
     start, end, device = found[0]
     spec = ref.hardware(device) or {}
-    count = tpu_count if tpu and device == tpu[0] else _count(s, start, end)
-    out = {
-        "raw": text,
-        "device": device,
-        "count": count,
-        "tdp_w": spec.get("tdp_w"),
-        "peak_tflops": spec.get("peak_tflops"),
-        "typical_w": spec.get("typical_w"),
-    }
+    from_slice = bool(tpu and device == tpu[0] and tpu[1] is not None)
+    count = tpu[1] if tpu and device == tpu[0] else _count(s, start, end)
+    out = _hardware_result(text, device, count, spec)
     others = []
     for _, _, name in found[1:]:
         if name != device and name not in others:
@@ -269,6 +281,43 @@ def _resolve_hardware(text: str) -> dict | None:
         out["alternatives"] = others
     if device.startswith("A100") and not re.search(r"(40|80)\s*g", s):
         out["assumed"] = "A100 memory size not stated: 80 GB assumed (40 GB SXM has the same peak and TDP)"
+    window = s[max(0, start - 12) : _next_boundary(s, end)]
+    variants = names.variants_of(device, window, from_slice)
+    if variants:
+        _add_variants(out, variants, f"{text.strip()!r} does not say which {device.split('-')[0]} variant")
+    return out
+
+
+def _hardware_result(text: str, device: str, count: int | None, spec: dict) -> dict:
+    return {
+        "raw": text,
+        "device": device,
+        "count": count,
+        "tdp_w": spec.get("tdp_w"),
+        "peak_tflops": spec.get("peak_tflops"),
+        "typical_w": spec.get("typical_w"),
+    }
+
+
+def _add_variants(out: dict, variants: list[dict], why: str) -> None:
+    tdps = [v["tdp_w"] for v in variants if v.get("tdp_w")]
+    out["variants"] = variants
+    out["tdp_w_range"] = [min(tdps), max(tdps)] if tdps else None
+    out["ambiguous"] = why
+
+
+def _from_catalogue(text: str, s: str) -> dict | None:
+    """Any table device or family by its tokens ("NVIDIA Titan-Xp", "Quadro P6000", "Xeon CPU")."""
+    hit = names.match_catalogue(s)
+    if hit is None:
+        return None
+    if hit.family is None:
+        return _hardware_result(
+            text, hit.device, _count(s, hit.start, hit.end), ref.hardware(hit.device) or {}
+        )
+    spec = names.family_spec(hit)
+    out = _hardware_result(text, hit.device, _count(s, hit.start, hit.end), spec)
+    _add_variants(out, spec["variants"], spec["ambiguous"])
     return out
 
 
