@@ -98,7 +98,7 @@ _TPU_BARE = re.compile(
 
 _DEVICE_PATTERNS: list[tuple[re.Pattern, object]] = [
     (re.compile(r"\bgb200\b"), "B200 (GB200)"),
-    (re.compile(r"\b(?:hgx\s*)?b200\b"), "B200 (HGX)"),
+    (re.compile(r"\b(?:hgx\s*)?b200\b"), lambda w: "B200 (GB200)" if "gb200" in w else "B200 (HGX)"),
     (re.compile(r"\bh200s?\b"), lambda w: "H200 NVL" if "nvl" in w else "H200 SXM"),
     (re.compile(r"\bh100s?\b"), _h100),
     (re.compile(r"\ba100s?\b"), _a100),
@@ -111,7 +111,7 @@ _DEVICE_PATTERNS: list[tuple[re.Pattern, object]] = [
     (re.compile(r"\bt4s?\b"), "T4"),
     (re.compile(r"\bmi\s?250x\b"), "MI250X"),
     (re.compile(r"\bmi\s?300x\b"), "MI300X"),
-    (re.compile(r"\brtx\s*-?\s*(\d{4})\s*(ti)?\b"), "rtx"),
+    (re.compile(r"\brtx\s*-?\s*(\d{4})\s*-?\s*(ti)?\b"), "rtx"),
     (re.compile(r"\b(?:rtx\s*)?a(\d{4})\b"), "rtx-a"),
     (re.compile(r"\b(?:tesla\s*)?k80\b"), "Tesla K80"),
     (re.compile(r"\b(?:tesla\s*)?k40c?\b"), "Tesla K40c"),
@@ -156,6 +156,8 @@ def _count(s: str, start: int, end: int) -> int | None:
     before, after = s[:start], s[end:]
     # "8 x A100", "1xA4500", "8x v100", "(1x)"
     for m in re.finditer(r"(?<![\w.])(\d{1,6})\s*[x*](?=\s|$|[)\]a-z(])", s):
+        if start <= m.start(1) < end:  # the device's own model number ("RTX 3090 x 2")
+            continue
         if not _UNIT_AFTER.match(s, m.end(1)):
             return int(m.group(1))
     # "T4 x 2", "A100 x8"
@@ -271,7 +273,7 @@ def _resolve_hardware(text: str) -> dict | None:
     start, end, device = found[0]
     spec = ref.hardware(device) or {}
     from_slice = bool(tpu and device == tpu[0] and tpu[1] is not None)
-    count = tpu[1] if tpu and device == tpu[0] else _count(s, start, end)
+    count = tpu[1] if from_slice else _count(s, start, end)
     out = _hardware_result(text, device, count, spec)
     others = []
     for _, _, name in found[1:]:
