@@ -30,8 +30,14 @@ from hubscan.estimate.emissions import (
     compare,
     estimate_emissions,
 )
+from hubscan.reference import hardware_names
 from hubscan.reference import tables as ref
-from hubscan.reference.resolve import resolve_hardware, resolve_location, resolve_provider
+from hubscan.reference.resolve import (
+    closest_hardware,
+    resolve_hardware,
+    resolve_location,
+    resolve_provider,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -464,6 +470,140 @@ def _limits(a, result: dict, cov: dict | None) -> None:
     a("")
 
 
+# Hardware names from a published survey of training runs (issue 12), written as the survey writes them.
+SURVEY_HARDWARE = [
+    "GeForce GTX 580",
+    "GeForce RTX 2070",
+    "Quadro GP100",
+    "Tesla M60",
+    "Quadro P6000",
+    "Titan X",
+    "GeForce Titan X",
+    "NVIDIA Titan-Xp",
+    "GTX Titan GPUs 12GB",
+    "GPU RTX",
+    "Xeon CPU",
+    "A100 GPU",
+    "Cloud TPU v3",
+]
+
+
+def _w(x: float | None) -> str:
+    return "–" if x is None else f"{x:g}"
+
+
+def _hardware_names(a, result: dict, cov: dict | None) -> None:
+    """What hardware names resolve, and how (families, variants, closest matches)."""
+    a("## Hardware names")
+    a("")
+    a(
+        "`resolve_hardware` (`src/hubscan/reference/resolve.py`) first tries its patterns for the common "
+        "accelerators (A100, H100, V100, TPU slices, ...), then matches the text against **every row** of the "
+        "hardware table (`src/hubscan/reference/hardware_names.py`): text and table names are reduced to the same "
+        "tokens - lower case, letters and digits split (`RTX3080` = `RTX 3080`, `E5-2630v4` = `E5-2630 v4`), "
+        "hyphens and spaces alike, vendor and series words dropped (NVIDIA, GeForce, GTX before a number, Tesla, "
+        "Quadro, Intel, AMD, Google, Cloud, `(R)`), `GPU(s)`/`CPU`/`chips` dropped, memory sizes (`12GB`, "
+        "`(16 GB)`) taken out and kept as a filter - and the longest table name found wins. "
+        "`tests/test_hardware_names.py` writes every row of `hardware_specs.csv`, `hardware_variants.csv` and "
+        "mlco2's `gpus.csv` (GPU, TPU and CPU rows) in about ten spellings each (case, vendor prefix or not, "
+        "hyphens/spaces, glued model numbers, memory size, `GPU(s)`, device counts) and checks that all resolve "
+        "to the row's device."
+    )
+    a("")
+    a(
+        "CPUs: the five Xeon and three EPYC rows of mlco2's `gpus.csv` resolve (TDP only). codecarbon's "
+        "`cpu_power.csv` (4,918 CPU models) is not vendored: it is neither in `src/hubscan/data/` nor in the "
+        "shared reference, so other CPUs (e.g. a Core i7) do not resolve and get closest matches instead."
+    )
+    a("")
+    _hardware_table(a)
+    _hardware_ambiguity(a)
+    _hardware_survey(a)
+
+
+def _hardware_table(a) -> None:
+    a("| device | kind | TDP W | peak dense 16-bit TFLOPS | table |")
+    a("|---|---|---|---|---|")
+    for name, row in ref.hardware_table().items():
+        a(f"| {name} | {row['kind']} | {_w(row['tdp_w'])} | {_w(row['peak_tflops'])} | `{row['table']}` |")
+    a("")
+
+
+def _hardware_ambiguity(a) -> None:
+    a("### Ambiguous names: a central value with a range over the variants")
+    a("")
+    a(
+        "A name that does not say which variant keeps a central pick (its `tdp_w`, unchanged from earlier "
+        "versions) and lists the variants it covers (`variants`, `tdp_w_range`, a note). With TDP-based power "
+        "the estimate multiplies in one more factor, central 1 and low/high = each variant's TDP / the "
+        "central's (hardware-time) or its TDP per peak TFLOPS / the central's (compute: a TPU board has 4x "
+        "the power and 4x the throughput of a chip, so it adds no spread there); it combines in quadrature "
+        "with the other ranges. A user-given `power_w` is a point and takes no hardware spread."
+    )
+    a("")
+    a("| written as | central pick | TDP W (central) | TDP range W | variants covered |")
+    a("|---|---|---|---|---|")
+    for text in (
+        "A100",
+        "A100 40GB",
+        "A100 80GB",
+        "A100 PCIe",
+        "H100",
+        "V100",
+        "P100",
+        "H200",
+        "B200",
+        "TPU v2",
+        "TPU v3",
+        "Titan X",
+        "GTX Titan 12GB",
+        "Titan",
+        "GPU RTX",
+        "Xeon CPU",
+        "EPYC",
+    ):
+        out = resolve_hardware(text)
+        listed = ", ".join(f"{v['device']} ({_w(v['tdp_w'])})" for v in out["variants"])
+        lo, hi = out["tdp_w_range"]
+        a(f"| `{text}` | {out['device']} | {_w(out['tdp_w'])} | {_w(lo)}–{_w(hi)} | {listed} |")
+    a("")
+    for label, (keys, _, meaning) in hardware_names.FAMILIES.items():
+        words = " / ".join(f"`{' '.join(k)}`" for k in keys)
+        a(f"- **{label}** ({words}): {meaning}; central = the members' median TDP, range = their extremes.")
+    a(
+        "- A family word followed by a model number (`RTX 2070`, `Xeon Platinum 8380`) is a specific card, "
+        "not the family: if the tables lack it, it does not resolve."
+    )
+    a(
+        '- **"GPU RTX"** is resolved as the RTX family rather than refused: the word names NVIDIA\'s RTX line '
+        "(Turing, Ampere, Ada; consumer and workstation), whose table rows span 215-450 W, a spread (x2.1) "
+        "comparable with the utilisation range already applied, and the note lists every member, so the "
+        "reader sees the pick. Any narrower reading would be a guess; refusing would drop a run whose "
+        "power is known to within that factor."
+    )
+    a("")
+
+
+def _hardware_survey(a) -> None:
+    a("### The survey's names")
+    a("")
+    a("| written as | resolves to | TDP W | range W | or closest matches |")
+    a("|---|---|---|---|---|")
+    for text in SURVEY_HARDWARE:
+        out = resolve_hardware(text)
+        if out is None:
+            a(f"| `{text}` | – | – | – | {', '.join(closest_hardware(text))} |")
+            continue
+        rng = "–" if not out.get("tdp_w_range") else "–".join(_w(x) for x in out["tdp_w_range"])
+        a(f"| `{text}` | {out['device']} | {_w(out['tdp_w'])} | {rng} | – |")
+    a("")
+    a(
+        "GTX 580, RTX 2070, Quadro GP100 and Tesla M60 have no row in the vendored tables; their TDPs are not "
+        "added from memory. `hubscan estimate` says so and names the closest table devices in the reason."
+    )
+    a("")
+
+
 def render(result: dict, cov: dict | None) -> str:
     L: list[str] = []
     for section in (
@@ -471,6 +611,7 @@ def render(result: dict, cov: dict | None) -> str:
         _methods,
         _defaults,
         _lookup_and_api,
+        _hardware_names,
         _comparison,
         _validation_summary,
         _validation_table,
