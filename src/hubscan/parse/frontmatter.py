@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from hubscan.parse.safe_yaml import MAX_CHARS, YamlLimitError, check_depth, json_safe, load_limited
+from hubscan.parse.safe_yaml import MAX_CHARS, YamlLimitError, check_data, json_safe, load_limited
 
 __all__ = ["FrontMatter", "card_data_front_matter", "decode_card", "read_front_matter", "split_front_matter"]
 
@@ -114,7 +114,7 @@ def card_data_front_matter(card_data: object) -> tuple[dict | None, str | None]:
     if not isinstance(card_data, dict):
         return None, None
     try:
-        check_depth(card_data, what="card_data")
+        check_data(card_data, what="card_data")
     except YamlLimitError as exc:
         return None, str(exc)
     return json_safe(card_data), None

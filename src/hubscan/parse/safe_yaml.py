@@ -18,7 +18,7 @@ PyYAML's YAML 1.1 default: ``yes``/``no``/``on``/``off`` stay strings, ``1e-3`` 
 and ``1:30`` stay strings, ``010`` is ten, dates stay the text written, ``.inf``/``.nan`` become ``None``
 (the Hub's JSON carries null).  So a README read here and the Hub's ``cardData`` of it hold the same values.
 
-:func:`check_depth` bounds already-parsed data (a ``cardData`` mapping) with the same depth limit, and
+:func:`check_data` bounds already-parsed data (a ``cardData`` mapping) with the same node and depth limits, and
 :func:`json_safe` converts results into JSON-safe data.  Every failure is a :class:`YamlLimitError` or
 :class:`yaml.YAMLError`; callers turn them into a ``yaml_error`` string.
 """
@@ -40,7 +40,7 @@ __all__ = [
     "MAX_NODES",
     "CardYamlLoader",
     "YamlLimitError",
-    "check_depth",
+    "check_data",
     "json_safe",
     "load_limited",
 ]
@@ -189,11 +189,20 @@ def load_limited(
         loader.dispose()
 
 
-def check_depth(value: Any, max_depth: int = MAX_DEPTH, what: str = "card data") -> None:
-    """Refuse already-parsed data nested deeper than ``max_depth`` (iterative: any depth is safe)."""
+def check_data(
+    value: Any, what: str = "card data", max_nodes: int = MAX_NODES, max_depth: int = MAX_DEPTH
+) -> None:
+    """Refuse already-parsed data (a ``cardData`` mapping) nested deeper than ``max_depth`` or holding more
+    than ``max_nodes`` values once shared references are expanded.  Iterative: any depth is safe."""
+    count = 0
     stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
         item, depth = stack.pop()
+        count += 1
+        if count > max_nodes:
+            raise YamlLimitError(
+                f"{what} has more than {max_nodes} values once shared references are expanded"
+            )
         if isinstance(item, dict):
             children: Any = item.values()
         elif isinstance(item, (list, tuple, set, frozenset)):
