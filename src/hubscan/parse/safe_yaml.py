@@ -92,8 +92,10 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> int:
 
 
 def _construct_float(loader: yaml.SafeLoader, node: yaml.Node) -> float | None:
-    value = float(loader.construct_scalar(node).lower())
-    return value if math.isfinite(value) else None
+    text = loader.construct_scalar(node).lower()
+    if text.endswith(("inf", "nan")):
+        return None  # ".inf", "-.inf", ".nan": not representable in JSON, where the Hub carries null
+    return float(text)
 
 
 def _construct_text(loader: yaml.SafeLoader, node: yaml.Node) -> str:
