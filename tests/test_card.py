@@ -160,8 +160,7 @@ def test_hours_from_hardware_text_and_placeholder_location():
     assert rec["location"] is None  # "N/A"
 
 
-def test_resolver_fields_when_available():
-    pytest.importorskip("hubscan.reference.resolve")
+def test_resolver_fields():
     rec = card("yaml_full_dict.md")
     assert rec["hardware_parsed"] and rec["hardware_parsed"].get("device") == "V100"
     assert rec["hardware_parsed"].get("count") == 8

@@ -15,15 +15,11 @@ import re
 from dataclasses import dataclass, field
 
 import yaml
+from huggingface_hub.repocard import REGEX_YAML_BLOCK as _HUB_REGEX
 
 from hubscan.parse.safe_yaml import MAX_CHARS, YamlLimitError, check_data, json_safe, load_limited
 
 __all__ = ["FrontMatter", "card_data_front_matter", "decode_card", "read_front_matter", "split_front_matter"]
-
-try:
-    from huggingface_hub.repocard import REGEX_YAML_BLOCK as _HUB_REGEX
-except ImportError:  # pragma: no cover - huggingface_hub is a dependency; the documented pattern otherwise
-    _HUB_REGEX = re.compile(r"^(\s*---(?:\r\n|\r|\n))([\S\s]*?)((?:\r\n|\r|\n)---[ \t]*(\r\n|\n|$))")
 
 _OPENING = re.compile(r"\s*---[ \t]*(?:\r\n|\r|\n)")
 
