@@ -17,14 +17,14 @@ from typing import Any
 
 from hubscan.errors import ParseError
 from hubscan.estimate import memory as mem
-from hubscan.estimate._cfg import ConfigProblem, NotExact, Tally
+from hubscan.estimate._cfg import ConfigProblem, InvalidConfig, NotExact, Tally, validate_sizes
 from hubscan.estimate.compute import forward_flops_per_token, training_flops
 from hubscan.estimate.params import (
     FAMILIES,
     ParamResult,
     architecture_of,
     count_analytic,
-    count_generic,
+    count_structural_result,
     fill_from_tally,
     infer_model_type,
 )
@@ -45,20 +45,27 @@ def _meta_allowed(use_transformers: bool | None) -> bool:
     return meta.available()
 
 
-def _count_params(config: dict, use_transformers: bool | None) -> ParamResult:
-    model_type = infer_model_type(config)
-    arch = architecture_of(config)
-    res = ParamResult(model_type, arch)
-    problem: str | None = None
-    if not config:
-        res.reason = "config is empty"
-        return res
+def _invalid(res: ParamResult, exc: Exception) -> ParamResult:
+    res.confidence = "invalid"
+    res.method = "invalid_config"
+    res.reason = f"invalid_config: {exc}"
+    return res
+
+
+def _first_count(config: dict, model_type: str | None, res: ParamResult) -> tuple[ParamResult | None, str]:
+    """Analytic family formula, then the structural estimator on verified types: (result or None, why not)."""
+    from hubscan.estimate.structural import EXACT_TYPES
+
+    problem = ""
+    validate_sizes(config)
     if model_type in FAMILIES:
         try:
             out = count_analytic(config, model_type)
             if not isinstance(config.get("model_type"), str) or not config.get("model_type"):
                 out.notes.append(f"model_type missing; inferred {model_type!r} from architectures")
-            return out
+            return out, ""
+        except InvalidConfig:
+            raise
         except (ConfigProblem, NotExact) as exc:
             problem = str(exc)
         except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError) as exc:  # malformed values
@@ -67,6 +74,31 @@ def _count_params(config: dict, use_transformers: bool | None) -> ParamResult:
         problem = "config has no model_type and no recognisable architectures"
     else:
         problem = f"no analytic formula for model_type {model_type!r}"
+    if model_type in EXACT_TYPES:
+        try:
+            out = count_structural_result(config, model_type)
+            if out.confidence == "exact":
+                return out, ""
+        except InvalidConfig:
+            raise
+        except (ConfigProblem, NotExact, TypeError, ValueError, ArithmeticError) as exc:
+            problem = f"{problem}; structural estimator: {exc}"
+    return None, problem
+
+
+def _count_params(config: dict, use_transformers: bool | None) -> ParamResult:
+    model_type = infer_model_type(config)
+    arch = architecture_of(config)
+    res = ParamResult(model_type, arch)
+    if not config:
+        res.reason = "config is empty"
+        return res
+    try:
+        out, problem = _first_count(config, model_type, res)
+    except InvalidConfig as exc:
+        return _invalid(res, exc)
+    if out is not None:
+        return out
 
     if _meta_allowed(use_transformers) and model_type is not None:
         from hubscan.estimate import meta
@@ -93,15 +125,23 @@ def _count_params(config: dict, use_transformers: bool | None) -> ParamResult:
     return res
 
 
-def _generic(config: dict, res: ParamResult) -> None:
-    tally = count_generic(config)
-    if tally is None or tally.total <= 0:
-        return
+def _structural(config: dict, res: ParamResult) -> None:
+    """The structural estimator as the approximate fallback (replaces the old generic 12·L·h² estimate)."""
     reason = res.reason
-    fill_from_tally(res, tally)
-    res.method = "generic"
-    res.confidence = "approximate"
-    res.reason = f"{reason}; generic transformer estimate (12·L·h² + embeddings), not exact"
+    try:
+        out = count_structural_result(config, res.model_type)
+    except InvalidConfig as exc:
+        _invalid(res, exc)
+        return
+    except (ConfigProblem, NotExact, TypeError, ValueError, ArithmeticError) as exc:
+        res.reason = f"{reason}; structural estimator cannot read it: {exc}"
+        return
+    if out.total is None or out.total <= 0:
+        return
+    fill_from_tally(res, out.tally)
+    res.method = out.method
+    res.confidence = out.confidence
+    res.reason = f"{reason}; {out.reason}" if out.reason else reason
 
 
 def _quantized(config: dict, safetensors_parameters: dict | None) -> bool:
@@ -172,6 +212,7 @@ def analyze_config(
 
     if (
         res.total is None
+        and res.confidence != "invalid"
         and isinstance(safetensors_total, int)
         and not isinstance(safetensors_total, bool)
         and safetensors_total > 0
@@ -183,9 +224,9 @@ def analyze_config(
         res.notes.append(f"{res.reason}; count taken from the checkpoint's safetensors header total")
         res.reason = None
         res.breakdown = {}
-    if res.total is None:
+    if res.total is None and res.confidence != "invalid":
         with contextlib.suppress(Exception):
-            _generic(config, res)
+            _structural(config, res)
 
     notes: list[str] = list(dict.fromkeys(n for n in res.notes if n))
     cfg_dtype, cfg_note = mem.config_dtype(config)
@@ -230,7 +271,7 @@ def analyze_config(
     train_flops = training_flops(active, 1) if active is not None else None
 
     params = res.as_dict()
-    if res.confidence == "unknown":
+    if res.confidence in ("unknown", "invalid"):
         params.update(total=None, active=None, embedding=None, non_embedding=None)
     return {
         "model_type": res.model_type,

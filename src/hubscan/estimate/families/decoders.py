@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from hubscan.estimate._cfg import KVLayer
-from hubscan.estimate.families.registry import register
 from hubscan.estimate.families.common import (
     I_KEYS,
     KV_KEYS,
@@ -23,6 +22,7 @@ from hubscan.estimate.families.common import (
     mlp,
     sliding_window,
 )
+from hubscan.estimate.families.registry import register
 
 
 def _kv_heads(c: Cfg, nh: int) -> int:

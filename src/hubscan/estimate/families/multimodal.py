@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
-from hubscan.estimate.families.vision import CLIP_VISION, SIGLIP_VISION, clip_vision
 from hubscan.estimate.families.registry import FAMILIES, register
+from hubscan.estimate.families.vision import CLIP_VISION, SIGLIP_VISION, clip_vision
 
 # Class defaults transformers fills in for sub-configs that omit keys (transformers 5.x configuration classes).
 TEXT_DEFAULTS = {
