@@ -152,7 +152,7 @@ def check_range(name: str, v: int) -> int:
         raise InvalidConfig(f"{name} = {v} is negative")
     if v > MAX_INT:
         raise InvalidConfig(f"{name} = {v:.3g} exceeds {MAX_INT:.3g}, no real model has this size")
-    if v > MAX_LAYERS and any(w in name.rsplit(".", 1)[-1] for w in _LAYER_WORDS):
+    if v > MAX_LAYERS and name.rsplit(".", 1)[-1].endswith(_LAYER_WORDS):
         raise InvalidConfig(f"{name} = {v} layers exceeds {MAX_LAYERS}")
     return v
 

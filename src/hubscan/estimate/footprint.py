@@ -17,6 +17,7 @@ from typing import Any
 
 from hubscan.errors import ParseError
 from hubscan.estimate import memory as mem
+from hubscan.estimate import quant
 from hubscan.estimate._cfg import ConfigProblem, InvalidConfig, NotExact, Tally, validate_sizes
 from hubscan.estimate.compute import forward_flops_per_token, training_flops
 from hubscan.estimate.params import (
@@ -30,7 +31,7 @@ from hubscan.estimate.params import (
 )
 from hubscan.units import human_bytes, human_flops, human_params
 
-ESTIMATOR_VERSION = "1"
+ESTIMATOR_VERSION = "2"
 
 __all__ = ["ESTIMATOR_VERSION", "analyze_config", "summary_row", "training_flops"]
 
@@ -205,66 +206,11 @@ def analyze_config(
     if isinstance(context, bool) or not isinstance(context, int) or context < 0:
         raise ParseError(f"context must be a non-negative integer, got {context!r}.")
 
-    try:
-        res = _count_params(config, use_transformers)
-    except Exception as exc:  # noqa: BLE001 - the contract: never raise on a dict
-        res = ParamResult(None, None, reason=f"could not read config: {type(exc).__name__}: {exc}")
-
-    if (
-        res.total is None
-        and res.confidence != "invalid"
-        and isinstance(safetensors_total, int)
-        and not isinstance(safetensors_total, bool)
-        and safetensors_total > 0
-        and not _quantized(config, safetensors_parameters)
-    ):
-        res.total = res.active = int(safetensors_total)
-        res.method = "safetensors"
-        res.confidence = "exact"
-        res.notes.append(f"{res.reason}; count taken from the checkpoint's safetensors header total")
-        res.reason = None
-        res.breakdown = {}
-    if res.total is None and res.confidence != "invalid":
-        with contextlib.suppress(Exception):
-            _structural(config, res)
-
-    notes: list[str] = list(dict.fromkeys(n for n in res.notes if n))
-    cfg_dtype, cfg_note = mem.config_dtype(config)
-    if chosen is None:
-        chosen = cfg_dtype or mem.DEFAULT_DTYPE
-        if cfg_note:
-            notes.append(f"dtype from {cfg_note}")
-        elif cfg_dtype is None:
-            notes.append(f"config declares no dtype; assuming {mem.DEFAULT_DTYPE}")
-    bpp = mem.DTYPE_BYTES[chosen]
-
-    tally: Tally | None = res.tally
-    total = res.total
-    active = res.active if res.active is not None else None
-    weights = mem.weights_bytes(total, chosen) if total is not None else None
-    by_dtype = {k: mem.weights_bytes(total, k) for k in mem.DTYPE_BYTES} if total is not None else {}
-    kv_tok = kv_ctx = None
-    if (
-        tally is not None
-        and (tally.kv_layers or tally.state_elems or not tally.has_kv)
-        and res.method != "transformers-meta"
-    ):
-        kv_tok = mem.kv_per_token(tally, chosen)
-        kv_ctx = mem.kv_cache(tally, chosen, context)
-        if not tally.has_kv:
-            notes.append("no KV cache: encoder-only model")
-        elif chosen in ("fp8", "int8", "int4"):
-            notes.append("KV cache assumed in 16-bit activations")
-    inference = weights + kv_ctx if weights is not None and kv_ctx is not None else weights
-    if weights is not None and kv_ctx is None:
-        notes.append("KV cache unknown for this method; inference = weights only")
-    training = mem.training_bytes(total) if total is not None else None
-    if training is not None:
-        notes.append(
-            "training = 16 bytes/param (bf16 weights+grads, fp32 master, Adam m+v); activations excluded"
-        )
+    res = _params(config, use_transformers, safetensors_total, safetensors_parameters)
+    memory, kv_tok = _memory(config, res, chosen, context)
+    active = res.active
     flops = (
-        forward_flops_per_token(active, tally if kv_tok is not None else None, context)
+        forward_flops_per_token(active, res.tally if kv_tok is not None else None, context)
         if active is not None
         else None
     )
@@ -277,23 +223,127 @@ def analyze_config(
         "model_type": res.model_type,
         "architecture": res.architecture,
         "params": params,
-        "memory": {
-            "dtype": chosen,
-            "bytes_per_param": bpp,
-            "weights_bytes": weights,
-            "weights_bytes_by_dtype": by_dtype,
-            "kv_bytes_per_token": kv_tok,
-            "context": context,
-            "kv_cache_bytes": kv_ctx,
-            "inference_bytes": inference,
-            "training_bytes": training,
-            "notes": notes,
-        },
+        "memory": memory,
         "flops_per_token": flops,
         "training_flops_per_token": train_flops,
         "safetensors": _safetensors_check(res, config, safetensors_total, safetensors_parameters),
         "estimator_version": ESTIMATOR_VERSION,
     }
+
+
+def _params(
+    config: dict, use_transformers: bool | None, st_total: Any, st_params: dict | None
+) -> ParamResult:
+    """Methods 1-5 of the module docstring, in order."""
+    try:
+        res = _count_params(config, use_transformers)
+    except Exception as exc:  # noqa: BLE001 - the contract: never raise on a dict
+        res = ParamResult(None, None, reason=f"could not read config: {type(exc).__name__}: {exc}")
+    if (
+        res.total is None
+        and res.confidence != "invalid"
+        and isinstance(st_total, int)
+        and not isinstance(st_total, bool)
+        and st_total > 0
+        and not _quantized(config, st_params)
+    ):
+        res.total = res.active = int(st_total)
+        res.method = "safetensors"
+        res.confidence = "exact"
+        res.notes.append(f"{res.reason}; count taken from the checkpoint's safetensors header total")
+        res.reason = None
+        res.breakdown = {}
+    if res.total is None and res.confidence != "invalid":
+        with contextlib.suppress(Exception):
+            _structural(config, res)
+    return res
+
+
+def _weights(config: dict, res: ParamResult, chosen: str, user_dtype: bool, notes: list[str]) -> dict:
+    total = res.total
+    out: dict[str, Any] = {"weights_bytes": None, "weights_bytes_by_dtype": {}, "quantization": None}
+    if total is None:
+        return out
+    out["weights_bytes"] = mem.weights_bytes(total, chosen)
+    out["weights_bytes_by_dtype"] = {k: mem.weights_bytes(total, k) for k in mem.DTYPE_BYTES}
+    scheme = quant.scheme_of(config)
+    if scheme is None or user_dtype or not res.breakdown or sum(res.breakdown.values()) != total:
+        return out
+    base_dtype, _ = mem.config_dtype({k: v for k, v in config.items() if k != "quantization_config"})
+    base = 4.0 if base_dtype == "fp32" else 2.0
+    wb = quant.quantized_weights_bytes(res.breakdown, scheme, base)
+    kept = sorted(
+        p for p, n in res.breakdown.items() if n and (p not in quant.QUANTIZABLE or p in scheme.keep)
+    )
+    out["weights_bytes"] = wb
+    out["quantization"] = {
+        "scheme": scheme.name,
+        "bytes_per_quantized_param": round(scheme.bytes_per_param, 6),
+        "effective_bytes_per_param": round(wb / total, 6),
+        "unquantized_parts": kept,
+        "note": scheme.note,
+    }
+    notes.append(
+        f"weights from quantization_config: {scheme.name} ({scheme.note}); {', '.join(kept)} kept at "
+        f"{base:g} bytes/param (estimate: layer-specific exclusions are not modelled)"
+    )
+    return out
+
+
+def _memory(config: dict, res: ParamResult, chosen: str | None, context: int) -> tuple[dict, int | None]:
+    notes: list[str] = list(dict.fromkeys(n for n in res.notes if n))
+    user_dtype = chosen is not None
+    cfg_dtype, cfg_note = mem.config_dtype(config)
+    if chosen is None:
+        chosen = cfg_dtype or mem.DEFAULT_DTYPE
+        if cfg_note:
+            notes.append(f"dtype from {cfg_note}")
+        elif cfg_dtype is None:
+            notes.append(f"config declares no dtype; assuming {mem.DEFAULT_DTYPE}")
+    w = _weights(config, res, chosen, user_dtype, notes)
+    tally: Tally | None = res.tally
+    total, weights = res.total, w["weights_bytes"]
+    kv_tok = kv_ctx = attn_kv = state = None
+    if (
+        tally is not None
+        and (tally.kv_layers or tally.state_elems or not tally.has_kv)
+        and res.method != "transformers-meta"
+    ):
+        kv_tok = mem.kv_per_token(tally, chosen)
+        kv_ctx = mem.kv_cache(tally, chosen, context)
+        state = mem.state_bytes(tally, chosen)
+        attn_kv = kv_ctx - state
+        if not tally.has_kv:
+            notes.append("no KV cache: encoder-only model")
+        elif chosen in ("fp8", "int8", "int4"):
+            notes.append("KV cache assumed in 16-bit activations")
+        if state:
+            notes.append(
+                "only attention layers hold a KV cache; SSM / linear-attention layers hold a fixed state "
+                "(state_bytes, included in kv_cache_bytes)"
+            )
+    inference = weights + kv_ctx if weights is not None and kv_ctx is not None else weights
+    if weights is not None and kv_ctx is None:
+        notes.append("KV cache unknown for this method; inference = weights only")
+    training = mem.training_bytes(total) if total is not None else None
+    if training is not None:
+        notes.append(
+            "training = 16 bytes/param (bf16 weights+grads, fp32 master, Adam m+v); activations excluded"
+        )
+    memory = {
+        "dtype": chosen,
+        "bytes_per_param": mem.DTYPE_BYTES[chosen],
+        **w,
+        "kv_bytes_per_token": kv_tok,
+        "context": context,
+        "kv_cache_bytes": kv_ctx,
+        "attention_kv_bytes": attn_kv,
+        "state_bytes": state,
+        "inference_bytes": inference,
+        "training_bytes": training,
+        "notes": notes,
+    }
+    return memory, kv_tok
 
 
 def summary_row(record: dict) -> dict:

@@ -51,6 +51,8 @@ EXACT_TYPES: frozenset[str] = frozenset(
         "qwen3_5_moe_text",
         "qwen3_vl",
         "qwen3_vl_text",
+        "qwen3_vl_moe",
+        "qwen3_vl_moe_text",
     }
 )
 
@@ -146,13 +148,13 @@ def _ffns(c: Cfg, L: int, experts: int) -> list[str]:
         return ["moe" if i in moe_layers else "dense" for i in range(L)]
     first = c.int("first_k_dense_replace", "moe_layer_start_index", default=0)
     freq = c.int("moe_layer_freq", default=1)  # DeepSeek style: layer i is sparse when i % freq == 0
-    step = c.int(
-        "decoder_sparse_step", "interleave_moe_layer_step", default=1
-    )  # Qwen / Llama 4: (i+1) % step
+    # Qwen / Llama 4 / ERNIE: layer i is sparse when (i+1) % step == 0; ERNIE bounds them by start..end
+    step = c.int("decoder_sparse_step", "interleave_moe_layer_step", "moe_layer_interval", default=1)
+    last = c.int("moe_layer_end_index", default=L - 1)
     only = set(c.ints("mlp_only_layers", default=[]))
     out = []
     for i in range(L):
-        sparse = i >= first and i not in only
+        sparse = first <= i <= last and i not in only
         sparse = sparse and (freq <= 1 or i % freq == 0) and (step <= 1 or (i + 1) % step == 0)
         out.append("moe" if sparse else "dense")
     return out
@@ -180,6 +182,8 @@ def _mixer_params(c: Cfg, kind: str, h: int, hints: Hints, t: Tally, layer: int)
         n, kv = mla_params(c, h, layer)
         t.kv_layers.append(kv)
         return n
+    if kind == "linear" and not c.has("linear_num_key_heads") and c.has("mamba_n_heads", "mamba_num_heads"):
+        kind = "mamba"  # some hybrids label their Mamba-2 layers "linear_attention"
     if kind == "linear":
         n, state = linear_attention(c, h)
         t.state_elems += state
@@ -200,9 +204,13 @@ def count_decoder(c: Cfg, hints: Hints) -> Tally:
     t = Tally()
     t.embed(V * h)
     blocks = layer_plan(c, hints)
+    overrides = c.raw("per_layer_config")
     for i, layer in enumerate(blocks):
+        lc = c
+        if isinstance(overrides, dict) and isinstance(overrides.get(str(i)), dict):
+            lc = Cfg({**c.data, **overrides[str(i)]}, f"{c.name}.per_layer_config[{i}]")
         if layer.mixer is not None:
-            t.add("attention", _mixer_params(c, layer.mixer, h, hints, t, i))
+            t.add("attention", _mixer_params(lc, layer.mixer, h, hints, t, i))
         if layer.ffn == "dense":
             t.add("mlp", dense_mlp(c, h, hints))
         elif layer.ffn == "moe":
@@ -210,7 +218,19 @@ def count_decoder(c: Cfg, hints: Hints) -> Tally:
         norms = 1 if layer.mixer is None or layer.ffn is None else hints.norms_per_layer
         t.add("norms", norms * h)
     t.add("norms", h)
+    per_layer_inputs(c, h, len(blocks), t)
     return t
+
+
+def per_layer_inputs(c: Cfg, h: int, L: int, t: Tally) -> None:
+    """Per-layer input embeddings (Gemma 3n / Gemma 4): a second, per-layer token table and projections."""
+    ple = c.int("hidden_size_per_layer_input", default=0)
+    if not ple:
+        return
+    Vp = c.int("vocab_size_per_layer_input", *V_KEYS)
+    t.add("per_layer_embeddings", Vp * L * ple)
+    t.add("other", h * L * ple + ple)  # model-level projection + its norm
+    t.add("other", L * (2 * h * ple + h))  # per layer: input gate, projection, post norm
 
 
 def mtp_params(c: Cfg, h: int, hints: Hints) -> int:

@@ -33,9 +33,11 @@ class Hints:
     norms_per_layer: int = 2
     gated: bool = True
     shared_always: bool = False  # Llama 4: one shared expert of intermediate_size in every MoE layer
+    output_gate: bool = False  # q_proj also produces a sigmoid gate for the attention output (Qwen3-Next)
 
 
-_QK_NORM_TYPES = ("qwen3", "gemma3", "olmo2", "olmo3", "exaone4")
+_QK_NORM_TYPES = ("qwen3", "gemma3", "gemma4", "exaone4")
+_QK_NORM_FULL_TYPES = ("olmo2", "olmo3")  # RMSNorm over all heads' q and k (nh*hd and kv*hd)
 
 
 def hints_for(model_type: str, c: Cfg) -> Hints:
@@ -45,14 +47,22 @@ def hints_for(model_type: str, c: Cfg) -> Hints:
         hints.qk_norm = "per_layer" if c.raw("qk_norm_type") == "per_layer" else "head_dim"
     elif flag is None and model_type.startswith(_QK_NORM_TYPES):
         hints.qk_norm = "head_dim"
+    elif flag is None and model_type.startswith(_QK_NORM_FULL_TYPES):
+        hints.qk_norm = "per_layer"
+    hints.output_gate = c.raw("attn_output_gate") is True or (
+        c.raw("attn_output_gate") is None and model_type.startswith("qwen3_next")
+    )
+    if model_type.startswith("ernie4_5_moe"):
+        hints.router_bias = True  # its e_score_correction_bias is a parameter, not a buffer
     if model_type.startswith("gpt_oss"):
         hints.sinks = hints.expert_bias = hints.router_bias = True
-    if model_type.startswith(("gemma2", "gemma3")):
+    if model_type.startswith(("gemma2", "gemma3", "gemma4")):
         hints.norms_per_layer = 4
     if model_type.startswith("gemma"):
         hints.tie_default = True
     if model_type.startswith("llama4"):
         hints.shared_always = True
+        hints.qk_norm = None  # Llama 4's q/k norm is a weightless L2 norm
     act = c.raw("mlp_hidden_act", "hidden_act", "hidden_activation", "activation_function")
     hints.gated = not (isinstance(act, str) and act.lower() in NON_GATED_ACTS)
     return hints
@@ -65,16 +75,14 @@ def _heads(c: Cfg, h: int) -> tuple[int, int, int]:
     kv = c.int(*KV_KEYS, default=nh) or nh
     hd = c.int("head_dim", "attention_head_dim", default=None)
     if hd is None:
-        if h % nh:
-            raise ConfigProblem(f"{c.name}: hidden size {h} is not divisible by {nh} heads")
-        hd = h // nh
+        hd = h // nh  # transformers' default: floor division
     return nh, kv, hd
 
 
 def attention_params(c: Cfg, h: int, hints: Hints, *, sliding: bool) -> tuple[int, KVLayer]:
     """Multi-head / grouped-query attention (optional output gate, biases, q/k norms, sinks)."""
     nh, kv, hd = _heads(c, h)
-    gate = 2 if c.raw("attn_output_gate") is True else 1
+    gate = 2 if hints.output_gate else 1
     bias = c.raw("attention_bias") is True
     qkv_bias = bias or c.raw("qkv_bias") is True
     n = linear(h, gate * nh * hd, qkv_bias) + 2 * linear(h, kv * hd, qkv_bias) + linear(nh * hd, h, bias)
@@ -158,7 +166,7 @@ def _shared(c: Cfg, h: int, hints: Hints, moe_i: int) -> int:
     s = c.int("moe_shared_expert_intermediate_size", "shared_intermediate_size", default=0)
     if s:
         return mlp_params(h, s, hints.gated)
-    n = c.int("n_shared_experts", "num_shared_experts", default=0)
+    n = c.int("n_shared_experts", "num_shared_experts", "moe_num_shared_experts", default=0)
     if n:
         return mlp_params(h, moe_i * n, hints.gated)
     if hints.shared_always:
