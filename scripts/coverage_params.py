@@ -267,6 +267,38 @@ def write_sample(rows: list[dict], path: Path, per_verdict: int) -> None:
             )
 
 
+def verified_types(rows: list[dict]) -> list[str]:
+    """Model types whose every variant (at least 3) the structural estimator counted to the exact number."""
+    by_type: dict[str, list[dict]] = {}
+    for r in rows:
+        by_type.setdefault(r["model_type"], []).append(r)
+    out = []
+    for mt, rs in sorted(by_type.items()):
+        if len(rs) >= 3 and all(
+            r.get("method") == "structural" and r.get("got") == r.get("expected") for r in rs
+        ):
+            out.append(mt)
+    return out
+
+
+def write_verified(rows: list[dict], path: Path) -> None:
+    import transformers
+
+    types = verified_types(rows)
+    old: list[str] = []
+    if path.exists():
+        old = json.loads(path.read_text()).get("model_types", [])
+    visited = {r["model_type"] for r in rows}
+    keep = sorted(set(types) | {t for t in old if t not in visited})  # types not visited this run stay
+    data = {
+        "generated_by": "scripts/coverage_params.py --write-verified",
+        "transformers_version": transformers.__version__,
+        "rule": "every generated variant (>= 3) counted by the structural estimator equals the meta-device count",
+        "model_types": keep,
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--budget", type=float, default=900.0, help="seconds before no new model type is started")
@@ -276,6 +308,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sample", type=Path, default=ROOT / "tests" / "data" / "coverage_sample.csv")
     ap.add_argument("--sample-per-outcome", type=int, default=60)
     ap.add_argument("--json", type=Path, default=None, help="also dump all scored rows here")
+    ap.add_argument(
+        "--write-verified",
+        type=Path,
+        nargs="?",
+        const=ROOT / "src" / "hubscan" / "data" / "structural_verified.json",
+        default=None,
+        help="record the model types the structural estimator counted exactly on every variant",
+    )
     args = ap.parse_args(argv)
     from hubscan.estimate import meta
 
@@ -295,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     seconds = time.perf_counter() - t0
     write_doc(render(rows, seconds, len(todo)), args.out)
     write_sample(rows, args.sample, args.sample_per_outcome)
+    if args.write_verified:
+        write_verified(rows, args.write_verified)
     if args.json:
         args.json.write_text(
             json.dumps([{k: v for k, v in r.items() if k != "config"} for r in rows], indent=1)

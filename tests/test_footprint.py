@@ -296,10 +296,16 @@ def test_unverified_type_gets_a_flagged_structural_estimate():
         "num_attention_heads": 8,
         "intermediate_size": 4096,
         "vocab_size": 1000,
+        "rms_norm_eps": 1e-6,
     }
     rec = analyze_config(cfg, use_transformers=False)
     assert rec["params"]["method"] == "structural"
     assert "not verified" in rec["params"]["reason"]
+    # without any decoder signal (a LayerNorm / BERT-style stack) the structural estimator declines
+    encoder = {k: v for k, v in cfg.items() if k != "rms_norm_eps"} | {"type_vocab_size": 2}
+    enc = analyze_config(encoder, use_transformers=False)
+    assert enc["params"]["confidence"] == "unknown"
+    assert "encoder" in enc["params"]["reason"]
     assert rec["params"]["confidence"] == "approximate"
     assert summary_row(rec)["params"].startswith("~")
 

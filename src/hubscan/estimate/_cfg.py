@@ -166,7 +166,8 @@ _SIZE_KEY = re.compile(
 def validate_sizes(config: dict, name: str = "config", _depth: int = 0) -> None:
     """Range-check every size-like key (and those of nested ``*_config`` dicts) through :meth:`Cfg.int`.
 
-    Raises InvalidConfig for NaN/infinite/negative/absurd sizes even where no formula reads the key.
+    Raises InvalidConfig for NaN/infinite/absurd sizes even where no formula reads the key (negative values are
+    left to the getter of the formula that reads them).
     """
     c = Cfg(config, name)
     for key, value in config.items():
@@ -175,6 +176,10 @@ def validate_sizes(config: dict, name: str = "config", _depth: int = 0) -> None:
         if isinstance(value, dict) and key.endswith("config") and _depth < 3:
             validate_sizes(value, f"{name}.{key}", _depth + 1)
         elif isinstance(value, (int, float)) and not isinstance(value, bool) and _SIZE_KEY.search(key):
+            if (
+                value < 0
+            ):  # derived bookkeeping keys can be negative; a negative size a formula reads is caught
+                continue
             try:
                 c.int(key)
             except InvalidConfig:

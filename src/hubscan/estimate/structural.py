@@ -14,7 +14,9 @@ with the band measured by ``scripts/score_params.py`` / ``scripts/coverage_param
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from importlib import resources
 
 from hubscan.estimate._cfg import Cfg, ConfigProblem, KVLayer, NotExact, Tally, linear
 from hubscan.estimate.structural_parts import (
@@ -36,9 +38,22 @@ KV_KEYS = ("num_key_value_heads", "n_kv_heads", "num_kv_heads", "n_head_kv", "mu
 V_KEYS = ("vocab_size", "padded_vocab_size", "n_vocab")
 TEXT_KEYS = ("text_config", "llm_config", "language_config", "text_model")
 
+
+def _coverage_verified() -> frozenset[str]:
+    """Model types scripts/coverage_params.py found counted exactly on every generated variant."""
+    path = resources.files("hubscan") / "data" / "structural_verified.json"
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return frozenset()
+    types = data.get("model_types") if isinstance(data, dict) else None
+    return frozenset(t for t in types or () if isinstance(t, str))
+
+
 # Model types on which the structural estimator has been checked to equal transformers' meta-device
-# count (configs_modern ground truth and scripts/coverage_params.py). Everything else is `approximate`.
-EXACT_TYPES: frozenset[str] = frozenset(
+# count: the configs_modern ground truth (below) plus the coverage run's fully exact types. Everything else
+# is `approximate`.
+EXACT_TYPES: frozenset[str] = _coverage_verified() | frozenset(
     {
         "gpt_oss",
         "minimax_m2",
@@ -264,12 +279,54 @@ def lm_head_params(config: dict, c: Cfg, V: int, h: int, hints: Hints) -> int:
     return 0 if tied else V * h
 
 
+_ENCODER_HEADS = (
+    "ForMaskedLM",
+    "ForTokenClassification",
+    "ForQuestionAnswering",
+    "ForMultipleChoice",
+    "ForImageClassification",
+    "ForCTC",
+    "ForAudioClassification",
+    "ForPreTraining",
+    "ForObjectDetection",
+    "ForSemanticSegmentation",
+    "ForDepthEstimation",
+    "ForMaskedImageModeling",
+)
+_DECODER_SIGNALS = (
+    "rms_norm_eps",
+    "rms_norm_epsilon",
+    "num_key_value_heads",
+    "kv_lora_rank",
+    "hybrid_override_pattern",
+    "linear_num_key_heads",
+    *EXPERT_KEYS,
+)
+
+
+def decoder_style(config: dict, c: Cfg, model_type: str) -> None:
+    """Refuse (NotExact) configs that are not RMSNorm/gated decoder stacks: BERT-style encoders, ViTs, ..."""
+    if model_type in EXACT_TYPES:
+        return
+    arch = config.get("architectures")
+    arch0 = arch[0] if isinstance(arch, list) and arch and isinstance(arch[0], str) else ""
+    if arch0.endswith(_ENCODER_HEADS):
+        raise NotExact(f"{arch0} is an encoder-style head; the structural estimator reads decoder stacks")
+    if c.has("type_vocab_size"):
+        raise NotExact("type_vocab_size: a BERT-style encoder, not a decoder stack")
+    if not c.has(*_DECODER_SIGNALS):
+        raise NotExact(
+            "no RMSNorm / GQA / experts / MLA / hybrid keys: LayerNorm-style stacks are not read structurally"
+        )
+
+
 def count_structural(config: dict) -> Tally:
     """Parameters of a decoder-style model (with optional vision/audio towers); raises ConfigProblem/NotExact."""
     from hubscan.estimate.towers import count_towers
 
     c, nested = text_cfg(config)
     mt = config.get("model_type") if isinstance(config.get("model_type"), str) else ""
+    decoder_style(config, c, mt)
     hints = hints_for(mt, c)
     if not c.has(*L_KEYS) and block_pattern(c) is None:
         raise ConfigProblem(f"{c.name} has no layer count")

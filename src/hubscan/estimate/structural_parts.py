@@ -50,8 +50,10 @@ def hints_for(model_type: str, c: Cfg) -> Hints:
     elif flag is None and model_type.startswith(_QK_NORM_FULL_TYPES):
         hints.qk_norm = "per_layer"
     hints.output_gate = c.raw("attn_output_gate") is True or (
-        c.raw("attn_output_gate") is None and model_type.startswith("qwen3_next")
+        c.raw("attn_output_gate") is None and model_type.startswith(("qwen3_next", "qwen3_5"))
     )
+    if flag is None and model_type.startswith("minimax_m2"):
+        hints.qk_norm = "per_layer"
     if model_type.startswith("ernie4_5_moe"):
         hints.router_bias = True  # its e_score_correction_bias is a parameter, not a buffer
     if model_type.startswith("gpt_oss"):
