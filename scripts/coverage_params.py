@@ -290,8 +290,25 @@ def write_verified(rows: list[dict], path: Path) -> None:
         old = json.loads(path.read_text()).get("model_types", [])
     visited = {r["model_type"] for r in rows}
     keep = sorted(set(types) | {t for t in old if t not in visited})  # types not visited this run stay
+    errs = sorted(
+        abs(r["got"] - r["expected"]) / r["expected"] * 100
+        for r in rows
+        if r.get("method") == "structural" and r.get("confidence") == "approximate" and r.get("got")
+    )
+    band = {}
+    if errs:
+        n = len(errs)
+        band = {
+            "variants": n,
+            "median_pct": round(errs[n // 2], 3),
+            "p75_pct": round(errs[int(0.75 * (n - 1))], 3),
+            "p90_pct": round(errs[int(0.9 * (n - 1))], 3),
+            "within_1pct": round(sum(e <= 1 for e in errs) / n, 3),
+            "within_10pct": round(sum(e <= 10 for e in errs) / n, 3),
+        }
     data = {
         "generated_by": "scripts/coverage_params.py --write-verified",
+        "approximate_band": band,
         "transformers_version": transformers.__version__,
         "rule": "every generated variant (>= 3) counted by the structural estimator equals the meta-device count",
         "model_types": keep,

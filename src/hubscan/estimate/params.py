@@ -126,9 +126,18 @@ def fill_from_tally(res: ParamResult, tally: Tally) -> None:
 
 # ----------------------------------------------------------------------------- structural estimator
 
-# Measured by scripts/score_params.py and scripts/coverage_params.py (docs/PARAMS.md): the error of the
-# structural estimator on model types it is not verified for. Beyond the band it is not a bound.
-STRUCTURAL_BAND_PCT = 10.0
+
+def _band_text() -> str:
+    from hubscan.estimate.structural import approximate_band
+
+    b = approximate_band()
+    if not b:
+        return "structural estimate; its error on unverified model types has not been measured"
+    return (
+        "structural estimate; measured on unverified model types of the transformers registry "
+        f"(scripts/coverage_params.py, {b.get('variants')} configs): median error {b.get('median_pct')}%, "
+        f"{round(100 * b.get('within_1pct', 0))}% within ±1%, 90% within ±{b.get('p90_pct')}% (docs/PARAMS.md)"
+    )
 
 
 def count_structural_result(config: dict, model_type: str | None) -> ParamResult:
@@ -148,10 +157,7 @@ def count_structural_result(config: dict, model_type: str | None) -> ParamResult
         if remote:
             why.append("auto_map points at the repository's own code")
         res.confidence = "approximate"
-        res.reason = (
-            "; ".join(why) + f"; structural estimate, typical error within ±{STRUCTURAL_BAND_PCT:g}% "
-            "(measured band in docs/PARAMS.md)"
-        )
+        res.reason = "; ".join(why) + "; " + _band_text()
     else:
         res.confidence = "exact"
     return res

@@ -39,15 +39,28 @@ V_KEYS = ("vocab_size", "padded_vocab_size", "n_vocab")
 TEXT_KEYS = ("text_config", "llm_config", "language_config", "text_model")
 
 
-def _coverage_verified() -> frozenset[str]:
-    """Model types scripts/coverage_params.py found counted exactly on every generated variant."""
+def _coverage_data() -> dict:
     path = resources.files("hubscan") / "data" / "structural_verified.json"
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError):
-        return frozenset()
-    types = data.get("model_types") if isinstance(data, dict) else None
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+_COVERAGE = _coverage_data()
+
+
+def _coverage_verified() -> frozenset[str]:
+    """Model types scripts/coverage_params.py found counted exactly on every generated variant."""
+    types = _COVERAGE.get("model_types")
     return frozenset(t for t in types or () if isinstance(t, str))
+
+
+def approximate_band() -> dict:
+    """Measured error of the structural estimator on unverified model types (coverage run), or {}."""
+    band = _COVERAGE.get("approximate_band")
+    return band if isinstance(band, dict) else {}
 
 
 # Model types on which the structural estimator has been checked to equal transformers' meta-device
@@ -117,8 +130,13 @@ def block_pattern(c: Cfg) -> list[Layer] | None:
         if not (isinstance(blocks, list) and blocks and any(b in ("moe", "mlp") for b in blocks)):
             return None
         symbols = blocks
+    mamba = c.has("mamba_num_heads", "mamba_n_heads")
     out = []
     for sym in symbols:
+        if sym == "linear_attention" and mamba:  # Nemotron-H names its Mamba-2 blocks so
+            sym = "mamba"
+        elif sym == "full_attention":
+            sym = "attention"
         if not isinstance(sym, str) or sym not in _BLOCKS:
             raise NotExact(f"hybrid block {sym!r} is not understood")
         out.append(Layer(_BLOCKS[sym].mixer, _BLOCKS[sym].ffn))
@@ -312,6 +330,12 @@ def decoder_style(config: dict, c: Cfg, model_type: str) -> None:
     arch0 = arch[0] if isinstance(arch, list) and arch and isinstance(arch[0], str) else ""
     if arch0.endswith(_ENCODER_HEADS):
         raise NotExact(f"{arch0} is an encoder-style head; the structural estimator reads decoder stacks")
+    if arch0 and not arch0.endswith((*_LM_SUFFIXES, "Model", "ForSequenceClassification")):
+        raise NotExact(f"{arch0}: not a language-model class; the structural estimator reads decoder stacks")
+    if arch0.endswith("Model") and not arch0.endswith("LMHeadModel") and not c.has("num_key_value_heads"):
+        raise NotExact(f"{arch0}: a base model without decoder-attention keys; not read structurally")
+    if any(isinstance(config.get(k), dict) for k in ("audio_config", "speech_config", "codec_config")):
+        raise NotExact("speech/audio towers are not read structurally")
     if c.has("type_vocab_size"):
         raise NotExact("type_vocab_size: a BERT-style encoder, not a decoder stack")
     if not c.has(*_DECODER_SIGNALS):

@@ -36,7 +36,7 @@ class Hints:
     output_gate: bool = False  # q_proj also produces a sigmoid gate for the attention output (Qwen3-Next)
 
 
-_QK_NORM_TYPES = ("qwen3", "gemma3", "gemma4", "exaone4")
+_QK_NORM_TYPES = ("qwen3", "gemma3", "gemma4", "exaone4", "apertus")
 _QK_NORM_FULL_TYPES = ("olmo2", "olmo3")  # RMSNorm over all heads' q and k (nh*hd and kv*hd)
 
 
@@ -65,8 +65,14 @@ def hints_for(model_type: str, c: Cfg) -> Hints:
     if model_type.startswith("llama4"):
         hints.shared_always = True
         hints.qk_norm = None  # Llama 4's q/k norm is a weightless L2 norm
-    act = c.raw("mlp_hidden_act", "hidden_act", "hidden_activation", "activation_function")
-    hints.gated = not (isinstance(act, str) and act.lower() in NON_GATED_ACTS)
+    # Two-matrix (ungated) MLPs: Nemotron's relu^2 (declared as mlp_hidden_act) and Apertus' xIELU; BitNet
+    # also says relu2 (as hidden_act) but keeps a gated MLP.
+    mlp_act = c.raw("mlp_hidden_act")
+    act = c.raw("hidden_act", "hidden_activation", "activation_function")
+    ungated = isinstance(mlp_act, str) and mlp_act.lower() in NON_GATED_ACTS
+    ungated = ungated or isinstance(act, str) and act.lower() == "xielu"
+    ungated = ungated or model_type.startswith("nemotron") and isinstance(act, str) and act in NON_GATED_ACTS
+    hints.gated = not ungated
     return hints
 
 
