@@ -161,7 +161,10 @@ def _mixer_name(t: object) -> str:
 def _mixers(c: Cfg, L: int, mla: bool) -> list[str]:
     lt = c.raw("layer_types", "layers_block_type")
     if isinstance(lt, list) and len(lt) == L:
-        out = [_mixer_name(t) for t in lt]
+        if not all(isinstance(t, str) for t in lt):
+            raise NotExact("layer_types must be strings")
+        names = {t: _mixer_name(t) for t in set(lt)}
+        out = [names[t] for t in lt]
         return ["mla" if (mla and m == "attention") else m for m in out]
     default = "mla" if mla else "attention"
     plain_window = c.raw("max_window_layers") is None and c.raw("sliding_window_pattern") is None
@@ -238,20 +241,40 @@ def count_decoder(c: Cfg, hints: Hints) -> Tally:
     t.embed(V * h)
     blocks = layer_plan(c, hints)
     overrides = c.raw("per_layer_config")
+    overrides = overrides if isinstance(overrides, dict) else {}
+    kinds = c.raw("indexer_types")
+    kinds = kinds if isinstance(kinds, list) else []
+    cache: dict[tuple, list] = {}  # identical layers are counted once: key -> [layer tally, count]
     for i, layer in enumerate(blocks):
-        lc = c
-        if isinstance(overrides, dict) and isinstance(overrides.get(str(i)), dict):
-            lc = Cfg({**c.data, **overrides[str(i)]}, f"{c.name}.per_layer_config[{i}]")
-        if layer.mixer is not None:
-            t.add("attention", _mixer_params(lc, layer.mixer, h, hints, t, i))
-        if layer.ffn == "dense":
-            t.add("mlp", dense_mlp(c, h, hints))
-        elif layer.ffn == "moe":
-            moe_block(c, h, hints, t)
-        norms = 1 if layer.mixer is None or layer.ffn is None else hints.norms_per_layer
-        t.add("norms", norms * h)
+        own = overrides.get(str(i)) if isinstance(overrides.get(str(i)), dict) else None
+        key = (layer.mixer, layer.ffn, str(i) if own else None, kinds[i] if i < len(kinds) else None)
+        entry = cache.get(key)
+        if entry is None:
+            lc = Cfg({**c.data, **own}, f"{c.name}.per_layer_config[{i}]") if own else c
+            entry = cache[key] = [one_layer(lc, layer, h, hints, i), 0]
+        entry[1] += 1
+    for lt, n in cache.values():
+        for part, v in lt.parts.items():
+            t.add(part, v * n)
+        t.experts_total += lt.experts_total * n
+        t.experts_active += lt.experts_active * n
+        t.kv_layers.extend(lt.kv_layers * n)
+        t.state_elems += lt.state_elems * n
     t.add("norms", h)
     per_layer_inputs(c, h, len(blocks), t)
+    return t
+
+
+def one_layer(c: Cfg, layer: Layer, h: int, hints: Hints, i: int) -> Tally:
+    t = Tally()
+    if layer.mixer is not None:
+        t.add("attention", _mixer_params(c, layer.mixer, h, hints, t, i))
+    if layer.ffn == "dense":
+        t.add("mlp", dense_mlp(c, h, hints))
+    elif layer.ffn == "moe":
+        moe_block(c, h, hints, t)
+    norms = 1 if layer.mixer is None or layer.ffn is None else hints.norms_per_layer
+    t.add("norms", norms * h)
     return t
 
 
