@@ -314,6 +314,8 @@ def lm_head_params(config: dict, c: Cfg, V: int, h: int, hints: Hints) -> int:
         return h * Cfg(config).num_labels()
     if not arch0.endswith(_LM_SUFFIXES):
         raise NotExact(f"output head of {arch0!r} is not modelled")
+    if hints.never_tied:
+        return V * h
     tied = Cfg(config).raw("tie_word_embeddings")
     if tied is None:
         tied = c.raw("tie_word_embeddings", default=hints.tie_default)

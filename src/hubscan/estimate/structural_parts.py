@@ -34,6 +34,7 @@ class Hints:
     gated: bool = True
     shared_always: bool = False  # Llama 4: one shared expert of intermediate_size in every MoE layer
     output_gate: bool = False  # q_proj also produces a sigmoid gate for the attention output (Qwen3-Next)
+    never_tied: bool = False
 
 
 _QK_NORM_TYPES = ("qwen3", "gemma3", "gemma4", "exaone4", "apertus")
@@ -65,14 +66,12 @@ def hints_for(model_type: str, c: Cfg) -> Hints:
     if model_type.startswith("llama4"):
         hints.shared_always = True
         hints.qk_norm = None  # Llama 4's q/k norm is a weightless L2 norm
-    # Two-matrix (ungated) MLPs: Nemotron's relu^2 (declared as mlp_hidden_act) and Apertus' xIELU; BitNet
-    # also says relu2 (as hidden_act) but keeps a gated MLP.
-    mlp_act = c.raw("mlp_hidden_act")
-    act = c.raw("hidden_act", "hidden_activation", "activation_function")
-    ungated = isinstance(mlp_act, str) and mlp_act.lower() in NON_GATED_ACTS
-    ungated = ungated or isinstance(act, str) and act.lower() == "xielu"
-    ungated = ungated or model_type.startswith("nemotron") and isinstance(act, str) and act in NON_GATED_ACTS
-    hints.gated = not ungated
+    # Two-matrix (ungated) MLPs: relu^2 (Nemotron, Arcee) and xIELU (Apertus); BitNet says relu2 but is gated.
+    act = c.raw("mlp_hidden_act", "hidden_act", "hidden_activation", "activation_function")
+    ungated = isinstance(act, str) and act.lower() in (*NON_GATED_ACTS, "xielu")
+    hints.gated = not ungated or model_type.startswith("bitnet")
+    if model_type.startswith("nemotron_h"):
+        hints.never_tied = True  # NemotronH keeps a separate lm_head whatever tie_word_embeddings says
     return hints
 
 
