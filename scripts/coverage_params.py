@@ -244,19 +244,17 @@ def write_doc(section: str, out: Path) -> None:
 
 
 def write_sample(rows: list[dict], path: Path, per_verdict: int) -> None:
-    """A small committed sample: every wrong/unknown variant seen plus up to N of each other outcome."""
+    """A small committed sample: up to N variants of each outcome, one model type at most twice per outcome."""
     kept: list[dict] = []
     seen: Counter = Counter()
+    per_type: Counter = Counter()
     for r in rows:
-        if r["outcome"] == "skipped":
+        key = (r["model_type"], r["outcome"])
+        if r["outcome"] == "skipped" or seen[r["outcome"]] >= per_verdict or per_type[key] >= 2:
             continue
-        if (
-            seen[r["outcome"]] < per_verdict
-            or r["outcome"] in ("wrong", "unknown")
-            and seen[r["outcome"]] < 40
-        ):
-            seen[r["outcome"]] += 1
-            kept.append(r)
+        seen[r["outcome"]] += 1
+        per_type[key] += 1
+        kept.append(r)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", newline="") as fh:
         w = csv.writer(fh)
@@ -323,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--types", default="", help="comma-separated model types (default: all)")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "PARAMS.md")
     ap.add_argument("--sample", type=Path, default=ROOT / "tests" / "data" / "coverage_sample.csv")
-    ap.add_argument("--sample-per-outcome", type=int, default=60)
+    ap.add_argument("--sample-per-outcome", type=int, default=40)
     ap.add_argument("--json", type=Path, default=None, help="also dump all scored rows here")
     ap.add_argument(
         "--write-verified",
