@@ -3,10 +3,16 @@
 Pure and network-free. Order of methods for the parameter count:
 
 1. an analytic family formula (``analytic:<family>``, exact, verified against transformers on the corpus);
-2. transformers on the meta device (``transformers-meta``, exact) when allowed and importable;
-3. the Hub's ``safetensors.total`` when given and not a packed quantized checkpoint (``safetensors``);
-4. a generic transformer estimate (``generic``, confidence ``approximate``) with the reason;
-5. otherwise ``unknown`` with the reason. A confident number is only ever returned by 1-3.
+2. the structural estimator (``structural``, :mod:`hubscan.estimate.structural`) on the model types it is
+   verified to reproduce transformers on (exact);
+3. transformers on the meta device (``transformers-meta``, exact) when allowed and importable;
+4. the Hub's ``safetensors.total`` when given and not a packed quantized checkpoint (``safetensors``);
+5. the structural estimator on any other decoder-style config (confidence ``approximate``, with the measured
+   error band in the reason);
+6. otherwise ``unknown`` with the reason. Hostile values (NaN, negative or absurd sizes, > 1e5 layers,
+   > 1e15 parameters) give confidence ``invalid`` and an ``invalid_config:`` reason, immediately.
+
+A confident number is only ever returned by 1-4.
 """
 
 from __future__ import annotations
