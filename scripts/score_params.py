@@ -302,6 +302,20 @@ def bands_section(scored: dict[tuple[str, str], list[dict]]) -> list[str]:
     ]
     for (corpus, mode), results in scored.items():
         lines += band_rows(corpus, mode, results)
+    from hubscan.estimate.structural import approximate_band
+
+    b = approximate_band()
+    if b:
+        lines += [
+            "",
+            f"Structural estimator on model types it is *not* verified for (`approximate`; measured by "
+            f"`scripts/coverage_params.py` on {b['variants']} generated configs of transformers' registry): median "
+            f"error {b['median_pct']}%, {100 * b['within_1pct']:.1f}% within 1%, {100 * b['within_10pct']:.1f}% "
+            f"within 10%, 75th percentile {b['p75_pct']}%, 90th percentile {b['p90_pct']}%. This band is quoted in",
+            "every `approximate` reason. The long tail is architectures with shapes it does not read (extra",
+            "attention branches, conv mixers, audio codebooks): an `approximate` answer is an order of magnitude,",
+            "not a bound; unreadable shapes (DeepSeek-V4 compressed attention, encoders, speech models) are `unknown`.",
+        ]
     return lines + [""]
 
 
