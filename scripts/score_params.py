@@ -350,16 +350,16 @@ def refresh(folder: Path, out: Path | None) -> int:
                 continue
             emb = getattr(model.get_input_embeddings(), "weight", None)
             total = sum(p.numel() for p in model.parameters())
-            basis = f"transformers_meta ({transformers.__version__})"
+            note = f"transformers {transformers.__version__} on the meta device"
             w.writerow(
                 [
                     f.name,
                     cfg.get("model_type"),
                     arch,
                     total,
-                    basis,
+                    "transformers_meta",
                     emb.numel() if emb is not None else "",
-                    "",
+                    note,
                 ]
             )
             n_ok += 1
