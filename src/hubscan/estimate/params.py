@@ -1,6 +1,6 @@
 """Exact parameter counts from a config.json dict: family dispatch, output-head resolution, fallbacks.
 
-Conventions (they match ``/work/shared/corpus/configs/README.md``):
+Conventions (those of the ground-truth counts the tests score against: transformers on the meta device):
 
 * the total counts *distinct* parameters: a tied output head is counted once;
 * buffers (GPT-2 attention masks, sinusoidal position tables, BART's ``final_logits_bias``) are not parameters;
