@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
 from hubscan.estimate.footprint import summary_row
+from hubscan.report.safe_sql import escape_control
 from hubscan.units import human_bytes, human_grams, human_kwh, human_params
 
 FORMATS = ("table", "json", "nl", "csv")
@@ -58,7 +59,7 @@ def format_cell(column: str, value: Any) -> str:
         if isinstance(value, float) and not value.is_integer():
             return f"{value:.4g}"
         return f"{int(value):,}"
-    text = str(value)
+    text = escape_control(str(value))  # a repo id with ANSI escapes must not drive the terminal
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
