@@ -26,7 +26,8 @@ class HubscanGroup(click.Group):
             raise click.ClickException(str(exc)) from exc
         except sqlite3.DatabaseError as exc:
             # A catalog damaged where no check looked (e.g. garbage in a page a query reads): one line.
-            if os.environ.get("HUBSCAN_DEBUG"):
+            # Only the plain DatabaseError means damage; IntegrityError and the like are bugs to report.
+            if os.environ.get("HUBSCAN_DEBUG") or type(exc) is not sqlite3.DatabaseError:
                 raise
             raise click.ClickException(
                 f"The catalog file is damaged or is not a hubscan catalog (SQLite: {exc})."

@@ -97,10 +97,26 @@ def parse_card_data(readme: bytes) -> dict[str, Any] | None:
     body = m.group(1) if m else b""
     try:
         loaded = yaml.load(body.decode("utf-8-sig", "replace"), Loader=Yaml12Loader)  # noqa: S506
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):  # 5,000-deep flow collections: unparseable, no cardData
         return None
     if loaded is None:
         return {}
-    if not isinstance(loaded, dict):
-        return None
+    if not isinstance(loaded, dict) or _expanded_size(loaded) > MAX_CARD_NODES:
+        return None  # aliases expanding past the budget ("billion laughs"): no cardData
     return _json_safe(loaded)
+
+
+MAX_CARD_NODES = 100_000
+
+
+def _expanded_size(value: Any, budget: int = MAX_CARD_NODES) -> int:
+    """Nodes of ``value`` with aliases expanded, counted without recursion; stops just past ``budget``."""
+    count, stack = 0, [value]
+    while stack and count <= budget:
+        item = stack.pop()
+        count += 1
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+    return count

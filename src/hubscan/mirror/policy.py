@@ -82,6 +82,7 @@ class Fault:
     seconds: float | None = None  # stall/timeout duration (default: stall_seconds); trickle: per byte
     patch: dict[str, Any] | None = None  # bad_item: keys replaced in one listing item ({"$deep": N} nests)
     index: int = 0  # bad_item: which item of the page
+    target: str | None = None  # bad_item: patch the item with this id instead (on whichever page it is)
     size: int = 256 * 1024 * 1024  # gzip_bomb: bytes after decompression
     location: str | None = None  # redirect: Location (default: the request itself, i.e. a loop)
     seen: int = field(default=0, repr=False)
@@ -109,7 +110,8 @@ class Fault:
             kept = [(k, v) for k, v in headers if k.lower() not in ("etag", "x-linked-etag", "x-linked-size")]
             return status, _zeros_gzip(self.size), [*kept, ("Content-Encoding", "gzip")]
         if self.fault == "bad_item":
-            return status, _patch_item(body, self.index, self.patch or {"createdAt": "not-a-date"}), headers
+            patch = self.patch or {"createdAt": "not-a-date"}
+            return status, _patch_item(body, self.index, patch, self.target), headers
         return status, body, _rewrite_next(headers, self.fault, query)
 
     def trickle(self, wfile, body: bytes, stopping: threading.Event) -> None:
@@ -124,7 +126,7 @@ class Fault:
     def from_dict(cls, spec: dict[str, Any]) -> Fault:
         allowed = {
             "path", "method", "fault", "status", "retry_after", "times", "skip", "seconds", "patch", "index",
-            "size", "location",
+            "size", "location", "target",
         }  # fmt: skip
         extra = set(spec) - allowed
         if extra:
@@ -200,11 +202,17 @@ def _deep(value: Any) -> Any:
     return value
 
 
-def _patch_item(body: bytes, index: int, patch: dict[str, Any]) -> bytes:
+def _patch_item(body: bytes, index: int, patch: dict[str, Any], target: str | None) -> bytes:
     items = json.loads(body)
     if not isinstance(items, list) or not items:
         return body
-    items[min(index, len(items) - 1)].update({k: _deep(v) for k, v in patch.items()})
+    if target is not None:
+        chosen = [item for item in items if isinstance(item, dict) and item.get("id") == target]
+    else:
+        chosen = [items[min(index, len(items) - 1)]]
+    if not chosen:
+        return body
+    chosen[0].update({k: _deep(v) for k, v in patch.items()})
     text = json.dumps(items, ensure_ascii=False, separators=(",", ":"))
     for match in set(re.findall(r'"\\u0000hubscan-deep\\u0000(\d+)"', text)):
         n = int(match)
