@@ -89,3 +89,12 @@ def test_tables_escape_control_characters():
     assert (
         escape_control("tab\tand\nnewline stay; \r and \x9b go") == "tab\tand\nnewline stay; \\r and \\x9b go"
     )
+
+
+def test_sql_json_output_escapes_control_characters_and_keeps_the_data(catalog):
+    import json
+
+    result = _sql(catalog, "SELECT id FROM models ORDER BY id", "--json")
+    assert result.exit_code == 0
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert json.loads(result.output)[0]["id"] == ANSI_ID

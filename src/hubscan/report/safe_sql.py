@@ -17,7 +17,7 @@ from contextlib import contextmanager
 
 from hubscan.errors import QueryError
 
-__all__ = ["DEFAULT_TIME_LIMIT", "escape_control", "guarded", "guarded_execute"]
+__all__ = ["DEFAULT_TIME_LIMIT", "escape_control", "guarded", "guarded_execute", "json_control"]
 
 DEFAULT_TIME_LIMIT = 10.0  # seconds
 PROGRESS_STEPS = 10_000  # virtual-machine instructions between two clock checks
@@ -110,3 +110,11 @@ def guarded_execute(
 def escape_control(text: str) -> str:
     """``text`` with control characters (ESC, BEL, CR, backspace, C1…) written as visible escapes."""
     return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+_C1_AND_DEL = re.compile(r"[\x7f-\x9f]")
+
+
+def json_control(text: str) -> str:
+    """JSON text with DEL and C1 controls written as ``\\u00XX`` (json.dumps already escapes C0): same data."""
+    return _C1_AND_DEL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
