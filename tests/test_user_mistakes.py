@@ -51,9 +51,9 @@ def test_offline_mode_is_one_line(tmp_path):
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}
     done = hubscan("crawl", "--db", str(tmp_path / "c.db"), env=env)
     assert done.returncode == 1 and "Traceback" not in done.stderr
-    assert [line for line in done.stderr.splitlines() if line.strip()] == [
-        line for line in done.stderr.splitlines() if line.startswith("Error: HF_HUB_OFFLINE")
-    ]
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: HF_HUB_OFFLINE is set"), done.stderr
+    assert not (tmp_path / "c.db").exists()
 
 
 @pytest.fixture(scope="module")
