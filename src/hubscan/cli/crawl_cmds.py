@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from urllib.parse import urlsplit
 
 import click
 from tqdm import tqdm
@@ -15,12 +16,26 @@ from hubscan.crawl import CrawlOptions
 from hubscan.crawl import crawl as run_crawl
 from hubscan.demo import run_demo
 from hubscan.derive import derive_all
+from hubscan.errors import SourceError
 from hubscan.report.stats import catalog_stats
 from hubscan.source import make_source
-from hubscan.store import open_db, open_db_read_only
+from hubscan.source.client_log import CLIENT_LOG, enable_verbose
+from hubscan.store import close_db, open_db, open_db_read_only
 
 
-def _use_endpoint(endpoint: str | None) -> None:
+def _use_endpoint(endpoint: str | None, source: str) -> None:
+    if source == "hub" and os.environ.get("HF_HUB_OFFLINE", "").upper() in ("1", "ON", "YES", "TRUE"):
+        raise SourceError(
+            "HF_HUB_OFFLINE is set, so the Hub cannot be crawled: unset it, or index what you have offline "
+            "with --source cache or --source dir:PATH.",
+            kind="usage",
+        )
+    if endpoint:
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise SourceError(
+                f"--endpoint {endpoint!r} is not an http(s) URL (e.g. http://127.0.0.1:8000).", kind="usage"
+            )
     # huggingface_hub reads HF_ENDPOINT once, at import: set it before the first import so that every
     # call (not only HfApi methods) goes to the chosen endpoint.
     if endpoint:
@@ -81,6 +96,7 @@ def _use_endpoint(endpoint: str | None) -> None:
     help="Bytes; larger files are recorded as too_large.",
 )
 @click.option("--no-derive", is_flag=True, help="Store raw data only; run `hubscan derive` later.")
+@click.option("-v", "--verbose", is_flag=True, help="Show the Hub client's warnings (counted otherwise).")
 @quiet_option
 def crawl(
     endpoint,
@@ -98,6 +114,7 @@ def crawl(
     retries,
     max_file_size,
     no_derive,
+    verbose,
     quiet,
 ):
     """Crawl model listings, config.json files and cards into the catalog.
@@ -114,7 +131,9 @@ def crawl(
         hubscan crawl --source cache
         hubscan crawl --source dir:./my-models
     """
-    _use_endpoint(endpoint)
+    _use_endpoint(endpoint, source)
+    if verbose:
+        enable_verbose()
 
     options = CrawlOptions(
         author=author,
@@ -142,9 +161,12 @@ def crawl(
         ),
     )
     db = open_db(db_path)
-    with _progress(quiet) as on_event:
-        stats = run_crawl(db, src, options, on_event=on_event)
-    click.echo(stats.summary(), err=True)
+    try:
+        with _progress(quiet) as on_event:
+            stats = run_crawl(db, src, options, on_event=on_event)
+    finally:
+        close_db(db)
+    click.echo(stats.summary() + CLIENT_LOG.summary(), err=True)
 
 
 class _progress:
@@ -191,7 +213,11 @@ class _progress:
 def derive(db_path, context, exact):
     """Recompute footprints, reported/estimated emissions and lineage from stored raw data (offline)."""
 
-    result = derive_all(open_db(db_path), context=context, use_transformers=exact)
+    db = open_db(db_path, create=False)
+    try:
+        result = derive_all(db, context=context, use_transformers=exact)
+    finally:
+        close_db(db)
     click.echo(f"Derived {result['models']} models; lineage: {json.dumps(result['lineage'])}", err=True)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from hubscan.cli import cli
+from hubscan.mirror import MirrorServer, SnapshotError, load_faults, sample_hub_path
 
 
 @cli.group()
@@ -66,8 +67,6 @@ def serve(
     allow_remote,
 ):
     """Serve SNAPSHOT_DIR (or the word ``sample`` for the bundled snapshot) until Ctrl-C / SIGTERM."""
-    from hubscan.mirror import MirrorServer, SnapshotError, load_faults, sample_hub_path
-
     if not allow_remote and not _is_loopback(host):
         raise click.UsageError(f"refusing to bind non-loopback host {host!r} (pass --allow-remote)")
     path = sample_hub_path() if snapshot_dir == "sample" else Path(snapshot_dir)

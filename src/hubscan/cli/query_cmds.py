@@ -148,13 +148,14 @@ def sql(statement, db_path, fmt):
 
 @cli.command()
 @click.argument("what", type=click.Choice(["footprint", "emissions"]))
-@click.option("--out", "out", type=click.Path(dir_okay=False), required=True, help="PNG file to write.")
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True,
+              help="File to write; .png, .svg or .pdf picks the format.")  # fmt: skip
 @click.option("--by", type=click.Choice(GROUPING_CHOICES), default="model_type", show_default=True,
               help="Families for the footprint plot.")  # fmt: skip
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Largest N families.")
 @db_option("Catalog database (opened read-only).")
 def plot(what, out, by, top, db_path):
-    """Draw a figure to PNG.
+    """Draw a figure to PNG, SVG or PDF (from the --out extension).
 
     footprint: parameters per family (box plot with every model as a dot, log scale).
     emissions: reported vs estimated training emissions (log-log), with the consistency band and the

@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import re
+import sys
 import threading
 import uuid
 from collections import defaultdict
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
-from hubscan.mirror.policy import Fault, FaultPlan, RateLimiter, load_faults
+from hubscan.mirror.policy import TRANSFORMS, Fault, FaultPlan, RateLimiter, load_faults, reset_connection
 from hubscan.mirror.snapshot import (
     EXPAND_KEYS,
     Repo,
@@ -145,6 +146,12 @@ class _HTTPServer(ThreadingHTTPServer):
     request_queue_size = 128
     mirror: MirrorServer
 
+    def handle_error(self, request, client_address) -> None:
+        # A client hanging up (or a reset fault) is not a server error: no traceback on stderr.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -184,6 +191,9 @@ class _Handler(BaseHTTPRequestHandler):
             fault = mirror._faults.match(method, path)
             if fault is not None and fault.fault in ("status", "timeout"):
                 status = self._apply_fault(fault, bucket)
+            elif fault is not None and fault.fault == "reset":
+                reset_connection(self.connection)
+                self.close_connection = True
             else:
                 auth = self.headers.get("Authorization", "")
                 token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
@@ -200,6 +210,11 @@ class _Handler(BaseHTTPRequestHandler):
                         resp = self._route(method, path, query, token)
                     except Exception as exc:  # noqa: BLE001 - a server bug must still answer
                         resp = _error(500, f"Internal error: {type(exc).__name__}: {exc}")
+                    if fault is not None and fault.fault in TRANSFORMS and method == "GET":
+                        resp.status, resp.body, resp.headers = fault.transform(
+                            resp.status, resp.body, resp.headers, path, query
+                        )
+                        fault = None
                 status = resp.status
                 self._send(method, resp, fault)
         except (BrokenPipeError, ConnectionResetError):
@@ -265,8 +280,12 @@ class _Handler(BaseHTTPRequestHandler):
             if fault is not None and fault.fault == "stall":
                 self._stall(fault)
             return
-        if fault is None:
+        if fault is None or fault.fault in TRANSFORMS:
             self.wfile.write(body)
+            return
+        if fault.fault == "trickle":
+            fault.trickle(self.wfile, body, self.server.mirror._stopping)
+            self.close_connection = True
             return
         # truncate / stall: announce the full length, send half, then hang up (after stalling).
         self.wfile.write(body[: len(body) // 2])

@@ -203,7 +203,7 @@ def _load_json_file(entry: FileEntry | None) -> Any:
         return None
     try:
         return json.loads(entry.read().decode("utf-8-sig"))
-    except (ValueError, UnicodeDecodeError, OSError):
+    except (ValueError, UnicodeDecodeError, OSError, RecursionError):  # a 200k-deep file: no config
         return None
 
 

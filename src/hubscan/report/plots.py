@@ -1,4 +1,4 @@
-"""Figures (matplotlib, Agg backend, PNG): parameters per family, reported vs estimated emissions."""
+"""Figures (matplotlib, Agg backend; PNG, SVG or PDF by the file extension): parameters per family, reported vs estimated emissions."""
 
 from __future__ import annotations
 
@@ -35,12 +35,27 @@ _HORIZONTAL = (
 
 
 class PlotError(HubscanError):
-    """Nothing to plot (empty catalog, no emissions to compare)."""
+    """Nothing to plot (empty catalog, no emissions to compare), or an output path that cannot be written."""
+
+
+FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+def output_format(out: str | Path) -> str:
+    """The figure format named by ``out``'s extension; a clear error for another one or a missing folder."""
+    out = Path(out)
+    fmt = FORMATS.get(out.suffix.lower())
+    if fmt is None:
+        raise PlotError(f"Cannot tell the format of {out}: end the file name with .png, .svg or .pdf.")
+    if not out.parent.is_dir():
+        raise PlotError(f"Cannot write {out}: the folder {out.parent} does not exist.")
+    return fmt
 
 
 def plot_footprint(db: Database, out: str | Path, by: str = "model_type", top: int = 20) -> str:
     """Box plot of total parameters per family (largest ``top`` families by model count), every model as a
     dot, log scale. Returns a one-line description."""
+    fmt = output_format(out)
     by = query.normalise_by(by)
     sql, params = members_sql(by)
     frame = pd.read_sql_query(f"SELECT family, params FROM ({sql}) WHERE params > 0", db.conn, params=params)
@@ -71,7 +86,7 @@ def plot_footprint(db: Database, out: str | Path, by: str = "model_type", top: i
     )
     ax.grid(True, axis="x", which="major", alpha=0.3)
     fig.tight_layout()
-    fig.savefig(out, format="png")
+    fig.savefig(out, format=fmt)
     plt.close(fig)
     return f"{len(families)} families, {len(frame):,} models"
 
@@ -79,6 +94,7 @@ def plot_footprint(db: Database, out: str | Path, by: str = "model_type", top: i
 def plot_emissions(db: Database, out: str | Path) -> str:
     """Log-log scatter of reported vs estimated (central, with low-high range) training emissions, with the
     consistency band and the x1000 / /1000 unit-error diagonals. Returns a one-line description."""
+    fmt = output_format(out)
     frame = pd.read_sql_query(
         """SELECT e.model_id, e.reported_g, e.emissions_g_low AS low, e.emissions_g_central AS central,
                   e.emissions_g_high AS high, e.verdict
@@ -130,6 +146,6 @@ def plot_emissions(db: Database, out: str | Path) -> str:
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
-    fig.savefig(out, format="png")
+    fig.savefig(out, format=fmt)
     plt.close(fig)
     return f"{len(frame):,} models compared"

@@ -27,6 +27,7 @@ from huggingface_hub.utils import build_hf_headers, hf_raise_for_status, http_st
 from hubscan.errors import SourceError
 from hubscan.records import FetchedFile, Listing
 from hubscan.source.budget import RateBudget
+from hubscan.source.client_log import CLIENT_LOG
 
 # Every listing field the catalog stores. `siblings` tells us whether config.json / README.md exist at all,
 # which saves a 404 round trip for the many repos (GGUF, diffusers, adapters) that have no config.json.
@@ -80,6 +81,7 @@ class HubSource:
         rate_reserve: int = 8,
     ):
         self.api = HfApi(endpoint=endpoint, token=token)
+        CLIENT_LOG.install()  # the client's warnings: counted, shown only with -v (source/client_log.py)
         # Pause every worker before the resolver quota runs out (reserve = requests possibly in flight).
         self.budget = RateBudget(reserve=rate_reserve)
         self.endpoint = self.api.endpoint

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
+from hubscan.parse.limits import JsonLimitError, load_json
 from hubscan.records import Listing
 
 # A file in one of these states is not requested again until the repo's commit changes.
@@ -249,9 +250,9 @@ def _save_config(db, model_id, sha, status, content, error, fetched_at) -> tuple
 
 def parse_config_status(raw: str | None) -> tuple[str, str | None]:
     try:
-        parsed = json.loads(raw or "")
-    except ValueError as exc:
-        return "invalid_json", f"invalid JSON: {exc}"
+        parsed = load_json(raw or "")
+    except JsonLimitError as exc:
+        return exc.kind, str(exc)
     if not isinstance(parsed, dict):
         return "not_object", f"config.json is a JSON {type(parsed).__name__}, not an object"
     return "ok", None
