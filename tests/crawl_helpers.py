@@ -38,6 +38,16 @@ def file_requests(log, name: str = "config.json") -> list[str]:
     return [r["path"] for r in log if "/resolve/" in r["path"] and r["path"].endswith("/" + name)]
 
 
+def cache_hops(log) -> list[dict]:
+    """Requests that followed a resolve's 307 to the resolve cache (or an LFS 302 to the CDN): not metered."""
+    return [r for r in log if r["path"].startswith(("/api/resolve-cache/", "/cdn/"))]
+
+
+def metered_requests(log) -> list[dict]:
+    """Requests the Hub counts against a quota (listing pages, resolves): everything but cache hops."""
+    return [r for r in log if not r["path"].startswith(("/api/resolve-cache/", "/cdn/"))]
+
+
 def listing_requests(log) -> list[dict]:
     return [r for r in log if r["path"] == "/api/models"]
 
