@@ -38,6 +38,7 @@ import json  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
 import shutil  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
@@ -49,8 +50,10 @@ from huggingface_hub import HfApi, hf_hub_download  # noqa: E402
 from hubscan.crawl import CrawlOptions, crawl  # noqa: E402
 from hubscan.derive import derive_all  # noqa: E402
 from hubscan.mirror import MirrorServer, write_repo  # noqa: E402
+from hubscan.records import Listing  # noqa: E402
 from hubscan.source.hub import HubSource  # noqa: E402
 from hubscan.store import open_db  # noqa: E402
+from hubscan.store.writer import CatalogWriter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 START = "<!-- bench_crawl:start -->"
@@ -545,6 +548,220 @@ def print_table(results, derive_s, derive_n) -> None:
     print(f"derive_all: {derive_s:.2f}s for {derive_n} models = {1000 * derive_s / derive_n:.2f} ms/model")
 
 
+# --------------------------------------------------------------------------------------------------------
+# Issue 11 scale measurements (``--scale``): each prints one line of numbers; nothing is written to the docs.
+
+SCALE_LIMITS = ["--rate-limit-api", "1000000000", "--rate-limit-resolvers", "1000000000"]
+
+
+class MirrorProcess:
+    """``hubscan mirror serve`` in its own process (so the crawl's RSS and CPU are its own)."""
+
+    def __init__(self, target: list[str], latency_ms: float, work: Path):
+        self.log = work / f"mirror-{time.monotonic_ns()}.jsonl"
+        command = [
+            sys.executable,
+            "-m",
+            "hubscan",
+            "mirror",
+            "serve",
+            *target,
+            "--latency-ms",
+            str(latency_ms),
+        ]
+        command += [*SCALE_LIMITS, "--log", str(self.log)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.process.stdout.readline()
+        if " on " not in line:
+            raise SystemExit(f"mirror did not start: {line!r}")
+        self.url = line.rsplit(" on ", 1)[1].strip()
+
+    def requests(self) -> list[dict]:
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def crawl_process(url: str, db_path: Path, *extra: str) -> tuple[float, float, str]:
+    """Run ``hubscan crawl`` as a child: (wall seconds, peak RSS MB, stderr)."""
+    command = [
+        sys.executable,
+        "-m",
+        "hubscan",
+        "crawl",
+        "--endpoint",
+        url,
+        "--db",
+        str(db_path),
+        "--quiet",
+        *extra,
+    ]
+    t0 = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - t0
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"crawl failed ({process.returncode}): {stderr}")
+    return seconds, usage.ru_maxrss / 1024, stderr
+
+
+def _one_file_snapshot(root: Path, n_config: int, n_card: int) -> None:
+    """Repos with exactly one of the two files, as in the issue's 157-repo measurement."""
+    for i in range(n_config + n_card):
+        files = {"config.json": json.dumps(_llama_like("llama", "LlamaForCausalLM", 64, 2, 4, 2, 128, 256))}
+        if i >= n_config:
+            files = {"README.md": "---\nlicense: mit\nco2_eq_emissions: 12\n---\n# card\n"}
+        write_repo(root, f"org{i % 7}/repo-{i:05d}", files=files, meta={"downloads": i})
+
+
+def naive_full_run(url: str, cache_dir: Path) -> tuple[float, int]:
+    """The naive loop of the issue: list_models, then model_info and hf_hub_download of both files per repo."""
+    t0 = time.perf_counter()
+    api = HfApi(endpoint=url)
+    fetched = 0
+    for model in api.list_models():
+        api.model_info(model.id)
+        for name in ("config.json", "README.md"):
+            try:
+                hf_hub_download(model.id, name, cache_dir=cache_dir, endpoint=url)
+                fetched += 1
+            except huggingface_hub.errors.EntryNotFoundError:
+                pass
+    return time.perf_counter() - t0, fetched
+
+
+def scale_small(work: Path, latency_ms: float = 50.0) -> str:
+    snap = work / "small"
+    _one_file_snapshot(snap, 108, 49)
+    mirror = MirrorProcess([str(snap)], latency_ms, work)
+    try:
+        hub_s, rss, _ = crawl_process(mirror.url, work / "small.db", "--cards", "full", "--workers", "64")
+        hub_requests = len(mirror.requests())
+        naive_s, fetched = naive_full_run(mirror.url, work / "small-cache")
+        naive_requests = len(mirror.requests()) - hub_requests
+        again_s, _, _ = crawl_process(mirror.url, work / "small.db", "--cards", "full", "--workers", "64")
+        again = mirror.requests()[hub_requests + naive_requests :]
+    finally:
+        mirror.stop()
+    files_again = sum(1 for r in again if "/resolve/" in r["path"])
+    return (
+        f"157 repos at {latency_ms:g} ms, --cards full, 64 workers: hubscan {hub_s:.2f}s / {hub_requests} HTTP "
+        f"requests; naive {naive_s:.2f}s / {naive_requests} ({fetched} files); ratio {naive_s / hub_s:.1f}x "
+        f"(both include interpreter start-up for hubscan only); re-crawl {again_s:.2f}s, {len(again)} requests, "
+        f"{files_again} file requests"
+    )
+
+
+def scale_large(work: Path, n: int = 5024, latency_ms: float = 50.0, workers: int = 16) -> str:
+    snap = work / "large"
+    build_snapshot(snap, n)
+    mirror = MirrorProcess([str(snap)], latency_ms, work)
+    try:
+        wall, rss, _ = crawl_process(mirror.url, work / "large.db", "--workers", str(workers))
+        log = mirror.requests()
+    finally:
+        mirror.stop()
+    pages = sum(1 for r in log if r["path"] == "/api/models")
+    files = sum(1 for r in log if "/resolve/" in r["path"])
+    hops = len(log) - pages - files
+    per_file = 1 + (1 if hops else 0)
+    floor = (pages + -(-files // workers) * per_file) * latency_ms / 1000
+    floor_one = (pages + -(-files // workers)) * latency_ms / 1000
+    return (
+        f"{n} repos at {latency_ms:g} ms, --workers {workers}: wall {wall:.1f}s (incl. start-up), {pages} listing "
+        f"+ {files} resolves + {hops} resolve-cache hops; network floor {floor:.1f}s counting the 307 hop "
+        f"({wall / floor:.2f}x), {floor_one:.1f}s at one request per file ({wall / floor_one:.2f}x); "
+        f"peak RSS {rss:.0f} MB"
+    )
+
+
+def scale_listing(work: Path, listing: Path, latency_ms: float = 0.0) -> str:
+    mirror = MirrorProcess(["--listing", str(listing)], latency_ms, work)
+    try:
+        wall, rss, stderr = crawl_process(mirror.url, work / "listing.db", "--listing-only", "--no-derive")
+        log = mirror.requests()
+    finally:
+        mirror.stop()
+    db = open_db(work / "listing.db")
+    models = db["models"].count
+    db.close()
+    pages = sum(1 for r in log if r["path"] == "/api/models")
+    files = len(log) - pages
+    return (
+        f"listing-only crawl of {listing.name}: {models:,} models, {pages} listing requests, {files} file "
+        f"requests, {wall:.0f}s = {1000 * wall / max(models, 1):.2f}s per 1,000 models, peak RSS {rss:.0f} MB"
+    )
+
+
+def scale_derive(work: Path, sizes: list[int]) -> str:
+    """``hubscan derive`` as a child over catalogs of growing size: peak RSS should stay flat."""
+    out = []
+    for n in sizes:
+        db_path = work / f"derive-{n}.db"
+        _synthetic_catalog(db_path, n)
+        command = [sys.executable, "-m", "hubscan", "derive", "--db", str(db_path)]
+        t0 = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - t0
+        out.append(
+            f"{n:,} models: {seconds:.0f}s ({n / seconds:,.0f} models/s), peak RSS {usage.ru_maxrss / 1024:.0f} MB"
+        )
+    return "hubscan derive: " + "; ".join(out)
+
+
+def _synthetic_catalog(db_path: Path, n: int) -> None:
+    """``n`` models with a config.json each, written through the crawl's writer (no network)."""
+    db = open_db(db_path)
+    writer = CatalogWriter(db, run_id=None, batch_size=10**9)
+    rng = random.Random(n)
+    configs = [json.dumps(c) for _, _, c in _family_configs(rng)]
+    for start in range(0, n, 1000):
+        page = [
+            Listing(id=f"org{i % 97}/model-{i:07d}", sha=f"{i:040x}")
+            for i in range(start, min(n, start + 1000))
+        ]
+        writer.add_listings(page, set(), {})
+        for listing in page:
+            content = rng.choice(configs).encode()
+            writer.add_file(
+                model_id=listing.id, path="config.json", sha=listing.sha, status="ok", content=content
+            )
+        writer.commit()
+    db.close()
+
+
+def _shared_listing() -> Path:
+    """The 760k real listing in ../shared (from a checkout or a worktree one level deeper)."""
+    name = Path("corpus") / "hub_listing_2024" / "hf_models_list_2024-07-11.jsonl.gz"
+    for parent in (ROOT.parent, ROOT.parent.parent):
+        if (parent / "shared" / name).exists():
+            return parent / "shared" / name
+    return ROOT.parent / "shared" / name
+
+
+def run_scale(args) -> None:
+    work = Path(tempfile.mkdtemp(prefix="hubscan-bench-scale-"))
+    try:
+        for name in args.scale:
+            t0 = time.perf_counter()
+            if name == "small":
+                line = scale_small(work)
+            elif name == "large":
+                line = scale_large(work, n=args.large_models)
+            elif name == "listing":
+                line = scale_listing(work, args.listing)
+            else:
+                line = scale_derive(work, args.derive_sizes)
+            print(f"[{name}] {line}  ({time.perf_counter() - t0:.0f}s)", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", type=int, default=2000, help="synthetic repos in the snapshot")
@@ -553,7 +770,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "CRAWL.md")
     ap.add_argument("--no-docs", action="store_true", help="print only; leave docs/CRAWL.md alone")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (snapshot, catalogs)")
+    ap.add_argument(
+        "--scale",
+        nargs="+",
+        choices=["small", "large", "listing", "derive"],
+        help="run issue 11's scale measurements instead (mirror and crawl in their own processes)",
+    )
+    ap.add_argument("--large-models", type=int, default=5024)
+    ap.add_argument(
+        "--listing", type=Path, default=_shared_listing(), help="listing file for --scale listing"
+    )
+    ap.add_argument("--derive-sizes", type=int, nargs="+", default=[20_000, 100_000])
     args = ap.parse_args(argv)
+    if args.scale:
+        run_scale(args)
+        return 0
 
     work = Path(tempfile.mkdtemp(prefix="hubscan-bench-crawl-"))
     try:

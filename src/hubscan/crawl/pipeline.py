@@ -158,9 +158,11 @@ class _Crawl:
             self.inbox.put(("result", (page_no, listing, path, _fetch(self.source, listing, path))))
 
     def _stop(self) -> None:
+        """Tell the listing and worker threads to end; wait briefly for a listing request in flight."""
         self.producer.stop.set()
         for _ in range(max(1, self.options.workers)):
             self.jobs.put(None)
+        self.producer.thread.join(timeout=0.5)
 
     # -- the writer loop ------------------------------------------------------------------------------
     def _loop(self) -> None:

@@ -222,9 +222,14 @@ class HubSource:
             attempts += 1
             try:
                 return self._get(url, attempts, deadline)
-            except (_BodyReadError, *RETRYABLE_EXCEPTIONS) as exc:
-                # http_stream_backoff retries failures before the status line; a body cut off half-way
-                # (truncated transfer, read timeout mid-body) surfaces here and gets the same bounded backoff.
+            except RETRYABLE_EXCEPTIONS as exc:
+                # Before the status line: http_stream_backoff has already spent --retries on it.
+                raise SourceError(
+                    f"{type(exc).__name__} after {self.max_retries} retries: {exc}", kind="network"
+                ) from exc
+            except _BodyReadError as exc:
+                # A body cut off half-way (truncated transfer, read timeout mid-body) gets the same bounded
+                # backoff here, within the file's overall deadline.
                 if attempts > self.max_retries or time.monotonic() + delay > deadline:
                     raise SourceError(
                         f"{type(exc).__name__} after {attempts} attempt(s): {exc}", kind="network"
