@@ -122,3 +122,15 @@ def test_changed_since_last_refresh_of_an_unchanged_hub_costs_one_page(tmp_path)
         db.execute("SELECT raw FROM configs WHERE model_id = ?", [ids[0]]).fetchone()[0]
         == '{"model_type": "bert"}'
     )
+
+
+def test_pages_stored_before_a_kill_but_not_derived_are_derived_by_the_resumed_crawl(tmp_path):
+    make_snapshot(tmp_path / "snap", 12)
+    db = open_db(tmp_path / "c.db")
+    with MirrorServer(tmp_path / "snap", page_size=4) as hub:
+        # As a kill between a page's commit and its derive leaves it: stored, cursor past it, no footprints.
+        interrupted_crawl(db, hub.url, CrawlOptions(derive=False), pages=2)
+        assert db["footprints"].count == 0 and db.execute("SELECT next_cursor FROM crawl_runs").fetchone()[0]
+        stats = crawl(db, HubSource(endpoint=hub.url), CrawlOptions())
+    assert stats.resumed_after_pages >= 1 and stats.listed < 12  # the stored pages are not listed again
+    assert db["footprints"].count == 12 and stats.derived == 12

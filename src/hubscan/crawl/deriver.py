@@ -59,3 +59,16 @@ class Deriver:
                     return
         except BaseException as exc:  # noqa: BLE001 - handed to the crawl thread in close()
             self.error = exc
+
+
+def underived_anywhere(db: Database) -> list[str]:
+    """Every model with stored raw data but no derived row: e.g. its page was stored, then the process was
+    killed before the derive thread got to it (a resumed crawl does not list that page again)."""
+    rows = db.execute(
+        """SELECT c.model_id FROM configs c WHERE c.status = 'ok'
+           AND NOT EXISTS (SELECT 1 FROM footprints f WHERE f.model_id = c.model_id)
+           UNION
+           SELECT k.model_id FROM cards k WHERE (k.card_data IS NOT NULL OR k.body IS NOT NULL)
+           AND NOT EXISTS (SELECT 1 FROM reported_emissions r WHERE r.model_id = k.model_id)"""
+    )
+    return [row[0] for row in rows]

@@ -28,10 +28,10 @@ from collections.abc import Callable
 from sqlite_utils import Database
 
 from hubscan.crawl.decide import plan_page
-from hubscan.crawl.deriver import Deriver
+from hubscan.crawl.deriver import Deriver, underived_anywhere
 from hubscan.crawl.listing import ListingProducer, source_pages
 from hubscan.crawl.options import CrawlOptions, CrawlStats
-from hubscan.derive import resolve_families, underived
+from hubscan.derive import derive_models, resolve_families, underived
 from hubscan.errors import SourceError
 from hubscan.records import FetchedFile, Listing, ListingPage, ListingQuery
 from hubscan.store import save
@@ -96,7 +96,8 @@ class _Crawl:
             raise self.failure
         if self.deriver is not None:
             self.deriver.close()
-            self.stats.derived = self.deriver.derived
+            leftover = underived_anywhere(self.db)  # stored by an earlier run that was killed before deriving
+            self.stats.derived = self.deriver.derived + (derive_models(self.db, leftover) if leftover else 0)
             resolve_families(self.db)
         return self.stats
 
