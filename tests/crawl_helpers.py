@@ -133,6 +133,10 @@ def stored_invariants(db_path) -> dict:
         conn.close()
 
 
+class RawJSON(str):
+    """A page body sent as it is (for bodies ``json.dumps`` could not produce)."""
+
+
 class ScriptedListing:
     """A loopback server answering ``/api/models`` from a script of pages: {cursor or "": (items, next)}.
 
@@ -152,7 +156,7 @@ class ScriptedListing:
                 cursor = next((p[7:] for p in query.split("&") if p.startswith("cursor=")), "")
                 script.requests.append(cursor)
                 items, nxt = script.pages[cursor]
-                body = json.dumps(items).encode()
+                body = (items if isinstance(items, RawJSON) else json.dumps(items)).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))

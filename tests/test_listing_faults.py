@@ -1,9 +1,12 @@
 """Issue 10 item 6: one bad listing item or page never costs the rest; loops and repeats are detected."""
 
+import json
+
 import pytest
 from huggingface_hub.utils import close_session
 
 from crawl_helpers import (
+    RawJSON,
     ScriptedListing,
     cursor_of,
     listing_record,
@@ -116,3 +119,14 @@ def test_listing_retries_follow_the_retry_option(tmp_path):
             with pytest.raises(SourceError):
                 crawl(db, source(hub.url, max_retries=retries), CrawlOptions(derive=False))
             assert len(listing_requests(hub.request_log)) == retries + 1
+
+
+def test_an_item_nested_too_deep_to_parse_costs_only_itself(tmp_path):
+    items = [listing_record(i) for i in range(3)]
+    deep = '{"_id": "d", "id": "org/deep", "cardData": ' + "[" * 5000 + "]" * 5000 + "}"
+    body = "[" + ", ".join([json.dumps(items[0]), deep, json.dumps(items[1]), json.dumps(items[2])]) + "]"
+    db = open_db(tmp_path / "c.db")
+    with ScriptedListing({"": (RawJSON(body), None)}) as hub:
+        stats = crawl(db, source(hub.url), CrawlOptions(listing_only=True, derive=False))
+    assert stats.status == "finished" and db["models"].count == 3
+    assert errors(db) == [("org/deep", "bad_listing_item")]

@@ -9,6 +9,7 @@ field the catalog needs. Files are fetched with one streamed GET each (``hf_hub_
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -150,7 +151,7 @@ class HubSource:
                 try:
                     listings.append(listing_from_item(item))
                 except Exception as exc:  # noqa: BLE001 - one malformed item must not cost the page
-                    item_id = item.get("id") if isinstance(item, dict) else None
+                    item_id = _item_id(item)
                     bad.append((item_id if isinstance(item_id, str) else None, _describe(exc)))
             yield ListingPage(listings=listings, bad_items=bad, url=url, next_url=next_url)
             url, params = next_url, None
@@ -202,7 +203,10 @@ class HubSource:
         hf_raise_for_status(response)
         try:
             items = json.loads(response.content)
-        except (ValueError, RecursionError) as exc:
+        except RecursionError:
+            # One item nested deeper than the parser goes (e.g. a 5,000-deep cardData) must not cost the page.
+            items = split_items(response.content.decode("utf-8", errors="replace"))
+        except ValueError as exc:
             raise _BodyReadError(f"unreadable listing body: {type(exc).__name__}: {exc}") from exc
         if not isinstance(items, list):
             raise _BodyReadError(f"listing body is a JSON {type(items).__name__}, not a list")
@@ -307,8 +311,46 @@ class HubSource:
             )
 
 
+class UnparsedItem(str):
+    """A listing item's JSON text that could not be parsed on its own (it becomes a bad item)."""
+
+
+def split_items(text: str) -> list[Any]:
+    """The items of a top-level JSON array, each parsed on its own; an item that cannot be is kept as an
+    ``UnparsedItem``. Raises ``_BodyReadError`` when the text is not an array."""
+    text = text.strip()
+    if not (text.startswith("[") and text.endswith("]")):
+        raise _BodyReadError("unreadable listing body: not a JSON array")
+    items, depth, start, in_string, escape = [], 0, 1, False, False
+    for i, char in enumerate(text):
+        if in_string:
+            escape, in_string = (False, True) if escape else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth -= 1
+            if depth == 0:
+                items.append(text[start:i])
+        elif char == "," and depth == 1:
+            items.append(text[start:i])
+            start = i + 1
+    parsed: list[Any] = []
+    for raw in (chunk.strip() for chunk in items):
+        if not raw:
+            continue
+        try:
+            parsed.append(json.loads(raw))
+        except (ValueError, RecursionError):
+            parsed.append(UnparsedItem(raw))
+    return parsed
+
+
 def listing_from_item(item: Any) -> Listing:
     """Validate one raw listing item and flatten it (raises on anything the catalog cannot store)."""
+    if isinstance(item, UnparsedItem):
+        raise ValueError("listing item is nested too deeply (or otherwise not JSON) to be read on its own")
     if not isinstance(item, dict):
         raise ValueError(f"listing item is a JSON {type(item).__name__}, not an object")
     model_id = item.get("id")
@@ -358,6 +400,15 @@ def _iso(value) -> str | None:
     if value is None:
         return None
     return value.isoformat().replace("+00:00", "Z")
+
+
+def _item_id(item: Any) -> str | None:
+    if isinstance(item, dict):
+        value = item.get("id")
+    else:
+        match = re.search(r'"id"\s*:\s*"([^"\\]{1,200})"', str(item)[:5000])
+        value = match.group(1) if match else None
+    return value if isinstance(value, str) else None
 
 
 def _describe(exc: BaseException) -> str:
