@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone
@@ -33,6 +34,7 @@ def dumps(value: Any) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
 
 
+@functools.lru_cache(maxsize=256)
 def upsert_sql(table: str, columns: Sequence[str], pk: Sequence[str], insert_only: Iterable[str] = ()) -> str:
     """``INSERT … ON CONFLICT(pk) DO UPDATE SET`` exactly the non-key ``columns`` (minus ``insert_only``)."""
     skip = set(pk) | set(insert_only)
@@ -44,9 +46,9 @@ def upsert_sql(table: str, columns: Sequence[str], pk: Sequence[str], insert_onl
     )
 
 
-def upsert_op(table: str, row: dict, pk: Sequence[str], insert_only: Iterable[str] = ()) -> Op:
+def upsert_op(table: str, row: dict, pk: tuple[str, ...], insert_only: tuple[str, ...] = ()) -> Op:
     columns = tuple(row)
-    return upsert_sql(table, columns, pk, insert_only), tuple(row[c] for c in columns)
+    return upsert_sql(table, columns, pk, insert_only), tuple(row.values())
 
 
 def insert_op(table: str, row: dict) -> Op:
@@ -78,7 +80,7 @@ def normalize_base_models(base_models: Any, card_data: dict | None) -> dict | No
     return {"relation": relation, "models": models}
 
 
-def model_row(listing: Listing, run_id: int) -> dict:
+def model_row(listing: Listing, run_id: int, listed_at: str | None = None) -> dict:
     config = listing.config if isinstance(listing.config, dict) else {}
     base = normalize_base_models(listing.base_models, listing.card_data)
     gated = listing.gated
@@ -109,7 +111,7 @@ def model_row(listing: Listing, run_id: int) -> dict:
         "gguf": dumps(listing.gguf),
         "used_storage": listing.used_storage,
         "last_seen_run": run_id,
-        "listed_at": now_iso(),
+        "listed_at": listed_at or now_iso(),
     }
 
 
