@@ -2,7 +2,7 @@
 
 import pytest
 
-from crawl_helpers import file_requests, make_snapshot
+from crawl_helpers import file_requests, make_snapshot, settled_log
 from hubscan.crawl import CrawlOptions, crawl
 from hubscan.mirror import MirrorServer, write_repo
 from hubscan.source.hub import HubSource
@@ -113,3 +113,14 @@ def test_a_body_that_never_completes_is_cut_off_by_the_per_file_deadline(tmp_pat
         body_requests = [r for r in hub.request_log if r["path"].startswith("/api/resolve-cache/")]
     assert stats.failures_by_kind in ({"network": 1}, {"deadline": 1})
     assert 1 <= len(body_requests) < 6
+
+
+def test_a_file_that_always_fails_costs_retries_plus_one_requests(tmp_path):
+    """Not (retries + 1)²: the client's backoff and hubscan's own retries are not stacked."""
+    make_snapshot(tmp_path / "snap", 1)
+    db = open_db(tmp_path / "c.db")
+    fault = {"path": "/resolve/", "fault": "status", "status": 503, "times": None}
+    with MirrorServer(tmp_path / "snap", faults=[fault]) as hub:
+        stats = crawl(db, source(hub.url, max_retries=2), CrawlOptions(derive=False))
+        assert len(file_requests(settled_log(hub, 4))) == 3
+    assert stats.failures_by_kind == {"http_error": 1}
