@@ -748,6 +748,26 @@ def _synthetic_catalog(db_path: Path, n: int) -> None:
     db.close()
 
 
+def scale_budget(work: Path, n: int = 120, quota: int = 40, window: float = 2.0) -> str:
+    """The rate budget against the mirror's real 307 flow with a small resolver quota over several windows."""
+    snap = work / "budget"
+    _one_file_snapshot(snap, n, 0)
+    limits = {"window": window, "resolvers": quota, "api": 10**9, "pages": 10**9}
+    with MirrorServer(snap, rate_limits=limits) as hub:
+        source = HubSource(endpoint=hub.url, rate_reserve=8)
+        t0 = time.perf_counter()
+        stats = crawl(open_db(work / "budget.db"), source, CrawlOptions(workers=8, derive=False))
+        seconds = time.perf_counter() - t0
+        log = hub.request_log
+    resolves = sum(1 for r in log if "/resolve/" in r["path"])
+    too_many = sum(1 for r in log if r["status"] == 429)
+    return (
+        f"{n} files, resolver quota {quota} per {window:g}s window, 8 workers: {resolves} resolves (307) in "
+        f"{seconds:.1f}s, {too_many} responses with status 429, {stats.rate_pauses} pauses "
+        f"({stats.rate_paused_seconds:.1f}s), {stats.fetched} fetched, {stats.failed} failures"
+    )
+
+
 def _shared_listing() -> Path:
     """The 760k real listing in ../shared (from a checkout or a worktree one level deeper)."""
     name = Path("corpus") / "hub_listing_2024" / "hf_models_list_2024-07-11.jsonl.gz"
@@ -768,6 +788,8 @@ def run_scale(args) -> None:
                 line = scale_large(work, n=args.large_models)
             elif name == "listing":
                 line = scale_listing(work, args.listing)
+            elif name == "budget":
+                line = scale_budget(work)
             else:
                 line = scale_derive(work, args.derive_sizes)
             print(f"[{name}] {line}  ({time.perf_counter() - t0:.0f}s)", flush=True)
@@ -786,7 +808,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--scale",
         nargs="+",
-        choices=["small", "large", "listing", "derive"],
+        choices=["small", "large", "listing", "derive", "budget"],
         help="run issue 11's scale measurements instead (mirror and crawl in their own processes)",
     )
     ap.add_argument("--large-models", type=int, default=5024)
