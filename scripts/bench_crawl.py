@@ -38,6 +38,7 @@ import json  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
 import shutil  # noqa: E402
+import sqlite3  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -768,6 +769,75 @@ def scale_budget(work: Path, n: int = 120, quota: int = 40, window: float = 2.0)
     )
 
 
+KILL_INVARIANTS = {
+    "ok config without content": "SELECT count(*) FROM files f WHERE f.path = 'config.json' AND f.status = 'ok' "
+    "AND NOT EXISTS (SELECT 1 FROM configs c WHERE c.model_id = f.model_id AND c.sha IS f.sha)",
+    "ok card without body": "SELECT count(*) FROM files f WHERE f.path = 'README.md' AND f.status = 'ok' "
+    "AND NOT EXISTS (SELECT 1 FROM cards k WHERE k.model_id = f.model_id AND k.body IS NOT NULL)",
+    "duplicate models": "SELECT count(*) - count(DISTINCT id) FROM models",
+}
+
+
+def scale_kill(work: Path, kills: int, n: int = 400) -> str:
+    """SIGKILL a CLI crawl at ``kills`` random instants, resuming each time; check what each kill left."""
+    snap = work / "kill"
+    build_snapshot(snap, n, seed=3)
+    db_path = work / "kill.db"
+    rng = random.Random(kills)
+    violations: dict[str, int] = dict.fromkeys(KILL_INVARIANTS, 0)
+    early_pages = 0
+    command = [sys.executable, "-m", "hubscan", "crawl", "--db", str(db_path), "--cards", "full", "--quiet"]
+    with MirrorServer(snap, page_size=25, latency_ms=10, rate_limits=NO_RATE_LIMITS) as hub:
+        for _ in range(kills):
+            cursor = _stored_cursor(db_path)
+            hub.clear_log()
+            process = subprocess.Popen([*command, "--endpoint", hub.url], stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(2.0, 8.0))  # the CLI's start-up takes 2-4 s of it
+            process.kill()
+            process.wait()
+            first = next((r for r in hub.request_log if r["path"] == "/api/models"), None)
+            if (
+                cursor
+                and first
+                and (
+                    "cursor=" not in first["query"] or not cursor.endswith(first["query"].split("cursor=")[1])
+                )
+            ):
+                early_pages += 1
+            conn = sqlite3.connect(db_path)
+            try:
+                for name, sql in KILL_INVARIANTS.items():
+                    violations[name] += conn.execute(sql).fetchone()[0]
+            except sqlite3.OperationalError:  # killed before the schema existed
+                pass
+            finally:
+                conn.close()
+        final = subprocess.run([*command, "--endpoint", hub.url], capture_output=True)
+    conn = sqlite3.connect(db_path)
+    models, running = conn.execute(
+        "SELECT (SELECT count(*) FROM models), (SELECT count(*) FROM crawl_runs WHERE status = 'running')"
+    ).fetchone()
+    conn.close()
+    return (
+        f"{kills} SIGKILLs at random instants of a {n}-repo crawl (--cards full), each resumed: violations "
+        f"{violations}, resumed crawls that listed a page before the stored cursor: {early_pages}; final crawl "
+        f"exit {final.returncode}, {models} models, {running} runs left running"
+    )
+
+
+def _stored_cursor(db_path: Path) -> str | None:
+    if not db_path.exists():
+        return None
+    conn = sqlite3.connect(db_path)
+    try:
+        row = conn.execute("SELECT next_cursor FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
 def _shared_listing() -> Path:
     """The 760k real listing in ../shared (from a checkout or a worktree one level deeper)."""
     name = Path("corpus") / "hub_listing_2024" / "hf_models_list_2024-07-11.jsonl.gz"
@@ -790,6 +860,8 @@ def run_scale(args) -> None:
                 line = scale_listing(work, args.listing)
             elif name == "budget":
                 line = scale_budget(work)
+            elif name == "kill":
+                line = scale_kill(work, args.kills)
             else:
                 line = scale_derive(work, args.derive_sizes)
             print(f"[{name}] {line}  ({time.perf_counter() - t0:.0f}s)", flush=True)
@@ -808,13 +880,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--scale",
         nargs="+",
-        choices=["small", "large", "listing", "derive", "budget"],
+        choices=["small", "large", "listing", "derive", "budget", "kill"],
         help="run issue 11's scale measurements instead (mirror and crawl in their own processes)",
     )
     ap.add_argument("--large-models", type=int, default=5024)
     ap.add_argument(
         "--listing", type=Path, default=_shared_listing(), help="listing file for --scale listing"
     )
+    ap.add_argument("--kills", type=int, default=30, help="SIGKILLs for --scale kill")
     ap.add_argument("--derive-sizes", type=int, nargs="+", default=[20_000, 100_000])
     args = ap.parse_args(argv)
     if args.scale:
