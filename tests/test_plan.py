@@ -63,3 +63,18 @@ def test_plan_json_has_exactly_the_documented_keys_and_reads_the_tier_from_the_e
             cli, ["crawl", "--plan", "--tier", "pro", "--endpoint", hub.url, "--db", str(tmp_path / "x.db")]
         )
         assert table.exit_code == 0 and "pro tier" in table.output and "file requests" in table.output
+
+
+def test_a_limited_crawl_reports_its_eta_at_the_rate_limits(tmp_path):
+    make_snapshot(tmp_path / "snap", 12, with_readme=False)
+    seen = []
+    with MirrorServer(tmp_path / "snap") as hub:  # the mirror's default quotas: the anonymous tier's
+        stats = crawl(
+            open_db(tmp_path / "c.db"),
+            HubSource(endpoint=hub.url),
+            CrawlOptions(limit=12, derive=False),
+            on_event=lambda event, s: seen.append(s.eta_seconds) if event == "page" else None,
+        )
+    # After the only page: its 12 files are still to fetch, at 3,000 resolves per 300 s.
+    assert seen == [estimate(0, 0, 12, "anonymous")["total_seconds"]] == [1.2]
+    assert stats.eta_seconds == 1.2

@@ -295,8 +295,9 @@ class _progress:
         def on_event(event, stats):
             if stats.listed > self.bar.n:
                 self.bar.update(stats.listed - self.bar.n)
+            extra = {} if stats.eta_seconds is None else {"quota_eta": _duration(stats.eta_seconds)}
             self.bar.set_postfix(
-                fetched=stats.fetched, skipped=stats.skipped, failed=stats.failed, refresh=False
+                fetched=stats.fetched, skipped=stats.skipped, failed=stats.failed, **extra, refresh=False
             )
 
         return on_event

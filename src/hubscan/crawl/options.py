@@ -90,6 +90,8 @@ class CrawlStats:
     resumed_after_pages: int = 0
     bad_items: int = 0
     commits: int = 0
+    planned: int = 0  # file requests planned so far
+    eta_seconds: float | None = None  # with --limit: the rest at the rate limits (as --plan computes it)
     failures_by_kind: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:

@@ -30,7 +30,8 @@ from sqlite_utils import Database
 from hubscan.crawl.decide import plan_page
 from hubscan.crawl.deriver import Deriver, underived_anywhere
 from hubscan.crawl.listing import ListingProducer, source_pages
-from hubscan.crawl.options import CrawlOptions, CrawlStats
+from hubscan.crawl.options import PAGE_SIZE, CrawlOptions, CrawlStats
+from hubscan.crawl.plan import estimate, tier_from_policies
 from hubscan.derive import derive_models, resolve_families, underived
 from hubscan.errors import SourceError
 from hubscan.records import FetchedFile, Listing, ListingPage, ListingQuery
@@ -201,6 +202,8 @@ class _Crawl:
             writer.add_file(model_id=listing.id, path=path, sha=listing.sha, status="absent")
         stats.listed += len(listings)
         stats.skipped += plan.skipped
+        stats.planned += len(plan.jobs)
+        stats.eta_seconds = self._eta()
         derive = {x.id for x in listings if options.restart or previous.get(x.id) != x.sha}
         if self.deriver is not None:
             derive |= underived(self.db, ids)
@@ -216,6 +219,17 @@ class _Crawl:
             self.jobs.put((page_no, listing, path))
         self.on_event("page", stats)
         self._advance()
+
+    def _eta(self) -> float | None:
+        """Seconds the rest of a ``--limit`` crawl takes at the rate limits, from the plan's arithmetic."""
+        stats, limit = self.stats, self.options.limit
+        if not limit or not stats.listed:
+            return None
+        remaining = max(0, limit - stats.listed)
+        files = round(remaining * stats.planned / stats.listed) + stats.planned - stats.fetched - stats.failed
+        budget = getattr(self.source, "budget", None)
+        tier = (tier_from_policies(budget.policies) if budget is not None else None) or "anonymous"
+        return estimate(remaining, -(-remaining // PAGE_SIZE), max(0, files), tier)["total_seconds"]
 
     def _on_result(self, page_no: int, listing: Listing, path: str, outcome) -> None:
         if isinstance(outcome, FetchedFile):
