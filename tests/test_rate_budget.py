@@ -82,7 +82,8 @@ def test_crawl_spreads_requests_over_windows_without_a_single_429(tmp_path):
         stats = crawl(db, source, CrawlOptions(workers=2, derive=False))
         log = hub.request_log
     # Every file went through the Hub's real flow: a metered 307, then the resolve cache's 200.
-    assert sorted(r["status"] for r in log if "/resolve/" in r["path"]) == [307] * len(ids)
+    resolves = [r["status"] for r in log if "/resolve/" in r["path"]]
+    assert set(resolves) == {307} and len(resolves) >= len(ids)
     assert source.budget.policies["resolvers"] == (6, 1)
     assert [r for r in log if r["status"] == 429] == []
     assert len(file_requests(log)) == len(ids) and stats.fetched == len(ids) and stats.failed == 0
