@@ -154,7 +154,7 @@ class _Crawl:
     def _work(self) -> None:
         while True:
             job = self.jobs.get()
-            if job is None:
+            if job is None or self.producer.stop.is_set():
                 return
             page_no, listing, path = job
             self.inbox.put(("result", (page_no, listing, path, _fetch(self.source, listing, path))))
@@ -162,6 +162,11 @@ class _Crawl:
     def _stop(self) -> None:
         """Tell the listing and worker threads to end; wait briefly for a listing request in flight."""
         self.producer.stop.set()
+        while True:  # requests not started are dropped: they are planned again by the next crawl
+            try:
+                self.jobs.get_nowait()
+            except queue.Empty:
+                break
         for _ in range(max(1, self.options.workers)):
             self.jobs.put(None)
         self.producer.thread.join(timeout=0.5)
