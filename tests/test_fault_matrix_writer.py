@@ -1,8 +1,6 @@
-"""Fault-matrix cases that need the crawl writer rework (issue 11 branch): listing-item validation, a page
+"""Fault-matrix cases that need the crawl writer rework : listing-item validation, a page
 committed before the next one is read, a bounded listing retry policy, an overall per-file deadline and
 --retry-failed for outcomes that are final for a commit. Same checks as test_fault_matrix.py.
-
-Marked xfail(strict=True): the coordinator removes the marks after merging the writer rework.
 """
 
 # ruff: noqa: F401, F811
@@ -11,8 +9,6 @@ import pytest
 from fault_matrix_helpers import CONFIG, LISTING, Case, run_case
 from mirror_fixtures import hf_env
 from test_fault_matrix import matrix
-
-WRITER = pytest.mark.xfail(strict=True, reason="needs the writer rework (issue 11 branch)")
 
 CASES = [
     # A listing that cannot be read: retried, then the crawl stops cleanly with everything before it committed.
@@ -32,7 +28,6 @@ CASES = [
 ]  # fmt: skip
 
 
-@WRITER
 @pytest.mark.timeout(120)
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_writer_fault_is_recorded_healthy_models_identical_and_healed(case, matrix, tmp_path, hf_env):

@@ -45,11 +45,6 @@ def test_the_checks_catch_a_lost_config(tmp_path):
     assert any("left running" in p for p in found)
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="needs atomic per-file writes (issue 10 item 1, writer rework on the issue 11 branch); "
-    "remove this mark after merging it",
-)
 @pytest.mark.timeout(900)
 def test_sigkill_at_random_instants_then_resume_equals_a_clean_crawl(tmp_path):
     seed = int(os.environ.get("HUBSCAN_CHAOS_SEED", random.randrange(2**32)))

@@ -110,9 +110,9 @@ def _request_options(func):
         click.option(
             "--file-deadline",
             type=click.FloatRange(min=1),
-            default=120.0,
-            show_default=True,
-            help="Seconds one file may take in all (retries and a trickling body included).",
+            default=None,
+            help="Seconds one file may take in all, retries and a trickling body included "
+            "[default: 2 x --timeout x (--retries + 1), at most 120].",
         ),
         click.option(
             "--max-file-size",
@@ -232,7 +232,7 @@ def crawl(
         "max_retries": kw["retries"],
         "max_file_bytes": kw["max_file_size"],
         "rate_reserve": workers,
-        "file_deadline": kw["file_deadline"],
+        "file_deadline": kw["file_deadline"] or min(120.0, 2 * kw["timeout"] * (kw["retries"] + 1)),
     }
     src = make_source(source, endpoint=endpoint, token=token, **(hub_options if source == "hub" else {}))
     if plan:

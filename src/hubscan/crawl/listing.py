@@ -18,7 +18,7 @@ from hubscan.records import Listing, ListingPage, ListingQuery
 def source_pages(source, query: ListingQuery, start_url: str | None, page_size: int) -> Iterator[ListingPage]:
     """Pages from a Hub source (with cursors), or a local source's models cut into pages."""
     if hasattr(source, "iter_pages"):
-        yield from source.iter_pages(query, start_url)
+        yield from _hub_pages(source, query, start_url)
         return
     page: list[Listing] = []
     for listing in source.iter_models(
@@ -30,6 +30,28 @@ def source_pages(source, query: ListingQuery, start_url: str | None, page_size: 
             page = []
     if page:
         yield ListingPage(listings=page)
+
+
+def _hub_pages(source, query: ListingQuery, start_url: str | None) -> Iterator[ListingPage]:
+    """The Hub's pages from ``start_url``; a stored cursor the Hub refuses (4xx: expired or damaged) is
+    dropped and the listing starts again from the first page, so a resume can never be stuck on it."""
+    pages = source.iter_pages(query, start_url)
+    if start_url is None:
+        yield from pages
+        return
+    try:
+        first = next(pages)
+    except StopIteration:
+        return
+    except SourceError as exc:
+        if exc.status is None or not 400 <= exc.status < 500 or exc.status == 429:
+            raise
+        pages = source.iter_pages(query, None)
+        first = next(pages, None)
+        if first is None:
+            return
+    yield first
+    yield from pages
 
 
 class ListingProducer:

@@ -148,6 +148,11 @@ class FaultPlan:
         with self._lock:
             self._rules.clear()
 
+    def unmatch(self, rule: Fault) -> None:
+        """Give back an application of ``rule`` that did not take effect (e.g. a body fault on a redirect)."""
+        with self._lock:
+            rule.applied -= 1
+
     def match(self, method: str, path: str) -> Fault | None:
         """The fault to apply to this request, if any (updates the rules' counters)."""
         with self._lock:

@@ -249,7 +249,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._extra: list[tuple[str, str]] = []
         status = 0
         try:
-            fault = mirror._faults.match(method, path)
+            fault = mirror._faults.match(method, _fault_path(path))
             if fault is not None and fault.fault in ("status", "timeout"):
                 status = self._apply_fault(fault, bucket)
             elif fault is not None and fault.fault == "reset":
@@ -273,6 +273,10 @@ class _Handler(BaseHTTPRequestHandler):
                         resp = self._route(method, path, query, token)
                     except Exception as exc:  # noqa: BLE001 - a server bug must still answer
                         resp = _error(500, f"Internal error: {type(exc).__name__}: {exc}")
+                    if fault is not None and fault.fault in TRANSFORMS and resp.status in REDIRECTS:
+                        # The body comes from the redirect's target: the fault applies there, not here.
+                        mirror._faults.unmatch(fault)
+                        fault = None
                     if fault is not None and fault.fault in TRANSFORMS and method == "GET":
                         resp.status, resp.body, resp.headers = fault.transform(
                             resp.status, resp.body, resp.headers, path, query
@@ -702,6 +706,21 @@ def _bucket(path: str) -> str | None:
     if "/resolve/" in path:
         return "resolvers"
     return "api" if path.startswith("/api/") else "pages"
+
+
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def _fault_path(path: str) -> str:
+    """The path fault rules match: a resolve-cache or CDN hop is the file's ``/{id}/resolve/{commit}/{file}``,
+    so a rule written for a file's resolve URL also reaches the hop that serves its body."""
+    for prefix in CACHE_PREFIXES:
+        if path.startswith(prefix):
+            parts = _split_cached(path[len(prefix) :])
+            if parts is not None:
+                repo_id, commit, file = parts
+                return f"/{repo_id}/resolve/{commit}/{file}"
+    return path
 
 
 def _split_cached(rest: str) -> tuple[str, str, str] | None:

@@ -24,6 +24,11 @@ FINAL_FILE_STATUSES = {
     "too_large",
     "repo_not_found",
     "revision_not_found",
+    # The file was served, but its content cannot be used (the same bytes would fail again at this commit).
+    "invalid_json",
+    "not_object",
+    "too_deep",
+    "number_out_of_range",
 }
 
 
@@ -152,12 +157,13 @@ def file_outcome_ops(
         "model_id": model_id, "path": path, "sha": sha, "etag": etag, "size_bytes": size, "status": status,
         "http_status": http_status, "attempts": attempts, "fetched_at": fetched_at,
     }  # fmt: skip
-    ops = [upsert_op("files", file_row, ("model_id", "path"))]
     outcome = status
     text = None if content is None else content.decode("utf-8", errors="replace")
+    ops = []
     if path == "config.json":
         outcome, parse_error, model_type = config_outcome(status, text)
         error = error or parse_error
+        file_row["status"] = outcome  # served but unusable content is final for this commit, not "ok"
         config = {
             "model_id": model_id, "sha": sha, "status": outcome, "raw": text, "size_bytes": size,
             "error": error, "fetched_at": fetched_at,
@@ -176,6 +182,7 @@ def file_outcome_ops(
             "fetched_at": fetched_at,
         }  # fmt: skip
         ops.append(upsert_op("cards", card, ("model_id",)))
+    ops.insert(0, upsert_op("files", file_row, ("model_id", "path")))
     if outcome not in ("ok", "absent") and run_id is not None:
         err = {
             "run_id": run_id, "model_id": model_id, "path": path, "sha": sha, "kind": outcome,
