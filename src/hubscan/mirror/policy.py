@@ -153,13 +153,14 @@ class FaultPlan:
         with self._lock:
             rule.applied -= 1
 
-    def match(self, method: str, path: str) -> Fault | None:
-        """The fault to apply to this request, if any (updates the rules' counters)."""
+    def match(self, method: str, path: str, also: str | None = None) -> Fault | None:
+        """The fault to apply to this request, if any (updates the rules' counters). A rule matches ``path``
+        or ``also`` (another name of the same resource, e.g. a resolve-cache hop's resolve URL)."""
         with self._lock:
             for rule in self._rules:
                 if rule.method is not None and rule.method != method:
                     continue
-                if not rule._regex.search(path):
+                if not (rule._regex.search(path) or (also is not None and rule._regex.search(also))):
                     continue
                 rule.seen += 1
                 if rule.seen <= rule.skip:

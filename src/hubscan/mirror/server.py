@@ -249,7 +249,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._extra: list[tuple[str, str]] = []
         status = 0
         try:
-            fault = mirror._faults.match(method, _fault_path(path))
+            fault = mirror._faults.match(method, path, also=_fault_path(path))
             if fault is not None and fault.fault in ("status", "timeout"):
                 status = self._apply_fault(fault, bucket)
             elif fault is not None and fault.fault == "reset":
@@ -273,7 +273,7 @@ class _Handler(BaseHTTPRequestHandler):
                         resp = self._route(method, path, query, token)
                     except Exception as exc:  # noqa: BLE001 - a server bug must still answer
                         resp = _error(500, f"Internal error: {type(exc).__name__}: {exc}")
-                    if fault is not None and fault.fault in TRANSFORMS and resp.status in REDIRECTS:
+                    if fault is not None and fault.fault in BODY_TRANSFORMS and resp.status in REDIRECTS:
                         # The body comes from the redirect's target: the fault applies there, not here.
                         mirror._faults.unmatch(fault)
                         fault = None
@@ -709,6 +709,7 @@ def _bucket(path: str) -> str | None:
 
 
 REDIRECTS = (301, 302, 303, 307, 308)
+BODY_TRANSFORMS = tuple(kind for kind in TRANSFORMS if kind != "redirect")  # faults of a served body
 
 
 def _fault_path(path: str) -> str:
