@@ -412,6 +412,7 @@ def verified_data(rows: list[dict], path: Path, limit: float) -> dict:
     worst = worst_structural(rows)
     unreliable = {t: v for t, v in (old.get("unreliable_types") or {}).items() if t not in visited}
     unreliable.update({t: round(e, 3) for t, e in worst.items() if e > limit and t not in verified})
+    measured = {t for t in old.get("measured_types", []) if t not in visited} | set(worst)
     return {
         "generated_by": "scripts/coverage_params.py --write-verified",
         "band_limit_pct": limit,
@@ -422,6 +423,7 @@ def verified_data(rows: list[dict], path: Path, limit: float) -> dict:
         "unreliable_rule": "the raw structural estimate of the model type's worst generated variant is more than "
         "band_limit_pct off the meta-device count: the estimator answers unknown (no total) on it",
         "unreliable_types": dict(sorted(unreliable.items())),
+        "measured_types": sorted(measured),
     }
 
 

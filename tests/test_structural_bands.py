@@ -106,6 +106,7 @@ def test_approximate_answers_in_the_sample_are_within_the_band(no_torch):
         expected = int(row["expected_params"])
         assert abs(p["total"] - expected) <= LIMIT / 100 * expected, (row["model_type"], row["variant"])
         assert f"within ±{LIMIT:g}%" in p["reason"]
+        assert "extrapolated" not in p["reason"], (row["model_type"], row["variant"])
     assert seen >= 10
 
 
@@ -114,6 +115,7 @@ def test_a_type_listed_unreliable_is_withheld(no_torch, monkeypatch):
     config = _decoder("band_probe")
     before = _params(config)
     assert before["confidence"] == "approximate" and before["total"] > 0
+    assert "'band_probe' was not in that run, so its band is extrapolated" in before["reason"]
     data = {**structural._COVERAGE, "unreliable_types": {"band_probe": 1234.5}}
     monkeypatch.setattr(structural, "_COVERAGE", data)
     after = _params(config)

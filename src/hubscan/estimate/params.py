@@ -131,18 +131,18 @@ def _pct(x: float) -> str:
     return f"{x:,.0f}%" if x >= 100 else f"{x:.1f}%"
 
 
-def _band_text() -> str:
-    from hubscan.estimate.structural import approximate_band, band_limit_pct
+def _band_text(model_type: str | None) -> str:
+    from hubscan.estimate.structural import approximate_band, band_limit_pct, measured_types
 
     b = approximate_band()
     if not b:
         return "structural estimate; its error on unverified model types has not been measured"
     limit = band_limit_pct()
-    bound = (
-        f"every answer within ±{limit:g}% (types measured further off are withheld as unknown), "
-        if limit is not None
-        else ""
-    )
+    bound = ""
+    if limit is not None:
+        bound = f"every answer within ±{limit:g}% (types measured further off are withheld as unknown), "
+        if model_type not in measured_types():
+            bound = f"model_type {model_type!r} was not in that run, so its band is extrapolated; " + bound
     return (
         "structural estimate; measured on unverified model types of the transformers registry "
         f"(scripts/coverage_params.py, {b.get('variants')} configs): {bound}median error {b.get('median_pct')}%, "
@@ -189,7 +189,7 @@ def count_structural_result(config: dict, model_type: str | None) -> ParamResult
         if remote:
             why.append("auto_map points at the repository's own code")
         res.confidence = "approximate"
-        res.reason = "; ".join(why) + "; " + _band_text()
+        res.reason = "; ".join(why) + "; " + _band_text(model_type)
     else:
         res.confidence = "exact"
     return res

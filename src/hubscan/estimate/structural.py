@@ -71,6 +71,12 @@ def band_limit_pct() -> float | None:
     return float(limit) if ok else None
 
 
+def measured_types() -> frozenset[str]:
+    """Model types on which the coverage run measured the structural estimate against transformers."""
+    types = _COVERAGE.get("measured_types")
+    return frozenset(t for t in types or () if isinstance(t, str))
+
+
 def unreliable_types() -> dict[str, float]:
     """Model types whose worst generated variant the structural estimator missed by more than the band limit:
     {model_type: worst error in percent}. Their structural answer is withheld (confidence ``unknown``)."""
@@ -422,6 +428,7 @@ __all__ = [
     "EXACT_TYPES",
     "approximate_band",
     "band_limit_pct",
+    "measured_types",
     "unreliable_types",
     "count_structural",
     "text_cfg",
