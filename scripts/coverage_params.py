@@ -2,6 +2,8 @@
 
 Usage: python scripts/coverage_params.py [--budget SECONDS] [--types a,b] [--out docs/PARAMS.md]
                                         [--sample tests/data/coverage_sample.csv] [--per-type-timeout S]
+                                        [--json ROWS.json] [--from-json ROWS.json]
+                                        [--write-verified [PATH]] [--band-limit PCT]
 
 Needs the ``[exact]`` extra (transformers + torch). For every model type the installed transformers can build
 (causal-LM and image-text-to-text types first, then the rest of ``CONFIG_MAPPING_NAMES``) it generates configs
@@ -16,6 +18,13 @@ builds each on the meta device (``sum(p.numel())``) and scores ``analyze_config(
 It stops starting new model types when ``--budget`` seconds are spent; a model type whose build exceeds
 ``--per-type-timeout`` is skipped. The matrix replaces the coverage section of docs/PARAMS.md; ``--sample`` writes
 a small CSV (config JSON + meta count) that ``tests/test_params_coverage_sample.py`` scores without torch.
+
+``--write-verified`` also records, per model type visited, the worst error of the raw structural estimate over
+its variants; types off by more than ``--band-limit`` percent go to ``unreliable_types`` in the data file, and
+the estimator withholds its answer on them (``unknown``). The data file is written first, then every variant is
+scored again with it, so the matrix and the ``approximate`` band describe the estimator as shipped.
+``--json`` dumps the built rows (configs and meta counts); ``--from-json`` re-scores such a dump without
+building anything (no meta-device work).
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from __future__ import annotations
 import argparse
 import copy
 import csv
+import importlib
 import json
 import signal
 import sys
@@ -39,6 +49,8 @@ COVERAGE_MARK = "<!-- coverage_params -->"
 END_MARK = "<!-- /coverage_params -->"
 LAYER_KEYS = ("num_hidden_layers", "n_layer", "num_layers", "n_layers")
 EXPERT_KEYS = ("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts")
+BAND_LIMIT_PCT = 10.0  # an `approximate` structural answer is stated to be within this, or withheld
+DATA_FILE = ROOT / "src" / "hubscan" / "data" / "structural_verified.json"
 
 
 class Timeout(Exception):
@@ -107,6 +119,16 @@ def meta_count(d: dict) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def raw_structural(d: dict) -> int | None:
+    """The structural estimator's own number, even where the shipped answer withholds it."""
+    from hubscan.estimate.structural import count_structural
+
+    try:
+        return int(count_structural(copy.deepcopy(d)).total)
+    except Exception:  # noqa: BLE001 - a config the estimator cannot read has no structural number
+        return None
+
+
 def score(d: dict, expected: int) -> tuple[str, dict]:
     p = analyze_config(d, use_transformers=False)["params"]
     got = p["total"]
@@ -119,7 +141,18 @@ def score(d: dict, expected: int) -> tuple[str, dict]:
     return "wrong", p
 
 
+def score_rows(rows: list[dict]) -> None:
+    """Score every built row in place with the estimator as currently loaded (no torch needed)."""
+    for r in rows:
+        if "config" not in r or "expected" not in r:
+            continue
+        outcome, p = score(r["config"], r["expected"])
+        r.update(outcome=outcome, got=p["total"], method=p["method"], confidence=p["confidence"])
+        r["structural_got"] = raw_structural(r["config"]) if p["method"] == "structural" else None
+
+
 def run_type(mt: str, arch: str | None, timeout: int) -> list[dict]:
+    """Build each generated variant of one model type on the meta device: rows with config and count."""
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING
 
     rows = []
@@ -138,19 +171,7 @@ def run_type(mt: str, arch: str | None, timeout: int) -> list[dict]:
                 raise
             except Exception:  # noqa: BLE001 - transformers cannot build this variant
                 continue
-            outcome, p = score(d, n)
-            rows.append(
-                {
-                    "model_type": mt,
-                    "variant": name,
-                    "expected": n,
-                    "got": p["total"],
-                    "outcome": outcome,
-                    "method": p["method"],
-                    "confidence": p["confidence"],
-                    "config": d,
-                }
-            )
+            rows.append({"model_type": mt, "variant": name, "expected": n, "config": d})
     except Timeout:
         rows.append({"model_type": mt, "variant": "timeout", "outcome": "skipped"})
     finally:
@@ -176,7 +197,7 @@ def errors_pct(rows: list[dict], method_prefix: str) -> list[float]:
     return [
         abs(r["got"] - r["expected"]) / r["expected"] * 100
         for r in rows
-        if r.get("got") is not None and r.get("expected") and r["method"].startswith(method_prefix)
+        if r.get("got") is not None and r.get("expected") and r.get("method", "").startswith(method_prefix)
     ]
 
 
@@ -198,21 +219,54 @@ def summary_lines(rows: list[dict]) -> list[str]:
     ]
 
 
-def render(rows: list[dict], seconds: float, total_types: int, attempted: int) -> str:
+def band_line(rows: list[dict]) -> str:
+    """The check the band promises: how many `approximate` answers fall outside the stated limit."""
+    from hubscan.estimate import structural
+
+    limit = structural.band_limit_pct()
+    approx = [r for r in rows if r.get("confidence") == "approximate" and r.get("got") and r.get("expected")]
+    beyond = sum(abs(r["got"] - r["expected"]) > (limit or 0) / 100 * r["expected"] for r in approx)
+    return f"`approximate` answers more than {limit:g}% off: **{beyond}** of {len(approx)}."
+
+
+def band_lines(rows: list[dict]) -> list[str]:
+    """The stated band, the model types withheld as `unknown`, and the check that nothing escapes the band."""
+    from hubscan.estimate import structural
+
+    limit = structural.band_limit_pct()
+    if limit is None:
+        return []
+    visited = {r["model_type"] for r in rows}
+    withheld = {t: e for t, e in structural.unreliable_types().items() if t in visited}
+    worst = sorted(withheld.items(), key=lambda kv: -kv[1])[:8]
+    return [
+        f"Band of `approximate` structural answers: within ±{limit:g}%. A model type on which the raw structural",
+        "estimate of any generated variant is further off is withheld (`unknown`, no total, the measured worst",
+        f"error in the reason): {len(withheld)} of the visited model types (worst: "
+        + ", ".join(f"{t} {e:,.1f}%" for t, e in worst)
+        + ").",
+        band_line(rows),
+        "",
+    ]
+
+
+def render(rows: list[dict], run: dict) -> str:
     import torch
     import transformers
 
     types = per_type(rows)
     verdicts = Counter(type_verdict(c) for c in types.values())
     variants_c = Counter(r["outcome"] for r in rows)
+    worst = worst_structural(rows)
     lines = [
         COVERAGE_MARK,
         "## Coverage of the transformers registry (default install, no torch)",
         "",
         "Generated by `python scripts/coverage_params.py` (transformers "
-        f"{transformers.__version__}, torch {torch.__version__}); {attempted} of {total_types} model types attempted "
-        f"in {seconds:.0f} s (time budget; causal-LM and image-text-to-text types first); {len(types)} had at "
-        "least one generated config transformers could build.",
+        f"{transformers.__version__}, torch {torch.__version__}); {run.get('attempted')} of "
+        f"{run.get('total_types')} model types attempted in {run.get('seconds', 0):.0f} s (time budget; causal-LM "
+        f"and image-text-to-text types first); {len(types)} had at least one generated config transformers could "
+        "build.",
         "Configs: each config class's defaults, a 4-layer variant, GQA, tied/untied head and 4-expert variants;",
         "truth: the class built on the meta device. A model type's verdict is its worst variant.",
         "",
@@ -237,13 +291,15 @@ def render(rows: list[dict], seconds: float, total_types: int, attempted: int) -
             )
     lines += [
         "",
-        "| model_type | verdict | exact | within 1% | wrong | unknown |",
-        "|---|---|---:|---:|---:|---:|",
+        *band_lines(rows),
+        "| model_type | verdict | exact | within 1% | wrong | unknown | worst raw structural error |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
     for mt in sorted(types):
         c = types[mt]
+        w = f"{worst[mt]:,.2f}%" if mt in worst else "-"
         lines.append(
-            f"| {mt} | {type_verdict(c)} | {c['exact']} | {c['within1']} | {c['wrong']} | {c['unknown']} |"
+            f"| {mt} | {type_verdict(c)} | {c['exact']} | {c['within1']} | {c['wrong']} | {c['unknown']} | {w} |"
         )
     return "\n".join(lines) + "\n" + END_MARK + "\n"
 
@@ -264,15 +320,18 @@ def write_doc(section: str, out: Path) -> None:
 
 
 def write_sample(rows: list[dict], path: Path, per_verdict: int) -> None:
-    """A small committed sample: up to N variants of each outcome, one model type at most twice per outcome."""
+    """A small committed sample: up to N variants of each outcome, one model type at most twice per outcome.
+    Structural answers withheld on a model type measured outside the band are sampled as their own outcome."""
     kept: list[dict] = []
     seen: Counter = Counter()
     per_type: Counter = Counter()
     for r in rows:
-        key = (r["model_type"], r["outcome"])
-        if r["outcome"] == "skipped" or seen[r["outcome"]] >= per_verdict or per_type[key] >= 2:
+        withheld = r["outcome"] == "unknown" and r.get("method") == "structural"
+        bucket = "withheld" if withheld else r["outcome"]
+        key = (r["model_type"], bucket)
+        if bucket == "skipped" or seen[bucket] >= per_verdict or per_type[key] >= 2:
             continue
-        seen[r["outcome"]] += 1
+        seen[bucket] += 1
         per_type[key] += 1
         kept.append(r)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -285,6 +344,14 @@ def write_sample(rows: list[dict], path: Path, per_verdict: int) -> None:
             )
 
 
+def structural_error_pct(r: dict) -> float | None:
+    """Error of the raw structural estimate on one row, in percent, or None when it gave no number."""
+    got, expected = r.get("structural_got"), r.get("expected")
+    if got is None or not expected:
+        return None
+    return abs(got - expected) / expected * 100
+
+
 def verified_types(rows: list[dict]) -> list[str]:
     """Model types whose every variant (at least 3) the structural estimator counted to the exact number."""
     by_type: dict[str, list[dict]] = {}
@@ -293,73 +360,98 @@ def verified_types(rows: list[dict]) -> list[str]:
     out = []
     for mt, rs in sorted(by_type.items()):
         if len(rs) >= 3 and all(
-            r.get("method") == "structural" and r.get("got") == r.get("expected") for r in rs
+            r.get("method") == "structural" and r.get("structural_got") == r.get("expected") for r in rs
         ):
             out.append(mt)
     return out
 
 
-def write_verified(rows: list[dict], path: Path) -> None:
-    import transformers
+def worst_structural(rows: list[dict]) -> dict[str, float]:
+    """Per model type visited: the worst error of the raw structural estimate over its variants (percent)."""
+    out: dict[str, float] = {}
+    for r in rows:
+        e = structural_error_pct(r)
+        if e is not None:
+            out[r["model_type"]] = max(e, out.get(r["model_type"], 0.0))
+    return out
 
-    types = verified_types(rows)
-    old: list[str] = []
-    if path.exists():
-        old = json.loads(path.read_text()).get("model_types", [])
-    visited = {r["model_type"] for r in rows}
-    keep = sorted(set(types) | {t for t in old if t not in visited})  # types not visited this run stay
-    errs = sorted(
+
+def approximate_errors(rows: list[dict]) -> list[float]:
+    """Errors (percent, sorted) of the `approximate` structural answers as scored."""
+    return sorted(
         abs(r["got"] - r["expected"]) / r["expected"] * 100
         for r in rows
         if r.get("method") == "structural" and r.get("confidence") == "approximate" and r.get("got")
     )
-    band = {}
-    if errs:
-        n = len(errs)
-        band = {
-            "variants": n,
-            "median_pct": round(errs[n // 2], 3),
-            "p75_pct": round(errs[int(0.75 * (n - 1))], 3),
-            "p90_pct": round(errs[int(0.9 * (n - 1))], 3),
-            "within_1pct": round(sum(e <= 1 for e in errs) / n, 3),
-            "within_10pct": round(sum(e <= 10 for e in errs) / n, 3),
-        }
-    data = {
+
+
+def band_of(errs: list[float], limit: float) -> dict:
+    if not errs:
+        return {}
+    n = len(errs)
+    return {
+        "variants": n,
+        "median_pct": round(errs[n // 2], 3),
+        "p75_pct": round(errs[int(0.75 * (n - 1))], 3),
+        "p90_pct": round(errs[int(0.9 * (n - 1))], 3),
+        "max_pct": round(errs[-1], 3),
+        "within_1pct": round(sum(e <= 1 for e in errs) / n, 3),
+        "within_10pct": round(sum(e <= 10 for e in errs) / n, 3),
+        "beyond_limit": sum(e > limit for e in errs),
+    }
+
+
+def verified_data(rows: list[dict], path: Path, limit: float) -> dict:
+    """The data file's content from this run's rows; model types not visited keep their old entries."""
+    import transformers
+
+    old: dict = json.loads(path.read_text()) if path.exists() else {}
+    visited = {r["model_type"] for r in rows}
+    verified = verified_types(rows)
+    keep = sorted(set(verified) | {t for t in old.get("model_types", []) if t not in visited})
+    worst = worst_structural(rows)
+    unreliable = {t: v for t, v in (old.get("unreliable_types") or {}).items() if t not in visited}
+    unreliable.update({t: round(e, 3) for t, e in worst.items() if e > limit and t not in verified})
+    measured = {t for t in old.get("measured_types", []) if t not in visited} | set(worst)
+    return {
         "generated_by": "scripts/coverage_params.py --write-verified",
-        "approximate_band": band,
+        "band_limit_pct": limit,
+        "approximate_band": old.get("approximate_band", {}),
         "transformers_version": transformers.__version__,
         "rule": "every generated variant (>= 3) counted by the structural estimator equals the meta-device count",
         "model_types": keep,
+        "unreliable_rule": "the raw structural estimate of the model type's worst generated variant is more than "
+        "band_limit_pct off the meta-device count: the estimator answers unknown (no total) on it",
+        "unreliable_types": dict(sorted(unreliable.items())),
+        "measured_types": sorted(measured),
     }
+
+
+def write_verified(rows: list[dict], path: Path, limit: float) -> dict:
+    """Write the data file, reload the estimator with it, re-score, then record the band it now states."""
+    from hubscan.estimate import structural
+
+    data = verified_data(rows, path, limit)
     path.write_text(json.dumps(data, indent=1) + "\n")
+    importlib.reload(structural)
+    score_rows(rows)
+    band = band_of(approximate_errors(rows), limit)
+    if band:  # a run that met no approximate answer keeps the band measured before
+        data["approximate_band"] = band
+    path.write_text(json.dumps(data, indent=1) + "\n")
+    importlib.reload(structural)
+    return data
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--budget", type=float, default=900.0, help="seconds before no new model type is started")
-    ap.add_argument("--per-type-timeout", type=int, default=30)
-    ap.add_argument("--types", default="", help="comma-separated model types (default: all)")
-    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "PARAMS.md")
-    ap.add_argument("--sample", type=Path, default=ROOT / "tests" / "data" / "coverage_sample.csv")
-    ap.add_argument("--sample-per-outcome", type=int, default=40)
-    ap.add_argument("--json", type=Path, default=None, help="also dump all scored rows here")
-    ap.add_argument(
-        "--write-verified",
-        type=Path,
-        nargs="?",
-        const=ROOT / "src" / "hubscan" / "data" / "structural_verified.json",
-        default=None,
-        help="record the model types the structural estimator counted exactly on every variant",
-    )
-    args = ap.parse_args(argv)
-    from hubscan.estimate import meta
+def load_rows(path: Path) -> tuple[list[dict], dict]:
+    """Rows (with configs and meta counts) and run facts from a --json dump."""
+    dump = json.loads(path.read_text())
+    if isinstance(dump, list):  # an older dump without configs: nothing to re-score
+        raise SystemExit(f"{path}: an old dump without configs; run without --from-json once")
+    return dump["rows"], dump.get("run", {})
 
-    if not meta.available():
-        print("transformers/torch not installed: pip install 'hubscan[exact]'", file=sys.stderr)
-        return 2
-    import transformers
 
-    transformers.logging.set_verbosity_error()
+def build_rows(args) -> tuple[list[dict], dict]:
     todo = ordered_types([t for t in args.types.split(",") if t] or None)
     rows: list[dict] = []
     t0 = time.perf_counter()
@@ -369,20 +461,57 @@ def main(argv: list[str] | None = None) -> int:
             break
         attempted += 1
         rows.extend(run_type(mt, arch, args.per_type_timeout))
-    seconds = time.perf_counter() - t0
-    write_doc(render(rows, seconds, len(todo), attempted), args.out)
-    write_sample(rows, args.sample, args.sample_per_outcome)
+    run = {"seconds": time.perf_counter() - t0, "total_types": len(todo), "attempted": attempted}
+    return rows, run
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--budget", type=float, default=900.0, help="seconds before no new model type is started")
+    ap.add_argument("--per-type-timeout", type=int, default=30)
+    ap.add_argument("--types", default="", help="comma-separated model types (default: all)")
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "PARAMS.md")
+    ap.add_argument("--sample", type=Path, default=ROOT / "tests" / "data" / "coverage_sample.csv")
+    ap.add_argument("--sample-per-outcome", type=int, default=40)
+    ap.add_argument("--json", type=Path, default=None, help="also dump all built rows (configs, counts) here")
+    ap.add_argument("--from-json", type=Path, default=None, help="re-score a --json dump instead of building")
+    ap.add_argument(
+        "--write-verified",
+        type=Path,
+        nargs="?",
+        const=DATA_FILE,
+        default=None,
+        help="record the model types the structural estimator counted exactly on every variant, and those "
+        "it missed by more than --band-limit",
+    )
+    ap.add_argument("--band-limit", type=float, default=BAND_LIMIT_PCT, help="percent (default %(default)s)")
+    return ap.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    from hubscan.estimate import meta
+
+    if not meta.available():
+        print("transformers/torch not installed: pip install 'hubscan[exact]'", file=sys.stderr)
+        return 2
+    import transformers
+
+    transformers.logging.set_verbosity_error()
+    rows, run = load_rows(args.from_json) if args.from_json else build_rows(args)
+    if args.json and not args.from_json:
+        args.json.write_text(json.dumps({"run": run, "rows": rows}))
+    score_rows(rows)
     if args.write_verified:
-        write_verified(rows, args.write_verified)
-    if args.json:
-        args.json.write_text(
-            json.dumps([{k: v for k, v in r.items() if k != "config"} for r in rows], indent=1)
-        )
+        write_verified(rows, args.write_verified, args.band_limit)
+    write_doc(render(rows, run), args.out)
+    write_sample(rows, args.sample, args.sample_per_outcome)
     verdicts = Counter(type_verdict(c) for c in per_type(rows).values())
     print(
-        f"{len(per_type(rows))} model types in {seconds:.0f}s: "
+        f"{len(per_type(rows))} model types in {run.get('seconds', 0):.0f}s: "
         + ", ".join(f"{k}={v}" for k, v in verdicts.items())
     )
+    print(band_line(rows))
     return 0
 
 

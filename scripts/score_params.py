@@ -302,19 +302,22 @@ def bands_section(scored: dict[tuple[str, str], list[dict]]) -> list[str]:
     ]
     for (corpus, mode), results in scored.items():
         lines += band_rows(corpus, mode, results)
-    from hubscan.estimate.structural import approximate_band
+    from hubscan.estimate.structural import approximate_band, band_limit_pct, unreliable_types
 
     b = approximate_band()
-    if b:
+    limit = band_limit_pct()
+    if b and limit is not None:
         lines += [
             "",
             f"Structural estimator on model types it is *not* verified for (`approximate`; measured by "
-            f"`scripts/coverage_params.py` on {b['variants']} generated configs of transformers' registry): median "
-            f"error {b['median_pct']}%, {100 * b['within_1pct']:.1f}% within 1%, {100 * b['within_10pct']:.1f}% "
-            f"within 10%, 75th percentile {b['p75_pct']}%, 90th percentile {b['p90_pct']}%. This band is quoted in",
-            "every `approximate` reason. The long tail is architectures with shapes it does not read (extra",
-            "attention branches, conv mixers, audio codebooks): an `approximate` answer is an order of magnitude,",
-            "not a bound; unreadable shapes (DeepSeek-V4 compressed attention, encoders, speech models) are `unknown`.",
+            f"`scripts/coverage_params.py` on {b['variants']} generated configs of transformers' registry): stated "
+            f"band ±{limit:g}% (max measured {b.get('max_pct')}%), median error {b['median_pct']}%, "
+            f"{100 * b['within_1pct']:.1f}% within 1%, 75th percentile {b['p75_pct']}%, 90th percentile "
+            f"{b['p90_pct']}%. This band is quoted in every `approximate` reason. The "
+            f"{len(unreliable_types())} model types on which the coverage run measured the structural estimate",
+            f"more than {limit:g}% off on any variant (extra attention branches, conv mixers, recurrent blocks it",
+            "does not read) get no structural number: `unknown`, with the measured worst error in the reason.",
+            "Unreadable shapes (DeepSeek-V4 compressed attention, encoders, speech models) are `unknown` too.",
         ]
     return lines + [""]
 

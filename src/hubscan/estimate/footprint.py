@@ -8,7 +8,8 @@ Pure and network-free. Order of methods for the parameter count:
 3. transformers on the meta device (``transformers-meta``, exact) when allowed and importable;
 4. the Hub's ``safetensors.total`` when given and not a packed quantized checkpoint (``safetensors``);
 5. the structural estimator on any other decoder-style config (confidence ``approximate``, with the measured
-   error band in the reason);
+   error band in the reason), except on model types the coverage run measured outside that band: there the
+   estimate is withheld (``unknown``, total None, the measured worst error in the reason);
 6. otherwise ``unknown`` with the reason. Hostile values (NaN, negative or absurd sizes, > 1e5 layers,
    > 1e15 parameters) give confidence ``invalid`` and an ``invalid_config:`` reason, immediately.
 
@@ -142,6 +143,10 @@ def _structural(config: dict, res: ParamResult) -> None:
         return
     except (ConfigProblem, NotExact, TypeError, ValueError, ArithmeticError) as exc:
         res.reason = f"{reason}; structural estimator cannot read it: {exc}"
+        return
+    if out.total is None and out.reason:  # measured outside the band on this model type: withheld
+        res.method = out.method
+        res.reason = f"{reason}; {out.reason}" if reason else out.reason
         return
     if out.total is None or out.total <= 0:
         return

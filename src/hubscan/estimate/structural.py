@@ -8,8 +8,9 @@ module the way transformers builds it. It never guesses a size that is not in th
 required key raises :class:`ConfigProblem`.
 
 Confidence is decided by the caller (:mod:`hubscan.estimate.params`): ``exact`` only for model types on
-which this estimator is verified to reproduce transformers (:data:`EXACT_TYPES`), else ``approximate``
-with the band measured by ``scripts/score_params.py`` / ``scripts/coverage_params.py``.
+which this estimator is verified to reproduce transformers (:data:`EXACT_TYPES`); ``unknown`` (no total)
+for model types on which the coverage run measured it off by more than the band limit
+(:func:`unreliable_types`); else ``approximate`` with the band measured by ``scripts/coverage_params.py``.
 """
 
 from __future__ import annotations
@@ -61,6 +62,32 @@ def approximate_band() -> dict:
     """Measured error of the structural estimator on unverified model types (coverage run), or {}."""
     band = _COVERAGE.get("approximate_band")
     return band if isinstance(band, dict) else {}
+
+
+def band_limit_pct() -> float | None:
+    """The stated bound of an ``approximate`` structural answer, in percent (coverage run), or None."""
+    limit = _COVERAGE.get("band_limit_pct")
+    ok = isinstance(limit, (int, float)) and not isinstance(limit, bool) and limit > 0
+    return float(limit) if ok else None
+
+
+def measured_types() -> frozenset[str]:
+    """Model types on which the coverage run measured the structural estimate against transformers."""
+    types = _COVERAGE.get("measured_types")
+    return frozenset(t for t in types or () if isinstance(t, str))
+
+
+def unreliable_types() -> dict[str, float]:
+    """Model types whose worst generated variant the structural estimator missed by more than the band limit:
+    {model_type: worst error in percent}. Their structural answer is withheld (confidence ``unknown``)."""
+    types = _COVERAGE.get("unreliable_types")
+    if not isinstance(types, dict):
+        return {}
+    return {
+        k: float(v)
+        for k, v in types.items()
+        if isinstance(k, str) and isinstance(v, (int, float)) and not isinstance(v, bool)
+    }
 
 
 # Model types on which the structural estimator has been checked to equal transformers' meta-device
@@ -397,4 +424,15 @@ def count_structural(config: dict) -> Tally:
     return t
 
 
-__all__ = ["EXACT_TYPES", "count_structural", "text_cfg", "layer_plan", "linear", "KVLayer"]
+__all__ = [
+    "EXACT_TYPES",
+    "approximate_band",
+    "band_limit_pct",
+    "measured_types",
+    "unreliable_types",
+    "count_structural",
+    "text_cfg",
+    "layer_plan",
+    "linear",
+    "KVLayer",
+]
