@@ -24,7 +24,7 @@ def test_table_uses_units_and_aligns_numbers():
     assert lines[0].split() == list(ROWS[0])
     assert "8.03B" in lines[2] and "16.1 GB" in lines[2] and "1.5 kg" in lines[2] and "25.0%" in lines[2]
     assert "1,234" in lines[2] and "0.00123" in lines[2]
-    assert "440.0 MB" in lines[3] and "500 mg" in lines[3] and " - " in lines[3] + " "
+    assert "440.0 MB" in lines[3] and "0.5 g" in lines[3] and " - " in lines[3] + " "
     # numbers right-aligned: the models column ends at the same offset on every row
     end = lines[0].index("models") + len("models")
     assert lines[2][:end].endswith("1,234") and lines[3][:end].endswith("2")

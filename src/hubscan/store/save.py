@@ -9,6 +9,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from hubscan.records import Listing
+from hubscan.store.history import record_listing_changes
 
 # A file in one of these states is not requested again until the repo's commit changes.
 FINAL_FILE_STATUSES = {
@@ -133,6 +134,7 @@ def save_listings(db: Database, listings: list[Listing], run_id: int) -> None:
             if listing.id not in known:
                 row["first_seen_run"] = run_id
             rows.append(row)
+        record_listing_changes(db, run_id, rows)
         db["models"].upsert_all(rows, pk="id")
         cards = []
         for listing in listings:
