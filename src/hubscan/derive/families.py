@@ -157,9 +157,11 @@ def members_sql(
     min_params: float | None = None,
     context: int | None = None,
     dtype: str | None = None,
-    source: str = "family_members",
+    source: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """SQL (and parameters) for one row per model: its family and the numbers the footprint aggregates."""
+    """SQL (and parameters) for one row per model: its family name and the numbers the footprint aggregates
+    (computed from the source tables unless ``source`` names a member source with family names)."""
+    source = source or "(" + MEMBER_SELECT.format(stale=0, where="") + ") AS family_members"
     weights, kv = measure_exprs(context, dtype)
     where, params = filter_clause(author, task, min_params)
     sql = (
@@ -243,17 +245,46 @@ def _ranks(n: int, values: list, qs: dict[str, float]) -> dict[str, tuple]:
     return ranks
 
 
-def _sums_pass(
-    db: Database, key: str, source: str, where: str, params: dict, sums: list[str]
-) -> dict[str, dict]:
-    """Every sum, count and maximum of ``sums`` per family: one GROUP BY over the members in storage order."""
-    sql = f"SELECT {key} AS family, {', '.join(sums)} FROM {_scan(source)} {where} GROUP BY 1"
-    return {row["family"]: row for row in _dict_rows(db, sql, params)}
+# Member columns the aggregates read (the sorted pass carries only these).
+_AGG_COLUMNS = (
+    "params", "params_active", "weights_bytes", *DTYPE_COLUMNS.values(), "kv_bytes_per_token", "kv_cache_bytes",
+    "storage_bytes", "downloads", "reporting", "relation", "w_rule", "dtype_rule", "active_rule",
+)  # fmt: skip
 
 
-def _scan(source: str) -> str:
-    """Read the members table in storage order (an index walk would fetch every row out of order)."""
-    return f"{source} NOT INDEXED" if source == "family_members" else source
+def _main_pass(
+    db: Database, key: str, source: str, where: str, params: dict, sums: list[str], *, by_index: bool
+) -> tuple[dict[str, dict], dict[str, dict]]:
+    """One sorted pass over the members: every sum of ``sums`` per family and the parameters' order
+    statistics (the family's sorted parameters gathered with json_group_array, of which only the needed
+    ranks are extracted, so no row leaves SQLite). The (family, params) index gives the order for free
+    when only parameters filter."""
+    names = [expr.rsplit(" AS ", 1)[1] for expr in sums]
+    scan = f"{source} INDEXED BY idx_family_members_{key}_params" if by_index else _scan(source, params)
+    picks = [f"CASE WHEN n > 0 THEN {pick} END" for pick in _picks(QS)]
+    sql = f"""
+SELECT family, {", ".join(names)}, n, {", ".join(picks)} FROM (
+  SELECT family, {", ".join(sums)}, COUNT(params) AS n,
+         json_group_array(params) FILTER (WHERE params IS NOT NULL) AS a
+  FROM (SELECT {key} AS family, {", ".join(_AGG_COLUMNS)} FROM {scan} {where} ORDER BY 1, params)
+  GROUP BY family
+)"""
+    rows, ranks = {}, {}
+    for record in db.execute(sql, params):
+        family = record[0]
+        rows[family] = {"family": family, **dict(zip(names, record[1 : 1 + len(names)], strict=True))}
+        n = record[1 + len(names)]
+        if n:
+            ranks[family] = _ranks(n, list(record[2 + len(names) :]), QS)
+    return rows, ranks
+
+
+def _scan(source: str, params: dict) -> str:
+    """Read the members table in storage order (an index walk would fetch every row out of order), unless
+    only a few families are asked for (incremental refresh): then their (family, params) index finds them."""
+    if source != "family_members" or "families" in params or "ranked_families" in params:
+        return source
+    return f"{source} NOT INDEXED"
 
 
 def quantile_sql(key: str, expr: str, source: str, where: str, qs: dict[str, float]) -> str:
@@ -304,7 +335,7 @@ def _ranked(
     if families is not None:
         cond.append(f"{key} IN (SELECT value FROM json_each(:ranked_families))")
         args["ranked_families"] = json.dumps(sorted(families))
-    scan = f"{source} INDEXED BY idx_family_members_{key}_params" if by_index else _scan(source)
+    scan = f"{source} INDEXED BY idx_family_members_{key}_params" if by_index else _scan(source, args)
     sql = f"""
 SELECT family, n, {", ".join(_picks(qs))} FROM (
   SELECT family, json_group_array(v) AS a, COUNT(*) AS n FROM (
@@ -374,22 +405,24 @@ def aggregate(
 ) -> list[dict]:
     """Per-family footprint rows (``ROLLUP_COLUMNS`` with ``extra``), biggest families first.
 
-    Sums, counts and maxima come from one GROUP BY; the parameters' quantiles from one sorted pass (the
-    (family, params) index when only parameters filter). Another measure gets its own sorted pass only
+    Sums, counts, maxima and the parameters' quantiles come from one sorted pass. Another measure gets its own sorted pass only
     for the families where it is not a non-decreasing function of the parameters (e.g. active = total for
     dense models, weights = ceil(params x bytes per parameter)), which each member row records (its rule
     columns) and the GROUP BY summarises per family.
     """
     key, params = KEY_COLUMNS[by], params or {}
     weights, kv = measure_exprs(context, dtype)
-    rows = _sums_pass(db, key, source, where, params, _sums(weights, kv, extra))
     by_index = source == "family_members" and set(params) <= {"min_params", "families"}
-    ranks = _ranked(db, key, "params", source, where, params, None, QS, by_index=by_index)
+    rows, ranks = _main_pass(db, key, source, where, params, _sums(weights, kv, extra), by_index=by_index)
     for family, row in rows.items():
         for name, (lo, hi, t) in ranks.get(family, {}).items():
             row[f"params_{name}"] = _lerp(lo, hi, t)
     for column, expr in _measures(weights, kv, extra):
         _fill_measure(db, rows, ranks, column, expr, key=key, source=source, where=where, params=params)
+    if source == "family_members":  # members carry family ids: name them
+        names = family_names(db, by)
+        for row in rows.values():
+            row["family"] = names[row["family"]]
     return _finish(rows, context=context, dtype=dtype, extra=extra)
 
 
@@ -474,12 +507,18 @@ def _scaled(value: Any, factor: float) -> Any:
 
 # --- maintenance: which families changed, and their rows (written by hubscan.store.derived) ------------
 
-# Above this many changed families in a grouping, its rows are recomputed in one pass instead of one by one.
-FULL_REFRESH = 2000
+# When the changed families of a grouping hold more than this share of the models, the grouping is recomputed
+# in one pass over the members instead of family by family through the (family, params) index.
+FULL_REFRESH_SHARE = 0.1
 
 
-def rollup_rows(db: Database, by: str, families: set[str] | None) -> list[tuple]:
-    """Rollup rows (grouping, *ROLLUP_COLUMNS) of ``families`` (every family when None), from the members."""
+def family_names(db: Database, by: str) -> dict[int, str]:
+    """``family_keys`` ids -> family names of one grouping."""
+    return dict(db.execute("SELECT id, family FROM family_keys WHERE grouping = ?", [by]))
+
+
+def rollup_rows(db: Database, by: str, families: set[int] | None) -> list[tuple]:
+    """Rollup rows (grouping, *ROLLUP_COLUMNS) of ``families`` (ids; every family when None), from the members."""
     where, params = "", {}
     if families is not None:
         where = f"WHERE {KEY_COLUMNS[by]} IN (SELECT value FROM json_each(:families))"
@@ -492,11 +531,21 @@ def maintain_family_stats(db: Database) -> int:
     """Bring ``family_members`` up to date, recompute the rollup rows of the families that changed (all of a
     grouping only when many did) and publish them as ``family_stats``. Returns the published row count."""
     changed = store_derived.refresh_family_members(db, MEMBER_SELECT, MEMBER_COLUMNS, KEY_COLUMNS)
+    members = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0]
     for by, families in changed.items():
         if not families:
             continue
-        stored = db.execute("SELECT COUNT(*) FROM family_rollup WHERE grouping = ?", [by]).fetchone()[0]
-        whole = stored == 0 or len(families) > FULL_REFRESH
+        names = family_names(db, by)
+        chosen = json.dumps(sorted(names[f] for f in families))
+        stored, covered = db.execute(
+            "SELECT COUNT(*), SUM(CASE WHEN family IN (SELECT value FROM json_each(?)) THEN models END) "
+            "FROM family_rollup WHERE grouping = ?",
+            [chosen, by],
+        ).fetchone()
+        # Recompute the whole grouping in one pass when the changed families hold much of the catalog.
+        whole = stored == 0 or (covered or 0) > members * FULL_REFRESH_SHARE
         rows = rollup_rows(db, by, None if whole else families)
-        store_derived.replace_family_rollup(db, by, None if whole else families, ROLLUP_COLUMNS, rows)
+        store_derived.replace_family_rollup(
+            db, by, None if whole else {names[f] for f in families}, ROLLUP_COLUMNS, rows
+        )
     return store_derived.publish_family_stats(db, ROLLUP_COLUMNS)

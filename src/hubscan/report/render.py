@@ -271,10 +271,30 @@ def inspect_text(records: list[dict]) -> str:
         for r in records
         if "reported" in r
     ]
+    measured = [
+        {
+            "path": r["path"],
+            "measured": human_grams(r["measured"]["emissions_g"]),
+            "energy": human_kwh(r["measured"].get("energy_kwh")),
+            "hours": r["measured"].get("duration_hours"),
+            "hardware": r["measured"].get("gpu_model") or r["measured"].get("cpu_model"),
+            "location": ", ".join(
+                p for p in (r["measured"].get("region"), r["measured"].get("country")) if p
+            ),
+            "cloud": r["measured"].get("cloud_provider"),
+            "runs": r["measured"].get("runs"),
+        }
+        for r in records
+        if "measured" in r
+    ]
     estimates = []
     for r in records:
         estimate = r.get("estimate") or {}
-        if not estimate.get("estimable") and not (r.get("reported") or {}).get("emissions_g"):
+        if (
+            not estimate.get("estimable")
+            and not (r.get("reported") or {}).get("emissions_g")
+            and "measured" not in r
+        ):
             continue
         grams = estimate.get("emissions_g") or {}
         comparison = estimate.get("comparison") or {}
@@ -295,6 +315,7 @@ def inspect_text(records: list[dict]) -> str:
     for title, rows in (
         ("Footprint", configs),
         ("Reported emissions", cards),
+        ("Measured emissions (codecarbon)", measured),
         ("Estimated emissions", estimates),
     ):
         if rows:
@@ -329,6 +350,8 @@ def inspect_rows(records: list[dict]) -> list[dict]:
                 "estimated_g_central": grams.get("central"),
                 "estimated_g_high": grams.get("high"),
                 "verdict": ((r.get("estimate") or {}).get("comparison") or {}).get("verdict"),
+                "measured_g": (r.get("measured") or {}).get("emissions_g"),
+                "measured_kwh": (r.get("measured") or {}).get("energy_kwh"),
             }
         )
     return rows

@@ -21,6 +21,7 @@ TABLE_DOCS: dict[str, str] = {
     "family_stats": "Derived: per-family footprint rows for each grouping (what `hubscan footprint` prints).",
     "family_members": "Derived: one compact row per model with its family in every grouping and the numbers the "
     "family aggregates use (maintained incrementally; stale rows are recomputed by the next derive).",
+    "family_keys": "Derived: family names by number, per grouping (family_members carries the numbers).",
     "family_rollup": "Derived: the incrementally maintained per-family rows, published as family_stats after every "
     "derive (only the families whose members changed are recomputed).",
     "model_history": "Listing changes across crawls: one row per model and run in which a tracked field changed "
@@ -233,10 +234,15 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "kv_bytes_per_token_median": "Median KV cache per token of context (bytes/token)",
         "kv_bytes_per_token_max": "Largest KV cache per token of context (bytes/token)",
     },
+    "family_keys": {
+        "id": "Family number (family_members.k_*)",
+        "grouping": "model_type, lineage, author, pipeline_tag or library",
+        "family": "Family name within the grouping",
+    },
     "family_members": {
         "model_id": _MODEL,
         **{
-            f"k_{g}": f"Family of the model in the {g} grouping (as in `footprint --by {g}`)"
+            f"k_{g}": f"Family of the model in the {g} grouping, as in `footprint --by {g}` (family_keys.id)"
             for g in ("model_type", "lineage", "author", "pipeline_tag", "library")
         },
         "author": "models.author, for --author",
@@ -301,7 +307,7 @@ OUTPUT_UNITS: dict[str, str] = {
     "reported_g_min": "g CO2eq", "reported_g_max": "g CO2eq", "estimated_g_total": "g CO2eq",
     "reported_g_before": "g CO2eq", "reported_g_after": "g CO2eq", "median_ratio": "unitless",
     "with_value": "count", "downloads_before": "count", "downloads_after": "count",
-    "emissions_kg": "kg CO2eq", "energy_kwh": "kWh", "duration_hours": "hours", "context": "tokens",
+    "measured_g": "g CO2eq", "measured_kwh": "kWh", "emissions_kg": "kg CO2eq", "energy_kwh": "kWh", "duration_hours": "hours", "context": "tokens",
 }  # fmt: skip
 
 

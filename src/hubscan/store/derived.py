@@ -123,10 +123,11 @@ def replace_family_stats(db: Database, columns: Sequence[str], rows: Iterable[tu
 
 def refresh_family_members(
     db: Database, select: str, columns: Sequence[str], keys: dict[str, str]
-) -> dict[str, set[str]]:
-    """Rewrite the stale and missing ``family_members`` rows (``select`` is ``MEMBER_SELECT``) and return
-    the families each grouping must recompute (the old and the new families of those models)."""
-    changed: dict[str, set[str]] = {by: set() for by in keys}
+) -> dict[str, set[int]]:
+    """Rewrite the stale and missing ``family_members`` rows and return the families (``family_keys`` ids)
+    each grouping must recompute: the old and the new families of those models. ``select`` is
+    ``MEMBER_SELECT`` (family names); the rows are stored with the names' ids."""
+    changed: dict[str, set[int]] = {by: set() for by in keys}
     key_list = ", ".join(keys.values())
 
     def note(rows) -> None:
@@ -136,25 +137,46 @@ def refresh_family_members(
 
     with db.conn:
         gone = "stale > 0"
-        members = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0]
         total = db.execute("SELECT COUNT(*) FROM models").fetchone()[0]
-        if members > total:
+        if db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0] > total:
             gone += " OR NOT EXISTS (SELECT 1 FROM models m WHERE m.id = family_members.model_id)"
         note(db.execute(f"SELECT DISTINCT {key_list} FROM family_members WHERE {gone}"))
         db.execute(f"DELETE FROM family_members WHERE {gone}")
         last = db.execute("SELECT COALESCE(MAX(rowid), 0) FROM family_members").fetchone()[0]
-        missing = "WHERE NOT EXISTS (SELECT 1 FROM family_members x WHERE x.model_id = m.id)"
         # Most rows to write (a first build): building the indexes afterwards beats updating them row by row.
         bulk = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0] < total // 2
         if bulk:
             drop_family_member_indexes(db)
-        db.execute(
-            f"INSERT INTO family_members ({', '.join(columns)}) {select.format(stale=0, where=missing)}"
-        )
+        _insert_members(db, select, columns, keys)
         if bulk:
             create_family_member_indexes(db)
         note(db.execute(f"SELECT DISTINCT {key_list} FROM family_members WHERE rowid > ?", [last]))
     return changed
+
+
+def _insert_members(db: Database, select: str, columns: Sequence[str], keys: dict[str, str]) -> None:
+    """Member rows of the models that have none: staged with family names, stored with their ids."""
+    missing = "WHERE NOT EXISTS (SELECT 1 FROM family_members x WHERE x.model_id = m.id)"
+    db.execute("DROP TABLE IF EXISTS temp.members_staged")
+    db.execute(f"CREATE TEMP TABLE members_staged AS {select.format(stale=0, where=missing)}")
+    for by, column in keys.items():
+        db.execute(
+            "INSERT OR IGNORE INTO family_keys (grouping, family) "
+            f"SELECT DISTINCT ?, {column} FROM temp.members_staged",
+            [by],
+        )
+    # One index lookup per staged row and grouping (a join could be planned the other way round on a catalog
+    # that was never ANALYZEd).
+    ids = {
+        column: f"(SELECT id FROM family_keys WHERE grouping = '{by}' AND family = s.{column})"
+        for by, column in keys.items()
+    }
+    values = [ids.get(column, f"s.{column}") for column in columns]
+    db.execute(
+        f"INSERT INTO family_members ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM temp.members_staged s"
+    )
+    db.execute("DROP TABLE temp.members_staged")
 
 
 def replace_family_rollup(

@@ -317,8 +317,8 @@ def m003_family_stats(db: Database) -> None:
 # Per-model family keys and the numbers the footprint aggregates: one compact row per model, so family
 # aggregates scan one narrow table instead of joining four (hubscan.derive.families.MEMBER_SELECT).
 FAMILY_MEMBER_COLUMNS: dict[str, type] = {
-    "model_id": str, "k_model_type": str, "k_lineage": str, "k_author": str, "k_pipeline_tag": str,
-    "k_library": str, "author": str, "pipeline_tag": str, "params": int, "params_active": int,
+    "model_id": str, "k_model_type": int, "k_lineage": int, "k_author": int, "k_pipeline_tag": int,
+    "k_library": int, "author": str, "pipeline_tag": str, "params": int, "params_active": int,
     "weights_bytes": int, "w_fp32": int, "w_bf16": int, "w_int8": int, "w_int4": int,
     "kv_bytes_per_token": int, "kv_cache_bytes": int, "storage_bytes": int, "downloads": int,
     "reporting": int, "relation": str, "w_rule": float, "dtype_rule": int, "active_rule": int, "stale": int,
@@ -354,6 +354,9 @@ def drop_family_member_indexes(db: Database) -> None:
 
 
 def _create_family_tables(db: Database) -> None:
+    # Family names by number: members carry small integer keys, so scans and sorts move fewer bytes.
+    db["family_keys"].create({"id": int, "grouping": str, "family": str}, pk="id")
+    db["family_keys"].create_index(["grouping", "family"], unique=True)
     db["family_members"].create(FAMILY_MEMBER_COLUMNS, pk="model_id")
     create_family_member_indexes(db)
     # The maintained copy of family_stats (plus per-dtype columns): updated family by family, published
