@@ -26,7 +26,6 @@ import json
 import math
 import os
 import random
-import resource
 import subprocess
 import sys
 import time
@@ -319,7 +318,7 @@ def duck_footprint(
 
 def cases(db, con, author: str) -> dict[str, tuple]:
     """name -> (hubscan call, DuckDB call); both return rows (families first by model count)."""
-    int4 = f"COALESCE(f.weights_bytes_int4, ceil({PARAMS} * 0.5))"
+    int4 = f"CAST(COALESCE(f.weights_bytes_int4, ceil({PARAMS} * 0.5)) AS DOUBLE)"
     return {
         "footprint --by model_type": (
             lambda: query.footprint(db, "model_type"), lambda: duck_footprint(con, "model_type")),
@@ -387,15 +386,26 @@ def run_cases(db_path: Path) -> list[dict]:
     return results
 
 
+EXPORT_CHILD = """
+import resource, sys
+from hubscan.cli import cli
+try:
+    cli(sys.argv[1:], standalone_mode=False)
+finally:
+    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+
+
 def run_export(db_path: Path, out: Path) -> None:
-    """`hubscan export` in a child process: wall time and its peak resident memory."""
+    """`hubscan export` in a child process: wall time and the child's own peak resident memory (it reports
+    its getrusage; the parent's RUSAGE_CHILDREN would also count the pages of the fork before exec)."""
     t = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "hubscan", "export", str(out), "--db", str(db_path)], check=True,
-        stdout=subprocess.DEVNULL,
+    child = subprocess.run(
+        [sys.executable, "-c", EXPORT_CHILD, "export", str(out), "--db", str(db_path)],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     took = time.perf_counter() - t
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak_mb = int(child.stderr.strip().splitlines()[-1]) / 1024
     size = sum(p.stat().st_size for p in out.iterdir()) / 1e6
     print(f"export (Parquet, zstd) {took:.1f} s, peak RSS {peak_mb:.0f} MB, {size:.0f} MB written to {out}")
 

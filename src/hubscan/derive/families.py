@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlite_utils import Database
@@ -20,6 +21,7 @@ from sqlite_utils import Database
 from hubscan.errors import ParseError, QueryError
 from hubscan.estimate import memory as mem
 from hubscan.store import derived as store_derived
+from hubscan.store import open_db_read_only
 
 GROUPINGS: dict[str, str] = {
     "model_type": "COALESCE(NULLIF(m.model_type, ''), NULLIF(f.model_type, ''), 'unknown')",
@@ -412,18 +414,43 @@ def aggregate(
     """
     key, params = KEY_COLUMNS[by], params or {}
     weights, kv = measure_exprs(context, dtype)
-    by_index = source == "family_members" and set(params) <= {"min_params", "families"}
-    rows, ranks = _main_pass(db, key, source, where, params, _sums(weights, kv, extra), by_index=by_index)
-    for family, row in rows.items():
-        for name, (lo, hi, t) in ranks.get(family, {}).items():
-            row[f"params_{name}"] = _lerp(lo, hi, t)
-    for column, expr in _measures(weights, kv, extra):
-        _fill_measure(db, rows, ranks, column, expr, key=key, source=source, where=where, params=params)
+    # Only --min-params: the (family, params) index walks just the matching range, already in order.
+    by_index = source == "family_members" and set(params) == {"min_params"}
+    measures = _measures(weights, kv, extra)
+    # The KV medians never follow the parameters: their sorted passes run beside the main one, on a second
+    # read-only connection (SQLite releases the GIL while it steps), as DuckDB uses both cores too.
+    side = [(c, e) for c, e in measures if "kv_" in e] if source == "family_members" else []
+    other = _side_connection(db) if side else None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = {
+            column: pool.submit(_ranked, other, key, expr, source, where, params, None, {"median": 0.5})
+            for column, expr in (side if other is not None else [])
+        }
+        rows, ranks = _main_pass(db, key, source, where, params, _sums(weights, kv, extra), by_index=by_index)
+        for family, row in rows.items():
+            for name, (lo, hi, t) in ranks.get(family, {}).items():
+                row[f"params_{name}"] = _lerp(lo, hi, t)
+        for column, expr in measures:
+            if column in pending:
+                for family, got in pending[column].result().items():
+                    rows[family][column] = _lerp(*got["median"])
+            else:
+                _fill_measure(
+                    db, rows, ranks, column, expr, key=key, source=source, where=where, params=params
+                )
+    if other is not None:
+        other.close()
     if source == "family_members":  # members carry family ids: name them
         names = family_names(db, by)
         for row in rows.values():
             row["family"] = names[row["family"]]
     return _finish(rows, context=context, dtype=dtype, extra=extra)
+
+
+def _side_connection(db: Database) -> Database | None:
+    """A second read-only connection to the catalog file (None for an in-memory database)."""
+    path = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), None)
+    return open_db_read_only(path) if path else None
 
 
 def _fill_measure(db, rows, ranks, column, expr, *, key, source, where, params) -> None:
@@ -450,7 +477,8 @@ def _finish(rows: dict[str, dict], *, context, dtype, extra: bool) -> list[dict]
         row["dtype"] = dtype or "stored"
         row["context"] = context or "stored"
         row["reporting_share"] = row["reporting_models"] / row["models"]
-        out.append({c: clean_value(row.get(c)) for c in columns})
+        get = row.get
+        out.append({c: clean_value(v) if type(v := get(c)) is float else v for c in columns})
     out.sort(key=lambda r: (-r["models"], r["family"]))
     return out
 
