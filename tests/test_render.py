@@ -90,3 +90,25 @@ def test_sections():
     render_sections(sections, "csv", stream=out)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert [r["section"] for r in rows] == ["overview", "by_year"]
+
+
+def test_units_come_from_the_column_declarations():
+    from hubscan.store.columns import unit_of
+
+    # Declared with the column in hubscan.store.columns, whatever the name says.
+    assert unit_of("used_storage") == "bytes" and format_cell("used_storage", 2_000_000_000) == "2.0 GB"
+    assert unit_of("footprints.flops_per_token") == "FLOP"
+    assert unit_of("reporting_share") == "fraction 0-1" and format_cell("reporting_share", 0.1715) == "17.2%"
+    assert format_cell("emissions_g", 0.21) == "0.21 g"  # grams stay grams
+    assert format_cell("kv_bytes_per_token", 131_072) == "131.1 kB/token"
+    # A name that merely looks like a unit is not guessed: undeclared columns print as plain numbers.
+    assert (
+        unit_of("my_bytes_guess") is None and format_cell("my_bytes_guess", 2_000_000_000) == "2,000,000,000"
+    )
+
+
+def test_a_row_can_carry_the_unit_of_its_value():
+    rows = [{"measure": "share", "value": 0.5, "unit": "fraction 0-1"},
+            {"measure": "total", "value": 1.5, "unit": "kg CO2eq"}]  # fmt: skip
+    text = table(rows)
+    assert "50.0%" in text and "1.5 kg" in text and "unit" not in text.splitlines()[0]

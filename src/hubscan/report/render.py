@@ -102,6 +102,8 @@ def _cell(row: Mapping[str, Any], column: str) -> str:
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
     """A plain-text table with a header rule; numbers right-aligned."""
     cols = _columns(rows, columns)
+    if "value" in cols and "unit" in cols:  # the unit is shown in the value itself
+        cols.remove("unit")
     if not cols:
         return "(no rows)"
     cells = [[_cell(row, c) for c in cols] for row in rows]
