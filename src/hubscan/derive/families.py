@@ -247,6 +247,9 @@ def _ranks(n: int, values: list, qs: dict[str, float]) -> dict[str, tuple]:
     return ranks
 
 
+# Groupings with many families, whose active-parameter medians are computed beside the main pass.
+SIDE_ACTIVE = ("author", "lineage")
+
 # Member columns the aggregates read (the sorted pass carries only these).
 _AGG_COLUMNS = (
     "params", "params_active", "weights_bytes", *DTYPE_COLUMNS.values(), "kv_bytes_per_token", "kv_cache_bytes",
@@ -419,7 +422,10 @@ def aggregate(
     measures = _measures(weights, kv, extra)
     # The KV medians never follow the parameters: their sorted passes run beside the main one, on a second
     # read-only connection (SQLite releases the GIL while it steps), as DuckDB uses both cores too.
-    side = [(c, e) for c, e in measures if "kv_" in e] if source == "family_members" else []
+    # The active parameters' median too, for every family at once, when the families are many (the
+    # families with a mixture-of-experts model then cover most rows anyway).
+    side = [(c, e) for c, e in measures if "kv_" in e or (e == "params_active" and by in SIDE_ACTIVE)]
+    side = side if source == "family_members" else []
     other = _side_connection(db) if side else None
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = {
@@ -470,15 +476,23 @@ def _fill_measure(db, rows, ranks, column, expr, *, key, source, where, params) 
             rows[family][column] = _lerp(*got["median"])
 
 
+# Columns computed in floating point (quantiles, shares, per-dtype medians): whole values print as integers.
+_FLOAT_COLUMNS = [c for c in ROLLUP_COLUMNS if "median" in c or c.startswith("params_p") or c.endswith("_share")]
+
+
 def _finish(rows: dict[str, dict], *, context, dtype, extra: bool) -> list[dict]:
     columns = ROLLUP_COLUMNS if extra else FOOTPRINT_COLUMNS
+    floats = [c for c in _FLOAT_COLUMNS if c in columns]
     out = []
     for row in rows.values():
         row["dtype"] = dtype or "stored"
         row["context"] = context or "stored"
         row["reporting_share"] = row["reporting_models"] / row["models"]
         get = row.get
-        out.append({c: clean_value(v) if type(v := get(c)) is float else v for c in columns})
+        record = {c: get(c) for c in columns}
+        for c in floats:
+            record[c] = clean_value(record[c])
+        out.append(record)
     out.sort(key=lambda r: (-r["models"], r["family"]))
     return out
 
