@@ -361,12 +361,14 @@ def agree(name: str, ours, theirs) -> bool:
     )
 
 
-def run_cases(db_path: Path) -> list[dict]:
+def run_cases(db_path: Path, only: str | None = None) -> list[dict]:
     db = open_db_read_only(db_path)
     con = duckdb_connection(db_path)
     author = db.execute("SELECT author FROM models GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
     results = []
     for name, (ours, theirs) in cases(db, con, author).items():
+        if only and only not in name:
+            continue
         first, best, rows = _time(ours)
         row = {"query": name, "hubscan_first": first, "hubscan_best": best}
         if con is not None:
@@ -424,6 +426,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the catalog afterwards")
     parser.add_argument("--export", type=Path, metavar="DIR", help="also time `hubscan export` into DIR")
     parser.add_argument("--no-queries", action="store_true", help="only build (and export)")
+    parser.add_argument("--only", metavar="TEXT", help="time only the queries whose name contains TEXT")
     args = parser.parse_args()
     print(
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} / {os.getloadavg()[1]:.2f} (1 / 5 min)"
@@ -433,7 +436,7 @@ def main() -> None:
         build_synthetic(args.db, args.models)
         print(f"built {args.models:,} synthetic models in {time.perf_counter() - t:.1f} s ({args.db})")
     if not args.no_queries:
-        run_cases(args.db)
+        run_cases(args.db, args.only)
     if args.export:
         run_export(args.db, args.export)
     print(f"load average after: {os.getloadavg()[0]:.2f} / {os.getloadavg()[1]:.2f} (1 / 5 min)")

@@ -248,7 +248,7 @@ def _ranks(n: int, values: list, qs: dict[str, float]) -> dict[str, tuple]:
 
 
 # Groupings with many families, whose active-parameter medians are computed beside the main pass.
-SIDE_ACTIVE = ("author", "lineage")
+SIDE_ACTIVE = ("author",)
 
 # Member columns the aggregates read (the sorted pass carries only these).
 _AGG_COLUMNS = (
@@ -477,7 +477,9 @@ def _fill_measure(db, rows, ranks, column, expr, *, key, source, where, params) 
 
 
 # Columns computed in floating point (quantiles, shares, per-dtype medians): whole values print as integers.
-_FLOAT_COLUMNS = [c for c in ROLLUP_COLUMNS if "median" in c or c.startswith("params_p") or c.endswith("_share")]
+_FLOAT_COLUMNS = [
+    c for c in ROLLUP_COLUMNS if "median" in c or c.startswith("params_p") or c.endswith("_share")
+]
 
 
 def _finish(rows: dict[str, dict], *, context, dtype, extra: bool) -> list[dict]:
