@@ -1,26 +1,41 @@
-"""Query latency benchmark: build a synthetic catalog of N models and time the family queries.
+"""Query benchmark: build a synthetic catalog of N models, time every aggregate in hubscan (SQLite) and in
+DuckDB reading the **same SQLite file** (its sqlite scanner), in the same run, and time the export.
 
-    python scripts/bench_query.py                 # 1,000,000 models in /tmp/hubscan-bench.db
+    python scripts/bench_query.py                       # 1,000,000 models in /tmp/hubscan-bench.db
     python scripts/bench_query.py --models 100000 --db /tmp/small.db --keep
+    python scripts/bench_query.py --reuse --db /tmp/small.db --export /tmp/export   # re-time, export too
+
+DuckDB is the peer, not a dependency: ``pip install 'hubscan[bench]'`` (duckdb==1.5.5 and the PyPI package
+duckdb-extension-sqlite-scanner==1.5.5, which installs the sqlite extension without a download). Without it
+the hubscan side still runs.
 
 The synthetic catalog follows the shape of the real Hub: a long tail of authors, a handful of architectures
 holding most repos (llama/qwen2/mistral/bert/...), log-normal sizes per architecture, ~45% of repos derived
 from a few thousand popular bases (fine-tunes, adapters, quantisations, merges, chains of them), ~2% with a
-reported training-emissions figure. Each query is timed cold-ish (first run) and warm (best of 3).
+reported training-emissions figure. Each query is timed first run and best of 3; the ratio column is
+hubscan / DuckDB of the best times (below 1: hubscan is faster). The machine's load average is printed
+before and after, since other processes change every number.
 """
 
 from __future__ import annotations
 
 import argparse
+import bisect
+import glob
 import json
 import math
+import os
 import random
+import subprocess
+import sys
 import time
 from pathlib import Path
 
-from hubscan.derive import resolve_families
+from hubscan.derive.families import GROUPINGS, maintain_family_stats
+from hubscan.derive.lineage import resolve_lineage
 from hubscan.report import query
 from hubscan.store import open_db, open_db_read_only
+from hubscan.store.history import mark_members_stale
 
 # (model_type, share of repos, median params, log-sd, pipeline_tag, library, kv bytes/token per 1e9 params)
 ARCHS = [
@@ -49,8 +64,8 @@ def _pick(rng: random.Random, items, weights):
     return rng.choices(items, weights=weights, k=1)[0]
 
 
-def build_synthetic(path: Path, n: int, seed: int = 0) -> float:
-    """Write a synthetic catalog of ``n`` models to ``path``; return the build time in seconds."""
+def build_synthetic(path: Path, n: int, seed: int = 0) -> dict[str, float]:
+    """Write a synthetic catalog of ``n`` models to ``path``; return the seconds of each build step."""
     t0 = time.perf_counter()
     if path.exists():
         path.unlink()
@@ -114,7 +129,7 @@ def build_synthetic(path: Path, n: int, seed: int = 0) -> float:
                     params * 4,
                     params * 2,
                     params,
-                    params // 2,
+                    (params + 1) // 2,  # ceil, as hubscan.estimate.memory.weights_bytes rounds
                     kv,
                     ctx,
                     kv * ctx,
@@ -167,16 +182,38 @@ def build_synthetic(path: Path, n: int, seed: int = 0) -> float:
         estimated,
     )
     conn.commit()
-    t_derive = time.perf_counter()
-    stats = resolve_families(db)
-    print(
-        f"resolve_lineage + family_stats refresh: {time.perf_counter() - t_derive:.1f} s "
-        f"({stats['families']:,} lineage roots, {stats['family_stats_rows']:,} family rows)"
-    )
+    timings = {"inserts": time.perf_counter() - t0}
+    t = time.perf_counter()
+    lineage = resolve_lineage(db)
+    timings["lineage"] = time.perf_counter() - t
+    t = time.perf_counter()
+    rows = maintain_family_stats(db)
+    timings["family stats (first build)"] = time.perf_counter() - t
     conn.execute("ANALYZE")
     conn.commit()
+    print(
+        f"build: inserts {timings['inserts']:.1f} s, resolve_lineage {timings['lineage']:.1f} s "
+        f"({lineage['families']:,} lineage roots), family members + rollup {timings['family stats (first build)']:.1f} s "
+        f"({rows:,} family rows)"
+    )
+    timings["incremental (1,000 models changed)"] = _incremental(db, n)
     db.close()
-    return time.perf_counter() - t0
+    return timings
+
+
+def _incremental(db, n: int) -> float:
+    """A crawl that changes 1,000 models: their family rows go stale; only their families are recomputed."""
+    ids = [row[0] for row in db.execute("SELECT id FROM models ORDER BY random() LIMIT 1000")]
+    with db.conn:
+        db.conn.executemany(
+            "UPDATE models SET downloads = COALESCE(downloads, 0) + 1 WHERE id = ?", [(i,) for i in ids]
+        )
+        mark_members_stale(db, ids)
+    t = time.perf_counter()
+    maintain_family_stats(db)
+    took = time.perf_counter() - t
+    print(f"incremental refresh after 1,000 changed models (of {n:,}): {took:.1f} s")
+    return took
 
 
 def _accumulate(weights):
@@ -187,21 +224,194 @@ def _accumulate(weights):
 
 
 def _bisect_pick(rng: random.Random, cum: list[float]) -> int:
-    import bisect
-
     return min(bisect.bisect_left(cum, rng.random() * cum[-1]), len(cum) - 1)
 
 
-def _time(fn, repeat: int = 3) -> tuple[float, float]:
+def _time(fn, repeat: int = 3) -> tuple[float, float, object]:
     t0 = time.perf_counter()
-    fn()
+    result = fn()
     first = time.perf_counter() - t0
     best = first
     for _ in range(repeat - 1):
         t0 = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - t0)
-    return first, best
+    return first, best, result
+
+
+# --- DuckDB on the same SQLite file --------------------------------------------------------------------
+
+MEMBERS = """
+SELECT {family} AS family, COALESCE(f.params_total, m.safetensors_total, m.gguf_total) AS params,
+       f.params_active, {weights} AS weights_bytes, {kv} AS kv, m.used_storage AS storage, m.downloads,
+       (r.emissions_g IS NOT NULL)::INT AS reporting, l.relation
+FROM models m LEFT JOIN footprints f ON f.model_id = m.id LEFT JOIN lineage l ON l.model_id = m.id
+LEFT JOIN reported_emissions r ON r.model_id = m.id {where}"""
+FOOTPRINT = """
+SELECT family, COUNT(*) AS models, quantile_cont(params, 0.1) AS params_p10,
+       quantile_cont(params, 0.5) AS params_median, quantile_cont(params, 0.9) AS params_p90,
+       MAX(params) AS params_max, SUM(params) AS params_total, quantile_cont(params_active, 0.5),
+       SUM(params_active), quantile_cont(weights_bytes, 0.5) AS weights_bytes_median, SUM(weights_bytes),
+       quantile_cont(kv, 0.5) AS kv_cache_bytes_median, MAX(kv), SUM(storage), SUM(downloads), COUNT(downloads),
+       SUM(reporting), COUNT(*) FILTER (WHERE relation = 'finetune'), COUNT(*) FILTER (WHERE relation = 'adapter'),
+       COUNT(*) FILTER (WHERE relation = 'quantized'), COUNT(*) FILTER (WHERE relation = 'merge')
+FROM ({members}) GROUP BY family ORDER BY models DESC, family"""
+PARAMS = "COALESCE(f.params_total, m.safetensors_total, m.gguf_total)"
+
+DUCK_SUMMARY = [
+    "SELECT COUNT(*) FROM models",
+    "SELECT COUNT(*), COUNT(emissions_g), SUM(emissions_g) FROM reported_emissions",
+    "SELECT COALESCE(completeness, 'none'), COUNT(*), COUNT(emissions_g), SUM(emissions_g) FROM reported_emissions GROUP BY 1",
+    *(
+        f"SELECT {key}, COUNT(*), SUM(r.emissions_g), MIN(r.emissions_g), MAX(r.emissions_g) FROM reported_emissions r "
+        "JOIN models m ON m.id = r.model_id LEFT JOIN footprints f ON f.model_id = m.id WHERE r.emissions_g IS NOT NULL "
+        "GROUP BY 1 ORDER BY 3 DESC"
+        for key in (
+            GROUPINGS["model_type"],
+            "COALESCE(substr(m.created_at, 1, 4), 'unknown')",
+            GROUPINGS["pipeline_tag"],
+        )
+    ),
+    "SELECT COALESCE(e.verdict, 'not estimated'), COUNT(*), SUM(r.emissions_g), SUM(e.emissions_g_central) "
+    "FROM reported_emissions r LEFT JOIN estimated_emissions e ON e.model_id = r.model_id "
+    "WHERE r.emissions_g IS NOT NULL GROUP BY 1",
+    "SELECT COALESCE(verdict, 'not estimated'), quantile_cont(ratio, 0.5) FROM estimated_emissions "
+    "WHERE reported_g IS NOT NULL AND ratio IS NOT NULL GROUP BY 1",
+]
+DUCK_EMISSIONS = f"""
+SELECT m.id, {GROUPINGS["model_type"]}, r.emissions_g, r.completeness, r.found_in, e.method, e.emissions_g_low,
+       e.emissions_g_central, e.emissions_g_high, e.ratio, e.verdict, e.verdict_reason
+FROM models m LEFT JOIN footprints f ON f.model_id = m.id LEFT JOIN lineage l ON l.model_id = m.id
+LEFT JOIN reported_emissions r ON r.model_id = m.id LEFT JOIN estimated_emissions e ON e.model_id = m.id
+WHERE r.emissions_g IS NOT NULL OR e.verdict IS NOT NULL ORDER BY m.id"""
+
+
+def duckdb_connection(path: Path):
+    """DuckDB attached to the SQLite catalog (read-only), or None when the bench extra is not installed."""
+    try:
+        import duckdb  # noqa: PLC0415 - the benchmark's optional peer
+        import duckdb_extension_sqlite_scanner  # noqa: PLC0415
+    except ImportError:
+        return None
+    found = glob.glob(
+        os.path.join(
+            os.path.dirname(duckdb_extension_sqlite_scanner.__file__),
+            "extensions",
+            "**",
+            "*.duckdb_extension*",
+        ),
+        recursive=True,
+    )
+    con = duckdb.connect()
+    con.execute(f"LOAD '{found[0]}'")
+    con.execute(f"ATTACH '{path}' AS catalog (TYPE sqlite, READ_ONLY)")
+    con.execute("USE catalog")
+    return con
+
+
+def duck_footprint(
+    con, by: str, where: str = "", weights: str = "f.weights_bytes", kv: str = "f.kv_cache_bytes"
+):
+    members = MEMBERS.format(family=GROUPINGS[by], weights=weights, kv=kv, where=where)
+    return con.execute(FOOTPRINT.format(members=members)).fetchall()
+
+
+def cases(db, con, author: str) -> dict[str, tuple]:
+    """name -> (hubscan call, DuckDB call); both return rows (families first by model count)."""
+    int4 = f"CAST(COALESCE(f.weights_bytes_int4, ceil({PARAMS} * 0.5)) AS DOUBLE)"
+    return {
+        "footprint --by model_type": (
+            lambda: query.footprint(db, "model_type"), lambda: duck_footprint(con, "model_type")),
+        "footprint --by lineage": (lambda: query.footprint(db, "lineage"), lambda: duck_footprint(con, "lineage")),
+        "footprint --by author": (lambda: query.footprint(db, "author"), lambda: duck_footprint(con, "author")),
+        "footprint --by model_type --dtype int4 --context 32768": (
+            lambda: query.footprint(db, "model_type", dtype="int4", context=32768),
+            lambda: duck_footprint(con, "model_type", weights=int4, kv="f.kv_bytes_per_token * 32768")),
+        "footprint --by lineage --min-params 1e9": (
+            lambda: query.footprint(db, "lineage", min_params=1e9),
+            lambda: duck_footprint(con, "lineage", where=f"WHERE {PARAMS} >= 1e9")),
+        "footprint --by author --task text-generation": (
+            lambda: query.footprint(db, "author", task="text-generation"),
+            lambda: duck_footprint(con, "author", where="WHERE m.pipeline_tag = 'text-generation'")),
+        f"footprint --by model_type --author {author}": (
+            lambda: query.footprint(db, "model_type", author=author),
+            lambda: duck_footprint(con, "model_type", where=f"WHERE m.author = '{author}'")),
+        "emissions --summary": (
+            lambda: query.emissions_summary(db), lambda: [con.execute(sql).fetchall() for sql in DUCK_SUMMARY]),
+        "emissions (per model)": (lambda: query.emissions(db), lambda: con.execute(DUCK_EMISSIONS).fetchall()),
+    }  # fmt: skip
+
+
+def agree(name: str, ours, theirs) -> bool:
+    """The two engines give the same answer: families, counts and medians (footprint cases), reporting
+    models (summary), rows (per model)."""
+    if name == "emissions --summary":
+        return ours["overview"][2]["value"] == theirs[1][0][1]
+    if not name.startswith("footprint"):
+        return len(ours) == len(theirs)
+    keys = ("models", "params_median", "weights_bytes_median", "kv_cache_bytes_median")
+    mine = {r["family"]: tuple(r[k] for k in keys) for r in ours}
+    duck = {r[0]: (r[1], r[3], r[9], r[11]) for r in theirs}
+    if mine.keys() != duck.keys():
+        return False
+    return all(
+        a == b or (a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9))
+        for family in mine
+        for a, b in zip(mine[family], duck[family], strict=True)
+    )
+
+
+def run_cases(db_path: Path, only: str | None = None) -> list[dict]:
+    db = open_db_read_only(db_path)
+    con = duckdb_connection(db_path)
+    author = db.execute("SELECT author FROM models GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
+    results = []
+    for name, (ours, theirs) in cases(db, con, author).items():
+        if only and only not in name:
+            continue
+        first, best, rows = _time(ours)
+        row = {"query": name, "hubscan_first": first, "hubscan_best": best}
+        if con is not None:
+            d_first, d_best, d_rows = _time(theirs)
+            row.update(
+                duckdb_first=d_first, duckdb_best=d_best, ratio=best / d_best, agree=agree(name, rows, d_rows)
+            )
+        results.append(row)
+        duck = (
+            f"   DuckDB first {row['duckdb_first']:7.2f} s best {row['duckdb_best']:7.2f} s   "
+            f"ratio {row['ratio']:.2f}  {'same results' if row['agree'] else 'RESULTS DIFFER'}"
+            if con is not None
+            else ""
+        )
+        print(f"{name:58s} hubscan first {first:7.2f} s best {best:7.2f} s{duck}", flush=True)
+    db.close()
+    return results
+
+
+EXPORT_CHILD = """
+import sys
+from hubscan.cli import cli
+try:
+    cli(sys.argv[1:], standalone_mode=False)
+finally:
+    # The peak of this process's own memory (VmHWM is reset by exec; getrusage's maximum is not, and would
+    # count the benchmark's pages copied by the fork).
+    status = open("/proc/self/status").read()
+    print(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM")), file=sys.stderr)
+"""
+
+
+def run_export(db_path: Path, out: Path) -> None:
+    """`hubscan export` in a child process: wall time and the child's own peak resident memory (VmHWM)."""
+    t = time.perf_counter()
+    child = subprocess.run(
+        [sys.executable, "-c", EXPORT_CHILD, "export", str(out), "--db", str(db_path)],
+        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    took = time.perf_counter() - t
+    peak_mb = int(child.stderr.strip().splitlines()[-1]) / 1024
+    size = sum(p.stat().st_size for p in out.iterdir()) / 1e6
+    print(f"export (Parquet, zstd) {took:.1f} s, peak RSS {peak_mb:.0f} MB, {size:.0f} MB written to {out}")
 
 
 def main() -> None:
@@ -214,31 +424,22 @@ def main() -> None:
         "--reuse", action="store_true", help="time an existing catalog at --db, do not rebuild"
     )
     parser.add_argument("--keep", action="store_true", help="keep the catalog afterwards")
+    parser.add_argument("--export", type=Path, metavar="DIR", help="also time `hubscan export` into DIR")
+    parser.add_argument("--no-queries", action="store_true", help="only build (and export)")
+    parser.add_argument("--only", metavar="TEXT", help="time only the queries whose name contains TEXT")
     args = parser.parse_args()
+    print(
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} / {os.getloadavg()[1]:.2f} (1 / 5 min)"
+    )
     if not args.reuse:
-        build = build_synthetic(args.db, args.models)
-        print(f"built {args.models:,} synthetic models in {build:.1f} s ({args.db})")
-    db = open_db_read_only(args.db)
-    cases = {
-        "footprint --by model_type": lambda: query.footprint(db, "model_type"),
-        "footprint --by lineage": lambda: query.footprint(db, "lineage"),
-        "emissions --summary": lambda: query.emissions_summary(db),
-        "emissions (per model)": lambda: query.emissions(db),
-        # Filters and --context/--dtype overrides compute live from the per-model join (no stored rows).
-        "footprint --by model_type --dtype int4 --context 32768 (live)": lambda: query.footprint(
-            db, "model_type", dtype="int4", context=32768
-        ),
-        "footprint --by lineage --min-params 1e9 (live)": lambda: query.footprint(
-            db, "lineage", min_params=1e9
-        ),
-        "footprint --by author --task text-generation (live)": lambda: query.footprint(
-            db, "author", task="text-generation"
-        ),
-    }
-    for name, fn in cases.items():
-        first, best = _time(fn)
-        print(f"{name:62s} first {first * 1000:7.0f} ms   best of 3 {best * 1000:7.0f} ms")
-    db.close()
+        t = time.perf_counter()
+        build_synthetic(args.db, args.models)
+        print(f"built {args.models:,} synthetic models in {time.perf_counter() - t:.1f} s ({args.db})")
+    if not args.no_queries:
+        run_cases(args.db, args.only)
+    if args.export:
+        run_export(args.db, args.export)
+    print(f"load average after: {os.getloadavg()[0]:.2f} / {os.getloadavg()[1]:.2f} (1 / 5 min)")
     if not args.keep and not args.reuse:
         args.db.unlink()
         for suffix in ("-wal", "-shm"):

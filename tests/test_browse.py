@@ -58,7 +58,7 @@ def test_metadata_structure(tmp_path):
     for name in ("LICENSES.md", "SOURCES.md"):
         assert (ROOT / "src" / "hubscan" / "data" / name).exists()
     database = meta["databases"]["hubscan"]
-    assert set(database["tables"]) == set(TABLE_DOCS)
+    assert set(database["tables"]) == set(TABLE_DOCS) | set(browse.HIDDEN)
     assert database["tables"]["footprints"]["columns"]["weights_bytes"].endswith("(bytes)")
     assert database["tables"]["models"]["facets"] == ["model_type", "pipeline_tag", "library_name"]
     assert set(database["queries"]) == set(query.CANNED_QUERIES)
@@ -66,6 +66,40 @@ def test_metadata_structure(tmp_path):
         assert spec["sql"] == query.NAMED_QUERIES[key]["sql"].strip()
         assert spec["title"]
     json.dumps(meta)  # serialisable for --metadata
+
+
+def test_internal_tables_hidden_units_and_choices(tmp_path):
+    database = browse.metadata(tmp_path / "hubscan.db")["databases"]["hubscan"]
+    tables = database["tables"]
+    for internal in ("_sqlite_migrations", "cards_fts", "family_members", "family_rollup"):
+        assert tables[internal]["hidden"] is True
+    assert not any(tables[t].get("hidden") for t in ("models", "footprints", "family_stats"))
+    # Units come from the unit declared with each column (hubscan.store.columns), as Pint names.
+    assert tables["footprints"]["units"]["weights_bytes"] == "byte"
+    assert tables["reported_emissions"]["units"]["emissions_g"] == "g"
+    assert tables["estimated_emissions"]["units"]["energy_kwh_central"] == "kWh"
+    assert "params_total" not in tables["footprints"]["units"]  # a count has no unit
+    choices = browse.metadata(tmp_path / "hubscan.db")["plugins"]["hubscan"]["choices"]
+    assert "lineage" in choices["grouping"] and "not estimated" in choices["verdict"]
+    assert database["queries"]["footprint_by_family"]["params"] == ["grouping"]
+    assert "footprint_by_family" in database["description_html"]
+
+
+def test_display_plugin_rounds_floats_and_offers_choices():
+    from hubscan.report.datasette_plugins import hubscan_display as plugin
+
+    assert plugin.display_number(154.58643840933908) == "154.6"
+    assert plugin.display_number(0.0012345678) == "0.001235"
+    assert plugin.display_number(1234567.89) == "1,234,568"
+    assert plugin.render_cell(value="text") is None and plugin.render_cell(value=3) is None
+
+    class FakeDatasette:
+        def plugin_config(self, name):
+            return {"choices": browse.PARAM_CHOICES} if name == "hubscan" else None
+
+    script = plugin.extra_body_script(datasette=FakeDatasette())
+    assert '"lineage"' in script
+    assert 'document.createElement("select")' in script
 
 
 def test_datasette_command_uses_metadata(tmp_path):

@@ -170,3 +170,40 @@ def test_pages_in_headless_chromium(server, sample_catalog, tmp_path, page, expe
     assert image.shape[:2] == (900, 1280)
     gray = image[..., :3].mean(axis=2)
     assert gray.std() > 0.05 and (gray < 0.5).mean() > 0.005  # rendered text, not a blank page
+
+
+def test_not_estimated_filter_and_model_page(server, sample_catalog):
+    db = query.open_catalog(sample_catalog)
+    expected = {
+        r[0]
+        for r in db.execute(
+            "SELECT r.model_id FROM reported_emissions r LEFT JOIN estimated_emissions e ON e.model_id = r.model_id "
+            "WHERE r.emissions_g IS NOT NULL AND e.verdict IS NULL"
+        )
+    }
+    model_id, params = db.execute(
+        "SELECT model_id, params_total FROM footprints WHERE params_total IS NOT NULL ORDER BY model_id LIMIT 1"
+    ).fetchone()
+    db.close()
+    rows = get_json(server, "/hubscan/emissions_comparison.json", verdict="not estimated")
+    assert {r["model_id"] for r in rows} == expected
+    assert all(r["verdict"] == "not estimated" for r in rows)
+    page = get_json(server, "/hubscan/model_page.json", model_id=model_id)
+    assert len(page) == 1 and page[0]["model_id"] == model_id and page[0]["params_total"] == params
+    assert get_json(server, "/hubscan/model_page.json", model_id="nobody/nothing") == []
+
+
+def test_internal_tables_are_hidden(server):
+    with urllib.request.urlopen(f"{server}/hubscan", timeout=30) as response:
+        html = response.read().decode()
+    assert "Start with a canned query" in html
+    first_table = html.index('href="/hubscan/models"')
+    assert "_sqlite_migrations" not in html[:first_table]
+
+
+def test_choice_parameters_in_headless_chromium(server, tmp_path):
+    binary = _chromium()
+    dom = _run_chromium(binary, tmp_path / "profile", "--dump-dom", f"{server}/hubscan/footprint_by_family")
+    assert '<select name="grouping"' in dom and '<option value="lineage">lineage</option>' in dom
+    dom = _run_chromium(binary, tmp_path / "profile", "--dump-dom", f"{server}/hubscan/emissions_comparison")
+    assert '<select name="verdict"' in dom and "not estimated" in dom

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from hubscan.cli import cli
@@ -105,3 +106,63 @@ def test_bad_inputs_are_reported_without_tracebacks(tmp_path):
     assert "not valid JSON" in lines[0]["error"] and lines[1]["params"]["total"] == LLAMA_2_7B_PARAMS
     assert lines[2]["error"] == "no such file or directory"
     assert "Traceback" not in result.output
+
+
+CODECARBON_HEADER = (
+    "timestamp,project_name,run_id,experiment_id,duration,emissions,emissions_rate,cpu_power,gpu_power,"
+    "ram_power,cpu_energy,gpu_energy,ram_energy,energy_consumed,country_name,country_iso_code,region,"
+    "cloud_provider,cloud_region,os,python_version,codecarbon_version,cpu_count,cpu_model,gpu_count,gpu_model,"
+    "longitude,latitude,ram_total_size,tracking_mode,on_cloud,pue\n"
+)
+
+
+def codecarbon_csv(rows):
+    lines = [CODECARBON_HEADER]
+    for seconds, kg, kwh in rows:
+        lines.append(
+            f"2024-05-01T10:00:00,train,r1,e1,{seconds},{kg},{kg / seconds},40.0,1200.0,12.0,0.4,{kwh - 0.5},0.1,"
+            f"{kwh},France,FRA,ile-de-france,,,Linux,3.11.9,2.4.1,32,AMD EPYC 7742,4,4 x NVIDIA A100-SXM4-80GB,"
+            "2.35,48.85,256.0,machine,N,1.0\n"
+        )
+    return "".join(lines)
+
+
+def test_codecarbon_emissions_csv_is_a_measured_report(tmp_path):
+    path = tmp_path / "emissions.csv"
+    path.write_text(codecarbon_csv([(3600.0, 0.05, 2.0), (7200.0, 0.1, 4.0)]))
+    result = invoke(path, "--json")
+    assert result.exit_code == 0, result.output
+    (record,) = json.loads(result.output)
+    measured = record["measured"]
+    assert measured["emissions_g"] == pytest.approx(150.0)  # 0.05 + 0.1 kg
+    assert measured["energy_kwh"] == pytest.approx(6.0) and measured["duration_hours"] == pytest.approx(3.0)
+    assert measured["runs"] == 2 and measured["country"] == "France" and measured["gpu_count"] == 4
+    estimate = record["estimate"]
+    # Hardware, hours and location come from the measurement; the estimate is compared with it.
+    assert estimate["estimable"] and estimate["inputs"]["hours"]["value"] == pytest.approx(3.0)
+    assert estimate["comparison"]["ratio"] == pytest.approx(150.0 / estimate["emissions_g"]["central"])
+    assert estimate["comparison"]["verdict"] in ("consistent", "below", "above", "likely unit error")
+    table = invoke(path)
+    assert (
+        table.exit_code == 0 and "Measured emissions (codecarbon)" in table.output and "150 g" in table.output
+    )
+    rows = invoke(path, "--csv").output.splitlines()
+    header = rows[0].split(",")
+    assert float(rows[1].split(",")[header.index("measured_g")]) == pytest.approx(150.0)
+
+
+def test_folder_with_config_and_emissions_csv(tmp_path):
+    (tmp_path / "config.json").write_text(json.dumps(LLAMA_2_7B))
+    (tmp_path / "emissions.csv").write_text(codecarbon_csv([(36000.0, 1.2, 40.0)]))
+    (record,) = json.loads(invoke(tmp_path, "--json").output)
+    assert record["params"]["total"] == LLAMA_2_7B_PARAMS
+    assert record["measured"]["emissions_g"] == pytest.approx(1200.0)
+    estimate = record["estimate"]
+    assert estimate["comparison"]["ratio"] == pytest.approx(1200.0 / estimate["emissions_g"]["central"])
+
+
+def test_a_csv_that_is_not_codecarbon_is_a_clear_error(tmp_path):
+    path = tmp_path / "other.csv"
+    path.write_text("a,b\n1,2\n")
+    result = invoke(path)
+    assert result.exit_code == 1 and "not a codecarbon emissions.csv" in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 
 import numpy as np
@@ -234,5 +235,161 @@ def test_pandas_api(catalog):
     db = query.open_catalog(catalog)
     assert (
         json.loads(fp.to_json(orient="records"))[0]["family"] == query.footprint(db, "lineage")[0]["family"]
+    )
+    db.close()
+
+
+# --- incremental family maintenance and the SQL aggregates against numpy -----------------------------
+
+
+def _stats(path):
+    db = query.open_catalog(path)
+    rows = sorted(db.execute("SELECT * FROM family_stats").fetchall(), key=lambda r: (r[0], r[1]))
+    db.close()
+    return rows
+
+
+def test_incremental_refresh_equals_a_full_recomputation(tmp_path):
+    from hubscan.derive import resolve_families
+    from hubscan.store.history import mark_members_stale
+
+    path = build_catalog(tmp_path / "c.db")
+    rw = open_db(path)
+    with rw.conn:
+        rw["models"].update("alice/llama-8b-chat", {"downloads": 5000})
+        rw["footprints"].update("google/bert", {"params_total": 120_000_000})
+        mark_members_stale(rw, ["alice/llama-8b-chat", "google/bert"])
+        # google/bert gets a derivative: it leaves `standalone` and becomes a lineage family of its own.
+        rw["models"].insert(
+            {
+                "id": "erin/bert-ft",
+                "author": "erin",
+                "model_type": "bert",
+                "base_models": json.dumps({"relation": "finetune", "models": ["google/bert"]}),
+            }
+        )
+    resolve_families(rw)
+    rw.close()
+    incremental = _stats(path)
+    rw = open_db(path)
+    with rw.conn:
+        for table in ("family_members", "family_rollup", "family_stats", "family_keys"):
+            rw.execute(f"DELETE FROM {table}")
+    resolve_families(rw)
+    rw.close()
+    assert incremental == _stats(path)
+    db = query.open_catalog(path)
+    lineage = by_family(query.footprint(db, "lineage"))
+    assert lineage["google/bert"]["models"] == 2 and lineage["standalone"]["models"] == 2
+    assert by_family(query.footprint(db, "author"))["alice"]["downloads_total"] == 5000
+    bert = by_family(query.footprint(db, "model_type"))["bert"]
+    assert bert["params_max"] == 120_000_000 and bert["models"] == 3
+    db.close()
+
+
+def _random_catalog(path, seed: int = 7, n: int = 400):
+    """Models with dense and MoE parameters, several dtypes and contexts, missing values, lineage."""
+    rng = np.random.default_rng(seed)
+    db = open_db(path)
+    types = ["llama", "bert", "mixtral", None]
+    tasks = ["text-generation", "fill-mask", None]
+    for i in range(n):
+        mt = types[i % 4]
+        base = {"relation": "finetune", "models": [f"org{i % 5}/m{i - 7}"]} if i > 10 and i % 3 == 0 else None
+        db["models"].insert({
+            "id": f"org{i % 5}/m{i}", "author": f"org{i % 5}", "model_type": mt, "pipeline_tag": tasks[i % 3],
+            "downloads": int(rng.integers(0, 10_000)) if i % 7 else None, "used_storage": int(rng.integers(1, 10**9)),
+            "base_models": json.dumps(base) if base else None,
+            "safetensors_total": int(rng.integers(1, 10**9)) if mt is None and i % 2 else None,
+        })  # fmt: skip
+        if mt is None:
+            continue
+        params = int(rng.lognormal(20, 2))
+        dtype, bpp = [("bf16", 2), ("fp32", 4), ("int4", 0.5)][i % 3]
+        kv = int(rng.integers(0, 200_000))
+        context = [4096, 8192, 512][i % 3]
+        db["footprints"].insert({
+            "model_id": f"org{i % 5}/m{i}", "model_type": mt, "params_total": params,
+            "params_active": params // 4 if mt == "mixtral" else params, "dtype": dtype,
+            "weights_bytes": math.ceil(params * bpp) + (i % 11 == 0), "weights_bytes_fp32": params * 4,
+            "weights_bytes_bf16": params * 2, "weights_bytes_int8": params, "weights_bytes_int4": math.ceil(params / 2),
+            "kv_bytes_per_token": kv, "context": context, "kv_cache_bytes": kv * context,
+        })  # fmt: skip
+    from hubscan.derive import resolve_families
+
+    resolve_families(db)
+    db.close()
+    return path
+
+
+INDEPENDENT = """
+SELECT m.id, m.author, m.model_type AS mt, m.pipeline_tag AS task,
+       COALESCE(f.params_total, m.safetensors_total) AS params, f.params_active, f.weights_bytes,
+       COALESCE(f.weights_bytes_int8, f.params_total, m.safetensors_total) AS w8, f.kv_bytes_per_token AS kvt, f.kv_cache_bytes AS kv, m.downloads
+FROM models m LEFT JOIN footprints f ON f.model_id = m.id
+"""
+
+
+def _expected(path, key, where=lambda r: True, weights="weights_bytes", context=None):
+    con = sqlite3.connect(path)
+    cursor = con.execute(INDEPENDENT)
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, r, strict=True)) for r in cursor]
+    con.close()
+    out = {}
+    for family in {key(r) for r in rows if where(r)}:
+        members = [r for r in rows if where(r) and key(r) == family]
+
+        def med(values):
+            values = [v for v in values if v is not None]
+            return float(np.percentile(values, 50)) if values else None
+
+        kv = [r["kvt"] * context if context and r["kvt"] is not None else (None if context else r["kv"])
+              for r in members]  # fmt: skip
+        params = [r["params"] for r in members if r["params"] is not None]
+        out[family] = {
+            "models": len(members),
+            "params_p10": float(np.percentile(params, 10)) if params else None,
+            "params_p90": float(np.percentile(params, 90)) if params else None,
+            "params_median": med(params),
+            "params_active_median": med([r["params_active"] for r in members]),
+            "weights_bytes_median": med([r[weights] for r in members]),
+            "kv_cache_bytes_median": med(kv),
+            "downloads_total": sum(r["downloads"] for r in members if r["downloads"] is not None) or None,
+        }
+    return out
+
+
+def _check(rows, expected):
+    got = by_family(rows)
+    assert set(got) == set(expected)
+    for family, want in expected.items():
+        for column, value in want.items():
+            if value is None:
+                assert got[family][column] is None, (family, column)
+            else:
+                assert got[family][column] == pytest.approx(value, rel=1e-12), (family, column)
+
+
+def test_sql_aggregates_match_numpy_on_a_random_catalog(tmp_path):
+    path = _random_catalog(tmp_path / "r.db")
+    db = query.open_catalog(path)
+    model_type = lambda r: r["mt"] or "unknown"  # noqa: E731
+    _check(query.footprint(db, "model_type"), _expected(path, model_type))
+    _check(query.footprint(db, "author"), _expected(path, lambda r: r["author"]))
+    _check(
+        query.footprint(db, "author", task="text-generation"),
+        _expected(path, lambda r: r["author"], where=lambda r: r["task"] == "text-generation"),
+    )
+    _check(
+        query.footprint(db, "model_type", min_params=1e8),
+        _expected(path, model_type, where=lambda r: r["params"] is not None and r["params"] >= 1e8),
+    )
+    # Stored rows at another dtype / context: the per-dtype medians and per-token KV of the rollup.
+    stored = query.footprint(db, "model_type", dtype="int8", context=1000)
+    _check(stored, _expected(path, model_type, weights="w8", context=1000))
+    live = query.footprint(db, "model_type", dtype="int8", context=1000, min_params=0)
+    _check(
+        live, _expected(path, model_type, weights="w8", context=1000, where=lambda r: r["params"] is not None)
     )
     db.close()

@@ -145,7 +145,7 @@ def test_emissions_every_format(sample_catalog, fmt):
     data = parse(result.output, fmt)
     if fmt == "table":
         assert "reported_g" in data and "verdict" in data
-        assert " g " in data or " kg " in data or " mg " in data
+        assert " g " in data or " kg " in data or " t " in data
         return
     assert data and all("reported_g" in r and "verdict" in r for r in data)
     db = open_db_read_only(sample_catalog)
@@ -253,7 +253,9 @@ def test_bad_sql_is_a_clear_error(sample_catalog):
     assert "no such table" in result.output
 
 
-@pytest.mark.parametrize("command", ["footprint", "emissions", "sql", "plot", "browse"])
+@pytest.mark.parametrize(
+    "command", ["footprint", "emissions", "sql", "plot", "browse", "export", "history", "changes", "show"]
+)
 def test_help_has_examples(command):
     result = run(command, "--help")
     assert result.exit_code == 0
@@ -270,3 +272,63 @@ def test_cli_and_api_share_the_named_queries(sample_catalog):
     db = query.open_catalog(sample_catalog)
     assert json.loads(result.output) == json.loads(json.dumps(query.footprint(db, "lineage")))
     db.close()
+
+
+def test_footprint_sort_descending_and_ascending(sample_catalog):
+    args = ("footprint", "--by", "model_type", "--sort", "params_total", "--db", sample_catalog, "--json")
+    data = json.loads(run(*args).output)
+    known = [r["params_total"] for r in data if r["params_total"] is not None]
+    assert known == sorted(known, reverse=True) and len(known) > 3
+    assert all(r["params_total"] is None for r in data[len(known) :])  # unknown last
+    up = json.loads(run(*args, "--asc", "--limit", "3").output)
+    assert [r["params_total"] for r in up] == sorted(known)[:3]
+    db = open_db_read_only(sample_catalog)
+    top = db.execute(
+        "SELECT COALESCE(NULLIF(m.model_type, ''), NULLIF(f.model_type, ''), 'unknown'), "
+        "SUM(COALESCE(f.params_total, m.safetensors_total, m.gguf_total)) AS p "
+        "FROM models m LEFT JOIN footprints f ON f.model_id = m.id GROUP BY 1 ORDER BY p DESC LIMIT 1"
+    ).fetchone()
+    db.close()
+    assert (data[0]["family"], data[0]["params_total"]) == top
+    bad = run("footprint", "--sort", "colour", "--db", sample_catalog)
+    assert bad.exit_code == 2 and "colour" in bad.output
+
+
+def test_not_estimated_verdict(sample_catalog):
+    db = open_db_read_only(sample_catalog)
+    expected = {
+        r[0]
+        for r in db.execute(
+            "SELECT r.model_id FROM reported_emissions r LEFT JOIN estimated_emissions e ON e.model_id = r.model_id "
+            "WHERE r.emissions_g IS NOT NULL AND e.verdict IS NULL"
+        )
+    }
+    db.close()
+    result = run("emissions", "--verdict", "not estimated", "--db", sample_catalog, "--json")
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.output)
+    assert {r["model_id"] for r in rows} == expected
+    assert all(r["reported_g"] is not None and r["estimated_g_central"] is None for r in rows)
+
+
+def test_one_rule_for_shares_and_grams(sample_catalog):
+    summary = run("emissions", "--summary", "--db", sample_catalog).output
+    share_line = next(line for line in summary.splitlines() if "share of models reporting" in line)
+    assert share_line.rstrip().endswith("%")  # a share is a percentage here too, not 0.1715
+    footprint = run("footprint", "--db", sample_catalog).output
+    assert "%" in footprint
+    small = run("sql", "SELECT emissions_g FROM reported_emissions WHERE emissions_g < 1 LIMIT 1",
+                "--db", sample_catalog).output  # fmt: skip
+    if len(small.splitlines()) > 2:
+        assert small.splitlines()[2].strip().endswith(" g")  # a column of grams reads in grams, not mg
+
+
+def test_hubscan_db_environment_variable(sample_catalog, monkeypatch):
+    import hubscan
+
+    monkeypatch.setenv("HUBSCAN_DB", str(sample_catalog))
+    result = CliRunner().invoke(cli, ["footprint", "--json"])
+    assert result.exit_code == 0 and json.loads(result.output)
+    with hubscan.open() as cat:
+        assert cat.path == sample_catalog
+        assert len(cat.models()) == model_count(sample_catalog)

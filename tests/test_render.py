@@ -24,7 +24,7 @@ def test_table_uses_units_and_aligns_numbers():
     assert lines[0].split() == list(ROWS[0])
     assert "8.03B" in lines[2] and "16.1 GB" in lines[2] and "1.5 kg" in lines[2] and "25.0%" in lines[2]
     assert "1,234" in lines[2] and "0.00123" in lines[2]
-    assert "440.0 MB" in lines[3] and "500 mg" in lines[3] and " - " in lines[3] + " "
+    assert "440.0 MB" in lines[3] and "0.5 g" in lines[3] and " - " in lines[3] + " "
     # numbers right-aligned: the models column ends at the same offset on every row
     end = lines[0].index("models") + len("models")
     assert lines[2][:end].endswith("1,234") and lines[3][:end].endswith("2")
@@ -90,3 +90,25 @@ def test_sections():
     render_sections(sections, "csv", stream=out)
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert [r["section"] for r in rows] == ["overview", "by_year"]
+
+
+def test_units_come_from_the_column_declarations():
+    from hubscan.store.columns import unit_of
+
+    # Declared with the column in hubscan.store.columns, whatever the name says.
+    assert unit_of("used_storage") == "bytes" and format_cell("used_storage", 2_000_000_000) == "2.0 GB"
+    assert unit_of("footprints.flops_per_token") == "FLOP"
+    assert unit_of("reporting_share") == "fraction 0-1" and format_cell("reporting_share", 0.1715) == "17.2%"
+    assert format_cell("emissions_g", 0.21) == "0.21 g"  # grams stay grams
+    assert format_cell("kv_bytes_per_token", 131_072) == "131.1 kB/token"
+    # A name that merely looks like a unit is not guessed: undeclared columns print as plain numbers.
+    assert (
+        unit_of("my_bytes_guess") is None and format_cell("my_bytes_guess", 2_000_000_000) == "2,000,000,000"
+    )
+
+
+def test_a_row_can_carry_the_unit_of_its_value():
+    rows = [{"measure": "share", "value": 0.5, "unit": "fraction 0-1"},
+            {"measure": "total", "value": 1.5, "unit": "kg CO2eq"}]  # fmt: skip
+    text = table(rows)
+    assert "50.0%" in text and "1.5 kg" in text and "unit" not in text.splitlines()[0]

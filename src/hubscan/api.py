@@ -11,12 +11,17 @@ The methods run the same named queries as the CLI (``hubscan.report.query``)::
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from hubscan.report import export as export_mod
+from hubscan.report import history as history_mod
 from hubscan.report import query
+from hubscan.report import show as show_mod
+from hubscan.store import DEFAULT_DB_PATH
 
 
 class Catalog:
@@ -33,7 +38,8 @@ class Catalog:
         return pd.read_sql_query(query.NAMED_QUERIES["models"]["sql"], self.db.conn)
 
     def footprint(self, by: str = "model_type", **options: Any) -> pd.DataFrame:
-        """Per-family footprint (``author``, ``task``, ``min_params``, ``context``, ``dtype`` filters)."""
+        """Per-family footprint (``author``, ``task``, ``min_params``, ``context``, ``dtype`` filters;
+        ``sort``/``ascending`` order)."""
 
         rows = query.footprint(self.db, by, **options)
         return pd.DataFrame(rows, columns=query.FOOTPRINT_COLUMNS)
@@ -50,6 +56,23 @@ class Catalog:
         """The ``hubscan emissions --summary`` sections, one DataFrame each."""
 
         return {name: pd.DataFrame(rows) for name, rows in query.emissions_summary(self.db).items()}
+
+    def history(self, model_id: str) -> pd.DataFrame:
+        """One model's listing across crawls (``hubscan history``)."""
+        return pd.DataFrame(history_mod.model_history(self.db, model_id))
+
+    def changes(self, since: str | int | None = None) -> pd.DataFrame:
+        """Models added, removed, re-committed or updated since a run id or date (``hubscan changes``)."""
+        rows, _notes = history_mod.changes(self.db, None if since is None else str(since))
+        return pd.DataFrame(rows, columns=history_mod.CHANGE_COLUMNS)
+
+    def show(self, model_id: str) -> dict:
+        """One model's page as a dict of sections (``hubscan show --json``)."""
+        return show_mod.model_page(self.db, model_id)
+
+    def export(self, out_dir: str | Path, fmt: str = "parquet", tables: list[str] | None = None) -> dict:
+        """Write the catalog's tables to ``out_dir`` (``hubscan export``); returns the schema.json content."""
+        return export_mod.export_catalog(self.db, out_dir, fmt=fmt, tables=tables)
 
     def sql(self, statement: str, params: Any = ()) -> pd.DataFrame:
         """Any read-only SQL statement as a DataFrame (writes are refused by SQLite)."""
@@ -76,6 +99,6 @@ EMISSION_COLUMNS = [
 ]  # fmt: skip
 
 
-def open(path: str | Path = "db/hubscan.db") -> Catalog:  # noqa: A001
-    """Open a catalog read-only for analysis with pandas."""
-    return Catalog(path)
+def open(path: str | Path | None = None) -> Catalog:  # noqa: A001
+    """Open a catalog read-only for analysis with pandas: ``path``, else ``$HUBSCAN_DB``, else db/hubscan.db."""
+    return Catalog(path or os.environ.get("HUBSCAN_DB") or DEFAULT_DB_PATH)

@@ -83,14 +83,15 @@ def human_flops(n: object) -> str:
 
 
 def human_grams(value: object) -> str:
-    """Grams CO2eq in the largest unit that keeps the number readable: 12.3 g, 4.56 kg, 7.89 t, 210 mg."""
+    """Grams CO2eq: 12.3 g, 4.56 kg, 7.89 t; below a gram still in grams (0.21 g), so a figure never reads in a
+    smaller unit than the catalog's (grams)."""
     grams = _finite_number(value)
     if grams is None:
         return "-" if value is None or isinstance(value, (bool, int, float)) else str(value)
-    for scale, unit in ((1e6, "t"), (1e3, "kg"), (1.0, "g"), (1e-3, "mg")):
+    for scale, unit in ((1e6, "t"), (1e3, "kg")):
         if abs(grams) >= scale:
             return f"{grams / scale:.3g} {unit}"
-    return "0 g" if grams == 0 else f"{grams:.2e} g"
+    return "0 g" if grams == 0 else f"{grams:.3g} g"
 
 
 def human_kwh(value: object) -> str:

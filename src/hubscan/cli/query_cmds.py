@@ -34,10 +34,13 @@ GROUPING_CHOICES = ["model_type", "lineage", "author", "pipeline_tag", "library"
               "(default: the context stored by `hubscan derive`, 4,096 tokens unless --context was given there).")  # fmt: skip
 @click.option("--dtype", metavar="D", help="Weight memory at this dtype: fp32, bf16, fp16, fp8, int8, int4 "
               "(default: each model's stored dtype).")  # fmt: skip
-@click.option("--limit", type=click.IntRange(min=0), default=None, help="Show only the N largest families.")
+@click.option("--sort", type=click.Choice(query.FOOTPRINT_COLUMNS), metavar="COLUMN",
+              help="Order families by this column, largest first (e.g. params_median, downloads_total).")  # fmt: skip
+@click.option("--asc", is_flag=True, help="With --sort: smallest first.")
+@click.option("--limit", type=click.IntRange(min=0), default=None, help="Show only the N first families.")
 @db_option("Catalog database (opened read-only).")
 @output_options
-def footprint(by, author, task, min_params, context, dtype, limit, db_path, fmt):
+def footprint(by, author, task, min_params, context, dtype, sort, asc, limit, db_path, fmt):
     """Per family: how many models, their parameters and memory, storage, downloads, emission reporting.
 
     Every model is counted in exactly one family per grouping; models whose key is not known are in the
@@ -51,12 +54,14 @@ def footprint(by, author, task, min_params, context, dtype, limit, db_path, fmt)
         hubscan footprint --by lineage --limit 20
         hubscan footprint --by author --task text-generation --min-params 1e9
         hubscan footprint --by model_type --dtype int4 --context 32768 --json
+        hubscan footprint --by author --sort downloads_total --limit 10
     """
     db = query.open_catalog(db_path)
     try:
         rows = query.footprint(
-            db, by, author=author, task=task, min_params=min_params, context=context, dtype=dtype
-        )
+            db, by, author=author, task=task, min_params=min_params, context=context, dtype=dtype,
+            sort=sort, ascending=asc,
+        )  # fmt: skip
     finally:
         db.close()
     if limit:
@@ -81,8 +86,8 @@ def footprint(by, author, task, min_params, context, dtype, limit, db_path, fmt)
 @click.option("--summary", is_flag=True, help="The Hub-wide analysis instead of one row per model.")
 @click.option(
     "--verdict",
-    type=click.Choice(["consistent", "below", "above", "likely unit error", "not comparable"]),
-    help="Only models whose reported figure got this verdict.",
+    type=click.Choice(query.VERDICTS),
+    help="Only models whose reported figure got this verdict ('not estimated': reported, no estimate).",
 )
 @click.option("--family", metavar="NAME", help="Only models of this family (see --by).")
 @click.option(

@@ -11,15 +11,17 @@ reads them, or computes live with the very same code when a filter or override i
 
 from __future__ import annotations
 
+import json
 import math
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import numpy as np
-import pandas as pd
 from sqlite_utils import Database
 
 from hubscan.errors import ParseError, QueryError
 from hubscan.estimate import memory as mem
+from hubscan.store import derived as store_derived
+from hubscan.store import open_db_read_only
 
 GROUPINGS: dict[str, str] = {
     "model_type": "COALESCE(NULLIF(m.model_type, ''), NULLIF(f.model_type, ''), 'unknown')",
@@ -58,28 +60,6 @@ FOOTPRINT_COLUMNS = [
     "finetunes", "adapters", "quantized", "merges",
 ]  # fmt: skip
 
-# A family total is unknown (None), not 0, when none of its models has a value for it.
-SUM_COUNTS = {
-    "params_total": "params",
-    "params_active_total": "params_active",
-    "weights_bytes_total": "weights_bytes",
-    "storage_bytes_total": "storage_bytes",
-    "downloads_total": "downloads",
-}
-
-MEMBERS_SQL = """
-SELECT {family} AS family, m.id AS model_id,
-       COALESCE(f.params_total, m.safetensors_total, m.gguf_total) AS params,
-       f.params_active AS params_active, {weights} AS weights_bytes, {kv} AS kv_cache_bytes,
-       m.used_storage AS storage_bytes, m.downloads AS downloads,
-       (r.emissions_g IS NOT NULL) AS reporting, l.relation AS relation
-FROM models m
-LEFT JOIN footprints f ON f.model_id = m.id
-LEFT JOIN lineage l ON l.model_id = m.id
-LEFT JOIN reported_emissions r ON r.model_id = m.id
-{where}
-"""
-
 
 def normalise_by(by: str) -> str:
     key = ALIASES.get(by, by)
@@ -96,6 +76,81 @@ def bytes_per_param(dtype: str) -> float:
         raise QueryError(str(exc)) from exc
 
 
+# --- members: one compact row per model (table family_members, written by hubscan.store.derived) -------
+
+KEY_COLUMNS = {by: f"k_{by}" for by in GROUPINGS}
+DTYPE_COLUMNS = {"weights_bytes_fp32": "w_fp32", "weights_bytes_bf16": "w_bf16", "weights_bytes_int8": "w_int8",
+                 "weights_bytes_int4": "w_int4"}  # fmt: skip
+_PARAMS = "COALESCE(f.params_total, m.safetensors_total, m.gguf_total)"
+_DTYPE_BYTES = {"w_fp32": 4, "w_bf16": 2, "w_int8": 1, "w_int4": 0.5}
+# Without a stored per-dtype figure: whole bytes, as hubscan.estimate.memory.weights_bytes rounds them.
+_CEIL_PARAMS = {
+    col: f"(CAST({_PARAMS} * {b!r} AS INTEGER) + ({_PARAMS} * {b!r} > CAST({_PARAMS} * {b!r} AS INTEGER)))"
+    for col, b in _DTYPE_BYTES.items()
+}
+
+_MEMBER_VALUES = f"""
+SELECT m.id AS model_id, {", ".join(f"{GROUPINGS[by]} AS {key}" for by, key in KEY_COLUMNS.items())},
+       m.author AS author, m.pipeline_tag AS pipeline_tag, {_PARAMS} AS params,
+       f.params_active AS params_active, f.weights_bytes AS weights_bytes,
+       {", ".join(f"COALESCE(f.{stored}, {_CEIL_PARAMS[col]}) AS {col}" for stored, col in DTYPE_COLUMNS.items())},
+       f.kv_bytes_per_token AS kv_bytes_per_token, f.kv_cache_bytes AS kv_cache_bytes,
+       m.used_storage AS storage_bytes, m.downloads AS downloads,
+       (r.emissions_g IS NOT NULL) AS reporting, l.relation AS relation
+FROM models m
+LEFT JOIN footprints f ON f.model_id = m.id
+LEFT JOIN lineage l ON l.model_id = m.id
+LEFT JOIN reported_emissions r ON r.model_id = m.id
+{{where}}
+"""
+
+
+def _ceil_of(expr: str) -> str:
+    return f"(CAST({expr} AS INTEGER) + (({expr}) > CAST({expr} AS INTEGER)))"
+
+
+# Per model, how its other measures follow its parameter count (see ``aggregate``): ``w_rule`` the bytes per
+# parameter b with weights_bytes = ceil(params x b) (0: both unknown, -1: no such b); bit i of ``dtype_rule``
+# set when the i-th per-dtype figure is ceil(params x its bytes per parameter); ``active_rule`` 1 when the
+# active parameters are the total ones.
+_W_RULE = (
+    "CASE WHEN weights_bytes IS NULL AND params IS NULL THEN 0 "
+    + " ".join(f"WHEN weights_bytes = {_ceil_of(f'params * {b!r}')} THEN {b!r}" for b in (4, 2, 1, 0.5))
+    + " ELSE -1 END"
+)
+_DTYPE_RULE = " + ".join(
+    f"(({col} IS {_ceil_of(f'params * {b!r}')}) << {i})" for i, (col, b) in enumerate(_DTYPE_BYTES.items())
+)
+MEMBER_SELECT = f"""
+SELECT *, {_W_RULE} AS w_rule, {_DTYPE_RULE} AS dtype_rule, (params_active IS params) AS active_rule,
+       {{stale}} AS stale
+FROM ({_MEMBER_VALUES})
+"""
+MEMBER_COLUMNS = (
+    "model_id", *KEY_COLUMNS.values(), "author", "pipeline_tag", "params", "params_active", "weights_bytes",
+    *DTYPE_COLUMNS.values(), "kv_bytes_per_token", "kv_cache_bytes", "storage_bytes", "downloads", "reporting",
+    "relation", "w_rule", "dtype_rule", "active_rule", "stale",
+)  # fmt: skip
+
+# Columns the maintained rollup carries besides the footprint row: per-dtype weights and per-token KV.
+EXTRA_COLUMNS = [
+    "weights_bytes_median_fp32", "weights_bytes_total_fp32", "weights_bytes_median_bf16", "weights_bytes_total_bf16",
+    "weights_bytes_median_int8", "weights_bytes_total_int8", "weights_bytes_median_int4", "weights_bytes_total_int4",
+    "kv_bytes_per_token_median", "kv_bytes_per_token_max",
+]  # fmt: skip
+ROLLUP_COLUMNS = [*FOOTPRINT_COLUMNS, *EXTRA_COLUMNS]
+
+
+def members_current(db: Database) -> bool:
+    """True when ``family_members`` holds one fresh row per model (else queries join the source tables)."""
+    if not db["family_members"].exists():
+        return False
+    if db.execute("SELECT 1 FROM family_members WHERE stale > 0 LIMIT 1").fetchone():
+        return False
+    members = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0]
+    return members == db.execute("SELECT COUNT(*) FROM models").fetchone()[0]
+
+
 def members_sql(
     by: str,
     *,
@@ -104,170 +159,437 @@ def members_sql(
     min_params: float | None = None,
     context: int | None = None,
     dtype: str | None = None,
+    source: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """SQL (and parameters) for one row per model: its family and the numbers the footprint aggregates."""
-    params: dict[str, Any] = {}
-    if dtype:
-        bpp = bytes_per_param(dtype)
-        column = STORED_DTYPE_COLUMN.get(dtype.lower())
-        from_params = f"COALESCE(f.params_total, m.safetensors_total, m.gguf_total) * {bpp!r}"
-        weights = f"COALESCE(f.{column}, {from_params})" if column else from_params
-    else:
-        weights = "f.weights_bytes"
-    if context:
-        kv = "f.kv_bytes_per_token * :context"
-        params["context"] = int(context)
-    else:
-        kv = "f.kv_cache_bytes"
-    clauses = []
-    if author:
-        clauses.append("m.author = :author")
-        params["author"] = author
-    if task:
-        clauses.append("m.pipeline_tag = :task")
-        params["task"] = task
-    if min_params is not None:
-        clauses.append("COALESCE(f.params_total, m.safetensors_total, m.gguf_total) >= :min_params")
-        params["min_params"] = min_params
-    where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
-    sql = MEMBERS_SQL.format(family=GROUPINGS[by], weights=weights, kv=kv, where=where)
+    """SQL (and parameters) for one row per model: its family name and the numbers the footprint aggregates
+    (computed from the source tables unless ``source`` names a member source with family names)."""
+    source = source or "(" + MEMBER_SELECT.format(stale=0, where="") + ") AS family_members"
+    weights, kv = measure_exprs(context, dtype)
+    where, params = filter_clause(author, task, min_params)
+    sql = (
+        f"SELECT {KEY_COLUMNS[by]} AS family, model_id, params, params_active, {weights} AS weights_bytes, "
+        f"{kv} AS kv_cache_bytes, storage_bytes, downloads, reporting, relation FROM {source} {where}"
+    )
     return sql, params
 
 
-def _group_quantiles(codes: np.ndarray, values: np.ndarray, n_groups: int, qs: tuple[float, ...]) -> list:
-    """Per-group linear-interpolated quantiles (numpy's default method) of ``values``, NaN ignored."""
-    ok = ~np.isnan(values)
-    v, g = values[ok], codes[ok]
-    order = np.lexsort((v, g))
-    v = v[order]
-    counts = np.bincount(g, minlength=n_groups)
-    starts = np.cumsum(counts) - counts
-    has = counts > 0
+def measure_exprs(context: int | None, dtype: str | None) -> tuple[str, str]:
+    """SQL over a member row for weight memory at ``dtype`` and KV cache at ``context`` (stored if None)."""
+    weights = "weights_bytes"
+    if dtype:
+        bpp = bytes_per_param(dtype)
+        column = STORED_DTYPE_COLUMN.get(dtype.lower())
+        weights = DTYPE_COLUMNS[column] if column else f"(params * {bpp!r})"
+    kv = f"(kv_bytes_per_token * {int(context)})" if context else "kv_cache_bytes"
+    return weights, kv
+
+
+def filter_clause(author: str | None, task: str | None, min_params: float | None) -> tuple[str, dict]:
+    clauses, params = [], {}
+    if author:
+        clauses.append("author = :author")
+        params["author"] = author
+    if task:
+        clauses.append("pipeline_tag = :task")
+        params["task"] = task
+    if min_params is not None:
+        clauses.append("params >= :min_params")
+        params["min_params"] = min_params
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def live_source(db: Database) -> str:
+    """``family_members`` when current, else the same rows computed from the source tables."""
+    if members_current(db):
+        return "family_members"
+    return "(" + MEMBER_SELECT.format(stale=0, where="") + ") AS family_members"
+
+
+# --- aggregates in SQL: sums and counts in one GROUP BY, percentiles with one window pass per measure ------
+
+
+def _sums(weights: str, kv: str, extra: bool) -> list[str]:
+    """``expression AS name`` of every per-family sum, count and maximum (and the rule summaries)."""
+    out = [
+        "COUNT(*) AS models", "COUNT(params) AS models_with_params", "MAX(params) AS params_max",
+        "SUM(params) AS params_total", "SUM(params_active) AS params_active_total",
+        f"SUM({weights}) AS weights_bytes_total", f"MAX({kv}) AS kv_cache_bytes_max",
+        "SUM(storage_bytes) AS storage_bytes_total", "SUM(downloads) AS downloads_total",
+        "COUNT(downloads) AS models_with_downloads", "SUM(reporting) AS reporting_models",
+    ]  # fmt: skip
+    for name, rel in (("finetunes", "finetune"), ("adapters", "adapter"), ("quantized", "quantized"),
+                      ("merges", "merge")):  # fmt: skip
+        out.append(f"COUNT(CASE WHEN relation = '{rel}' THEN 1 END) AS {name}")
+    out += RULE_SUMS
+    if extra:
+        out += [f"SUM({col}) AS weights_bytes_total_{col[2:]}" for col in DTYPE_COLUMNS.values()]
+        out.append("MAX(kv_bytes_per_token) AS kv_bytes_per_token_max")
+    return out
+
+
+def _picks(qs: dict[str, float]) -> list[str]:
+    """SQL extracting, for each quantile, the two neighbouring order statistics from sorted array ``a``."""
+    picks = []
+    for q in qs.values():
+        lo = f"CAST((n - 1) * {q!r} AS INTEGER)"
+        picks += [
+            f"json_extract(a, '$[' || {lo} || ']')",
+            f"json_extract(a, '$[' || MIN({lo} + 1, n - 1) || ']')",
+        ]
+    return picks
+
+
+def _ranks(n: int, values: list, qs: dict[str, float]) -> dict[str, tuple]:
+    ranks = {}
+    for i, (name, q) in enumerate(qs.items()):
+        pos = (n - 1) * q
+        ranks[name] = (values[2 * i], values[2 * i + 1], pos - int(pos))
+    return ranks
+
+
+# Groupings with many families, whose active-parameter medians are computed beside the main pass.
+SIDE_ACTIVE = ("author",)
+
+# Member columns the aggregates read (the sorted pass carries only these).
+_AGG_COLUMNS = (
+    "params", "params_active", "weights_bytes", *DTYPE_COLUMNS.values(), "kv_bytes_per_token", "kv_cache_bytes",
+    "storage_bytes", "downloads", "reporting", "relation", "w_rule", "dtype_rule", "active_rule",
+)  # fmt: skip
+
+
+def _main_pass(
+    db: Database, key: str, source: str, where: str, params: dict, sums: list[str], *, by_index: bool
+) -> tuple[dict[str, dict], dict[str, dict]]:
+    """One sorted pass over the members: every sum of ``sums`` per family and the parameters' order
+    statistics (the family's sorted parameters gathered with json_group_array, of which only the needed
+    ranks are extracted, so no row leaves SQLite). The (family, params) index gives the order for free
+    when only parameters filter."""
+    names = [expr.rsplit(" AS ", 1)[1] for expr in sums]
+    scan = f"{source} INDEXED BY idx_family_members_{key}_params" if by_index else _scan(source, params)
+    picks = [f"CASE WHEN n > 0 THEN {pick} END" for pick in _picks(QS)]
+    sql = f"""
+SELECT family, {", ".join(names)}, n, {", ".join(picks)} FROM (
+  SELECT family, {", ".join(sums)}, COUNT(params) AS n,
+         json_group_array(params) FILTER (WHERE params IS NOT NULL) AS a
+  FROM (SELECT {key} AS family, {", ".join(_AGG_COLUMNS)} FROM {scan} {where} ORDER BY 1, params)
+  GROUP BY family
+)"""
+    rows, ranks = {}, {}
+    for record in db.execute(sql, params):
+        family = record[0]
+        rows[family] = {"family": family, **dict(zip(names, record[1 : 1 + len(names)], strict=True))}
+        n = record[1 + len(names)]
+        if n:
+            ranks[family] = _ranks(n, list(record[2 + len(names) :]), QS)
+    return rows, ranks
+
+
+def _scan(source: str, params: dict) -> str:
+    """Read the members table in storage order (an index walk would fetch every row out of order), unless
+    only a few families are asked for (incremental refresh): then their (family, params) index finds them."""
+    if source != "family_members" or "families" in params or "ranked_families" in params:
+        return source
+    return f"{source} NOT INDEXED"
+
+
+def quantile_sql(key: str, expr: str, source: str, where: str, qs: dict[str, float]) -> str:
+    """Linear-interpolated quantiles per group (numpy's default method), NULLs ignored, one window pass; for
+    small inputs (the emissions summary). Families use ``_ranked`` (one sort, no window)."""
+    cond = f"{expr} IS NOT NULL"
+    where = f"{where} AND {cond}" if where else f"WHERE {cond}"
+    picks, columns = [], []
+    for name, q in qs.items():
+        pos, lo = f"(n1 * {q!r})", f"CAST(n1 * {q!r} AS INTEGER)"
+        picks += [f"i = {lo}", f"i = {lo} + 1"]
+        low = f"MAX(CASE WHEN i = {lo} THEN v END)"
+        high = f"COALESCE(MAX(CASE WHEN i = {lo} + 1 THEN v END), {low})"
+        t = f"({pos} - {lo})"
+        columns.append(
+            f"CASE WHEN {t} >= 0.5 THEN {high} - ({high} - {low}) * (1 - {t}) "
+            f"ELSE {low} + ({high} - {low}) * {t} END AS {name}"
+        )
+    return f"""
+SELECT family, {", ".join(columns)} FROM (
+  SELECT {key} AS family, {expr} AS v, ROW_NUMBER() OVER w - 1 AS i, COUNT(*) OVER (PARTITION BY {key}) - 1 AS n1
+  FROM {source} {where} WINDOW w AS (PARTITION BY {key} ORDER BY {expr})
+) WHERE {" OR ".join(picks)} GROUP BY family"""
+
+
+QS = {"p10": 0.1, "median": 0.5, "p90": 0.9}
+
+
+def _ranked(
+    db: Database,
+    key: str,
+    expr: str,
+    source: str,
+    where: str,
+    params: dict,
+    families: set[str] | None,
+    qs: dict[str, float],
+    *,
+    by_index: bool = False,
+) -> dict[str, dict[str, tuple]]:
+    """Per family, for each quantile of ``expr``: (value at the floor rank, at the next rank, fraction
+    between them), from one sorted pass in SQLite: the family's sorted values are gathered with
+    json_group_array and only the needed ranks are extracted, so no row leaves SQLite."""
+    cond = [f"{expr} IS NOT NULL"]
+    if where:
+        cond.append(where.removeprefix("WHERE "))
+    args = dict(params)
+    if families is not None:
+        cond.append(f"{key} IN (SELECT value FROM json_each(:ranked_families))")
+        args["ranked_families"] = json.dumps(sorted(families))
+    scan = f"{source} INDEXED BY idx_family_members_{key}_params" if by_index else _scan(source, args)
+    sql = f"""
+SELECT family, n, {", ".join(_picks(qs))} FROM (
+  SELECT family, json_group_array(v) AS a, COUNT(*) AS n FROM (
+    SELECT {key} AS family, {expr} AS v FROM {scan} WHERE {" AND ".join(cond)} ORDER BY 1, 2
+  ) GROUP BY family
+)"""
+    return {family: _ranks(n, values, qs) for family, n, *values in db.execute(sql, args)}
+
+
+def _lerp(lo: Any, hi: Any, t: float) -> Any:
+    """numpy's linear interpolation between two neighbouring order statistics."""
+    if lo is None:
+        return None
+    return hi - (hi - lo) * (1 - t) if t >= 0.5 else lo + (hi - lo) * t
+
+
+def _ceil_times(factor: float):
+    return lambda p: math.ceil(p * factor)
+
+
+# Sums that say, per family, whether a measure follows the parameters (from the members' rule columns).
+RULE_SUMS = [
+    "MIN(active_rule) AS rule_active", "MIN(NULLIF(w_rule, 0)) AS rule_w_min",
+    "MAX(NULLIF(w_rule, 0)) AS rule_w_max",
+    *(f"MIN(((dtype_rule >> {i}) & 1)) AS rule_{col}" for i, col in enumerate(_DTYPE_BYTES)),
+]  # fmt: skip
+
+
+def _follows_params(expr: str, row: dict):
+    """The non-decreasing function f with ``expr`` = f(params) for every member of the family ``row``
+    describes, or None: then the measure's order statistics are f of the parameters' ones."""
+    if expr == "params_active":
+        return (lambda p: p) if row["rule_active"] == 1 else None
+    if expr == "weights_bytes":
+        low, high = row["rule_w_min"], row["rule_w_max"]
+        if low is None:
+            return lambda p: None
+        return _ceil_times(low) if low == high and low > 0 else None
+    if expr in _DTYPE_BYTES:
+        return _ceil_times(_DTYPE_BYTES[expr]) if row[f"rule_{expr}"] == 1 else None
+    if expr.startswith("(params * "):  # a dtype without a stored figure: exactly params x bytes
+        bpp = float(expr.removeprefix("(params * ").rstrip(")"))
+        return lambda p: p * bpp
+    return None
+
+
+def _measures(weights: str, kv: str, extra: bool) -> list[tuple[str, str]]:
+    """(output column, SQL expression) of every median besides the parameters'."""
+    out = [("params_active_median", "params_active"), ("weights_bytes_median", weights),
+           ("kv_cache_bytes_median", kv)]  # fmt: skip
+    if extra:
+        out += [(f"weights_bytes_median_{col[2:]}", col) for col in DTYPE_COLUMNS.values()]
+        out.append(("kv_bytes_per_token_median", "kv_bytes_per_token"))
+    return out
+
+
+def aggregate(
+    db: Database,
+    by: str,
+    *,
+    source: str,
+    where: str = "",
+    params: dict | None = None,
+    context: int | None = None,
+    dtype: str | None = None,
+    extra: bool = False,
+) -> list[dict]:
+    """Per-family footprint rows (``ROLLUP_COLUMNS`` with ``extra``), biggest families first.
+
+    Sums, counts, maxima and the parameters' quantiles come from one sorted pass. Another measure gets its own sorted pass only
+    for the families where it is not a non-decreasing function of the parameters (e.g. active = total for
+    dense models, weights = ceil(params x bytes per parameter)), which each member row records (its rule
+    columns) and the GROUP BY summarises per family.
+    """
+    key, params = KEY_COLUMNS[by], params or {}
+    weights, kv = measure_exprs(context, dtype)
+    # Only --min-params: the (family, params) index walks just the matching range, already in order.
+    by_index = source == "family_members" and set(params) == {"min_params"}
+    measures = _measures(weights, kv, extra)
+    # The KV medians never follow the parameters: their sorted passes run beside the main one, on a second
+    # read-only connection (SQLite releases the GIL while it steps), as DuckDB uses both cores too.
+    # The active parameters' median too, for every family at once, when the families are many (the
+    # families with a mixture-of-experts model then cover most rows anyway).
+    side = [(c, e) for c, e in measures if "kv_" in e or (e == "params_active" and by in SIDE_ACTIVE)]
+    side = side if source == "family_members" else []
+    other = _side_connection(db) if side else None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pending = {
+            column: pool.submit(_ranked, other, key, expr, source, where, params, None, {"median": 0.5})
+            for column, expr in (side if other is not None else [])
+        }
+        rows, ranks = _main_pass(db, key, source, where, params, _sums(weights, kv, extra), by_index=by_index)
+        for family, row in rows.items():
+            for name, (lo, hi, t) in ranks.get(family, {}).items():
+                row[f"params_{name}"] = _lerp(lo, hi, t)
+        for column, expr in measures:
+            if column in pending:
+                for family, got in pending[column].result().items():
+                    rows[family][column] = _lerp(*got["median"])
+            else:
+                _fill_measure(
+                    db, rows, ranks, column, expr, key=key, source=source, where=where, params=params
+                )
+    if other is not None:
+        other.close()
+    if source == "family_members":  # members carry family ids: name them
+        names = family_names(db, by)
+        for row in rows.values():
+            row["family"] = names[row["family"]]
+    return _finish(rows, context=context, dtype=dtype, extra=extra)
+
+
+def _side_connection(db: Database) -> Database | None:
+    """A second read-only connection to the catalog file (None for an in-memory database)."""
+    path = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), None)
+    return open_db_read_only(path) if path else None
+
+
+def _fill_measure(db, rows, ranks, column, expr, *, key, source, where, params) -> None:
+    """Set ``column`` (a median) on every family row: from the parameters' ranks where allowed, else sorted."""
+    rest = set()
+    for family, row in rows.items():
+        fn = _follows_params(expr, row)
+        if fn is None:
+            rest.add(family)
+            continue
+        lo, hi, t = ranks.get(family, {}).get("median", (None, None, 0.0))
+        row[column] = None if lo is None or fn(lo) is None else _lerp(fn(lo), fn(hi), t)
+    if rest:
+        subset = None if len(rest) == len(rows) else rest
+        median = {"median": 0.5}
+        for family, got in _ranked(db, key, expr, source, where, params, subset, median).items():
+            rows[family][column] = _lerp(*got["median"])
+
+
+# Columns computed in floating point (quantiles, shares, per-dtype medians): whole values print as integers.
+_FLOAT_COLUMNS = [
+    c for c in ROLLUP_COLUMNS if "median" in c or c.startswith("params_p") or c.endswith("_share")
+]
+
+
+def _finish(rows: dict[str, dict], *, context, dtype, extra: bool) -> list[dict]:
+    columns = ROLLUP_COLUMNS if extra else FOOTPRINT_COLUMNS
+    floats = [c for c in _FLOAT_COLUMNS if c in columns]
     out = []
-    for q in qs:
-        result = np.full(n_groups, np.nan)
-        pos = (counts[has] - 1) * q
-        lo = np.floor(pos).astype(np.int64)
-        hi = np.ceil(pos).astype(np.int64)
-        s = starts[has]
-        result[has] = v[s + lo] + (v[s + hi] - v[s + lo]) * (pos - lo)
-        out.append(result)
+    for row in rows.values():
+        row["dtype"] = dtype or "stored"
+        row["context"] = context or "stored"
+        row["reporting_share"] = row["reporting_models"] / row["models"]
+        get = row.get
+        record = {c: get(c) for c in columns}
+        for c in floats:
+            record[c] = clean_value(record[c])
+        out.append(record)
+    out.sort(key=lambda r: (-r["models"], r["family"]))
     return out
 
 
-def _gsum(codes: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
-    return np.bincount(codes, weights=np.nan_to_num(values), minlength=n)
-
-
-def _gcount(codes: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
-    return np.bincount(codes, weights=~np.isnan(values), minlength=n)
-
-
-def _gmax(codes: np.ndarray, n: int, values: np.ndarray) -> np.ndarray:
-    out = np.full(n, -np.inf)
-    ok = ~np.isnan(values)
-    np.maximum.at(out, codes[ok], values[ok])
-    out[np.isinf(out)] = np.nan
-    return out
-
-
-def aggregate_members(frame: pd.DataFrame, *, context: int | None, dtype: str | None) -> list[dict]:
-    """Per-family footprint rows from per-model members (one row each), biggest families first."""
-    if frame.empty:
-        return []
-    codes, families = pd.factorize(frame["family"], sort=True)
-    n = len(families)
-    num = {
-        c: pd.to_numeric(frame[c], errors="coerce").to_numpy(dtype=float)
-        for c in (
-            "params",
-            "params_active",
-            "weights_bytes",
-            "kv_cache_bytes",
-            "storage_bytes",
-            "downloads",
-            "reporting",
-        )
-    }
-
-    models = np.bincount(codes, minlength=n)
-    p10, p50, p90 = _group_quantiles(codes, num["params"], n, (0.1, 0.5, 0.9))
-    (active_med,) = _group_quantiles(codes, num["params_active"], n, (0.5,))
-    (weights_med,) = _group_quantiles(codes, num["weights_bytes"], n, (0.5,))
-    (kv_med,) = _group_quantiles(codes, num["kv_cache_bytes"], n, (0.5,))
-    relation = frame["relation"].to_numpy()
-    rel_counts = {
-        name: np.bincount(codes[relation == rel], minlength=n)
-        for name, rel in (
-            ("finetunes", "finetune"),
-            ("adapters", "adapter"),
-            ("quantized", "quantized"),
-            ("merges", "merge"),
-        )
-    }
-    columns = {
-        "family": list(families),
-        "models": models,
-        "models_with_params": _gcount(codes, n, num["params"]),
-        "params_p10": p10,
-        "params_median": p50,
-        "params_p90": p90,
-        "params_max": _gmax(codes, n, num["params"]),
-        "params_total": _gsum(codes, n, num["params"]),
-        "params_active_median": active_med,
-        "params_active_total": _gsum(codes, n, num["params_active"]),
-        "dtype": [dtype or "stored"] * n,
-        "weights_bytes_median": weights_med,
-        "weights_bytes_total": _gsum(codes, n, num["weights_bytes"]),
-        "context": [context or "stored"] * n,
-        "kv_cache_bytes_median": kv_med,
-        "kv_cache_bytes_max": _gmax(codes, n, num["kv_cache_bytes"]),
-        "storage_bytes_total": _gsum(codes, n, num["storage_bytes"]),
-        "downloads_total": _gsum(codes, n, num["downloads"]),
-        "models_with_downloads": _gcount(codes, n, num["downloads"]),
-        "reporting_models": _gsum(codes, n, num["reporting"]),
-        **rel_counts,
-    }
-    columns["reporting_share"] = columns["reporting_models"] / models
-    counts = {c: _gcount(codes, n, num[c]) for c in set(SUM_COUNTS.values())}
-    rows = []
-    for i in range(n):
-        row = {}
-        for key in FOOTPRINT_COLUMNS:
-            row[key] = clean_value(columns[key][i])
-        # Totals of a family with no known value are unknown, not zero.
-        for total, counted in SUM_COUNTS.items():
-            if not counts[counted][i]:
-                row[total] = None
-        rows.append(row)
-    rows.sort(key=lambda r: (-r["models"], r["family"]))
-    return rows
+def _dict_rows(db: Database, sql: str, params: dict) -> list[dict]:
+    cursor = db.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor]
 
 
 def clean_value(value: Any) -> Any:
-    """numpy scalars → plain Python; whole floats → int; NaN → None."""
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (float, np.floating)):
-        value = float(value)
+    """Whole floats → int; NaN → None."""
+    if isinstance(value, float):
         if math.isnan(value):
             return None
         if value.is_integer() and abs(value) < 2**63:
             return int(value)
-        return value
     return value
 
 
 def footprint_live(db: Database, by: str, **options: Any) -> list[dict]:
-    sql, params = members_sql(by, **options)
-    frame = pd.read_sql_query(sql, db.conn, params=params)
-    return aggregate_members(frame, context=options.get("context"), dtype=options.get("dtype"))
+    """Footprint rows computed from the per-model members (filters and overrides applied in SQL)."""
+    where, params = filter_clause(options.get("author"), options.get("task"), options.get("min_params"))
+    return aggregate(
+        db, by, source=live_source(db), where=where, params=params,
+        context=options.get("context"), dtype=options.get("dtype"),
+    )  # fmt: skip
 
 
-def family_stats_rows(db: Database) -> list[tuple]:
-    """``family_stats`` rows for every grouping (no filters, stored dtype/context): (grouping, *columns)."""
-    rows = []
-    for by in GROUPINGS:
-        for row in footprint_live(db, by):
-            rows.append((by, *(row[c] for c in FOOTPRINT_COLUMNS)))
-    return rows
+def from_rollup(row: dict, *, context: int | None, dtype: str | None) -> dict:
+    """A stored family row (with ``EXTRA_COLUMNS``) at another dtype/context, without scanning models."""
+    out = {c: row[c] for c in FOOTPRINT_COLUMNS}
+    if dtype:
+        column = STORED_DTYPE_COLUMN.get(dtype.lower())
+        if column:
+            suffix = column.rsplit("_", 1)[1]
+            out["weights_bytes_median"] = row[f"weights_bytes_median_{suffix}"]
+            out["weights_bytes_total"] = row[f"weights_bytes_total_{suffix}"]
+        else:
+            bpp = bytes_per_param(dtype)
+            out["weights_bytes_median"] = _scaled(row["params_median"], bpp)
+            out["weights_bytes_total"] = _scaled(row["params_total"], bpp)
+        out["dtype"] = dtype
+    if context:
+        out["kv_cache_bytes_median"] = _scaled(row["kv_bytes_per_token_median"], int(context))
+        out["kv_cache_bytes_max"] = _scaled(row["kv_bytes_per_token_max"], int(context))
+        out["context"] = int(context)
+    return out
+
+
+def _scaled(value: Any, factor: float) -> Any:
+    return None if value is None else clean_value(value * factor)
+
+
+# --- maintenance: which families changed, and their rows (written by hubscan.store.derived) ------------
+
+# When the changed families of a grouping hold more than this share of the models, the grouping is recomputed
+# in one pass over the members instead of family by family through the (family, params) index.
+FULL_REFRESH_SHARE = 0.1
+
+
+def family_names(db: Database, by: str) -> dict[int, str]:
+    """``family_keys`` ids -> family names of one grouping."""
+    return dict(db.execute("SELECT id, family FROM family_keys WHERE grouping = ?", [by]))
+
+
+def rollup_rows(db: Database, by: str, families: set[int] | None) -> list[tuple]:
+    """Rollup rows (grouping, *ROLLUP_COLUMNS) of ``families`` (ids; every family when None), from the members."""
+    where, params = "", {}
+    if families is not None:
+        where = f"WHERE {KEY_COLUMNS[by]} IN (SELECT value FROM json_each(:families))"
+        params["families"] = json.dumps(sorted(families))
+    rows = aggregate(db, by, source="family_members", where=where, params=params, extra=True)
+    return [(by, *(row[c] for c in ROLLUP_COLUMNS)) for row in rows]
+
+
+def maintain_family_stats(db: Database) -> int:
+    """Bring ``family_members`` up to date, recompute the rollup rows of the families that changed (all of a
+    grouping only when many did) and publish them as ``family_stats``. Returns the published row count."""
+    changed = store_derived.refresh_family_members(db, MEMBER_SELECT, MEMBER_COLUMNS, KEY_COLUMNS)
+    members = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0]
+    for by, families in changed.items():
+        if not families:
+            continue
+        names = family_names(db, by)
+        chosen = json.dumps(sorted(names[f] for f in families))
+        stored, covered = db.execute(
+            "SELECT COUNT(*), SUM(CASE WHEN family IN (SELECT value FROM json_each(?)) THEN models END) "
+            "FROM family_rollup WHERE grouping = ?",
+            [chosen, by],
+        ).fetchone()
+        # Recompute the whole grouping in one pass when the changed families hold much of the catalog.
+        whole = stored == 0 or (covered or 0) > members * FULL_REFRESH_SHARE
+        rows = rollup_rows(db, by, None if whole else families)
+        store_derived.replace_family_rollup(
+            db, by, None if whole else {names[f] for f in families}, ROLLUP_COLUMNS, rows
+        )
+    return store_derived.publish_family_stats(db, ROLLUP_COLUMNS)

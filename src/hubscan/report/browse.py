@@ -21,7 +21,7 @@ from typing import Any
 from hubscan import __version__
 from hubscan.errors import CatalogError
 from hubscan.report import query
-from hubscan.store.columns import COLUMN_DOCS, TABLE_DOCS
+from hubscan.store.columns import COLUMN_DOCS, TABLE_DOCS, unit_of
 
 FACETS: dict[str, list[str]] = {
     "models": ["model_type", "pipeline_tag", "library_name"],
@@ -34,6 +34,17 @@ FACETS: dict[str, list[str]] = {
     "crawl_errors": ["kind"],
 }
 SORT: dict[str, str] = {"footprints": "params_total", "family_stats": "models", "models": "downloads"}
+# Bookkeeping tables: listed under "hidden tables", not first on the database page nor the default query.
+HIDDEN = ("_sqlite_migrations", "family_members", "family_rollup", "family_keys", "cards_fts", "cards_fts_config",
+          "cards_fts_data", "cards_fts_docsize", "cards_fts_idx")  # fmt: skip
+# Declared units (hubscan.store.columns) as the Pint units Datasette understands; counts have none.
+PINT_UNITS = {"bytes": "byte", "g CO2eq": "g", "kWh": "kWh", "hours": "hour"}
+# Canned-query parameters that take one of a few values: drop-downs in the browser ("" = the default).
+PARAM_CHOICES = {
+    "grouping": ["", "model_type", "lineage", "author", "pipeline_tag", "library"],
+    "verdict": ["", *query.VERDICTS],
+}
+PLUGINS_DIR = Path(__file__).resolve().parent / "datasette_plugins"
 DATA_LICENSE = (
     "hubscan: Apache-2.0. Vendored reference data (src/hubscan/data/): codecarbon 3.3.2 data files (MIT, "
     "Mila/BCG Gamma/CometML/Haverford College/Code Carbon NGO) and mlco2/impact data (MIT); hardware_specs.csv, "
@@ -53,7 +64,18 @@ def metadata(db_path: str | Path) -> dict[str, Any]:
             entry["facets"] = FACETS[table]
         if table in SORT:
             entry["sort_desc"] = SORT[table]
+        units = {
+            column: PINT_UNITS[unit_of(f"{table}.{column}")]
+            for column in COLUMN_DOCS[table]
+            if unit_of(f"{table}.{column}") in PINT_UNITS
+        }
+        if units:
+            entry["units"] = units
+        if table in HIDDEN:
+            entry["hidden"] = True
         tables[table] = entry
+    for table in HIDDEN:
+        tables.setdefault(table, {"hidden": True})
     queries = {}
     for key in query.CANNED_QUERIES:
         spec = query.NAMED_QUERIES[key]
@@ -62,6 +84,8 @@ def metadata(db_path: str | Path) -> dict[str, Any]:
             "title": spec["title"],
             "description": spec.get("description", ""),
         }
+        if spec.get("params"):
+            queries[key]["params"] = spec["params"]
     return {
         "title": "hubscan catalog",
         "description": (
@@ -72,8 +96,21 @@ def metadata(db_path: str | Path) -> dict[str, Any]:
         "license": "Apache-2.0 (hubscan); vendored data MIT, see source",
         "source": DATA_LICENSE,
         "about": f"hubscan {__version__}",
-        "databases": {name: {"tables": tables, "queries": queries}},
+        "plugins": {"hubscan": {"choices": PARAM_CHOICES}},
+        "databases": {name: {"tables": tables, "queries": queries, "description_html": _start_page(name)}},
     }
+
+
+def _start_page(name: str) -> str:
+    """The database page's introduction: where to start (canned queries, then the main tables)."""
+    links = " · ".join(
+        f'<a href="/{name}/{key}">{query.NAMED_QUERIES[key]["title"]}</a>' for key in query.CANNED_QUERIES
+    )
+    tables = " · ".join(f'<a href="/{name}/{t}">{t}</a>' for t in ("models", "footprints", "family_stats"))
+    return (
+        f"<p>Start with a canned query: {links}.</p><p>Main tables: {tables}. One model's page: "
+        f'<a href="/{name}/model_page">model_page</a> (also <code>hubscan show MODEL_ID</code>).</p>'
+    )
 
 
 def datasette_command(
@@ -83,7 +120,7 @@ def datasette_command(
     return [
         sys.executable, "-m", "datasette", "serve", str(db_path), "--metadata", str(metadata_path),
         "--host", host, "--port", str(port), "--setting", "sql_time_limit_ms", "5000",
-        "--setting", "facet_time_limit_ms", "500",
+        "--setting", "facet_time_limit_ms", "500", "--plugins-dir", str(PLUGINS_DIR),
     ]  # fmt: skip
 
 

@@ -12,16 +12,19 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 from sqlite_utils import Database
 
 from hubscan.derive.families import (
     FOOTPRINT_COLUMNS,
     GROUPINGS,
+    ROLLUP_COLUMNS,
     bytes_per_param,
     clean_value,
     footprint_live,
+    from_rollup,
+    members_current,
     normalise_by,
+    quantile_sql,
 )
 from hubscan.errors import CatalogError, QueryError
 from hubscan.report.safe_sql import guarded_execute
@@ -82,13 +85,14 @@ ORDER BY models DESC, family
         "description": "Models whose card reports training emissions, with the estimate (g CO2eq, low/central/"
         "high), ratio reported/central, verdict and reason. Optional verdict filter.",
         "sql": """
-SELECT m.id AS model_id, m.model_type, r.emissions_g AS reported_g, e.emissions_g_low AS estimated_g_low,
-       e.emissions_g_central AS estimated_g_central, e.emissions_g_high AS estimated_g_high,
-       ROUND(e.ratio, 4) AS ratio, COALESCE(e.verdict, 'not estimated') AS verdict, e.verdict_reason
+SELECT m.id AS model_id, m.model_type, ROUND(r.emissions_g, 3) AS reported_g,
+       ROUND(e.emissions_g_low, 3) AS estimated_g_low, ROUND(e.emissions_g_central, 3) AS estimated_g_central,
+       ROUND(e.emissions_g_high, 3) AS estimated_g_high, ROUND(e.ratio, 4) AS ratio, COALESCE(e.verdict, 'not estimated') AS verdict, e.verdict_reason
 FROM reported_emissions r
 JOIN models m ON m.id = r.model_id
 LEFT JOIN estimated_emissions e ON e.model_id = r.model_id
-WHERE r.emissions_g IS NOT NULL AND (COALESCE(:verdict, '') = '' OR e.verdict = :verdict)
+WHERE r.emissions_g IS NOT NULL
+  AND (COALESCE(:verdict, '') = '' OR COALESCE(e.verdict, 'not estimated') = :verdict)
 ORDER BY (e.verdict IS NULL), e.verdict, r.emissions_g DESC
 """,
     },
@@ -119,23 +123,63 @@ LIMIT 1000
     },
 }
 
-CANNED_QUERIES = ("footprint_by_family", "emissions_comparison", "largest_models", "fits_in_memory")
+NOT_ESTIMATED = "not estimated"
+VERDICTS = ("consistent", "below", "above", "likely unit error", "not comparable", NOT_ESTIMATED)
+
+NAMED_QUERIES["model_page"] = {
+    "title": "One model",
+    "description": "Everything the catalog knows about one model (the same as `hubscan show MODEL_ID`): "
+    "listing, parameters, footprint at the stored dtype and context, reported emissions with provenance, "
+    "the estimate and verdict, lineage and the number of direct derivatives.",
+    "params": ["model_id"],
+    "sql": """
+SELECT m.id AS model_id, m.author, m.sha, m.created_at, m.last_modified, m.downloads, m.likes, m.pipeline_tag,
+       m.library_name, m.gated, COALESCE(m.model_type, f.model_type) AS model_type,
+       COALESCE(f.params_total, m.safetensors_total, m.gguf_total) AS params_total, f.params_active,
+       f.params_embedding, f.params_method, f.params_confidence, f.safetensors_total, f.safetensors_check,
+       f.dtype, f.weights_bytes, f.context, f.kv_cache_bytes, f.inference_bytes, m.used_storage AS storage_bytes,
+       ROUND(r.emissions_g, 3) AS reported_g, r.found_in, r.source AS reported_source, r.hardware, r.hours,
+       r.location, r.completeness, e.method AS estimate_method, ROUND(e.emissions_g_low, 3) AS estimated_g_low,
+       ROUND(e.emissions_g_central, 3) AS estimated_g_central, ROUND(e.emissions_g_high, 3) AS estimated_g_high,
+       ROUND(e.ratio, 4) AS ratio,
+       CASE WHEN e.verdict IS NOT NULL THEN e.verdict WHEN r.emissions_g IS NOT NULL THEN 'not estimated' END
+         AS verdict, e.verdict_reason, l.parent_id, l.relation, l.root_id, l.depth, l.root_status,
+       (SELECT COUNT(*) FROM lineage c WHERE c.parent_id = m.id AND c.model_id != m.id) AS children
+FROM models m
+LEFT JOIN footprints f ON f.model_id = m.id
+LEFT JOIN lineage l ON l.model_id = m.id
+LEFT JOIN reported_emissions r ON r.model_id = m.id
+LEFT JOIN estimated_emissions e ON e.model_id = m.id
+WHERE m.id = :model_id
+""",
+}
+NAMED_QUERIES["footprint_by_family"]["params"] = ["grouping"]
+NAMED_QUERIES["emissions_comparison"]["params"] = ["verdict"]
+NAMED_QUERIES["largest_models"]["params"] = ["limit"]
+NAMED_QUERIES["fits_in_memory"]["params"] = ["gb"]
+
+CANNED_QUERIES = (
+    "footprint_by_family", "emissions_comparison", "largest_models", "fits_in_memory", "model_page",
+)  # fmt: skip
 
 
 def named(db: Database, name: str, **params: Any) -> list[dict]:
     """Run one of ``NAMED_QUERIES`` (missing parameters take their defaults)."""
     sql = NAMED_QUERIES[name]["sql"]
-    for key in ("grouping", "verdict", "limit", "gb"):
+    for key in ("grouping", "verdict", "limit", "gb", "model_id"):
         if f":{key}" in sql:
             params.setdefault(key, "")
     return _rows(db, sql, params)
 
 
 def _stats_current(db: Database, by: str) -> bool:
+    """Stored family rows answer for ``by`` when every model is in them and no member changed since."""
     if not db["family_stats"].exists():
         return False
     stored = db.execute("SELECT SUM(models) FROM family_stats WHERE grouping = ?", [by]).fetchone()[0]
-    return stored is not None and stored == db.execute("SELECT COUNT(*) FROM models").fetchone()[0]
+    if stored is None or stored != db.execute("SELECT COUNT(*) FROM models").fetchone()[0]:
+        return False
+    return members_current(db)
 
 
 def footprint(
@@ -146,25 +190,42 @@ def footprint(
     min_params: float | None = None,
     context: int | None = None,
     dtype: str | None = None,
+    sort: str | None = None,
+    ascending: bool = False,
 ) -> list[dict]:
-    """Per-family footprint rows (see ``FOOTPRINT_COLUMNS``), biggest families first."""
+    """Per-family footprint rows (see ``FOOTPRINT_COLUMNS``), biggest families first (or by ``sort``).
+
+    Without a filter the stored, incrementally maintained family rows answer, also at another ``dtype`` or
+    ``context`` (they carry per-dtype weights and per-token KV figures); filters aggregate in SQL.
+    """
     by = normalise_by(by)
     if dtype:
         bytes_per_param(dtype)
-    options = {"author": author, "task": task, "min_params": min_params, "context": context, "dtype": dtype}
+    if sort is not None and sort not in FOOTPRINT_COLUMNS:
+        raise QueryError(f"Unknown sort column {sort!r}: use one of {', '.join(FOOTPRINT_COLUMNS)}.")
+    filters = {"author": author, "task": task, "min_params": min_params}
     try:
-        if not any(v is not None for v in options.values()) and _stats_current(db, by):
+        if not any(v is not None for v in filters.values()) and _stats_current(db, by):
             cursor = db.execute(
-                f"SELECT {', '.join(FOOTPRINT_COLUMNS)} FROM family_stats WHERE grouping = ? "
+                f"SELECT {', '.join(ROLLUP_COLUMNS)} FROM family_stats WHERE grouping = ? "
                 "ORDER BY models DESC, family",
                 [by],
             )
-            return [
-                {k: clean_value(v) for k, v in zip(FOOTPRINT_COLUMNS, row, strict=True)} for row in cursor
-            ]
-        return footprint_live(db, by, **options)
+            stored = [{k: clean_value(v) for k, v in zip(ROLLUP_COLUMNS, row, strict=True)} for row in cursor]
+            rows = [from_rollup(row, context=context, dtype=dtype) for row in stored]
+        else:
+            rows = footprint_live(db, by, **filters, context=context, dtype=dtype)
     except sqlite3.DatabaseError as exc:
         raise QueryError(f"Footprint query failed: {exc}") from exc
+    return sort_rows(rows, sort, ascending) if sort else rows
+
+
+def sort_rows(rows: list[dict], column: str, ascending: bool = False) -> list[dict]:
+    """Rows by ``column`` (descending unless ``ascending``); unknown values last either way."""
+    known = [r for r in rows if r.get(column) is not None]
+    unknown = [r for r in rows if r.get(column) is None]
+    known.sort(key=lambda r: (r[column], r.get("family") or ""), reverse=not ascending)
+    return known + unknown
 
 
 # --- emissions -----------------------------------------------------------------------------------------
@@ -176,7 +237,9 @@ def emissions(
     """Per model: reported grams vs the estimated range, ratio, verdict and reason."""
     by = normalise_by(by)
     filters, params = "", {}
-    if verdict:
+    if verdict == NOT_ESTIMATED:
+        filters += " AND e.verdict IS NULL AND r.emissions_g IS NOT NULL"
+    elif verdict:
         filters += " AND e.verdict = :verdict"
         params["verdict"] = verdict
     if family:
@@ -206,12 +269,14 @@ def emissions_summary(db: Database) -> dict[str, list[dict]]:
     ).fetchone()[0]
     grams = db.execute("SELECT SUM(emissions_g) FROM reported_emissions").fetchone()[0]
     overview = [
-        {"measure": "models in catalog", "value": total},
-        {"measure": "models with an analysed card", "value": with_card},
-        {"measure": "models reporting training emissions", "value": reporting},
-        {"measure": "share of models reporting", "value": round(reporting / total, 6) if total else None},
-        {"measure": "total reported emissions (kg CO2eq)", "value": round(grams / 1000, 3) if grams else 0},
-    ]
+        {"measure": "models in catalog", "value": total, "unit": "count"},
+        {"measure": "models with an analysed card", "value": with_card, "unit": "count"},
+        {"measure": "models reporting training emissions", "value": reporting, "unit": "count"},
+        {"measure": "share of models reporting", "value": round(reporting / total, 6) if total else None,
+         "unit": "fraction 0-1"},
+        {"measure": "total reported emissions (kg CO2eq)", "value": round(grams / 1000, 3) if grams else 0,
+         "unit": "kg CO2eq"},
+    ]  # fmt: skip
     completeness = _rows(
         db,
         """SELECT COALESCE(completeness, 'none') AS completeness, COUNT(*) AS models,
@@ -256,15 +321,15 @@ def emissions_summary(db: Database) -> dict[str, list[dict]]:
 
 
 def _median_ratio_by_verdict(db: Database) -> dict[str, float]:
-    out = {}
-    frame = pd.read_sql_query(
-        "SELECT COALESCE(verdict, 'not estimated') AS verdict, ratio FROM estimated_emissions "
-        "WHERE reported_g IS NOT NULL AND ratio IS NOT NULL",
-        db.conn,
+    """Median reported/estimated ratio per verdict, computed in SQLite (one window pass)."""
+    sql = quantile_sql(
+        "COALESCE(verdict, 'not estimated')",
+        "ratio",
+        "estimated_emissions",
+        "WHERE reported_g IS NOT NULL",
+        {"median": 0.5},
     )
-    for verdict, group in frame.groupby("verdict"):
-        out[verdict] = float(group["ratio"].median())
-    return out
+    return {verdict: float(median) for verdict, median in db.execute(sql)}
 
 
 # --- read-only SQL -------------------------------------------------------------------------------------

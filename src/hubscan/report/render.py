@@ -1,8 +1,11 @@
 """Render query results as a table (default, human units), JSON, newline-delimited JSON or CSV.
 
-Machine formats (json, nl, csv) carry the raw numbers (bytes, parameters, grams CO2eq); the table turns them
-into human units chosen by column name: ``*bytes*`` → decimal bytes (GB = 10^9), ``params*`` → K/M/B/T,
-``*_g`` / ``*_g_*`` → grams CO2eq scaled to g/kg/t, ``*share*`` → percent.
+Machine formats (json, nl, csv) carry the raw numbers (bytes, parameters, grams CO2eq, fractions); the table
+turns them into human units with **one rule per unit**, and the unit of a column is the one declared with it
+in :mod:`hubscan.store.columns` (``unit_of``), not guessed from its name: bytes → decimal units (GB = 10^9),
+parameters → K/M/B/T, g CO2eq → g/kg/t (never below grams, so a column of grams reads in grams), fractions →
+percent with one decimal, unitless ratios → 3 significant digits, counts → thousands separators. A row may
+carry a ``unit`` column that says the unit of its ``value`` (summaries of mixed measures).
 """
 
 from __future__ import annotations
@@ -15,45 +18,45 @@ from typing import IO, Any
 
 from hubscan.estimate.footprint import summary_row
 from hubscan.report.safe_sql import escape_control, json_control
+from hubscan.store.columns import unit_of
 from hubscan.units import human_bytes, human_grams, human_kwh, human_params
 
 FORMATS = ("table", "json", "nl", "csv")
 MAX_CELL = 70
 
-
-def _kind(column: str) -> str:
-    name = column.lower()
-    if "bytes" in name or name in ("used_storage", "size_bytes"):
-        return "bytes"
-    if name.startswith("models_with") or name in ("models", "reporting_models"):
-        return "count"
-    if name.startswith("params") or name.endswith("_params") or name == "safetensors_total":
-        return "params"
-    if name.endswith("_g") or "_g_" in name or name.startswith("emissions_g") or name == "reported_g":
-        return "grams"
-    if "share" in name:
-        return "share"
-    if name == "ratio" or name.endswith("_ratio"):
-        return "ratio"
-    if name in ("downloads", "downloads_total", "likes", "models", "context") or name.endswith("_count"):
-        return "count"
-    return "text"
+KIND_OF_UNIT = {
+    "bytes": "bytes", "bytes/token": "bytes/token", "parameters": "params", "g CO2eq": "grams", "kg CO2eq": "kg",
+    "fraction 0-1": "share", "unitless": "ratio", "count": "count", "tokens": "count", "kWh": "kwh",
+    "percent": "percent",
+}  # fmt: skip
 
 
-def format_cell(column: str, value: Any) -> str:
-    """One table cell in human units (see module docstring)."""
+def _kind(column: str, unit: str | None = None) -> str:
+    unit = unit or unit_of(column)
+    return KIND_OF_UNIT.get(unit or "", "number" if unit else "text")
+
+
+def format_value(kind: str, value: Any) -> str:
+    """One number in human units of ``kind`` (see the module docstring); text is shortened to a cell."""
     if value is None:
         return "-"
-    kind = _kind(column)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if kind == "bytes":
             return human_bytes(value)
+        if kind == "bytes/token":
+            return f"{human_bytes(value)}/token"
         if kind == "params":
             return human_params(value)
         if kind == "grams":
             return human_grams(value)
+        if kind == "kg":
+            return human_grams(value * 1000)
+        if kind == "kwh":
+            return human_kwh(value)
         if kind == "share":
             return f"{100 * value:.1f}%"
+        if kind == "percent":
+            return f"{value:.1f}%"
         if kind == "ratio":
             return f"{value:.3g}"
         if isinstance(value, float) and not value.is_integer():
@@ -61,6 +64,11 @@ def format_cell(column: str, value: Any) -> str:
         return f"{int(value):,}"
     text = escape_control(str(value))  # a repo id with ANSI escapes must not drive the terminal
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+
+
+def format_cell(column: str, value: Any, unit: str | None = None) -> str:
+    """One table cell of ``column`` in human units (its declared unit, or ``unit``)."""
+    return format_value(_kind(column, unit), value)
 
 
 def _columns(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None) -> list[str]:
@@ -84,14 +92,26 @@ def _all_numbers(rows: Sequence[Mapping[str, Any]], column: str) -> bool:
     return bool(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
+def _cell(row: Mapping[str, Any], column: str) -> str:
+    if column == "value" and row.get("unit"):
+        return format_cell(column, row.get(column), row["unit"])
+    if column == "value" and row.get("column"):
+        return format_cell(row["column"], row.get(column))
+    return format_cell(column, row.get(column))
+
+
 def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None) -> str:
     """A plain-text table with a header rule; numbers right-aligned."""
     cols = _columns(rows, columns)
+    if "value" in cols and "unit" in cols:  # the unit is shown in the value itself
+        cols.remove("unit")
     if not cols:
         return "(no rows)"
-    cells = [[format_cell(c, row.get(c)) for c in cols] for row in rows]
+    cells = [[_cell(row, c) for c in cols] for row in rows]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
     numeric = [_kind(c) != "text" or _all_numbers(rows, c) for c in cols]
+    if "value" in cols and any(row.get("unit") or row.get("column") for row in rows):
+        numeric[cols.index("value")] = False
 
     def line(values: Sequence[str]) -> str:
         parts = [v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric, strict=True)]
@@ -140,7 +160,10 @@ def render(
 
 
 def render_sections(
-    sections: Mapping[str, Sequence[Mapping[str, Any]]], fmt: str = "table", stream: IO[str] | None = None
+    sections: Mapping[str, Sequence[Mapping[str, Any]]],
+    fmt: str = "table",
+    stream: IO[str] | None = None,
+    columns: Sequence[str] | None = None,
 ) -> None:
     """Render named sections (e.g. ``emissions --summary``): titled tables, one JSON object, or rows that
     carry a ``section`` column (nl, csv)."""
@@ -151,7 +174,7 @@ def render_sections(
                 stream.write("\n")
             title = name.replace("_", " ")
             stream.write(f"{title}\n{'=' * len(title)}\n")
-            render(rows, "table", stream=stream)
+            render(rows, "table", columns=columns, stream=stream)
     elif fmt == "json":
         data = {
             name: [{k: _jsonable(v) for k, v in row.items()} for row in rows]
@@ -256,10 +279,30 @@ def inspect_text(records: list[dict]) -> str:
         for r in records
         if "reported" in r
     ]
+    measured = [
+        {
+            "path": r["path"],
+            "measured": human_grams(r["measured"]["emissions_g"]),
+            "energy": human_kwh(r["measured"].get("energy_kwh")),
+            "hours": r["measured"].get("duration_hours"),
+            "hardware": r["measured"].get("gpu_model") or r["measured"].get("cpu_model"),
+            "location": ", ".join(
+                p for p in (r["measured"].get("region"), r["measured"].get("country")) if p
+            ),
+            "cloud": r["measured"].get("cloud_provider"),
+            "runs": r["measured"].get("runs"),
+        }
+        for r in records
+        if "measured" in r
+    ]
     estimates = []
     for r in records:
         estimate = r.get("estimate") or {}
-        if not estimate.get("estimable") and not (r.get("reported") or {}).get("emissions_g"):
+        if (
+            not estimate.get("estimable")
+            and not (r.get("reported") or {}).get("emissions_g")
+            and "measured" not in r
+        ):
             continue
         grams = estimate.get("emissions_g") or {}
         comparison = estimate.get("comparison") or {}
@@ -280,6 +323,7 @@ def inspect_text(records: list[dict]) -> str:
     for title, rows in (
         ("Footprint", configs),
         ("Reported emissions", cards),
+        ("Measured emissions (codecarbon)", measured),
         ("Estimated emissions", estimates),
     ):
         if rows:
@@ -314,6 +358,8 @@ def inspect_rows(records: list[dict]) -> list[dict]:
                 "estimated_g_central": grams.get("central"),
                 "estimated_g_high": grams.get("high"),
                 "verdict": ((r.get("estimate") or {}).get("comparison") or {}).get("verdict"),
+                "measured_g": (r.get("measured") or {}).get("emissions_g"),
+                "measured_kwh": (r.get("measured") or {}).get("energy_kwh"),
             }
         )
     return rows

@@ -19,6 +19,13 @@ TABLE_DOCS: dict[str, str] = {
     "estimated_emissions": "Derived: training emissions estimated from compute, and the comparison with the reported figure.",
     "lineage": "Derived: each model's base-model parent and the root of its base-model chain.",
     "family_stats": "Derived: per-family footprint rows for each grouping (what `hubscan footprint` prints).",
+    "family_members": "Derived: one compact row per model with its family in every grouping and the numbers the "
+    "family aggregates use (maintained incrementally; stale rows are recomputed by the next derive).",
+    "family_keys": "Derived: family names by number, per grouping (family_members carries the numbers).",
+    "family_rollup": "Derived: the incrementally maintained per-family rows, published as family_stats after every "
+    "derive (only the families whose members changed are recomputed).",
+    "model_history": "Listing changes across crawls: one row per model and run in which a tracked field changed "
+    "(new values of the changed fields; the old ones in `previous`). First appearance: models.first_seen_run.",
 }
 
 _RUN = "Crawl run id (crawl_runs.id)"
@@ -224,17 +231,110 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "adapters": "Models that are adapters of their parent (count)",
         "quantized": "Models that are quantisations of their parent (count)",
         "merges": "Models that are merges (count)",
+        **{
+            f"weights_bytes_{kind}_{dtype}": f"{'Median' if kind == 'median' else 'Sum of'} weight memory at "
+            f"{dtype} (stored per-dtype figure, else parameters x bytes per parameter) (bytes)"
+            for dtype in ("fp32", "bf16", "int8", "int4")
+            for kind in ("median", "total")
+        },
+        "kv_bytes_per_token_median": "Median KV cache per token of context (bytes/token)",
+        "kv_bytes_per_token_max": "Largest KV cache per token of context (bytes/token)",
+    },
+    "family_keys": {
+        "id": "Family number (family_members.k_*)",
+        "grouping": "model_type, lineage, author, pipeline_tag or library",
+        "family": "Family name within the grouping",
+    },
+    "family_members": {
+        "model_id": _MODEL,
+        **{
+            f"k_{g}": f"Family of the model in the {g} grouping, as in `footprint --by {g}` (family_keys.id)"
+            for g in ("model_type", "lineage", "author", "pipeline_tag", "library")
+        },
+        "author": "models.author, for --author",
+        "pipeline_tag": "models.pipeline_tag, for --task",
+        "params": "Total parameters, else the safetensors / GGUF count (parameters)",
+        "params_active": "Active parameters per token (parameters)",
+        "weights_bytes": "Weight memory at the stored dtype (bytes)",
+        **{
+            f"w_{d}": f"Weight memory at {d}: stored figure, else parameters x bytes per parameter (bytes)"
+            for d in ("fp32", "bf16", "int8", "int4")
+        },
+        "kv_bytes_per_token": "KV cache per token of context (bytes/token)",
+        "kv_cache_bytes": "KV cache at the stored context (bytes)",
+        "storage_bytes": "Hub storage of the repository (bytes)",
+        "downloads": "Downloads over the last 30 days (count)",
+        "reporting": "1 if the card reports training emissions",
+        "relation": "Relation to the base model (lineage.relation)",
+        "w_rule": "b with weights_bytes = ceil(params x b): 4, 2, 1 or 0.5 bytes per parameter; 0 when both "
+        "are unknown, -1 when none fits (lets medians follow the parameters' order)",
+        "dtype_rule": "Bit i set when the i-th per-dtype figure (fp32, bf16, int8, int4) is ceil(params x its "
+        "bytes per parameter)",
+        "active_rule": "1 when the active parameters are the total parameters (dense model)",
+        "stale": "1 while the row waits for the next family refresh (listing or derived numbers changed)",
+    },
+    "model_history": {
+        "run_id": _RUN,
+        "model_id": _MODEL,
+        "sha": "New commit sha, if it changed",
+        "last_modified": "New last commit time, if it changed (ISO-8601 UTC)",
+        "downloads": "New downloads over the last 30 days, if they changed (count)",
+        "likes": "New likes, if they changed (count)",
+        "gated": "New gating, if it changed",
+        "tags": "New tags (JSON list), if they changed",
+        "pipeline_tag": "New task, if it changed",
+        "reported_g": "New reported training emissions after a re-derive, if they changed (g CO2eq)",
+        "changed": "Names of the fields that changed in this run (JSON list)",
+        "previous": "Values of those fields before this run (JSON object)",
+        "at": "When the change was recorded (ISO-8601 UTC)",
     },
 }
 
-# Columns whose values are in a unit Datasette should show next to the number.
+COLUMN_DOCS["family_rollup"] = dict(COLUMN_DOCS["family_stats"])
+
+# The unit of each column, declared once, as the "(unit)" at the end of its doc above: the table renderer
+# (``hubscan.report.render``), Datasette's metadata and docs/CATALOG.md all read it from here.
+UNIT_NAMES = (
+    "bytes/token", "bytes", "g CO2eq", "kWh", "parameters", "tokens", "hours", "FLOP", "count",
+    "fraction 0-1", "percent", "unitless",
+)  # fmt: skip
 UNITS: dict[str, str] = {}
 for _table, _columns in COLUMN_DOCS.items():
     for _column, _doc in _columns.items():
-        for _unit in ("bytes/token", "bytes", "g CO2eq", "kWh", "parameters", "tokens", "hours", "FLOP"):
-            if f"({_unit})" in _doc or _doc.endswith(f"({_unit})"):
+        for _unit in UNIT_NAMES:
+            if f"({_unit})" in _doc or f"({_unit};" in _doc:
                 UNITS[f"{_table}.{_column}"] = _unit
                 break
+
+# Output columns of the named queries and reports that are not catalog columns of the same name.
+OUTPUT_UNITS: dict[str, str] = {
+    "params": "parameters", "storage_bytes": "bytes", "reported_g": "g CO2eq", "estimated_g_low": "g CO2eq",
+    "estimated_g_central": "g CO2eq", "estimated_g_high": "g CO2eq", "reported_g_total": "g CO2eq",
+    "reported_g_min": "g CO2eq", "reported_g_max": "g CO2eq", "estimated_g_total": "g CO2eq",
+    "reported_g_before": "g CO2eq", "reported_g_after": "g CO2eq", "median_ratio": "unitless",
+    "with_value": "count", "downloads_before": "count", "downloads_after": "count",
+    "measured_g": "g CO2eq", "measured_kwh": "kWh", "emissions_kg": "kg CO2eq", "energy_kwh": "kWh", "duration_hours": "hours", "context": "tokens",
+}  # fmt: skip
+
+
+def _units_by_name() -> dict[str, str]:
+    """Bare column name -> unit, where every table that has the column agrees on its unit."""
+    seen: dict[str, set[str]] = {}
+    for key, unit in UNITS.items():
+        seen.setdefault(key.split(".", 1)[1], set()).add(unit)
+    by_name = {name: units.pop() for name, units in seen.items() if len(units) == 1}
+    by_name.update(OUTPUT_UNITS)
+    return by_name
+
+
+UNITS_BY_NAME = _units_by_name()
+
+
+def unit_of(column: str) -> str | None:
+    """The declared unit of ``table.column`` or of a bare output column name (None: text or unknown)."""
+    if column in UNITS:
+        return UNITS[column]
+    return UNITS_BY_NAME.get(column.rsplit(".", 1)[-1])
 
 
 def catalog_markdown() -> str:

@@ -6,9 +6,14 @@ one transaction, so a reader never sees a half-replaced table.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 
 from sqlite_utils import Database
+
+from hubscan.store import history
+from hubscan.store.history import mark_members_stale
+from hubscan.store.migrations import create_family_member_indexes, drop_family_member_indexes
 
 BATCH = 500
 DERIVED_TABLES = ("footprints", "reported_emissions", "estimated_emissions")
@@ -23,7 +28,9 @@ def replace_derived(
     estimated: Iterable[dict],
 ) -> None:
     """Replace the derived rows of ``model_ids`` and mark the stored family rows stale, atomically."""
+    reported = list(reported)
     with db.conn:
+        before, derived_before = _reported_grams(db, model_ids)
         for table in DERIVED_TABLES:
             for start in range(0, len(model_ids), BATCH):
                 chunk = list(model_ids[start : start + BATCH])
@@ -31,25 +38,77 @@ def replace_derived(
         db["footprints"].insert_all(footprints)
         db["reported_emissions"].insert_all(reported)
         db["estimated_emissions"].insert_all(estimated)
-        invalidate_family_stats(db)
+        invalidate_family_stats(db, model_ids)
+        after = {row["model_id"]: row.get("emissions_g") for row in reported}
+        moved = {
+            m: (before.get(m), after.get(m))
+            for m in model_ids
+            if m in derived_before and before.get(m) != after.get(m)
+        }
+        if moved:
+            history.record_reported_changes(db, moved)
 
 
-def invalidate_family_stats(db: Database) -> None:
-    """Derived numbers or listings changed: until family rows are stored again, queries compute live."""
+def _reported_grams(db: Database, model_ids: Sequence[str]) -> tuple[dict[str, float | None], set[str]]:
+    """Reported grams of the models that have derived rows, and which models have any derived row (a model
+    derived for the first time has no history to record: ``first_seen_run`` says when it appeared)."""
+    grams: dict[str, float | None] = {}
+    derived: set[str] = set()
+    for start in range(0, len(model_ids), BATCH):
+        chunk = list(model_ids[start : start + BATCH])
+        marks = ",".join("?" * len(chunk))
+        grams.update(
+            db.execute(
+                f"SELECT model_id, emissions_g FROM reported_emissions WHERE model_id IN ({marks})", chunk
+            )
+        )
+        for table in DERIVED_TABLES:
+            derived.update(
+                row[0]
+                for row in db.execute(f"SELECT model_id FROM {table} WHERE model_id IN ({marks})", chunk)
+            )
+    return grams, derived
+
+
+def invalidate_family_stats(db: Database, model_ids: Sequence[str] = ()) -> None:
+    """Derived numbers or listings changed: until family rows are stored again, queries compute live.
+
+    The members of ``model_ids`` are marked stale (their families are recomputed by the next refresh);
+    the maintained rollup is kept, so the refresh only touches the families that changed.
+    """
     db.execute("DELETE FROM family_stats")
+    mark_members_stale(db, model_ids)
 
 
 LINEAGE_COLUMNS = ("model_id", "parent_id", "relation", "root_id", "depth", "root_status")
 
 
-def replace_lineage(db: Database, rows: Iterable[tuple]) -> None:
-    """Replace the whole ``lineage`` table with ``rows`` (tuples in ``LINEAGE_COLUMNS`` order)."""
+def replace_lineage(db: Database, rows: Sequence[tuple]) -> None:
+    """Make the ``lineage`` table hold exactly ``rows`` (tuples in ``LINEAGE_COLUMNS`` order).
+
+    Only rows that differ are rewritten, and their models' family rows are marked stale, with their old and
+    new parents' (whose `standalone` status depends on having a child), so the family refresh that follows
+    recomputes only the lineage families that moved.
+    """
+    old = {row[0]: tuple(row) for row in db.execute(f"SELECT {', '.join(LINEAGE_COLUMNS)} FROM lineage")}
+    new_ids = {row[0] for row in rows}
+    changed = [row for row in rows if old.get(row[0]) != tuple(row)]
+    removed = [model_id for model_id in old if model_id not in new_ids]
+    touched = {row[0] for row in changed} | set(removed)
+    touched |= {row[1] for row in changed if row[1]} | {old[m][1] for m in touched if m in old and old[m][1]}
+    marks = ", ".join("?" * len(LINEAGE_COLUMNS))
     with db.conn:
-        db.execute("DELETE FROM lineage")
-        db.conn.executemany(
-            f"INSERT INTO lineage ({', '.join(LINEAGE_COLUMNS)}) VALUES ({', '.join('?' * len(LINEAGE_COLUMNS))})",
-            rows,
-        )
+        if len(changed) + len(removed) > len(rows) // 5:
+            db.execute("DELETE FROM lineage")
+            changed = rows
+        else:
+            dropped = [row[0] for row in changed] + removed
+            for start in range(0, len(dropped), BATCH):
+                chunk = dropped[start : start + BATCH]
+                db.execute(f"DELETE FROM lineage WHERE model_id IN ({','.join('?' * len(chunk))})", chunk)
+        db.conn.executemany(f"INSERT INTO lineage ({', '.join(LINEAGE_COLUMNS)}) VALUES ({marks})", changed)
+        if db.execute("SELECT 1 FROM family_members LIMIT 1").fetchone():
+            mark_members_stale(db, sorted(touched))
 
 
 def replace_family_stats(db: Database, columns: Sequence[str], rows: Iterable[tuple]) -> None:
@@ -60,3 +119,88 @@ def replace_family_stats(db: Database, columns: Sequence[str], rows: Iterable[tu
         db.conn.executemany(
             f"INSERT INTO family_stats (grouping, {', '.join(columns)}) VALUES ({placeholders})", rows
         )
+
+
+def refresh_family_members(
+    db: Database, select: str, columns: Sequence[str], keys: dict[str, str]
+) -> dict[str, set[int]]:
+    """Rewrite the stale and missing ``family_members`` rows and return the families (``family_keys`` ids)
+    each grouping must recompute: the old and the new families of those models. ``select`` is
+    ``MEMBER_SELECT`` (family names); the rows are stored with the names' ids."""
+    changed: dict[str, set[int]] = {by: set() for by in keys}
+    key_list = ", ".join(keys.values())
+
+    def note(rows) -> None:
+        for row in rows:
+            for by, value in zip(keys, row, strict=True):
+                changed[by].add(value)
+
+    with db.conn:
+        gone = "stale > 0"
+        total = db.execute("SELECT COUNT(*) FROM models").fetchone()[0]
+        if db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0] > total:
+            gone += " OR NOT EXISTS (SELECT 1 FROM models m WHERE m.id = family_members.model_id)"
+        note(db.execute(f"SELECT DISTINCT {key_list} FROM family_members WHERE {gone}"))
+        db.execute(f"DELETE FROM family_members WHERE {gone}")
+        last = db.execute("SELECT COALESCE(MAX(rowid), 0) FROM family_members").fetchone()[0]
+        # Most rows to write (a first build): building the indexes afterwards beats updating them row by row.
+        bulk = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0] < total // 2
+        if bulk:
+            drop_family_member_indexes(db)
+        _insert_members(db, select, columns, keys)
+        if bulk:
+            create_family_member_indexes(db)
+        note(db.execute(f"SELECT DISTINCT {key_list} FROM family_members WHERE rowid > ?", [last]))
+    return changed
+
+
+def _insert_members(db: Database, select: str, columns: Sequence[str], keys: dict[str, str]) -> None:
+    """Member rows of the models that have none: staged with family names, stored with their ids."""
+    missing = "WHERE NOT EXISTS (SELECT 1 FROM family_members x WHERE x.model_id = m.id)"
+    db.execute("DROP TABLE IF EXISTS temp.members_staged")
+    db.execute(f"CREATE TEMP TABLE members_staged AS {select.format(stale=0, where=missing)}")
+    for by, column in keys.items():
+        db.execute(
+            "INSERT OR IGNORE INTO family_keys (grouping, family) "
+            f"SELECT DISTINCT ?, {column} FROM temp.members_staged",
+            [by],
+        )
+    # One index lookup per staged row and grouping (a join could be planned the other way round on a catalog
+    # that was never ANALYZEd).
+    ids = {
+        column: f"(SELECT id FROM family_keys WHERE grouping = '{by}' AND family = s.{column})"
+        for by, column in keys.items()
+    }
+    values = [ids.get(column, f"s.{column}") for column in columns]
+    db.execute(
+        f"INSERT INTO family_members ({', '.join(columns)}) "
+        f"SELECT {', '.join(values)} FROM temp.members_staged s"
+    )
+    db.execute("DROP TABLE temp.members_staged")
+
+
+def replace_family_rollup(
+    db: Database, grouping: str, families: set[str] | None, columns: Sequence[str], rows: Sequence[tuple]
+) -> None:
+    """Replace the rollup rows of ``families`` of ``grouping`` (all of them when None) with ``rows``."""
+    with db.conn:
+        if families is None:
+            db.execute("DELETE FROM family_rollup WHERE grouping = ?", [grouping])
+        else:
+            db.execute(
+                "DELETE FROM family_rollup WHERE grouping = ? AND family IN (SELECT value FROM json_each(?))",
+                [grouping, json.dumps(sorted(families))],
+            )
+        marks = ", ".join("?" * (len(columns) + 1))
+        db.conn.executemany(
+            f"INSERT INTO family_rollup (grouping, {', '.join(columns)}) VALUES ({marks})", rows
+        )
+
+
+def publish_family_stats(db: Database, columns: Sequence[str]) -> int:
+    """Copy the maintained rollup into ``family_stats`` (what queries read); returns the row count."""
+    names = ", ".join(["grouping", *columns])
+    with db.conn:
+        db.execute("DELETE FROM family_stats")
+        db.execute(f"INSERT INTO family_stats ({names}) SELECT {names} FROM family_rollup")
+    return db.execute("SELECT COUNT(*) FROM family_stats").fetchone()[0]

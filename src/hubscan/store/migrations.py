@@ -319,3 +319,93 @@ def m004_crawl_cursor(db: Database) -> None:
     for column, kind in (("scope", str), ("next_cursor", str), ("pages_committed", int), ("watermark", str)):
         db["crawl_runs"].add_column(column, kind)
     db["crawl_runs"].create_index(["scope", "status"])
+
+
+# --- m006: the catalog at Hub scale (issue 14) ---------------------------------------------------------
+
+# Per-model family keys and the numbers the footprint aggregates: one compact row per model, so family
+# aggregates scan one narrow table instead of joining four (hubscan.derive.families.MEMBER_SELECT).
+FAMILY_MEMBER_COLUMNS: dict[str, type] = {
+    "model_id": str, "k_model_type": int, "k_lineage": int, "k_author": int, "k_pipeline_tag": int,
+    "k_library": int, "author": str, "pipeline_tag": str, "params": int, "params_active": int,
+    "weights_bytes": int, "w_fp32": int, "w_bf16": int, "w_int8": int, "w_int4": int,
+    "kv_bytes_per_token": int, "kv_cache_bytes": int, "storage_bytes": int, "downloads": int,
+    "reporting": int, "relation": str, "w_rule": float, "dtype_rule": int, "active_rule": int, "stale": int,
+}  # fmt: skip
+
+# Pre-aggregated per-dtype weights and per-token KV figures, so --dtype/--context need no per-model scan.
+FAMILY_EXTRA_COLUMNS: dict[str, type] = {
+    "weights_bytes_median_fp32": float, "weights_bytes_total_fp32": int,
+    "weights_bytes_median_bf16": float, "weights_bytes_total_bf16": int,
+    "weights_bytes_median_int8": float, "weights_bytes_total_int8": int,
+    "weights_bytes_median_int4": float, "weights_bytes_total_int4": int,
+    "kv_bytes_per_token_median": float, "kv_bytes_per_token_max": int,
+}  # fmt: skip
+
+
+FAMILY_MEMBER_INDEXES = {
+    **{f"idx_family_members_{key}_params": f"family_members ({key}, params)"
+       for key in ("k_model_type", "k_lineage", "k_author", "k_pipeline_tag", "k_library")},
+    "family_members_stale": "family_members (stale) WHERE stale > 0",
+}  # fmt: skip
+
+
+def create_family_member_indexes(db: Database) -> None:
+    """The (family, params) indexes and the stale-row index (also rebuilt after a bulk family refresh)."""
+    for name, target in FAMILY_MEMBER_INDEXES.items():
+        db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+
+
+def drop_family_member_indexes(db: Database) -> None:
+    """Before inserting most of the catalog's member rows: building the indexes afterwards is faster."""
+    for name in FAMILY_MEMBER_INDEXES:
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+def _create_family_tables(db: Database) -> None:
+    # Family names by number: members carry small integer keys, so scans and sorts move fewer bytes.
+    db["family_keys"].create({"id": int, "grouping": str, "family": str}, pk="id")
+    db["family_keys"].create_index(["grouping", "family"], unique=True)
+    db["family_members"].create(FAMILY_MEMBER_COLUMNS, pk="model_id")
+    create_family_member_indexes(db)
+    # The maintained copy of family_stats (plus per-dtype columns): updated family by family, published
+    # into family_stats at the end of every derive.
+    columns = dict(db["family_stats"].columns_dict)
+    columns.update(FAMILY_EXTRA_COLUMNS)
+    db["family_rollup"].create(columns, pk=("grouping", "family"))
+    for name, kind in FAMILY_EXTRA_COLUMNS.items():
+        db["family_stats"].add_column(name, kind)
+
+
+def _create_model_history(db: Database) -> None:
+    db["model_history"].create(
+        {
+            "run_id": int,
+            "model_id": str,
+            "sha": str,
+            "last_modified": str,
+            "downloads": int,
+            "likes": int,
+            "gated": str,
+            "tags": str,
+            "pipeline_tag": str,
+            "reported_g": float,
+            "changed": str,
+            "previous": str,
+            "at": str,
+        },
+        pk=("model_id", "run_id"),
+        foreign_keys=[("run_id", "crawl_runs", "id")],
+    )
+    db["model_history"].create_index(["run_id"])
+    db["models"].create_index(["first_seen_run"])
+    db["models"].create_index(["last_seen_run"])
+
+
+@migrations()
+def m006_catalog_scale(db: Database) -> None:
+    """Family members and rollup (incremental family statistics), model history, indexes for the reports."""
+    _create_family_tables(db)
+    _create_model_history(db)
+    db["estimated_emissions"].create_index(["verdict", "ratio"])
+    db["reported_emissions"].create_index(["emissions_g", "model_id"])

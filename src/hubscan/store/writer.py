@@ -21,6 +21,7 @@ from itertools import groupby
 from sqlite_utils import Database
 
 from hubscan.records import Listing
+from hubscan.store.history import record_listing_changes
 from hubscan.store.rows import Op, card_rows, file_outcome_ops, insert_op, model_row, now_iso, upsert_op
 
 
@@ -59,8 +60,12 @@ class CatalogWriter:
         """A page of listings: models rows (first_seen_run only on insert) and card front matter."""
         ops = []
         listed_at = now_iso()
-        for listing in listings:
-            row = model_row(listing, self.run_id, listed_at)
+        rows = [model_row(listing, self.run_id, listed_at) for listing in listings]
+        if known:
+            # History compares the listing with what is stored: commit what is queued, then record changes.
+            self.commit()
+            record_listing_changes(self.db, self.run_id, [row for row in rows if row["id"] in known])
+        for row in rows:
             row["first_seen_run"] = self.run_id
             ops.append(upsert_op("models", row, ("id",), insert_only=("first_seen_run",)))
         ops += [upsert_op("cards", card, ("model_id",)) for card in card_rows(listings, card_shas)]
