@@ -18,7 +18,7 @@ from hubscan.records import Listing, ListingPage, ListingQuery
 def source_pages(source, query: ListingQuery, start_url: str | None, page_size: int) -> Iterator[ListingPage]:
     """Pages from a Hub source (with cursors), or a local source's models cut into pages."""
     if hasattr(source, "iter_pages"):
-        yield from source.iter_pages(query, start_url)
+        yield from _hub_pages(source, query, start_url)
         return
     page: list[Listing] = []
     for listing in source.iter_models(
@@ -30,6 +30,23 @@ def source_pages(source, query: ListingQuery, start_url: str | None, page_size: 
             page = []
     if page:
         yield ListingPage(listings=page)
+
+
+def _hub_pages(source, query: ListingQuery, start_url: str | None) -> Iterator[ListingPage]:
+    """Pages from ``start_url``; a stored cursor the Hub no longer accepts (4xx) restarts from page 1."""
+    pages = source.iter_pages(query, start_url)
+    if start_url is not None:
+        try:
+            first = next(pages)
+        except StopIteration:
+            return
+        except SourceError as exc:
+            if exc.status is None or not 400 <= exc.status < 500 or exc.status == 429:
+                raise
+            yield from source.iter_pages(query, None)
+            return
+        yield first
+    yield from pages
 
 
 class ListingProducer:
