@@ -578,7 +578,13 @@ class MirrorProcess:
         self.url = line.rsplit(" on ", 1)[1].strip()
 
     def requests(self) -> list[dict]:
-        return [json.loads(line) for line in self.log.read_text().splitlines() if line]
+        """The log once it stops growing (a request is logged just after its response is sent)."""
+        lines, previous = self.log.read_text().splitlines(), None
+        while lines != previous:
+            previous = lines
+            time.sleep(0.3)
+            lines = self.log.read_text().splitlines()
+        return [json.loads(line) for line in lines if line]
 
     def stop(self) -> None:
         self.process.terminate()

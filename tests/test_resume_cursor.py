@@ -134,3 +134,20 @@ def test_pages_stored_before_a_kill_but_not_derived_are_derived_by_the_resumed_c
         stats = crawl(db, HubSource(endpoint=hub.url), CrawlOptions())
     assert stats.resumed_after_pages >= 1 and stats.listed < 12  # the stored pages are not listed again
     assert db["footprints"].count == 12 and stats.derived == 12
+
+
+def test_a_stored_cursor_the_hub_rejects_restarts_the_listing_from_page_one(tmp_path):
+    write_listing(tmp_path / "l.jsonl", [listing_record(i) for i in range(12)])
+    db = open_db(tmp_path / "c.db")
+    options = CrawlOptions(listing_only=True, derive=False)
+    with MirrorServer(tmp_path / "l.jsonl", page_size=4) as hub:
+        interrupted_crawl(db, hub.url, options, pages=1)
+        db.execute(  # e.g. an expired cursor
+            "UPDATE crawl_runs SET next_cursor = substr(next_cursor, 1, instr(next_cursor, 'cursor=') + 6) || 'Zm9v'"
+        )
+        db.conn.commit()
+        hub.clear_log()
+        stats = crawl(db, HubSource(endpoint=hub.url), options)
+        log = listing_requests(settled_log(hub, 4))
+    assert [r["status"] for r in log] == [400, 200, 200, 200] and cursor_of(log[1]) is None
+    assert stats.status == "finished" and db["models"].count == 12

@@ -33,24 +33,19 @@ def source_pages(source, query: ListingQuery, start_url: str | None, page_size: 
 
 
 def _hub_pages(source, query: ListingQuery, start_url: str | None) -> Iterator[ListingPage]:
-    """The Hub's pages from ``start_url``; a stored cursor the Hub refuses (4xx: expired or damaged) is
-    dropped and the listing starts again from the first page, so a resume can never be stuck on it."""
+    """Pages from ``start_url``; a stored cursor the Hub no longer accepts (4xx) restarts from page 1."""
     pages = source.iter_pages(query, start_url)
-    if start_url is None:
-        yield from pages
-        return
-    try:
-        first = next(pages)
-    except StopIteration:
-        return
-    except SourceError as exc:
-        if exc.status is None or not 400 <= exc.status < 500 or exc.status == 429:
-            raise
-        pages = source.iter_pages(query, None)
-        first = next(pages, None)
-        if first is None:
+    if start_url is not None:
+        try:
+            first = next(pages)
+        except StopIteration:
             return
-    yield first
+        except SourceError as exc:
+            if exc.status is None or not 400 <= exc.status < 500 or exc.status == 429:
+                raise
+            yield from source.iter_pages(query, None)
+            return
+        yield first
     yield from pages
 
 

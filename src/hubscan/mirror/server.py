@@ -500,7 +500,9 @@ class _Handler(BaseHTTPRequestHandler):
             rid = repo.id.lower()
             if any(s not in rid for s in searches):
                 return False
-            if authors and str(rec.get("author", "")).lower() not in authors:
+            # The Hub filters by the id's namespace; a listing file's records carry no author field.
+            owner = rec.get("author") or (repo.id.split("/")[0] if "/" in repo.id else "")
+            if authors and str(owner).lower() not in authors:
                 return False
             if filters:
                 tags = set(rec.get("tags", ()))
