@@ -5,6 +5,7 @@ in :class:`HubscanGroup`; ``HUBSCAN_DEBUG=1`` shows the traceback instead.
 Each command group lives in its own module and registers itself on ``cli`` when imported below.
 """
 
+import importlib
 import os
 import sqlite3
 
@@ -13,9 +14,26 @@ import click
 from hubscan import __version__
 from hubscan.errors import HubscanError
 
+# Each command's module, in the order `hubscan --help` lists them. Modules are imported when their command is
+# used, so `hubscan --help` or `hubscan stats` does not load pandas, matplotlib or pyarrow.
+COMMAND_MODULES = {
+    "demo": "crawl_cmds", "crawl": "crawl_cmds", "derive": "crawl_cmds", "stats": "crawl_cmds",
+    "footprint": "query_cmds", "emissions": "query_cmds", "sql": "query_cmds", "plot": "query_cmds",
+    "browse": "query_cmds", "show": "catalog_cmds", "history": "catalog_cmds", "changes": "catalog_cmds",
+    "export": "catalog_cmds", "inspect": "inspect_cmds", "estimate": "estimate_cmds", "mirror": "mirror_cmds",
+}  # fmt: skip
+
 
 class HubscanGroup(click.Group):
-    """A click group that turns hubscan errors into one-line messages."""
+    """A click group that loads commands on first use and turns hubscan errors into one-line messages."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMAND_MODULES) + sorted(set(self.commands) - set(COMMAND_MODULES))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMAND_MODULES:
+            importlib.import_module(f"hubscan.cli.{COMMAND_MODULES[name]}")
+        return self.commands.get(name)
 
     def invoke(self, ctx: click.Context):
         try:
@@ -48,7 +66,3 @@ def cli():
 
     Set HUBSCAN_DB to use another catalog by default; HUBSCAN_DEBUG=1 shows tracebacks.
     """
-
-
-# Registration order is the order `hubscan --help` lists them.
-from hubscan.cli import catalog_cmds, crawl_cmds, estimate_cmds, inspect_cmds, mirror_cmds, query_cmds  # noqa: E402,F401
