@@ -42,4 +42,4 @@ def cli():
 
 
 # Registration order is the order `hubscan --help` lists them.
-from hubscan.cli import crawl_cmds, estimate_cmds, inspect_cmds, mirror_cmds, query_cmds  # noqa: E402,F401
+from hubscan.cli import crawl_cmds, estimate_cmds, inspect_cmds, mirror_cmds, query_cmds, research_cmds  # noqa: E402,F401
