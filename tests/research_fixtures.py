@@ -1,8 +1,8 @@
 """The real 2024-07-11 Hub listing (760,000 models, shared corpus) stored into a catalog through ``store``.
 
-Loaded directly from the shared file (no crawl): each listing line becomes a ``Listing`` saved by
-``hubscan.store.save.save_listings``, exactly as a listing-only crawl stores it. Tests that need it skip when
-the shared corpus is absent (it is outside the repository, GPL-3.0 data).
+Loaded directly from the shared file (no crawl): each listing line becomes a ``Listing`` and then the row
+``hubscan.store.save.model_row`` makes of it, exactly as a listing-only crawl stores it. Tests that need it
+skip when the shared corpus is absent (it is outside the repository, GPL-3.0 data).
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import gzip
 import json
 from pathlib import Path
 
+from hubscan.derive import resolve_families
 from hubscan.records import Listing
 from hubscan.store import open_db
-from hubscan.store.save import save_listings, start_run
+from hubscan.store.save import model_row, start_run
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -51,18 +52,30 @@ def listing_of(item: dict) -> Listing:
     )  # fmt: skip
 
 
-def build_listing_catalog(path: Path, listing: Path, page: int = 5000) -> Path:
+def build_listing_catalog(path: Path, listing: Path, page: int = 50_000) -> Path:
+    """Every listing line as the row ``store.save.model_row`` makes for it (what a listing-only crawl
+    stores), inserted in large batches: the same rows as ``save_listings`` writes, without its per-page
+    upsert bookkeeping, so 760,000 models load in a test's time."""
     db = open_db(path)
-    # A throw-away test catalog: no fsync per page (the rows and the code that writes them are unchanged).
     db.execute("PRAGMA synchronous = OFF")
     run = start_run(db, source="hub", endpoint="listing-2024-07-11", params={"listing_only": True})
-    batch: list[Listing] = []
+    columns: list[str] = []
+    batch: list[tuple] = []
+
+    def flush() -> None:
+        marks = ", ".join("?" * len(columns))
+        with db.conn:
+            db.conn.executemany(f"INSERT INTO models ({', '.join(columns)}) VALUES ({marks})", batch)
+        batch.clear()
+
     for item in read_listing(listing):
-        batch.append(listing_of(item))
+        row = model_row(listing_of(item), run)
+        row["first_seen_run"] = run
+        columns = columns or list(row)
+        batch.append(tuple(row[c] for c in columns))
         if len(batch) == page:
-            save_listings(db, batch, run)
-            batch = []
-    save_listings(db, batch, run)
+            flush()
+    flush()
     db.close()
     return path
 
@@ -87,8 +100,6 @@ RESEARCH_MODELS = [
 
 
 def build_research_catalog(path: Path) -> Path:
-    from hubscan.derive import resolve_families
-
     db = open_db(path)
     for mid, created, task, tags, reported, params in RESEARCH_MODELS:
         db["models"].insert({"id": mid, "author": mid.split("/")[0], "created_at": created, "pipeline_tag": task,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from huggingface_hub import HfApi
 
 from hubscan.mirror import MirrorServer, load_snapshot, sample_hub_path
 from research_fixtures import listing_file, read_listing
@@ -16,7 +17,9 @@ FIELDS = ("createdAt", "downloads", "likes", "pipeline_tag", "library_name", "ta
 
 def metas() -> dict[str, dict]:
     root = sample_hub_path() / "repos"
-    return {str(p.parent.relative_to(root)): json.loads(p.read_text("utf-8")) for p in root.rglob("meta.json")}
+    return {
+        str(p.parent.relative_to(root)): json.loads(p.read_text("utf-8")) for p in root.rglob("meta.json")
+    }
 
 
 def test_readme_states_the_snapshot_date():
@@ -44,8 +47,6 @@ def test_facts_equal_the_real_listing():
 
 
 def test_the_mirror_serves_the_facts_through_the_real_client():
-    from huggingface_hub import HfApi
-
     snapshot = load_snapshot(sample_hub_path())
     rid, meta = next((rid, m) for rid, m in sorted(metas().items()) if m.get("createdAt") and m.get("likes"))
     with MirrorServer(sample_hub_path()) as hub:

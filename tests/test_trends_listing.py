@@ -17,6 +17,7 @@ from research_fixtures import build_listing_catalog, listing_file, read_listing
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.timeout(1800),  # 760,000 models: minutes on a shared machine
     pytest.mark.skipif(listing_file() is None, reason="the shared 2024 listing is not beside the repository"),
 ]
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote
 
+from hubscan.mirror.datasets import dataset_route
 from hubscan.mirror.policy import Fault, FaultPlan, RateLimiter, load_faults
 from hubscan.mirror.snapshot import (
     EXPAND_KEYS,
@@ -291,6 +292,9 @@ class _Handler(BaseHTTPRequestHandler):
             if method not in ("GET", "HEAD"):
                 return _error(405, "Method not allowed")
             return self._model_api(index, path[len("/api/models/") :], query, token)
+        if path == "/api/datasets" or path.startswith("/api/datasets/"):
+            host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+            return _json_resp(*dataset_route(self.server.mirror, method, path, query, token, host))
         if "/resolve/" in path and not path.startswith("/api/") and method in ("GET", "HEAD"):
             return self._resolve(index, method, path, query, token)
         return _not_found()

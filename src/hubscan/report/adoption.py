@@ -24,14 +24,14 @@ from pathlib import Path
 
 import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit
-from scipy.stats import norm
+from scipy.special import ndtr
 from sqlite_utils import Database
 
 from hubscan.errors import HubscanError
 
 M = 1.0
 START = (0.5, 2.0, 0.5)
-MAX_EVALUATIONS = 10_000
+MAX_EVALUATIONS = 2_000
 RUNAWAY_LAMBDA = 1_000.0
 RUNAWAY_MU = 10.0
 RELATIONS = ("finetune", "adapter", "quantized", "merge", "any")
@@ -47,7 +47,7 @@ def wsb(t: np.ndarray, lam: float, mu: float, sigma: float) -> np.ndarray:
     t = np.asarray(t, dtype=float)
     with np.errstate(divide="ignore"):
         z = (np.log(t) - mu) / sigma
-    return M * (np.exp(lam * norm.cdf(z)) - 1.0)
+    return M * (np.exp(lam * ndtr(z)) - 1.0)
 
 
 def r_squared(y: np.ndarray, predicted: np.ndarray) -> float | None:
