@@ -31,6 +31,7 @@ from hubscan.errors import HubscanError
 
 M = 1.0
 START = (0.5, 2.0, 0.5)
+RESTARTS = ((1.0, 0.0, 1.0), (3.0, 0.0, 2.0), (1.0, 1.0, 1.0))
 MAX_EVALUATIONS = 2_000
 RUNAWAY_LAMBDA = 1_000.0
 RUNAWAY_MU = 10.0
@@ -59,26 +60,46 @@ def r_squared(y: np.ndarray, predicted: np.ndarray) -> float | None:
     return 1.0 - float(((y - predicted) ** 2).sum()) / sst
 
 
+def _least_squares(
+    t: np.ndarray, y: np.ndarray, start: tuple[float, float, float]
+) -> tuple[float, ...] | None:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", OptimizeWarning)
+            warnings.simplefilter("ignore", RuntimeWarning)
+            params, _ = curve_fit(wsb, t, y, p0=start, bounds=(0, np.inf), maxfev=MAX_EVALUATIONS)
+    except (RuntimeError, ValueError):
+        return None
+    return tuple(float(p) for p in params)
+
+
+def _sse(t: np.ndarray, y: np.ndarray, params: tuple[float, ...]) -> float:
+    residual = y - wsb(t, *params)
+    return float((residual**2).sum()) if np.all(np.isfinite(residual)) else math.inf
+
+
 def fit_curve(cumulative: list[float]) -> dict:
     """Fit one curve (month 0, 1, 2, … cumulative counts). Keys: ``lambda``, ``mu``, ``sigma``, ``r2``,
-    ``fits``, ``sse``."""
+    ``fits``, ``sse``.
+
+    The fit starts where Bhandari et al. start (``START``); when the optimiser fails or does not move from
+    there (it can stop at the start on short curves), it is restarted from ``RESTARTS`` and the lowest
+    squared error is kept. A constant curve (no derivative yet) has nothing to restart for."""
     y = np.asarray(cumulative, dtype=float)
     t = np.arange(len(y)) / 12.0
     result = {"lambda": None, "mu": None, "sigma": None, "r2": None, "fits": False, "sse": None}
     if len(y) < 2:
         return result
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", OptimizeWarning)
-            warnings.simplefilter("ignore", RuntimeWarning)
-            params, _ = curve_fit(wsb, t, y, p0=START, bounds=(0, np.inf), maxfev=MAX_EVALUATIONS)
-    except (RuntimeError, ValueError):
+    params = _least_squares(t, y, START)
+    if (params is None or params == START) and len(set(y.tolist())) > 1:
+        tried = [p for p in (params, *(_least_squares(t, y, s) for s in RESTARTS)) if p is not None]
+        params = min(tried, key=lambda p: _sse(t, y, p)) if tried else None
+    if params is None:
         return result
-    lam, mu, sigma = (float(p) for p in params)
-    predicted = wsb(t, lam, mu, sigma)
+    lam, mu, sigma = params
     result.update(lam_mu_sigma(lam, mu, sigma))
-    result["r2"] = r_squared(y, predicted)
-    result["sse"] = float(((y - predicted) ** 2).sum())
+    result["r2"] = r_squared(y, wsb(t, lam, mu, sigma))
+    result["sse"] = _sse(t, y, params)
     result["fits"] = fits(lam, mu)
     return result
 
@@ -191,7 +212,10 @@ def catalog_curve(db: Database, base: str, relation: str = "any", now: str | Non
     if not created:
         raise AdoptionError(f"{base} has no creation date in the catalog: its adoption curve has no origin.")
     dates = derivative_dates(db, base, relation)
-    end = now or max([created, *dates])
+    # The curve runs to the catalog's newest creation date (its snapshot), not to the last derivative.
+    end = now or max(
+        [created, *dates, db.execute("SELECT MAX(created_at) FROM models").fetchone()[0] or created]
+    )
     span = min(max(_months_between(created, end), 0) + 1, MAX_MONTHS)
     counts = [0] * (span + 1)
     for date in dates:  # month k counts the derivatives created in the k months after the base (c(0) = 0)

@@ -231,6 +231,7 @@ def trend_figure(db: Database, period: str = "year", by: str | None = None, top:
     ax_share.grid(True, alpha=0.3)
     ax_models.bar(x, [r["models"] for r in overall], color="#1f77b4")
     ax_models.set_yscale("log")
+    ax_models.set_ylim(bottom=0.8)
     ax_models.set_ylabel("Models created (count, log)")
     ax_models.set_xticks(x)
     ax_models.set_xticklabels(labels, rotation=60 if len(labels) > 12 else 0, fontsize=8)
@@ -330,3 +331,25 @@ def svg_text(fig) -> str:
         plt.close(fig)
     text = buffer.getvalue()
     return text[text.index("<svg") :]
+
+
+def plot_kind(db: Database, what: str, out, *, dpi=None, by=None, top=None, period="year", x="params",
+              y="reported_g", bases=None, relation="any") -> str:  # fmt: skip
+    """``hubscan plot WHAT``: draw one kind of figure to ``out``; returns a one-line description."""
+    figure_format(out)
+    if what == "footprint":
+        fig, info = footprint_figure(db, by or "model_type", top or 20)
+    elif what == "emissions":
+        fig, info = emissions_figure(db)
+    elif what == "trend":
+        if by is not None and by not in trends_mod.BY_CHOICES:
+            raise PlotError(f"plot trend --by takes one of {', '.join(trends_mod.BY_CHOICES)}, not {by!r}.")
+        fig, info = trend_figure(db, period, by, top or 8)
+    elif what == "correlate":
+        fig, info = correlate_figure(db, x, y)
+    elif what == "adoption":
+        fig, info = adoption_figure(db, bases or None, top or 5, relation)
+    else:
+        raise PlotError(f"Unknown figure {what!r}.")
+    save_figure(fig, out, dpi)
+    return info
