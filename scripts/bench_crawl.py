@@ -38,6 +38,8 @@ import json  # noqa: E402
 import platform  # noqa: E402
 import random  # noqa: E402
 import shutil  # noqa: E402
+import sqlite3  # noqa: E402
+import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
@@ -49,8 +51,10 @@ from huggingface_hub import HfApi, hf_hub_download  # noqa: E402
 from hubscan.crawl import CrawlOptions, crawl  # noqa: E402
 from hubscan.derive import derive_all  # noqa: E402
 from hubscan.mirror import MirrorServer, write_repo  # noqa: E402
+from hubscan.records import Listing  # noqa: E402
 from hubscan.source.hub import HubSource  # noqa: E402
 from hubscan.store import open_db  # noqa: E402
+from hubscan.store.writer import CatalogWriter  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 START = "<!-- bench_crawl:start -->"
@@ -545,6 +549,326 @@ def print_table(results, derive_s, derive_n) -> None:
     print(f"derive_all: {derive_s:.2f}s for {derive_n} models = {1000 * derive_s / derive_n:.2f} ms/model")
 
 
+# --------------------------------------------------------------------------------------------------------
+# Issue 11 scale measurements (``--scale``): each prints one line of numbers; nothing is written to the docs.
+
+SCALE_LIMITS = ["--rate-limit-api", "1000000000", "--rate-limit-resolvers", "1000000000"]
+
+
+class MirrorProcess:
+    """``hubscan mirror serve`` in its own process (so the crawl's RSS and CPU are its own)."""
+
+    def __init__(self, target: list[str], latency_ms: float, work: Path):
+        self.log = work / f"mirror-{time.monotonic_ns()}.jsonl"
+        command = [
+            sys.executable,
+            "-m",
+            "hubscan",
+            "mirror",
+            "serve",
+            *target,
+            "--latency-ms",
+            str(latency_ms),
+        ]
+        command += [*SCALE_LIMITS, "--log", str(self.log)]
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        line = self.process.stdout.readline()
+        if " on " not in line:
+            raise SystemExit(f"mirror did not start: {line!r}")
+        self.url = line.rsplit(" on ", 1)[1].strip()
+
+    def requests(self) -> list[dict]:
+        return [json.loads(line) for line in self.log.read_text().splitlines() if line]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def crawl_process(url: str, db_path: Path, *extra: str) -> tuple[float, float, str]:
+    """Run ``hubscan crawl`` as a child: (wall seconds, peak RSS MB, stderr)."""
+    command = [
+        sys.executable,
+        "-m",
+        "hubscan",
+        "crawl",
+        "--endpoint",
+        url,
+        "--db",
+        str(db_path),
+        "--quiet",
+        *extra,
+    ]
+    t0 = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - t0
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"crawl failed ({process.returncode}): {stderr}")
+    return seconds, usage.ru_maxrss / 1024, stderr
+
+
+def _one_file_snapshot(root: Path, n_config: int, n_card: int) -> None:
+    """Repos with exactly one of the two files, as in the issue's 157-repo measurement."""
+    for i in range(n_config + n_card):
+        files = {"config.json": json.dumps(_llama_like("llama", "LlamaForCausalLM", 64, 2, 4, 2, 128, 256))}
+        if i >= n_config:
+            files = {"README.md": "---\nlicense: mit\nco2_eq_emissions: 12\n---\n# card\n"}
+        write_repo(root, f"org{i % 7}/repo-{i:05d}", files=files, meta={"downloads": i})
+
+
+def naive_full_run(url: str, cache_dir: Path) -> tuple[float, int]:
+    """The naive loop of the issue: list_models, then model_info and hf_hub_download of both files per repo."""
+    t0 = time.perf_counter()
+    api = HfApi(endpoint=url)
+    fetched = 0
+    for model in api.list_models():
+        api.model_info(model.id)
+        for name in ("config.json", "README.md"):
+            try:
+                hf_hub_download(model.id, name, cache_dir=cache_dir, endpoint=url)
+                fetched += 1
+            except huggingface_hub.errors.EntryNotFoundError:
+                pass
+    return time.perf_counter() - t0, fetched
+
+
+def scale_small(work: Path, latency_ms: float = 50.0) -> str:
+    """hubscan in this process (as the naive loop runs) and as the CLI; the mirror in its own process."""
+    snap = work / "small"
+    _one_file_snapshot(snap, 108, 49)
+    mirror = MirrorProcess([str(snap)], latency_ms, work)
+    try:
+        # Warm-up (imports, first connection) on a throw-away catalog, as for the naive loop below.
+        crawl(open_db(work / "warm.db"), HubSource(endpoint=mirror.url), CrawlOptions(limit=3, derive=False))
+        seen = len(mirror.requests())
+        db = open_db(work / "small.db")
+        t0 = time.perf_counter()
+        crawl(db, HubSource(endpoint=mirror.url), CrawlOptions(cards="full", workers=64))
+        hub_s = time.perf_counter() - t0
+        hub_requests = len(mirror.requests()) - seen
+        seen += hub_requests
+        naive_s, fetched = naive_full_run(mirror.url, work / "small-cache")
+        naive_requests = len(mirror.requests()) - seen
+        seen += naive_requests
+        t0 = time.perf_counter()
+        crawl(db, HubSource(endpoint=mirror.url), CrawlOptions(cards="full", workers=64))
+        again_s = time.perf_counter() - t0
+        again = mirror.requests()[seen:]
+        cli_s, _, _ = crawl_process(mirror.url, work / "small-cli.db", "--cards", "full", "--workers", "64")
+    finally:
+        mirror.stop()
+    files_again = sum(1 for r in again if "/resolve/" in r["path"])
+    return (
+        f"157 repos at {latency_ms:g} ms, --cards full, 64 workers: hubscan {hub_s:.2f}s / {hub_requests} HTTP "
+        f"requests (resolves counted with their resolve-cache hop); naive list_models + model_info + "
+        f"hf_hub_download x2: {naive_s:.2f}s / {naive_requests} ({fetched} files); ratio {naive_s / hub_s:.1f}x; "
+        f"re-crawl {again_s:.2f}s, {len(again)} requests, {files_again} file requests; the same crawl as the CLI "
+        f"(interpreter start-up included) {cli_s:.2f}s = {naive_s / cli_s:.1f}x"
+    )
+
+
+def scale_large(work: Path, n: int = 5024, latency_ms: float = 50.0, workers: int = 16) -> str:
+    snap = work / "large"
+    build_snapshot(snap, n)
+    mirror = MirrorProcess([str(snap)], latency_ms, work)
+    try:
+        wall, rss, _ = crawl_process(mirror.url, work / "large.db", "--workers", str(workers))
+        log = mirror.requests()
+    finally:
+        mirror.stop()
+    pages = sum(1 for r in log if r["path"] == "/api/models")
+    files = sum(1 for r in log if "/resolve/" in r["path"])
+    hops = len(log) - pages - files
+    per_file = 1 + (1 if hops else 0)
+    floor = (pages + -(-files // workers) * per_file) * latency_ms / 1000
+    floor_one = (pages + -(-files // workers)) * latency_ms / 1000
+    return (
+        f"{n} repos at {latency_ms:g} ms, --workers {workers}: wall {wall:.1f}s (incl. start-up), {pages} listing "
+        f"+ {files} resolves + {hops} resolve-cache hops; network floor {floor:.1f}s counting the 307 hop "
+        f"({wall / floor:.2f}x), {floor_one:.1f}s at one request per file ({wall / floor_one:.2f}x); "
+        f"peak RSS {rss:.0f} MB"
+    )
+
+
+def scale_listing(work: Path, listing: Path, latency_ms: float = 0.0) -> str:
+    mirror = MirrorProcess(["--listing", str(listing)], latency_ms, work)
+    try:
+        wall, rss, stderr = crawl_process(mirror.url, work / "listing.db", "--listing-only", "--no-derive")
+        log = mirror.requests()
+    finally:
+        mirror.stop()
+    db = open_db(work / "listing.db")
+    models = db["models"].count
+    db.close()
+    pages = sum(1 for r in log if r["path"] == "/api/models")
+    files = len(log) - pages
+    return (
+        f"listing-only crawl of {listing.name}: {models:,} models, {pages} listing requests, {files} file "
+        f"requests, {wall:.0f}s = {1000 * wall / max(models, 1):.2f}s per 1,000 models, peak RSS {rss:.0f} MB"
+    )
+
+
+def scale_derive(work: Path, sizes: list[int]) -> str:
+    """``hubscan derive`` as a child over catalogs of growing size: peak RSS should stay flat."""
+    out = []
+    for n in sizes:
+        db_path = work / f"derive-{n}.db"
+        _synthetic_catalog(db_path, n)
+        command = [sys.executable, "-m", "hubscan", "derive", "--db", str(db_path)]
+        t0 = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        _, _status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - t0
+        out.append(
+            f"{n:,} models: {seconds:.0f}s ({n / seconds:,.0f} models/s), peak RSS {usage.ru_maxrss / 1024:.0f} MB"
+        )
+    return "hubscan derive: " + "; ".join(out)
+
+
+def _synthetic_catalog(db_path: Path, n: int) -> None:
+    """``n`` models with a config.json each, written through the crawl's writer (no network)."""
+    db = open_db(db_path)
+    writer = CatalogWriter(db, run_id=None, batch_size=10**9)
+    rng = random.Random(n)
+    configs = [json.dumps(c) for _, _, c in _family_configs(rng)]
+    for start in range(0, n, 1000):
+        page = [
+            Listing(id=f"org{i % 97}/model-{i:07d}", sha=f"{i:040x}")
+            for i in range(start, min(n, start + 1000))
+        ]
+        writer.add_listings(page, set(), {})
+        for listing in page:
+            content = rng.choice(configs).encode()
+            writer.add_file(
+                model_id=listing.id, path="config.json", sha=listing.sha, status="ok", content=content
+            )
+        writer.commit()
+    db.close()
+
+
+def scale_budget(work: Path, n: int = 120, quota: int = 40, window: float = 2.0) -> str:
+    """The rate budget against the mirror's real 307 flow with a small resolver quota over several windows."""
+    snap = work / "budget"
+    _one_file_snapshot(snap, n, 0)
+    limits = {"window": window, "resolvers": quota, "api": 10**9, "pages": 10**9}
+    with MirrorServer(snap, rate_limits=limits) as hub:
+        source = HubSource(endpoint=hub.url, rate_reserve=8)
+        t0 = time.perf_counter()
+        stats = crawl(open_db(work / "budget.db"), source, CrawlOptions(workers=8, derive=False))
+        seconds = time.perf_counter() - t0
+        log = hub.request_log
+    resolves = sum(1 for r in log if "/resolve/" in r["path"])
+    too_many = sum(1 for r in log if r["status"] == 429)
+    return (
+        f"{n} files, resolver quota {quota} per {window:g}s window, 8 workers: {resolves} resolves (307) in "
+        f"{seconds:.1f}s, {too_many} responses with status 429, {stats.rate_pauses} pauses "
+        f"({stats.rate_paused_seconds:.1f}s), {stats.fetched} fetched, {stats.failed} failures"
+    )
+
+
+KILL_INVARIANTS = {
+    "ok config without content": "SELECT count(*) FROM files f WHERE f.path = 'config.json' AND f.status = 'ok' "
+    "AND NOT EXISTS (SELECT 1 FROM configs c WHERE c.model_id = f.model_id AND c.sha IS f.sha)",
+    "ok card without body": "SELECT count(*) FROM files f WHERE f.path = 'README.md' AND f.status = 'ok' "
+    "AND NOT EXISTS (SELECT 1 FROM cards k WHERE k.model_id = f.model_id AND k.body IS NOT NULL)",
+    "duplicate models": "SELECT count(*) - count(DISTINCT id) FROM models",
+}
+
+
+def scale_kill(work: Path, kills: int, n: int = 400) -> str:
+    """SIGKILL a CLI crawl at ``kills`` random instants, resuming each time; check what each kill left."""
+    snap = work / "kill"
+    build_snapshot(snap, n, seed=3)
+    db_path = work / "kill.db"
+    rng = random.Random(kills)
+    violations: dict[str, int] = dict.fromkeys(KILL_INVARIANTS, 0)
+    early_pages = 0
+    command = [sys.executable, "-m", "hubscan", "crawl", "--db", str(db_path), "--cards", "full", "--quiet"]
+    with MirrorServer(snap, page_size=25, latency_ms=10, rate_limits=NO_RATE_LIMITS) as hub:
+        for _ in range(kills):
+            cursor = _stored_cursor(db_path)
+            hub.clear_log()
+            process = subprocess.Popen([*command, "--endpoint", hub.url], stderr=subprocess.DEVNULL)
+            time.sleep(rng.uniform(2.0, 8.0))  # the CLI's start-up takes 2-4 s of it
+            process.kill()
+            process.wait()
+            first = next((r for r in hub.request_log if r["path"] == "/api/models"), None)
+            if (
+                cursor
+                and first
+                and (
+                    "cursor=" not in first["query"] or not cursor.endswith(first["query"].split("cursor=")[1])
+                )
+            ):
+                early_pages += 1
+            conn = sqlite3.connect(db_path)
+            try:
+                for name, sql in KILL_INVARIANTS.items():
+                    violations[name] += conn.execute(sql).fetchone()[0]
+            except sqlite3.OperationalError:  # killed before the schema existed
+                pass
+            finally:
+                conn.close()
+        final = subprocess.run([*command, "--endpoint", hub.url], capture_output=True)
+    conn = sqlite3.connect(db_path)
+    models, running = conn.execute(
+        "SELECT (SELECT count(*) FROM models), (SELECT count(*) FROM crawl_runs WHERE status = 'running')"
+    ).fetchone()
+    conn.close()
+    return (
+        f"{kills} SIGKILLs at random instants of a {n}-repo crawl (--cards full), each resumed: violations "
+        f"{violations}, resumed crawls that listed a page before the stored cursor: {early_pages}; final crawl "
+        f"exit {final.returncode}, {models} models, {running} runs left running"
+    )
+
+
+def _stored_cursor(db_path: Path) -> str | None:
+    if not db_path.exists():
+        return None
+    conn = sqlite3.connect(db_path)
+    try:
+        row = conn.execute("SELECT next_cursor FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+    except sqlite3.OperationalError:
+        return None
+    finally:
+        conn.close()
+    return row[0] if row else None
+
+
+def _shared_listing() -> Path:
+    """The 760k real listing in ../shared (from a checkout or a worktree one level deeper)."""
+    name = Path("corpus") / "hub_listing_2024" / "hf_models_list_2024-07-11.jsonl.gz"
+    for parent in (ROOT.parent, ROOT.parent.parent):
+        if (parent / "shared" / name).exists():
+            return parent / "shared" / name
+    return ROOT.parent / "shared" / name
+
+
+def run_scale(args) -> None:
+    work = Path(tempfile.mkdtemp(prefix="hubscan-bench-scale-"))
+    try:
+        for name in args.scale:
+            t0 = time.perf_counter()
+            if name == "small":
+                line = scale_small(work)
+            elif name == "large":
+                line = scale_large(work, n=args.large_models)
+            elif name == "listing":
+                line = scale_listing(work, args.listing)
+            elif name == "budget":
+                line = scale_budget(work)
+            elif name == "kill":
+                line = scale_kill(work, args.kills)
+            else:
+                line = scale_derive(work, args.derive_sizes)
+            print(f"[{name}] {line}  ({time.perf_counter() - t0:.0f}s)", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--models", type=int, default=2000, help="synthetic repos in the snapshot")
@@ -553,7 +877,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "CRAWL.md")
     ap.add_argument("--no-docs", action="store_true", help="print only; leave docs/CRAWL.md alone")
     ap.add_argument("--keep", action="store_true", help="keep the temp dir (snapshot, catalogs)")
+    ap.add_argument(
+        "--scale",
+        nargs="+",
+        choices=["small", "large", "listing", "derive", "budget", "kill"],
+        help="run issue 11's scale measurements instead (mirror and crawl in their own processes)",
+    )
+    ap.add_argument("--large-models", type=int, default=5024)
+    ap.add_argument(
+        "--listing", type=Path, default=_shared_listing(), help="listing file for --scale listing"
+    )
+    ap.add_argument("--kills", type=int, default=30, help="SIGKILLs for --scale kill")
+    ap.add_argument("--derive-sizes", type=int, nargs="+", default=[20_000, 100_000])
     args = ap.parse_args(argv)
+    if args.scale:
+        run_scale(args)
+        return 0
 
     work = Path(tempfile.mkdtemp(prefix="hubscan-bench-crawl-"))
     try:

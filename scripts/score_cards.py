@@ -1,6 +1,6 @@
 """Score the model-card analyser against the shared labelled corpus and write docs/CARDS.md.
 
-    /work/venv/bin/python scripts/score_cards.py [--corpus DIR] [--out docs/CARDS.md]
+    python scripts/score_cards.py [--corpus DIR] [--out docs/CARDS.md]
 
 DIR defaults to ``$HUBSCAN_SHARED/corpus/cards`` or ``../shared/corpus/cards`` next to the checkout.  The
 report holds file names, categories and numbers only - no card text (the cards are third-party texts).
@@ -16,6 +16,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from hubscan.mirror.frontmatter import parse_card_data
 from hubscan.parse.card import (
     ANALYZER_VERSION,
     GRAMS_PER_DEVICE_HOUR,
@@ -23,7 +24,8 @@ from hubscan.parse.card import (
     MAX_BODY_LINES,
     analyze_card,
 )
-from hubscan.parse.safe_yaml import MAX_ALIASES, MAX_CHARS, MAX_NODES
+from hubscan.parse.frontmatter import split_front_matter
+from hubscan.parse.safe_yaml import MAX_ALIASES, MAX_CHARS, MAX_DEPTH, MAX_NODES
 
 REPO = Path(__file__).resolve().parents[1]
 REL_TOL = 0.005
@@ -45,7 +47,11 @@ provenance, flags and a reporting-completeness class. It is pure (no network) an
   "[More Information Needed]") count as absent. A usable YAML value wins over prose.
 * **Front matter** is located like `huggingface_hub.repocard` does (its `REGEX_YAML_BLOCK`, so a `---` repeated
   at the top still yields the Hub's metadata) and parsed with a bounded loader: at most {MAX_CHARS // 1024} KiB,
-  {MAX_NODES:,} nodes counted with aliases expanded, {MAX_ALIASES:,} alias references, 100 levels of nesting.
+  {MAX_NODES:,} nodes counted with aliases expanded, {MAX_ALIASES:,} alias references, {MAX_DEPTH} levels of nesting.
+  Scalars are typed with the YAML 1.2 core schema, as the Hub types `cardData`: `license: no` stays the string
+  `"no"`, `1e-3` is 0.001, `24_700_000` and `1:30` stay the text written (read as 24,700,000 g and 1.5 hours
+  where a figure is expected), dates stay text. A `cardData` mapping given instead of the README's front matter
+  (the crawl stores the Hub's) passes through the same node and depth limits, so both give the same record.
   Malformed YAML sets `yaml_error` and the prose is still read. Non-UTF-8 bytes are replaced (`non_utf8`);
   binary input gets `error`. Prose beyond {MAX_BODY_CHARS // 1024} KiB or {MAX_BODY_LINES:,} lines is not read (`truncated`).
 * **Prose**: HTML comments and fenced code are ignored (a fence left open across a Markdown heading is treated
@@ -124,42 +130,36 @@ def reason(row: dict, rec: dict) -> str:
     return f"wrong value: expected {exp} g, got {got:g} g from {rec['found_in']} (flags {flags})"
 
 
-def hostile_inputs() -> list[tuple[str, str | bytes]]:
+def hostile_inputs() -> list[tuple[str, str | bytes, dict | None]]:
     lines = ['a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
     for i in range(1, 10):
         prev, cur = chr(96 + i), chr(97 + i)
         lines.append(f"{cur}: &{cur} [" + ",".join([f"*{prev}"] * 9) + "]")
     bomb = "---\n" + "\n".join(lines) + "\n---\n# card\n"
     big = "---\nco2_eq_emissions: 3\n---\n" + ("Lorem ipsum dolor sit amet. " * 70 + "\n\n") * 10500
+    deep: list = []
+    for _ in range(4999):
+        deep = [deep]
     return [
-        ("alias bomb (billion laughs, 9 levels)", bomb),
-        (f"{len(big) / 1e6:.0f} MB card", big.encode()),
-        ("4 MB front matter", "---\n" + "k: v\n" * 1_000_000 + "---\n# t\n"),
-        ("2 MB random bytes", os.urandom(2_000_000)),
-        ("latin-1 bytes", "---\nco2_eq_emissions: 7\n---\n# Caf\xe9\n".encode("latin-1")),
-        ("5000-deep flow nesting", "---\nx: " + "[" * 5000 + "]" * 5000 + "\n---\n"),
+        ("alias bomb (billion laughs, 9 levels)", bomb, None),
+        (f"{len(big) / 1e6:.0f} MB card", big.encode(), None),
+        ("4 MB front matter", "---\n" + "k: v\n" * 1_000_000 + "---\n# t\n", None),
+        ("2 MB random bytes", os.urandom(2_000_000), None),
+        ("latin-1 bytes", "---\nco2_eq_emissions: 7\n---\n# Caf\xe9\n".encode("latin-1"), None),
+        ("5000-deep flow nesting", "---\nx: " + "[" * 5000 + "]" * 5000 + "\n---\n", None),
+        ("5000-deep `cardData`", "# card\n", {"co2_eq_emissions": 5, "x": deep}),
     ]
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path, default=default_corpus())
-    ap.add_argument("--out", type=Path, default=REPO / "docs" / "CARDS.md")
-    args = ap.parse_args(argv)
-    labels = args.corpus / "labels.csv"
-    if not labels.is_file():
-        print(f"corpus not found: {labels}", file=sys.stderr)
-        return 2
-    with open(labels, newline="", encoding="utf-8") as fh:
-        rows = list(csv.DictReader(fh))
-
+def score(corpus: Path, rows: list[dict]) -> dict:
+    """Per-category counts, mismatches, completeness classes and flags over the labelled corpus."""
     stats: dict[str, Counter] = defaultdict(Counter)
     misses: list[tuple[str, str, str]] = []
     completeness: dict[str, Counter] = defaultdict(Counter)
     flag_counts: Counter = Counter()
     slowest = 0.0
     for row in rows:
-        data = (args.corpus / "files" / row["file"]).read_bytes()
+        data = (corpus / "files" / row["file"]).read_bytes()
         start = time.perf_counter()
         rec = analyze_card(data)
         slowest = max(slowest, time.perf_counter() - start)
@@ -180,19 +180,31 @@ def main(argv: list[str] | None = None) -> int:
         flag_counts.update(rec["flags"])
         if not ok:
             misses.append((row["file"], cat, reason(row, rec)))
-
     cats = [c for c in CATEGORIES if c in stats] + sorted(c for c in stats if c not in CATEGORIES)
-    total = Counter()
+    total: Counter = Counter()
     for c in cats:
         total.update(stats[c])
-    out = [RULES, "## Scores against the shared labelled corpus", ""]
+    return {
+        "stats": stats,
+        "total": total,
+        "cats": cats,
+        "misses": misses,
+        "completeness": completeness,
+        "flags": flag_counts,
+        "slowest": slowest,
+    }
+
+
+def scores_section(sc: dict, n_rows: int) -> list[str]:
+    stats, total = sc["stats"], sc["total"]
+    pct = 100 * total["agree"] / max(1, total["cards"])
+    out = ["## Scores against the shared labelled corpus", ""]
     out.append(
-        f"Generated by `scripts/score_cards.py` over `{len(rows)}` cards (`corpus/cards/labels.csv`). A card agrees "
+        f"Generated by `scripts/score_cards.py` over `{n_rows}` cards (`corpus/cards/labels.csv`). A card agrees "
         f"when `emissions_g` is within {REL_TOL:.1%} of `expected_emissions_g`, or both are empty. "
-        f"Slowest card: {slowest * 1000:.0f} ms."
+        f"Slowest card: {sc['slowest'] * 1000:.0f} ms."
     )
     out.append("")
-    pct = 100 * total["agree"] / max(1, total["cards"])
     out.append(
         f"**Overall agreement: {total['agree']}/{total['cards']} = {pct:.1f} %**; "
         f"emissions invented for `template_unfilled`/`no_emissions` cards: "
@@ -203,61 +215,103 @@ def main(argv: list[str] | None = None) -> int:
         "| category | cards | expected non-null | exact matches | expected null | nulls correct | invented | agreement |"
     )
     out.append("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for c in [*cats, "all"]:
+    for c in [*sc["cats"], "all"]:
         s = total if c == "all" else stats[c]
         name = "**all**" if c == "all" else f"`{c}`"
         out.append(
             f"| {name} | {s['cards']} | {s['expected']} | {s['exact']} | {s['null_expected']} | {s['null_ok']} | "
             f"{s['invented']} | {100 * s['agree'] / max(1, s['cards']):.1f} % |"
         )
-    out.append("")
-    out.append("### Mismatches")
-    out.append("")
-    if misses:
-        for f, c, why in misses:
-            out.append(f"- `{f}` ({c}): {why}")
+    out += ["", "### Mismatches", ""]
+    if sc["misses"]:
+        out += [f"- `{f}` ({c}): {why}" for f, c, why in sc["misses"]]
     else:
         out.append(
             "None on this corpus. The corpus is small (and was looked at while writing the rules), so "
             "expect misses on unseen cards; the unit tests use self-written cards for each shape."
         )
-    out.append("")
-    out.append("### Completeness class by category")
-    out.append("")
+    return out
+
+
+def details_section(sc: dict) -> list[str]:
+    out = ["", "### Completeness class by category", ""]
     classes = ["none", "template_only", "emissions_only", "emissions_context", "complete"]
     out.append("| category | " + " | ".join(classes) + " |")
     out.append("|---|" + "---:|" * len(classes))
-    for c in cats:
-        out.append(f"| `{c}` | " + " | ".join(str(completeness[c][k]) for k in classes) + " |")
-    out.append("")
-    out.append("### Flags raised on the corpus")
-    out.append("")
-    out.append(", ".join(f"`{k}` {v}" for k, v in sorted(flag_counts.items())) or "none")
-    out.append("")
-    out.append("### Rules that one corpus card prompted")
-    out.append("")
+    for c in sc["cats"]:
+        out.append(f"| `{c}` | " + " | ".join(str(sc["completeness"][c][k]) for k in classes) + " |")
+    out += ["", "### Flags raised on the corpus", ""]
+    out.append(", ".join(f"`{k}` {v}" for k, v in sorted(sc["flags"].items())) or "none")
+    out += ["", "### Rules that one corpus card prompted", ""]
     out.append(
         "Stated for honesty about overfitting; each is written as a general rule and has a self-written test card: "
         'a code fence left open across a Markdown heading is not code (one card); several labelled "... Emissions" '
         'blocks whose last says "to be determined" mark the earlier figure as the base model\'s (one card); '
         "Jinja detection requires spaces inside `{{ }}` so BibTeX `{{Title}}` is not a template (TRL cards)."
     )
-    out.append("")
-    out.append("## Hostile inputs (this machine)")
-    out.append("")
-    out.append("| input | time | outcome |")
-    out.append("|---|---:|---|")
-    for name, value in hostile_inputs():
+    return out
+
+
+def card_data_section(corpus: Path) -> list[str]:
+    """Does the README's own front matter give the same record as the Hub's ``cardData`` of it?"""
+    files = sorted((corpus / "files").glob("*.md"))
+    agree = with_meta = 0
+    for path in files:
+        readme = path.read_bytes()
+        a = analyze_card(readme)
+        _, body, _ = split_front_matter(readme)
+        b = analyze_card(body, card_data=parse_card_data(readme))
+        with_meta += a["card_data"] is not None or b["card_data"] is not None
+        same = a["card_data"] == b["card_data"] or b["card_data"] is None
+        drop = ("card_data", "yaml_error", "flags")
+        same = same and {k: v for k, v in a.items() if k not in drop} == {
+            k: v for k, v in b.items() if k not in drop
+        }
+        agree += same and [f for f in a["flags"] if f != "yaml_error"] == b["flags"]
+    return [
+        "",
+        "## README front matter and the Hub's `cardData` agree",
+        "",
+        f"Each of the {len(files)} corpus cards analysed twice - from the README, and from its body plus the "
+        f"`cardData` the mirror computes for it as the Hub does (`hubscan.mirror.frontmatter.parse_card_data`): "
+        f"**{agree}/{len(files)} give the same record** ({with_meta} of them have front matter). "
+        "`tests/test_frontmatter.py` asserts this and pins the typing cases above.",
+    ]
+
+
+def hostile_section() -> list[str]:
+    out = ["", "## Hostile inputs (this machine)", "", "| input | time | outcome |", "|---|---:|---|"]
+    for name, value, card_data in hostile_inputs():
         start = time.perf_counter()
-        rec = analyze_card(value)
+        rec = analyze_card(value, card_data=card_data)
         ms = (time.perf_counter() - start) * 1000
         outcome = rec["error"] or rec["yaml_error"] or f"emissions_g={rec['emissions_g']}"
         out.append(f"| {name} | {ms:.0f} ms | {outcome} (flags: {', '.join(rec['flags']) or '-'}) |")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", type=Path, default=default_corpus())
+    ap.add_argument("--out", type=Path, default=REPO / "docs" / "CARDS.md")
+    args = ap.parse_args(argv)
+    labels = args.corpus / "labels.csv"
+    if not labels.is_file():
+        print(f"corpus not found: {labels}", file=sys.stderr)
+        return 2
+    with open(labels, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    sc = score(args.corpus, rows)
+    out = [RULES, *scores_section(sc, len(rows)), *details_section(sc)]
+    out += card_data_section(args.corpus)
+    out += hostile_section()
     out.append("")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(out), encoding="utf-8")
+    total = sc["total"]
+    pct = 100 * total["agree"] / max(1, total["cards"])
     print(
-        f"agreement {total['agree']}/{total['cards']} ({pct:.1f} %), {len(misses)} mismatches -> {args.out}"
+        f"agreement {total['agree']}/{total['cards']} ({pct:.1f} %), {len(sc['misses'])} mismatches -> {args.out}"
     )
     return 0
 

@@ -30,8 +30,14 @@ from hubscan.estimate.emissions import (
     compare,
     estimate_emissions,
 )
+from hubscan.reference import hardware_names
 from hubscan.reference import tables as ref
-from hubscan.reference.resolve import resolve_hardware, resolve_location, resolve_provider
+from hubscan.reference.resolve import (
+    closest_hardware,
+    resolve_hardware,
+    resolve_location,
+    resolve_provider,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -188,9 +194,8 @@ def _r(x: float | None) -> str:
     return "–" if x is None else f"{x:.3f}"
 
 
-def render(result: dict, cov: dict | None) -> str:
-    L: list[str] = []
-    a = L.append
+def _intro(a, result: dict, cov: dict | None) -> None:
+    """Title and scope."""
     a("# Training emissions: estimator, reference data and validation")
     a("")
     a(
@@ -210,6 +215,10 @@ def render(result: dict, cov: dict | None) -> str:
     a("hubscan estimate --params 7B --tokens 1T --hardware A100 --provider meta --location USA --json")
     a("```")
     a("")
+
+
+def _methods(a, result: dict, cov: dict | None) -> None:
+    """The two methods and how ranges combine."""
     a("## Methods")
     a("")
     a("**hardware-time** (when device-hours are known: `device_hours`, or wall-clock `hours` × devices):")
@@ -237,6 +246,10 @@ def render(result: dict, cov: dict | None) -> str:
         "product of all worst cases. Inputs given by the user or the card are points (no range)."
     )
     a("")
+
+
+def _defaults(a, result: dict, cov: dict | None) -> None:
+    """The default inputs with their ranges and sources."""
     a("### Default inputs and their ranges")
     a("")
     a("| input | default (central) | range | when | source |")
@@ -273,6 +286,10 @@ def render(result: dict, cov: dict | None) -> str:
         "`mfu_v100_or_moe`; otherwise `mfu_dense_large`."
     )
     a("")
+
+
+def _lookup_and_api(a, result: dict, cov: dict | None) -> None:
+    """Grid lookup order and the Python API."""
     a("### Grid intensity lookup (location-based, pinned years)")
     a("")
     a(
@@ -306,6 +323,10 @@ def render(result: dict, cov: dict | None) -> str:
         "or tokens known) or `wall_clock_hours` (compute method with a device count)."
     )
     a("")
+
+
+def _comparison(a, result: dict, cov: dict | None) -> None:
+    """What the comparison verdicts mean."""
     a("## Comparison with a reported figure")
     a("")
     a(
@@ -317,6 +338,9 @@ def render(result: dict, cov: dict | None) -> str:
     )
     a("")
 
+
+def _validation_summary(a, result: dict, cov: dict | None) -> None:
+    """Summary numbers of the validation."""
     # ---------------------------------------------------------------- validation
     s = result["ht_src"]
     h = result["ht_def"]
@@ -342,7 +366,7 @@ def render(result: dict, cov: dict | None) -> str:
         a(
             f"- **Compute method (CM, default MFU):** n = {c['n']} rows with FLOPs or tokens, geometric-mean ratio "
             f"**{c['geomean']:.3f}**, geometric SD ×{c['gsd']:.2f}, range {c['min']:.3f}–{c['max']:.3f}; "
-            f"consistent for {result['cm_consistent']} of {result['cm_n']}. At a flat MFU 0.40 (REFERENCE.md's "
+            f"consistent for {result['cm_consistent']} of {result['cm_n']}. At a flat MFU 0.40 (the shared reference's "
             f"choice): geometric mean {c40['geomean']:.3f}, range {c40['min']:.3f}–{c40['max']:.3f}."
         )
         ct = result["cm_tokens"]
@@ -351,6 +375,10 @@ def render(result: dict, cov: dict | None) -> str:
             f"n = {ct['n']}, geometric mean {ct['geomean']:.3f}, range {ct['min']:.3f}–{ct['max']:.3f}."
         )
     a("")
+
+
+def _validation_table(a, result: dict, cov: dict | None) -> None:
+    """The per-row validation table and how to read it."""
     a(
         "| model | reported t | HT-src t (ratio) | HT-def t (ratio) | HT-def verdict | CM t (ratio) [range] | MFU used | "
         "CM verdict | CM @0.40 ratio | implied MFU |"
@@ -399,6 +427,9 @@ def render(result: dict, cov: dict | None) -> str:
     )
     a("")
 
+
+def _coverage(a, result: dict, cov: dict | None) -> None:
+    """Resolver coverage on the shared card labels."""
     # ---------------------------------------------------------------- coverage
     a("## Resolver coverage on the shared card labels")
     a("")
@@ -420,6 +451,10 @@ def render(result: dict, cov: dict | None) -> str:
             "for which no vendored average exists."
         )
     a("")
+
+
+def _limits(a, result: dict, cov: dict | None) -> None:
+    """Known limits."""
     a("## Limits")
     a("")
     a(
@@ -433,6 +468,157 @@ def render(result: dict, cov: dict | None) -> str:
     )
     a("- Cloud region values for AWS/Azure (mlco2/impact) are older (2016–2021) than the country table.")
     a("")
+
+
+# Hardware names from a published survey of training runs (issue 12), written as the survey writes them.
+SURVEY_HARDWARE = [
+    "GeForce GTX 580",
+    "GeForce RTX 2070",
+    "Quadro GP100",
+    "Tesla M60",
+    "Quadro P6000",
+    "Titan X",
+    "GeForce Titan X",
+    "NVIDIA Titan-Xp",
+    "GTX Titan GPUs 12GB",
+    "GPU RTX",
+    "Xeon CPU",
+    "A100 GPU",
+    "Cloud TPU v3",
+]
+
+
+def _w(x: float | None) -> str:
+    return "–" if x is None else f"{x:g}"
+
+
+def _hardware_names(a, result: dict, cov: dict | None) -> None:
+    """What hardware names resolve, and how (families, variants, closest matches)."""
+    a("## Hardware names")
+    a("")
+    a(
+        "`resolve_hardware` (`src/hubscan/reference/resolve.py`) first tries its patterns for the common "
+        "accelerators (A100, H100, V100, TPU slices, ...), then matches the text against **every row** of the "
+        "hardware table (`src/hubscan/reference/hardware_names.py`): text and table names are reduced to the same "
+        "tokens - lower case, letters and digits split (`RTX3080` = `RTX 3080`, `E5-2630v4` = `E5-2630 v4`), "
+        "hyphens and spaces alike, vendor and series words dropped (NVIDIA, GeForce, GTX before a number, Tesla, "
+        "Quadro, Intel, AMD, Google, Cloud, `(R)`), `GPU(s)`/`CPU`/`chips` dropped, memory sizes (`12GB`, "
+        "`(16 GB)`) taken out and kept as a filter - and the longest table name found wins. "
+        "`tests/test_hardware_names.py` writes every row of `hardware_specs.csv`, `hardware_variants.csv` and "
+        "mlco2's `gpus.csv` (GPU, TPU and CPU rows) in about ten spellings each (case, vendor prefix or not, "
+        "hyphens/spaces, glued model numbers, memory size, `GPU(s)`, device counts) and checks that all resolve "
+        "to the row's device."
+    )
+    a("")
+    a(
+        "CPUs: the five Xeon and three EPYC rows of mlco2's `gpus.csv` resolve (TDP only). codecarbon's "
+        "`cpu_power.csv` (4,918 CPU models) is not vendored: it is neither in `src/hubscan/data/` nor in the "
+        "shared reference, so other CPUs (e.g. a Core i7) do not resolve and get closest matches instead."
+    )
+    a("")
+    _hardware_table(a)
+    _hardware_ambiguity(a)
+    _hardware_survey(a)
+
+
+def _hardware_table(a) -> None:
+    a("| device | kind | TDP W | peak dense 16-bit TFLOPS | table |")
+    a("|---|---|---|---|---|")
+    for name, row in ref.hardware_table().items():
+        a(f"| {name} | {row['kind']} | {_w(row['tdp_w'])} | {_w(row['peak_tflops'])} | `{row['table']}` |")
+    a("")
+
+
+def _hardware_ambiguity(a) -> None:
+    a("### Ambiguous names: a central value with a range over the variants")
+    a("")
+    a(
+        "A name that does not say which variant keeps a central pick (its `tdp_w`, unchanged from earlier "
+        "versions) and lists the variants it covers (`variants`, `tdp_w_range`, a note). With TDP-based power "
+        "the estimate multiplies in one more factor, central 1 and low/high = each variant's TDP / the "
+        "central's (hardware-time) or its TDP per peak TFLOPS / the central's (compute: a TPU board has 4x "
+        "the power and 4x the throughput of a chip, so it adds no spread there); it combines in quadrature "
+        "with the other ranges. A user-given `power_w` is a point and takes no hardware spread."
+    )
+    a("")
+    a("| written as | central pick | TDP W (central) | TDP range W | variants covered |")
+    a("|---|---|---|---|---|")
+    for text in (
+        "A100",
+        "A100 40GB",
+        "A100 80GB",
+        "A100 PCIe",
+        "H100",
+        "V100",
+        "P100",
+        "H200",
+        "B200",
+        "TPU v2",
+        "TPU v3",
+        "Titan X",
+        "GTX Titan 12GB",
+        "Titan",
+        "GPU RTX",
+        "Xeon CPU",
+        "EPYC",
+    ):
+        out = resolve_hardware(text)
+        listed = ", ".join(f"{v['device']} ({_w(v['tdp_w'])})" for v in out["variants"])
+        lo, hi = out["tdp_w_range"]
+        a(f"| `{text}` | {out['device']} | {_w(out['tdp_w'])} | {_w(lo)}–{_w(hi)} | {listed} |")
+    a("")
+    for label, (keys, _, meaning) in hardware_names.FAMILIES.items():
+        words = " / ".join(f"`{' '.join(k)}`" for k in keys)
+        a(f"- **{label}** ({words}): {meaning}; central = the members' median TDP, range = their extremes.")
+    a(
+        "- A family word followed by a model number (`RTX 2070`, `Xeon Platinum 8380`) is a specific card, "
+        "not the family: if the tables lack it, it does not resolve."
+    )
+    a(
+        '- **"GPU RTX"** is resolved as the RTX family rather than refused: the word names NVIDIA\'s RTX line '
+        "(Turing, Ampere, Ada; consumer and workstation), whose table rows span 215-450 W, a spread (x2.1) "
+        "comparable with the utilisation range already applied, and the note lists every member, so the "
+        "reader sees the pick. Any narrower reading would be a guess; refusing would drop a run whose "
+        "power is known to within that factor."
+    )
+    a("")
+
+
+def _hardware_survey(a) -> None:
+    a("### The survey's names")
+    a("")
+    a("| written as | resolves to | TDP W | range W | or closest matches |")
+    a("|---|---|---|---|---|")
+    for text in SURVEY_HARDWARE:
+        out = resolve_hardware(text)
+        if out is None:
+            a(f"| `{text}` | – | – | – | {', '.join(closest_hardware(text))} |")
+            continue
+        rng = "–" if not out.get("tdp_w_range") else "–".join(_w(x) for x in out["tdp_w_range"])
+        a(f"| `{text}` | {out['device']} | {_w(out['tdp_w'])} | {rng} | – |")
+    a("")
+    a(
+        "GTX 580, RTX 2070, Quadro GP100 and Tesla M60 have no row in the vendored tables; their TDPs are not "
+        "added from memory. `hubscan estimate` says so and names the closest table devices in the reason."
+    )
+    a("")
+
+
+def render(result: dict, cov: dict | None) -> str:
+    L: list[str] = []
+    for section in (
+        _intro,
+        _methods,
+        _defaults,
+        _lookup_and_api,
+        _hardware_names,
+        _comparison,
+        _validation_summary,
+        _validation_table,
+        _coverage,
+        _limits,
+    ):
+        section(L.append, result, cov)
     return "\n".join(L)
 
 

@@ -2,7 +2,6 @@
 
 import json
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -161,8 +160,7 @@ def test_hours_from_hardware_text_and_placeholder_location():
     assert rec["location"] is None  # "N/A"
 
 
-def test_resolver_fields_when_available():
-    pytest.importorskip("hubscan.reference.resolve")
+def test_resolver_fields():
     rec = card("yaml_full_dict.md")
     assert rec["hardware_parsed"] and rec["hardware_parsed"].get("device") == "V100"
     assert rec["hardware_parsed"].get("count") == 8
@@ -230,58 +228,71 @@ def _bomb() -> str:
     return "---\n" + "\n".join(lines) + "\nco2_eq_emissions: 5\n---\n# Bomb\n"
 
 
-def _timed(value, **kw):
-    start = time.perf_counter()
+def _checked(value, **kw):
     rec = analyze_card(value, **kw)
-    elapsed = time.perf_counter() - start
     check_contract(rec)
-    return rec, elapsed
+    return rec
 
 
+# Hostile inputs must be refused or cut short by a limit, which the assertions check; the timeouts only
+# turn a hang (a limit that stopped working) into a failure instead of a stuck run.
+
+
+@pytest.mark.timeout(30)
 def test_alias_bomb_is_rejected_quickly():
-    rec, elapsed = _timed(_bomb())
-    assert elapsed < 1.0
-    assert rec["yaml_error"] and "alias" in rec["yaml_error"] or "nodes" in rec["yaml_error"]
+    rec = _checked(_bomb())
+    assert rec["yaml_error"] and ("alias" in rec["yaml_error"] or "nodes" in rec["yaml_error"])
     assert "yaml_error" in rec["flags"] and rec["emissions_g"] is None
 
 
+@pytest.mark.timeout(30)
 def test_alias_bomb_in_card_data_is_bounded():
-    rec, elapsed = _timed(None, card_data={"x": ["a"] * 10})
-    assert elapsed < 1.0
+    rec = _checked(None, card_data={"x": ["a"] * 10})
+    assert rec["card_data"] == {"x": ["a"] * 10} and rec["error"] is None
+    # the same list referenced nine times per level, nine levels: 9**9 values once expanded
+    level: list = ["lol"] * 9
+    for _ in range(9):
+        level = [level] * 9
+    rec = _checked(None, card_data={"co2_eq_emissions": 5, "x": level})
+    assert (
+        rec["error"]
+        == "card_data unusable: card_data has more than 200000 values once shared references are expanded"
+    )
+    assert rec["card_data"] is None and rec["emissions_g"] is None
 
 
+@pytest.mark.timeout(30)
 def test_deep_nesting():
-    rec, elapsed = _timed("---\nx: " + "[" * 5000 + "]" * 5000 + "\n---\nbody")
-    assert elapsed < 1.0 and rec["yaml_error"]
+    rec = _checked("---\nx: " + "[" * 5000 + "]" * 5000 + "\n---\nbody")
+    assert rec["yaml_error"] == "YAML nests deeper than 100 levels"
 
 
+@pytest.mark.timeout(30)
 def test_huge_card_is_truncated_quickly():
     body = ("Lorem ipsum dolor sit amet, emissions unknown. " * 40 + "\n\n") * 11000
     text = "---\nco2_eq_emissions: 3\n---\n" + body
     assert len(text) > 20_000_000
-    rec, elapsed = _timed(text.encode())
-    assert elapsed < 1.0
+    rec = _checked(text.encode())
     assert rec["emissions_g"] == 3 and "truncated" in rec["flags"]
 
 
+@pytest.mark.timeout(30)
 def test_huge_front_matter_is_refused_quickly():
     text = "---\n" + "k: v\n" * 4_000_000 + "---\n# t\n"
-    rec, elapsed = _timed(text)
-    assert elapsed < 1.0
-    assert rec["yaml_error"] and rec["emissions_g"] is None
+    rec = _checked(text)
+    assert rec["yaml_error"] and "not closed within" in rec["yaml_error"] and rec["emissions_g"] is None
 
 
+@pytest.mark.timeout(30)
 def test_binary_garbage():
     garbage = os.urandom(2_000_000)
-    rec, elapsed = _timed(garbage)
-    assert elapsed < 1.0
+    rec = _checked(garbage)
     assert rec["error"] and "binary" in rec["flags"]
 
 
 def test_non_utf8_bytes_are_replaced_and_flagged():
     text = "---\nco2_eq_emissions: 7\n---\n# Caf\xe9\n".encode("latin-1")
-    rec, elapsed = _timed(text)
-    assert elapsed < 1.0
+    rec = _checked(text)
     assert rec["emissions_g"] == 7 and "non_utf8" in rec["flags"]
 
 
@@ -307,6 +318,7 @@ def test_non_utf8_bytes_are_replaced_and_flagged():
         "## Carbon\n" + "**a** **Emissions**\n- Carbon emitted: 1 kg\n" * 15000,
     ],
 )
+@pytest.mark.timeout(30)
 def test_odd_inputs_never_raise(value):
-    rec, elapsed = _timed(value)
-    assert elapsed < 1.0
+    rec = _checked(value)
+    assert rec["error"] is None

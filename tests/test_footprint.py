@@ -283,15 +283,29 @@ def test_non_dict_raises_parse_error():
 def test_garbage_never_raises_and_is_not_confident(cfg):
     rec = analyze_config(cfg, use_transformers=False)
     json.dumps(rec)
-    assert rec["params"]["confidence"] in ("unknown", "approximate")
+    assert rec["params"]["confidence"] in ("unknown", "approximate", "invalid")
     assert rec["params"]["reason"]
     assert rec["estimator_version"] == ESTIMATOR_VERSION
 
 
-def test_generic_estimate_is_flagged():
-    cfg = {"model_type": "somethingnew", "hidden_size": 1024, "num_hidden_layers": 4, "vocab_size": 1000}
+def test_unverified_type_gets_a_flagged_structural_estimate():
+    cfg = {
+        "model_type": "somethingnew",
+        "hidden_size": 1024,
+        "num_hidden_layers": 4,
+        "num_attention_heads": 8,
+        "intermediate_size": 4096,
+        "vocab_size": 1000,
+        "rms_norm_eps": 1e-6,
+    }
     rec = analyze_config(cfg, use_transformers=False)
-    assert rec["params"]["method"] == "generic"
+    assert rec["params"]["method"] == "structural"
+    assert "not verified" in rec["params"]["reason"]
+    # without any decoder signal (a LayerNorm / BERT-style stack) the structural estimator declines
+    encoder = {k: v for k, v in cfg.items() if k != "rms_norm_eps"} | {"type_vocab_size": 2}
+    enc = analyze_config(encoder, use_transformers=False)
+    assert enc["params"]["confidence"] == "unknown"
+    assert "encoder" in enc["params"]["reason"]
     assert rec["params"]["confidence"] == "approximate"
     assert summary_row(rec)["params"].startswith("~")
 

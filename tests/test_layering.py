@@ -24,7 +24,7 @@ LAYERS: dict[str, tuple[str, tuple[str, ...]]] = {
     "source": ("the only code that talks to the Hub (`huggingface_hub`), the HF cache or a folder", ("errors", "records", "parse")),
     "parse": ("pure reading of cards and card front matter: reported emissions in YAML and prose", ("errors", "records", "reference", "units")),
     "estimate": ("pure estimation: parameters, memory, FLOPs from configs; training emissions", ("errors", "records", "reference", "units")),
-    "store": ("the schema (migrations, column docs) and the only code that writes the catalog", ("errors", "records")),
+    "store": ("the schema (migrations, column docs) and the only code that writes the catalog", ("errors", "records", "parse")),
     "derive": ("pure derived rows (footprints, emissions, lineage, families), handed to `store` to write", ("errors", "records", "parse", "estimate", "reference", "store", "units")),
     "crawl": ("orchestration: listing, fetching, writing, deriving; per-model failures become rows", ("errors", "records", "source", "parse", "estimate", "derive", "store", "units")),
     "report": ("the read side: named queries, rendering, plots, headlines, stats, Datasette; reads only", ("errors", "records", "derive", "estimate", "reference", "store", "units")),

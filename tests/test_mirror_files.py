@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -40,17 +42,44 @@ def _git_sha1(data: bytes) -> str:
     return hashlib.sha1(b"blob %d\x00" % len(data) + data).hexdigest()
 
 
-def test_resolve_headers_and_ranges(hub, mini_snapshot):
+def _first_hop(url: str, method: str = "GET", headers: dict | None = None):
+    """One request, redirects not followed: (status, headers, body)."""
+    parts = urllib.parse.urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        conn.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, dict(resp.getheaders()), resp.read()
+    finally:
+        conn.close()
+
+
+def test_resolve_answers_the_hubs_307_to_the_resolve_cache_then_200(hub, mini_snapshot):
     content = (mini_snapshot / "repos/org-c/weights/files/sub/dir/notes.txt").read_bytes()
     url = f"{hub.url}/org-c/weights/resolve/main/sub/dir/notes.txt"
     sha = _api(hub).model_info("org-c/weights").sha
-    status, headers, body = _request(url, "HEAD")
-    assert status == 200 and body == b""
-    assert headers["ETag"] == f'"{_git_sha1(content)}"'
-    assert headers["X-Repo-Commit"] == sha and len(sha) == 40
+    status, headers, body = _first_hop(url, "HEAD")
+    etag = f'"{_git_sha1(content)}"'
+    assert status == 307 and body == b""
+    location = headers["Location"]
+    assert location.startswith(f"/api/resolve-cache/models/org-c/weights/{sha}/sub/dir/notes.txt?")
+    assert location.endswith("&etag=" + urllib.parse.quote(etag, safe=""))
+    assert "%2Forg-c%2Fweights%2Fresolve%2Fmain%2Fsub%2Fdir%2Fnotes.txt=" in location
+    assert headers["X-Repo-Commit"] == sha and headers["X-Linked-Etag"] == etag
+    assert headers["RateLimit"].startswith('"resolvers";') and "q=" in headers["RateLimit-Policy"]
+    status, headers, body = _first_hop(hub.url + location, "HEAD")
+    assert status == 200 and body == b"" and "RateLimit" not in headers
+    assert headers["ETag"] == etag and headers["X-Repo-Commit"] == sha and len(sha) == 40
     assert headers["Content-Length"] == str(len(content)) and headers["Accept-Ranges"] == "bytes"
-    assert headers["X-Request-Id"] and headers["RateLimit"].startswith('"resolvers";')
+    assert headers["Content-Type"] == "text/plain; charset=utf-8" and headers["X-Request-Id"]
     assert not any(h.lower().startswith("x-xet") for h in headers)
+    status, _, body = _first_hop(hub.url + location)
+    assert (status, body) == (200, content)
+
+
+def test_resolve_follows_to_the_file_with_ranges(hub, mini_snapshot):
+    content = (mini_snapshot / "repos/org-c/weights/files/sub/dir/notes.txt").read_bytes()
+    url = f"{hub.url}/org-c/weights/resolve/main/sub/dir/notes.txt"
     assert _request(url)[2] == content
     status, headers, body = _request(url, headers={"Range": "bytes=2-4"})
     assert (status, body, headers["Content-Range"]) == (206, content[2:5], f"bytes 2-4/{len(content)}")
@@ -66,11 +95,14 @@ def test_resolve_headers_and_ranges(hub, mini_snapshot):
     assert status == 416 and headers["Content-Range"] == f"bytes */{len(content)}"
 
 
-def test_lfs_file_etag_is_sha256(hub, mini_snapshot):
+def test_lfs_file_resolves_with_a_302_carrying_linked_size_and_sha256(hub, mini_snapshot):
     data = (mini_snapshot / "repos/org-c/weights/files/model.safetensors").read_bytes()
-    status, headers, _ = _request(f"{hub.url}/org-c/weights/resolve/v1.0/model.safetensors", "HEAD")
-    assert status == 200 and headers["ETag"] == f'"{hashlib.sha256(data).hexdigest()}"'
-    assert headers["X-Linked-Size"] == str(len(data))
+    url = f"{hub.url}/org-c/weights/resolve/v1.0/model.safetensors"
+    status, headers, _ = _first_hop(url, "HEAD")
+    assert status == 302 and headers["X-Linked-Etag"] == f'"{hashlib.sha256(data).hexdigest()}"'
+    assert headers["X-Linked-Size"] == str(len(data)) and len(headers["X-Repo-Commit"]) == 40
+    status, headers, body = _request(url)
+    assert status == 200 and body == data and headers["ETag"] == f'"{hashlib.sha256(data).hexdigest()}"'
 
 
 def test_file_metadata_download_and_exists(hub, hf_env, mini_snapshot):

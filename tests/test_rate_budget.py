@@ -53,6 +53,26 @@ def test_budget_ignores_missing_headers_and_caps_absurd_resets():
     assert clock.sleeps == [MAX_PAUSE_SECONDS]
 
 
+def test_budget_reads_the_quota_on_a_redirect_hop():
+    class Hop:
+        def __init__(self, headers, history=()):
+            self.headers, self.history = headers, list(history)
+
+    clock = FakeClock()
+    budget = RateBudget(reserve=2, clock=clock, sleep=clock.sleep)
+    final = Hop(
+        {"ETag": '"x"'}, history=[Hop(headers(remaining=1, reset=30))]
+    )  # as the Hub: RateLimit on the 307
+    budget.observe(final.headers)
+    budget.before_request("resolvers")
+    assert clock.sleeps == []  # the final 200 alone says nothing
+    budget.observe_response(final)
+    budget.before_request("api")
+    assert clock.sleeps == []  # another bucket is not paused
+    budget.before_request("resolvers")
+    assert clock.sleeps == [30] and budget.policies == {"resolvers": (10, 60)}
+
+
 def test_crawl_spreads_requests_over_windows_without_a_single_429(tmp_path):
     ids = make_snapshot(tmp_path / "snap", 10)
     db = open_db(tmp_path / "c.db")
@@ -61,6 +81,10 @@ def test_crawl_spreads_requests_over_windows_without_a_single_429(tmp_path):
         source = HubSource(endpoint=hub.url, rate_reserve=2)
         stats = crawl(db, source, CrawlOptions(workers=2, derive=False))
         log = hub.request_log
+    # Every file went through the Hub's real flow: a metered 307, then the resolve cache's 200.
+    resolves = [r["status"] for r in log if "/resolve/" in r["path"]]
+    assert set(resolves) == {307} and len(resolves) >= len(ids)
+    assert source.budget.policies["resolvers"] == (6, 1)
     assert [r for r in log if r["status"] == 429] == []
     assert len(file_requests(log)) == len(ids) and stats.fetched == len(ids) and stats.failed == 0
     assert stats.rate_pauses >= 1 and "to stay within the Hub's rate limit" in stats.summary()

@@ -55,6 +55,13 @@ HARDWARE = [
     ("H100 PCIe x 8", "H100 PCIe", 8),
     ("v5litepod-16 TPU", "TPU v5e", 16),
     ("TPU v4-128", "TPU v4", 64),
+    # the whole hardware table by its tokens (tests/test_hardware_names.py covers every row)
+    ("RTX 3090 x 2", "RTX 3090", 2),  # the model number is not a count
+    ("8 x TPUv3", "TPU v3", 8),  # an unsliced TPU takes its count from the text
+    ("NVIDIA GeForce GTX-1080-Ti", "GTX 1080 Ti", None),
+    ("Intel(R) Xeon(R) Gold 6148 CPU", "Intel Xeon Gold 6148", None),
+    ("B200 (GB200)", "B200 (GB200)", None),
+    ("Quadro P6000", "Quadro P6000", None),
 ]
 
 

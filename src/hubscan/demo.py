@@ -9,7 +9,8 @@ from hubscan.crawl import CrawlOptions, crawl
 from hubscan.mirror import MirrorServer, sample_hub_path
 from hubscan.report.headlines import headlines
 from hubscan.source import make_source
-from hubscan.store import open_db
+from hubscan.source.client_log import CLIENT_LOG
+from hubscan.store import close_db, open_db
 
 
 def run_demo(
@@ -39,7 +40,8 @@ def run_demo(
         else:
             stats = crawl(db, make_source("hub", endpoint=hub.url), options)
         requests = len(hub.request_log)
-    echo(stats.summary(), err=True)
+    close_db(db)  # checkpoint: the .db file alone holds every table (issue 10, item 3)
+    echo(stats.summary() + CLIENT_LOG.summary(), err=True)
     echo(f"({requests} HTTP requests to the local Hub.)", err=True)
     _print_headlines(db_path, echo)
     return {"stats": stats, "requests": requests}

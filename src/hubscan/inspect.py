@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from hubscan.errors import ParseError
 from hubscan.estimate.emissions import estimate_for_model
 from hubscan.estimate.footprint import analyze_config
 from hubscan.parse.card import analyze_card
+from hubscan.parse.limits import DEFAULT_LIMITS, JsonLimitError, load_json
 
 CONFIG_NAMES = ("config.json",)
 CARD_NAMES = ("README.md",)
-MAX_INPUT_BYTES = 32 * 1024 * 1024
+MAX_INPUT_BYTES = DEFAULT_LIMITS.max_bytes
 
 
 def inspect_path(
@@ -89,10 +89,14 @@ def _footprint(path: Path, *, context, dtype, exact) -> tuple[dict | None, str |
     if isinstance(data, str):
         return None, data
     try:
-        config = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        return None, f"{path.name} is not valid JSON: {exc}"
+        config = load_json(data)
+    except JsonLimitError as exc:
+        if exc.kind == "invalid_json":
+            return None, f"{path.name} is not valid JSON: {str(exc).removeprefix('invalid JSON: ')}"
+        return None, f"{path.name} is refused: {exc}"
     try:
         return analyze_config(config, context=context, dtype=dtype, use_transformers=exact), None
     except ParseError as exc:
         return None, str(exc)
+    except ArithmeticError as exc:  # an absurd value the estimator could not bound: one line, no traceback
+        return None, f"{path.name} has values the estimator cannot use: {type(exc).__name__}: {exc}"

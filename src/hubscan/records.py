@@ -45,3 +45,29 @@ class FetchedFile:
     commit: str | None = None
     http_status: int | None = None
     attempts: int = 1
+
+
+@dataclass
+class ListingPage:
+    """One page of a listing: the models that validated, the items that did not, and where the next page is.
+
+    ``next_url`` is the page after this one (the Hub's ``Link: rel="next"``), None on the last page; a crawl
+    stores it once every model of this page is stored, so a resumed crawl starts exactly there.
+    """
+
+    listings: list[Listing]
+    bad_items: list[tuple[str | None, str]] = field(default_factory=list)  # (model id if known, reason)
+    url: str | None = None
+    next_url: str | None = None
+
+
+@dataclass
+class ListingQuery:
+    """Which models a listing asks for, and in which order (sort: a Hub sort key, descending; None: the
+    Hub's default order)."""
+
+    author: str | None = None
+    search: str | None = None
+    filters: list[str] = field(default_factory=list)
+    limit: int | None = None
+    sort: str | None = None

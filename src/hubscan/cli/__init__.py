@@ -6,6 +6,7 @@ Each command group lives in its own module and registers itself on ``cli`` when 
 """
 
 import os
+import sqlite3
 
 import click
 
@@ -23,6 +24,14 @@ class HubscanGroup(click.Group):
             if os.environ.get("HUBSCAN_DEBUG"):
                 raise
             raise click.ClickException(str(exc)) from exc
+        except sqlite3.DatabaseError as exc:
+            # A catalog damaged where no check looked (e.g. garbage in a page a query reads): one line.
+            # Only the plain DatabaseError means damage; IntegrityError and the like are bugs to report.
+            if os.environ.get("HUBSCAN_DEBUG") or type(exc) is not sqlite3.DatabaseError:
+                raise
+            raise click.ClickException(
+                f"The catalog file is damaged or is not a hubscan catalog (SQLite: {exc})."
+            ) from exc
 
 
 @click.group(cls=HubscanGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from hubscan.cli import cli
+from hubscan.mirror import MirrorServer, SnapshotError, load_faults, sample_hub_path
 
 
 @cli.group()
@@ -30,7 +31,14 @@ def _is_loopback(host: str) -> bool:
 
 
 @mirror.command()
-@click.argument("snapshot_dir", metavar="SNAPSHOT_DIR")
+@click.argument("snapshot_dir", metavar="[SNAPSHOT_DIR]", required=False)
+@click.option(
+    "--listing",
+    "listing_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Serve a listing-only Hub from a JSON-lines file of listing records (.jsonl or .jsonl.gz) instead "
+    "of a snapshot directory.",
+)
 @click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind (loopback only).")
 @click.option("--port", type=int, default=0, show_default=True, help="Port; 0 picks a free one.")
 @click.option("--page-size", type=click.IntRange(1, 1000), default=1000, show_default=True)
@@ -52,6 +60,7 @@ def _is_loopback(host: str) -> bool:
 @click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback interface.")
 def serve(
     snapshot_dir,
+    listing_file,
     host,
     port,
     page_size,
@@ -65,14 +74,18 @@ def serve(
     rate_limit_pages,
     allow_remote,
 ):
-    """Serve SNAPSHOT_DIR (or the word ``sample`` for the bundled snapshot) until Ctrl-C / SIGTERM."""
-    from hubscan.mirror import MirrorServer, SnapshotError, load_faults, sample_hub_path
-
+    """Serve SNAPSHOT_DIR (or the word ``sample`` for the bundled snapshot, or --listing FILE) until Ctrl-C /
+    SIGTERM."""
     if not allow_remote and not _is_loopback(host):
         raise click.UsageError(f"refusing to bind non-loopback host {host!r} (pass --allow-remote)")
-    path = sample_hub_path() if snapshot_dir == "sample" else Path(snapshot_dir)
-    if not path.is_dir():
-        raise click.BadParameter(f"{path}: no such directory", param_hint="SNAPSHOT_DIR")
+    if (snapshot_dir is None) == (listing_file is None):
+        raise click.UsageError("give either SNAPSHOT_DIR or --listing FILE")
+    if listing_file is not None:
+        path = listing_file
+    else:
+        path = sample_hub_path() if snapshot_dir == "sample" else Path(snapshot_dir)
+        if not path.is_dir():
+            raise click.BadParameter(f"{path}: no such directory", param_hint="SNAPSHOT_DIR")
     faults = None
     if faults_file is not None:
         try:
@@ -102,7 +115,7 @@ def serve(
         server.start()
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc}") from exc
-    n = len(server.repo_ids)
+    n = server.repo_count
     click.echo(f"Serving {n} repos from {path} on {server.url}", nl=True)
     click.get_text_stream("stdout").flush()
 

@@ -25,19 +25,39 @@ BATCH = 500
 def derive_models(
     db: Database, model_ids: list[str] | None = None, *, context: int = 4096, use_transformers: bool = False
 ) -> int:
-    """Recompute derived rows for ``model_ids`` (all models when None). Returns how many were derived."""
-    sql = """
-        SELECT m.id, m.safetensors_total, m.safetensors_parameters, c.status, c.raw, k.card_data, k.body
-        FROM models m LEFT JOIN configs c ON c.model_id = m.id LEFT JOIN cards k ON k.model_id = m.id
+    """Recompute derived rows for ``model_ids`` (all models when None). Returns how many were derived.
+
+    Streams: models are read, derived and stored ``BATCH`` at a time (all models: keyset pages over the id),
+    so memory stays flat however large the catalog.
     """
-    if model_ids is None:
-        rows = db.execute(sql).fetchall()
-    else:
-        rows = []
+    derived = 0
+    for rows in _model_chunks(db, model_ids):
+        derived += _derive_chunk(db, rows, context=context, use_transformers=use_transformers)
+    return derived
+
+
+_MODEL_SQL = """
+    SELECT m.id, m.safetensors_total, m.safetensors_parameters, c.status, c.raw, k.card_data, k.body
+    FROM models m LEFT JOIN configs c ON c.model_id = m.id LEFT JOIN cards k ON k.model_id = m.id
+"""
+
+
+def _model_chunks(db: Database, model_ids: list[str] | None):
+    if model_ids is not None:
         for start in range(0, len(model_ids), BATCH):
             chunk = model_ids[start : start + BATCH]
-            rows += db.execute(sql + f" WHERE m.id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+            yield db.execute(_MODEL_SQL + f" WHERE m.id IN ({','.join('?' * len(chunk))})", chunk).fetchall()
+        return
+    last = ""
+    while True:
+        rows = db.execute(_MODEL_SQL + " WHERE m.id > ? ORDER BY m.id LIMIT ?", [last, BATCH]).fetchall()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
 
+
+def _derive_chunk(db: Database, rows: list[tuple], *, context: int, use_transformers: bool) -> int:
     footprints, reported_rows, estimated_rows = [], [], []
     for model_id, st_total, st_params, config_status, raw, card_data, body in rows:
         footprint = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -12,6 +13,17 @@ _MISSING = object()
 
 class ConfigProblem(Exception):
     """The config cannot be counted exactly (missing or malformed key); str() says why."""
+
+
+class InvalidConfig(ConfigProblem):
+    """A value no real model has (NaN, infinite, negative size, absurd magnitude): the config is invalid."""
+
+
+# Bounds for integer config values: sizes beyond these are not models but hostile or corrupt input.
+MAX_INT = 1 << 40  # any single size (widths, vocabularies, experts, positions)
+MAX_LAYERS = 100_000
+MAX_TOTAL_PARAMS = 10**15
+_LAYER_WORDS = ("layers", "layer", "depth", "n_layer")
 
 
 class NotExact(Exception):
@@ -42,13 +54,14 @@ class Cfg:
                 continue
             if isinstance(v, bool):
                 raise ConfigProblem(f"{self.name}.{k} is a boolean, expected an integer")
-            if isinstance(v, float) and v.is_integer():
-                v = int(v)
+            if isinstance(v, float):
+                if not math.isfinite(v):
+                    raise InvalidConfig(f"{self.name}.{k} = {v!r} is not a finite number")
+                if v.is_integer():
+                    v = int(v)
             if not isinstance(v, int):
                 raise ConfigProblem(f"{self.name}.{k} = {v!r} is not an integer")
-            if v < 0:
-                raise ConfigProblem(f"{self.name}.{k} = {v} is negative")
-            return v
+            return check_range(f"{self.name}.{k}", v)
         if default is _MISSING:
             raise ConfigProblem(f"{self.name} has none of the keys {', '.join(keys)}")
         return default
@@ -58,8 +71,10 @@ class Cfg:
             v = self.data.get(k, _MISSING)
             if v is _MISSING or v is None:
                 continue
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
                 raise ConfigProblem(f"{self.name}.{k} = {v!r} is not a number")
+            if not math.isfinite(v) or abs(v) > MAX_INT:
+                raise InvalidConfig(f"{self.name}.{k} = {v!r} is not a finite number of sane magnitude")
             return v
         if default is _MISSING:
             raise ConfigProblem(f"{self.name} has none of the keys {', '.join(keys)}")
@@ -109,9 +124,9 @@ class Cfg:
             return values
         out = []
         for v in values:
-            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+            if isinstance(v, bool) or not isinstance(v, int):
                 raise ConfigProblem(f"{self.name}.{keys[0]} contains {v!r}, expected non-negative integers")
-            out.append(v)
+            out.append(check_range(f"{self.name}.{keys[0]}", v))
         return out
 
     def sub(self, key: str, *, default: dict | None = None) -> Cfg:
@@ -129,6 +144,48 @@ class Cfg:
         if isinstance(id2label, dict) and id2label:
             return len(id2label)
         return self.int("num_labels", "_num_labels", default=default)
+
+
+def check_range(name: str, v: int) -> int:
+    """The one place integer sizes are validated: negative or absurd values make the config invalid."""
+    if v < 0:
+        raise InvalidConfig(f"{name} = {v} is negative")
+    if v > MAX_INT:
+        raise InvalidConfig(f"{name} = {v:.3g} exceeds {MAX_INT:.3g}, no real model has this size")
+    if v > MAX_LAYERS and name.rsplit(".", 1)[-1].endswith(_LAYER_WORDS):
+        raise InvalidConfig(f"{name} = {v} layers exceeds {MAX_LAYERS}")
+    return v
+
+
+_SIZE_KEY = re.compile(
+    r"(^|_)(hidden_size|intermediate_size|head_dim|vocab_size|d_model|n_embd|dim|layers|heads|experts|"
+    r"ffn_dim|d_ff|rank|depth|n_layer|n_head)$"
+)
+
+
+def validate_sizes(config: dict, name: str = "config", _depth: int = 0) -> None:
+    """Range-check every size-like key (and those of nested ``*_config`` dicts) through :meth:`Cfg.int`.
+
+    Raises InvalidConfig for NaN/infinite/absurd sizes even where no formula reads the key (negative values are
+    left to the getter of the formula that reads them).
+    """
+    c = Cfg(config, name)
+    for key, value in config.items():
+        if not isinstance(key, str):
+            continue
+        if isinstance(value, dict) and key.endswith("config") and _depth < 3:
+            validate_sizes(value, f"{name}.{key}", _depth + 1)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and _SIZE_KEY.search(key):
+            if (
+                value < 0
+            ):  # derived bookkeeping keys can be negative; a negative size a formula reads is caught
+                continue
+            try:
+                c.int(key)
+            except InvalidConfig:
+                raise
+            except ConfigProblem:  # a non-integer float: not hostile, formulas decide
+                pass
 
 
 def positive(name: str, value: int) -> int:
@@ -162,6 +219,8 @@ class Tally:
     state_elems: int = 0  # fixed-size recurrent state per sequence (mamba, rwkv)
     notes: list[str] = field(default_factory=list)
     has_kv: bool = True  # encoders have no KV cache in inference
+    mtp: int = 0  # multi-token-prediction parameters stored in checkpoints but not built (not in total)
+    approx: list[str] = field(default_factory=list)  # reasons the count is an estimate, not exact
 
     def add(self, part: str, n: int) -> None:
         self.parts[part] += int(n)

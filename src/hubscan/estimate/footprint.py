@@ -3,10 +3,17 @@
 Pure and network-free. Order of methods for the parameter count:
 
 1. an analytic family formula (``analytic:<family>``, exact, verified against transformers on the corpus);
-2. transformers on the meta device (``transformers-meta``, exact) when allowed and importable;
-3. the Hub's ``safetensors.total`` when given and not a packed quantized checkpoint (``safetensors``);
-4. a generic transformer estimate (``generic``, confidence ``approximate``) with the reason;
-5. otherwise ``unknown`` with the reason. A confident number is only ever returned by 1-3.
+2. the structural estimator (``structural``, :mod:`hubscan.estimate.structural`) on the model types it is
+   verified to reproduce transformers on (exact);
+3. transformers on the meta device (``transformers-meta``, exact) when allowed and importable;
+4. the Hub's ``safetensors.total`` when given and not a packed quantized checkpoint (``safetensors``);
+5. the structural estimator on any other decoder-style config (confidence ``approximate``, with the measured
+   error band in the reason), except on model types the coverage run measured outside that band: there the
+   estimate is withheld (``unknown``, total None, the measured worst error in the reason);
+6. otherwise ``unknown`` with the reason. Hostile values (NaN, negative or absurd sizes, > 1e5 layers,
+   > 1e15 parameters) give confidence ``invalid`` and an ``invalid_config:`` reason, immediately.
+
+A confident number is only ever returned by 1-4.
 """
 
 from __future__ import annotations
@@ -17,20 +24,21 @@ from typing import Any
 
 from hubscan.errors import ParseError
 from hubscan.estimate import memory as mem
-from hubscan.estimate._cfg import ConfigProblem, NotExact, Tally
+from hubscan.estimate import quant
+from hubscan.estimate._cfg import ConfigProblem, InvalidConfig, NotExact, Tally, validate_sizes
 from hubscan.estimate.compute import forward_flops_per_token, training_flops
 from hubscan.estimate.params import (
     FAMILIES,
     ParamResult,
     architecture_of,
     count_analytic,
-    count_generic,
+    count_structural_result,
     fill_from_tally,
     infer_model_type,
 )
 from hubscan.units import human_bytes, human_flops, human_params
 
-ESTIMATOR_VERSION = "1"
+ESTIMATOR_VERSION = "2"
 
 __all__ = ["ESTIMATOR_VERSION", "analyze_config", "summary_row", "training_flops"]
 
@@ -45,20 +53,27 @@ def _meta_allowed(use_transformers: bool | None) -> bool:
     return meta.available()
 
 
-def _count_params(config: dict, use_transformers: bool | None) -> ParamResult:
-    model_type = infer_model_type(config)
-    arch = architecture_of(config)
-    res = ParamResult(model_type, arch)
-    problem: str | None = None
-    if not config:
-        res.reason = "config is empty"
-        return res
+def _invalid(res: ParamResult, exc: Exception) -> ParamResult:
+    res.confidence = "invalid"
+    res.method = "invalid_config"
+    res.reason = f"invalid_config: {exc}"
+    return res
+
+
+def _first_count(config: dict, model_type: str | None, res: ParamResult) -> tuple[ParamResult | None, str]:
+    """Analytic family formula, then the structural estimator on verified types: (result or None, why not)."""
+    from hubscan.estimate.structural import EXACT_TYPES
+
+    problem = ""
+    validate_sizes(config)
     if model_type in FAMILIES:
         try:
             out = count_analytic(config, model_type)
             if not isinstance(config.get("model_type"), str) or not config.get("model_type"):
                 out.notes.append(f"model_type missing; inferred {model_type!r} from architectures")
-            return out
+            return out, ""
+        except InvalidConfig:
+            raise
         except (ConfigProblem, NotExact) as exc:
             problem = str(exc)
         except (TypeError, ValueError, ArithmeticError, AttributeError, KeyError) as exc:  # malformed values
@@ -67,6 +82,31 @@ def _count_params(config: dict, use_transformers: bool | None) -> ParamResult:
         problem = "config has no model_type and no recognisable architectures"
     else:
         problem = f"no analytic formula for model_type {model_type!r}"
+    if model_type in EXACT_TYPES:
+        try:
+            out = count_structural_result(config, model_type)
+            if out.confidence == "exact":
+                return out, ""
+        except InvalidConfig:
+            raise
+        except (ConfigProblem, NotExact, TypeError, ValueError, ArithmeticError) as exc:
+            problem = f"{problem}; structural estimator: {exc}"
+    return None, problem
+
+
+def _count_params(config: dict, use_transformers: bool | None) -> ParamResult:
+    model_type = infer_model_type(config)
+    arch = architecture_of(config)
+    res = ParamResult(model_type, arch)
+    if not config:
+        res.reason = "config is empty"
+        return res
+    try:
+        out, problem = _first_count(config, model_type, res)
+    except InvalidConfig as exc:
+        return _invalid(res, exc)
+    if out is not None:
+        return out
 
     if _meta_allowed(use_transformers) and model_type is not None:
         from hubscan.estimate import meta
@@ -93,15 +133,27 @@ def _count_params(config: dict, use_transformers: bool | None) -> ParamResult:
     return res
 
 
-def _generic(config: dict, res: ParamResult) -> None:
-    tally = count_generic(config)
-    if tally is None or tally.total <= 0:
-        return
+def _structural(config: dict, res: ParamResult) -> None:
+    """The structural estimator as the approximate fallback (replaces the old generic 12·L·h² estimate)."""
     reason = res.reason
-    fill_from_tally(res, tally)
-    res.method = "generic"
-    res.confidence = "approximate"
-    res.reason = f"{reason}; generic transformer estimate (12·L·h² + embeddings), not exact"
+    try:
+        out = count_structural_result(config, res.model_type)
+    except InvalidConfig as exc:
+        _invalid(res, exc)
+        return
+    except (ConfigProblem, NotExact, TypeError, ValueError, ArithmeticError) as exc:
+        res.reason = f"{reason}; structural estimator cannot read it: {exc}"
+        return
+    if out.total is None and out.reason:  # measured outside the band on this model type: withheld
+        res.method = out.method
+        res.reason = f"{reason}; {out.reason}" if reason else out.reason
+        return
+    if out.total is None or out.total <= 0:
+        return
+    fill_from_tally(res, out.tally)
+    res.method = out.method
+    res.confidence = out.confidence
+    res.reason = f"{reason}; {out.reason}" if out.reason else reason
 
 
 def _quantized(config: dict, safetensors_parameters: dict | None) -> bool:
@@ -165,29 +217,93 @@ def analyze_config(
     if isinstance(context, bool) or not isinstance(context, int) or context < 0:
         raise ParseError(f"context must be a non-negative integer, got {context!r}.")
 
+    res = _params(config, use_transformers, safetensors_total, safetensors_parameters)
+    memory, kv_tok = _memory(config, res, chosen, context)
+    active = res.active
+    flops = (
+        forward_flops_per_token(active, res.tally if kv_tok is not None else None, context)
+        if active is not None
+        else None
+    )
+    train_flops = training_flops(active, 1) if active is not None else None
+
+    params = res.as_dict()
+    if res.confidence in ("unknown", "invalid"):
+        params.update(total=None, active=None, embedding=None, non_embedding=None)
+    return {
+        "model_type": res.model_type,
+        "architecture": res.architecture,
+        "params": params,
+        "memory": memory,
+        "flops_per_token": flops,
+        "training_flops_per_token": train_flops,
+        "safetensors": _safetensors_check(res, config, safetensors_total, safetensors_parameters),
+        "estimator_version": ESTIMATOR_VERSION,
+    }
+
+
+def _params(
+    config: dict, use_transformers: bool | None, st_total: Any, st_params: dict | None
+) -> ParamResult:
+    """Methods 1-5 of the module docstring, in order."""
     try:
         res = _count_params(config, use_transformers)
     except Exception as exc:  # noqa: BLE001 - the contract: never raise on a dict
         res = ParamResult(None, None, reason=f"could not read config: {type(exc).__name__}: {exc}")
-
     if (
         res.total is None
-        and isinstance(safetensors_total, int)
-        and not isinstance(safetensors_total, bool)
-        and safetensors_total > 0
-        and not _quantized(config, safetensors_parameters)
+        and res.confidence != "invalid"
+        and isinstance(st_total, int)
+        and not isinstance(st_total, bool)
+        and st_total > 0
+        and not _quantized(config, st_params)
     ):
-        res.total = res.active = int(safetensors_total)
+        res.total = res.active = int(st_total)
         res.method = "safetensors"
         res.confidence = "exact"
         res.notes.append(f"{res.reason}; count taken from the checkpoint's safetensors header total")
         res.reason = None
         res.breakdown = {}
-    if res.total is None:
+    if res.total is None and res.confidence != "invalid":
         with contextlib.suppress(Exception):
-            _generic(config, res)
+            _structural(config, res)
+    return res
 
+
+def _weights(config: dict, res: ParamResult, chosen: str, user_dtype: bool, notes: list[str]) -> dict:
+    total = res.total
+    out: dict[str, Any] = {"weights_bytes": None, "weights_bytes_by_dtype": {}, "quantization": None}
+    if total is None:
+        return out
+    out["weights_bytes"] = mem.weights_bytes(total, chosen)
+    out["weights_bytes_by_dtype"] = {k: mem.weights_bytes(total, k) for k in mem.DTYPE_BYTES}
+    scheme = quant.scheme_of(config)
+    if scheme is None or user_dtype or not res.breakdown or sum(res.breakdown.values()) != total:
+        return out
+    base_dtype, _ = mem.config_dtype({k: v for k, v in config.items() if k != "quantization_config"})
+    base = 4.0 if base_dtype == "fp32" else 2.0
+    wb = quant.quantized_weights_bytes(res.breakdown, scheme, base)
+    kept = sorted(
+        p for p, n in res.breakdown.items() if n and (p not in quant.QUANTIZABLE or p in scheme.keep)
+    )
+    out["weights_bytes"] = wb
+    out["quantization"] = {
+        "scheme": scheme.name,
+        "bytes_per_quantized_param": round(scheme.bytes_per_param, 6),
+        "effective_bytes_per_param": round(wb / total, 6),
+        "unquantized_parts": kept,
+        "note": scheme.note,
+    }
+    notes.append(
+        f"weights from quantization_config: {scheme.name} ({scheme.note}); {', '.join(kept)} kept at "
+        f"{base:g} bytes/param (estimate: layer-specific exclusions are not modelled)"
+    )
+    return out
+
+
+def _memory(config: dict, res: ParamResult, chosen: str | None, context: int) -> tuple[dict, int | None]:
     notes: list[str] = list(dict.fromkeys(n for n in res.notes if n))
+    user_dtype = chosen is not None
     cfg_dtype, cfg_note = mem.config_dtype(config)
     if chosen is None:
         chosen = cfg_dtype or mem.DEFAULT_DTYPE
@@ -195,14 +311,10 @@ def analyze_config(
             notes.append(f"dtype from {cfg_note}")
         elif cfg_dtype is None:
             notes.append(f"config declares no dtype; assuming {mem.DEFAULT_DTYPE}")
-    bpp = mem.DTYPE_BYTES[chosen]
-
+    w = _weights(config, res, chosen, user_dtype, notes)
     tally: Tally | None = res.tally
-    total = res.total
-    active = res.active if res.active is not None else None
-    weights = mem.weights_bytes(total, chosen) if total is not None else None
-    by_dtype = {k: mem.weights_bytes(total, k) for k in mem.DTYPE_BYTES} if total is not None else {}
-    kv_tok = kv_ctx = None
+    total, weights = res.total, w["weights_bytes"]
+    kv_tok = kv_ctx = attn_kv = state = None
     if (
         tally is not None
         and (tally.kv_layers or tally.state_elems or not tally.has_kv)
@@ -210,10 +322,17 @@ def analyze_config(
     ):
         kv_tok = mem.kv_per_token(tally, chosen)
         kv_ctx = mem.kv_cache(tally, chosen, context)
+        state = mem.state_bytes(tally, chosen)
+        attn_kv = kv_ctx - state
         if not tally.has_kv:
             notes.append("no KV cache: encoder-only model")
         elif chosen in ("fp8", "int8", "int4"):
             notes.append("KV cache assumed in 16-bit activations")
+        if state:
+            notes.append(
+                "only attention layers hold a KV cache; SSM / linear-attention layers hold a fixed state "
+                "(state_bytes, included in kv_cache_bytes)"
+            )
     inference = weights + kv_ctx if weights is not None and kv_ctx is not None else weights
     if weights is not None and kv_ctx is None:
         notes.append("KV cache unknown for this method; inference = weights only")
@@ -222,37 +341,20 @@ def analyze_config(
         notes.append(
             "training = 16 bytes/param (bf16 weights+grads, fp32 master, Adam m+v); activations excluded"
         )
-    flops = (
-        forward_flops_per_token(active, tally if kv_tok is not None else None, context)
-        if active is not None
-        else None
-    )
-    train_flops = training_flops(active, 1) if active is not None else None
-
-    params = res.as_dict()
-    if res.confidence == "unknown":
-        params.update(total=None, active=None, embedding=None, non_embedding=None)
-    return {
-        "model_type": res.model_type,
-        "architecture": res.architecture,
-        "params": params,
-        "memory": {
-            "dtype": chosen,
-            "bytes_per_param": bpp,
-            "weights_bytes": weights,
-            "weights_bytes_by_dtype": by_dtype,
-            "kv_bytes_per_token": kv_tok,
-            "context": context,
-            "kv_cache_bytes": kv_ctx,
-            "inference_bytes": inference,
-            "training_bytes": training,
-            "notes": notes,
-        },
-        "flops_per_token": flops,
-        "training_flops_per_token": train_flops,
-        "safetensors": _safetensors_check(res, config, safetensors_total, safetensors_parameters),
-        "estimator_version": ESTIMATOR_VERSION,
+    memory = {
+        "dtype": chosen,
+        "bytes_per_param": mem.DTYPE_BYTES[chosen],
+        **w,
+        "kv_bytes_per_token": kv_tok,
+        "context": context,
+        "kv_cache_bytes": kv_ctx,
+        "attention_kv_bytes": attn_kv,
+        "state_bytes": state,
+        "inference_bytes": inference,
+        "training_bytes": training,
+        "notes": notes,
     }
+    return memory, kv_tok
 
 
 def summary_row(record: dict) -> dict:

@@ -125,5 +125,12 @@ def kv_cache(tally: Tally, dtype: str, context: int) -> int:
     return (elems + tally.state_elems) * kv_bytes_per_element(dtype)
 
 
+def state_bytes(tally: Tally, dtype: str) -> int:
+    """Fixed per-sequence state of SSM / linear-attention layers (does not grow with the context)."""
+    if not tally.has_kv:
+        return 0
+    return tally.state_elems * kv_bytes_per_element(dtype)
+
+
 def training_bytes(total: int) -> int:
     return total * TRAINING_BYTES_PER_PARAM

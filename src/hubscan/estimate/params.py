@@ -1,6 +1,6 @@
 """Exact parameter counts from a config.json dict: family dispatch, output-head resolution, fallbacks.
 
-Conventions (they match ``/work/shared/corpus/configs/README.md``):
+Conventions (those of the ground-truth counts the tests score against: transformers on the meta device):
 
 * the total counts *distinct* parameters: a tied output head is counted once;
 * buffers (GPT-2 attention masks, sinusoidal position tables, BART's ``final_logits_bias``) are not parameters;
@@ -15,7 +15,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from hubscan.estimate._cfg import Cfg, ConfigProblem, NotExact, Tally
+from hubscan.estimate._cfg import MAX_TOTAL_PARAMS, Cfg, ConfigProblem, InvalidConfig, NotExact, Tally
 from hubscan.estimate.families import FAMILIES, HEAD_SUFFIXES, Family, architecture_of
 
 
@@ -36,7 +36,7 @@ class ParamResult:
 
     def as_dict(self) -> dict[str, Any]:
         non_emb = None if self.total is None or self.embedding is None else self.total - self.embedding
-        return {
+        out: dict[str, Any] = {
             "total": self.total,
             "active": self.active,
             "embedding": self.embedding,
@@ -46,6 +46,9 @@ class ParamResult:
             "confidence": self.confidence,
             "reason": self.reason,
         }
+        if self.tally is not None and self.tally.mtp:
+            out["mtp"] = int(self.tally.mtp)
+        return out
 
 
 def infer_model_type(config: dict) -> str | None:
@@ -106,6 +109,8 @@ def count_analytic(config: dict, model_type: str | None) -> ParamResult:
 
 
 def fill_from_tally(res: ParamResult, tally: Tally) -> None:
+    if tally.total > MAX_TOTAL_PARAMS:
+        raise InvalidConfig(f"{tally.total:.3g} parameters exceeds {MAX_TOTAL_PARAMS:.0e}: not a real model")
     res.tally = tally
     res.total = int(tally.total)
     res.active = int(tally.active)
@@ -117,6 +122,77 @@ def fill_from_tally(res: ParamResult, tally: Tally) -> None:
     for k, v in tally.parts.items():
         res.breakdown.setdefault(k, int(v))
     res.notes.extend(tally.notes)
+
+
+# ----------------------------------------------------------------------------- structural estimator
+
+
+def _pct(x: float) -> str:
+    return f"{x:,.0f}%" if x >= 100 else f"{x:.1f}%"
+
+
+def _band_text(model_type: str | None) -> str:
+    from hubscan.estimate.structural import approximate_band, band_limit_pct, measured_types
+
+    b = approximate_band()
+    if not b:
+        return "structural estimate; its error on unverified model types has not been measured"
+    limit = band_limit_pct()
+    bound = ""
+    if limit is not None:
+        bound = f"every answer within ±{limit:g}% (types measured further off are withheld as unknown), "
+        if model_type not in measured_types():
+            bound = f"model_type {model_type!r} was not in that run, so its band is extrapolated; " + bound
+    return (
+        "structural estimate; measured on unverified model types of the transformers registry "
+        f"(scripts/coverage_params.py, {b.get('variants')} configs): {bound}median error {b.get('median_pct')}%, "
+        f"{round(100 * b.get('within_1pct', 0))}% within ±1%, 90% within ±{b.get('p90_pct')}% (docs/PARAMS.md)"
+    )
+
+
+def unreliable_reason(model_type: str | None) -> str | None:
+    """Why a structural answer is withheld for this model type, or None when it is not."""
+    from hubscan.estimate.structural import EXACT_TYPES, unreliable_types
+
+    worst = unreliable_types().get(model_type or "")
+    if worst is None or model_type in EXACT_TYPES:
+        return None
+    return (
+        f"the structural estimate was off by up to {_pct(worst)} for model_type {model_type!r} in the coverage "
+        "run (scripts/coverage_params.py); no reliable count without transformers (pip install 'hubscan[exact]')"
+    )
+
+
+def count_structural_result(config: dict, model_type: str | None) -> ParamResult:
+    """Structural estimate; confidence ``exact`` only on verified native model types (see EXACT_TYPES),
+    ``unknown`` with no total on model types the coverage run measured outside the band."""
+    from hubscan.estimate.structural import EXACT_TYPES, count_structural
+
+    tally = count_structural(config)
+    res = ParamResult(model_type, architecture_of(config))
+    res.method = "structural"
+    withheld = unreliable_reason(model_type)
+    if withheld is not None:
+        if tally.total > MAX_TOTAL_PARAMS:
+            raise InvalidConfig(
+                f"{tally.total:.3g} parameters exceeds {MAX_TOTAL_PARAMS:.0e}: not a real model"
+            )
+        res.reason = withheld
+        return res
+    fill_from_tally(res, tally)
+    unverified = model_type not in EXACT_TYPES
+    remote = isinstance(config.get("auto_map"), dict) and unverified
+    if tally.approx or unverified:
+        why = list(tally.approx)
+        if unverified:
+            why.append(f"model_type {model_type!r} is not verified against transformers")
+        if remote:
+            why.append("auto_map points at the repository's own code")
+        res.confidence = "approximate"
+        res.reason = "; ".join(why) + "; " + _band_text(model_type)
+    else:
+        res.confidence = "exact"
+    return res
 
 
 # ----------------------------------------------------------------------------- generic fallback

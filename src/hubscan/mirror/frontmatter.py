@@ -1,9 +1,11 @@
-"""README front matter: find the ``---`` block and parse it the way the Hub does (YAML 1.2 core schema).
+"""The Hub's server-side ``cardData``: what the Hub's API shows for a README's front matter.
 
-PyYAML implements YAML 1.1, whose implicit typing differs from the Hub's server-side parser:
-``yes``/``no``/``on``/``off`` are booleans, ``1e-3`` stays a string, ``2024-01-01`` becomes a ``date``
-and ``0777`` is octal. :class:`Yaml12Loader` replaces PyYAML's implicit resolvers by the YAML 1.2
-core-schema ones, so values come out as the Hub's JSON would show them, and every scalar is JSON-safe.
+This models a different thing from :mod:`hubscan.parse.frontmatter` (the analyser's reading of a card): the
+mirror serves ``cardData`` the way the Hub computes it, so it finds the block with the Hub's own pattern
+(bytes, BOM and CRLF kept) and renders the result as the Hub's JSON would carry it (string keys, bytes as
+text).  The YAML itself is typed with the YAML 1.2 core schema the Hub uses and loaded within the safety
+limits (size, nesting, node and alias counts) of :mod:`hubscan.parse.safe_yaml`, which the analyser shares,
+so both read the same values from the same README.
 """
 
 from __future__ import annotations
@@ -13,61 +15,14 @@ from typing import Any
 
 import yaml
 
-__all__ = ["Yaml12Loader", "front_matter_block", "parse_card_data"]
+from hubscan.parse.safe_yaml import YamlLimitError, load_limited
+
+__all__ = ["front_matter_block", "parse_card_data"]
 
 # Same semantics as the client's card regex: `---` at the very start (only whitespace, or a BOM, before it),
 # line breaks, the YAML (lazy, so the first closing `---` line wins, but never an empty body: a file that
 # starts `---\n---\n` gets the block that ends at the NEXT `---` line, as on the Hub), line breaks, `---`.
 _BLOCK_RE = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*---[\r\n]+(.*?)[\r\n]+---(?:\r\n|\n|\Z)", re.DOTALL)
-
-
-class Yaml12Loader(yaml.SafeLoader):
-    """SafeLoader with YAML 1.2 core-schema implicit typing (no 1.1 booleans, sexagesimals or timestamps)."""
-
-
-# Start from a clean resolver table: only str is implicit unless a 1.2 rule below matches.
-Yaml12Loader.yaml_implicit_resolvers = {}
-
-_CORE_RULES: list[tuple[str, str, str]] = [
-    ("tag:yaml.org,2002:null", r"^(?:~|null|Null|NULL|)$", "~nN"),
-    ("tag:yaml.org,2002:bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
-    ("tag:yaml.org,2002:int", r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
-    (
-        "tag:yaml.org,2002:float",
-        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
-        "-+0123456789.",
-    ),
-]
-for _tag, _pattern, _first in _CORE_RULES:
-    Yaml12Loader.add_implicit_resolver(_tag, re.compile(_pattern), list(_first) if _first else None)
-# The null rule must also match the empty scalar, which has no first character.
-Yaml12Loader.add_implicit_resolver("tag:yaml.org,2002:null", re.compile(r"^$"), [""])
-
-
-def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> int:
-    text = loader.construct_scalar(node)
-    if text.startswith("0o"):
-        return int(text[2:], 8)
-    if text.startswith("0x"):
-        return int(text[2:], 16)
-    return int(text, 10)
-
-
-def _construct_float(loader: yaml.SafeLoader, node: yaml.Node) -> float | None:
-    text = loader.construct_scalar(node).lower()
-    if text.endswith("inf") or text.endswith("nan"):
-        return None  # not representable in JSON; the Hub's JSON would carry null
-    return float(text)
-
-
-def _construct_timestamp_as_str(loader: yaml.SafeLoader, node: yaml.Node) -> str:
-    return loader.construct_scalar(node)
-
-
-Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
-Yaml12Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
-# An explicit !!timestamp tag stays the literal text (JSON-safe).
-Yaml12Loader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_str)
 
 
 def front_matter_block(data: bytes) -> bytes | None:
@@ -76,11 +31,12 @@ def front_matter_block(data: bytes) -> bytes | None:
     return m.group(0) if m else None
 
 
-def _json_safe(value: Any) -> Any:
+def _as_json(value: Any) -> Any:
+    """The loaded YAML as the Hub's JSON carries it (the loaded graph is already bounded)."""
     if isinstance(value, dict):
-        return {str(k) if not isinstance(k, str) else k: _json_safe(v) for k, v in value.items()}
+        return {k if isinstance(k, str) else str(k): _as_json(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
+        return [_as_json(v) for v in value]
     if isinstance(value, (bytes, bytearray)):
         return value.decode("utf-8", "replace")
     if value is None or isinstance(value, (str, int, float, bool)):
@@ -90,17 +46,15 @@ def _json_safe(value: Any) -> Any:
 
 def parse_card_data(readme: bytes) -> dict[str, Any] | None:
     """``cardData`` of a README: its front matter as a JSON-safe dict; None when absent or unparseable."""
-    block = front_matter_block(readme)
-    if block is None:
+    m = _BLOCK_RE.match(readme)
+    if m is None:
         return None
-    m = _BLOCK_RE.match(block)
-    body = m.group(1) if m else b""
     try:
-        loaded = yaml.load(body.decode("utf-8-sig", "replace"), Loader=Yaml12Loader)  # noqa: S506
-    except yaml.YAMLError:
+        loaded = load_limited(m.group(1).decode("utf-8-sig", "replace"))
+    except (yaml.YAMLError, YamlLimitError):
         return None
     if loaded is None:
         return {}
     if not isinstance(loaded, dict):
         return None
-    return _json_safe(loaded)
+    return _as_json(loaded)

@@ -13,19 +13,23 @@ import contextlib
 import json
 import os
 import re
+import sys
 import threading
 import uuid
+from array import array
 from collections import defaultdict
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from hubscan.mirror.datasets import dataset_route
-from hubscan.mirror.policy import Fault, FaultPlan, RateLimiter, load_faults
+from hubscan.mirror.policy import TRANSFORMS, Fault, FaultPlan, RateLimiter, load_faults, reset_connection
 from hubscan.mirror.snapshot import (
     EXPAND_KEYS,
+    FileEntry,
+    ListingSnapshot,
     Repo,
     Snapshot,
     load_snapshot,
@@ -61,6 +65,11 @@ SORT_KEYS = {
     "last_modified": "lastModified",
 }
 _TS_KEYS = ("createdAt", "lastModified")
+# Where resolve sends a client: regular files to the Hub's resolve cache (relative 307), LFS files to a CDN
+# (302; the real Hub's CDN is another host, the mirror serves it under /cdn/).
+RESOLVE_CACHE = "/api/resolve-cache/models/"
+CDN = "/cdn/models/"
+CACHE_PREFIXES = (RESOLVE_CACHE, CDN)
 _UNITS = {"": 1, "K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
 
 
@@ -140,11 +149,70 @@ class _Index:
             return cached
 
 
+class _LazyRepos:
+    """Repos of a listing file in one order, parsed when a page is served."""
+
+    def __init__(self, snapshot: ListingSnapshot, order: array) -> None:
+        self.snapshot, self._order = snapshot, order
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __getitem__(self, i: int) -> Repo:
+        return self.snapshot.repo(self._order[i])
+
+
+class _LazyKeys:
+    """Sort keys of a listing file's order, computed on access (``bisect`` needs only len and [i])."""
+
+    def __init__(self, order: array, values: list[float | None]) -> None:
+        self._order, self._values = order, values
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __getitem__(self, i: int) -> tuple[int, float, str]:
+        j = self._order[i]
+        value = self._values[j]
+        return (1, 0.0, f"{j:012x}") if value is None else (0, -value, f"{j:012x}")
+
+
+class _ListingIndex:
+    """A listing-only snapshot (``--listing FILE``): the file's order by default, sorts built on first use."""
+
+    def __init__(self, snapshot: ListingSnapshot) -> None:
+        self.snapshot = snapshot
+        self._orders: dict[str, tuple[_LazyKeys, _LazyRepos]] = {}
+        self._lock = threading.Lock()
+
+    def order(self, sort: str) -> tuple[_LazyKeys, _LazyRepos]:
+        with self._lock:
+            cached = self._orders.get(sort)
+            if cached is None:
+                values = self.snapshot.sort_values(sort)
+                n = len(values)
+                if all(v is None for v in values):
+                    order = array("l", range(n))
+                else:
+                    order = array(
+                        "l", sorted(range(n), key=lambda j: (values[j] is None, -(values[j] or 0.0), j))
+                    )
+                cached = (_LazyKeys(order, values), _LazyRepos(self.snapshot, order))
+                self._orders[sort] = cached
+            return cached
+
+
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     request_queue_size = 128
     mirror: MirrorServer
+
+    def handle_error(self, request, client_address) -> None:
+        # A client hanging up (or a reset fault) is not a server error: no traceback on stderr.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -178,22 +246,27 @@ class _Handler(BaseHTTPRequestHandler):
                 self.rfile.read(int(self.headers["Content-Length"]))
         if mirror.latency_ms:
             mirror._stopping.wait(mirror.latency_ms / 1000.0)
-        bucket = "resolvers" if "/resolve/" in path else ("api" if path.startswith("/api/") else "pages")
+        bucket = _bucket(path)
         self._extra: list[tuple[str, str]] = []
         status = 0
         try:
-            fault = mirror._faults.match(method, path)
+            fault = mirror._faults.match(method, path, also=_fault_path(path))
             if fault is not None and fault.fault in ("status", "timeout"):
                 status = self._apply_fault(fault, bucket)
+            elif fault is not None and fault.fault == "reset":
+                reset_connection(self.connection)
+                self.close_connection = True
             else:
                 auth = self.headers.get("Authorization", "")
                 token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
                 key = f"token:{token}" if token else f"ip:{self.client_address[0]}"
-                allowed, remaining, reset = mirror._limiter.check(bucket, key)
-                self._extra = [
-                    ("RateLimit", f'"{bucket}";r={remaining};t={reset}'),
-                    ("RateLimit-Policy", mirror._limiter.policy_header(bucket)),
-                ]
+                allowed, remaining, reset = True, 0, 0
+                if bucket is not None:
+                    allowed, remaining, reset = mirror._limiter.check(bucket, key)
+                    self._extra = [
+                        ("RateLimit", f'"{bucket}";r={remaining};t={reset}'),
+                        ("RateLimit-Policy", mirror._limiter.policy_header(bucket)),
+                    ]
                 if not allowed:
                     resp = self._rate_limited(bucket, reset)
                 else:
@@ -201,6 +274,15 @@ class _Handler(BaseHTTPRequestHandler):
                         resp = self._route(method, path, query, token)
                     except Exception as exc:  # noqa: BLE001 - a server bug must still answer
                         resp = _error(500, f"Internal error: {type(exc).__name__}: {exc}")
+                    if fault is not None and fault.fault in BODY_TRANSFORMS and resp.status in REDIRECTS:
+                        # The body comes from the redirect's target: the fault applies there, not here.
+                        mirror._faults.unmatch(fault)
+                        fault = None
+                    if fault is not None and fault.fault in TRANSFORMS and method == "GET":
+                        resp.status, resp.body, resp.headers = fault.transform(
+                            resp.status, resp.body, resp.headers, path, query
+                        )
+                        fault = None
                 status = resp.status
                 self._send(method, resp, fault)
         except (BrokenPipeError, ConnectionResetError):
@@ -266,8 +348,12 @@ class _Handler(BaseHTTPRequestHandler):
             if fault is not None and fault.fault == "stall":
                 self._stall(fault)
             return
-        if fault is None:
+        if fault is None or fault.fault in TRANSFORMS:
             self.wfile.write(body)
+            return
+        if fault.fault == "trickle":
+            fault.trickle(self.wfile, body, self.server.mirror._stopping)
+            self.close_connection = True
             return
         # truncate / stall: announce the full length, send half, then hang up (after stalling).
         self.wfile.write(body[: len(body) // 2])
@@ -295,6 +381,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/api/datasets" or path.startswith("/api/datasets/"):
             host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
             return _json_resp(*dataset_route(self.server.mirror, method, path, query, token, host))
+        if path.startswith(CACHE_PREFIXES) and method in ("GET", "HEAD"):
+            return self._cached(index, method, path)
         if "/resolve/" in path and not path.startswith("/api/") and method in ("GET", "HEAD"):
             return self._resolve(index, method, path, query, token)
         return _not_found()
@@ -559,13 +647,43 @@ class _Handler(BaseHTTPRequestHandler):
         entry = repo.files.get(unquote(file_raw))  # only files enumerated at load time can be served
         if entry is None:
             return _error(404, "Entry not found", "EntryNotFound", [("X-Repo-Commit", commit)])
+        return self._redirect_to_file(repo, commit, entry, path)
+
+    def _redirect_to_file(self, repo: Repo, commit: str, entry: FileEntry, path: str) -> Resp:
+        """As the Hub answers resolve: a relative 307 to the resolve cache for a regular file (the
+        ``RateLimit`` headers are on this 307), a 302 to the CDN with ``X-Linked-Size`` for an LFS file."""
+        target = f"{quote(repo.id)}/{commit}/{quote(entry.path)}"
         headers = [
-            ("ETag", f'"{entry.etag}"'),
             ("X-Repo-Commit", commit),
             ("Accept-Ranges", "bytes"),
+            ("X-Linked-Etag", f'"{entry.etag}"'),
         ]
         if entry.sha256:
+            host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+            location = f"http://{host}{CDN}{target}"
+            headers += [("Location", location), ("X-Linked-Size", str(entry.size))]
+            return Resp(302, b"", headers, "text/plain; charset=utf-8")
+        query = urlencode({path: "", "etag": f'"{entry.etag}"'})
+        location = f"{RESOLVE_CACHE}{target}?{query}"
+        body = f"Temporary Redirect. Redirecting to {location}".encode()
+        return Resp(307, body, [("Location", location), *headers], "text/plain; charset=utf-8")
+
+    # /api/resolve-cache/models/{id}/{commit}/{path} and /cdn/models/… ---------------------------------
+    def _cached(self, index: _Index, method: str, path: str) -> Resp:
+        prefix = RESOLVE_CACHE if path.startswith(RESOLVE_CACHE) else CDN
+        parts = _split_cached(unquote(path[len(prefix) :]))
+        repo = index.snapshot.find(parts[0]) if parts else None
+        if parts is None or repo is None or repo.sha != parts[1]:
+            return _not_found()
+        entry = repo.files.get(parts[2])
+        if entry is None:
+            return _error(404, "Entry not found", "EntryNotFound", [("X-Repo-Commit", repo.sha)])
+        headers = [("ETag", f'"{entry.etag}"'), ("X-Repo-Commit", repo.sha), ("Accept-Ranges", "bytes")]
+        if entry.sha256:
             headers += [("X-Linked-Etag", f'"{entry.sha256}"'), ("X-Linked-Size", str(entry.size))]
+        return self._file_body(method, entry, headers)
+
+    def _file_body(self, method: str, entry: FileEntry, headers: list[tuple[str, str]]) -> Resp:
         ctype = _content_type(entry.path)
         size = entry.size
         rng = self.headers.get("Range")
@@ -583,6 +701,40 @@ class _Handler(BaseHTTPRequestHandler):
         if method == "HEAD":
             return Resp(status, b"", headers, ctype, length=end - start)
         return Resp(status, entry.read(start, end), headers, ctype)
+
+
+def _bucket(path: str) -> str | None:
+    """The Hub's quota bucket of a path; None for the resolve cache and CDN a 307/302 leads to."""
+    if path.startswith(CACHE_PREFIXES):
+        return None
+    if "/resolve/" in path:
+        return "resolvers"
+    return "api" if path.startswith("/api/") else "pages"
+
+
+REDIRECTS = (301, 302, 303, 307, 308)
+BODY_TRANSFORMS = tuple(kind for kind in TRANSFORMS if kind != "redirect")  # faults of a served body
+
+
+def _fault_path(path: str) -> str:
+    """The path fault rules match: a resolve-cache or CDN hop is the file's ``/{id}/resolve/{commit}/{file}``,
+    so a rule written for a file's resolve URL also reaches the hop that serves its body."""
+    for prefix in CACHE_PREFIXES:
+        if path.startswith(prefix):
+            parts = _split_cached(path[len(prefix) :])
+            if parts is not None:
+                repo_id, commit, file = parts
+                return f"/{repo_id}/resolve/{commit}/{file}"
+    return path
+
+
+def _split_cached(rest: str) -> tuple[str, str, str] | None:
+    """``{id}/{commit}/{file}`` of a resolve-cache or CDN path (the commit is the first 40-hex segment)."""
+    parts = rest.split("/")
+    for i in range(1, min(3, len(parts) - 1)):
+        if re.fullmatch(r"[0-9a-f]{40}", parts[i]):
+            return "/".join(parts[:i]), parts[i], "/".join(parts[i + 1 :])
+    return None
 
 
 def _content_type(path: str) -> str:
@@ -609,6 +761,13 @@ def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:
     if start >= size or end <= start:
         return "unsatisfiable"
     return start, end
+
+
+def _load_index(path: Path) -> _Index | _ListingIndex:
+    """A snapshot directory, or a JSON-lines listing file (``.jsonl``/``.jsonl.gz``) for a listing-only Hub."""
+    if path.is_file():
+        return _ListingIndex(ListingSnapshot(path))
+    return _Index(load_snapshot(path))
 
 
 class MirrorServer:
@@ -645,7 +804,7 @@ class MirrorServer:
         self._stopping = threading.Event()
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
-        self._index = _Index(load_snapshot(self.snapshot_dir))
+        self._index = _load_index(self.snapshot_dir)
 
     # lifecycle
     def start(self) -> MirrorServer:
@@ -701,7 +860,12 @@ class MirrorServer:
     # snapshot
     def reload(self) -> None:
         """Re-read the snapshot from disk (e.g. after write_repo changed a repo's files)."""
-        self._index = _Index(load_snapshot(self.snapshot_dir))
+        self._index = _load_index(self.snapshot_dir)
+
+    @property
+    def repo_count(self) -> int:
+        snapshot = self._index.snapshot
+        return len(snapshot.lines) if isinstance(snapshot, ListingSnapshot) else len(snapshot.repos)
 
     @property
     def repo_ids(self) -> list[str]:

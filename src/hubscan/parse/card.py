@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
 from hubscan.parse.emissions import UNIT_GRAMS, Quantity, is_placeholder, parse_hours, parse_quantity
-from hubscan.parse.frontmatter import decode_card, split_front_matter
+from hubscan.parse.frontmatter import read_front_matter, split_front_matter
 from hubscan.parse.prose import Candidate, ProseResult, scan_body
 from hubscan.parse.safe_yaml import json_safe
+from hubscan.reference.resolve import resolve_hardware, resolve_location
 
 __all__ = [
     "ANALYZER_VERSION",
@@ -207,14 +209,6 @@ def _pick_prose(cands: list[Candidate], flags: set[str]) -> tuple[Candidate | No
     return best, market_g
 
 
-def _resolver():
-    try:
-        from hubscan.reference.resolve import resolve_hardware, resolve_location
-    except Exception:
-        return None, None
-    return resolve_hardware, resolve_location
-
-
 def _device_count(hardware: str | None, parsed: dict | None) -> int | None:
     if isinstance(parsed, dict):
         n = parsed.get("count")
@@ -250,28 +244,50 @@ def completeness_class(rec: dict) -> str:
     return "emissions_context" if have else "emissions_only"
 
 
+@dataclass
+class _Work:
+    """State carried between the stages of one analysis."""
+
+    rec: dict[str, Any]
+    flags: set[str] = field(default_factory=set)
+    prov: dict[str, str] = field(default_factory=dict)  # field name -> "yaml" | "prose:<slug>"
+    hours_flags: set[str] = field(default_factory=set)
+
+
 def _analyze(text: str | bytes | None, card_data: dict | None) -> dict:
-    rec = _empty()
-    flags: set[str] = set()
-    meta: dict | None = None
-    body = ""
-    if text is not None:
-        s, dflags = decode_card(text)
-        flags.update(dflags)
-        if "binary" in flags:
-            rec["error"] = "input looks like binary data, not a model card"
-            rec["flags"] = sorted(flags)
-            return rec
-        meta, body, yerr = split_front_matter(s)
-        if yerr:
-            rec["yaml_error"] = yerr
-            flags.add("yaml_error")
-    if meta is None and isinstance(card_data, dict):
-        try:
-            meta = json_safe(card_data)
-        except Exception as exc:  # pragma: no cover - defensive
-            rec["error"] = f"card_data unusable: {exc}"
-    rec["card_data"] = meta
+    w = _Work(rec=_empty())
+    fm = read_front_matter(text, card_data)
+    w.flags.update(fm.flags)
+    w.rec.update(yaml_error=fm.yaml_error, error=fm.error, card_data=fm.meta)
+    if "binary" in fm.flags:
+        w.rec["flags"] = sorted(w.flags)
+        return w.rec
+    body = _bounded_body(fm.body, w.flags)
+
+    yq, yfields, yflags, co2_present = _yaml_part(fm.meta)
+    w.flags.update(yflags)
+    prose = _scan_prose(body, w.flags)
+    pflags: set[str] = set()
+    best, w.rec["market_based_g"] = _pick_prose(prose.candidates, pflags)
+
+    _merge_fields(w, yfields, prose)
+    _read_hours(w)
+    yaml_usable = yq is not None and yq.grams is not None
+    if yaml_usable:
+        _emissions_from_yaml(w, yq, best)
+    else:
+        _emissions_from_prose(w, yq, best, prose, pflags)
+    w.flags.update(pflags if not yaml_usable else (pflags & {"market_based"}))
+    if w.rec["emissions_g"] is not None:
+        w.flags.discard("unitless")
+        w.flags.discard("range")
+    _resolve_context(w.rec)
+    _check_plausibility(w)
+    return _finish(w, prose.env_present or prose.template_unfilled or co2_present)
+
+
+def _bounded_body(body: str, flags: set[str]) -> str:
+    """The body cut to ``MAX_BODY_CHARS`` characters and ``MAX_BODY_LINES`` lines (flag ``truncated``)."""
     if len(body) > MAX_BODY_CHARS:
         body = body[:MAX_BODY_CHARS]
         flags.add("truncated")
@@ -283,10 +299,11 @@ def _analyze(text: str | bytes | None, card_data: dict | None) -> dict:
     if cut >= 0 and body.find("\n", cut + 1) >= 0:
         body = body[:cut]
         flags.add("truncated")
+    return body
 
-    yq, yfields, yflags, co2_present = _yaml_part(meta)
-    flags.update(yflags)
-    prose: ProseResult = scan_body(body) if body else ProseResult()
+
+def _scan_prose(body: str, flags: set[str]) -> ProseResult:
+    prose = scan_body(body) if body else ProseResult()
     flags.update(prose.flags)
     if prose.unrendered:
         flags.add("unrendered_template")
@@ -294,131 +311,157 @@ def _analyze(text: str | bytes | None, card_data: dict | None) -> dict:
         flags.add("commented_out")
     if prose.template_unfilled:
         flags.add("template_unfilled")
+    return prose
 
-    pflags: set[str] = set()
-    best, market_g = _pick_prose(prose.candidates, pflags)
-    rec["market_based_g"] = market_g
 
-    # -- fields: YAML first, then prose -----------------------------------------------------------
-    prov: dict[str, str] = {}
+def _merge_fields(w: _Work, yfields: dict[str, Any], prose: ProseResult) -> None:
+    """Context fields: the YAML's first, then the prose's."""
     for name in _FIELDS:
         if name in yfields:
-            rec[name] = yfields[name]
-            prov[name] = "yaml"
+            w.rec[name] = yfields[name]
+            w.prov[name] = "yaml"
         elif name in prose.fields:
-            rec[name], prov[name] = prose.fields[name]
-    hours_val, hflags = parse_hours(rec["hours"]) if rec["hours"] is not None else (None, set())
+            w.rec[name], w.prov[name] = prose.fields[name]
+
+
+_MENTIONS_HOURS = re.compile(r"\d\s*(?:hours?|hrs?|h)\b", re.IGNORECASE)
+_HOURS_IN_TEXT = re.compile(
+    r"(?:[~≈]\s*|about\s+|approx\.?\s+)?\d[\d.,]*\s*(?:hours?|hrs?|h)\b", re.IGNORECASE
+)
+
+
+def _read_hours(w: _Work) -> None:
+    """``hours`` as a number; when no hours field exists, from the hardware or source text
+    ("P100 for about 1.5 hours")."""
+    rec = w.rec
+    hours_val, w.hours_flags = parse_hours(rec["hours"]) if rec["hours"] is not None else (None, set())
     if hours_val is None and rec["hours"] is None:
-        # hours sometimes live inside the hardware or source text ("P100 for about 1.5 hours")
         for name in ("hardware", "source"):
             v = rec.get(name)
-            if isinstance(v, str) and re.search(r"\d\s*(?:hours?|hrs?|h)\b", v, re.IGNORECASE):
-                m = re.search(
-                    r"(?:[~≈]\s*|about\s+|approx\.?\s+)?\d[\d.,]*\s*(?:hours?|hrs?|h)\b", v, re.IGNORECASE
-                )
-                if m:
-                    hours_val, hflags = parse_hours(m.group(0))
-                    if hours_val is not None:
-                        prov["hours"] = prov[name]
-                        break
+            m = _HOURS_IN_TEXT.search(v) if isinstance(v, str) and _MENTIONS_HOURS.search(v) else None
+            if m is None:
+                continue
+            hours_val, w.hours_flags = parse_hours(m.group(0))
+            if hours_val is not None:
+                w.prov["hours"] = w.prov[name]
+                break
     rec["hours"] = hours_val
     if hours_val is None:
-        prov.pop("hours", None)
+        w.prov.pop("hours", None)
 
-    # -- emissions --------------------------------------------------------------------------------
-    yaml_usable = yq is not None and yq.grams is not None
-    if yaml_usable:
-        rec.update(emissions_g=yq.grams, raw=yq.raw, unit_raw=yq.unit_raw, found_in="yaml")
-        flags.update(yq.flags & {"approximate", "bound"})
-        confidence = "high" if yq.unit_raw is None else "medium"
-        if best is not None:
-            if not _agree(yq.grams, best.q):
-                flags.add("yaml_prose_conflict")
-                confidence = "low"
-                # the YAML number equals the prose figure's number in a bigger unit: grams vs kg mix-up
-                if (
-                    best.q.unit != "g"
-                    and best.q.value is not None
-                    and yq.unit_raw is None
-                    and abs(yq.value - best.q.value) <= 0.005 * max(abs(best.q.value), 1e-12)
-                ):
-                    flags.add("unit_suspect")
-            else:
-                confidence = "high"
-        rec["confidence"] = confidence
-    else:
-        if yq is not None:  # YAML figure present but unusable (range)
-            flags.update(yq.flags & {"range", "unitless"})
-            rec["raw"] = yq.raw
-            rec["found_in"] = "yaml"
-        if best is not None:
-            q = best.q
-            rec.update(emissions_g=q.grams, raw=q.raw, unit_raw=q.unit_raw, found_in=f"prose:{best.section}")
-            flags.update(q.flags & {"approximate", "bound"})
-            conf = "high" if best.kind in ("field", "table-total") and (q.unit_raw or "") else "medium"
-            if best.kind == "sentence" and best.total and q.has_co2:
-                conf = "high"
-            if q.flags & {"approximate", "bound"} and conf == "high":
-                conf = "medium"
-            if "multiple_values" in pflags:
-                conf = "low"
-            rec["confidence"] = conf
+
+def _emissions_from_yaml(w: _Work, yq: Quantity, best: Candidate | None) -> None:
+    """A usable YAML figure wins; the prose only confirms it or lowers the confidence."""
+    w.rec.update(emissions_g=yq.grams, raw=yq.raw, unit_raw=yq.unit_raw, found_in="yaml")
+    w.flags.update(yq.flags & {"approximate", "bound"})
+    confidence = "high" if yq.unit_raw is None else "medium"
+    if best is not None:
+        if _agree(yq.grams, best.q):
+            confidence = "high"
         else:
-            if rec["raw"] is None:
-                unusable = [c for c in prose.candidates if c.q.grams is None and not c.market]
-                if unusable:
-                    rec["raw"] = unusable[0].q.raw
-                    rec["found_in"] = f"prose:{unusable[0].section}"
-                    flags.update(unusable[0].q.flags & {"unitless", "range"})
-                elif "inherited" in pflags:
-                    inh = [c for c in prose.candidates if c.inherited]
-                    rec["raw"] = inh[0].q.raw
-                    rec["unit_raw"] = inh[0].q.unit_raw
-                    rec["found_in"] = f"prose:{inh[0].section}"
-    flags.update(pflags if not yaml_usable else (pflags & {"market_based"}))
-    if rec["emissions_g"] is not None:
-        flags.discard("unitless")
-        flags.discard("range")
+            w.flags.add("yaml_prose_conflict")
+            confidence = "low"
+            # the YAML number equals the prose figure's number in a bigger unit: grams vs kg mix-up
+            if (
+                best.q.unit != "g"
+                and best.q.value is not None
+                and yq.unit_raw is None
+                and abs(yq.value - best.q.value) <= 0.005 * max(abs(best.q.value), 1e-12)
+            ):
+                w.flags.add("unit_suspect")
+    w.rec["confidence"] = confidence
 
-    # -- parsed hardware / location ----------------------------------------------------------------
-    res_hw, res_loc = _resolver()
-    if res_hw is not None and isinstance(rec["hardware"], str):
+
+def _emissions_from_prose(
+    w: _Work, yq: Quantity | None, best: Candidate | None, prose: ProseResult, pflags: set[str]
+) -> None:
+    """No usable YAML figure: the best prose figure, else the unusable figure that was seen."""
+    rec = w.rec
+    if yq is not None:  # YAML figure present but unusable (range)
+        w.flags.update(yq.flags & {"range", "unitless"})
+        rec["raw"] = yq.raw
+        rec["found_in"] = "yaml"
+    if best is not None:
+        q = best.q
+        rec.update(emissions_g=q.grams, raw=q.raw, unit_raw=q.unit_raw, found_in=f"prose:{best.section}")
+        w.flags.update(q.flags & {"approximate", "bound"})
+        rec["confidence"] = _prose_confidence(best, pflags)
+    elif rec["raw"] is None:
+        _note_unusable_figure(w, prose, pflags)
+
+
+def _prose_confidence(best: Candidate, pflags: set[str]) -> str:
+    q = best.q
+    conf = "high" if best.kind in ("field", "table-total") and (q.unit_raw or "") else "medium"
+    if best.kind == "sentence" and best.total and q.has_co2:
+        conf = "high"
+    if q.flags & {"approximate", "bound"} and conf == "high":
+        conf = "medium"
+    if "multiple_values" in pflags:
+        conf = "low"
+    return conf
+
+
+def _note_unusable_figure(w: _Work, prose: ProseResult, pflags: set[str]) -> None:
+    """No figure to report: keep the raw text of a unitless/range figure, or of the base model's."""
+    rec = w.rec
+    unusable = [c for c in prose.candidates if c.q.grams is None and not c.market]
+    if unusable:
+        rec["raw"] = unusable[0].q.raw
+        rec["found_in"] = f"prose:{unusable[0].section}"
+        w.flags.update(unusable[0].q.flags & {"unitless", "range"})
+    elif "inherited" in pflags:
+        inh = [c for c in prose.candidates if c.inherited]
+        rec["raw"] = inh[0].q.raw
+        rec["unit_raw"] = inh[0].q.unit_raw
+        rec["found_in"] = f"prose:{inh[0].section}"
+
+
+def _resolve_context(rec: dict[str, Any]) -> None:
+    """``hardware_parsed`` and ``location_parsed`` from the reference tables."""
+    if isinstance(rec["hardware"], str):
         try:
-            rec["hardware_parsed"] = json_safe(res_hw(rec["hardware"]))
-        except Exception:
+            rec["hardware_parsed"] = json_safe(resolve_hardware(rec["hardware"]))
+        except Exception:  # the resolver is best-effort on free text
             rec["hardware_parsed"] = None
-    if res_loc is not None:
-        for name in ("location", "compute_region"):
-            v = rec.get(name)
-            if isinstance(v, str) and v:
-                try:
-                    parsed = res_loc(v)
-                except Exception:
-                    parsed = None
-                if parsed:
-                    rec["location_parsed"] = json_safe(parsed)
-                    break
+    for name in ("location", "compute_region"):
+        v = rec.get(name)
+        if not (isinstance(v, str) and v):
+            continue
+        try:
+            parsed = resolve_location(v)
+        except Exception:  # the resolver is best-effort on free text
+            parsed = None
+        if parsed:
+            rec["location_parsed"] = json_safe(parsed)
+            break
 
-    # -- plausibility: grams per device-hour ---------------------------------------------------------
-    if rec["emissions_g"] is not None and rec["hours"]:
-        n = _device_count(
-            rec["hardware"] if isinstance(rec["hardware"], str) else None, rec["hardware_parsed"]
-        )
-        if n:
-            per = rec["emissions_g"] / (rec["hours"] * n)
-            lo, hi = GRAMS_PER_DEVICE_HOUR
-            if per < lo or per > hi:
-                flags.add("unit_suspect")
-                if rec["confidence"] == "high":
-                    rec["confidence"] = "medium"
 
-    if rec["hours"] is None and "range" in hflags:
-        flags.add("hours_range")
+def _check_plausibility(w: _Work) -> None:
+    """Grams per device-hour outside ``GRAMS_PER_DEVICE_HOUR`` -> ``unit_suspect``."""
+    rec = w.rec
+    if rec["emissions_g"] is None or not rec["hours"]:
+        return
+    n = _device_count(rec["hardware"] if isinstance(rec["hardware"], str) else None, rec["hardware_parsed"])
+    if not n:
+        return
+    per = rec["emissions_g"] / (rec["hours"] * n)
+    lo, hi = GRAMS_PER_DEVICE_HOUR
+    if per < lo or per > hi:
+        w.flags.add("unit_suspect")
+        if rec["confidence"] == "high":
+            rec["confidence"] = "medium"
+
+
+def _finish(w: _Work, env_present: bool) -> dict:
+    rec = w.rec
+    if rec["hours"] is None and "range" in w.hours_flags:
+        w.flags.add("hours_range")
     for name in _FIELDS:
         if rec[name] is not None:
-            rec["provenance"][name] = prov.get(name, "yaml")
-    rec["flags"] = sorted(flags)
-    rec["_env_present"] = prose.env_present or prose.template_unfilled or co2_present
+            rec["provenance"][name] = w.prov.get(name, "yaml")
+    rec["flags"] = sorted(w.flags)
+    rec["_env_present"] = env_present
     rec["completeness"] = completeness_class(rec)
     del rec["_env_present"]
     return rec

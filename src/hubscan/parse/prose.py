@@ -26,6 +26,7 @@ General rules, no per-card cases:
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from hubscan.parse.emissions import (
@@ -312,118 +313,164 @@ def _tables(lines: list[str], used: set[int], sect: list[tuple[int, str, bool]],
         i += 1
 
 
+@dataclass
+class _Page:
+    """The body split into lines: as written (comments included) and cleaned, with each line's section."""
+
+    raw_lines: list[str]
+    lines: list[str]
+    sect: list[tuple[int, str, bool]]
+    kv_cache: dict[int, tuple[str, str, str] | None] = field(default_factory=dict)
+
+    def key_value(self, idx: int) -> tuple[str, str, str] | None:
+        line = self.lines[idx]
+        return self.kv_cache.get(idx) if line == self.raw_lines[idx] else _key_value(line)
+
+
 def scan_body(body: str) -> ProseResult:
     res = ProseResult()
     if not body:
         return res
     if _JINJA.search(body):
         res.unrendered = True
+    page = _page(body)
+    res.env_present = any(env for _, _, env in page.sect)
+    _detect_template(page, res)
+    used, emission_lines, field_lines = _field_lines(page, res)
+    _context_fields(page, res, emission_lines, field_lines)
+    _tables(page.lines, used, page.sect, res)
+    _sentence_candidates(page, used, res)
+    _mark_other_model_blocks(page.lines, page.sect, res)
+    return res
+
+
+def _page(body: str) -> _Page:
     raw_lines = body.split("\n")
-    clean_text = _blank_comments_and_code(body)
-    lines = clean_text.split("\n")
+    lines = _blank_comments_and_code(body).split("\n")
     if len(lines) != len(raw_lines):  # pragma: no cover - blanking keeps line count
         raw_lines = lines
-    sect = _sections(lines)
-    res.env_present = any(env for _, _, env in sect)
+    return _Page(raw_lines=raw_lines, lines=lines, sect=_sections(lines))
 
-    # -- template detection on the raw text (comments included) --------------------------------
-    template_keys_clean: set[str] = set()
-    template_keys_raw: set[str] = set()
-    kv_cache: dict[int, tuple[str, str, str] | None] = {}
-    for idx, line in enumerate(raw_lines):
-        kv = kv_cache[idx] = _key_value(line)
+
+def _detect_template(page: _Page, res: ProseResult) -> None:
+    """The model-card template's field lines, read on the raw text (comments included)."""
+    keys_clean: set[str] = set()
+    keys_raw: set[str] = set()
+    for idx, line in enumerate(page.raw_lines):
+        kv = page.kv_cache[idx] = _key_value(line)
         if not kv:
             continue
-        key, bare, val = kv
+        _, bare, val = kv
         if _TEMPLATE_KEYS.match(bare):
-            template_keys_raw.add(bare.lower())
-            if lines[idx].strip():
-                template_keys_clean.add(bare.lower())
+            keys_raw.add(bare.lower())
+            if page.lines[idx].strip():
+                keys_clean.add(bare.lower())
         if (
             _is_emission_key(bare)
-            and (is_placeholder(val) or _JINJA.search(val))
-            and (_TEMPLATE_KEYS.match(bare) or sect[idx][2] or lines[idx].strip() == "")
+            and _unfilled(val)
+            and (_TEMPLATE_KEYS.match(bare) or page.sect[idx][2] or page.lines[idx].strip() == "")
         ):
             res.template_unfilled = True
-    if len(template_keys_clean) >= 2:
+    if len(keys_clean) >= 2:
         res.env_present = True
-    if len(template_keys_raw) >= 2 and len(template_keys_clean) < 2 and not res.env_present:
+    if len(keys_raw) >= 2 and len(keys_clean) < 2 and not res.env_present:
         res.commented_template = True
 
-    # -- field lines ----------------------------------------------------------------------------
+
+def _unfilled(val: str) -> bool:
+    return bool(is_placeholder(val) or _JINJA.search(val))
+
+
+def _field_lines(page: _Page, res: ProseResult) -> tuple[set[int], list[int], list[tuple[int, str, str]]]:
+    """Emission field lines become candidates; returns (lines used, emission lines, context field lines)."""
     used: set[int] = set()
     emission_lines: list[int] = []
     field_lines: list[tuple[int, str, str]] = []  # (line, field name, value)
-    for idx, line in enumerate(lines):
-        if not line.strip():
-            continue
-        kv = kv_cache.get(idx) if line == raw_lines[idx] else _key_value(line)
+    for idx, line in enumerate(page.lines):
+        kv = page.key_value(idx) if line.strip() else None
         if not kv:
             continue
         key, bare, val = kv
         if _is_emission_key(bare):
             used.add(idx)
             emission_lines.append(idx)
-            if is_placeholder(val) or _JINJA.search(val):
-                continue
-            unit, unit_raw = unit_from_label(key)
-            q = parse_quantity(val, default_unit=unit, unit_raw_default=unit_raw)
-            start, slug, env = sect[idx]
-            if q is None:
-                if _TBD.search(val):
-                    res.tbd = True
-                continue
-            context = " ".join(lines[max(start, idx - 2) : idx + 1])
-            if len(res.candidates) >= MAX_CANDIDATES:
-                res.flags.add("too_many_figures")
-                continue
-            res.candidates.append(
-                Candidate(
-                    q=q,
-                    line=idx,
-                    section=slug,
-                    kind="field",
-                    env=env,
-                    key=key,
-                    total=bool(_TOTAL.search(key)),
-                    market=bool(_MARKET.search(key + " " + val[:80])),
-                    inherited=bool(_INHERITED.search(key + " " + val))
-                    or bool(_INHERITED.search(context) and not env),
-                )
-            )
+            _emission_field(page, res, idx, key, val)
             continue
-        for name, pat in _FIELD_KEYS:
-            if pat.search(bare):
-                field_lines.append((idx, name, val))
-                used.add(idx)
-                break
+        name = next((name for name, pat in _FIELD_KEYS if pat.search(bare)), None)
+        if name is not None:
+            field_lines.append((idx, name, val))
+            used.add(idx)
+    return used, emission_lines, field_lines
 
+
+def _emission_field(page: _Page, res: ProseResult, idx: int, key: str, val: str) -> None:
+    """A ``Carbon Emitted: 1.2 kg``-style line: a candidate, or a note that its figure is still to come."""
+    if _unfilled(val):
+        return
+    unit, unit_raw = unit_from_label(key)
+    q = parse_quantity(val, default_unit=unit, unit_raw_default=unit_raw)
+    start, slug, env = page.sect[idx]
+    if q is None:
+        if _TBD.search(val):
+            res.tbd = True
+        return
+    if len(res.candidates) >= MAX_CANDIDATES:
+        res.flags.add("too_many_figures")
+        return
+    context = " ".join(page.lines[max(start, idx - 2) : idx + 1])
+    res.candidates.append(
+        Candidate(
+            q=q,
+            line=idx,
+            section=slug,
+            kind="field",
+            env=env,
+            key=key,
+            total=bool(_TOTAL.search(key)),
+            market=bool(_MARKET.search(key + " " + val[:80])),
+            inherited=bool(_INHERITED.search(key + " " + val))
+            or bool(_INHERITED.search(context) and not env),
+        )
+    )
+
+
+def _context_fields(
+    page: _Page, res: ProseResult, emission_lines: list[int], field_lines: list[tuple[int, str, str]]
+) -> None:
+    """Context fields count inside environmental sections or within 8 lines of an emissions line."""
+    sect = page.sect
     near: set[int] = set()
     for e in emission_lines:
         start = sect[e][0]
-        for k in range(max(start, e - 8), min(len(lines), e + 9)):
+        for k in range(max(start, e - 8), min(len(page.lines), e + 9)):
             if sect[k][0] == start:
                 near.add(k)
     for idx, name, val in field_lines:
-        if not (sect[idx][2] or idx in near):
-            continue
-        if is_placeholder(val) or _JINJA.search(val):
+        if not (sect[idx][2] or idx in near) or _unfilled(val):
             continue
         if name not in res.fields:
             res.fields[name] = (clean_inline(val).strip(), f"prose:{sect[idx][1]}")
 
-    # -- tables ---------------------------------------------------------------------------------
-    _tables(lines, used, sect, res)
 
-    # -- sentences ------------------------------------------------------------------------------
+def _paragraphs(page: _Page, used: set[int]) -> Iterator[list[int]]:
+    """Runs of consecutive prose lines (not used by fields or tables, not headings, not table rows)."""
     para: list[int] = []
+    for idx, line in enumerate(page.lines):
+        if idx in used or not line.strip() or _HEADING.match(line) or line.lstrip().startswith("|"):
+            if para:
+                yield para
+            para = []
+            continue
+        para.append(idx)
+    if para:
+        yield para
 
-    def flush() -> None:
-        if not para:
-            return
-        text = " ".join(lines[k].strip() for k in para)
+
+def _sentence_candidates(page: _Page, used: set[int], res: ProseResult) -> None:
+    for para in _paragraphs(page, used):
+        text = " ".join(page.lines[k].strip() for k in para)
         first = para[0]
-        start, slug, env = sect[first]
+        _, slug, env = page.sect[first]
         for sent in _sentences(clean_inline(text)):
             if not _EMISSION_WORD.search(sent):
                 if _TBD.search(sent) and env:
@@ -434,32 +481,26 @@ def scan_body(body: str) -> ProseResult:
             if len(res.candidates) >= MAX_CANDIDATES:
                 res.flags.add("too_many_figures")
                 break
-            for off, q in iter_quantities(sent, require_unit=True):
-                before = sent[max(0, off - 120) : off]
-                clause = re.split(r"[;,]\s+|\band\b", before)[-1] if before else ""
-                res.candidates.append(
-                    Candidate(
-                        q=q,
-                        line=first,
-                        section=slug,
-                        kind="sentence",
-                        env=env,
-                        total=bool(_TOTAL.search(before[-80:])),
-                        market=bool(_MARKET.search(clause) or _MARKET.search(before[-60:])),
-                        inherited=bool(_INHERITED.search(sent)),
-                    )
-                )
-        para.clear()
+            _sentence_figures(res, sent, first, slug, env)
 
-    for idx, line in enumerate(lines):
-        if idx in used or not line.strip() or _HEADING.match(line) or line.lstrip().startswith("|"):
-            flush()
-            continue
-        para.append(idx)
-    flush()
 
-    _mark_other_model_blocks(lines, sect, res)
-    return res
+def _sentence_figures(res: ProseResult, sent: str, line: int, slug: str, env: bool) -> None:
+    """Every mass figure in an emissions sentence; its own clause says market-based, the words before total."""
+    for off, q in iter_quantities(sent, require_unit=True):
+        before = sent[max(0, off - 120) : off]
+        clause = re.split(r"[;,]\s+|\band\b", before)[-1] if before else ""
+        res.candidates.append(
+            Candidate(
+                q=q,
+                line=line,
+                section=slug,
+                kind="sentence",
+                env=env,
+                total=bool(_TOTAL.search(before[-80:])),
+                market=bool(_MARKET.search(clause) or _MARKET.search(before[-60:])),
+                inherited=bool(_INHERITED.search(sent)),
+            )
+        )
 
 
 def _mark_other_model_blocks(lines: list[str], sect: list[tuple[int, str, bool]], res: ProseResult) -> None:

@@ -10,9 +10,10 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from hubscan.reference import hardware_names as names
 from hubscan.reference import tables as ref
 
-__all__ = ["resolve_hardware", "resolve_location", "resolve_provider"]
+__all__ = ["resolve_hardware", "resolve_location", "resolve_provider", "closest_hardware"]
 
 
 def _fold(text: str) -> str:
@@ -97,7 +98,7 @@ _TPU_BARE = re.compile(
 
 _DEVICE_PATTERNS: list[tuple[re.Pattern, object]] = [
     (re.compile(r"\bgb200\b"), "B200 (GB200)"),
-    (re.compile(r"\b(?:hgx\s*)?b200\b"), "B200 (HGX)"),
+    (re.compile(r"\b(?:hgx\s*)?b200\b"), lambda w: "B200 (GB200)" if "gb200" in w else "B200 (HGX)"),
     (re.compile(r"\bh200s?\b"), lambda w: "H200 NVL" if "nvl" in w else "H200 SXM"),
     (re.compile(r"\bh100s?\b"), _h100),
     (re.compile(r"\ba100s?\b"), _a100),
@@ -110,7 +111,7 @@ _DEVICE_PATTERNS: list[tuple[re.Pattern, object]] = [
     (re.compile(r"\bt4s?\b"), "T4"),
     (re.compile(r"\bmi\s?250x\b"), "MI250X"),
     (re.compile(r"\bmi\s?300x\b"), "MI300X"),
-    (re.compile(r"\brtx\s*-?\s*(\d{4})\s*(ti)?\b"), "rtx"),
+    (re.compile(r"\brtx\s*-?\s*(\d{4})\s*-?\s*(ti)?\b"), "rtx"),
     (re.compile(r"\b(?:rtx\s*)?a(\d{4})\b"), "rtx-a"),
     (re.compile(r"\b(?:tesla\s*)?k80\b"), "Tesla K80"),
     (re.compile(r"\b(?:tesla\s*)?k40c?\b"), "Tesla K40c"),
@@ -155,6 +156,8 @@ def _count(s: str, start: int, end: int) -> int | None:
     before, after = s[:start], s[end:]
     # "8 x A100", "1xA4500", "8x v100", "(1x)"
     for m in re.finditer(r"(?<![\w.])(\d{1,6})\s*[x*](?=\s|$|[)\]a-z(])", s):
+        if start <= m.start(1) < end:  # the device's own model number ("RTX 3090 x 2")
+            continue
         if not _UNIT_AFTER.match(s, m.end(1)):
             return int(m.group(1))
     # "T4 x 2", "A100 x8"
@@ -206,11 +209,16 @@ def resolve_hardware(text: str | None) -> dict | None:
     """Free-text hardware -> ``{"raw", "device", "count", "tdp_w", "peak_tflops", "typical_w"}`` or ``None``.
 
     ``device`` is the canonical name in :func:`hubscan.reference.tables.hardware_table` (e.g. "V100",
-    "A100-80GB SXM", "TPU v3"). ``count`` is the number of devices when the text states it exactly ("8 x ...",
-    "8 v100 GPUs", "GPU T4 x 2", "Single ..."), else ``None``. A TPU slice ("TPU v3-512") counts chips (512
-    TensorCores = 256 chips). When the text names several devices the first one wins (``"alternatives"`` lists
-    the others). An unspecified A100 is taken as the 80 GB SXM part (same peak and TDP as the 40 GB SXM);
-    ``"assumed"`` says so.
+    "A100-80GB SXM", "TPU v3", "Quadro P6000", "Intel Xeon Gold 6148") or a family label ("Titan X (family)",
+    "RTX (family)", "Xeon (family)"; see :mod:`hubscan.reference.hardware_names`). ``count`` is the number of
+    devices when the text states it exactly ("8 x ...", "8 v100 GPUs", "GPU T4 x 2", "Single ..."), else
+    ``None``. A TPU slice ("TPU v3-512") counts chips (512 TensorCores = 256 chips). When the text names several
+    devices the first one wins (``"alternatives"`` lists the others).
+
+    A name that leaves the variant open adds ``"variants"`` (device, tdp_w, peak_tflops of each),
+    ``"tdp_w_range"`` [low, high] and ``"ambiguous"`` (what was left open); ``tdp_w`` stays the central pick:
+    an unspecified A100 is the 80 GB SXM part (``"assumed"`` says so) with the PCIe parts in the range, an
+    unsliced "TPU v3" one chip with a 4-chip board in the range, a family its median member.
     """
     if not isinstance(text, str) or not text.strip():
         return None
@@ -220,18 +228,24 @@ def resolve_hardware(text: str | None) -> dict | None:
         return None
 
 
-def _resolve_hardware(text: str) -> dict | None:
-    s = _fold(text)
+def closest_hardware(text: str | None, n: int = 3) -> list[str]:
+    """Hardware table names nearest to a name that does not resolve (for error messages)."""
+    if not isinstance(text, str) or not text.strip():
+        return []
+    try:
+        return names.closest(_fold(text), n)
+    except Exception:  # never raise on arbitrary input
+        return []
+
+
+def _pattern_hits(s: str) -> tuple[list[tuple[int, int, str]], tuple | None]:
+    """(start, end, device) of every device the patterns find, TPUs first; the first TPU hit."""
     found: list[tuple[int, int, str]] = []
     tpu = _resolve_tpu(s) if "tpu" in s else None
-    tpu_count = None
-    if tpu:
-        name, tpu_count, a, b = tpu
-        found.append((a, b, name))
-        more = _resolve_tpu(s, b)
-        while more:
-            found.append((more[2], more[3], more[0]))
-            more = _resolve_tpu(s, more[3])
+    more = tpu
+    while more:
+        found.append((more[2], more[3], more[0]))
+        more = _resolve_tpu(s, more[3])
     for pattern, resolver in _DEVICE_PATTERNS:
         for m in pattern.finditer(s):
             if any(a <= m.start() < b for a, b, _ in found):
@@ -247,20 +261,20 @@ def _resolve_hardware(text: str) -> dict | None:
                 name = resolver
             if name:
                 found.append((m.start(), m.end(), name))
-    if not found:
-        return None
     found.sort()
+    return found, tpu
+
+
+def _resolve_hardware(text: str) -> dict | None:
+    s = _fold(text)
+    found, tpu = _pattern_hits(s)
+    if not found:
+        return _from_catalogue(text, s)
     start, end, device = found[0]
     spec = ref.hardware(device) or {}
-    count = tpu_count if tpu and device == tpu[0] else _count(s, start, end)
-    out = {
-        "raw": text,
-        "device": device,
-        "count": count,
-        "tdp_w": spec.get("tdp_w"),
-        "peak_tflops": spec.get("peak_tflops"),
-        "typical_w": spec.get("typical_w"),
-    }
+    from_slice = bool(tpu and device == tpu[0] and tpu[1] is not None)
+    count = tpu[1] if from_slice else _count(s, start, end)
+    out = _hardware_result(text, device, count, spec)
     others = []
     for _, _, name in found[1:]:
         if name != device and name not in others:
@@ -269,6 +283,43 @@ def _resolve_hardware(text: str) -> dict | None:
         out["alternatives"] = others
     if device.startswith("A100") and not re.search(r"(40|80)\s*g", s):
         out["assumed"] = "A100 memory size not stated: 80 GB assumed (40 GB SXM has the same peak and TDP)"
+    window = s[max(0, start - 12) : _next_boundary(s, end)]
+    variants = names.variants_of(device, window, from_slice)
+    if variants:
+        _add_variants(out, variants, f"{text.strip()!r} does not say which {device.split('-')[0]} variant")
+    return out
+
+
+def _hardware_result(text: str, device: str, count: int | None, spec: dict) -> dict:
+    return {
+        "raw": text,
+        "device": device,
+        "count": count,
+        "tdp_w": spec.get("tdp_w"),
+        "peak_tflops": spec.get("peak_tflops"),
+        "typical_w": spec.get("typical_w"),
+    }
+
+
+def _add_variants(out: dict, variants: list[dict], why: str) -> None:
+    tdps = [v["tdp_w"] for v in variants if v.get("tdp_w")]
+    out["variants"] = variants
+    out["tdp_w_range"] = [min(tdps), max(tdps)] if tdps else None
+    out["ambiguous"] = why
+
+
+def _from_catalogue(text: str, s: str) -> dict | None:
+    """Any table device or family by its tokens ("NVIDIA Titan-Xp", "Quadro P6000", "Xeon CPU")."""
+    hit = names.match_catalogue(s)
+    if hit is None:
+        return None
+    if hit.family is None:
+        return _hardware_result(
+            text, hit.device, _count(s, hit.start, hit.end), ref.hardware(hit.device) or {}
+        )
+    spec = names.family_spec(hit)
+    out = _hardware_result(text, hit.device, _count(s, hit.start, hit.end), spec)
+    _add_variants(out, spec["variants"], spec["ambiguous"])
     return out
 
 
@@ -494,8 +545,15 @@ def _resolve_location(text: str, provider: str | None) -> dict | None:
             "source": ref.WORLD_SOURCE,
             "provider": provider,
         }
+    for step in (_by_region_id, _by_region_name, _by_us_state, _by_province_or_city, _by_country):
+        out = step(text, s, provider)
+        if out:
+            return out
+    return None
 
-    # 1. cloud region ids
+
+def _by_region_id(text: str, s: str, provider: str | None) -> dict | None:
+    """Cloud region ids ("us-east-1", "eastus2"); a partial id several regions of one country share."""
     index = _region_index()
     tokens = re.findall(r"[a-z]+(?:[-_][a-z0-9]+)+|[a-z]+\d+|[a-z]{6,}", s)
     for token in tokens:
@@ -520,8 +578,11 @@ def _resolve_location(text: str, provider: str | None) -> dict | None:
             if out:
                 out["note"] = f"partial cloud region {token!r}: several regions match, country used"
                 return out
+    return None
 
-    # 2. cloud region display names ("East US 2", "US East (N. Virginia)")
+
+def _by_region_name(text: str, s: str, provider: str | None) -> dict | None:
+    """Cloud region display names ("East US 2", "US East (N. Virginia)")."""
     named = [
         r for r in ref.cloud_regions() if r["name"] and r["provider"] in {"aws", "azure", "gcp", "coreweave"}
     ]
@@ -529,8 +590,11 @@ def _resolve_location(text: str, provider: str | None) -> dict | None:
     for r in named:
         if (not provider or provider == r["provider"]) and _word_re(_fold(r["name"])).search(s):
             return _region_result(text, r)
+    return None
 
-    # 3. US states (a state that is also a country, e.g. Georgia, needs US context)
+
+def _by_us_state(text: str, s: str, provider: str | None) -> dict | None:
+    """US states by name (a state that is also a country, e.g. Georgia, needs US context) or ", TX"."""
     us_context = bool(re.search(r"(?<![a-z])(?:usa|u\.s\.a?\.?|united states|america)(?![a-z])", s)) or bool(
         re.search(r"(?<![A-Za-z])US(?![A-Za-z])", text)
     )
@@ -547,19 +611,23 @@ def _resolve_location(text: str, provider: str | None) -> dict | None:
         for key, row in states.items():
             if row["code"] == m.group(1):
                 return _place_result(text, "us_state", key, provider)
+    return None
 
-    # 4. Canadian provinces
+
+def _by_province_or_city(text: str, s: str, provider: str | None) -> dict | None:
+    """Canadian provinces, then cities and sub-national regions."""
     for key in sorted(ref.canada_provinces(), key=len, reverse=True):
         if _word_re(key).search(s):
             return _place_result(text, "province", key, provider)
-
-    # 5. cities and sub-national regions
     for city in sorted(_CITIES, key=len, reverse=True):
         if _word_re(city).search(s):
             kind, key = _CITIES[city]
             return _place_result(text, kind, key, provider)
+    return None
 
-    # 6. countries: names and aliases, then an upper-case ISO alpha-3 code ("France (FRA)"), "US"/"UK"
+
+def _by_country(text: str, s: str, provider: str | None) -> dict | None:
+    """Country names and aliases, then an upper-case ISO alpha-3 code ("France (FRA)"), "US" / "UK"."""
     for name, code in _country_names():
         if _word_re(name).search(s):
             return _place_result(text, "country", code, provider)

@@ -23,7 +23,7 @@ CANADA_MIX_YEAR = 2023
 PUE_YEAR = 2025
 
 # Measured system power per TPU v4 chip incl. host (PaLM, Chowdhery et al. 2022, App. B). Google publishes no TPU
-# TDP for v4 or v5; REFERENCE.md section 5 says to use this, labelled, when the user gives no power.
+# TDP for v4 or v5; the estimator uses this, labelled, when the user gives no power (docs/EMISSIONS.md).
 TPU_SYSTEM_POWER_W = 378.5
 
 
@@ -78,23 +78,34 @@ def canonical_device_name(name: str) -> str:
 _COVERED_BY_SPECS = re.compile(r"h100|h200|a100|a10g|\bt4\b|\bl4\b|v100|p100|tpu|rtx 3090|rtx 4090")
 
 
+def _memory_gb(text: str | None) -> int | None:
+    m = re.search(r"(\d+)\s*GB", text or "")
+    return int(m.group(1)) if m else None
+
+
+def _kind(name: str) -> str:
+    return "tpu" if name.startswith("TPU") else "gpu"
+
+
 @lru_cache(maxsize=1)
 def hardware_table() -> dict[str, dict]:
-    """Canonical device name -> {device, peak_tflops, tdp_w, typical_w, source, verified, table}.
+    """Canonical device name -> {device, kind, peak_tflops, tdp_w, typical_w, memory_gb, source, verified, table}.
 
     Order of precedence: ``hardware_specs.csv`` (peak dense 16-bit TFLOPS and TDP), then
     ``hardware_variants.csv`` (PCIe / NVL variants derived from the same sources), then the mlco2/impact
     ``gpus.csv`` for TDP only (its TFLOPS16 column mixes conventions and is not used; its TPU rows are measured
-    averages, not TDP, and its CPU rows are skipped).
+    averages, not TDP, and are skipped; its CPU rows are kept with ``kind`` "cpu").
     """
     table: dict[str, dict] = {}
     for row in _read_csv("hardware_specs.csv"):
         name = canonical_device_name(row["hardware"])
         table[name] = {
             "device": name,
+            "kind": _kind(name),
             "peak_tflops": _num(row["peak_dense_16bit_tflops"]),
             "tdp_w": _num(row["tdp_w"]),
             "typical_w": _leading_power(row.get("measured_or_typical_w")),
+            "memory_gb": _memory_gb(name),
             "source": row["source"],
             "verified": row["verified"],
             "table": "hardware_specs.csv",
@@ -104,32 +115,40 @@ def hardware_table() -> dict[str, dict]:
         base = table.get(canonical_device_name(row["base"]), {})
         table[name] = {
             "device": name,
+            "kind": _kind(name),
             "peak_tflops": _num(row["peak_dense_16bit_tflops"]),
             "tdp_w": _num(row["tdp_w"]),
             "typical_w": None,
+            "memory_gb": _memory_gb(name),
             "source": row["source"],
             "verified": row["verified"],
             "table": "hardware_variants.csv",
             "base": base.get("device"),
         }
     for row in _read_csv("mlco2", "gpus.csv"):
-        if row.get("type", "").strip() != "gpu":
-            continue
-        name = (row.get("name") or row.get("Name") or "").strip()
-        if not name:
-            continue
-        if name in table or _COVERED_BY_SPECS.search(name.lower()):
-            continue
-        table[name] = {
-            "device": name,
-            "peak_tflops": None,
-            "tdp_w": _num(row.get("tdp_watts")),
-            "typical_w": None,
-            "source": f"mlco2/impact gpus.csv ({(row.get('source') or '').strip()})",
-            "verified": "secondary (mlco2/impact; TDP only)",
-            "table": "mlco2/gpus.csv",
-        }
+        _add_mlco2_row(table, row)
     return table
+
+
+def _add_mlco2_row(table: dict[str, dict], row: dict[str, str]) -> None:
+    kind = row.get("type", "").strip()
+    name = (row.get("name") or row.get("Name") or "").strip()
+    if kind not in {"gpu", "cpu"} or not name or name in table:
+        return
+    if kind == "gpu" and _COVERED_BY_SPECS.search(name.lower()):
+        return
+    memory = _num(row.get("memory"))
+    table[name] = {
+        "device": name,
+        "kind": kind,
+        "peak_tflops": None,
+        "tdp_w": _num(row.get("tdp_watts")),
+        "typical_w": None,
+        "memory_gb": int(memory) if memory else None,
+        "source": f"mlco2/impact gpus.csv ({(row.get('source') or '').strip()})",
+        "verified": "secondary (mlco2/impact; TDP only)",
+        "table": "mlco2/gpus.csv",
+    }
 
 
 def hardware(name: str) -> dict | None:

@@ -8,9 +8,13 @@ the file read-only; nothing here writes to the catalog.
 from __future__ import annotations
 
 import json
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -92,15 +96,75 @@ def write_metadata(db_path: str | Path, out: str | Path) -> Path:
 def serve(
     db_path: str | Path, port: int = 8001, host: str = "127.0.0.1", metadata_out: str | Path | None = None
 ) -> int:
-    """Run Datasette on the catalog until interrupted; returns its exit status."""
+    """Run Datasette on the catalog until interrupted (Ctrl-C or SIGTERM); returns its exit status.
+
+    A busy port is a clear error before anything starts; ``port=0`` picks a free one and the real port is
+    printed; Datasette is taken down with this process (SIGTERM included).
+    """
     db_path = Path(db_path)
     query.open_catalog(db_path).close()  # clear error for a missing or foreign file
+    port = _claim_port(host, port)
     with tempfile.TemporaryDirectory(prefix="hubscan-browse-") as tmp:
         meta = write_metadata(db_path, metadata_out or Path(tmp) / "metadata.json")
-        print(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr)
         try:
-            return subprocess.call(datasette_command(db_path, meta, port=port, host=host))
-        except KeyboardInterrupt:
-            return 0
+            child = subprocess.Popen(datasette_command(db_path, meta, port=port, host=host))
         except OSError as exc:
             raise CatalogError(f"Could not start Datasette: {exc}") from exc
+        return _supervise(child, db_path, host, port)
+
+
+def _claim_port(host: str, port: int) -> int:
+    """The port to serve on: ``port`` if it is free, a free one for 0; a busy port is an error."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as Datasette does: only listeners count
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise CatalogError(
+                f"Cannot serve on {host}:{port}: {exc.strerror or exc}. Choose another port with --port "
+                "(0 picks a free one)."
+            ) from exc
+        return probe.getsockname()[1]
+
+
+def _supervise(child: subprocess.Popen, db_path: Path, host: str, port: int) -> int:
+    on_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _raise_interrupt) if on_main_thread else None
+    try:
+        if not _wait_until_listening(child, host, port):
+            raise CatalogError(f"Datasette could not serve on {host}:{port} (exit status {child.wait()}).")
+        print(f"Serving {db_path} at http://{host}:{port}/ (Ctrl-C to stop)", file=sys.stderr, flush=True)
+        status = child.wait()
+        if status != 0:
+            raise CatalogError(f"Datasette stopped with exit status {status}.")
+        return status
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if on_main_thread:
+            signal.signal(signal.SIGTERM, previous)
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+
+
+def _raise_interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
+def _wait_until_listening(child: subprocess.Popen, host: str, port: int, timeout: float = 60.0) -> bool:
+    """True once the port accepts connections; False if the child exits first (e.g. the port was taken)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if child.poll() is not None:
+            return False
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return True
+        except OSError:
+            time.sleep(0.1)
+    return child.poll() is None

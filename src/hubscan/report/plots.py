@@ -56,6 +56,8 @@ def figure_format(out: str | Path) -> str:
     suffix = Path(out).suffix.lower()
     if suffix not in FORMATS:
         raise PlotError(f"Cannot write {out}: use a .png, .svg or .pdf file name.")
+    if not Path(out).parent.is_dir():
+        raise PlotError(f"Cannot write {out}: the folder {Path(out).parent} does not exist.")
     return FORMATS[suffix]
 
 

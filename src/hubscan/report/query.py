@@ -24,6 +24,7 @@ from hubscan.derive.families import (
     normalise_by,
 )
 from hubscan.errors import CatalogError, QueryError
+from hubscan.report.safe_sql import guarded_execute
 from hubscan.store import open_db_read_only
 
 NAMED_QUERIES: dict[str, dict[str, Any]] = {
@@ -273,9 +274,7 @@ def run_sql(db_path: str | Path, sql: str, params: Any = ()) -> tuple[list[str],
     """Run ``sql`` on a read-only connection: SQLite refuses any write (no string checks here)."""
     db = open_db_read_only(db_path)
     try:
-        cursor = db.conn.execute(sql, params)
-        columns = [d[0] for d in cursor.description] if cursor.description else []
-        return columns, cursor.fetchall()
+        return guarded_execute(db.conn, sql, params)  # authorizer + time limit (report/safe_sql.py)
     except sqlite3.OperationalError as exc:
         text = str(exc)
         if "readonly" in text.replace(" ", "").lower() or "query_only" in text.lower():

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import IO, Any
 
 from hubscan.estimate.footprint import summary_row
+from hubscan.report.safe_sql import escape_control, json_control
 from hubscan.units import human_bytes, human_grams, human_kwh, human_params
 
 FORMATS = ("table", "json", "nl", "csv")
@@ -58,7 +59,7 @@ def format_cell(column: str, value: Any) -> str:
         if isinstance(value, float) and not value.is_integer():
             return f"{value:.4g}"
         return f"{int(value):,}"
-    text = str(value)
+    text = escape_control(str(value))  # a repo id with ANSI escapes must not drive the terminal
     return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
 
 
@@ -117,18 +118,23 @@ def render(
         stream.write(table(rows, cols) + "\n")
     elif fmt == "json":
         data = [{c: _jsonable(row.get(c)) for c in cols} for row in rows]
-        stream.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+        stream.write(json_control(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n")
     elif fmt == "nl":
         for row in rows:
             stream.write(
-                json.dumps({c: _jsonable(row.get(c)) for c in cols}, ensure_ascii=False, default=str)
+                json_control(
+                    json.dumps({c: _jsonable(row.get(c)) for c in cols}, ensure_ascii=False, default=str)
+                )
             )
             stream.write("\n")
     elif fmt == "csv":
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow(cols)
+        # CSV keeps the data as it is, except on a terminal, where control characters are shown escaped.
+        cell = escape_control if stream.isatty() else (lambda value: value)
         for row in rows:
-            writer.writerow(["" if row.get(c) is None else row.get(c) for c in cols])
+            writer.writerow(["" if row.get(c) is None else cell(row.get(c)) if isinstance(row.get(c), str)
+                             else row.get(c) for c in cols])  # fmt: skip
     else:
         raise ValueError(f"Unknown output format {fmt!r}: use one of {', '.join(FORMATS)}.")
 
@@ -151,7 +157,7 @@ def render_sections(
             name: [{k: _jsonable(v) for k, v in row.items()} for row in rows]
             for name, rows in sections.items()
         }
-        stream.write(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
+        stream.write(json_control(json.dumps(data, indent=2, ensure_ascii=False, default=str)) + "\n")
     elif fmt in ("nl", "csv"):
         flat = [{"section": name, **row} for name, rows in sections.items() for row in rows]
         render(flat, fmt, stream=stream)

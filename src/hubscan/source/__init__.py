@@ -2,7 +2,10 @@
 
 from hubscan.records import FetchedFile, Listing
 
-__all__ = ["FetchedFile", "Listing", "make_source"]
+# The Hub's sort keys for listing (always descending, as the Hub sorts them).
+SORT_KEYS = ("downloads", "likes", "trendingScore", "createdAt", "lastModified")
+
+__all__ = ["SORT_KEYS", "FetchedFile", "Listing", "make_source"]
 
 
 def make_source(spec: str, *, endpoint: str | None = None, token: str | None = None, **options):

@@ -27,36 +27,77 @@ def local_source(spec: str):
 
 
 class _LocalSource:
-    kind = "local"
+    """Shared reading of a repo folder, confined to a root folder (the `dir:` folder, or the cache repo).
 
-    def fetch_file(self, repo_id: str, path: str, revision: str | None) -> FetchedFile:  # pragma: no cover
+    A file that cannot be indexed (a symlink leading out of the root, a file over the size limit, an
+    unreadable file) is listed as present but carries no bytes: the crawler then asks ``fetch_file`` for it,
+    which raises the recorded reason, so it becomes a ``crawl_errors`` row like any Hub failure.
+    """
+
+    kind = "local"
+    max_file_bytes = MAX_LOCAL_FILE_BYTES
+
+    def __init__(self) -> None:
+        self._refused: dict[tuple[str, str], tuple[str, str]] = {}  # (repo, file) -> (kind, reason)
+
+    def fetch_file(self, repo_id: str, path: str, revision: str | None) -> FetchedFile:
+        refused = self._refused.get((repo_id, path))
+        if refused is not None:
+            raise SourceError(refused[1], kind=refused[0])
         raise SourceError(f"{path} is not present locally for {repo_id}", kind="missing")
 
-    def _listing(self, repo_id: str, folder: Path, sha: str | None = None, **fields) -> Listing | None:
-        files = {}
+    def _read(self, candidate: Path, root: Path) -> bytes | tuple[str, str]:
+        """The file's bytes, or (kind, reason) when it is refused."""
+        resolved = candidate.resolve()
+        root = root.resolve()
+        if not resolved.is_relative_to(root):
+            return "outside_root", f"{candidate.name} is a link to {resolved}, outside {root}: not read"
+        try:
+            with resolved.open("rb") as fh:
+                data = fh.read(self.max_file_bytes + 1)
+        except OSError as exc:
+            return "error", f"cannot read {candidate.name}: {exc.strerror or exc}"
+        if len(data) > self.max_file_bytes:
+            size = resolved.stat().st_size
+            return "too_large", f"file is {size:,} bytes, over the {self.max_file_bytes:,}-byte limit"
+        return data
+
+    def _listing(
+        self, repo_id: str, folder: Path, root: Path, sha: str | None = None, **fields
+    ) -> Listing | None:
+        files: dict[str, bytes] = {}
+        refused: dict[str, tuple[str, str]] = {}
         for name in INDEXED_FILES:
             candidate = folder / name
-            # Only regular files (or the cache's symlinks to blobs) directly inside the repo folder.
-            if candidate.is_file():
-                size = candidate.stat().st_size
-                files[name] = candidate.read_bytes() if size <= MAX_LOCAL_FILE_BYTES else b""
-        if not files:
+            # Regular files (or the cache's symlinks to its blobs) directly inside the repo folder.
+            if not (candidate.is_file() or candidate.is_symlink()):
+                continue
+            result = self._read(candidate, root)
+            if isinstance(result, bytes):
+                files[name] = result
+            else:
+                refused[name] = result
+        if not files and not refused:
             return None
+        for name, reason in refused.items():
+            self._refused[(repo_id, name)] = reason
         if sha is None:
             digest = hashlib.sha1()
             for name in sorted(files):
                 digest.update(name.encode() + b"\0" + files[name])
+            for name in sorted(refused):
+                digest.update(name.encode() + b"\1" + refused[name][0].encode())
             sha = digest.hexdigest()
         author = repo_id.split("/")[0] if "/" in repo_id else None
-        return Listing(
-            id=repo_id, sha=sha, author=author, siblings=sorted(files), local_files=files, **fields
-        )
+        siblings = sorted([*files, *refused])
+        return Listing(id=repo_id, sha=sha, author=author, siblings=siblings, local_files=files, **fields)
 
 
 class CacheSource(_LocalSource):
     """Repos in the Hugging Face cache (``scan_cache_dir``), at the revision ``main`` points to."""
 
     def __init__(self, cache_dir: str | Path | None = None):
+        super().__init__()
         self.cache_dir = cache_dir
 
     def describe(self) -> str:
@@ -79,7 +120,9 @@ class CacheSource(_LocalSource):
             )
             if revision is None:
                 continue
-            listing = self._listing(repo.repo_id, Path(revision.snapshot_path), sha=revision.commit_hash)
+            # Snapshot files link to blobs of the same repo folder: that folder is the root.
+            snapshot = Path(revision.snapshot_path)
+            listing = self._listing(repo.repo_id, snapshot, Path(repo.repo_path), sha=revision.commit_hash)
             if listing is None:
                 continue
             yield listing
@@ -94,6 +137,7 @@ class DirSource(_LocalSource):
     def __init__(self, root: Path):
         if not root.is_dir():
             raise SourceError(f"dir:{root} is not a directory", kind="usage")
+        super().__init__()
         self.root = root
 
     def describe(self) -> str:
@@ -105,7 +149,7 @@ class DirSource(_LocalSource):
             repo_id = folder.relative_to(self.root).as_posix()
             if not _matches(repo_id, author, search):
                 continue
-            listing = self._listing(repo_id, folder)
+            listing = self._listing(repo_id, folder, self.root)
             if listing is None:
                 continue
             yield listing

@@ -1,3 +1,3 @@
-from hubscan.store.db import DEFAULT_DB_PATH, open_db, open_db_read_only
+from hubscan.store.db import DEFAULT_DB_PATH, checkpoint, close_db, open_db, open_db_read_only, recognise
 
-__all__ = ["DEFAULT_DB_PATH", "open_db", "open_db_read_only"]
+__all__ = ["DEFAULT_DB_PATH", "checkpoint", "close_db", "open_db", "open_db_read_only", "recognise"]

@@ -43,6 +43,12 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "files_fetched": "Files downloaded in this run (count)",
         "files_skipped": "Files skipped because the stored copy was for the same commit (count)",
         "failures": "Failures recorded in crawl_errors for this run (count)",
+        "scope": "What the run lists, as JSON (endpoint, author, search, filters, sort, limit): a resume continues "
+        "only a run of the same scope",
+        "next_cursor": "Listing URL of the first page not yet fully stored (the Link rel=next of the last "
+        "committed page); empty when the listing ended",
+        "pages_committed": "Listing pages whose models and files are all stored (count)",
+        "watermark": "Newest lastModified this run listed (ISO-8601 UTC): where --changed-since-last stops next time",
     },
     "models": {
         "id": "Repository id, owner/name",

@@ -312,6 +312,15 @@ def m003_family_stats(db: Database) -> None:
     db["estimated_emissions"].create_index(["reported_g"])
 
 
+@migrations()
+def m004_crawl_cursor(db: Database) -> None:
+    """Exact resume and refreshes: each run keeps the listing position up to which everything is stored,
+    the scope it crawls (endpoint, filters, sort, limit) and the newest ``lastModified`` it listed."""
+    for column, kind in (("scope", str), ("next_cursor", str), ("pages_committed", int), ("watermark", str)):
+        db["crawl_runs"].add_column(column, kind)
+    db["crawl_runs"].create_index(["scope", "status"])
+
+
 def _create_model_performance(db: Database) -> None:
     db["model_performance"].create(
         {

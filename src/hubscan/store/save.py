@@ -2,37 +2,35 @@
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timezone
-from typing import Any
-
 from sqlite_utils import Database
 
 from hubscan.records import Listing
-
-# A file in one of these states is not requested again until the repo's commit changes.
-FINAL_FILE_STATUSES = {
-    "ok",
-    "absent",
-    "missing",
-    "gated",
-    "too_large",
-    "repo_not_found",
-    "revision_not_found",
-}
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+from hubscan.store.rows import (  # noqa: F401 - re-exported: the names callers know from this module
+    FINAL_FILE_STATUSES,
+    card_rows,
+    config_outcome,
+    dumps,
+    file_outcome_ops,
+    model_row,
+    normalize_base_models,
+    now_iso,
+)
+from hubscan.store.writer import CatalogWriter
 
 
-def dumps(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-
-
-def start_run(db: Database, *, source: str, endpoint: str | None, params: dict) -> int:
-    # A run still marked running was killed: say so instead of leaving it ambiguous.
-    db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
+def start_run(
+    db: Database,
+    *,
+    source: str,
+    endpoint: str | None,
+    params: dict,
+    scope: str | None = None,
+    cursor: str | None = None,
+    pages: int = 0,
+    watermark: str | None = None,
+) -> int:
+    """A new ``running`` run; ``cursor``/``pages`` carry over a resumed run's position."""
+    mark_stale_runs(db)
     # Listings are about to change (downloads, new models): stored per-family rows are no longer current.
     db.execute("DELETE FROM family_stats")
     table = db["crawl_runs"]
@@ -47,10 +45,43 @@ def start_run(db: Database, *, source: str, endpoint: str | None, params: dict) 
             "files_fetched": 0,
             "files_skipped": 0,
             "failures": 0,
+            "scope": scope,
+            "next_cursor": cursor,
+            "pages_committed": pages,
+            "watermark": watermark,
         }
     )
     db.conn.commit()
     return table.last_pk
+
+
+def mark_stale_runs(db: Database) -> int:
+    """A run still marked ``running`` when a crawl starts was killed: mark it ``interrupted``."""
+    with db.conn:
+        cursor = db.execute("UPDATE crawl_runs SET status = 'interrupted' WHERE status = 'running'")
+    return cursor.rowcount
+
+
+def last_run_of_scope(db: Database, scope: str) -> dict | None:
+    """The newest run with this scope: its status, listing cursor, pages and watermark."""
+    row = db.execute(
+        "SELECT id, status, next_cursor, pages_committed, watermark FROM crawl_runs WHERE scope = ? "
+        "ORDER BY id DESC LIMIT 1",
+        [scope],
+    ).fetchone()
+    if row is None:
+        return None
+    return dict(zip(("id", "status", "next_cursor", "pages_committed", "watermark"), row, strict=True))
+
+
+def finished_runs(db: Database, source: str, endpoint: str | None) -> list[dict]:
+    """Finished runs of this source and endpoint, newest first, with their scope and watermark."""
+    rows = db.execute(
+        "SELECT id, scope, watermark FROM crawl_runs WHERE status = 'finished' AND source = ? "
+        "AND endpoint IS ? ORDER BY id DESC",
+        [source, endpoint],
+    ).fetchall()
+    return [dict(zip(("id", "scope", "watermark"), row, strict=True)) for row in rows]
 
 
 def finish_run(db: Database, run_id: int, *, status: str, counts: dict[str, int]) -> None:
@@ -58,92 +89,24 @@ def finish_run(db: Database, run_id: int, *, status: str, counts: dict[str, int]
     db.conn.commit()
 
 
-def normalize_base_models(base_models: Any, card_data: dict | None) -> dict | None:
-    """``{"relation", "models": [ids]}`` from the Hub's baseModels expand, else the card's base_model."""
-    relation = None
-    models: list[str] = []
-    if isinstance(base_models, dict):
-        relation = base_models.get("relation")
-        for item in base_models.get("models") or []:
-            model_id = item.get("id") if isinstance(item, dict) else item
-            if isinstance(model_id, str) and model_id:
-                models.append(model_id)
-    if not models and isinstance(card_data, dict):
-        declared = card_data.get("base_model")
-        if isinstance(declared, str):
-            declared = [declared]
-        if isinstance(declared, list):
-            models = [m.strip() for m in declared if isinstance(m, str) and m.strip()]
-        if relation is None and isinstance(card_data.get("base_model_relation"), str):
-            relation = card_data["base_model_relation"]
-    if not models:
-        return None
-    if relation is None:
-        relation = "merge" if len(models) > 1 else "finetune"
-    return {"relation": relation, "models": models}
-
-
-def model_row(listing: Listing, run_id: int) -> dict:
-    config = listing.config if isinstance(listing.config, dict) else {}
-    base = normalize_base_models(listing.base_models, listing.card_data)
-    gated = listing.gated
-    return {
-        "id": listing.id,
-        "author": listing.author or (listing.id.split("/")[0] if "/" in listing.id else None),
-        "sha": listing.sha,
-        "created_at": listing.created_at,
-        "last_modified": listing.last_modified,
-        "downloads": listing.downloads,
-        "downloads_all_time": listing.downloads_all_time,
-        "likes": listing.likes,
-        "trending_score": listing.trending_score,
-        "pipeline_tag": listing.pipeline_tag,
-        "library_name": listing.library_name,
-        "gated": None if gated is None else str(gated).lower(),
-        "private": None if listing.private is None else int(bool(listing.private)),
-        "disabled": None if listing.disabled is None else int(bool(listing.disabled)),
-        "tags": dumps(listing.tags),
-        "model_type": config.get("model_type") if isinstance(config.get("model_type"), str) else None,
-        "architectures": dumps(config.get("architectures")),
-        "config_subset": dumps(config or None),
-        "base_models": dumps(base),
-        "base_model_relation": base["relation"] if base else None,
-        "safetensors_total": listing.safetensors_total,
-        "safetensors_parameters": dumps(listing.safetensors_parameters),
-        "gguf_total": (listing.gguf or {}).get("total") if isinstance(listing.gguf, dict) else None,
-        "gguf": dumps(listing.gguf),
-        "used_storage": listing.used_storage,
-        "last_seen_run": run_id,
-        "listed_at": now_iso(),
-    }
+def known_models(db: Database, model_ids: list[str]) -> tuple[set[str], dict[str, str | None]]:
+    """(ids already catalogued, {id: stored card sha}) for a page."""
+    if not model_ids:
+        return set(), {}
+    marks = ",".join("?" * len(model_ids))
+    known = {row[0] for row in db.execute(f"SELECT id FROM models WHERE id IN ({marks})", model_ids)}
+    card_shas = dict(db.execute(f"SELECT model_id, sha FROM cards WHERE model_id IN ({marks})", model_ids))
+    return known, card_shas
 
 
 def save_listings(db: Database, listings: list[Listing], run_id: int) -> None:
     """Upsert a page of listings (models + card front matter) in one transaction."""
     if not listings:
         return
-    ids = [listing.id for listing in listings]
-    placeholders = ",".join("?" * len(ids))
-    known = {row[0] for row in db.execute(f"SELECT id FROM models WHERE id IN ({placeholders})", ids)}
-    card_shas = dict(db.execute(f"SELECT model_id, sha FROM cards WHERE model_id IN ({placeholders})", ids))
-    with db.conn:
-        rows = []
-        for listing in listings:
-            row = model_row(listing, run_id)
-            if listing.id not in known:
-                row["first_seen_run"] = run_id
-            rows.append(row)
-        db["models"].upsert_all(rows, pk="id")
-        cards = []
-        for listing in listings:
-            if listing.card_data is None and listing.id not in card_shas:
-                continue
-            card = {"model_id": listing.id, "sha": listing.sha, "card_data": dumps(listing.card_data)}
-            if listing.id in card_shas and card_shas[listing.id] != listing.sha:
-                card["body_status"] = "stale"
-            cards.append(card)
-        if cards:
-            db["cards"].upsert_all(cards, pk="model_id")
+    known, card_shas = known_models(db, [listing.id for listing in listings])
+    writer = CatalogWriter(db, run_id)
+    writer.add_listings(listings, known, card_shas)
+    writer.commit()
 
 
 def stored_shas(db: Database, model_ids: list[str]) -> dict[str, str | None]:
@@ -159,117 +122,30 @@ def file_states(db: Database, model_ids: list[str]) -> dict[tuple[str, str], dic
         return {}
     placeholders = ",".join("?" * len(model_ids))
     rows = db.execute(
-        f"SELECT model_id, path, sha, status FROM files WHERE model_id IN ({placeholders})", model_ids
+        "SELECT model_id, path, sha, status, http_status, fetched_at FROM files "
+        f"WHERE model_id IN ({placeholders})",
+        model_ids,
     ).fetchall()
-    return {(m, p): {"sha": s, "status": st} for m, p, s, st in rows}
+    return {
+        (m, p): {"sha": s, "status": st, "http_status": hs, "fetched_at": at} for m, p, s, st, hs, at in rows
+    }
 
 
-def save_file_result(
-    db: Database,
-    *,
-    model_id: str,
-    path: str,
-    sha: str | None,
-    status: str,
-    content: bytes | None = None,
-    etag: str | None = None,
-    http_status: int | None = None,
-    attempts: int = 0,
-    error: str | None = None,
-    run_id: int | None = None,
-) -> str:
+def save_file_result(db: Database, *, run_id: int | None = None, **outcome) -> str:
     """Record one file's outcome (and its content in configs/cards) in one transaction.
 
     Returns the outcome kind: the fetch status, or for a fetched config.json that does not parse,
     ``invalid_json`` / ``not_object`` (recorded in crawl_errors like any other failure).
     """
-    fetched_at = now_iso()
-    outcome = status
-    with db.conn:
-        db["files"].upsert(
-            {
-                "model_id": model_id,
-                "path": path,
-                "sha": sha,
-                "etag": etag,
-                "size_bytes": None if content is None else len(content),
-                "status": status,
-                "http_status": http_status,
-                "attempts": attempts,
-                "fetched_at": fetched_at,
-            },
-            pk=("model_id", "path"),
-        )
-        if path == "config.json":
-            outcome, parse_error = _save_config(db, model_id, sha, status, content, error, fetched_at)
-            error = error or parse_error
-        elif path == "README.md":
-            _save_card_body(db, model_id, sha, status, content, fetched_at)
-        if outcome not in ("ok", "absent") and run_id is not None:
-            db["crawl_errors"].insert(
-                {
-                    "run_id": run_id,
-                    "model_id": model_id,
-                    "path": path,
-                    "sha": sha,
-                    "kind": outcome,
-                    "http_status": http_status,
-                    "message": error,
-                    "at": fetched_at,
-                }
-            )
-    return outcome
-
-
-def _save_config(db, model_id, sha, status, content, error, fetched_at) -> tuple[str, str | None]:
-    raw = None if content is None else content.decode("utf-8", errors="replace")
-    config_status = status
-    if status == "ok":
-        config_status, error = parse_config_status(raw)
-    db["configs"].upsert(
-        {
-            "model_id": model_id,
-            "sha": sha,
-            "status": config_status,
-            "raw": raw,
-            "size_bytes": None if content is None else len(content),
-            "error": error,
-            "fetched_at": fetched_at,
-        },
-        pk="model_id",
-    )
-    if config_status == "ok":
-        model_type = json.loads(raw).get("model_type")
-        if isinstance(model_type, str):
-            db.execute(
-                "UPDATE models SET model_type = ? WHERE id = ? AND model_type IS NULL", [model_type, model_id]
-            )
-    return config_status, error
+    writer = CatalogWriter(db, run_id)  # type: ignore[arg-type]
+    kind = writer.add_file(**outcome)
+    writer.commit()
+    return kind
 
 
 def parse_config_status(raw: str | None) -> tuple[str, str | None]:
-    try:
-        parsed = json.loads(raw or "")
-    except ValueError as exc:
-        return "invalid_json", f"invalid JSON: {exc}"
-    if not isinstance(parsed, dict):
-        return "not_object", f"config.json is a JSON {type(parsed).__name__}, not an object"
-    return "ok", None
-
-
-def _save_card_body(db, model_id, sha, status, content, fetched_at) -> None:
-    body = None if content is None else content.decode("utf-8", errors="replace")
-    db["cards"].upsert(
-        {
-            "model_id": model_id,
-            "sha": sha,
-            "body": body,
-            "body_status": status,
-            "size_bytes": None if content is None else len(content),
-            "fetched_at": fetched_at,
-        },
-        pk="model_id",
-    )
+    status, error, _ = config_outcome("ok", raw)
+    return status, error
 
 
 def record_error(

@@ -82,6 +82,14 @@ def speech_encoder(c: Cfg, head: str, *, kind: str) -> Tally:
         k = c.int("adapter_kernel_size", default=3)
         t.add("other", n * (out_h * 2 * out_h * k + 2 * out_h))
 
+    _speech_head(c, t, head, kind, h=h, L=L, out_h=out_h, last=last)
+    return t
+
+
+def _speech_head(c: Cfg, t: Tally, head: str, kind: str, *, h: int, L: int, out_h: int, last: int) -> None:
+    """Output heads of wav2vec2 / HuBERT: CTC, sequence / frame classification, x-vector, pre-training."""
+    hubert = kind == "hubert"
+    add_adapter = c.bool("add_adapter", default=False)
     labels = None if head in ("model", "ctc", "pretraining") else c.num_labels()
     if head == "model":
         pass
@@ -123,7 +131,6 @@ def speech_encoder(c: Cfg, head: str, *, kind: str) -> Tally:
         )
     else:
         raise NotExact(f"output head '{head}' is not modelled for {kind}")
-    return t
 
 
 def wav2vec2(c: Cfg, head: str) -> Tally:

@@ -508,7 +508,7 @@ def deepseek_v3(c: Cfg, head: str) -> Tally:
         if i < first_dense:
             t.add("mlp", gated_mlp(h, inter))
         else:
-            t.add("other", E * h + E)  # router weight + e_score_correction_bias
+            t.add("other", E * h)  # router weight (e_score_correction_bias is a buffer in transformers 5.25)
             pe = gated_mlp(h, moe_i)
             t.experts(E * pe, min(k, E) * pe)
             t.add("mlp", gated_mlp(h, moe_i * n_shared))

@@ -1,0 +1,195 @@
+"""Module-level building blocks of the structural estimator: attention variants, SSM mixers, MLPs, MoE."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hubscan.estimate._cfg import Cfg, ConfigProblem, KVLayer, Tally, linear
+
+EXPERT_KEYS = ("num_local_experts", "num_experts", "n_routed_experts", "moe_num_experts", "n_experts")
+TOPK_KEYS = (
+    "num_experts_per_tok",
+    "experts_per_token",
+    "moe_top_k",
+    "num_experts_per_token",
+    "top_k",
+    "moe_k",
+)
+NH_KEYS = ("num_attention_heads", "n_head", "n_heads", "num_heads")
+KV_KEYS = ("num_key_value_heads", "n_kv_heads", "num_kv_heads", "n_head_kv", "multi_query_group_num")
+FFN_KEYS = ("intermediate_size", "ffn_hidden_size", "n_inner", "d_ff", "ffn_dim")
+NON_GATED_ACTS = ("relu2", "relu_squared", "squared_relu")
+
+
+@dataclass
+class Hints:
+    """Per-family facts that no config key states (tiny tensors, defaults). Unknown types get the defaults."""
+
+    qk_norm: str | None = None  # None, "head_dim" (one norm of head_dim for q and k) or "per_layer"
+    sinks: bool = False  # one learned attention-sink logit per head (gpt-oss)
+    expert_bias: bool = False  # experts' projections carry biases (gpt-oss)
+    router_bias: bool = False
+    tie_default: bool = False
+    norms_per_layer: int = 2
+    gated: bool = True
+    shared_always: bool = False  # Llama 4: one shared expert of intermediate_size in every MoE layer
+    output_gate: bool = False  # q_proj also produces a sigmoid gate for the attention output (Qwen3-Next)
+    never_tied: bool = False
+
+
+_QK_NORM_TYPES = ("qwen3", "gemma3", "gemma4", "exaone4", "apertus")
+_QK_NORM_FULL_TYPES = ("olmo2", "olmo3")  # RMSNorm over all heads' q and k (nh*hd and kv*hd)
+
+
+def hints_for(model_type: str, c: Cfg) -> Hints:
+    hints = Hints()
+    flag = c.raw("use_qk_norm", "qk_layernorm", "qk_norm")
+    if flag is True:
+        hints.qk_norm = "per_layer" if c.raw("qk_norm_type") == "per_layer" else "head_dim"
+    elif flag is None and model_type.startswith(_QK_NORM_TYPES):
+        hints.qk_norm = "head_dim"
+    elif flag is None and model_type.startswith(_QK_NORM_FULL_TYPES):
+        hints.qk_norm = "per_layer"
+    hints.output_gate = c.raw("attn_output_gate") is True or (
+        c.raw("attn_output_gate") is None and model_type.startswith(("qwen3_next", "qwen3_5"))
+    )
+    if flag is None and model_type.startswith("minimax_m2"):
+        hints.qk_norm = "per_layer"
+    if model_type.startswith("ernie4_5_moe"):
+        hints.router_bias = True  # its e_score_correction_bias is a parameter, not a buffer
+    if model_type.startswith("gpt_oss"):
+        hints.sinks = hints.expert_bias = hints.router_bias = True
+    if model_type.startswith(("gemma2", "gemma3", "gemma4")):
+        hints.norms_per_layer = 4
+    if model_type.startswith("gemma"):
+        hints.tie_default = True
+    if model_type.startswith("llama4"):
+        hints.shared_always = True
+        hints.qk_norm = None  # Llama 4's q/k norm is a weightless L2 norm
+    # Two-matrix (ungated) MLPs: relu^2 (Nemotron, Arcee) and xIELU (Apertus); BitNet says relu2 but is gated.
+    act = c.raw("mlp_hidden_act", "hidden_act", "hidden_activation", "activation_function")
+    ungated = isinstance(act, str) and act.lower() in (*NON_GATED_ACTS, "xielu")
+    hints.gated = not ungated or model_type.startswith("bitnet")
+    if model_type.startswith("nemotron_h"):
+        hints.never_tied = True  # NemotronH keeps a separate lm_head whatever tie_word_embeddings says
+    return hints
+
+
+def _heads(c: Cfg, h: int) -> tuple[int, int, int]:
+    nh = c.int(*NH_KEYS)
+    if nh <= 0:
+        raise ConfigProblem(f"{c.name}: attention heads must be positive")
+    kv = c.int(*KV_KEYS, default=nh) or nh
+    hd = c.int("head_dim", "attention_head_dim", default=None)
+    if hd is None:
+        hd = h // nh  # transformers' default: floor division
+    return nh, kv, hd
+
+
+def attention_params(c: Cfg, h: int, hints: Hints, *, sliding: bool) -> tuple[int, KVLayer]:
+    """Multi-head / grouped-query attention (optional output gate, biases, q/k norms, sinks)."""
+    nh, kv, hd = _heads(c, h)
+    gate = 2 if hints.output_gate else 1
+    bias = c.raw("attention_bias") is True
+    qkv_bias = bias or c.raw("qkv_bias") is True
+    n = linear(h, gate * nh * hd, qkv_bias) + 2 * linear(h, kv * hd, qkv_bias) + linear(nh * hd, h, bias)
+    if hints.qk_norm == "head_dim":
+        n += 2 * hd
+    elif hints.qk_norm == "per_layer":
+        n += (nh + kv) * hd
+    if hints.sinks:
+        n += nh
+    window = c.raw("sliding_window", "attention_window_size") if sliding else None
+    if isinstance(window, bool) or not isinstance(window, int) or window <= 0:
+        window = None
+    return n, KVLayer(2 * kv * hd, window, nh * hd)
+
+
+def mla_params(c: Cfg, h: int, layer: int) -> tuple[int, KVLayer]:
+    """Multi-head latent attention (DeepSeek V2/V3, Kimi, GLM-5), plus a sparse-attention indexer if any."""
+    nh = c.int(*NH_KEYS)
+    q_lora = c.int("q_lora_rank", default=None)
+    kv_lora = c.int("kv_lora_rank")
+    nope = c.int("qk_nope_head_dim")
+    rope = c.int("qk_rope_head_dim")
+    v_hd = c.int("v_head_dim")
+    b = c.raw("attention_bias") is True
+    qk = nope + rope
+    q = linear(h, q_lora, b) + q_lora + q_lora * nh * qk if q_lora else h * nh * qk
+    n = q + linear(h, kv_lora + rope, b) + kv_lora + kv_lora * nh * (nope + v_hd) + linear(nh * v_hd, h, b)
+    cached = kv_lora + rope
+    if c.has("index_n_heads"):
+        ih = c.int("index_n_heads")
+        ihd = c.int("index_head_dim")
+        kinds = c.raw("indexer_types")
+        if not (isinstance(kinds, list) and layer < len(kinds) and kinds[layer] != "full"):
+            n += (q_lora or h) * ih * ihd + h * ihd + 2 * ihd + h * ih
+            cached += ihd
+    return n, KVLayer(cached, None, nh * qk)
+
+
+def linear_attention(c: Cfg, h: int) -> tuple[int, int]:
+    """Gated DeltaNet linear attention (Qwen3-Next / Qwen3.5): (parameters, fixed state elements)."""
+    nk = c.int("linear_num_key_heads")
+    dk = c.int("linear_key_head_dim")
+    nv = c.int("linear_num_value_heads")
+    dv = c.int("linear_value_head_dim")
+    K = c.int("linear_conv_kernel_dim", default=4)
+    key_dim, value_dim = nk * dk, nv * dv
+    conv_dim = 2 * key_dim + value_dim
+    n = h * conv_dim + h * value_dim + 2 * h * nv + conv_dim * K + 2 * nv + dv + value_dim * h
+    return n, nv * dk * dv + conv_dim * max(K - 1, 0)
+
+
+def mamba2(c: Cfg, h: int) -> tuple[int, int]:
+    """Mamba-2 mixer (Nemotron-H, Bamba, Falcon-H1 style keys): (parameters, fixed state elements)."""
+    nheads = c.int("mamba_num_heads", "mamba_n_heads")
+    hd = c.int("mamba_head_dim", "mamba_d_head", default=None)
+    inter = nheads * hd if hd else int(c.num("mamba_expand", "expand", default=2) * h)
+    groups = c.int("n_groups", "mamba_n_groups", default=1)
+    N = c.int("ssm_state_size", "mamba_d_state", default=128)
+    K = c.int("conv_kernel", "mamba_d_conv", default=4)
+    conv_bias = c.raw("use_conv_bias", "mamba_conv_bias", default=True) is True
+    pb = c.raw("mamba_proj_bias", "use_bias", default=False) is True
+    conv_dim = inter + 2 * groups * N
+    n = linear(h, 2 * inter + 2 * groups * N + nheads, pb) + conv_dim * K + (conv_dim if conv_bias else 0)
+    n += 3 * nheads + inter + linear(inter, h, pb)
+    return n, nheads * (inter // max(nheads, 1)) * N + conv_dim * max(K - 1, 0)
+
+
+def mlp_params(h: int, inter: int, gated: bool, bias: bool = False) -> int:
+    return (3 if gated else 2) * h * inter + ((2 * inter if gated else inter) + h if bias else 0)
+
+
+def dense_mlp(c: Cfg, h: int, hints: Hints) -> int:
+    inter = c.int("intermediate_size_mlp", "dense_intermediate_size", *FFN_KEYS)
+    return mlp_params(h, inter, hints.gated, c.raw("mlp_bias") is True)
+
+
+def _shared(c: Cfg, h: int, hints: Hints, moe_i: int) -> int:
+    s = c.int("shared_expert_intermediate_size", default=0)
+    if s:
+        return mlp_params(h, s, hints.gated) + h  # Qwen-style shared expert + its sigmoid gate
+    s = c.int("moe_shared_expert_intermediate_size", "shared_intermediate_size", default=0)
+    if s:
+        return mlp_params(h, s, hints.gated)
+    n = c.int("n_shared_experts", "num_shared_experts", "moe_num_shared_experts", default=0)
+    if n:
+        return mlp_params(h, moe_i * n, hints.gated)
+    if hints.shared_always:
+        return mlp_params(h, c.int(*FFN_KEYS), hints.gated)
+    return 0
+
+
+def moe_block(c: Cfg, h: int, hints: Hints, t: Tally) -> None:
+    """Router + routed experts (+ latent projections) + shared experts of one sparse layer."""
+    E = c.int(*EXPERT_KEYS)
+    k = c.int(*TOPK_KEYS, default=E)
+    moe_i = c.int("moe_intermediate_size", "expert_intermediate_size", "moe_ffn_hidden_size", *FFN_KEYS)
+    d = c.int("moe_latent_size", default=0) or h
+    if d != h:
+        t.add("mlp", 2 * h * d)  # fc1/fc2 latent projections
+    per = mlp_params(d, moe_i, hints.gated, hints.expert_bias)
+    t.experts(E * per, min(k, E) * per)
+    t.add("other", h * E + (E if hints.router_bias else 0))
+    t.add("mlp", _shared(c, h, hints, moe_i))
