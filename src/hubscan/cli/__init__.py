@@ -20,7 +20,9 @@ COMMAND_MODULES = {
     "demo": "crawl_cmds", "crawl": "crawl_cmds", "derive": "crawl_cmds", "stats": "crawl_cmds",
     "footprint": "query_cmds", "emissions": "query_cmds", "sql": "query_cmds", "plot": "query_cmds",
     "browse": "query_cmds", "show": "catalog_cmds", "history": "catalog_cmds", "changes": "catalog_cmds",
-    "export": "catalog_cmds", "inspect": "inspect_cmds", "estimate": "estimate_cmds", "mirror": "mirror_cmds",
+    "export": "catalog_cmds", "trends": "research_cmds", "correlate": "research_cmds",
+    "adoption": "research_cmds", "report": "research_cmds", "crawl-datasets": "research_cmds",
+    "inspect": "inspect_cmds", "estimate": "estimate_cmds", "mirror": "mirror_cmds",
 }  # fmt: skip
 
 

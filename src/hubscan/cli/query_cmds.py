@@ -10,8 +10,8 @@ import click
 
 from hubscan.cli import cli
 from hubscan.cli.options import db_option, output_options
+from hubscan.report import adoption, correlate, plots, query, trends
 from hubscan.report import browse as browse_mod
-from hubscan.report import plots, query
 from hubscan.report.render import render, render_sections
 
 GROUPING_CHOICES = ["model_type", "lineage", "author", "pipeline_tag", "library"]
@@ -151,32 +151,68 @@ def sql(statement, db_path, fmt):
     render([dict(zip(columns, row, strict=True)) for row in rows], fmt, columns=columns)
 
 
-@cli.command()
-@click.argument("what", type=click.Choice(["footprint", "emissions"]))
-@click.option("--out", "out", type=click.Path(dir_okay=False), required=True,
-              help="File to write; .png, .svg or .pdf picks the format.")  # fmt: skip
-@click.option("--by", type=click.Choice(GROUPING_CHOICES), default="model_type", show_default=True,
-              help="Families for the footprint plot.")  # fmt: skip
-@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True, help="Largest N families.")
-@db_option("Catalog database (opened read-only).")
-def plot(what, out, by, top, db_path):
-    """Draw a figure to PNG, SVG or PDF (from the --out extension).
+PLOT_KINDS = ["footprint", "emissions", "trend", "correlate", "adoption"]
+PLOT_BY = list(dict.fromkeys([*GROUPING_CHOICES, *trends.BY_CHOICES]))
 
-    footprint: parameters per family (box plot with every model as a dot, log scale).
-    emissions: reported vs estimated training emissions (log-log), with the consistency band and the
-    unit-error diagonals (x1000: kg written as g, and /1000) marked.
+
+@cli.command()
+@click.argument("what", type=click.Choice(PLOT_KINDS))
+@click.option("--out", "out", type=click.Path(dir_okay=False), required=True,
+              help="File to write: .png, .svg or .pdf (the format follows the extension).")  # fmt: skip
+@click.option(
+    "--dpi", type=click.IntRange(50, 1200), default=None, help="PNG resolution (default 100; 300 for print)."
+)
+@click.option("--by", type=click.Choice(PLOT_BY), default=None,
+              help="footprint: families (default model_type); trend: also one line per group (domain, source, ...).")  # fmt: skip
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help="Largest N families/groups/bases; the rest are drawn as 'other' (footprint 20, trend 8, adoption 5).")  # fmt: skip
+@click.option(
+    "--period", type=click.Choice(trends.PERIODS), default="year", show_default=True, help="trend: period."
+)
+@click.option(
+    "--x",
+    "x",
+    type=click.Choice(correlate.X_CHOICES),
+    default="params",
+    show_default=True,
+    help="correlate: x.",
+)
+@click.option(
+    "--y",
+    "y",
+    type=click.Choice(correlate.Y_CHOICES),
+    default="reported_g",
+    show_default=True,
+    help="correlate: y.",
+)
+@click.option("--base", "bases", multiple=True, metavar="BASE_ID", help="adoption: base model (repeatable).")
+@click.option(
+    "--relation", type=click.Choice(adoption.RELATIONS), default="any", show_default=True, help="adoption."
+)
+@db_option("Catalog database (opened read-only).")
+def plot(what, out, dpi, by, top, period, x, y, bases, relation, db_path):
+    """Draw a figure to PNG, SVG or PDF (by the extension of --out; --dpi 300 for print).
+
+    \b
+    footprint: parameters per family (box plot, every model a dot, log scale; top N + other).
+    emissions: reported vs estimated training emissions (log-log) with the consistency band and the
+               unit-error diagonals (x1000: kg written as g, and /1000).
+    trend:     share of models reporting emissions per creation period (--period), models per period.
+    correlate: reported/estimated emissions against --x (log-log) with Spearman rho and Pearson r.
+    adoption:  cumulative derivatives of base models per month with the Wang-Song-Barabasi fit.
 
     \b
     Examples:
-        hubscan plot footprint --out footprint.png --by lineage
-        hubscan plot emissions --out emissions.png
+        hubscan plot footprint --out footprint.png --by lineage --dpi 300
+        hubscan plot emissions --out emissions.pdf
+        hubscan plot trend --period month --by domain --out trend.svg
+        hubscan plot correlate --x params --out params.png
+        hubscan plot adoption --top 3 --out adoption.svg
     """
     db = query.open_catalog(db_path)
     try:
-        if what == "footprint":
-            info = plots.plot_footprint(db, out, by=by, top=top)
-        else:
-            info = plots.plot_emissions(db, out)
+        info = plots.plot_kind(db, what, out, dpi=dpi, by=by, top=top, period=period, x=x, y=y,
+                               bases=list(bases), relation=relation)  # fmt: skip
     finally:
         db.close()
     click.echo(f"Wrote {out} ({info})")

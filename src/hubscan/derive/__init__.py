@@ -12,6 +12,7 @@ from sqlite_utils import Database
 
 from hubscan.derive.families import maintain_family_stats
 from hubscan.derive.lineage import resolve_lineage
+from hubscan.derive.performance import derive_card_facts
 from hubscan.derive.rows import estimated_row, footprint_row, reported_row
 from hubscan.estimate.emissions import estimate_for_model
 from hubscan.estimate.footprint import analyze_config
@@ -108,6 +109,7 @@ def underived(db: Database, model_ids: list[str]) -> set[str]:
 def resolve_families(db: Database) -> dict:
     """Resolve lineage, then refresh the per-family footprint rows, which depend on every derived table."""
     stats = resolve_lineage(db)
+    stats.update(derive_card_facts(db))
     stats["family_stats_rows"] = maintain_family_stats(db)
     return stats
 

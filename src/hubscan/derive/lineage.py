@@ -1,12 +1,16 @@
 """Base-model lineage: resolve every model's chain of ``base_model`` parents to a root.
 
 ``models.base_models`` holds ``{"relation": ..., "models": [parent ids]}`` (from the Hub's ``baseModels``
-expand or the card's ``base_model``/``base_model_relation``). ``resolve_lineage`` walks those parent pointers
+expand or the card's ``base_model``/``base_model_relation``). Real ``model_info`` bodies often omit
+``baseModels``; then the model's tags name the bases: ``base_model:<id>`` (the only form in the 2024 listing)
+and ``base_model:<relation>:<id>`` (today's Hub, e.g. ``base_model:quantized:google/gemma-3-12b-it``). ``resolve_lineage`` walks those parent pointers
 iteratively (no recursion, so million-model catalogs and long chains are fine) and fills the ``lineage`` table:
 
 * ``parent_id``   the first listed base (a merge lists several; its first is the primary parent);
-* ``relation``    finetune / adapter / quantized / merge as declared; when nothing is declared a model with
-  several bases is a ``merge`` and one with a single base a ``finetune`` (the Hub's own default);
+* ``relation``    finetune / adapter / quantized / merge as declared (the Hub's ``baseModels`` expand, a
+  ``base_model:<relation>:<id>`` tag, the card's ``base_model_relation``); when nothing declares it, inferred
+  as the Hub documents: adapter files → ``adapter``, quantized weights or GGUF → ``quantized``, several bases
+  → ``merge``, else ``finetune``; ``relation_inferred`` is 1 for an inferred relation;
 * ``root_id``     the end of the chain; ``depth`` the number of hops to it (0 for a root);
 * ``root_status`` ``root`` (the model has no base), ``resolved`` (the chain ends at a model in the catalog),
   ``external`` (the chain leaves the catalog: the root is the first base that is not catalogued),
@@ -22,7 +26,7 @@ from typing import Any
 
 from sqlite_utils import Database
 
-from hubscan.store.derived import replace_lineage
+from hubscan.store.derived import replace_lineage_inferred
 
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 
@@ -106,25 +110,128 @@ def compute_lineage(edges: dict[str, tuple[str | None, str | None]]) -> dict[str
     return result
 
 
-def resolve_lineage(db: Database) -> dict[str, int]:
-    """Fill the ``lineage`` table from ``models.base_models``; return counts for the crawl summary."""
+# Tags and file names that mark quantized weights (the Hub's own library/format tags).
+QUANTIZED_TAGS = frozenset(
+    {"gguf", "gptq", "awq", "exl2", "4-bit", "8-bit", "bitsandbytes", "quantized", "hqq"}
+)
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors", "adapter_model.bin")
+
+
+def tag_bases(tags: list[str] | None) -> tuple[str | None, list[str]]:
+    """``(declared relation or None, base ids)`` from ``base_model:<id>`` / ``base_model:<relation>:<id>`` tags."""
+    relation: str | None = None
+    parents: list[str] = []
+    for tag in tags or []:
+        if not isinstance(tag, str) or not tag.startswith("base_model:"):
+            continue
+        rest = tag[len("base_model:") :]
+        head, sep, tail = rest.partition(":")
+        if sep and head in RELATIONS:
+            relation = relation or head
+            rest = tail
+        rest = rest.strip()
+        if rest and ":" not in rest and rest not in parents:
+            parents.append(rest)
+    return relation, parents
+
+
+def infer_relation(parents: list[str], *, adapter: bool, quantized: bool) -> str:
+    """The Hub's documented inference when no relation is declared."""
+    if adapter:
+        return "adapter"
+    if quantized:
+        return "quantized"
+    return "merge" if len(parents) > 1 else "finetune"
+
+
+def _declared_json_relation(raw: str | None) -> str | None:
+    """The relation in ``models.base_models`` counts as declared only when the crawl cannot have defaulted it
+    (``store.save`` fills finetune/merge when nothing was declared)."""
+    relation, _ = parse_base_models(raw)
+    return relation if relation in ("adapter", "quantized") else None
+
+
+def edge_for(model: dict, *, adapter: bool, quantized: bool) -> tuple[str | None, str | None, int]:
+    """``(parent, relation, inferred)`` of one model from its stored base models, tags and card data."""
+    _, parents = parse_base_models(model.get("base_models"))
+    tag_relation, tag_parents = tag_bases(model.get("tags"))
+    card = model.get("card_data") or {}
+    card_relation = card.get("base_model_relation") if isinstance(card, dict) else None
+    if not parents:
+        parents = tag_parents
+    if not parents and isinstance(card, dict):
+        _, parents = parse_base_models(json.dumps(card.get("base_model")) if card.get("base_model") else None)
+    parents = [p for p in parents if p != model["id"]]
+    if not parents:
+        return None, None, 0
+    declared = tag_relation or (card_relation if card_relation in RELATIONS else None)
+    declared = declared or _declared_json_relation(model.get("base_models"))
+    if declared:
+        return parents[0], declared, 0
+    return parents[0], infer_relation(parents, adapter=adapter, quantized=quantized), 1
+
+
+def _json(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return None
+
+
+def _file_evidence(db: Database) -> tuple[set[str], set[str]]:
+    """Models with adapter files, and models with quantized weights (GGUF files/metadata, quantization
+    config, quantization tags)."""
+    marks = ",".join("?" * len(ADAPTER_FILES))
+    adapters = {
+        r[0]
+        for r in db.execute(f"SELECT DISTINCT model_id FROM files WHERE path IN ({marks})", ADAPTER_FILES)
+    }
+    quantized = {r[0] for r in db.execute("SELECT DISTINCT model_id FROM files WHERE path LIKE '%.gguf'")}
+    quantized |= {r[0] for r in db.execute("SELECT id FROM models WHERE gguf_total IS NOT NULL")}
+    quantized |= {
+        r[0]
+        for r in db.execute(
+            "SELECT model_id FROM configs WHERE status = 'ok' AND raw LIKE '%\"quantization_config\"%'"
+        )
+    }
+    return adapters, quantized
+
+
+def lineage_edges(db: Database) -> tuple[dict[str, tuple[str | None, str | None]], dict[str, int]]:
+    """Every model's ``(parent, relation)`` and whether that relation was inferred."""
+    adapters, quantized = _file_evidence(db)
     edges: dict[str, tuple[str | None, str | None]] = {}
-    for model_id, raw, relation_column in db.execute(
-        "SELECT id, base_models, base_model_relation FROM models"
-    ):
-        relation, parents = parse_base_models(raw, relation_column)
-        parents = [p for p in parents if p != model_id]
-        if not parents:
-            relation = None
-        edges[model_id] = (parents[0] if parents else None, relation)
+    inferred: dict[str, int] = {}
+    cursor = db.execute(
+        "SELECT m.id, m.base_models, m.tags, k.card_data FROM models m LEFT JOIN cards k ON k.model_id = m.id"
+    )
+    for model_id, raw, tags_text, card_text in cursor:
+        tags = _json(tags_text)
+        tags = tags if isinstance(tags, list) else []
+        model = {"id": model_id, "base_models": raw, "tags": tags, "card_data": _json(card_text)}
+        is_quant = model_id in quantized or bool(QUANTIZED_TAGS & {t for t in tags if isinstance(t, str)})
+        parent, relation, flag = edge_for(model, adapter=model_id in adapters, quantized=is_quant)
+        edges[model_id] = (parent, relation)
+        inferred[model_id] = flag
+    return edges, inferred
+
+
+def resolve_lineage(db: Database) -> dict[str, int]:
+    """Fill the ``lineage`` table from stored base models, tags and card data; return counts for the crawl
+    summary."""
+    edges, inferred = lineage_edges(db)
     resolved = compute_lineage(edges)
     rows = [
-        (model_id, parent, relation, *resolved[model_id]) for model_id, (parent, relation) in edges.items()
+        (model_id, parent, relation, *resolved[model_id], inferred[model_id] if parent else None)
+        for model_id, (parent, relation) in edges.items()
     ]
-    replace_lineage(db, rows)
+    replace_lineage_inferred(db, rows)
     stats = {"models": len(rows), "with_base": sum(1 for r in rows if r[1] is not None)}
     for status in ("root", "resolved", "external", "cycle"):
         stats[status] = sum(1 for r in rows if r[5] == status)
     stats["families"] = len({r[3] for r in rows})
     stats["max_depth"] = max((r[4] for r in rows), default=0)
+    stats["relation_inferred"] = sum(1 for r in rows if r[6])
     return stats

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
+from hubscan.mirror.datasets import dataset_route
 from hubscan.mirror.policy import TRANSFORMS, Fault, FaultPlan, RateLimiter, load_faults, reset_connection
 from hubscan.mirror.snapshot import (
     EXPAND_KEYS,
@@ -377,6 +378,9 @@ class _Handler(BaseHTTPRequestHandler):
             if method not in ("GET", "HEAD"):
                 return _error(405, "Method not allowed")
             return self._model_api(index, path[len("/api/models/") :], query, token)
+        if path == "/api/datasets" or path.startswith("/api/datasets/"):
+            host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+            return _json_resp(*dataset_route(self.server.mirror, method, path, query, token, host))
         if path.startswith(CACHE_PREFIXES) and method in ("GET", "HEAD"):
             return self._cached(index, method, path)
         if "/resolve/" in path and not path.startswith("/api/") and method in ("GET", "HEAD"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from hubscan.report.query import emissions, emissions_summary, footprint
 from hubscan.report.render import table
 from hubscan.report.stats import catalog_stats
+from hubscan.report.trends import trends
 from hubscan.store import open_db_read_only
 
 TOP_FAMILIES = 12
@@ -44,7 +45,20 @@ def headlines(db_path) -> list[str]:
         lines.append("\nReported vs estimated, per model (`hubscan emissions`):")
         available = [c for c in COMPARISON_COLUMNS if c in compared[0]]
         lines.append(table(compared, available or None))
+    lines += reporting_over_time(db)
     lines.append(
         '\nExplore: hubscan browse   ·   hubscan sql "select ..."   ·   hubscan plot footprint --out f.png'
     )
     return lines
+
+
+REPORTING_COLUMNS = ["period", "models", "reporting", "share", "reported_g_median", "reported_g_total"]
+
+
+def reporting_over_time(db) -> list[str]:
+    """The short reporting-over-time table (`hubscan trends`): per creation year, models and how many report."""
+    rows = trends(db, "year")["periods"]
+    return [
+        "\nEmissions reporting over time, by creation year (`hubscan trends --help`; `hubscan report`):",
+        table(rows, REPORTING_COLUMNS),
+    ]

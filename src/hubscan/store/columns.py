@@ -26,6 +26,9 @@ TABLE_DOCS: dict[str, str] = {
     "derive (only the families whose members changed are recomputed).",
     "model_history": "Listing changes across crawls: one row per model and run in which a tracked field changed "
     "(new values of the changed fields; the old ones in `previous`). First appearance: models.first_seen_run.",
+    "model_performance": "Derived: evaluation results from each card's model-index, one row per task, dataset and metric.",
+    "model_datasets": "Derived: the datasets each card names (datasets: front matter and the Hub's dataset:<id> tags).",
+    "datasets": "Dataset repositories fetched by `hubscan crawl-datasets` (HfApi.dataset_info), with their row-count bounds.",
 }
 
 _RUN = "Crawl run id (crawl_runs.id)"
@@ -203,6 +206,8 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "root_id": "Root of the base-model chain (the family in --by lineage)",
         "depth": "Hops from the model to its root (count; 0 for a root)",
         "root_status": "root, resolved (root in catalog), external (root not in catalog) or cycle",
+        "relation_inferred": "1 when no source declared the relation and it was inferred as the Hub documents "
+        "(adapter files, quantized weights/GGUF, several bases, else finetune); 0 when declared; empty for a root",
     },
     "family_stats": {
         "grouping": "model_type, lineage, author, pipeline_tag or library",
@@ -287,6 +292,34 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "changed": "Names of the fields that changed in this run (JSON list)",
         "previous": "Values of those fields before this run (JSON object)",
         "at": "When the change was recorded (ISO-8601 UTC)",
+    },
+    "model_performance": {
+        "model_id": _MODEL,
+        "task": "Task type of the result (model-index results[].task.type)",
+        "dataset": "Dataset type or name of the result (results[].dataset.type)",
+        "metric_type": "Metric type, e.g. accuracy, f1, rouge1, wer",
+        "metric_name": "Metric display name as written in the card",
+        "value": "Metric value as written (unitless; percentages stay 0-100)",
+        "value_raw": "The value text as written in the card",
+    },
+    "model_datasets": {
+        "model_id": _MODEL,
+        "dataset_id": "Dataset repository id named by the card (datasets.id when fetched)",
+    },
+    "datasets": {
+        "id": "Dataset repository id, owner/name",
+        "author": "Owner of the dataset repository",
+        "sha": _SHA,
+        "created_at": "Creation time on the Hub (ISO-8601 UTC)",
+        "last_modified": "Last commit time (ISO-8601 UTC)",
+        "downloads": "Downloads over the last 30 days (count)",
+        "likes": "Likes (count)",
+        "tags": "Tags (JSON list)",
+        "size_category": "The size_categories tag, e.g. 10K<n<100K (rows)",
+        "rows_min": "Lower bound of the number of rows from size_category (rows)",
+        "rows_max": "Upper bound of the number of rows from size_category; empty when open-ended (rows)",
+        "status": "ok, not_found, gated or error",
+        "fetched_at": "When dataset_info was fetched (ISO-8601 UTC)",
     },
 }
 

@@ -204,3 +204,58 @@ def publish_family_stats(db: Database, columns: Sequence[str]) -> int:
         db.execute("DELETE FROM family_stats")
         db.execute(f"INSERT INTO family_stats ({names}) SELECT {names} FROM family_rollup")
     return db.execute("SELECT COUNT(*) FROM family_stats").fetchone()[0]
+
+
+LINEAGE_RESEARCH_COLUMNS = (*LINEAGE_COLUMNS, "relation_inferred")
+
+
+def replace_lineage_inferred(db: Database, rows: Iterable[tuple]) -> None:
+    """Replace the whole ``lineage`` table with ``rows`` in ``LINEAGE_RESEARCH_COLUMNS`` order (with the flag
+    saying whether the relation was inferred rather than declared)."""
+    columns = LINEAGE_RESEARCH_COLUMNS
+    with db.conn:
+        db.execute("DELETE FROM lineage")
+        db.conn.executemany(
+            f"INSERT INTO lineage ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows
+        )
+
+
+PERFORMANCE_COLUMNS = ("model_id", "task", "dataset", "metric_type", "metric_name", "value", "value_raw")
+
+
+def replace_card_facts(db: Database, performance: Iterable[tuple], model_datasets: Iterable[tuple]) -> None:
+    """Replace ``model_performance`` (tuples in ``PERFORMANCE_COLUMNS`` order) and ``model_datasets``
+    ((model_id, dataset_id) tuples), both read from stored cards, in one transaction."""
+    with db.conn:
+        db.execute("DELETE FROM model_performance")
+        db.execute("DELETE FROM model_datasets")
+        db.conn.executemany(
+            f"INSERT INTO model_performance ({', '.join(PERFORMANCE_COLUMNS)}) "
+            f"VALUES ({', '.join('?' * len(PERFORMANCE_COLUMNS))})",
+            performance,
+        )
+        db.conn.executemany(
+            "INSERT OR IGNORE INTO model_datasets (model_id, dataset_id) VALUES (?, ?)", model_datasets
+        )
+
+
+DATASET_COLUMNS = (
+    "id", "author", "sha", "created_at", "last_modified", "downloads", "likes", "tags", "size_category",
+    "rows_min", "rows_max", "status", "fetched_at",
+)  # fmt: skip
+
+
+def save_datasets(db: Database, rows: Iterable[dict]) -> int:
+    """Upsert dataset rows (dicts with ``DATASET_COLUMNS`` keys, ``tags`` as JSON text); returns how many."""
+    prepared = [{c: row.get(c) for c in DATASET_COLUMNS} for row in rows]
+    with db.conn:
+        db["datasets"].upsert_all(prepared, pk="id")
+    return len(prepared)
+
+
+def missing_dataset_ids(db: Database, refetch: bool = False) -> list[str]:
+    """Datasets named by the catalog's cards (``model_datasets``) not yet fetched (all with ``refetch``)."""
+    sql = "SELECT DISTINCT dataset_id FROM model_datasets"
+    if not refetch:
+        sql += " WHERE dataset_id NOT IN (SELECT id FROM datasets WHERE status = 'ok')"
+    return [row[0] for row in db.execute(sql + " ORDER BY 1")]

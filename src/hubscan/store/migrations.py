@@ -321,6 +321,54 @@ def m004_crawl_cursor(db: Database) -> None:
     db["crawl_runs"].create_index(["scope", "status"])
 
 
+def _create_model_performance(db: Database) -> None:
+    db["model_performance"].create(
+        {
+            "model_id": str,
+            "task": str,
+            "dataset": str,
+            "metric_type": str,
+            "metric_name": str,
+            "value": float,
+            "value_raw": str,
+        },
+        foreign_keys=[("model_id", "models", "id")],
+    )
+
+
+def _create_datasets(db: Database) -> None:
+    db["datasets"].create(
+        {
+            "id": str,
+            "author": str,
+            "sha": str,
+            "created_at": str,
+            "last_modified": str,
+            "downloads": int,
+            "likes": int,
+            "tags": str,
+            "size_category": str,
+            "rows_min": int,
+            "rows_max": int,
+            "status": str,
+            "fetched_at": str,
+        },
+        pk="id",
+    )
+    db["model_datasets"].create({"model_id": str, "dataset_id": str}, pk=("model_id", "dataset_id"))
+
+
+@migrations()
+def m005_research(db: Database) -> None:
+    """Research tables: whether a lineage relation was inferred, card performance results, datasets."""
+    db["lineage"].add_column("relation_inferred", int)
+    _create_model_performance(db)
+    _create_datasets(db)
+    db["model_performance"].create_index(["model_id"])
+    db["model_performance"].create_index(["metric_type"])
+    db["model_datasets"].create_index(["dataset_id"])
+
+
 # --- m006: the catalog at Hub scale (issue 14) ---------------------------------------------------------
 
 # Per-model family keys and the numbers the footprint aggregates: one compact row per model, so family
