@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 from collections import Counter
 from datetime import date
 from pathlib import Path
@@ -191,6 +192,10 @@ def test_their_curves_fit_at_least_as_well_as_their_parameters():
     curves = [c for f in files for c in read_curves(f)]
     assert len(curves) == 3903
     labelled = [c for c in curves if c["their_label"] == "Fit the model"]
+    # Every STRIDE-th labelled curve (deterministic); HUBSCAN_ADOPTION_STRIDE=1 fits all 3,682 (~11 min here).
+    stride = int(os.environ.get("HUBSCAN_ADOPTION_STRIDE", "5"))
+    labelled = labelled[::stride]
+    assert len(labelled) >= 3682 // stride
     at_least, close, regular, why = 0, 0, 0, Counter()
     for curve in labelled:
         mine = fit_curve(curve["cumulative"])
