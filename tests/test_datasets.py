@@ -133,3 +133,25 @@ def test_crawl_datasets_then_correlate_dataset_size(hub, tmp_path):
     assert row["spearman_rho"] == pytest.approx(
         stats.spearmanr([expected[i] for i in ids], [grams[i] for i in ids]).statistic
     )
+
+
+def test_crawl_with_datasets_fetches_the_datasets_the_cards_name(tmp_path):
+    root = tmp_path / "hub"
+    card = b"---\ndatasets:\n- org/mid\n- org/missing\nco2_eq_emissions: 120\n---\n# m\n"
+    write_repo(root, "a/named", files={"config.json": b'{"model_type": "gpt2"}', "README.md": card}, meta={})
+    write_repo(root, "a/plain", files={"config.json": b"{}"}, meta={})
+    for dataset_id in ("org/mid", "org/big"):
+        write_dataset(root, dataset_id, DATASETS[dataset_id])
+    path = tmp_path / "cat.db"
+    with MirrorServer(root) as server:
+        result = CliRunner().invoke(
+            cli, ["crawl", "--endpoint", server.url, "--db", str(path), "--datasets", "-q"]
+        )
+    assert result.exit_code == 0, result.output
+    assert "Fetched 2 dataset(s)" in result.output
+    con = sqlite3.connect(path)
+    rows = dict(con.execute("SELECT id, status FROM datasets"))
+    named = {d for (d,) in con.execute("SELECT dataset_id FROM model_datasets WHERE model_id = 'a/named'")}
+    con.close()
+    assert rows == {"org/mid": "ok", "org/missing": "not_found"}  # org/big: no card names it
+    assert named == {"org/mid", "org/missing"}

@@ -16,6 +16,7 @@ from hubscan.cli import cli
 from hubscan.cli.options import db_option, quiet_option
 from hubscan.crawl import TIERS, CrawlOptions, plan_crawl
 from hubscan.crawl import crawl as run_crawl
+from hubscan.crawl.datasets import crawl_datasets
 from hubscan.demo import run_demo
 from hubscan.derive import derive_all
 from hubscan.errors import SourceError
@@ -174,6 +175,13 @@ def _request_options(func):
 @_request_options
 @click.option("--no-derive", is_flag=True, help="Store raw data only; run `hubscan derive` later.")
 @click.option(
+    "--datasets",
+    "with_datasets",
+    is_flag=True,
+    help="Also fetch the datasets the cards name (HfApi.dataset_info: size categories, for "
+    "`hubscan correlate --x dataset_size`).",
+)
+@click.option(
     "--plan",
     is_flag=True,
     help="Read the listing only and print what the crawl would request and how long the rate limits make it "
@@ -188,7 +196,20 @@ def _request_options(func):
 @click.option("-v", "--verbose", is_flag=True, help="Show the Hub client's warnings (counted otherwise).")
 @quiet_option
 def crawl(
-    endpoint, db_path, token, workers, resume, source, no_derive, plan, tier, as_json, verbose, quiet, **kw
+    endpoint,
+    db_path,
+    token,
+    workers,
+    resume,
+    source,
+    no_derive,
+    plan,
+    tier,
+    as_json,
+    with_datasets,
+    verbose,
+    quiet,
+    **kw,
 ):
     """Crawl model listings, config.json files and cards into the catalog.
 
@@ -248,6 +269,8 @@ def crawl(
                     "Interrupted: everything stored so far is kept; run the same command to resume.", err=True
                 )
                 sys.exit(130)
+        if with_datasets:
+            stats.datasets = crawl_datasets(db, endpoint=endpoint, token=token)
     finally:
         close_db(db)
     click.echo(stats.summary() + CLIENT_LOG.summary(), err=True)

@@ -10,14 +10,13 @@ import click
 
 from hubscan.cli import cli
 from hubscan.cli.options import db_option, output_options
+from hubscan.crawl.datasets import crawl_datasets as crawl_datasets_into
 from hubscan.report import adoption as adoption_mod
 from hubscan.report import correlate as correlate_mod
 from hubscan.report import html_report, query
 from hubscan.report import trends as trends_mod
 from hubscan.report.render import render, render_sections
-from hubscan.source.datasets import fetch_datasets
 from hubscan.store import open_db
-from hubscan.store.derived import missing_dataset_ids, save_datasets
 
 
 @cli.command()
@@ -143,8 +142,7 @@ def crawl_datasets(endpoint, token, refetch, db_path):
     """
     db = open_db(db_path)
     try:
-        ids = missing_dataset_ids(db, refetch=refetch)
-        saved = save_datasets(db, fetch_datasets(ids, endpoint=endpoint, token=token))
+        saved = crawl_datasets_into(db, endpoint=endpoint, token=token, refetch=refetch)
     finally:
         db.close()
     click.echo(f"{saved:,} datasets fetched into {db_path}.")

@@ -92,6 +92,7 @@ class CrawlStats:
     commits: int = 0
     planned: int = 0  # file requests planned so far
     eta_seconds: float | None = None  # with --limit: the rest at the rate limits (as --plan computes it)
+    datasets: int = 0  # with --datasets: dataset rows fetched after the models
     failures_by_kind: dict[str, int] = field(default_factory=dict)
 
     def counts(self) -> dict[str, int]:
@@ -123,4 +124,6 @@ class CrawlStats:
             )
         if self.derived:
             text += f" Derived footprints and emissions for {self.derived} models."
+        if self.datasets:
+            text += f" Fetched {self.datasets} dataset(s) the cards name."
         return text

@@ -15,7 +15,7 @@ from hubscan.derive.lineage import resolve_lineage
 from hubscan.derive.performance import derive_card_facts
 from hubscan.derive.rows import estimated_row, footprint_row, reported_row
 from hubscan.estimate.emissions import estimate_for_model
-from hubscan.estimate.footprint import analyze_config
+from hubscan.estimate.footprint import analyze_config, footprint_from_listing
 from hubscan.parse.card import analyze_card
 from hubscan.store import derived as store_derived
 
@@ -69,6 +69,10 @@ def _derive_chunk(db: Database, rows: list[tuple], *, context: int, use_transfor
                 safetensors_parameters=json.loads(st_params) if st_params else None,
                 use_transformers=use_transformers,
             )
+            footprints.append(footprint_row(model_id, footprint))
+        elif config_status is None and st_total is not None:
+            # No config.json read (a --listing-only crawl): the listing's stored count is the footprint.
+            footprint = footprint_from_listing(st_total, json.loads(st_params) if st_params else None)
             footprints.append(footprint_row(model_id, footprint))
         reported = None
         if card_data is not None or body is not None:

@@ -379,3 +379,58 @@ def summary_row(record: dict) -> dict:
         "method": p.get("method") or "unknown",
         "confidence": conf,
     }
+
+
+# Bytes per element of the safetensors dtypes the Hub's listing counts parameters in.
+SAFETENSORS_DTYPE_BYTES = {
+    "F64": 8, "I64": 8, "U64": 8, "F32": 4, "I32": 4, "U32": 4, "BF16": 2, "F16": 2, "I16": 2, "U16": 2,
+    "F8_E4M3": 1, "F8_E5M2": 1, "F8_E8M0": 1, "I8": 1, "U8": 1, "BOOL": 1,
+}  # fmt: skip
+_SAFETENSORS_DTYPE_NAME = {
+    "F32": "fp32",
+    "BF16": "bf16",
+    "F16": "fp16",
+    "F8_E4M3": "fp8",
+    "F8_E5M2": "fp8",
+    "I8": "int8",
+}
+
+
+def footprint_from_listing(safetensors_total: int, safetensors_parameters: dict | None) -> dict:
+    """A footprint from the Hub listing's ``safetensors`` field alone (no config.json: a ``--listing-only``
+    crawl): the checkpoint's stored parameter count and weight bytes per stored dtype. No KV cache or FLOPs
+    per token can be known without the config. Packed 4-bit checkpoints store several weights per element,
+    so their stored count is below the model's parameter count (said in the reason)."""
+    if isinstance(safetensors_total, bool) or not isinstance(safetensors_total, int) or safetensors_total < 0:
+        raise ParseError(f"safetensors total must be a non-negative integer, got {safetensors_total!r}.")
+    by_dtype = {
+        str(k).upper(): v
+        for k, v in (safetensors_parameters or {}).items()
+        if isinstance(v, int) and not isinstance(v, bool) and v >= 0
+    }
+    stored = sum(n * SAFETENSORS_DTYPE_BYTES.get(k, 2) for k, n in by_dtype.items()) if by_dtype else None
+    main = max(by_dtype, key=by_dtype.get) if by_dtype else None
+    dtype = _SAFETENSORS_DTYPE_NAME.get(main or "")
+    packed = any(k in ("U8", "I32", "U32") for k in by_dtype) and "I8" not in by_dtype
+    reason = "stored parameter count from the Hub listing (safetensors.total); no config.json was read"
+    if packed:
+        reason += (
+            "; integer tensors suggest a packed quantized checkpoint, whose stored count is below the model's"
+        )
+    params = {
+        "total": safetensors_total, "active": None, "embedding": None, "non_embedding": None, "breakdown": {},
+        "method": "listing:safetensors", "confidence": "approximate" if packed else "listing", "reason": reason,
+    }  # fmt: skip
+    by = {d: mem.weights_bytes(safetensors_total, d) for d in ("fp32", "bf16", "int8", "int4")}
+    memory = {
+        "dtype": dtype, "weights_bytes": stored, "weights_bytes_by_dtype": by, "kv_bytes_per_token": None,
+        "context": None, "kv_cache_bytes": None, "inference_bytes": stored,
+        "training_bytes": mem.training_bytes(safetensors_total),
+        "notes": ["weights as stored, per safetensors dtype; KV cache unknown without config.json"],
+    }  # fmt: skip
+    return {
+        "model_type": None, "architecture": None, "params": params, "memory": memory,
+        "flops_per_token": None, "training_flops_per_token": None,
+        "safetensors": {"total": safetensors_total, "delta_pct": None, "check": "source", "note": None},
+        "estimator_version": ESTIMATOR_VERSION, "derived_from": "listing",
+    }  # fmt: skip

@@ -136,7 +136,7 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
         "params_embedding": "Embedding parameters (parameters)",
         "params_non_embedding": "Non-embedding parameters (parameters)",
         "params_method": "How the count was obtained, e.g. analytic:llama (formula), generic, meta-device build",
-        "params_confidence": "Confidence of the figure, e.g. exact, approximate, unknown",
+        "params_confidence": "Confidence of the figure: exact, approximate (within the band docs/PARAMS.md states), listing (the stored count from the Hub listing, no config read), unknown or invalid",
         "params_reason": "Why this method/confidence",
         "breakdown": "Parameters per component (JSON, parameters)",
         "dtype": "Dtype of the stored weights estimate (from torch_dtype/quantization config)",
