@@ -36,3 +36,25 @@ def test_install_and_demo_command_works_in_a_fresh_virtualenv(tmp_path):
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     assert (checkout / "db" / "hubscan.db").exists()
     assert "finished" in result.stderr and "models listed" in result.stderr
+
+
+def test_every_example_in_using_it_parses_with_the_cli():
+    """The README's examples use real commands and options (click parses each one; nothing runs)."""
+    import shlex
+
+    import click
+
+    from hubscan.cli import cli
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = text[text.index("## Using it") : text.index("## How it works")]
+    ctx = click.Context(cli)
+    examples = [line for line in block.splitlines() if line.startswith("hubscan ")]
+    assert len(examples) >= 20
+    for line in examples:
+        args = shlex.split(line, comments=True)[1:]
+        command = cli.get_command(ctx, args[0])
+        assert command is not None, line
+        sub = command.make_context(args[0], args[1:], parent=ctx)
+        if isinstance(command, click.Group):
+            command.get_command(sub, args[1]).make_context(args[1], args[2:], parent=sub)
