@@ -13,7 +13,7 @@ import click
 from tqdm import tqdm
 
 from hubscan.cli import cli
-from hubscan.cli.options import db_option, quiet_option
+from hubscan.cli.options import context_option, db_option, quiet_option
 from hubscan.crawl import TIERS, CrawlOptions, plan_crawl
 from hubscan.crawl import crawl as run_crawl
 from hubscan.crawl.datasets import crawl_datasets
@@ -356,13 +356,7 @@ class _progress:
 
 @cli.command()
 @db_option()
-@click.option(
-    "--context",
-    type=click.IntRange(min=1),
-    default=4096,
-    show_default=True,
-    help="Context length for KV cache.",
-)
+@context_option("Context length for KV cache.")
 @click.option(
     "--exact",
     is_flag=True,

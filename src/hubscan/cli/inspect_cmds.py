@@ -7,25 +7,18 @@ import json
 import click
 
 from hubscan.cli import cli
-from hubscan.cli.options import output_options
+from hubscan.cli.options import context_option, output_options
+from hubscan.estimate.memory import DTYPE_CHOICES
 from hubscan.inspect import inspect_path
 from hubscan.report.render import inspect_rows, inspect_text, render
-
-DTYPES = ["fp32", "float32", "bf16", "bfloat16", "fp16", "float16", "fp8", "int8", "int4"]
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
-@click.option(
-    "--context",
-    type=click.IntRange(min=1),
-    default=4096,
-    show_default=True,
-    help="Context length (tokens) for KV cache and FLOPs.",
-)
+@context_option("Context length (tokens) for KV cache and FLOPs.")
 @click.option(
     "--dtype",
-    type=click.Choice(DTYPES, case_sensitive=False),
+    type=click.Choice(DTYPE_CHOICES, case_sensitive=False),
     help="Weight dtype (default: the config's own torch_dtype / quantization).",
 )
 @click.option(

@@ -38,3 +38,8 @@ def output_options(func):
 quiet_option = click.option(
     "-q", "--quiet", is_flag=True, help="No progress bar (also off when stderr is not a terminal)."
 )
+
+
+def context_option(help: str) -> click.Option:
+    """``--context TOKENS`` (default 4,096): the context length KV caches (and FLOPs) are computed at."""
+    return click.option("--context", type=click.IntRange(min=1), default=4096, show_default=True, help=help)

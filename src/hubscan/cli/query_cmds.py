@@ -14,7 +14,7 @@ from hubscan.report import adoption, correlate, plots, query, trends
 from hubscan.report import browse as browse_mod
 from hubscan.report.render import render, render_sections
 
-GROUPING_CHOICES = ["model_type", "lineage", "author", "pipeline_tag", "library"]
+GROUPING_CHOICES = list(query.GROUPINGS)
 
 
 @cli.command()

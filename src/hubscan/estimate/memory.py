@@ -57,6 +57,11 @@ TRAINING_BYTES_PER_PARAM = 16
 
 DEFAULT_DTYPE = "bf16"
 
+# The spellings offered as ``--dtype`` choices (every alias above is accepted by ``normalize_dtype``).
+DTYPE_CHOICES: tuple[str, ...] = (
+    "fp32", "float32", "bf16", "bfloat16", "fp16", "float16", "fp8", "int8", "int4", "nf4", "fp4",
+)  # fmt: skip
+
 
 def normalize_dtype(name: str) -> str:
     """Map a user/config dtype spelling to one of DTYPE_BYTES' keys; raises ParseError if unknown."""

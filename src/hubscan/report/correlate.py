@@ -26,9 +26,9 @@ import pandas as pd
 from scipy import stats
 from sqlite_utils import Database
 
-from hubscan.derive.domains import domain_of, source_of, training_type_of
 from hubscan.derive.performance import performance_score
 from hubscan.errors import QueryError
+from hubscan.report.trends import group_of
 
 X_CHOICES = ("params", "active_params", "dataset_size", "downloads", "likes", "performance", "grid_intensity")
 Y_CHOICES = ("reported_g", "estimated_g")
@@ -117,17 +117,6 @@ def statistics(xs: np.ndarray, ys: np.ndarray, log: bool = False) -> dict:
     return out
 
 
-def _groups(frame: pd.DataFrame, by: str) -> pd.Series:
-    if by == "domain":
-        return frame["pipeline_tag"].map(domain_of)
-    if by == "source":
-        return pd.Series(map(source_of, frame["source"], frame["tags"]), index=frame.index)
-    if by == "training_type":
-        return frame["training_type"].map(training_type_of)
-    column = {"library": "library_name", "pipeline_tag": "pipeline_tag", "author": "author"}[by]
-    return frame[column].replace("", None).fillna("unknown")
-
-
 def correlate(db: Database, x: str, y: str, log: bool = False, by: str | None = None) -> list[dict]:
     """One row for all models (group ``all``), then one per group with ``--by``."""
     if x not in X_CHOICES or y not in Y_CHOICES:
@@ -140,7 +129,7 @@ def correlate(db: Database, x: str, y: str, log: bool = False, by: str | None = 
     if by is None:
         return rows
     rows[0]["group"] = "all"
-    groups = _groups(frame, by)
+    groups = group_of(frame, by)
     for name in groups.value_counts().index:
         mask = (groups == name).to_numpy()
         rows.append({"x": x, "y": y, "group": name, **statistics(xs[mask], ys[mask], log)})
