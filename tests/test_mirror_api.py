@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 
 import pytest
@@ -242,6 +243,10 @@ def test_429_fault_is_retried_and_request_log_counts(hub, tmp_path):
                      "retry_after": 1, "times": 1, "skip": 1}])  # fmt: skip
     ids = [m.id for m in _api(hub).list_models()]
     assert len(ids) == ALL_PUBLIC == len(set(ids))
+    # The server logs a request after answering it: give the last answer's log entry a moment to land.
+    deadline = time.monotonic() + 5
+    while len([e for e in hub.request_log if e["path"] == "/api/models"]) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
     statuses = [e["status"] for e in hub.request_log if e["path"] == "/api/models"]
     assert statuses == [200, 429, 200, 200]
     hub.clear_log()
