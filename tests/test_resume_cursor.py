@@ -1,6 +1,7 @@
 """Exact resume: a crawl continues from the last stored listing page, never from page 1 again."""
 
 import json
+import time
 
 from huggingface_hub.utils import close_session
 
@@ -29,6 +30,17 @@ class StopAfterPages:
             raise KeyboardInterrupt
 
 
+def wait_quiet(hub, quiet_for: float = 0.3, limit: float = 10.0) -> None:
+    """Wait until the mirror has logged no new request for ``quiet_for`` s: an interrupted crawl's listing
+    thread may still finish one in-flight page after the crawl returned."""
+    deadline = time.monotonic() + limit
+    seen, since = len(hub.request_log), time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - since < quiet_for:
+        time.sleep(0.05)
+        if len(hub.request_log) != seen:
+            seen, since = len(hub.request_log), time.monotonic()
+
+
 def interrupted_crawl(db, url, options, pages):
     try:
         crawl(db, HubSource(endpoint=url), options, on_event=StopAfterPages(pages))
@@ -47,6 +59,7 @@ def test_resumed_crawl_continues_at_the_stored_cursor_and_restart_lists_from_pag
             "SELECT status, next_cursor, pages_committed FROM crawl_runs"
         ).fetchone()
         assert status == "interrupted" and cursor and pages >= 2
+        wait_quiet(hub)
         hub.clear_log()
         stats = crawl(db, HubSource(endpoint=hub.url), options)
         resumed = listing_requests(settled_log(hub, 5 - pages))
@@ -54,12 +67,14 @@ def test_resumed_crawl_continues_at_the_stored_cursor_and_restart_lists_from_pag
         assert len(resumed) == 5 - pages and stats.resumed_after_pages == pages
         assert db["models"].count == 20
 
+        wait_quiet(hub)
         hub.clear_log()  # the last run finished: the next crawl starts from page 1
         crawl(db, HubSource(endpoint=hub.url), options)
         log = settled_log(hub, 5)
         assert cursor_of(listing_requests(log)[0]) is None and len(log) == 5
 
         interrupted_crawl(db, hub.url, options, pages=2)
+        wait_quiet(hub)
         hub.clear_log()
         crawl(db, HubSource(endpoint=hub.url), CrawlOptions(listing_only=True, derive=False, restart=True))
         assert cursor_of(listing_requests(hub.request_log)[0]) is None
@@ -70,6 +85,7 @@ def test_a_cursor_is_only_continued_by_a_crawl_of_the_same_scope(tmp_path):
     db = open_db(tmp_path / "c.db")
     with MirrorServer(tmp_path / "l.jsonl", page_size=4) as hub:
         interrupted_crawl(db, hub.url, CrawlOptions(listing_only=True, derive=False), pages=2)
+        wait_quiet(hub)
         hub.clear_log()
         crawl(db, HubSource(endpoint=hub.url), CrawlOptions(listing_only=True, derive=False, sort="likes"))
         first = listing_requests(hub.request_log)[0]
@@ -102,6 +118,7 @@ def test_changed_since_last_refresh_of_an_unchanged_hub_costs_one_page(tmp_path)
     db = open_db(tmp_path / "c.db")
     with MirrorServer(snap, page_size=4) as hub:
         crawl(db, HubSource(endpoint=hub.url), CrawlOptions(derive=False))
+        wait_quiet(hub)
         hub.clear_log()
         stats = crawl(db, HubSource(endpoint=hub.url), CrawlOptions(derive=False, changed_since_last=True))
         log = settled_log(hub, 1)
@@ -146,6 +163,7 @@ def test_a_stored_cursor_the_hub_rejects_restarts_the_listing_from_page_one(tmp_
             "UPDATE crawl_runs SET next_cursor = substr(next_cursor, 1, instr(next_cursor, 'cursor=') + 6) || 'Zm9v'"
         )
         db.conn.commit()
+        wait_quiet(hub)
         hub.clear_log()
         stats = crawl(db, HubSource(endpoint=hub.url), options)
         log = listing_requests(settled_log(hub, 4))
