@@ -31,7 +31,7 @@ def test_most_repos_have_listing_facts_and_the_rest_none():
     found = {rid: meta for rid, meta in metas().items() if meta}
     assert len(found) >= 150
     for meta in metas().values():
-        assert set(meta) <= set(FIELDS)
+        assert set(meta) <= set(FIELDS) | {"safetensors"}
 
 
 @pytest.mark.skipif(listing_file() is None, reason="the shared 2024 listing is not beside the repository")
@@ -42,8 +42,21 @@ def test_facts_equal_the_real_listing():
         if item["id"] in all_meta:
             listed[item["id"]] = {k: item[k] for k in FIELDS if item.get(k) is not None}
     for rid, meta in all_meta.items():
-        assert meta == listed.get(rid, {}), rid
+        assert {k: v for k, v in meta.items() if k != "safetensors"} == listed.get(rid, {}), rid
     assert len(listed) == sum(1 for m in all_meta.values() if m)
+
+
+@pytest.mark.skipif(listing_file() is None, reason="the shared 2024 listing is not beside the repository")
+def test_safetensors_blocks_equal_the_real_model_records():
+    details = listing_file().parent / "hf_model_details_subset_0-9_q_2024-07.jsonl.gz"
+    all_meta = metas()
+    recorded = {
+        item["id"]: item["safetensors"]
+        for item in read_listing(details)
+        if item["id"] in all_meta and isinstance(item.get("safetensors"), dict)
+    }
+    assert recorded
+    assert {rid: m["safetensors"] for rid, m in all_meta.items() if "safetensors" in m} == recorded
 
 
 def test_the_mirror_serves_the_facts_through_the_real_client():

@@ -36,6 +36,7 @@ from hubscan.estimate.params import (
     fill_from_tally,
     infer_model_type,
 )
+from hubscan.estimate.st_explain import explain as explain_difference
 from hubscan.units import human_bytes, human_flops, human_params
 
 ESTIMATOR_VERSION = "2"
@@ -165,7 +166,9 @@ def _quantized(config: dict, safetensors_parameters: dict | None) -> bool:
 
 
 def _safetensors_check(res: ParamResult, config: dict, st_total: Any, st_params: dict | None) -> dict:
-    out: dict[str, Any] = {"total": None, "delta_pct": None, "check": "no_data", "note": None}
+    """The listing's safetensors total next to the count: ``check``, ``delta_pct``, and ``cause``/``note``
+    from ``st_explain`` when the two differ (``unexplained`` when no known cause fits the difference)."""
+    out: dict[str, Any] = {"total": None, "delta_pct": None, "check": "no_data", "note": None, "cause": None}
     if isinstance(st_total, bool) or not isinstance(st_total, int) or st_total <= 0:
         return out
     out["total"] = int(st_total)
@@ -174,27 +177,25 @@ def _safetensors_check(res: ParamResult, config: dict, st_total: Any, st_params:
         return out
     delta = (st_total - res.total) / res.total * 100.0
     out["delta_pct"] = round(delta, 4)
+    found = explain_difference(res, config, int(st_total), st_params) if st_total != res.total else None
     if abs(delta) <= 1.0:
         out["check"] = "agree"
+        if found:  # within the band, but the exact difference still has a known cause
+            out["cause"], out["note"] = found
         return out
     if _quantized(config, st_params) and st_total < res.total:
-        out["check"] = "quantized_packed"
+        out["check"] = out["cause"] = "quantized_packed"
         out["note"] = (
             "quantized checkpoint: safetensors counts packed storage words (4-bit GPTQ/AWQ pack 8 parameters per "
             "I32, plus scales/zeros), not parameters; the architecture count is the unquantized model"
         )
         return out
     out["check"] = "disagree"
-    if (
-        st_total > res.total
-        and res.embedding
-        and abs(st_total - res.total - res.embedding) <= 0.01 * res.total
-    ):
-        out["note"] = (
-            "safetensors is larger by about one embedding matrix: the checkpoint stores a tied head twice"
-        )
+    if found:
+        out["cause"], out["note"] = found
     else:
-        out["note"] = f"safetensors total differs from the {res.method} count by {delta:+.2f}%"
+        out["cause"] = "unexplained"
+        out["note"] = f"unexplained: safetensors total differs from the {res.method} count by {delta:+.2f}%"
     return out
 
 
