@@ -6,6 +6,7 @@ the client at a loopback mirror explicitly (HfApi(endpoint=...) / HubSource(endp
 """
 
 import os
+import sys
 import tempfile
 
 _HF_HOME = tempfile.mkdtemp(prefix="hubscan-test-hf-home-")
@@ -35,3 +36,20 @@ def sample_catalog(tmp_path_factory):
         db.close()
     assert stats.status == "finished", stats.summary()
     return path
+
+
+@pytest.fixture
+def no_torch(monkeypatch):
+    """The default install: ``import transformers`` / ``import torch`` raise ImportError."""
+    from hubscan.estimate import meta
+
+    for name in ("transformers", "torch"):
+        monkeypatch.setitem(sys.modules, name, None)
+    meta.available.cache_clear()
+    with pytest.raises(ImportError):
+        import transformers  # noqa: F401
+    with pytest.raises(ImportError):
+        import torch  # noqa: F401
+    assert not meta.available()
+    yield
+    meta.available.cache_clear()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
@@ -24,23 +23,6 @@ if not (MODERN / "ground_truth.csv").exists():
 
 with open(MODERN / "ground_truth.csv", newline="") as _fh:
     ROWS = list(csv.DictReader(_fh))
-
-
-@pytest.fixture
-def no_torch(monkeypatch):
-    """The default install: ``import transformers`` / ``import torch`` raise ImportError."""
-    from hubscan.estimate import meta
-
-    for name in ("transformers", "torch"):
-        monkeypatch.setitem(sys.modules, name, None)
-    meta.available.cache_clear()
-    with pytest.raises(ImportError):
-        import transformers  # noqa: F401
-    with pytest.raises(ImportError):
-        import torch  # noqa: F401
-    assert not meta.available()
-    yield
-    meta.available.cache_clear()
 
 
 def _config(row: dict) -> dict:

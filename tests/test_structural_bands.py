@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from pathlib import Path
 
 import pytest
@@ -22,23 +21,6 @@ with open(SAMPLE, newline="") as _fh:
 
 LIMIT = structural.band_limit_pct()
 UNRELIABLE = structural.unreliable_types()
-
-
-@pytest.fixture
-def no_torch(monkeypatch):
-    """The default install: ``import transformers`` / ``import torch`` raise ImportError."""
-    from hubscan.estimate import meta
-
-    for name in ("transformers", "torch"):
-        monkeypatch.setitem(sys.modules, name, None)
-    meta.available.cache_clear()
-    with pytest.raises(ImportError):
-        import transformers  # noqa: F401
-    with pytest.raises(ImportError):
-        import torch  # noqa: F401
-    assert not meta.available()
-    yield
-    meta.available.cache_clear()
 
 
 def _params(config: dict) -> dict:
