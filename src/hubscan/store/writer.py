@@ -62,7 +62,8 @@ class CatalogWriter:
         listed_at = now_iso()
         rows = [model_row(listing, self.run_id, listed_at) for listing in listings]
         if known:
-            # History compares the listing with what is stored: commit what is queued, then record changes.
+            # History compares the listing with what is stored: commit what is queued first; the changes are
+            # then written in the transaction the listing rows are committed in (see ``commit``).
             self.commit()
             record_listing_changes(self.db, self.run_id, [row for row in rows if row["id"] in known])
         for row in rows:
@@ -124,9 +125,10 @@ class CatalogWriter:
     def commit(self) -> None:
         if self._ops:
             conn = self.conn
-            if conn.in_transaction:
-                conn.commit()
-            conn.execute("BEGIN IMMEDIATE")
+            # Writes made just before on this connection (e.g. listing history) are already in an open
+            # transaction: the batch joins it, so both are committed together or not at all.
+            if not conn.in_transaction:
+                conn.execute("BEGIN IMMEDIATE")
             try:
                 for sql, group in groupby(self._ops, key=lambda op: op[0]):
                     conn.executemany(sql, [params for _, params in group])
