@@ -194,12 +194,7 @@ class HubSource:
             "GET",
             url,
             params=params,
-            headers=self._headers,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            base_wait_time=self.base_wait,
-            max_wait_time=self.max_wait,
-            retry_on_exceptions=RETRYABLE_EXCEPTIONS,
+            **self._retry_policy(),
         )
         self.budget.observe_response(response)
         hf_raise_for_status(response)
@@ -255,17 +250,23 @@ class HubSource:
                 kind = "rate_limited" if status == 429 else "http_error"
                 raise SourceError(_first_line(exc), kind=kind, status=status, retryable=True) from exc
 
+    def _retry_policy(self) -> dict:
+        """The one retry policy (``--retries``, ``--timeout``, back-off) for listing pages and files alike."""
+        return {
+            "headers": self._headers,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "base_wait_time": self.base_wait,
+            "max_wait_time": self.max_wait,
+            "retry_on_exceptions": RETRYABLE_EXCEPTIONS,
+        }
+
     def _get(self, url: str, attempts: int, deadline: float) -> FetchedFile:
         self.budget.before_request("resolvers")
         with http_stream_backoff(
             "GET",
             url,
-            headers=self._headers,
-            timeout=self.timeout,
-            max_retries=self.max_retries,
-            base_wait_time=self.base_wait,
-            max_wait_time=self.max_wait,
-            retry_on_exceptions=RETRYABLE_EXCEPTIONS,
+            **self._retry_policy(),
         ) as response:
             self.budget.observe_response(response)
             if response.status_code >= 400:
