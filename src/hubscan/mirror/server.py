@@ -248,7 +248,7 @@ class _Handler(BaseHTTPRequestHandler):
             mirror._stopping.wait(mirror.latency_ms / 1000.0)
         bucket = _bucket(path)
         self._extra: list[tuple[str, str]] = []
-        status = 0
+        status, recorded = 0, False
         try:
             fault = mirror._faults.match(method, path, also=_fault_path(path))
             if fault is not None and fault.fault in ("status", "timeout"):
@@ -284,11 +284,15 @@ class _Handler(BaseHTTPRequestHandler):
                         )
                         fault = None
                 status = resp.status
+                # Logged before the answer goes out: a client that has its answer finds it in the log.
+                mirror._record(method, path, query, status)
+                recorded = True
                 self._send(method, resp, fault)
         except (BrokenPipeError, ConnectionResetError):
             self.close_connection = True
         finally:
-            mirror._record(method, path, query, status)
+            if not recorded:
+                mirror._record(method, path, query, status)
 
     def _rate_limited(self, bucket: str, reset: int) -> Resp:
         limiter = self.server.mirror._limiter
