@@ -446,7 +446,7 @@ def _coverage(a, result: dict, cov: dict | None) -> None:
             a(f"| `{col}` | {ok} / {len(vals)} | {'; '.join(f'`{b}`' for b in bad) or '–'} |")
         a("")
         a(
-            'Unresolved hardware strings name no specific device ("NVIDIA GPUs", a CPU) or one without a table '
+            'Unresolved hardware strings name no specific device ("NVIDIA GPUs") or one without a table '
             'row (RTX A4500); unresolved locations are not places ("NA") or continents ("EMEA", "Europe"), '
             "for which no vendored average exists."
         )
@@ -503,17 +503,26 @@ def _hardware_names(a, result: dict, cov: dict | None) -> None:
         "tokens - lower case, letters and digits split (`RTX3080` = `RTX 3080`, `E5-2630v4` = `E5-2630 v4`), "
         "hyphens and spaces alike, vendor and series words dropped (NVIDIA, GeForce, GTX before a number, Tesla, "
         "Quadro, Intel, AMD, Google, Cloud, `(R)`), `GPU(s)`/`CPU`/`chips` dropped, memory sizes (`12GB`, "
-        "`(16 GB)`) taken out and kept as a filter - and the longest table name found wins. "
-        "`tests/test_hardware_names.py` writes every row of `hardware_specs.csv`, `hardware_variants.csv` and "
-        "mlco2's `gpus.csv` (GPU, TPU and CPU rows) in about ten spellings each (case, vendor prefix or not, "
-        "hyphens/spaces, glued model numbers, memory size, `GPU(s)`, device counts) and checks that all resolve "
-        "to the row's device."
+        "`(16 GB)`) taken out and kept as a filter, a spaced `x 2` read as a count, not an `X` model - and the "
+        "longest table name found wins. "
+        "`tests/test_hardware_names.py` writes every row of `hardware_specs.csv`, `hardware_variants.csv`, "
+        "mlco2's `gpus.csv` and codecarbon's `cpu_power.csv` in about ten spellings each (case, vendor prefix "
+        "or not, hyphens/spaces, glued model numbers, memory size, `GPU(s)`, device counts) and checks that all "
+        "resolve to the row's device (or a row written the same way up to case, punctuation and vendor)."
     )
     a("")
+    kept, skipped = ref.cpu_power_rows()
+    bare = sum(why.startswith("bare") for _, why in skipped)
+    cpus = sum(row["table"] == "codecarbon/cpu_power.csv" for row in ref.hardware_table().values())
     a(
-        "CPUs: the five Xeon and three EPYC rows of mlco2's `gpus.csv` resolve (TDP only). codecarbon's "
-        "`cpu_power.csv` (4,918 CPU models) is not vendored: it is neither in `src/hubscan/data/` nor in the "
-        "shared reference, so other CPUs (e.g. a Core i7) do not resolve and get closest matches instead."
+        f"CPUs: codecarbon {ref.CODECARBON_VERSION}'s `cpu_power.csv` is vendored unchanged "
+        f"({len(kept) + len(skipped):,} rows, TDP only): {cpus:,} CPUs are added to the table ({len(kept) - cpus} "
+        "more are rows already there under another spelling, e.g. mlco2's `Intel Xeon E5-2630v4`); "
+        f"{len(skipped) - bare} rows with a malformed TDP (e.g. `27.29.5`) and {bare} rows named by a bare model "
+        "number (`3280`, `1075T`, `A10-6700`) are left out - a number in a card is not a CPU. Names that stop "
+        "at a line (`Xeon`, `EPYC`, `Core i7`, `Ryzen`, `Threadripper`) resolve to the family below; "
+        "`Intel A100` is a CPU only with its vendor (a bare `A100` is NVIDIA's GPU), `AMD A10` / `A10-7850K` "
+        "are APUs, not NVIDIA's A10."
     )
     a("")
     _hardware_table(a)
@@ -522,10 +531,17 @@ def _hardware_names(a, result: dict, cov: dict | None) -> None:
 
 
 def _hardware_table(a) -> None:
+    a(
+        "Every device except codecarbon's CPUs (listed in `src/hubscan/data/codecarbon/hardware/cpu_power.csv`):"
+    )
+    a("")
     a("| device | kind | TDP W | peak dense 16-bit TFLOPS | table |")
     a("|---|---|---|---|---|")
     for name, row in ref.hardware_table().items():
-        a(f"| {name} | {row['kind']} | {_w(row['tdp_w'])} | {_w(row['peak_tflops'])} | `{row['table']}` |")
+        if row["table"] != "codecarbon/cpu_power.csv":
+            a(
+                f"| {name} | {row['kind']} | {_w(row['tdp_w'])} | {_w(row['peak_tflops'])} | `{row['table']}` |"
+            )
     a("")
 
 
@@ -561,6 +577,9 @@ def _hardware_ambiguity(a) -> None:
         "GPU RTX",
         "Xeon CPU",
         "EPYC",
+        "Intel Core i7",
+        "Ryzen 9",
+        "AMD Ryzen",
     ):
         out = resolve_hardware(text)
         listed = ", ".join(f"{v['device']} ({_w(v['tdp_w'])})" for v in out["variants"])
@@ -571,8 +590,10 @@ def _hardware_ambiguity(a) -> None:
         words = " / ".join(f"`{' '.join(k)}`" for k in keys)
         a(f"- **{label}** ({words}): {meaning}; central = the members' median TDP, range = their extremes.")
     a(
-        "- A family word followed by a model number (`RTX 2070`, `Xeon Platinum 8380`) is a specific card, "
-        "not the family: if the tables lack it, it does not resolve."
+        "- A family word followed by a model number (`RTX 2070`, `Xeon Platinum 8999`) is a specific card, "
+        "not the family: if the tables lack it, it does not resolve. A family of more than "
+        f"{hardware_names.LISTED_MEMBERS} members lists its lowest-TDP, central and highest-TDP members "
+        "(the range they span is the family's)."
     )
     a(
         '- **"GPU RTX"** is resolved as the RTX family rather than refused: the word names NVIDIA\'s RTX line '

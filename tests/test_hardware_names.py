@@ -55,6 +55,30 @@ def table_rows() -> list[tuple[str, str, str, str | None, set[str]]]:
     return out
 
 
+def _spelling_key(name: str) -> str:
+    """A name up to case, punctuation, ®, its vendor and the word "Processor"."""
+    name = re.sub(r"\b(?:intel|amd|processor)\b|®", "", name.lower())
+    return " ".join(re.findall(r"[a-z]+|\d+(?:\.\d+)?", name))
+
+
+def cpu_power_rows() -> list[tuple[str, set[str]]]:
+    """(name, devices it may resolve to) for every matchable row of codecarbon's cpu_power.csv: the row itself
+    or a row of an earlier table written the same way up to case and punctuation ("E5-2630v4" = "E5-2630 v4")."""
+    same: dict[str, set[str]] = {}
+    for _, _, _, _, expected in table_rows():
+        for name in expected:
+            same.setdefault(_spelling_key(name), set()).add(name)
+    names = []
+    for row in _rows("codecarbon", "hardware", "cpu_power.csv"):
+        name = row["Name"].strip()
+        if re.fullmatch(r"\d+(?:\.\d+)?", row["TDP"].strip()) and re.search(
+            r"^(?:Intel|AMD|Apple)\b|[A-Za-z]{3,}", name
+        ):
+            names.append(name)
+            same.setdefault(_spelling_key(name), set()).add(name)
+    return [(name, same[_spelling_key(name)]) for name in names]
+
+
 def _kind(name: str) -> str:
     return "tpu" if name.startswith("TPU") else "gpu"
 
@@ -98,7 +122,7 @@ CASES = [
 def test_every_table_row_is_covered():
     names = {name for _, name, _, _, _ in table_rows()}
     # every device of the hardware table is some row's expected answer
-    expected = set().union(*(e for *_, e in table_rows()))
+    expected = set().union(*(e for *_, e in table_rows()), *(e for _, e in cpu_power_rows()))
     assert set(ref.hardware_table()) <= expected
     assert len(names) >= 70 and len(CASES) >= 10 * len(names)
 
@@ -112,6 +136,57 @@ def test_table_row_spelling_resolves(table, name, text, expected):
         assert out["count"] == 8
     if text.endswith(" x 2"):
         assert out["count"] == 2
+
+
+CPU_ROWS = cpu_power_rows()
+
+
+def test_cpu_power_table_is_vendored_whole():
+    """4,918 rows; 4 with a malformed TDP and the bare model numbers are the only ones left out."""
+    rows = _rows("codecarbon", "hardware", "cpu_power.csv")
+    kept, skipped = ref.cpu_power_rows()
+    assert len(rows) == 4918 and len(kept) + len(skipped) == len(rows) == len(CPU_ROWS) + len(skipped)
+    assert sum("not a number" in why for _, why in skipped) == 4
+    assert all(not re.search(r"[A-Za-z]{3,}", name) for name, why in skipped if why.startswith("bare"))
+
+
+# CPUs whose name without the vendor is a GPU's: "A100" alone is NVIDIA's, "Intel A100" the Atom-era CPU.
+BARE_IS_A_GPU = {"Intel A100": "A100"}
+
+
+@pytest.mark.parametrize("name,expected", CPU_ROWS, ids=[n for n, _ in CPU_ROWS])
+def test_cpu_power_row_spellings_resolve(name, expected):
+    for text in spellings(name, "cpu", None):
+        if name in BARE_IS_A_GPU and not text.lower().startswith("intel"):
+            assert resolve_hardware(text)["device"].startswith(BARE_IS_A_GPU[name]), text
+            continue
+        out = resolve_hardware(text)
+        assert out is not None and out["device"] in expected, (text, out and out["device"])
+        assert out["tdp_w"] == ref.hardware(out["device"])["tdp_w"]
+
+
+@pytest.mark.parametrize(
+    "text", ["trained for 3280 hours", "batch size 555", "A 6th attempt", "seed 4226", "epoch 975 of 980"]
+)
+def test_bare_numbers_are_not_cpus(text):
+    assert resolve_hardware(text) is None
+
+
+def test_cpu_families_span_their_members():
+    table = ref.hardware_table()
+    for text, label, pattern in [
+        ("Intel Core i7 CPU", "Core i7 (family)", "Core i7-"),
+        ("i9", "Core i9 (family)", "Core i9-"),
+        ("AMD Ryzen", "Ryzen (family)", "Ryzen"),
+        ("Xeon CPU", "Xeon (family)", "Xeon"),
+    ]:
+        out = resolve_hardware(text)
+        tdps = sorted(r["tdp_w"] for n, r in table.items() if pattern in n and "Threadripper" not in n)
+        assert out["device"] == label, text
+        assert out["tdp_w_range"] == [tdps[0], tdps[-1]] and tdps[0] <= out["tdp_w"] <= tdps[-1]
+        assert len(out["variants"]) == 3 and f"{len(tdps)} models" in out["ambiguous"]
+    # a model number after the family name is that model, not the family
+    assert resolve_hardware("Core i7-12700H")["device"] == "Intel Core i7-12700H"
 
 
 def test_cpus_resolve_with_their_tdp():
@@ -147,12 +222,13 @@ def test_family_names_give_median_and_extremes():
     assert rtx["device"] == "RTX (family)" and len(tdps) >= 8
     assert rtx["tdp_w_range"] == [tdps[0], tdps[-1]] and rtx["tdp_w"] == tdps[(len(tdps) - 1) // 2]
     xeon = resolve_hardware("Xeon CPU")
-    assert (
-        xeon["device"] == "Xeon (family)" and xeon["tdp_w_range"] == [85.0, 150.0] and xeon["tdp_w"] == 125.0
-    )
+    tdps = sorted(row["tdp_w"] for name, row in ref.hardware_table().items() if "Xeon" in name)
+    assert xeon["device"] == "Xeon (family)" and xeon["tdp_w_range"] == [tdps[0], tdps[-1]]
+    assert xeon["tdp_w"] == tdps[(len(tdps) - 1) // 2]
     # a specific model the tables lack is not silently the family
     assert resolve_hardware("GeForce RTX 2070") is None
-    assert resolve_hardware("Intel Xeon Platinum 8380") is None
+    assert resolve_hardware("Intel Xeon Platinum 8999") is None
+    assert resolve_hardware("Intel Xeon Platinum 8380")["tdp_w"] == 270.0  # codecarbon's cpu_power.csv
 
 
 def test_a100_without_form_factor_covers_pcie_and_sxm():

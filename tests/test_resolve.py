@@ -106,7 +106,6 @@ def test_memory_sizes_are_not_counts():
         "Google Colab (NVIDIA GPU)",
         "Training conducted on NVIDIA GPUs.",
         "Nvidia Architecture GPU Arrays",
-        "Intel Core i7-12700H (CPU)",
         "1xA4500",  # RTX A4500: no table row
         "[More Information Needed]",
     ],
@@ -234,3 +233,9 @@ def test_coverage_on_card_labels():
     ]
     resolved_loc = [t for t, p in loc if resolve_location(t, provider=p)]
     assert len(resolved_loc) / len(loc) >= 0.8
+
+
+def test_card_cpu_resolves_through_codecarbon_cpu_table():
+    """A card's "Intel Core i7-12700H (CPU)" (issue 12's survey) resolves to codecarbon's row: 45 W TDP."""
+    out = resolve_hardware("Intel Core i7-12700H (CPU)")
+    assert out["device"] == "Intel Core i7-12700H" and out["tdp_w"] == 45.0 and out["peak_tflops"] is None

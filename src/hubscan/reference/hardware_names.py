@@ -2,12 +2,13 @@
 
 :func:`hubscan.reference.resolve.resolve_hardware` first tries its patterns for the common accelerators (A100,
 H100, TPU slices, ...); this module is its catalogue for everything else in
-:func:`hubscan.reference.tables.hardware_table` (mlco2/impact GPUs and CPUs), plus:
+:func:`hubscan.reference.tables.hardware_table` (mlco2/impact GPUs and CPUs, codecarbon's ~4,700 CPUs), plus:
 
 * **spelling**: text and table names are reduced to the same tokens: lower case, letters and digits split
   ("RTX3080" = "rtx 3080", "E5-2630v4" = "e 5 2630 v 4"), vendor and series words dropped ("NVIDIA", "GeForce",
   "Tesla", "Quadro", "Intel", "GPU(s)", "(R)"), memory sizes ("12GB", "(16 GB)") taken out and kept as a filter;
-* **families**: a name that stops at a family ("Titan X", "GTX Titan", "RTX", "Xeon", "EPYC") stands for all
+* **families**: a name that stops at a family ("Titan X", "GTX Titan", "RTX", "Xeon", "EPYC", "Core i7",
+  "Ryzen") stands for all
   the table rows of that family (narrowed by a stated memory size): the central TDP is the family's median,
   low/high its extremes, and the members are listed;
 * **variants** (:func:`variants_of`): a device picked by default when the text does not say which form factor
@@ -56,8 +57,6 @@ NOISE = frozenset(
         "jetson",
         "gigabyte",
         "oc",
-        "r",
-        "tm",
         "the",
         "with",
         "of",
@@ -66,6 +65,9 @@ NOISE = frozenset(
 )
 _MEMORY = re.compile(r"(?<![a-z0-9.])(\d{1,3})(?:\s*/\s*(\d{1,3}))?\s*(?:gb|gib|g)(?![a-z0-9])")
 _TOKEN = re.compile(r"[a-z]+|\d+")
+# "GPU(s)" is no "S" model, "Xeon(R)" no "R" model ("Xeon Gold 6248R" is); "8 x 2" style counts are not "X" models.
+_IGNORED = re.compile(r"(?<=[a-z])\(s\)|\((?:r|tm)\)")
+_TIMES = re.compile(r"(?<=\s)x(?=\s+\d+(?:\s|$))")
 # Words after a family name that start a specific model ("Xeon Gold 6148", "RTX A6000"): not the family.
 _SERIES = frozenset(["gold", "silver", "platinum", "bronze", "w", "e", "x", "v", "p", "k", "m", "a"])
 
@@ -80,7 +82,27 @@ FAMILIES: dict[str, tuple[tuple[tuple[str, ...], ...], str, str]] = {
     "RTX (family)": ((("rtx",),), r"RTX", "any NVIDIA RTX card in the tables (Turing, Ampere, Ada)"),
     "Xeon (family)": ((("xeon",),), r"Xeon", "any Intel Xeon CPU in the tables"),
     "EPYC (family)": ((("epyc",),), r"EPYC", "any AMD EPYC CPU in the tables"),
+    **{
+        f"Core i{n} (family)": (
+            (("core", "i", n), ("i", n)),
+            rf"Core i{n}-",
+            f"any Intel Core i{n} in the tables",
+        )
+        for n in "3579"
+    },
+    "Ryzen (family)": ((("ryzen",),), r"Ryzen(?! Threadripper)", "any AMD Ryzen in the tables"),
+    **{
+        f"Ryzen {n} (family)": ((("ryzen", n),), rf"Ryzen {n} ", f"any AMD Ryzen {n} in the tables")
+        for n in "3579"
+    },
+    "Threadripper (family)": (
+        (("threadripper",), ("ryzen", "threadripper")),
+        r"Threadripper",
+        "any AMD Ryzen Threadripper in the tables",
+    ),
 }
+# A family with more members than this is summarised by its lowest-TDP, central and highest-TDP members.
+LISTED_MEMBERS = 20
 
 
 @dataclass(frozen=True)
@@ -97,7 +119,7 @@ class Match:
 def name_tokens(folded: str) -> tuple[list[tuple[str, int, int]], list[int]]:
     """Tokens of folded text as (token, start, end) without noise words and memory sizes; the memory sizes."""
     memory: list[int] = []
-    spans: list[tuple[int, int]] = []
+    spans = [m.span() for m in _IGNORED.finditer(folded)] + [m.span() for m in _TIMES.finditer(folded)]
     for m in _MEMORY.finditer(folded):
         memory.extend(int(g) for g in m.groups() if g)
         spans.append(m.span())
@@ -155,38 +177,60 @@ def _starts_model(tokens: list[tuple[str, int, int]], i: int) -> bool:
     return tok in _SERIES and i + 1 < len(tokens) and tokens[i + 1][0].isdigit()
 
 
+@lru_cache(maxsize=1)
+def _lookup() -> tuple[dict[tuple[str, ...], tuple[str, str | None]], int]:
+    """Token key -> (table device or family label, family label or None); the longest key's length.
+
+    A table device wins over a family with the same key."""
+    keys: dict[tuple[str, ...], tuple[str, str | None]] = {}
+    for label, (family_keys, _, _) in FAMILIES.items():
+        for key in family_keys:
+            keys[key] = (label, label)
+    keys.update({key: (name, None) for key, name in catalogue().items()})
+    return keys, max(len(k) for k in keys)
+
+
 def match_catalogue(folded: str) -> Match | None:
-    """The longest table name (or family name) in the text; ``None`` if there is none."""
+    """The longest table name (or family name) in the text, the earliest of equal length; ``None`` if none."""
     tokens, memory = name_tokens(folded)
     words = [t for t, _, _ in tokens]
-    best: tuple[int, int, Match] | None = None
-    candidates = [(key, name, None) for key, name in catalogue().items()]
-    candidates += [(key, label, label) for label, (keys, _, _) in FAMILIES.items() for key in keys]
-    for key, name, family in candidates:
-        n = len(key)
+    keys, longest = _lookup()
+    for n in range(min(longest, len(words)), 0, -1):
         for i in range(len(words) - n + 1):
-            if tuple(words[i : i + n]) != key or (family and _starts_model(tokens, i + n)):
+            hit = keys.get(tuple(words[i : i + n]))
+            if hit is None:
                 continue
-            rank = (n, -i)
-            if best is None or rank > best[:2]:
-                members = family_members(family, memory) if family else ()
-                best = (*rank, Match(name, tokens[i][1], tokens[i + n - 1][2], members, family))
-            break
-    return best[2] if best else None
+            name, family = hit
+            if family and _starts_model(tokens, i + n):
+                continue
+            members = family_members(family, memory) if family else ()
+            return Match(name, tokens[i][1], tokens[i + n - 1][2], members, family)
+    return None
 
 
 def family_spec(match: Match) -> dict:
-    """Central (median, an actual member's TDP), low/high TDP and a common peak of a family's members."""
+    """Central (median, an actual member's TDP), low/high TDP and a common peak of a family's members.
+
+    A large family (more than ``LISTED_MEMBERS``) lists only its lowest-TDP, central and highest-TDP members as
+    variants: the range they span is the family's."""
     table = ref.hardware_table()
     rows = [table[n] for n in match.members]
     tdps = sorted(r["tdp_w"] for r in rows if r.get("tdp_w"))
     peaks = {r.get("peak_tflops") for r in rows}
+    central = statistics.median_low(tdps) if tdps else None
+    listed = rows
+    what = FAMILIES[match.device][2]
+    if len(rows) > LISTED_MEMBERS and tdps:
+        by_tdp = sorted((r for r in rows if r.get("tdp_w")), key=lambda r: (r["tdp_w"], r["device"]))
+        middle = next(r for r in by_tdp if r["tdp_w"] == central)
+        listed = list({r["device"]: r for r in (by_tdp[0], middle, by_tdp[-1])}.values())
+        what += f" ({len(rows)} models, {tdps[0]:g}–{tdps[-1]:g} W; lowest, central and highest listed)"
     return {
-        "tdp_w": statistics.median_low(tdps) if tdps else None,
+        "tdp_w": central,
         "peak_tflops": peaks.pop() if len(peaks) == 1 else None,
         "typical_w": None,
-        "variants": [_variant(table[n]) for n in match.members],
-        "ambiguous": f"{match.device}: {FAMILIES[match.device][2]}",
+        "variants": [_variant(r) for r in listed],
+        "ambiguous": f"{match.device}: {what}",
     }
 
 
@@ -234,12 +278,20 @@ def variants_of(device: str, folded: str, tpu_slice: bool) -> list[dict] | None:
 # ====================================================================== closest matches
 
 
+_CPU_WORDS = frozenset(
+    ["cpu", "cpus", "processor", "processors", "xeon", "epyc", "core", "ryzen", "threadripper", "celeron"]
+    + ["pentium", "atom", "opteron", "athlon", "phenom", "sempron", "apple", "intel"]
+)
+
+
 def closest(folded: str, n: int = 3) -> list[str]:
-    """Table device names nearest to an unknown name (difflib on the token keys)."""
+    """Table device names nearest to an unknown name (difflib on the token keys), CPUs only for a CPU's name."""
     words = [t for t, _, _ in name_tokens(folded)[0]]
     if not words:
         return []
-    keys = {" ".join(k): name for k, name in catalogue().items()}
+    table = ref.hardware_table()
+    cpu = bool(_CPU_WORDS & set(words)) or bool(_CPU_WORDS & set(folded.split()))
+    keys = {" ".join(k): name for k, name in catalogue().items() if (table[name]["kind"] == "cpu") == cpu}
     hits = difflib.get_close_matches(" ".join(words), list(keys), n=n, cutoff=0.4)
     if not hits:  # try each model-like token on its own ("gtx 580 and more text")
         for w in words:

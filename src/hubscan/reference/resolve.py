@@ -101,11 +101,12 @@ _DEVICE_PATTERNS: list[tuple[re.Pattern, object]] = [
     (re.compile(r"\b(?:hgx\s*)?b200\b"), lambda w: "B200 (GB200)" if "gb200" in w else "B200 (HGX)"),
     (re.compile(r"\bh200s?\b"), lambda w: "H200 NVL" if "nvl" in w else "H200 SXM"),
     (re.compile(r"\bh100s?\b"), _h100),
-    (re.compile(r"\ba100s?\b"), _a100),
+    (re.compile(r"(?<!intel[ -])(?<!intel\(r\)[ -])\ba100s?\b"), _a100),  # "Intel A100" is an Atom-era CPU
     (re.compile(r"\bv100s?\b"), lambda w: "V100 PCIe" if "pcie" in w else "V100"),
     (re.compile(r"\bp100s?\b"), lambda w: "P100 PCIe" if "pcie" in w else "P100"),
     (re.compile(r"\ba10gs?\b"), "A10G"),
-    (re.compile(r"\ba10\b"), "A10"),
+    # not AMD's A10 APUs ("AMD A10", "A10-7850K", "A10 PRO-7350B")
+    (re.compile(r"(?<!amd )\ba10\b(?![\s-]*(?:pro|micro)\b|[\s-]\d{4})"), "A10"),
     (re.compile(r"\bl40ss?\b"), "L40S"),
     (re.compile(r"\bl4s?\b"), "L4"),
     (re.compile(r"\bt4s?\b"), "T4"),

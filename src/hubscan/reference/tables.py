@@ -94,7 +94,8 @@ def hardware_table() -> dict[str, dict]:
     Order of precedence: ``hardware_specs.csv`` (peak dense 16-bit TFLOPS and TDP), then
     ``hardware_variants.csv`` (PCIe / NVL variants derived from the same sources), then the mlco2/impact
     ``gpus.csv`` for TDP only (its TFLOPS16 column mixes conventions and is not used; its TPU rows are measured
-    averages, not TDP, and are skipped; its CPU rows are kept with ``kind`` "cpu").
+    averages, not TDP, and are skipped; its CPU rows are kept with ``kind`` "cpu"), then codecarbon's
+    ``cpu_power.csv`` (TDP of ~4,900 CPUs; a name already in the table under another spelling is skipped).
     """
     table: dict[str, dict] = {}
     for row in _read_csv("hardware_specs.csv"):
@@ -127,7 +128,51 @@ def hardware_table() -> dict[str, dict]:
         }
     for row in _read_csv("mlco2", "gpus.csv"):
         _add_mlco2_row(table, row)
+    spelled = {_spelling_key(name) for name in table}
+    for name, tdp in cpu_power_rows()[0]:
+        if _spelling_key(name) not in spelled:
+            spelled.add(_spelling_key(name))
+            table[name] = _cpu_power_row(name, tdp)
     return table
+
+
+def _spelling_key(name: str) -> tuple[str, ...]:
+    """A name up to case and punctuation: "E5-2630v4" = "E5-2630 v4", but "X2 170" != "X2170", "2.20" != "220"."""
+    return tuple(re.findall(r"[a-z]+|\d+(?:\.\d+)?", name.lower()))
+
+
+# A CPU named by a bare model number ("3280", "1075T", "A10-6700") is not matched in free text: a number in a
+# card is not a CPU. A name is matchable when it starts with its vendor or carries a word of 3+ letters.
+_VENDOR_OR_WORD = re.compile(r"^(?:Intel|AMD|Apple)\b|[A-Za-z]{3,}")
+
+
+@lru_cache(maxsize=1)
+def cpu_power_rows() -> tuple[list[tuple[str, float]], list[tuple[str, str]]]:
+    """codecarbon's ``cpu_power.csv``: ([(name, TDP W)] kept, [(name, why skipped)])."""
+    kept, skipped = [], []
+    for row in _read_csv("codecarbon", "hardware", "cpu_power.csv"):
+        name, tdp = row["Name"].strip(), row["TDP"].strip()
+        if not re.fullmatch(r"\d+(?:\.\d+)?", tdp):
+            skipped.append((name, f"TDP {tdp!r} is not a number"))
+        elif not _VENDOR_OR_WORD.search(name):
+            skipped.append((name, "bare model number: not matched in free text"))
+        else:
+            kept.append((name, float(tdp)))
+    return kept, skipped
+
+
+def _cpu_power_row(name: str, tdp: float) -> dict:
+    return {
+        "device": name,
+        "kind": "cpu",
+        "peak_tflops": None,
+        "tdp_w": tdp,
+        "typical_w": None,
+        "memory_gb": None,
+        "source": f"codecarbon {CODECARBON_VERSION} cpu_power.csv",
+        "verified": "secondary (codecarbon; TDP only)",
+        "table": "codecarbon/cpu_power.csv",
+    }
 
 
 def _add_mlco2_row(table: dict[str, dict], row: dict[str, str]) -> None:
