@@ -677,26 +677,36 @@ def scale_small(work: Path, latency_ms: float = 50.0) -> str:
 
 
 def scale_large(work: Path, n: int = 5024, latency_ms: float = 50.0, workers: int = 16) -> str:
+    """The same crawl against the Hub's recorded resolve flow (two round trips per file: 307, then 200) and a
+    mirror answering resolve directly (one), each against its own network floor."""
     snap = work / "large"
     build_snapshot(snap, n)
-    mirror = MirrorProcess([str(snap)], latency_ms, work)
-    try:
-        wall, rss, _ = crawl_process(mirror.url, work / "large.db", "--workers", str(workers))
-        log = mirror.requests()
-    finally:
-        mirror.stop()
-    pages = sum(1 for r in log if r["path"] == "/api/models")
-    files = sum(1 for r in log if "/resolve/" in r["path"])
-    hops = len(log) - pages - files
-    per_file = 1 + (1 if hops else 0)
-    floor = (pages + -(-files // workers) * per_file) * latency_ms / 1000
-    floor_one = (pages + -(-files // workers)) * latency_ms / 1000
-    return (
-        f"{n} repos at {latency_ms:g} ms, --workers {workers}: wall {wall:.1f}s (incl. start-up), {pages} listing "
-        f"+ {files} resolves + {hops} resolve-cache hops; network floor {floor:.1f}s counting the 307 hop "
-        f"({wall / floor:.2f}x), {floor_one:.1f}s at one request per file ({wall / floor_one:.2f}x); "
-        f"peak RSS {rss:.0f} MB"
-    )
+    lines = []
+    for flow in ("recorded", "direct"):
+        mirror = MirrorProcess([str(snap), "--resolve-flow", flow], latency_ms, work)
+        try:
+            wall, rss, _ = crawl_process(mirror.url, work / f"large-{flow}.db", "--workers", str(workers))
+            log = mirror.requests()
+        finally:
+            mirror.stop()
+        pages = sum(1 for r in log if r["path"] == "/api/models")
+        files = sum(1 for r in log if "/resolve/" in r["path"])
+        hops = len(log) - pages - files
+        per_file = 1 + (1 if hops else 0)
+        floor = (pages + -(-files // workers) * per_file) * latency_ms / 1000
+        floor_one = (pages + -(-files // workers)) * latency_ms / 1000
+        lines.append(
+            f"{n} repos at {latency_ms:g} ms, --workers {workers}, resolve flow {flow}: wall {wall:.1f}s (incl. "
+            f"start-up and the end-of-crawl derive), {pages} listing + {files} resolves + {hops} resolve-cache "
+            f"hops; network floor {floor:.1f}s at {per_file} request(s) per file ({wall / floor:.2f}x)"
+            + (
+                f", {floor_one:.1f}s at one request per file ({wall / floor_one:.2f}x)"
+                if per_file > 1
+                else ""
+            )
+            + f"; peak RSS {rss:.0f} MB"
+        )
+    return "\n".join(lines)
 
 
 def scale_listing(work: Path, listing: Path, latency_ms: float = 0.0) -> str:

@@ -77,6 +77,21 @@ def test_resolve_answers_the_hubs_307_to_the_resolve_cache_then_200(hub, mini_sn
     assert (status, body) == (200, content)
 
 
+def test_direct_resolve_flow_answers_200_itself_and_lfs_still_redirects(mini_snapshot):
+    """``--resolve-flow direct`` (a benchmark mode, not the Hub's flow): one round trip per regular file."""
+    content = (mini_snapshot / "repos/org-c/weights/files/sub/dir/notes.txt").read_bytes()
+    with pytest.raises(ValueError, match="resolve_flow"):
+        MirrorServer(mini_snapshot, resolve_flow="cdn")
+    with MirrorServer(mini_snapshot, resolve_flow="direct") as hub:
+        sha = _api(hub).model_info("org-c/weights").sha
+        status, headers, body = _first_hop(f"{hub.url}/org-c/weights/resolve/main/sub/dir/notes.txt")
+        assert (status, body) == (200, content) and "Location" not in headers
+        assert headers["ETag"] == f'"{_git_sha1(content)}"' and headers["X-Repo-Commit"] == sha
+        assert headers["RateLimit"].startswith('"resolvers";')
+        status, headers, _ = _first_hop(f"{hub.url}/org-c/weights/resolve/main/model.safetensors", "HEAD")
+        assert status == 302 and "X-Linked-Size" in headers  # LFS files keep the CDN redirect
+
+
 def test_resolve_follows_to_the_file_with_ranges(hub, mini_snapshot):
     content = (mini_snapshot / "repos/org-c/weights/files/sub/dir/notes.txt").read_bytes()
     url = f"{hub.url}/org-c/weights/resolve/main/sub/dir/notes.txt"

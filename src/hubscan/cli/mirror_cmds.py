@@ -57,6 +57,15 @@ def _is_loopback(host: str) -> bool:
 @click.option("--rate-limit-api", type=click.IntRange(min=0), default=500, show_default=True)
 @click.option("--rate-limit-resolvers", type=click.IntRange(min=0), default=3000, show_default=True)
 @click.option("--rate-limit-pages", type=click.IntRange(min=0), default=100, show_default=True)
+@click.option(
+    "--resolve-flow",
+    type=click.Choice(["recorded", "direct"]),
+    default="recorded",
+    show_default=True,
+    help="recorded: resolve answers as the Hub does (307 to /api/resolve-cache/…, then 200; LFS 302). "
+    "direct: resolve answers 200 with the file itself (not the Hub's flow; one round trip per file, for "
+    "benchmarks against a one-request-per-file floor).",
+)
 @click.option("--allow-remote", is_flag=True, help="Allow binding a non-loopback interface.")
 def serve(
     snapshot_dir,
@@ -72,6 +81,7 @@ def serve(
     rate_limit_api,
     rate_limit_resolvers,
     rate_limit_pages,
+    resolve_flow,
     allow_remote,
 ):
     """Serve SNAPSHOT_DIR (or the word ``sample`` for the bundled snapshot, or --listing FILE) until Ctrl-C /
@@ -108,6 +118,7 @@ def serve(
             },
             log_path=log_file,
             stall_seconds=stall_seconds,
+            resolve_flow=resolve_flow,
         )
     except SnapshotError as exc:
         raise click.ClickException(f"invalid snapshot: {exc}") from exc

@@ -68,6 +68,8 @@ _TS_KEYS = ("createdAt", "lastModified")
 # Where resolve sends a client: regular files to the Hub's resolve cache (relative 307), LFS files to a CDN
 # (302; the real Hub's CDN is another host, the mirror serves it under /cdn/).
 RESOLVE_CACHE = "/api/resolve-cache/models/"
+# "recorded": the Hub's flow (307 to the resolve cache, then 200); "direct": resolve answers 200 itself.
+RESOLVE_FLOWS = ("recorded", "direct")
 CDN = "/cdn/models/"
 CACHE_PREFIXES = (RESOLVE_CACHE, CDN)
 _UNITS = {"": 1, "K": 10**3, "M": 10**6, "B": 10**9, "T": 10**12}
@@ -664,6 +666,10 @@ class _Handler(BaseHTTPRequestHandler):
             ("Accept-Ranges", "bytes"),
             ("X-Linked-Etag", f'"{entry.etag}"'),
         ]
+        if not entry.sha256 and self.server.mirror.resolve_flow == "direct":
+            # Not the Hub's flow: one round trip per file, for measuring a crawl against a one-request floor.
+            direct = [("ETag", f'"{entry.etag}"'), ("X-Repo-Commit", commit), ("Accept-Ranges", "bytes")]
+            return self._file_body(self.command, entry, direct)
         if entry.sha256:
             host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
             location = f"http://{host}{CDN}{target}"
@@ -790,7 +796,11 @@ class MirrorServer:
         rate_limits: dict[str, Any] | None = None,
         log_path: str | os.PathLike[str] | None = None,
         stall_seconds: float = 30.0,
+        resolve_flow: str = "recorded",
     ) -> None:
+        if resolve_flow not in RESOLVE_FLOWS:
+            raise ValueError(f"resolve_flow must be one of {', '.join(RESOLVE_FLOWS)}")
+        self.resolve_flow = resolve_flow
         self.snapshot_dir = Path(snapshot_dir)
         self.host = host
         self.port = port
