@@ -287,7 +287,7 @@ def count_decoder(c: Cfg, hints: Hints) -> Tally:
         t.experts_active += lt.experts_active * n
         t.kv_layers.extend(lt.kv_layers * n)
         t.state_elems += lt.state_elems * n
-    t.add("norms", h)
+    t.add("norms", h * hints.norm_mult)
     per_layer_inputs(c, h, len(blocks), t)
     return t
 
@@ -301,7 +301,7 @@ def one_layer(c: Cfg, layer: Layer, h: int, hints: Hints, i: int) -> Tally:
     elif layer.ffn == "moe":
         moe_block(c, h, hints, t)
     norms = 1 if layer.mixer is None or layer.ffn is None else hints.norms_per_layer
-    t.add("norms", norms * h)
+    t.add("norms", norms * h * hints.norm_mult)
     return t
 
 

@@ -35,6 +35,44 @@ class Hints:
     shared_always: bool = False  # Llama 4: one shared expert of intermediate_size in every MoE layer
     output_gate: bool = False  # q_proj also produces a sigmoid gate for the attention output (Qwen3-Next)
     never_tied: bool = False
+    norm_mult: int = 1  # parameters per normalised element: 0 weightless, 1 RMSNorm, 2 LayerNorm with bias
+    o_bias: bool | None = None  # None: o_proj follows attention_bias; False: the bias is on q/k/v only
+    sub_norms: bool = False  # BitNet: a norm inside attention (hidden) and inside the MLP (intermediate)
+    diff_lambdas: bool = False  # differential attention: four learned vectors of head_dim per layer
+    act_params: int = 0  # learned scalars of the MLP activation (xIELU: alpha_p, alpha_n)
+    shared_gate: bool = True  # a shared expert of shared_expert_intermediate_size has a sigmoid gate (Qwen)
+    head_gate: bool = False  # a per-head output gate projected from the hidden state (hidden x heads)
+
+
+# Shapes of a family that no config key states, declared per model type (exact names, not prefixes: a new
+# model type gets the defaults until a coverage run has measured it). Each fact is a general shape that the
+# estimator counts the same way wherever it appears.
+FAMILY_SHAPES: dict[str, dict] = {
+    **{
+        t: {"qk_norm": "head_dim"}
+        for t in ("exaone_moe", "hy_v3", "mellum", "minimax_m3_vl_text")
+    },
+    "flint": {"qk_norm": "head_dim", "sinks": True, "shared_gate": False},
+    "kolibri1": {"qk_norm": "head_dim", "norms_per_layer": 4, "shared_gate": False},
+    "laguna": {"qk_norm": "head_dim", "shared_gate": False, "head_gate": True, "router_bias": True},
+    "lara_mini": {"qk_norm": "head_dim", "shared_gate": False},
+    "flex_olmo": {"qk_norm": "per_layer"},
+    "olmoe": {"qk_norm": "per_layer"},
+    "granite_swa": {"sinks": True},
+    "granitemoe_swa": {"sinks": True},
+    "glm": {"o_bias": False},
+    "glm4": {"o_bias": False, "norms_per_layer": 4},
+    "cohere": {"norms_per_layer": 1},  # parallel attention + MLP behind one input norm
+    "cohere2": {"norms_per_layer": 1},
+    "cohere2_moe": {"norms_per_layer": 1},
+    "phimoe": {"norm_mult": 2},
+    "nemotron": {"norm_mult": 2},
+    "minicpm5_moe": {"output_gate": True},
+    "jais2": {"norm_mult": 2},
+    "nanochat": {"norm_mult": 0},
+    "bitnet": {"sub_norms": True},
+    "diffllama": {"diff_lambdas": True},
+}
 
 
 _QK_NORM_TYPES = ("qwen3", "gemma3", "gemma4", "exaone4", "apertus")
@@ -72,6 +110,12 @@ def hints_for(model_type: str, c: Cfg) -> Hints:
     hints.gated = not ungated or model_type.startswith("bitnet")
     if model_type.startswith("nemotron_h"):
         hints.never_tied = True  # NemotronH keeps a separate lm_head whatever tie_word_embeddings says
+    if isinstance(act, str) and act.lower() == "xielu":
+        hints.act_params = 2
+    if c.raw("use_post_norm") is True:  # sandwich norms: after attention and after the MLP as well
+        hints.norms_per_layer = 4
+    for k, v in FAMILY_SHAPES.get(model_type, {}).items():
+        setattr(hints, k, v)
     return hints
 
 
@@ -92,13 +136,20 @@ def attention_params(c: Cfg, h: int, hints: Hints, *, sliding: bool) -> tuple[in
     gate = 2 if hints.output_gate else 1
     bias = c.raw("attention_bias") is True
     qkv_bias = bias or c.raw("qkv_bias") is True
-    n = linear(h, gate * nh * hd, qkv_bias) + 2 * linear(h, kv * hd, qkv_bias) + linear(nh * hd, h, bias)
+    out_bias = c.raw("attention_out_bias", default=bias if hints.o_bias is None else hints.o_bias) is True
+    n = linear(h, gate * nh * hd, qkv_bias) + 2 * linear(h, kv * hd, qkv_bias) + linear(nh * hd, h, out_bias)
     if hints.qk_norm == "head_dim":
         n += 2 * hd
     elif hints.qk_norm == "per_layer":
         n += (nh + kv) * hd
     if hints.sinks:
         n += nh
+    if hints.sub_norms:
+        n += h * hints.norm_mult
+    if hints.diff_lambdas:
+        n += 4 * hd
+    if hints.head_gate:
+        n += h * nh
     window = c.raw("sliding_window", "attention_window_size") if sliding else None
     if isinstance(window, bool) or not isinstance(window, int) or window <= 0:
         window = None
@@ -163,13 +214,14 @@ def mlp_params(h: int, inter: int, gated: bool, bias: bool = False) -> int:
 
 def dense_mlp(c: Cfg, h: int, hints: Hints) -> int:
     inter = c.int("intermediate_size_mlp", "dense_intermediate_size", *FFN_KEYS)
-    return mlp_params(h, inter, hints.gated, c.raw("mlp_bias") is True)
+    sub = inter * hints.norm_mult if hints.sub_norms else 0
+    return mlp_params(h, inter, hints.gated, c.raw("mlp_bias") is True) + sub + hints.act_params
 
 
 def _shared(c: Cfg, h: int, hints: Hints, moe_i: int) -> int:
     s = c.int("shared_expert_intermediate_size", default=0)
     if s:
-        return mlp_params(h, s, hints.gated) + h  # Qwen-style shared expert + its sigmoid gate
+        return mlp_params(h, s, hints.gated) + (h if hints.shared_gate else 0)  # Qwen style: + sigmoid gate
     s = c.int("moe_shared_expert_intermediate_size", "shared_intermediate_size", default=0)
     if s:
         return mlp_params(h, s, hints.gated)
