@@ -56,11 +56,12 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True) -> Tal
     if head == "model":
         if not el:
             t.add("heads", pooler)
-    elif head == "masked_lm":
+    elif head in ("masked_lm", "causal_lm"):  # *ForCausalLM / *LMHeadModel: the same LM head, no pooler
         if el:
             t.add("heads", linear(h, E) + 2 * E + V + (0 if tied else V * E))
         else:
-            t.add("heads", linear(h, h) + 2 * h + V + (0 if tied else V * h))
+            # untied, the decoder keeps its own bias next to the head's `bias` (transformers 5)
+            t.add("heads", linear(h, h) + 2 * h + V + (0 if tied else V * h + V))
     elif head == "seq_cls":
         if style == "bert":
             t.add("heads", pooler + linear(h, labels))
@@ -75,7 +76,7 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True) -> Tal
     elif head == "pretraining" and style == "electra":
         t.add("heads", linear(h, h) + linear(h, 1))
     elif head == "pretraining" and style == "bert":
-        t.add("heads", pooler + linear(h, h) + 2 * h + V + (0 if tied else V * h) + linear(h, 2))
+        t.add("heads", pooler + linear(h, h) + 2 * h + V + (0 if tied else V * h + V) + linear(h, 2))
     else:
         raise NotExact(f"output head '{head}' is not modelled for {style}")
     return t
@@ -276,6 +277,8 @@ register("bert", bert, "Bert")
 register("roberta", roberta, "Roberta")
 register("xlm-roberta", lambda c, h: bert_like(c, h, style="xlm-roberta"), "XLMRoberta", name="xlm-roberta")
 register("electra", electra, "Electra")
+register("camembert", roberta, "Camembert", name="camembert")
+register("data2vec-text", roberta, "Data2VecText", name="data2vec-text")
 register("distilbert", distilbert, "DistilBert")
 register("albert", albert, "Albert")
 register("deberta", lambda c, h: deberta(c, h, v2=False), "Deberta")
