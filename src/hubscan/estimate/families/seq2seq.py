@@ -50,6 +50,24 @@ def t5(c: Cfg, head: str, *, tie_default: bool = True) -> Tally:
     return t
 
 
+def _decoder_only(c: Cfg, *, kind: str, d: int, V: int, P: int, dh: int) -> Tally:
+    """*ForCausalLM of a BART-style family: the decoder alone, plus an LM head tied to its embeddings."""
+    dl = c.int("decoder_layers", default=12)
+    df = c.int("decoder_ffn_dim", default=4096)
+    t = Tally()
+    t.embed(V * d)
+    t.add("embeddings", (P + 2) * d if kind in ("bart", "mbart") else P * d)
+    norms = {"bart": 2, "mbart": 4, "pegasus": 2, "marian": 0}[kind] * d
+    attn = 4 * linear(d, d)
+    t.add("attention", dl * 2 * attn)
+    t.add("mlp", dl * (linear(d, df) + linear(df, d)))
+    t.add("norms", dl * 6 * d + norms)
+    if not c.bool("tie_word_embeddings", default=True):
+        t.add("heads", V * d)
+    _decoder_kv(t, dl, dh, d // dh)
+    return t
+
+
 def _bart_like(c: Cfg, head: str, *, kind: str) -> Tally:
     d = c.int("d_model", default=1024)
     el = c.int("encoder_layers", default=12)
@@ -60,6 +78,10 @@ def _bart_like(c: Cfg, head: str, *, kind: str) -> Tally:
     dh = c.int("decoder_attention_heads", default=16)
     V = c.int("vocab_size", default=50265)
     P = c.int("max_position_embeddings", default=1024)
+    if head == "causal_lm":
+        if kind == "marian" and c.int("decoder_vocab_size", default=V) != V:
+            raise NotExact("MarianForCausalLM with a separate decoder vocabulary is not modelled")
+        return _decoder_only(c, kind=kind, d=d, V=V, P=P, dh=dh)
     t = Tally()
     attn = 4 * linear(d, d)
     t.embed(V * d)
