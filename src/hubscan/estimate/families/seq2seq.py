@@ -50,18 +50,34 @@ def t5(c: Cfg, head: str, *, tie_default: bool = True) -> Tally:
     return t
 
 
+# Decoder of each BART-style family: (position table rows beyond max_position_embeddings or None when the table
+# is exactly max_position_embeddings, layernorm_embedding, final layer_norm)
+_DECODER_SHAPES = {
+    "bart": (2, True, False),
+    "plbart": (2, True, False),
+    "mvp": (2, True, False),
+    "mbart": (2, True, True),
+    "pegasus": (0, False, True),
+    "blenderbot": (0, False, True),
+    "blenderbot-small": (0, True, False),
+    "marian": (0, False, False),
+}
+
+
 def _decoder_only(c: Cfg, *, kind: str, d: int, V: int, P: int, dh: int) -> Tally:
     """*ForCausalLM of a BART-style family: the decoder alone, plus an LM head tied to its embeddings."""
+    extra, emb_norm, final_norm = _DECODER_SHAPES[kind]
     dl = c.int("decoder_layers", default=12)
     df = c.int("decoder_ffn_dim", default=4096)
+    if kind == "mvp" and c.bool("use_prompt", default=False):
+        raise NotExact("MVP prompts are not modelled")
     t = Tally()
     t.embed(V * d)
-    t.add("embeddings", (P + 2) * d if kind in ("bart", "mbart") else P * d)
-    norms = {"bart": 2, "mbart": 4, "pegasus": 2, "marian": 0}[kind] * d
+    t.add("embeddings", (P + extra) * d)
     attn = 4 * linear(d, d)
     t.add("attention", dl * 2 * attn)
     t.add("mlp", dl * (linear(d, df) + linear(df, d)))
-    t.add("norms", dl * 6 * d + norms)
+    t.add("norms", dl * 6 * d + 2 * d * (int(emb_norm) + int(final_norm)))
     if not c.bool("tie_word_embeddings", default=True):
         t.add("heads", V * d)
     _decoder_kv(t, dl, dh, d // dh)
@@ -82,6 +98,8 @@ def _bart_like(c: Cfg, head: str, *, kind: str) -> Tally:
         if kind == "marian" and c.int("decoder_vocab_size", default=V) != V:
             raise NotExact("MarianForCausalLM with a separate decoder vocabulary is not modelled")
         return _decoder_only(c, kind=kind, d=d, V=V, P=P, dh=dh)
+    if kind not in ("bart", "mbart", "marian", "pegasus"):
+        raise NotExact(f"only the *ForCausalLM (decoder) class of {kind} is modelled")
     t = Tally()
     attn = 4 * linear(d, d)
     t.embed(V * d)
@@ -149,3 +167,10 @@ register("mbart", lambda c, h: _bart_like(c, h, kind="mbart"), "MBart", name="mb
 register("marian", lambda c, h: _bart_like(c, h, kind="marian"), "Marian", name="marian")
 register("pegasus", lambda c, h: _bart_like(c, h, kind="pegasus"), "Pegasus", name="pegasus")
 register("whisper", whisper, "Whisper")
+for _kind, _prefix in (
+    ("plbart", "PLBart"),
+    ("mvp", "Mvp"),
+    ("blenderbot", "Blenderbot"),
+    ("blenderbot-small", "BlenderbotSmall"),
+):
+    register(_kind, lambda c, h, k=_kind: _bart_like(c, h, kind=k), _prefix, name=_kind)
