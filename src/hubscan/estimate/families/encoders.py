@@ -28,7 +28,8 @@ def _pos_type(c: Cfg, t: Tally, L: int, h: int, nh: int, P: int) -> None:
         raise NotExact(f"position_embedding_type={pet!r} is not modelled")
 
 
-def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True) -> Tally:
+def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, extra_norm: bool = False) -> Tally:
+    """BERT-style post-LN encoder (``extra_norm``: pre-LN variants whose final LayerNorm comes on top)."""
     el = style == "electra"
     h = c.int("hidden_size", default=256 if el else 768)
     L = c.int("num_hidden_layers", default=12)
@@ -41,7 +42,9 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True) -> Tal
     t = _encoder_tally(L, h, nh)
     t.embed(V * E)
     t.add("embeddings", P * E + T * E)
-    t.add("norms", 2 * E)
+    t.add("norms", 2 * E + (2 * h if extra_norm else 0))
+    if c.bool("use_task_id", default=False):  # ERNIE: task-type embeddings
+        t.add("embeddings", c.int("task_type_vocab_size", default=3) * E)
     if h != E:
         t.add("other", linear(E, h))  # embeddings_project
     a, m, n = _bert_layer(h, inter)
@@ -72,7 +75,9 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True) -> Tal
     elif head == "token_cls":
         t.add("heads", linear(h, labels))
     elif head == "qa":
-        t.add("heads", linear(h, 2))
+        t.add("heads", linear(h, labels))  # qa_outputs has num_labels outputs (2 by default)
+    elif head == "multiple_choice" and not el:
+        t.add("heads", pooler + linear(h, 1))
     elif head == "pretraining" and style == "electra":
         t.add("heads", linear(h, h) + linear(h, 1))
     elif head == "pretraining" and style == "bert":
@@ -278,6 +283,17 @@ register("roberta", roberta, "Roberta")
 register("xlm-roberta", lambda c, h: bert_like(c, h, style="xlm-roberta"), "XLMRoberta", name="xlm-roberta")
 register("electra", electra, "Electra")
 register("camembert", roberta, "Camembert", name="camembert")
+register("ernie", bert, "Ernie", name="ernie")
+# Pre-LN BERTs: a LayerNorm per sub-layer as in BERT; Megatron-BERT and XLM-R XL move the embedding LayerNorm to
+# the end of the encoder (same count), RoBERTa-PreLayerNorm keeps it and adds the final one.
+register("megatron-bert", bert, "MegatronBert", name="megatron-bert")
+register("xlm-roberta-xl", roberta, "XLMRobertaXL", name="xlm-roberta-xl")
+register(
+    "roberta-prelayernorm",
+    lambda c, h: bert_like(c, h, style="roberta", extra_norm=True),
+    "RobertaPreLayerNorm",
+    name="roberta-prelayernorm",
+)
 register("data2vec-text", roberta, "Data2VecText", name="data2vec-text")
 register("distilbert", distilbert, "DistilBert")
 register("albert", albert, "Albert")
