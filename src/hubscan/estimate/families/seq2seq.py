@@ -124,6 +124,11 @@ def _bart_like(c: Cfg, head: str, *, kind: str) -> Tally:
     t.add("attention", el * attn + dl * 2 * attn)
     t.add("mlp", el * (linear(d, ef) + linear(ef, d)) + dl * (linear(d, df) + linear(df, d)))
     t.add("norms", el * 4 * d + dl * 6 * d)
+    if not c.bool("tie_word_embeddings", default=True):
+        # transformers 5 ties encoder/decoder embed_tokens to `shared` only when tie_word_embeddings is true
+        if kind == "marian" and not c.bool("share_encoder_decoder_embeddings", default=True):
+            raise NotExact("untied Marian without shared encoder/decoder embeddings is not modelled")
+        t.add("embeddings", 2 * V * d)
     if head == "cond_gen":
         if not c.bool("tie_word_embeddings", default=True):
             t.add("heads", V * d)
@@ -149,6 +154,15 @@ def whisper(c: Cfg, head: str) -> Tally:
     attn = 3 * linear(d, d) + d * d  # k_proj has no bias
     t = Tally()
     t.embed(V * d)
+    if head == "causal_lm":  # WhisperForCausalLM: the decoder alone, its head tied to the token embeddings
+        t.add("embeddings", tgt * d)
+        t.add("attention", dl * 2 * attn)
+        t.add("mlp", dl * (linear(d, df) + linear(df, d)))
+        t.add("norms", dl * 6 * d + 2 * d)
+        if not c.bool("tie_word_embeddings", default=True):
+            t.add("heads", V * d)
+        _decoder_kv(t, dl, dh, d // dh)
+        return t
     t.add("other", linear(mels * 3, d) + linear(d * 3, d))  # two Conv1d, kernel 3
     t.add("embeddings", src * d + tgt * d)
     t.add("attention", el * attn + dl * 2 * attn)
@@ -156,6 +170,8 @@ def whisper(c: Cfg, head: str) -> Tally:
     t.add("norms", el * 4 * d + dl * 6 * d + 4 * d)
     if head not in ("cond_gen", "model"):
         raise NotExact(f"output head '{head}' is not modelled for whisper")
+    if head == "cond_gen" and not c.bool("tie_word_embeddings", default=True):
+        t.add("heads", V * d)  # proj_out, untied
     _decoder_kv(t, dl, dh, d // dh)
     return t
 
