@@ -48,10 +48,7 @@ class Hints:
 # model type gets the defaults until a coverage run has measured it). Each fact is a general shape that the
 # estimator counts the same way wherever it appears.
 FAMILY_SHAPES: dict[str, dict] = {
-    **{
-        t: {"qk_norm": "head_dim"}
-        for t in ("exaone_moe", "hy_v3", "mellum", "minimax_m3_vl_text")
-    },
+    **{t: {"qk_norm": "head_dim"} for t in ("exaone_moe", "hy_v3", "mellum", "minimax_m3_vl_text")},
     "flint": {"qk_norm": "head_dim", "sinks": True, "shared_gate": False},
     "kolibri1": {"qk_norm": "head_dim", "norms_per_layer": 4, "shared_gate": False},
     "laguna": {"qk_norm": "head_dim", "shared_gate": False, "head_gate": True, "router_bias": True},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
 from hubscan.estimate.families.registry import register
@@ -28,8 +30,41 @@ def _pos_type(c: Cfg, t: Tally, L: int, h: int, nh: int, P: int) -> None:
         raise NotExact(f"position_embedding_type={pet!r} is not modelled")
 
 
-def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, extra_norm: bool = False) -> Tally:
-    """BERT-style post-LN encoder (``extra_norm``: pre-LN variants whose final LayerNorm comes on top)."""
+@dataclass(frozen=True)
+class BertShape:
+    """What sets a BERT clone apart from BERT (each a general shape; declared per model type at registration)."""
+
+    extra_norm: bool = False  # pre-LN variants whose final LayerNorm comes on top of the embedding LayerNorm
+    pos_extra: int = 0  # position table rows beyond max_position_embeddings
+    token_types: bool = True
+    pooler: str = "base"  # "base": on the base model only; "always": also under LM heads; "never"
+    rel_buckets: bool = False  # MPNet: one relative-attention bias table (buckets x heads)
+    layout_2d: bool = False  # LayoutLM: x, y, height and width position tables
+    heads: tuple[str, ...] | None = (
+        None  # the output heads checked against transformers (None: all of BERT's)
+    )
+
+
+BERT = BertShape()
+
+
+def _bert_embeddings(c: Cfg, t: Tally, shape: BertShape, *, V: int, E: int, h: int, P: int) -> None:
+    t.embed(V * E)
+    T = c.int("type_vocab_size", default=2) if shape.token_types else 0
+    t.add("embeddings", (P + shape.pos_extra) * E + T * E)
+    t.add("norms", 2 * E + (2 * h if shape.extra_norm else 0))
+    if c.bool("use_task_id", default=False):  # ERNIE: task-type embeddings
+        t.add("embeddings", c.int("task_type_vocab_size", default=3) * E)
+    if shape.layout_2d:
+        t.add("embeddings", 4 * c.int("max_2d_position_embeddings", default=1024) * E)
+    if shape.rel_buckets:
+        t.add("attention", c.int("relative_attention_num_buckets", default=32) * c.int("num_attention_heads"))
+    if h != E:
+        t.add("other", linear(E, h))  # embeddings_project
+
+
+def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, shape: BertShape = BERT) -> Tally:
+    """BERT-style post-LN encoder; ``shape`` says how a clone differs from BERT."""
     el = style == "electra"
     h = c.int("hidden_size", default=256 if el else 768)
     L = c.int("num_hidden_layers", default=12)
@@ -37,16 +72,11 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, extra_
     inter = c.int("intermediate_size", default=1024 if el else 3072)
     V = c.int("vocab_size", default=50265 if style == "roberta" else 30522)
     P = c.int("max_position_embeddings", default=512)
-    T = c.int("type_vocab_size", default=2)
     E = c.int("embedding_size", default=128) if el else h
+    if shape.heads is not None and head not in shape.heads:
+        raise NotExact(f"output head '{head}' of this BERT variant is not modelled")
     t = _encoder_tally(L, h, nh)
-    t.embed(V * E)
-    t.add("embeddings", P * E + T * E)
-    t.add("norms", 2 * E + (2 * h if extra_norm else 0))
-    if c.bool("use_task_id", default=False):  # ERNIE: task-type embeddings
-        t.add("embeddings", c.int("task_type_vocab_size", default=3) * E)
-    if h != E:
-        t.add("other", linear(E, h))  # embeddings_project
+    _bert_embeddings(c, t, shape, V=V, E=E, h=h, P=P)
     a, m, n = _bert_layer(h, inter)
     t.add("attention", L * a)
     t.add("mlp", L * m)
@@ -54,8 +84,10 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, extra_
     if not el:
         _pos_type(c, t, L, h, nh, P)
     labels = c.num_labels()
-    pooler = linear(h, h)
+    pooler = 0 if shape.pooler == "never" else linear(h, h)
     tied = c.bool("tie_word_embeddings", default=tie_default)
+    if shape.pooler == "always" and head not in ("model", "seq_cls", "multiple_choice", "pretraining"):
+        t.add("heads", pooler)  # the base model keeps its pooler under every head
     if head == "model":
         if not el:
             t.add("heads", pooler)
@@ -290,11 +322,36 @@ register("megatron-bert", bert, "MegatronBert", name="megatron-bert")
 register("xlm-roberta-xl", roberta, "XLMRobertaXL", name="xlm-roberta-xl")
 register(
     "roberta-prelayernorm",
-    lambda c, h: bert_like(c, h, style="roberta", extra_norm=True),
+    lambda c, h: bert_like(c, h, style="roberta", shape=BertShape(extra_norm=True)),
     "RobertaPreLayerNorm",
     name="roberta-prelayernorm",
 )
 register("data2vec-text", roberta, "Data2VecText", name="data2vec-text")
+register("ibert", roberta, "IBert", name="ibert")
+_LM_AND_BASE = ("model", "masked_lm", "causal_lm", "token_cls")
+register(
+    "big_bird",
+    lambda c, h: bert_like(c, h, style="bert", shape=BertShape(pooler="always", heads=_LM_AND_BASE)),
+    "BigBird",
+)
+register(
+    "layoutlm",
+    lambda c, h: bert_like(c, h, style="bert", shape=BertShape(layout_2d=True, pooler="always")),
+    "LayoutLM",
+)
+register(
+    "mpnet",
+    lambda c, h: bert_like(c, h, style="roberta", shape=BertShape(token_types=False, rel_buckets=True)),
+    "MPNet",
+)
+for _mt, _prefix in (("mra", "Mra"), ("yoso", "Yoso")):
+    register(
+        _mt,
+        lambda c, h: bert_like(
+            c, h, style="bert", shape=BertShape(pos_extra=2, pooler="never", heads=_LM_AND_BASE)
+        ),
+        _prefix,
+    )
 register("distilbert", distilbert, "DistilBert")
 register("albert", albert, "Albert")
 register("deberta", lambda c, h: deberta(c, h, v2=False), "Deberta")
