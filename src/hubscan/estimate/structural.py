@@ -22,6 +22,7 @@ from importlib import resources
 from hubscan.estimate._cfg import Cfg, ConfigProblem, KVLayer, NotExact, Tally, linear
 from hubscan.estimate.structural_parts import (
     EXPERT_KEYS,
+    FAMILY_SHAPES,
     Hints,
     attention_params,
     dense_mlp,
@@ -34,7 +35,7 @@ from hubscan.estimate.structural_parts import (
 
 H_KEYS = ("hidden_size", "n_embd", "d_model", "dim", "n_embed", "hidden_dim", "model_dim")
 L_KEYS = ("num_hidden_layers", "n_layer", "n_layers", "num_layers")
-NH_KEYS = ("num_attention_heads", "n_head", "n_heads", "num_heads")
+NH_KEYS = ("num_attention_heads", "n_head", "n_heads", "num_heads", "attention_heads")
 KV_KEYS = ("num_key_value_heads", "n_kv_heads", "num_kv_heads", "n_head_kv", "multi_query_group_num")
 V_KEYS = ("vocab_size", "padded_vocab_size", "n_vocab")
 TEXT_KEYS = ("text_config", "llm_config", "language_config", "text_model")
@@ -266,6 +267,8 @@ def count_decoder(c: Cfg, hints: Hints) -> Tally:
     V = c.int(*V_KEYS)
     t = Tally()
     t.embed(V * h)
+    if hints.pos_rows is not None:  # learned absolute positions
+        t.add("embeddings", (c.int("max_position_embeddings", "n_positions") + hints.pos_rows) * h)
     blocks = layer_plan(c, hints)
     overrides = c.raw("per_layer_config")
     overrides = overrides if isinstance(overrides, dict) else {}
@@ -287,7 +290,7 @@ def count_decoder(c: Cfg, hints: Hints) -> Tally:
         t.experts_active += lt.experts_active * n
         t.kv_layers.extend(lt.kv_layers * n)
         t.state_elems += lt.state_elems * n
-    t.add("norms", h * hints.norm_mult)
+    t.add("norms", h * hints.norm_mult if hints.final_norm else 0)
     per_layer_inputs(c, h, len(blocks), t)
     return t
 
@@ -341,12 +344,13 @@ def lm_head_params(config: dict, c: Cfg, V: int, h: int, hints: Hints) -> int:
         return h * Cfg(config).num_labels()
     if not arch0.endswith(_LM_SUFFIXES):
         raise NotExact(f"output head of {arch0!r} is not modelled")
+    bias = V if hints.head_bias else 0
     if hints.never_tied:
-        return V * h
+        return V * h + bias
     tied = Cfg(config).raw("tie_word_embeddings")
     if tied is None:
         tied = c.raw("tie_word_embeddings", default=hints.tie_default)
-    return 0 if tied else V * h
+    return bias if tied else V * h + bias
 
 
 _ENCODER_HEADS = (
@@ -376,7 +380,7 @@ _DECODER_SIGNALS = (
 
 def decoder_style(config: dict, c: Cfg, model_type: str) -> None:
     """Refuse (NotExact) configs that are not RMSNorm/gated decoder stacks: BERT-style encoders, ViTs, ..."""
-    if model_type in EXACT_TYPES:
+    if model_type in EXACT_TYPES or FAMILY_SHAPES.get(model_type, {}).get("classic"):
         return
     arch = config.get("architectures")
     arch0 = arch[0] if isinstance(arch, list) and arch and isinstance(arch[0], str) else ""

@@ -15,9 +15,9 @@ TOPK_KEYS = (
     "top_k",
     "moe_k",
 )
-NH_KEYS = ("num_attention_heads", "n_head", "n_heads", "num_heads")
+NH_KEYS = ("num_attention_heads", "n_head", "n_heads", "num_heads", "attention_heads")
 KV_KEYS = ("num_key_value_heads", "n_kv_heads", "num_kv_heads", "n_head_kv", "multi_query_group_num")
-FFN_KEYS = ("intermediate_size", "ffn_hidden_size", "n_inner", "d_ff", "ffn_dim")
+FFN_KEYS = ("intermediate_size", "ffn_hidden_size", "n_inner", "d_ff", "ffn_dim", "dff")
 NON_GATED_ACTS = ("relu2", "relu_squared", "squared_relu")
 
 
@@ -42,6 +42,17 @@ class Hints:
     act_params: int = 0  # learned scalars of the MLP activation (xIELU: alpha_p, alpha_n)
     shared_gate: bool = True  # a shared expert of shared_expert_intermediate_size has a sigmoid gate (Qwen)
     head_gate: bool = False  # a per-head output gate projected from the hidden state (hidden x heads)
+    # Classic (GPT / fairseq style) decoders: LayerNorm, biased projections, learned positions.
+    classic: bool = False  # declared family without the modern decoder keys: read it structurally anyway
+    qkv_bias: bool | None = None  # None: follows attention_bias / qkv_bias
+    mlp_bias: bool | None = None  # None: follows mlp_bias
+    pos_rows: int | None = (
+        None  # learned position table of max_position_embeddings + pos_rows rows (None: none)
+    )
+    final_norm: bool = True
+    head_bias: bool = False  # the LM head has a bias (also when its weight is tied)
+    mha_only: bool = False  # the family has no grouped-query attention: num_key_value_heads is ignored
+    ffn_mult: int | None = None  # FFN width when the config leaves it null: ffn_mult x hidden
 
 
 # Shapes of a family that no config key states, declared per model type (exact names, not prefixes: a new
@@ -69,7 +80,25 @@ FAMILY_SHAPES: dict[str, dict] = {
     "nanochat": {"norm_mult": 0},
     "bitnet": {"sub_norms": True},
     "diffllama": {"diff_lambdas": True},
+    **{
+        t: {
+            "classic": True,
+            "norm_mult": 2,
+            "qkv_bias": True,
+            "o_bias": True,
+            "mlp_bias": True,
+            "mha_only": True,
+        }
+        | {"gated": False}
+        for t in ("openai-gpt", "codegen", "ctrl", "xglm", "biogpt", "persimmon")
+    },
 }
+# What sets each classic decoder apart from a post-LN GPT with every bias and a tied head.
+FAMILY_SHAPES["openai-gpt"].update(pos_rows=0, final_norm=False, ffn_mult=4)
+FAMILY_SHAPES["codegen"].update(norms_per_layer=1, qkv_bias=False, o_bias=False, head_bias=True, ffn_mult=4)
+FAMILY_SHAPES["ctrl"].update(head_bias=True)
+FAMILY_SHAPES["biogpt"].update(pos_rows=2)
+FAMILY_SHAPES["persimmon"].update(qk_norm="head_dim")
 
 
 _QK_NORM_TYPES = ("qwen3", "gemma3", "gemma4", "exaone4", "apertus")
@@ -116,11 +145,11 @@ def hints_for(model_type: str, c: Cfg) -> Hints:
     return hints
 
 
-def _heads(c: Cfg, h: int) -> tuple[int, int, int]:
+def _heads(c: Cfg, h: int, hints: Hints) -> tuple[int, int, int]:
     nh = c.int(*NH_KEYS)
     if nh <= 0:
         raise ConfigProblem(f"{c.name}: attention heads must be positive")
-    kv = c.int(*KV_KEYS, default=nh) or nh
+    kv = nh if hints.mha_only else c.int(*KV_KEYS, default=nh) or nh
     hd = c.int("head_dim", "attention_head_dim", default=None)
     if hd is None:
         hd = h // nh  # transformers' default: floor division
@@ -129,14 +158,14 @@ def _heads(c: Cfg, h: int) -> tuple[int, int, int]:
 
 def attention_params(c: Cfg, h: int, hints: Hints, *, sliding: bool) -> tuple[int, KVLayer]:
     """Multi-head / grouped-query attention (optional output gate, biases, q/k norms, sinks)."""
-    nh, kv, hd = _heads(c, h)
+    nh, kv, hd = _heads(c, h, hints)
     gate = 2 if hints.output_gate else 1
     bias = c.raw("attention_bias") is True
-    qkv_bias = bias or c.raw("qkv_bias") is True
+    qkv_bias = bias or c.raw("qkv_bias") is True if hints.qkv_bias is None else hints.qkv_bias
     out_bias = c.raw("attention_out_bias", default=bias if hints.o_bias is None else hints.o_bias) is True
     n = linear(h, gate * nh * hd, qkv_bias) + 2 * linear(h, kv * hd, qkv_bias) + linear(nh * hd, h, out_bias)
     if hints.qk_norm == "head_dim":
-        n += 2 * hd
+        n += 2 * hd * max(hints.norm_mult, 1)
     elif hints.qk_norm == "per_layer":
         n += (nh + kv) * hd
     if hints.sinks:
@@ -210,9 +239,13 @@ def mlp_params(h: int, inter: int, gated: bool, bias: bool = False) -> int:
 
 
 def dense_mlp(c: Cfg, h: int, hints: Hints) -> int:
-    inter = c.int("intermediate_size_mlp", "dense_intermediate_size", *FFN_KEYS)
+    wide = hints.ffn_mult * h if hints.ffn_mult else None
+    inter = c.int(
+        "intermediate_size_mlp", "dense_intermediate_size", *FFN_KEYS, **({"default": wide} if wide else {})
+    )
     sub = inter * hints.norm_mult if hints.sub_norms else 0
-    return mlp_params(h, inter, hints.gated, c.raw("mlp_bias") is True) + sub + hints.act_params
+    bias = c.raw("mlp_bias") is True if hints.mlp_bias is None else hints.mlp_bias
+    return mlp_params(h, inter, hints.gated, bias) + sub + hints.act_params
 
 
 def _shared(c: Cfg, h: int, hints: Hints, moe_i: int) -> int:
