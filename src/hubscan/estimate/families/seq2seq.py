@@ -61,12 +61,19 @@ _DECODER_SHAPES = {
     "blenderbot": (0, False, True),
     "blenderbot-small": (0, True, False),
     "marian": (0, False, False),
+    "trocr": (2, True, False),  # layernorm_embedding as the config says
 }
 
 
 def _decoder_only(c: Cfg, *, kind: str, d: int, V: int, P: int, dh: int) -> Tally:
     """*ForCausalLM of a BART-style family: the decoder alone, plus an LM head tied to its embeddings."""
     extra, emb_norm, final_norm = _DECODER_SHAPES[kind]
+    if kind == "trocr":
+        if not c.bool("use_learned_position_embeddings", default=True):
+            raise NotExact("TrOCR with sinusoidal positions is not modelled")
+        if c.raw("cross_attention_hidden_size") not in (None, d):
+            raise NotExact("TrOCR with a cross-attention width other than d_model is not modelled")
+        emb_norm = c.bool("layernorm_embedding", default=True)
     dl = c.int("decoder_layers", default=12)
     df = c.int("decoder_ffn_dim", default=4096)
     if kind == "mvp" and c.bool("use_prompt", default=False):
@@ -188,5 +195,6 @@ for _kind, _prefix in (
     ("mvp", "Mvp"),
     ("blenderbot", "Blenderbot"),
     ("blenderbot-small", "BlenderbotSmall"),
+    ("trocr", "TrOCR"),
 ):
     register(_kind, lambda c, h, k=_kind: _bart_like(c, h, kind=k), _prefix, name=_kind)
