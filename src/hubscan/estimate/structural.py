@@ -186,7 +186,14 @@ def _mixer_name(t: object) -> str:
     raise NotExact(f"layer type {t!r} is not understood")
 
 
-def _mixers(c: Cfg, L: int, mla: bool) -> list[str]:
+def _mixers(c: Cfg, L: int, mla: bool, hints: Hints) -> list[str]:
+    if hints.parallel_ssm:  # attention and a Mamba-2 mixer side by side in every layer
+        return ["attention+mamba"] * L
+    if "attn_layer_indices" in c.data and c.has("mamba_n_heads", "mamba_num_heads"):
+        at = c.raw("attn_layer_indices") or []  # Bamba: Mamba-2 layers except the listed attention layers
+        if not isinstance(at, list) or not all(isinstance(i, int) for i in at):
+            raise NotExact("attn_layer_indices must be a list of layer numbers")
+        return ["attention" if i in at else "mamba" for i in range(L)]
     lt = c.raw("layer_types", "layers_block_type")
     if isinstance(lt, list) and len(lt) == L:
         if not all(isinstance(t, str) for t in lt):
@@ -234,10 +241,13 @@ def layer_plan(c: Cfg, hints: Hints) -> list[Layer]:
     L = c.int(*L_KEYS)
     mla = c.has("kv_lora_rank")
     experts = c.int(*EXPERT_KEYS, default=0)
-    return [Layer(m, f) for m, f in zip(_mixers(c, L, mla), _ffns(c, L, experts), strict=True)]
+    return [Layer(m, f) for m, f in zip(_mixers(c, L, mla, hints), _ffns(c, L, experts), strict=True)]
 
 
 def _mixer_params(c: Cfg, kind: str, h: int, hints: Hints, t: Tally, layer: int) -> int:
+    if kind == "attention+mamba":
+        n = _mixer_params(c, "attention", h, hints, t, layer)
+        return n + _mixer_params(c, "mamba", h, hints, t, layer)
     if kind in ("attention", "sliding"):
         n, kv = attention_params(c, h, hints, sliding=kind == "sliding")
         t.kv_layers.append(kv)

@@ -53,6 +53,7 @@ class Hints:
     head_bias: bool = False  # the LM head has a bias (also when its weight is tied)
     mha_only: bool = False  # the family has no grouped-query attention: num_key_value_heads is ignored
     ffn_mult: int | None = None  # FFN width when the config leaves it null: ffn_mult x hidden
+    parallel_ssm: bool = False  # Falcon-H1: attention and Mamba-2 in parallel in every layer
 
 
 # Shapes of a family that no config key states, declared per model type (exact names, not prefixes: a new
@@ -80,6 +81,7 @@ FAMILY_SHAPES: dict[str, dict] = {
     "nanochat": {"norm_mult": 0},
     "bitnet": {"sub_norms": True},
     "diffllama": {"diff_lambdas": True},
+    "falcon_h1": {"parallel_ssm": True},
     **{
         t: {
             "classic": True,
@@ -230,7 +232,8 @@ def mamba2(c: Cfg, h: int) -> tuple[int, int]:
     pb = c.raw("mamba_proj_bias", "use_bias", default=False) is True
     conv_dim = inter + 2 * groups * N
     n = linear(h, 2 * inter + 2 * groups * N + nheads, pb) + conv_dim * K + (conv_dim if conv_bias else 0)
-    n += 3 * nheads + inter + linear(inter, h, pb)
+    gated_norm = 0 if c.raw("mamba_rms_norm") is False else inter  # Falcon-H1 may drop the gated RMSNorm
+    n += 3 * nheads + gated_norm + linear(inter, h, pb)
     return n, nheads * (inter // max(nheads, 1)) * N + conv_dim * max(K - 1, 0)
 
 
