@@ -187,6 +187,8 @@ def _mixer_name(t: object) -> str:
 
 
 def _mixers(c: Cfg, L: int, mla: bool, hints: Hints) -> list[str]:
+    if hints.ssm_only:
+        return ["mamba"] * L
     if hints.parallel_ssm:  # attention and a Mamba-2 mixer side by side in every layer
         return ["attention+mamba"] * L
     if "attn_layer_indices" in c.data and c.has("mamba_n_heads", "mamba_num_heads"):
@@ -241,7 +243,8 @@ def layer_plan(c: Cfg, hints: Hints) -> list[Layer]:
     L = c.int(*L_KEYS)
     mla = c.has("kv_lora_rank")
     experts = c.int(*EXPERT_KEYS, default=0)
-    return [Layer(m, f) for m, f in zip(_mixers(c, L, mla, hints), _ffns(c, L, experts), strict=True)]
+    ffns = [None] * L if hints.ssm_only else _ffns(c, L, experts)
+    return [Layer(m, f) for m, f in zip(_mixers(c, L, mla, hints), ffns, strict=True)]
 
 
 def _mixer_params(c: Cfg, kind: str, h: int, hints: Hints, t: Tally, layer: int) -> int:
@@ -263,7 +266,7 @@ def _mixer_params(c: Cfg, kind: str, h: int, hints: Hints, t: Tally, layer: int)
         t.state_elems += state
         return n
     if kind == "mamba":
-        n, state = mamba2(c, h)
+        n, state = mamba2(c, h, plain=hints.ssm_only)
         t.state_elems += state
         return n
     raise NotExact(f"mixer {kind!r} is not modelled")

@@ -54,6 +54,7 @@ class Hints:
     mha_only: bool = False  # the family has no grouped-query attention: num_key_value_heads is ignored
     ffn_mult: int | None = None  # FFN width when the config leaves it null: ffn_mult x hidden
     parallel_ssm: bool = False  # Falcon-H1: attention and Mamba-2 in parallel in every layer
+    ssm_only: bool = False  # a pure Mamba-2 stack: num_heads / head_dim are the SSM's (no attention)
 
 
 # Shapes of a family that no config key states, declared per model type (exact names, not prefixes: a new
@@ -82,6 +83,7 @@ FAMILY_SHAPES: dict[str, dict] = {
     "bitnet": {"sub_norms": True},
     "diffllama": {"diff_lambdas": True},
     "falcon_h1": {"parallel_ssm": True},
+    "mamba2": {"classic": True, "ssm_only": True, "norm_mult": 1},
     **{
         t: {
             "classic": True,
@@ -220,10 +222,11 @@ def linear_attention(c: Cfg, h: int) -> tuple[int, int]:
     return n, nv * dk * dv + conv_dim * max(K - 1, 0)
 
 
-def mamba2(c: Cfg, h: int) -> tuple[int, int]:
-    """Mamba-2 mixer (Nemotron-H, Bamba, Falcon-H1 style keys): (parameters, fixed state elements)."""
-    nheads = c.int("mamba_num_heads", "mamba_n_heads")
-    hd = c.int("mamba_head_dim", "mamba_d_head", default=None)
+def mamba2(c: Cfg, h: int, plain: bool = False) -> tuple[int, int]:
+    """Mamba-2 mixer (Nemotron-H, Bamba, Falcon-H1 style keys; ``plain``: Mamba2's own num_heads / head_dim):
+    (parameters, fixed state elements)."""
+    nheads = c.int("mamba_num_heads", "mamba_n_heads", *(("num_heads",) if plain else ()))
+    hd = c.int("mamba_head_dim", "mamba_d_head", *(("head_dim",) if plain else ()), default=None)
     inter = nheads * hd if hd else int(c.num("mamba_expand", "expand", default=2) * h)
     groups = c.int("n_groups", "mamba_n_groups", default=1)
     N = c.int("ssm_state_size", "mamba_d_state", default=128)
