@@ -283,8 +283,10 @@ def count_decoder(c: Cfg, hints: Hints) -> Tally:
     if hints.pos_rows is not None:  # learned absolute positions
         t.add("embeddings", (c.int("max_position_embeddings", "n_positions") + hints.pos_rows) * h)
     blocks = layer_plan(c, hints)
-    overrides = c.raw("per_layer_config")
-    overrides = overrides if isinstance(overrides, dict) else {}
+    raw_over = c.raw("per_layer_config")
+    raw_over = raw_over if isinstance(raw_over, dict) else {}
+    # layer numbers as keys, zero-padded or not ("5", "05")
+    overrides = {str(int(k)): v for k, v in raw_over.items() if isinstance(k, str) and k.isdigit()}
     kinds = c.raw("indexer_types")
     kinds = kinds if isinstance(kinds, list) else []
     cache: dict[tuple, list] = {}  # identical layers are counted once: key -> [layer tally, count]
