@@ -167,7 +167,9 @@ def attention_params(c: Cfg, h: int, hints: Hints, *, sliding: bool) -> tuple[in
     bias = c.raw("attention_bias") is True
     qkv_bias = bias or c.raw("qkv_bias") is True if hints.qkv_bias is None else hints.qkv_bias
     out_bias = c.raw("attention_out_bias", default=bias if hints.o_bias is None else hints.o_bias) is True
-    n = linear(h, gate * nh * hd, qkv_bias) + 2 * linear(h, kv * hd, qkv_bias) + linear(nh * hd, h, out_bias)
+    vd = c.int("v_head_dim", default=hd)  # values (and o_proj's input) narrower than queries/keys (MiMo-V2)
+    n = linear(h, gate * nh * hd, qkv_bias) + linear(h, kv * hd, qkv_bias) + linear(h, kv * vd, qkv_bias)
+    n += linear(nh * vd, h, out_bias)
     if hints.qk_norm == "head_dim":
         n += 2 * hd * max(hints.norm_mult, 1)
     elif hints.qk_norm == "per_layer":

@@ -40,9 +40,8 @@ class BertShape:
     pooler: str = "base"  # "base": on the base model only; "always": also under LM heads; "never"
     rel_buckets: bool = False  # MPNet: one relative-attention bias table (buckets x heads)
     layout_2d: bool = False  # LayoutLM: x, y, height and width position tables
-    heads: tuple[str, ...] | None = (
-        None  # the output heads checked against transformers (None: all of BERT's)
-    )
+    heads: tuple[str, ...] | None = None  # the output heads checked against transformers (None: BERT's)
+    global_attn: bool = False  # Longformer: separate query/key/value projections for global attention
 
 
 BERT = BertShape()
@@ -50,7 +49,15 @@ BERT = BertShape()
 
 def _bert_embeddings(c: Cfg, t: Tally, shape: BertShape, *, V: int, E: int, h: int, P: int) -> None:
     t.embed(V * E)
-    T = c.int("type_vocab_size", default=2) if shape.token_types else 0
+    sizes = c.raw("type_vocab_sizes")  # TAPAS: one token-type table per structural feature
+    if (
+        isinstance(sizes, list)
+        and sizes
+        and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in sizes)
+    ):
+        T = sum(sizes) if shape.token_types else 0
+    else:
+        T = c.int("type_vocab_size", default=2) if shape.token_types else 0
     t.add("embeddings", (P + shape.pos_extra) * E + T * E)
     t.add("norms", 2 * E + (2 * h if shape.extra_norm else 0))
     if c.bool("use_task_id", default=False):  # ERNIE: task-type embeddings
@@ -78,7 +85,7 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, shape:
     t = _encoder_tally(L, h, nh)
     _bert_embeddings(c, t, shape, V=V, E=E, h=h, P=P)
     a, m, n = _bert_layer(h, inter)
-    t.add("attention", L * a)
+    t.add("attention", L * (a + (3 * linear(h, h) if shape.global_attn else 0)))
     t.add("mlp", L * m)
     t.add("norms", L * n)
     if not el:
@@ -143,7 +150,7 @@ def distilbert(c: Cfg, head: str) -> Tally:
     t.add("embeddings", P * h)
     t.add("norms", 2 * h)
     a, m, n = _bert_layer(h, inter)
-    t.add("attention", L * a)
+    t.add("attention", L * (a + (3 * linear(h, h) if shape.global_attn else 0)))
     t.add("mlp", L * m)
     t.add("norms", L * n)
     labels = c.num_labels()
@@ -344,6 +351,12 @@ register(
     lambda c, h: bert_like(c, h, style="roberta", shape=BertShape(token_types=False, rel_buckets=True)),
     "MPNet",
 )
+register(
+    "longformer",
+    lambda c, h: bert_like(c, h, style="roberta", shape=BertShape(global_attn=True, heads=_LM_AND_BASE)),
+    "Longformer",
+)
+register("tapas", lambda c, h: bert_like(c, h, style="bert", shape=BertShape(heads=("model",))), "Tapas")
 for _mt, _prefix in (("mra", "Mra"), ("yoso", "Yoso")):
     register(
         _mt,
