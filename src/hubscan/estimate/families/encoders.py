@@ -150,7 +150,7 @@ def distilbert(c: Cfg, head: str) -> Tally:
     t.add("embeddings", P * h)
     t.add("norms", 2 * h)
     a, m, n = _bert_layer(h, inter)
-    t.add("attention", L * (a + (3 * linear(h, h) if shape.global_attn else 0)))
+    t.add("attention", L * a)
     t.add("mlp", L * m)
     t.add("norms", L * n)
     labels = c.num_labels()
