@@ -42,6 +42,7 @@ class BertShape:
     layout_2d: bool = False  # LayoutLM: x, y, height and width position tables
     heads: tuple[str, ...] | None = None  # the output heads checked against transformers (None: BERT's)
     global_attn: bool = False  # Longformer: separate query/key/value projections for global attention
+    cls_dense: bool = False  # classification heads bring their own dense layer (besides any pooler)
 
 
 BERT = BertShape()
@@ -105,7 +106,9 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, shape:
             # untied, the decoder keeps its own bias next to the head's `bias` (transformers 5)
             t.add("heads", linear(h, h) + 2 * h + V + (0 if tied else V * h + V))
     elif head == "seq_cls":
-        if style == "bert":
+        if shape.cls_dense:
+            t.add("heads", pooler + linear(h, h) + linear(h, labels))
+        elif style == "bert":
             t.add("heads", pooler + linear(h, labels))
         elif style == "electra":
             t.add("heads", linear(h, h) + linear(h, labels))
@@ -116,7 +119,7 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, shape:
     elif head == "qa":
         t.add("heads", linear(h, labels))  # qa_outputs has num_labels outputs (2 by default)
     elif head == "multiple_choice" and not el:
-        t.add("heads", pooler + linear(h, 1))
+        t.add("heads", pooler + linear(h, 1) + (linear(h, h) if shape.cls_dense else 0))
     elif head == "pretraining" and style == "electra":
         t.add("heads", linear(h, h) + linear(h, 1))
     elif head == "pretraining" and style == "bert":
@@ -338,7 +341,9 @@ register("ibert", roberta, "IBert", name="ibert")
 _LM_AND_BASE = ("model", "masked_lm", "causal_lm", "token_cls")
 register(
     "big_bird",
-    lambda c, h: bert_like(c, h, style="bert", shape=BertShape(pooler="always", heads=_LM_AND_BASE)),
+    lambda c, h: bert_like(
+        c, h, style="bert", shape=BertShape(pooler="always", cls_dense=True, heads=(*_LM_AND_BASE, "seq_cls"))
+    ),
     "BigBird",
 )
 register(
@@ -353,16 +358,19 @@ register(
 )
 register(
     "longformer",
-    lambda c, h: bert_like(c, h, style="roberta", shape=BertShape(global_attn=True, heads=_LM_AND_BASE)),
+    lambda c, h: bert_like(
+        c, h, style="roberta", shape=BertShape(global_attn=True, heads=(*_LM_AND_BASE, "seq_cls"))
+    ),
     "Longformer",
 )
 register("tapas", lambda c, h: bert_like(c, h, style="bert", shape=BertShape(heads=("model",))), "Tapas")
+_NO_POOLER = BertShape(
+    pos_extra=2, pooler="never", cls_dense=True, heads=(*_LM_AND_BASE, "seq_cls", "multiple_choice")
+)
 for _mt, _prefix in (("mra", "Mra"), ("yoso", "Yoso")):
     register(
         _mt,
-        lambda c, h: bert_like(
-            c, h, style="bert", shape=BertShape(pos_extra=2, pooler="never", heads=_LM_AND_BASE)
-        ),
+        lambda c, h: bert_like(c, h, style="bert", shape=_NO_POOLER),
         _prefix,
     )
 register("distilbert", distilbert, "DistilBert")
