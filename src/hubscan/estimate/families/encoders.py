@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
@@ -43,6 +43,7 @@ class BertShape:
     heads: tuple[str, ...] | None = None  # the output heads checked against transformers (None: BERT's)
     global_attn: bool = False  # Longformer: separate query/key/value projections for global attention
     cls_dense: bool = False  # classification heads bring their own dense layer (besides any pooler)
+    head_conv: bool = False  # Nystromformer: a depthwise convolution over values, conv_kernel_size per head
 
 
 BERT = BertShape()
@@ -87,6 +88,8 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, shape:
     _bert_embeddings(c, t, shape, V=V, E=E, h=h, P=P)
     a, m, n = _bert_layer(h, inter)
     t.add("attention", L * (a + (3 * linear(h, h) if shape.global_attn else 0)))
+    if shape.head_conv and c.int("conv_kernel_size", default=None):
+        t.add("attention", L * nh * c.int("conv_kernel_size"))
     t.add("mlp", L * m)
     t.add("norms", L * n)
     if not el:
@@ -366,6 +369,11 @@ register(
 register("tapas", lambda c, h: bert_like(c, h, style="bert", shape=BertShape(heads=("model",))), "Tapas")
 _NO_POOLER = BertShape(
     pos_extra=2, pooler="never", cls_dense=True, heads=(*_LM_AND_BASE, "seq_cls", "multiple_choice")
+)
+register(
+    "nystromformer",
+    lambda c, h: bert_like(c, h, style="bert", shape=replace(_NO_POOLER, head_conv=True)),
+    "Nystromformer",
 )
 for _mt, _prefix in (("mra", "Mra"), ("yoso", "Yoso")):
     register(
