@@ -431,6 +431,15 @@ def count_structural(config: dict) -> Tally:
     h = c.int(*H_KEYS)
     V = c.int(*V_KEYS)
     t.add("heads", lm_head_params(config, c, V, h, hints))
+    arch = config.get("architectures")
+    if (
+        isinstance(arch, list)
+        and arch
+        and isinstance(arch[0], str)
+        and arch[0].endswith("ForSequenceClassification")
+    ):
+        # classification heads differ by family (bias, an extra dense layer): never claimed exact structurally
+        t.approx.append("the sequence-classification head is counted as one hidden x num_labels matrix")
     if nested:
         count_towers(config, h, t)
     mtp = mtp_params(c, h, hints)

@@ -68,6 +68,7 @@ FAMILY_SHAPES: dict[str, dict] = {
     "lara_mini": {"qk_norm": "head_dim", "shared_gate": False},
     "flex_olmo": {"qk_norm": "per_layer"},
     "olmoe": {"qk_norm": "per_layer"},
+    "olmo_hybrid": {"qk_norm": "per_layer"},
     "granite_swa": {"sinks": True},
     "granitemoe_swa": {"sinks": True},
     "glm": {"o_bias": False},
