@@ -287,10 +287,11 @@ def deberta(c: Cfg, head: str, *, v2: bool) -> Tally:
     if head == "seq_cls":
         ph = c.int("pooler_hidden_size", default=h)
         t.add("heads", linear(ph, ph) + linear(ph, labels))
-    elif head == "token_cls":
+    elif head in ("token_cls", "qa"):  # qa_outputs has num_labels outputs (2 by default)
         t.add("heads", linear(h, labels))
-    elif head == "qa":
-        t.add("heads", linear(h, 2))
+    elif head == "masked_lm":  # BERT's LM head; untied, the decoder keeps its own bias (transformers 5)
+        tied = c.bool("tie_word_embeddings", default=True)
+        t.add("heads", linear(h, h) + 2 * h + V + (0 if tied else V * h + V))
     elif head != "model":
         raise NotExact(f"output head '{head}' is not modelled for deberta")
     return t
