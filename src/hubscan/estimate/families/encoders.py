@@ -367,7 +367,11 @@ register(
     ),
     "Longformer",
 )
-register("tapas", lambda c, h: bert_like(c, h, style="bert", shape=BertShape(heads=("model",))), "Tapas")
+register(
+    "tapas",
+    lambda c, h: bert_like(c, h, style="bert", shape=BertShape(heads=("model", "masked_lm", "seq_cls"))),
+    "Tapas",
+)
 _NO_POOLER = BertShape(
     pos_extra=2, pooler="never", cls_dense=True, heads=(*_LM_AND_BASE, "seq_cls", "multiple_choice")
 )
