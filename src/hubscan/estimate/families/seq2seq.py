@@ -105,6 +105,10 @@ def _bart_like(c: Cfg, head: str, *, kind: str) -> Tally:
         if kind == "marian" and c.int("decoder_vocab_size", default=V) != V:
             raise NotExact("MarianForCausalLM with a separate decoder vocabulary is not modelled")
         return _decoder_only(c, kind=kind, d=d, V=V, P=P, dh=dh)
+    if kind == "mvp" and c.bool("use_prompt", default=False):
+        raise NotExact("MVP prompts are not modelled")
+    if kind in ("mvp", "plbart"):  # BART's encoder-decoder shape
+        kind = "bart"
     if kind not in ("bart", "mbart", "marian", "pegasus"):
         raise NotExact(f"only the *ForCausalLM (decoder) class of {kind} is modelled")
     t = Tally()
