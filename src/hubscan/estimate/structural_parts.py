@@ -55,6 +55,7 @@ class Hints:
     ffn_mult: int | None = None  # FFN width when the config leaves it null: ffn_mult x hidden
     parallel_ssm: bool = False  # Falcon-H1: attention and Mamba-2 in parallel in every layer
     ssm_only: bool = False  # a pure Mamba-2 stack: num_heads / head_dim are the SSM's (no attention)
+    moe_norm: bool = False  # a norm after the mixture of experts, inside each sparse block (A.X K1)
 
 
 # Shapes of a family that no config key states, declared per model type (exact names, not prefixes: a new
@@ -84,6 +85,7 @@ FAMILY_SHAPES: dict[str, dict] = {
     "bitnet": {"sub_norms": True},
     "diffllama": {"diff_lambdas": True},
     "falcon_h1": {"parallel_ssm": True},
+    "axk1": {"moe_norm": True},
     "mamba2": {"classic": True, "ssm_only": True, "norm_mult": 1},
     **{
         t: {
@@ -284,3 +286,5 @@ def moe_block(c: Cfg, h: int, hints: Hints, t: Tally) -> None:
     t.experts(E * per, min(k, E) * per)
     t.add("other", h * E + (E if hints.router_bias else 0))
     t.add("mlp", _shared(c, h, hints, moe_i))
+    if hints.moe_norm:
+        t.add("norms", h * hints.norm_mult)
