@@ -27,6 +27,7 @@ from hubscan.estimate.structural_parts import (
     attention_params,
     dense_mlp,
     hints_for,
+    lightning_attention,
     linear_attention,
     mamba2,
     mla_params,
@@ -261,6 +262,10 @@ def _mixer_params(c: Cfg, kind: str, h: int, hints: Hints, t: Tally, layer: int)
         return n
     if kind == "linear" and not c.has("linear_num_key_heads") and c.has("mamba_n_heads", "mamba_num_heads"):
         kind = "mamba"  # some hybrids label their Mamba-2 layers "linear_attention"
+    if kind == "linear" and hints.lightning:
+        n, state = lightning_attention(c, h, hints)
+        t.state_elems += state
+        return n
     if kind == "linear":
         n, state = linear_attention(c, h)
         t.state_elems += state

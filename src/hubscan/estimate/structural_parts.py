@@ -56,6 +56,9 @@ class Hints:
     parallel_ssm: bool = False  # Falcon-H1: attention and Mamba-2 in parallel in every layer
     ssm_only: bool = False  # a pure Mamba-2 stack: num_heads / head_dim are the SSM's (no attention)
     moe_norm: bool = False  # a norm after the mixture of experts, inside each sparse block (A.X K1)
+    lightning: bool = (
+        False  # linear-attention layers are MiniMax lightning attention (fused qkv, output gate)
+    )
 
 
 # Shapes of a family that no config key states, declared per model type (exact names, not prefixes: a new
@@ -86,6 +89,7 @@ FAMILY_SHAPES: dict[str, dict] = {
     "diffllama": {"diff_lambdas": True},
     "falcon_h1": {"parallel_ssm": True},
     "axk1": {"moe_norm": True},
+    "minimax": {"lightning": True},
     "mamba2": {"classic": True, "ssm_only": True, "norm_mult": 1},
     **{
         t: {
@@ -212,6 +216,13 @@ def mla_params(c: Cfg, h: int, layer: int) -> tuple[int, KVLayer]:
             n += (q_lora or h) * ih * ihd + h * ihd + 2 * ihd + h * ih
             cached += ihd
     return n, KVLayer(cached, None, nh * qk)
+
+
+def lightning_attention(c: Cfg, h: int, hints: Hints) -> tuple[int, int]:
+    """MiniMax lightning attention: fused q/k/v over all heads, output gate, norm: (parameters, state)."""
+    nh, _, hd = _heads(c, h, hints)
+    inner = nh * hd
+    return h * 3 * inner + inner * h + h * inner + inner, nh * hd * hd
 
 
 def linear_attention(c: Cfg, h: int) -> tuple[int, int]:
