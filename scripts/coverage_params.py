@@ -81,8 +81,29 @@ def ordered_types(only: list[str] | None) -> list[tuple[str, str | None]]:
     return out
 
 
-def variants(cfg_cls, arch: str | None) -> list[tuple[str, dict]]:
-    """(name, config dict) pairs: defaults with few layers, then GQA / tie / experts perturbations."""
+def encoder_heads(mt: str) -> list[tuple[str, str]]:
+    """(variant name, class) of the masked-LM and sequence-classification heads of a text-encoder model type
+    (one with a masked-LM class): the heads encoders are used with, scored besides the base model."""
+    from transformers.models.auto import modeling_auto as ma
+
+    if mt not in ma.MODEL_FOR_MASKED_LM_MAPPING_NAMES:
+        return []
+    out = []
+    for name, mapping in (
+        ("mlm", ma.MODEL_FOR_MASKED_LM_MAPPING_NAMES),
+        ("seqcls", ma.MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES),
+    ):
+        cls = mapping.get(mt)
+        if isinstance(cls, (tuple, list)):
+            cls = cls[0]
+        if cls:
+            out.append((name, cls))
+    return out
+
+
+def variants(cfg_cls, arch: str | None, heads: list[tuple[str, str]] | None = None) -> list[tuple[str, dict]]:
+    """(name, config dict) pairs: defaults with few layers, then GQA / tie / experts perturbations, then the
+    few-layer config under each extra head class in ``heads``."""
     default = cfg_cls()
     d0 = default.to_dict()
     small: dict = {}
@@ -99,15 +120,17 @@ def variants(cfg_cls, arch: str | None) -> list[tuple[str, dict]]:
         if isinstance(d0.get(k), int) and d0[k] > 0:
             plans.append(("experts4", {**small, k: 4, "num_experts_per_tok": 2}))
             break
+    plans = [(name, kw, arch) for name, kw in plans]
+    plans += [(name, small, cls) for name, cls in heads or ()]
     out = []
-    for name, kw in plans:
+    for name, kw, cls in plans:
         try:
             cfg = cfg_cls(**kw)
         except Exception:  # noqa: BLE001 - a perturbation the class refuses is simply not generated
             continue
         d = cfg.to_dict()
-        if arch:
-            d["architectures"] = [arch]
+        if cls:
+            d["architectures"] = [cls]
         out.append((name, d))
     return out
 
@@ -160,7 +183,7 @@ def run_type(mt: str, arch: str | None, timeout: int) -> list[dict]:
     signal.alarm(timeout)
     try:
         try:
-            generated = variants(CONFIG_MAPPING[mt], arch)
+            generated = variants(CONFIG_MAPPING[mt], arch, encoder_heads(mt))
         except Exception:  # noqa: BLE001 - the config class refuses its own defaults
             generated = []
             rows.append({"model_type": mt, "variant": "defaults refused", "outcome": "skipped"})
@@ -267,8 +290,10 @@ def render(rows: list[dict], run: dict) -> str:
         f"{run.get('total_types')} model types attempted in {run.get('seconds', 0):.0f} s (time budget; causal-LM "
         f"and image-text-to-text types first); {len(types)} had at least one generated config transformers could "
         "build.",
-        "Configs: each config class's defaults, a 4-layer variant, GQA, tied/untied head and 4-expert variants;",
-        "truth: the class built on the meta device. A model type's verdict is its worst variant.",
+        "Configs: each config class's defaults, a 4-layer variant, GQA, tied/untied head and 4-expert variants,",
+        "and for text encoders (model types with a masked-LM class) the 4-layer config under the masked-LM and",
+        "sequence-classification classes; truth: the class built on the meta device. A model type's verdict is its",
+        "worst variant.",
         "",
         *summary_lines(rows),
         "| verdict per model type | types |",

@@ -273,15 +273,41 @@ STRUCTURAL_KEYS = [
     "| dense vs sparse layers | `mlp_layer_types`, `moe_layers`, `first_k_dense_replace`/`moe_layer_start_index`, "
     "`moe_layer_end_index`, `moe_layer_freq`, `decoder_sparse_step`/`interleave_moe_layer_step`, `mlp_only_layers`; "
     "dense width `intermediate_size_mlp` (Llama 4) else `intermediate_size` |",
-    "| other | MLP gating from the activation (`relu2` = two matrices), `mlp_bias`, per-layer input embeddings "
-    "(`hidden_size_per_layer_input`), `tie_word_embeddings` (root, then text config), MTP "
+    "| other | MLP gating from the activation (`relu2` = two matrices; `xielu` adds its two learned scalars), "
+    "`mlp_bias`, `attention_out_bias`, `v_head_dim` narrower than `head_dim` in plain attention, `use_post_norm` "
+    "(sandwich norms), per-layer input embeddings (`hidden_size_per_layer_input`), `per_layer_config` keyed by "
+    'layer number (`"5"` or `"05"`), `tie_word_embeddings` (root, then text config), MTP '
     "(`num_nextn_predict_layers`, reported as `params.mtp`) |",
+    "| Mamba-2 stacks | Bamba's `attn_layer_indices` (Mamba-2 layers except the listed attention layers), Falcon-H1's "
+    "attention + Mamba-2 side by side in every layer (`mamba_d_ssm`, `mamba_rms_norm`), plain Mamba-2 "
+    "(`num_heads`/`head_dim` are the SSM's) |",
     "| towers | Qwen-VL vision towers exactly (`depth`, `out_hidden_size`, `spatial_merge_size`, "
     "`deepstack_visual_indexes`); any other `vision_config`/`audio_config` as a ViT-shaped estimate -> approximate |",
     "",
-    "A few facts no key states are per-family hints (q/k norms of Qwen3/Gemma 3-4/OLMo 2-3, gpt-oss sinks and "
-    "expert biases, Llama 4's weightless q/k norm and always-on shared expert, Gemma's 4 norms per layer). A "
-    "model type with no hint gets the defaults and is `approximate`, never `exact`.",
+    "Some shapes no config key states. They are general shapes the estimator counts one way wherever they occur,",
+    "declared per model type in `FAMILY_SHAPES` (`hubscan/estimate/structural_parts.py`; exact model-type names, not",
+    "prefixes, so a new model type gets the defaults until a coverage run has measured it): q/k norms (over",
+    "`head_dim`, or over all heads), attention sinks, biases on q/k/v only, a per-head output gate, sandwich norms",
+    "(4 per layer), one norm per layer (parallel attention + MLP, Cohere), LayerNorm with bias or weightless norms,",
+    "BitNet's sub-norms, differential attention's lambdas, shared experts without the Qwen sigmoid gate, router",
+    "score-correction biases that are parameters, a norm after the experts, MiniMax lightning attention. The same",
+    "table declares *classic* decoders (GPT-1, CodeGen, CTRL, XGLM, BioGPT, Persimmon): LayerNorm with bias, biased",
+    "projections, ungated MLP (`n_inner` null = 4 x hidden), learned absolute positions",
+    "(`max_position_embeddings`/`n_positions` plus an offset) or none, a final norm or not, an LM head with a bias,",
+    "no grouped-query attention. Older per-family hints stay (q/k norms of Qwen3/Gemma 3-4/OLMo 2-3, gpt-oss sinks",
+    "and expert biases, Llama 4's weightless q/k norm and always-on shared expert, Gemma's 4 norms per layer). A",
+    "model type is `exact` only once a coverage run has counted every generated variant of it exactly",
+    "(`model_types` in `hubscan/data/structural_verified.json`); a sequence-classification head is never `exact`",
+    "structurally (families differ in its bias and extra dense layer).",
+    "",
+    "Text encoders and encoder-decoders are counted by analytic family formulas. BERT clones share one formula",
+    "with a `BertShape` (pooler placement, classification heads with their own dense layer, pre-LN final norm,",
+    "position-table offset, token types or TAPAS's per-feature tables, MPNet's relative bias, LayoutLM's 2-D",
+    "positions, Longformer's global projections, Nystromformer's value convolution); each registered clone lists",
+    "the output heads checked against transformers (others are `unknown`). `*ForCausalLM` of BERT-style and",
+    "BART-style families (BART, mBART, Marian, Pegasus, PLBart, MVP, Blenderbot, BlenderbotSmall, TrOCR, Whisper) is",
+    "the decoder alone with a head tied to its embeddings. In transformers 5 an untied masked-LM decoder keeps its",
+    "own bias next to the head's, and untied BART-style models keep separate encoder and decoder embeddings.",
     "",
 ]
 

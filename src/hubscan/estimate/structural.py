@@ -22,10 +22,12 @@ from importlib import resources
 from hubscan.estimate._cfg import Cfg, ConfigProblem, KVLayer, NotExact, Tally, linear
 from hubscan.estimate.structural_parts import (
     EXPERT_KEYS,
+    FAMILY_SHAPES,
     Hints,
     attention_params,
     dense_mlp,
     hints_for,
+    lightning_attention,
     linear_attention,
     mamba2,
     mla_params,
@@ -34,7 +36,7 @@ from hubscan.estimate.structural_parts import (
 
 H_KEYS = ("hidden_size", "n_embd", "d_model", "dim", "n_embed", "hidden_dim", "model_dim")
 L_KEYS = ("num_hidden_layers", "n_layer", "n_layers", "num_layers")
-NH_KEYS = ("num_attention_heads", "n_head", "n_heads", "num_heads")
+NH_KEYS = ("num_attention_heads", "n_head", "n_heads", "num_heads", "attention_heads")
 KV_KEYS = ("num_key_value_heads", "n_kv_heads", "num_kv_heads", "n_head_kv", "multi_query_group_num")
 V_KEYS = ("vocab_size", "padded_vocab_size", "n_vocab")
 TEXT_KEYS = ("text_config", "llm_config", "language_config", "text_model")
@@ -185,7 +187,16 @@ def _mixer_name(t: object) -> str:
     raise NotExact(f"layer type {t!r} is not understood")
 
 
-def _mixers(c: Cfg, L: int, mla: bool) -> list[str]:
+def _mixers(c: Cfg, L: int, mla: bool, hints: Hints) -> list[str]:
+    if hints.ssm_only:
+        return ["mamba"] * L
+    if hints.parallel_ssm:  # attention and a Mamba-2 mixer side by side in every layer
+        return ["attention+mamba"] * L
+    if "attn_layer_indices" in c.data and c.has("mamba_n_heads", "mamba_num_heads"):
+        at = c.raw("attn_layer_indices") or []  # Bamba: Mamba-2 layers except the listed attention layers
+        if not isinstance(at, list) or not all(isinstance(i, int) for i in at):
+            raise NotExact("attn_layer_indices must be a list of layer numbers")
+        return ["attention" if i in at else "mamba" for i in range(L)]
     lt = c.raw("layer_types", "layers_block_type")
     if isinstance(lt, list) and len(lt) == L:
         if not all(isinstance(t, str) for t in lt):
@@ -233,10 +244,14 @@ def layer_plan(c: Cfg, hints: Hints) -> list[Layer]:
     L = c.int(*L_KEYS)
     mla = c.has("kv_lora_rank")
     experts = c.int(*EXPERT_KEYS, default=0)
-    return [Layer(m, f) for m, f in zip(_mixers(c, L, mla), _ffns(c, L, experts), strict=True)]
+    ffns = [None] * L if hints.ssm_only else _ffns(c, L, experts)
+    return [Layer(m, f) for m, f in zip(_mixers(c, L, mla, hints), ffns, strict=True)]
 
 
 def _mixer_params(c: Cfg, kind: str, h: int, hints: Hints, t: Tally, layer: int) -> int:
+    if kind == "attention+mamba":
+        n = _mixer_params(c, "attention", h, hints, t, layer)
+        return n + _mixer_params(c, "mamba", h, hints, t, layer)
     if kind in ("attention", "sliding"):
         n, kv = attention_params(c, h, hints, sliding=kind == "sliding")
         t.kv_layers.append(kv)
@@ -247,12 +262,16 @@ def _mixer_params(c: Cfg, kind: str, h: int, hints: Hints, t: Tally, layer: int)
         return n
     if kind == "linear" and not c.has("linear_num_key_heads") and c.has("mamba_n_heads", "mamba_num_heads"):
         kind = "mamba"  # some hybrids label their Mamba-2 layers "linear_attention"
+    if kind == "linear" and hints.lightning:
+        n, state = lightning_attention(c, h, hints)
+        t.state_elems += state
+        return n
     if kind == "linear":
         n, state = linear_attention(c, h)
         t.state_elems += state
         return n
     if kind == "mamba":
-        n, state = mamba2(c, h)
+        n, state = mamba2(c, h, plain=hints.ssm_only)
         t.state_elems += state
         return n
     raise NotExact(f"mixer {kind!r} is not modelled")
@@ -266,9 +285,13 @@ def count_decoder(c: Cfg, hints: Hints) -> Tally:
     V = c.int(*V_KEYS)
     t = Tally()
     t.embed(V * h)
+    if hints.pos_rows is not None:  # learned absolute positions
+        t.add("embeddings", (c.int("max_position_embeddings", "n_positions") + hints.pos_rows) * h)
     blocks = layer_plan(c, hints)
-    overrides = c.raw("per_layer_config")
-    overrides = overrides if isinstance(overrides, dict) else {}
+    raw_over = c.raw("per_layer_config")
+    raw_over = raw_over if isinstance(raw_over, dict) else {}
+    # layer numbers as keys, zero-padded or not ("5", "05")
+    overrides = {str(int(k)): v for k, v in raw_over.items() if isinstance(k, str) and k.isdigit()}
     kinds = c.raw("indexer_types")
     kinds = kinds if isinstance(kinds, list) else []
     cache: dict[tuple, list] = {}  # identical layers are counted once: key -> [layer tally, count]
@@ -287,7 +310,7 @@ def count_decoder(c: Cfg, hints: Hints) -> Tally:
         t.experts_active += lt.experts_active * n
         t.kv_layers.extend(lt.kv_layers * n)
         t.state_elems += lt.state_elems * n
-    t.add("norms", h)
+    t.add("norms", h * hints.norm_mult if hints.final_norm else 0)
     per_layer_inputs(c, h, len(blocks), t)
     return t
 
@@ -301,7 +324,7 @@ def one_layer(c: Cfg, layer: Layer, h: int, hints: Hints, i: int) -> Tally:
     elif layer.ffn == "moe":
         moe_block(c, h, hints, t)
     norms = 1 if layer.mixer is None or layer.ffn is None else hints.norms_per_layer
-    t.add("norms", norms * h)
+    t.add("norms", norms * h * hints.norm_mult)
     return t
 
 
@@ -341,12 +364,13 @@ def lm_head_params(config: dict, c: Cfg, V: int, h: int, hints: Hints) -> int:
         return h * Cfg(config).num_labels()
     if not arch0.endswith(_LM_SUFFIXES):
         raise NotExact(f"output head of {arch0!r} is not modelled")
+    bias = V if hints.head_bias else 0
     if hints.never_tied:
-        return V * h
+        return V * h + bias
     tied = Cfg(config).raw("tie_word_embeddings")
     if tied is None:
         tied = c.raw("tie_word_embeddings", default=hints.tie_default)
-    return 0 if tied else V * h
+    return bias if tied else V * h + bias
 
 
 _ENCODER_HEADS = (
@@ -376,7 +400,7 @@ _DECODER_SIGNALS = (
 
 def decoder_style(config: dict, c: Cfg, model_type: str) -> None:
     """Refuse (NotExact) configs that are not RMSNorm/gated decoder stacks: BERT-style encoders, ViTs, ..."""
-    if model_type in EXACT_TYPES:
+    if model_type in EXACT_TYPES or FAMILY_SHAPES.get(model_type, {}).get("classic"):
         return
     arch = config.get("architectures")
     arch0 = arch[0] if isinstance(arch, list) and arch and isinstance(arch[0], str) else ""
@@ -412,6 +436,15 @@ def count_structural(config: dict) -> Tally:
     h = c.int(*H_KEYS)
     V = c.int(*V_KEYS)
     t.add("heads", lm_head_params(config, c, V, h, hints))
+    arch = config.get("architectures")
+    if (
+        isinstance(arch, list)
+        and arch
+        and isinstance(arch[0], str)
+        and arch[0].endswith("ForSequenceClassification")
+    ):
+        # classification heads differ by family (bias, an extra dense layer): never claimed exact structurally
+        t.approx.append("the sequence-classification head is counted as one hidden x num_labels matrix")
     if nested:
         count_towers(config, h, t)
     mtp = mtp_params(c, h, hints)

@@ -15,9 +15,9 @@ TOPK_KEYS = (
     "top_k",
     "moe_k",
 )
-NH_KEYS = ("num_attention_heads", "n_head", "n_heads", "num_heads")
+NH_KEYS = ("num_attention_heads", "n_head", "n_heads", "num_heads", "attention_heads")
 KV_KEYS = ("num_key_value_heads", "n_kv_heads", "num_kv_heads", "n_head_kv", "multi_query_group_num")
-FFN_KEYS = ("intermediate_size", "ffn_hidden_size", "n_inner", "d_ff", "ffn_dim")
+FFN_KEYS = ("intermediate_size", "ffn_hidden_size", "n_inner", "d_ff", "ffn_dim", "dff")
 NON_GATED_ACTS = ("relu2", "relu_squared", "squared_relu")
 
 
@@ -35,6 +35,81 @@ class Hints:
     shared_always: bool = False  # Llama 4: one shared expert of intermediate_size in every MoE layer
     output_gate: bool = False  # q_proj also produces a sigmoid gate for the attention output (Qwen3-Next)
     never_tied: bool = False
+    norm_mult: int = 1  # parameters per normalised element: 0 weightless, 1 RMSNorm, 2 LayerNorm with bias
+    o_bias: bool | None = None  # None: o_proj follows attention_bias; False: the bias is on q/k/v only
+    sub_norms: bool = False  # BitNet: a norm inside attention (hidden) and inside the MLP (intermediate)
+    diff_lambdas: bool = False  # differential attention: four learned vectors of head_dim per layer
+    act_params: int = 0  # learned scalars of the MLP activation (xIELU: alpha_p, alpha_n)
+    shared_gate: bool = True  # a shared expert of shared_expert_intermediate_size has a sigmoid gate (Qwen)
+    head_gate: bool = False  # a per-head output gate projected from the hidden state (hidden x heads)
+    # Classic (GPT / fairseq style) decoders: LayerNorm, biased projections, learned positions.
+    classic: bool = False  # declared family without the modern decoder keys: read it structurally anyway
+    qkv_bias: bool | None = None  # None: follows attention_bias / qkv_bias
+    mlp_bias: bool | None = None  # None: follows mlp_bias
+    pos_rows: int | None = (
+        None  # learned position table of max_position_embeddings + pos_rows rows (None: none)
+    )
+    final_norm: bool = True
+    head_bias: bool = False  # the LM head has a bias (also when its weight is tied)
+    mha_only: bool = False  # the family has no grouped-query attention: num_key_value_heads is ignored
+    ffn_mult: int | None = None  # FFN width when the config leaves it null: ffn_mult x hidden
+    parallel_ssm: bool = False  # Falcon-H1: attention and Mamba-2 in parallel in every layer
+    ssm_only: bool = False  # a pure Mamba-2 stack: num_heads / head_dim are the SSM's (no attention)
+    moe_norm: bool = False  # a norm after the mixture of experts, inside each sparse block (A.X K1)
+    lightning: bool = (
+        False  # linear-attention layers are MiniMax lightning attention (fused qkv, output gate)
+    )
+
+
+# Shapes of a family that no config key states, declared per model type (exact names, not prefixes: a new
+# model type gets the defaults until a coverage run has measured it). Each fact is a general shape that the
+# estimator counts the same way wherever it appears.
+FAMILY_SHAPES: dict[str, dict] = {
+    **{t: {"qk_norm": "head_dim"} for t in ("exaone_moe", "hy_v3", "mellum", "minimax_m3_vl_text")},
+    "flint": {"qk_norm": "head_dim", "sinks": True, "shared_gate": False},
+    "kolibri1": {"qk_norm": "head_dim", "norms_per_layer": 4, "shared_gate": False},
+    "laguna": {"qk_norm": "head_dim", "shared_gate": False, "head_gate": True, "router_bias": True},
+    "lara_mini": {"qk_norm": "head_dim", "shared_gate": False},
+    "flex_olmo": {"qk_norm": "per_layer"},
+    "olmoe": {"qk_norm": "per_layer"},
+    "olmo_hybrid": {"qk_norm": "per_layer"},
+    "granite_swa": {"sinks": True},
+    "granitemoe_swa": {"sinks": True},
+    "glm": {"o_bias": False},
+    "glm4": {"o_bias": False, "norms_per_layer": 4},
+    "cohere": {"norms_per_layer": 1},  # parallel attention + MLP behind one input norm
+    "cohere2": {"norms_per_layer": 1},
+    "cohere2_moe": {"norms_per_layer": 1},
+    "phimoe": {"norm_mult": 2},
+    "nemotron": {"norm_mult": 2},
+    "minicpm5_moe": {"output_gate": True},
+    "jais2": {"norm_mult": 2},
+    "nanochat": {"norm_mult": 0},
+    "bitnet": {"sub_norms": True},
+    "diffllama": {"diff_lambdas": True},
+    "falcon_h1": {"parallel_ssm": True},
+    "axk1": {"moe_norm": True},
+    "minimax": {"lightning": True},
+    "mamba2": {"classic": True, "ssm_only": True, "norm_mult": 1},
+    **{
+        t: {
+            "classic": True,
+            "norm_mult": 2,
+            "qkv_bias": True,
+            "o_bias": True,
+            "mlp_bias": True,
+            "mha_only": True,
+        }
+        | {"gated": False}
+        for t in ("openai-gpt", "codegen", "ctrl", "xglm", "biogpt", "persimmon")
+    },
+}
+# What sets each classic decoder apart from a post-LN GPT with every bias and a tied head.
+FAMILY_SHAPES["openai-gpt"].update(pos_rows=0, final_norm=False, ffn_mult=4)
+FAMILY_SHAPES["codegen"].update(norms_per_layer=1, qkv_bias=False, o_bias=False, head_bias=True, ffn_mult=4)
+FAMILY_SHAPES["ctrl"].update(head_bias=True)
+FAMILY_SHAPES["biogpt"].update(pos_rows=2)
+FAMILY_SHAPES["persimmon"].update(qk_norm="head_dim")
 
 
 _QK_NORM_TYPES = ("qwen3", "gemma3", "gemma4", "exaone4", "apertus")
@@ -72,14 +147,20 @@ def hints_for(model_type: str, c: Cfg) -> Hints:
     hints.gated = not ungated or model_type.startswith("bitnet")
     if model_type.startswith("nemotron_h"):
         hints.never_tied = True  # NemotronH keeps a separate lm_head whatever tie_word_embeddings says
+    if isinstance(act, str) and act.lower() == "xielu":
+        hints.act_params = 2
+    if c.raw("use_post_norm") is True:  # sandwich norms: after attention and after the MLP as well
+        hints.norms_per_layer = 4
+    for k, v in FAMILY_SHAPES.get(model_type, {}).items():
+        setattr(hints, k, v)
     return hints
 
 
-def _heads(c: Cfg, h: int) -> tuple[int, int, int]:
+def _heads(c: Cfg, h: int, hints: Hints) -> tuple[int, int, int]:
     nh = c.int(*NH_KEYS)
     if nh <= 0:
         raise ConfigProblem(f"{c.name}: attention heads must be positive")
-    kv = c.int(*KV_KEYS, default=nh) or nh
+    kv = nh if hints.mha_only else c.int(*KV_KEYS, default=nh) or nh
     hd = c.int("head_dim", "attention_head_dim", default=None)
     if hd is None:
         hd = h // nh  # transformers' default: floor division
@@ -88,17 +169,26 @@ def _heads(c: Cfg, h: int) -> tuple[int, int, int]:
 
 def attention_params(c: Cfg, h: int, hints: Hints, *, sliding: bool) -> tuple[int, KVLayer]:
     """Multi-head / grouped-query attention (optional output gate, biases, q/k norms, sinks)."""
-    nh, kv, hd = _heads(c, h)
+    nh, kv, hd = _heads(c, h, hints)
     gate = 2 if hints.output_gate else 1
     bias = c.raw("attention_bias") is True
-    qkv_bias = bias or c.raw("qkv_bias") is True
-    n = linear(h, gate * nh * hd, qkv_bias) + 2 * linear(h, kv * hd, qkv_bias) + linear(nh * hd, h, bias)
+    qkv_bias = bias or c.raw("qkv_bias") is True if hints.qkv_bias is None else hints.qkv_bias
+    out_bias = c.raw("attention_out_bias", default=bias if hints.o_bias is None else hints.o_bias) is True
+    vd = c.int("v_head_dim", default=hd)  # values (and o_proj's input) narrower than queries/keys (MiMo-V2)
+    n = linear(h, gate * nh * hd, qkv_bias) + linear(h, kv * hd, qkv_bias) + linear(h, kv * vd, qkv_bias)
+    n += linear(nh * vd, h, out_bias)
     if hints.qk_norm == "head_dim":
-        n += 2 * hd
+        n += 2 * hd * max(hints.norm_mult, 1)
     elif hints.qk_norm == "per_layer":
         n += (nh + kv) * hd
     if hints.sinks:
         n += nh
+    if hints.sub_norms:
+        n += h * hints.norm_mult
+    if hints.diff_lambdas:
+        n += 4 * hd
+    if hints.head_gate:
+        n += h * nh
     window = c.raw("sliding_window", "attention_window_size") if sliding else None
     if isinstance(window, bool) or not isinstance(window, int) or window <= 0:
         window = None
@@ -128,6 +218,13 @@ def mla_params(c: Cfg, h: int, layer: int) -> tuple[int, KVLayer]:
     return n, KVLayer(cached, None, nh * qk)
 
 
+def lightning_attention(c: Cfg, h: int, hints: Hints) -> tuple[int, int]:
+    """MiniMax lightning attention: fused q/k/v over all heads, output gate, norm: (parameters, state)."""
+    nh, _, hd = _heads(c, h, hints)
+    inner = nh * hd
+    return h * 3 * inner + inner * h + h * inner + inner, nh * hd * hd
+
+
 def linear_attention(c: Cfg, h: int) -> tuple[int, int]:
     """Gated DeltaNet linear attention (Qwen3-Next / Qwen3.5): (parameters, fixed state elements)."""
     nk = c.int("linear_num_key_heads")
@@ -141,10 +238,11 @@ def linear_attention(c: Cfg, h: int) -> tuple[int, int]:
     return n, nv * dk * dv + conv_dim * max(K - 1, 0)
 
 
-def mamba2(c: Cfg, h: int) -> tuple[int, int]:
-    """Mamba-2 mixer (Nemotron-H, Bamba, Falcon-H1 style keys): (parameters, fixed state elements)."""
-    nheads = c.int("mamba_num_heads", "mamba_n_heads")
-    hd = c.int("mamba_head_dim", "mamba_d_head", default=None)
+def mamba2(c: Cfg, h: int, plain: bool = False) -> tuple[int, int]:
+    """Mamba-2 mixer (Nemotron-H, Bamba, Falcon-H1 style keys; ``plain``: Mamba2's own num_heads / head_dim):
+    (parameters, fixed state elements)."""
+    nheads = c.int("mamba_num_heads", "mamba_n_heads", *(("num_heads",) if plain else ()))
+    hd = c.int("mamba_head_dim", "mamba_d_head", *(("head_dim",) if plain else ()), default=None)
     inter = nheads * hd if hd else int(c.num("mamba_expand", "expand", default=2) * h)
     groups = c.int("n_groups", "mamba_n_groups", default=1)
     N = c.int("ssm_state_size", "mamba_d_state", default=128)
@@ -153,7 +251,8 @@ def mamba2(c: Cfg, h: int) -> tuple[int, int]:
     pb = c.raw("mamba_proj_bias", "use_bias", default=False) is True
     conv_dim = inter + 2 * groups * N
     n = linear(h, 2 * inter + 2 * groups * N + nheads, pb) + conv_dim * K + (conv_dim if conv_bias else 0)
-    n += 3 * nheads + inter + linear(inter, h, pb)
+    gated_norm = 0 if c.raw("mamba_rms_norm") is False else inter  # Falcon-H1 may drop the gated RMSNorm
+    n += 3 * nheads + gated_norm + linear(inter, h, pb)
     return n, nheads * (inter // max(nheads, 1)) * N + conv_dim * max(K - 1, 0)
 
 
@@ -162,14 +261,19 @@ def mlp_params(h: int, inter: int, gated: bool, bias: bool = False) -> int:
 
 
 def dense_mlp(c: Cfg, h: int, hints: Hints) -> int:
-    inter = c.int("intermediate_size_mlp", "dense_intermediate_size", *FFN_KEYS)
-    return mlp_params(h, inter, hints.gated, c.raw("mlp_bias") is True)
+    wide = hints.ffn_mult * h if hints.ffn_mult else None
+    inter = c.int(
+        "intermediate_size_mlp", "dense_intermediate_size", *FFN_KEYS, **({"default": wide} if wide else {})
+    )
+    sub = inter * hints.norm_mult if hints.sub_norms else 0
+    bias = c.raw("mlp_bias") is True if hints.mlp_bias is None else hints.mlp_bias
+    return mlp_params(h, inter, hints.gated, bias) + sub + hints.act_params
 
 
 def _shared(c: Cfg, h: int, hints: Hints, moe_i: int) -> int:
     s = c.int("shared_expert_intermediate_size", default=0)
     if s:
-        return mlp_params(h, s, hints.gated) + h  # Qwen-style shared expert + its sigmoid gate
+        return mlp_params(h, s, hints.gated) + (h if hints.shared_gate else 0)  # Qwen style: + sigmoid gate
     s = c.int("moe_shared_expert_intermediate_size", "shared_intermediate_size", default=0)
     if s:
         return mlp_params(h, s, hints.gated)
@@ -193,3 +297,5 @@ def moe_block(c: Cfg, h: int, hints: Hints, t: Tally) -> None:
     t.experts(E * per, min(k, E) * per)
     t.add("other", h * E + (E if hints.router_bias else 0))
     t.add("mlp", _shared(c, h, hints, moe_i))
+    if hints.moe_norm:
+        t.add("norms", h * hints.norm_mult)

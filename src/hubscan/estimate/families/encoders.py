@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
 from hubscan.estimate.families.registry import register
@@ -28,7 +30,50 @@ def _pos_type(c: Cfg, t: Tally, L: int, h: int, nh: int, P: int) -> None:
         raise NotExact(f"position_embedding_type={pet!r} is not modelled")
 
 
-def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True) -> Tally:
+@dataclass(frozen=True)
+class BertShape:
+    """What sets a BERT clone apart from BERT (each a general shape; declared per model type at registration)."""
+
+    extra_norm: bool = False  # pre-LN variants whose final LayerNorm comes on top of the embedding LayerNorm
+    pos_extra: int = 0  # position table rows beyond max_position_embeddings
+    token_types: bool = True
+    pooler: str = "base"  # "base": on the base model only; "always": also under LM heads; "never"
+    rel_buckets: bool = False  # MPNet: one relative-attention bias table (buckets x heads)
+    layout_2d: bool = False  # LayoutLM: x, y, height and width position tables
+    heads: tuple[str, ...] | None = None  # the output heads checked against transformers (None: BERT's)
+    global_attn: bool = False  # Longformer: separate query/key/value projections for global attention
+    cls_dense: bool = False  # classification heads bring their own dense layer (besides any pooler)
+    head_conv: bool = False  # Nystromformer: a depthwise convolution over values, conv_kernel_size per head
+
+
+BERT = BertShape()
+
+
+def _bert_embeddings(c: Cfg, t: Tally, shape: BertShape, *, V: int, E: int, h: int, P: int) -> None:
+    t.embed(V * E)
+    sizes = c.raw("type_vocab_sizes")  # TAPAS: one token-type table per structural feature
+    if (
+        isinstance(sizes, list)
+        and sizes
+        and all(isinstance(x, int) and not isinstance(x, bool) and x >= 0 for x in sizes)
+    ):
+        T = sum(sizes) if shape.token_types else 0
+    else:
+        T = c.int("type_vocab_size", default=2) if shape.token_types else 0
+    t.add("embeddings", (P + shape.pos_extra) * E + T * E)
+    t.add("norms", 2 * E + (2 * h if shape.extra_norm else 0))
+    if c.bool("use_task_id", default=False):  # ERNIE: task-type embeddings
+        t.add("embeddings", c.int("task_type_vocab_size", default=3) * E)
+    if shape.layout_2d:
+        t.add("embeddings", 4 * c.int("max_2d_position_embeddings", default=1024) * E)
+    if shape.rel_buckets:
+        t.add("attention", c.int("relative_attention_num_buckets", default=32) * c.int("num_attention_heads"))
+    if h != E:
+        t.add("other", linear(E, h))  # embeddings_project
+
+
+def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, shape: BertShape = BERT) -> Tally:
+    """BERT-style post-LN encoder; ``shape`` says how a clone differs from BERT."""
     el = style == "electra"
     h = c.int("hidden_size", default=256 if el else 768)
     L = c.int("num_hidden_layers", default=12)
@@ -36,33 +81,37 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True) -> Tal
     inter = c.int("intermediate_size", default=1024 if el else 3072)
     V = c.int("vocab_size", default=50265 if style == "roberta" else 30522)
     P = c.int("max_position_embeddings", default=512)
-    T = c.int("type_vocab_size", default=2)
     E = c.int("embedding_size", default=128) if el else h
+    if shape.heads is not None and head not in shape.heads:
+        raise NotExact(f"output head '{head}' of this BERT variant is not modelled")
     t = _encoder_tally(L, h, nh)
-    t.embed(V * E)
-    t.add("embeddings", P * E + T * E)
-    t.add("norms", 2 * E)
-    if h != E:
-        t.add("other", linear(E, h))  # embeddings_project
+    _bert_embeddings(c, t, shape, V=V, E=E, h=h, P=P)
     a, m, n = _bert_layer(h, inter)
-    t.add("attention", L * a)
+    t.add("attention", L * (a + (3 * linear(h, h) if shape.global_attn else 0)))
+    if shape.head_conv and c.int("conv_kernel_size", default=None):
+        t.add("attention", L * nh * c.int("conv_kernel_size"))
     t.add("mlp", L * m)
     t.add("norms", L * n)
     if not el:
         _pos_type(c, t, L, h, nh, P)
     labels = c.num_labels()
-    pooler = linear(h, h)
+    pooler = 0 if shape.pooler == "never" else linear(h, h)
     tied = c.bool("tie_word_embeddings", default=tie_default)
+    if shape.pooler == "always" and head not in ("model", "seq_cls", "multiple_choice", "pretraining"):
+        t.add("heads", pooler)  # the base model keeps its pooler under every head
     if head == "model":
         if not el:
             t.add("heads", pooler)
-    elif head == "masked_lm":
+    elif head in ("masked_lm", "causal_lm"):  # *ForCausalLM / *LMHeadModel: the same LM head, no pooler
         if el:
             t.add("heads", linear(h, E) + 2 * E + V + (0 if tied else V * E))
         else:
-            t.add("heads", linear(h, h) + 2 * h + V + (0 if tied else V * h))
+            # untied, the decoder keeps its own bias next to the head's `bias` (transformers 5)
+            t.add("heads", linear(h, h) + 2 * h + V + (0 if tied else V * h + V))
     elif head == "seq_cls":
-        if style == "bert":
+        if shape.cls_dense:
+            t.add("heads", pooler + linear(h, h) + linear(h, labels))
+        elif style == "bert":
             t.add("heads", pooler + linear(h, labels))
         elif style == "electra":
             t.add("heads", linear(h, h) + linear(h, labels))
@@ -71,11 +120,13 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True) -> Tal
     elif head == "token_cls":
         t.add("heads", linear(h, labels))
     elif head == "qa":
-        t.add("heads", linear(h, 2))
+        t.add("heads", linear(h, labels))  # qa_outputs has num_labels outputs (2 by default)
+    elif head == "multiple_choice" and not el:
+        t.add("heads", pooler + linear(h, 1) + (linear(h, h) if shape.cls_dense else 0))
     elif head == "pretraining" and style == "electra":
         t.add("heads", linear(h, h) + linear(h, 1))
     elif head == "pretraining" and style == "bert":
-        t.add("heads", pooler + linear(h, h) + 2 * h + V + (0 if tied else V * h) + linear(h, 2))
+        t.add("heads", pooler + linear(h, h) + 2 * h + V + (0 if tied else V * h + V) + linear(h, 2))
     else:
         raise NotExact(f"output head '{head}' is not modelled for {style}")
     return t
@@ -236,10 +287,11 @@ def deberta(c: Cfg, head: str, *, v2: bool) -> Tally:
     if head == "seq_cls":
         ph = c.int("pooler_hidden_size", default=h)
         t.add("heads", linear(ph, ph) + linear(ph, labels))
-    elif head == "token_cls":
+    elif head in ("token_cls", "qa"):  # qa_outputs has num_labels outputs (2 by default)
         t.add("heads", linear(h, labels))
-    elif head == "qa":
-        t.add("heads", linear(h, 2))
+    elif head == "masked_lm":  # BERT's LM head; untied, the decoder keeps its own bias (transformers 5)
+        tied = c.bool("tie_word_embeddings", default=True)
+        t.add("heads", linear(h, h) + 2 * h + V + (0 if tied else V * h + V))
     elif head != "model":
         raise NotExact(f"output head '{head}' is not modelled for deberta")
     return t
@@ -276,6 +328,64 @@ register("bert", bert, "Bert")
 register("roberta", roberta, "Roberta")
 register("xlm-roberta", lambda c, h: bert_like(c, h, style="xlm-roberta"), "XLMRoberta", name="xlm-roberta")
 register("electra", electra, "Electra")
+register("camembert", roberta, "Camembert", name="camembert")
+register("ernie", bert, "Ernie", name="ernie")
+# Pre-LN BERTs: a LayerNorm per sub-layer as in BERT; Megatron-BERT and XLM-R XL move the embedding LayerNorm to
+# the end of the encoder (same count), RoBERTa-PreLayerNorm keeps it and adds the final one.
+register("megatron-bert", bert, "MegatronBert", name="megatron-bert")
+register("xlm-roberta-xl", roberta, "XLMRobertaXL", name="xlm-roberta-xl")
+register(
+    "roberta-prelayernorm",
+    lambda c, h: bert_like(c, h, style="roberta", shape=BertShape(extra_norm=True)),
+    "RobertaPreLayerNorm",
+    name="roberta-prelayernorm",
+)
+register("data2vec-text", roberta, "Data2VecText", name="data2vec-text")
+register("ibert", roberta, "IBert", name="ibert")
+_LM_AND_BASE = ("model", "masked_lm", "causal_lm", "token_cls")
+register(
+    "big_bird",
+    lambda c, h: bert_like(
+        c, h, style="bert", shape=BertShape(pooler="always", cls_dense=True, heads=(*_LM_AND_BASE, "seq_cls"))
+    ),
+    "BigBird",
+)
+register(
+    "layoutlm",
+    lambda c, h: bert_like(c, h, style="bert", shape=BertShape(layout_2d=True, pooler="always")),
+    "LayoutLM",
+)
+register(
+    "mpnet",
+    lambda c, h: bert_like(c, h, style="roberta", shape=BertShape(token_types=False, rel_buckets=True)),
+    "MPNet",
+)
+register(
+    "longformer",
+    lambda c, h: bert_like(
+        c, h, style="roberta", shape=BertShape(global_attn=True, heads=(*_LM_AND_BASE, "seq_cls"))
+    ),
+    "Longformer",
+)
+register(
+    "tapas",
+    lambda c, h: bert_like(c, h, style="bert", shape=BertShape(heads=("model", "masked_lm", "seq_cls"))),
+    "Tapas",
+)
+_NO_POOLER = BertShape(
+    pos_extra=2, pooler="never", cls_dense=True, heads=(*_LM_AND_BASE, "seq_cls", "multiple_choice")
+)
+register(
+    "nystromformer",
+    lambda c, h: bert_like(c, h, style="bert", shape=replace(_NO_POOLER, head_conv=True)),
+    "Nystromformer",
+)
+for _mt, _prefix in (("mra", "Mra"), ("yoso", "Yoso")):
+    register(
+        _mt,
+        lambda c, h: bert_like(c, h, style="bert", shape=_NO_POOLER),
+        _prefix,
+    )
 register("distilbert", distilbert, "DistilBert")
 register("albert", albert, "Albert")
 register("deberta", lambda c, h: deberta(c, h, v2=False), "Deberta")

@@ -50,6 +50,47 @@ def t5(c: Cfg, head: str, *, tie_default: bool = True) -> Tally:
     return t
 
 
+# Decoder of each BART-style family: (position table rows beyond max_position_embeddings or None when the table
+# is exactly max_position_embeddings, layernorm_embedding, final layer_norm)
+_DECODER_SHAPES = {
+    "bart": (2, True, False),
+    "plbart": (2, True, False),
+    "mvp": (2, True, False),
+    "mbart": (2, True, True),
+    "pegasus": (0, False, True),
+    "blenderbot": (0, False, True),
+    "blenderbot-small": (0, True, False),
+    "marian": (0, False, False),
+    "trocr": (2, True, False),  # layernorm_embedding as the config says
+}
+
+
+def _decoder_only(c: Cfg, *, kind: str, d: int, V: int, P: int, dh: int) -> Tally:
+    """*ForCausalLM of a BART-style family: the decoder alone, plus an LM head tied to its embeddings."""
+    extra, emb_norm, final_norm = _DECODER_SHAPES[kind]
+    if kind == "trocr":
+        if not c.bool("use_learned_position_embeddings", default=True):
+            raise NotExact("TrOCR with sinusoidal positions is not modelled")
+        if c.raw("cross_attention_hidden_size") not in (None, d):
+            raise NotExact("TrOCR with a cross-attention width other than d_model is not modelled")
+        emb_norm = c.bool("layernorm_embedding", default=True)
+    dl = c.int("decoder_layers", default=12)
+    df = c.int("decoder_ffn_dim", default=4096)
+    if kind == "mvp" and c.bool("use_prompt", default=False):
+        raise NotExact("MVP prompts are not modelled")
+    t = Tally()
+    t.embed(V * d)
+    t.add("embeddings", (P + extra) * d)
+    attn = 4 * linear(d, d)
+    t.add("attention", dl * 2 * attn)
+    t.add("mlp", dl * (linear(d, df) + linear(df, d)))
+    t.add("norms", dl * 6 * d + 2 * d * (int(emb_norm) + int(final_norm)))
+    if not c.bool("tie_word_embeddings", default=True):
+        t.add("heads", V * d)
+    _decoder_kv(t, dl, dh, d // dh)
+    return t
+
+
 def _bart_like(c: Cfg, head: str, *, kind: str) -> Tally:
     d = c.int("d_model", default=1024)
     el = c.int("encoder_layers", default=12)
@@ -60,6 +101,16 @@ def _bart_like(c: Cfg, head: str, *, kind: str) -> Tally:
     dh = c.int("decoder_attention_heads", default=16)
     V = c.int("vocab_size", default=50265)
     P = c.int("max_position_embeddings", default=1024)
+    if head == "causal_lm":
+        if kind == "marian" and c.int("decoder_vocab_size", default=V) != V:
+            raise NotExact("MarianForCausalLM with a separate decoder vocabulary is not modelled")
+        return _decoder_only(c, kind=kind, d=d, V=V, P=P, dh=dh)
+    if kind == "mvp" and c.bool("use_prompt", default=False):
+        raise NotExact("MVP prompts are not modelled")
+    if kind in ("mvp", "plbart"):  # BART's encoder-decoder shape
+        kind = "bart"
+    if kind not in ("bart", "mbart", "marian", "pegasus"):
+        raise NotExact(f"only the *ForCausalLM (decoder) class of {kind} is modelled")
     t = Tally()
     attn = 4 * linear(d, d)
     t.embed(V * d)
@@ -84,6 +135,11 @@ def _bart_like(c: Cfg, head: str, *, kind: str) -> Tally:
     t.add("attention", el * attn + dl * 2 * attn)
     t.add("mlp", el * (linear(d, ef) + linear(ef, d)) + dl * (linear(d, df) + linear(df, d)))
     t.add("norms", el * 4 * d + dl * 6 * d)
+    if not c.bool("tie_word_embeddings", default=True):
+        # transformers 5 ties encoder/decoder embed_tokens to `shared` only when tie_word_embeddings is true
+        if kind == "marian" and not c.bool("share_encoder_decoder_embeddings", default=True):
+            raise NotExact("untied Marian without shared encoder/decoder embeddings is not modelled")
+        t.add("embeddings", 2 * V * d)
     if head == "cond_gen":
         if not c.bool("tie_word_embeddings", default=True):
             t.add("heads", V * d)
@@ -109,6 +165,15 @@ def whisper(c: Cfg, head: str) -> Tally:
     attn = 3 * linear(d, d) + d * d  # k_proj has no bias
     t = Tally()
     t.embed(V * d)
+    if head == "causal_lm":  # WhisperForCausalLM: the decoder alone, its head tied to the token embeddings
+        t.add("embeddings", tgt * d)
+        t.add("attention", dl * 2 * attn)
+        t.add("mlp", dl * (linear(d, df) + linear(df, d)))
+        t.add("norms", dl * 6 * d + 2 * d)
+        if not c.bool("tie_word_embeddings", default=True):
+            t.add("heads", V * d)
+        _decoder_kv(t, dl, dh, d // dh)
+        return t
     t.add("other", linear(mels * 3, d) + linear(d * 3, d))  # two Conv1d, kernel 3
     t.add("embeddings", src * d + tgt * d)
     t.add("attention", el * attn + dl * 2 * attn)
@@ -116,6 +181,8 @@ def whisper(c: Cfg, head: str) -> Tally:
     t.add("norms", el * 4 * d + dl * 6 * d + 4 * d)
     if head not in ("cond_gen", "model"):
         raise NotExact(f"output head '{head}' is not modelled for whisper")
+    if head == "cond_gen" and not c.bool("tie_word_embeddings", default=True):
+        t.add("heads", V * d)  # proj_out, untied
     _decoder_kv(t, dl, dh, d // dh)
     return t
 
@@ -127,3 +194,11 @@ register("mbart", lambda c, h: _bart_like(c, h, kind="mbart"), "MBart", name="mb
 register("marian", lambda c, h: _bart_like(c, h, kind="marian"), "Marian", name="marian")
 register("pegasus", lambda c, h: _bart_like(c, h, kind="pegasus"), "Pegasus", name="pegasus")
 register("whisper", whisper, "Whisper")
+for _kind, _prefix in (
+    ("plbart", "PLBart"),
+    ("mvp", "Mvp"),
+    ("blenderbot", "Blenderbot"),
+    ("blenderbot-small", "BlenderbotSmall"),
+    ("trocr", "TrOCR"),
+):
+    register(_kind, lambda c, h, k=_kind: _bart_like(c, h, kind=k), _prefix, name=_kind)

@@ -140,5 +140,6 @@ def jamba(c: Cfg, head: str) -> Tally:
 
 
 register("mamba", mamba, "Mamba")
+register("falcon_mamba", mamba, "FalconMamba", name="falcon_mamba")  # its B/C/dt RMSNorms have no weights
 register("rwkv", rwkv, "Rwkv")
 register("jamba", jamba, "Jamba")
