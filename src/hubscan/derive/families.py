@@ -21,7 +21,6 @@ from sqlite_utils import Database
 from hubscan.errors import ParseError, QueryError
 from hubscan.estimate import memory as mem
 from hubscan.store import derived as store_derived
-from hubscan.store import open_db_read_only
 
 GROUPINGS: dict[str, str] = {
     "model_type": "COALESCE(NULLIF(m.model_type, ''), NULLIF(f.model_type, ''), 'unknown')",
@@ -258,20 +257,26 @@ _AGG_COLUMNS = (
 
 
 def _main_pass(
-    db: Database, key: str, source: str, where: str, params: dict, sums: list[str], *, by_index: bool
+    db: Database,
+    key: str,
+    source: str,
+    where: str,
+    params: dict,
+    sums: list[str],
+    order: str = "params",
+    qs: dict[str, float] | None = None,
 ) -> tuple[dict[str, dict], dict[str, dict]]:
-    """One sorted pass over the members: every sum of ``sums`` per family and the parameters' order
-    statistics (the family's sorted parameters gathered with json_group_array, of which only the needed
-    ranks are extracted, so no row leaves SQLite). The (family, params) index gives the order for free
-    when only parameters filter."""
+    """One sorted pass over the members: every sum of ``sums`` per family and the order statistics ``qs``
+    of ``order`` (the parameters' quantiles by default): the family's sorted values are gathered with
+    json_group_array and only the needed ranks are extracted, so no row leaves SQLite."""
+    qs = qs or QS
     names = [expr.rsplit(" AS ", 1)[1] for expr in sums]
-    scan = f"{source} INDEXED BY idx_family_members_{key}_params" if by_index else _scan(source, params)
-    picks = [f"CASE WHEN n > 0 THEN {pick} END" for pick in _picks(QS)]
+    scan = _scan(source, params)
+    picks = [f"CASE WHEN n > 0 THEN {pick} END" for pick in _picks(qs)]
     sql = f"""
 SELECT family, {", ".join(names)}, n, {", ".join(picks)} FROM (
-  SELECT family, {", ".join(sums)}, COUNT(params) AS n,
-         json_group_array(params) FILTER (WHERE params IS NOT NULL) AS a
-  FROM (SELECT {key} AS family, {", ".join(_AGG_COLUMNS)} FROM {scan} {where} ORDER BY 1, params)
+  SELECT family, {", ".join(sums)}, COUNT(v) AS n, json_group_array(v) FILTER (WHERE v IS NOT NULL) AS a
+  FROM (SELECT {key} AS family, {order} AS v, {", ".join(_AGG_COLUMNS)} FROM {scan} {where} ORDER BY 1, 2)
   GROUP BY family
 )"""
     rows, ranks = {}, {}
@@ -280,8 +285,35 @@ SELECT family, {", ".join(names)}, n, {", ".join(picks)} FROM (
         rows[family] = {"family": family, **dict(zip(names, record[1 : 1 + len(names)], strict=True))}
         n = record[1 + len(names)]
         if n:
-            ranks[family] = _ranks(n, list(record[2 + len(names) :]), QS)
+            ranks[family] = _ranks(n, list(record[2 + len(names) :]), qs)
     return rows, ranks
+
+
+MEDIAN = {"median": 0.5}
+
+
+def _params_filtered(
+    db: Database, other: Database, key: str, where: str, params: dict, sums: list[str], weights: str, kv: str
+) -> tuple[dict[str, dict], dict[str, dict], set[str]]:
+    """Only ``--min-params`` filters: the parameters' order statistics come from the (family, params) index
+    alone (no member row is read, the order is free), on the second connection, followed by the weights'
+    medians; meanwhile this connection makes the one pass that sorts rows, by (family, KV cache), carrying
+    every sum. Returns the rows, the parameters' ranks and the median columns already set."""
+    source = "family_members"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        index_ranks = pool.submit(
+            _ranked, other, key, "params", source, where, params, None, QS, by_index=True
+        )
+        weight_ranks = pool.submit(_ranked, other, key, weights, source, where, params, None, MEDIAN)
+        rows, kv_ranks = _main_pass(db, key, source, where, params, sums, order=kv, qs=MEDIAN)
+        ranks = index_ranks.result()
+        for column, got in (
+            ("kv_cache_bytes_median", kv_ranks),
+            ("weights_bytes_median", weight_ranks.result()),
+        ):
+            for family, row in rows.items():
+                row[column] = _lerp(*got[family]["median"]) if family in got else None
+    return rows, ranks, {"kv_cache_bytes_median", "weights_bytes_median"}
 
 
 def _scan(source: str, params: dict) -> str:
@@ -407,18 +439,22 @@ def aggregate(
     context: int | None = None,
     dtype: str | None = None,
     extra: bool = False,
+    key: str | None = None,
 ) -> list[dict]:
     """Per-family footprint rows (``ROLLUP_COLUMNS`` with ``extra``), biggest families first.
 
     Sums, counts, maxima and the parameters' quantiles come from one sorted pass. Another measure gets its own sorted pass only
     for the families where it is not a non-decreasing function of the parameters (e.g. active = total for
     dense models, weights = ceil(params x bytes per parameter)), which each member row records (its rule
-    columns) and the GROUP BY summarises per family.
+    columns) and the GROUP BY summarises per family. ``key``: an SQL expression over the members to group by
+    instead of the grouping's family id (its values are returned as ``family``, unnamed).
     """
-    key, params = KEY_COLUMNS[by], params or {}
+    named = key is None
+    key, params = key or KEY_COLUMNS[by], params or {}
     weights, kv = measure_exprs(context, dtype)
-    # Only --min-params: the (family, params) index walks just the matching range, already in order.
-    by_index = source == "family_members" and set(params) == {"min_params"}
+    # Only --min-params: the parameters' order statistics come from the (family, params) index alone (no
+    # member row is read, the order is free) and the sums from one unsorted GROUP BY.
+    by_index = named and source == "family_members" and set(params) == {"min_params"}
     measures = _measures(weights, kv, extra)
     # The KV medians never follow the parameters: their sorted passes run beside the main one, on a second
     # read-only connection (SQLite releases the GIL while it steps), as DuckDB uses both cores too.
@@ -426,13 +462,19 @@ def aggregate(
     # families with a mixture-of-experts model then cover most rows anyway).
     side = [(c, e) for c, e in measures if "kv_" in e or (e == "params_active" and by in SIDE_ACTIVE)]
     side = side if source == "family_members" else []
-    other = _side_connection(db) if side else None
+    other = _side_connection(db) if side or by_index else None
+    sums = _sums(weights, kv, extra)
+    done: set[str] = set()
+    if by_index and other is not None:
+        rows, ranks, done = _params_filtered(db, other, key, where, params, sums, weights, kv)
+        side = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = {
-            column: pool.submit(_ranked, other, key, expr, source, where, params, None, {"median": 0.5})
+            column: pool.submit(_ranked, other, key, expr, source, where, params, None, MEDIAN)
             for column, expr in (side if other is not None else [])
         }
-        rows, ranks = _main_pass(db, key, source, where, params, _sums(weights, kv, extra), by_index=by_index)
+        if not done:
+            rows, ranks = _main_pass(db, key, source, where, params, sums)
         for family, row in rows.items():
             for name, (lo, hi, t) in ranks.get(family, {}).items():
                 row[f"params_{name}"] = _lerp(lo, hi, t)
@@ -440,13 +482,13 @@ def aggregate(
             if column in pending:
                 for family, got in pending[column].result().items():
                     rows[family][column] = _lerp(*got["median"])
-            else:
+            elif column not in done:
                 _fill_measure(
                     db, rows, ranks, column, expr, key=key, source=source, where=where, params=params
                 )
     if other is not None:
         other.close()
-    if source == "family_members":  # members carry family ids: name them
+    if named and source == "family_members":  # members carry family ids: name them
         names = family_names(db, by)
         for row in rows.values():
             row["family"] = names[row["family"]]
@@ -455,8 +497,7 @@ def aggregate(
 
 def _side_connection(db: Database) -> Database | None:
     """A second read-only connection to the catalog file (None for an in-memory database)."""
-    path = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), None)
-    return open_db_read_only(path) if path else None
+    return store_derived.second_connection(db)
 
 
 def _fill_measure(db, rows, ranks, column, expr, *, key, source, where, params) -> None:

@@ -457,3 +457,12 @@ def m006_catalog_scale(db: Database) -> None:
     _create_model_history(db)
     db["estimated_emissions"].create_index(["verdict", "ratio"])
     db["reported_emissions"].create_index(["emissions_g", "model_id"])
+
+
+@migrations()
+def m007_family_task_rollup(db: Database) -> None:
+    """Per-(grouping, task, family) rows, maintained with family_rollup: `footprint --task T` reads them.
+    Empty after this migration; the next family refresh (every derive) fills it."""
+    columns = {"grouping": str, "task": str}
+    columns.update(db["family_rollup"].columns_dict)
+    db["family_task_rollup"].create(columns, pk=("grouping", "task", "family"))
