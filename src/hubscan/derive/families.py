@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -612,25 +613,168 @@ def rollup_rows(db: Database, by: str, families: set[int] | None) -> list[tuple]
     return [(by, *(row[c] for c in ROLLUP_COLUMNS)) for row in rows]
 
 
+# Task slices: the members with one exact pipeline_tag (what ``--task`` matches), per family of a grouping.
+# A slice is numbered (task's family_keys id << 32) | family id.
+MASK = 0xFFFFFFFF
+TASK_ROWS = "pipeline_tag <> ''"
+
+
+def _slice_key(by: str, kind: str) -> str:
+    return f"((k_pipeline_tag << 32) | {KEY_COLUMNS[by]})" if kind == "task" else KEY_COLUMNS[by]
+
+
+def task_rollup_rows(db: Database, by: str, slices: set[int] | None) -> list[tuple]:
+    """Rows (grouping, task, *ROLLUP_COLUMNS) of the task slices ``slices`` of ``by`` (all when None)."""
+    key, clauses, params = _slice_key(by, "task"), [TASK_ROWS], {}
+    if slices is not None:
+        clauses.append(f"{KEY_COLUMNS[by]} IN (SELECT value FROM json_each(:families))")
+        clauses.append(f"{key} IN (SELECT value FROM json_each(:slices))")
+        params = {
+            "families": json.dumps(sorted({s & MASK for s in slices})),
+            "slices": json.dumps(sorted(slices)),
+        }
+    where = "WHERE " + " AND ".join(clauses)
+    rows = aggregate(db, by, source="family_members", where=where, params=params, extra=True, key=key)
+    tasks, names = family_names(db, "pipeline_tag"), family_names(db, by)
+    return [
+        (by, tasks[row["family"] >> 32], names[row["family"] & MASK], *(row[c] for c in ROLLUP_COLUMNS[1:]))
+        for row in rows
+    ]
+
+
+# Member columns whose multiset per family decides every order statistic, maximum and rule of the family.
+_RANKED = (
+    "params", "params_active", "weights_bytes", *DTYPE_COLUMNS.values(), "kv_bytes_per_token", "kv_cache_bytes",
+    "w_rule", "dtype_rule", "active_rule",
+)  # fmt: skip
+_RELATIONS = {"finetune": "finetunes", "adapter": "adapters", "quantized": "quantized", "merge": "merges"}
+_TABLES = {"family": ("family_rollup", ("family",)), "task": ("family_task_rollup", ("task", "family"))}
+
+
+def _changes(db: Database, by: str, kind: str) -> dict[int, dict] | None:
+    """Per slice the refresh touched: the change of its ranked-values multiset and of its additive figures
+    (from the copies ``refresh_family_members`` left), or None when it left none (a large change)."""
+    temp = {row[0] for row in db.execute("SELECT name FROM temp.sqlite_master WHERE type = 'table'")}
+    if not {"members_old", "members_new"} <= temp:
+        return None
+    where = f"WHERE {TASK_ROWS}" if kind == "task" else ""
+    out: dict[int, dict] = {}
+    for table, sign in (("temp.members_old", -1), ("temp.members_new", 1)):
+        sql = (
+            f"SELECT {_slice_key(by, kind)}, storage_bytes, downloads, reporting, relation, "
+            f"{', '.join(_RANKED)} FROM {table} {where}"
+        )
+        for key, storage, downloads, reporting, relation, *ranked in db.execute(sql):
+            got = out.setdefault(key, {"ranked": Counter(), "sum": Counter(), "count": Counter()})
+            got["ranked"][tuple(ranked)] += sign
+            for column, value in (("storage_bytes_total", storage), ("downloads_total", downloads)):
+                if value is not None:
+                    got["sum"][column] += sign * value
+                    got["count"][column] += sign
+            got["sum"]["reporting_models"] += sign * reporting
+            if relation in _RELATIONS:
+                got["sum"][_RELATIONS[relation]] += sign
+    return out
+
+
+_DELTA_COLUMNS = ["models", "storage_bytes_total", "downloads_total", "models_with_downloads", "reporting_models",
+                  *_RELATIONS.values()]  # fmt: skip
+
+
+def _stored(db: Database, by: str, kind: str, slices: set[int]) -> dict[int, dict]:
+    """The stored rollup rows (``_DELTA_COLUMNS``) of ``slices``."""
+    table, ident = _TABLES[kind]
+    names = family_names(db, by)
+    tasks = family_names(db, "pipeline_tag") if kind == "task" else {}
+    idents = {
+        (tasks[s >> 32], names[s & MASK]) if kind == "task" else (names[s],): s
+        for s in slices
+        if s & MASK in names and (kind != "task" or s >> 32 in tasks)
+    }
+    picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(ident)))
+    sql = (
+        f"SELECT {', '.join(ident)}, {', '.join(_DELTA_COLUMNS)} FROM {table} WHERE grouping = ? "
+        f"AND ({', '.join(ident)}) IN (SELECT {picks} FROM json_each(?))"
+    )
+    out = {}
+    for row in db.execute(sql, [by, json.dumps([list(i) for i in idents])]):
+        out[idents[tuple(row[: len(ident)])]] = dict(zip(_DELTA_COLUMNS, row[len(ident) :], strict=True))
+    return out
+
+
+def _deltas(changes: dict[int, dict], stored: dict[int, dict]) -> tuple[list[tuple[int, dict]], set[int]]:
+    """(slice, new values) for the slices whose ranked values did not change (only sums and counts moved:
+    their order statistics and maxima stand), and the slices to recompute."""
+    updates, recompute = [], set()
+    for key, got in changes.items():
+        row = stored.get(key)
+        moved = any(got["ranked"].values())
+        storage_lost = got["count"]["storage_bytes_total"] < 0  # its sum might become NULL: unknown here
+        if row is None or moved or storage_lost:
+            recompute.add(key)
+            continue
+        if not any(got["sum"].values()) and not any(got["count"].values()):
+            continue
+        new = {c: (row[c] or 0) + got["sum"][c] for c in ("reporting_models", *_RELATIONS.values())}
+        with_downloads = row["models_with_downloads"] + got["count"]["downloads_total"]
+        new["models_with_downloads"] = with_downloads
+        new["downloads_total"] = (
+            (row["downloads_total"] or 0) + got["sum"]["downloads_total"] if with_downloads else None
+        )
+        storage = row["storage_bytes_total"]
+        known = storage is not None or got["count"]["storage_bytes_total"] > 0
+        new["storage_bytes_total"] = (storage or 0) + got["sum"]["storage_bytes_total"] if known else None
+        new["reporting_share"] = new["reporting_models"] / row["models"]
+        updates.append((key, new))
+    return updates, recompute
+
+
+def _maintain(db: Database, by: str, kind: str, touched: set[int], members: int) -> None:
+    """Bring the rollup rows of one grouping (``kind`` "family": family_rollup, "task": family_task_rollup)
+    up to date: by difference where only sums moved, else recomputing the touched slices (the whole
+    grouping when it is new, or the slices hold more than ``FULL_REFRESH_SHARE`` of the models)."""
+    table, ident = _TABLES[kind]
+    stored_rows = db.execute(f"SELECT COUNT(*) FROM {table} WHERE grouping = ?", [by]).fetchone()[0]
+    changes = _changes(db, by, kind) if stored_rows else None
+    recompute: set[int] | None
+    if not stored_rows:
+        recompute = None
+    elif changes is None:  # a large change: the touched families (all task slices of the grouping)
+        recompute = set(touched) if kind == "family" else (None if touched else set())
+    else:
+        updates, recompute = _deltas(changes, _stored(db, by, kind, set(changes)))
+        store_derived.update_family_rollup(
+            db, table, by, ident, [(_ident(db, by, kind, s), v) for s, v in updates]
+        )
+    if recompute is not None:
+        if not recompute:
+            return
+        covered = sum(row["models"] or 0 for row in _stored(db, by, kind, recompute).values())
+        if covered > members * FULL_REFRESH_SHARE:
+            recompute = None
+    rows = (rollup_rows if kind == "family" else task_rollup_rows)(db, by, recompute)
+    chosen = None if recompute is None else {_ident(db, by, kind, s) for s in recompute}
+    if chosen is not None and kind == "family":
+        chosen = {name for (name,) in chosen}
+    store_derived.replace_family_rollup(db, by, chosen, ROLLUP_COLUMNS, rows, table=table, ident=ident)
+
+
+def _ident(db: Database, by: str, kind: str, key: int) -> tuple:
+    """A slice's identity in its rollup table: (family,) or (task, family)."""
+    family = db.execute("SELECT family FROM family_keys WHERE id = ?", [key & MASK]).fetchone()[0]
+    if kind == "family":
+        return (family,)
+    return (db.execute("SELECT family FROM family_keys WHERE id = ?", [key >> 32]).fetchone()[0], family)
+
+
 def maintain_family_stats(db: Database) -> int:
-    """Bring ``family_members`` up to date, recompute the rollup rows of the families that changed (all of a
-    grouping only when many did) and publish them as ``family_stats``. Returns the published row count."""
+    """Bring ``family_members`` up to date, update the rollup rows of the families (and task slices) that
+    changed — by difference when only sums and counts moved, else recomputing them — and publish them as
+    ``family_stats``. Returns the published row count."""
     changed = store_derived.refresh_family_members(db, MEMBER_SELECT, MEMBER_COLUMNS, KEY_COLUMNS)
     members = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0]
     for by, families in changed.items():
-        if not families:
-            continue
-        names = family_names(db, by)
-        chosen = json.dumps(sorted(names[f] for f in families))
-        stored, covered = db.execute(
-            "SELECT COUNT(*), SUM(CASE WHEN family IN (SELECT value FROM json_each(?)) THEN models END) "
-            "FROM family_rollup WHERE grouping = ?",
-            [chosen, by],
-        ).fetchone()
-        # Recompute the whole grouping in one pass when the changed families hold much of the catalog.
-        whole = stored == 0 or (covered or 0) > members * FULL_REFRESH_SHARE
-        rows = rollup_rows(db, by, None if whole else families)
-        store_derived.replace_family_rollup(
-            db, by, None if whole else {names[f] for f in families}, ROLLUP_COLUMNS, rows
-        )
+        _maintain(db, by, "family", families, members)
+        _maintain(db, by, "task", families, members)
+    store_derived.drop_member_copies(db)
     return store_derived.publish_family_stats(db, ROLLUP_COLUMNS)

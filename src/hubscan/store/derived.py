@@ -170,7 +170,10 @@ def refresh_family_members(
         bulk = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0] < total // 2
         if bulk:
             drop_family_member_indexes(db)
-        _insert_members(db, select, columns, keys)
+        missing = "WHERE NOT EXISTS (SELECT 1 FROM family_members x WHERE x.model_id = m.id)"
+        if keep and _only_replaced_missing(db, total):
+            missing = "WHERE m.id IN (SELECT model_id FROM temp.members_old)"
+        _insert_members(db, select, columns, keys, missing)
         if bulk:
             create_family_member_indexes(db)
         note(db.execute(f"SELECT DISTINCT {key_list} FROM family_members WHERE rowid > ?", [last]))
@@ -184,9 +187,21 @@ def refresh_family_members(
     return changed
 
 
-def _insert_members(db: Database, select: str, columns: Sequence[str], keys: dict[str, str]) -> None:
-    """Member rows of the models that have none: staged with family names, stored with their ids."""
-    missing = "WHERE NOT EXISTS (SELECT 1 FROM family_members x WHERE x.model_id = m.id)"
+def _only_replaced_missing(db: Database, total: int) -> bool:
+    """True when the models without a member row are exactly the replaced ones still catalogued (no new
+    model): then only those are looked up, instead of checking every model."""
+    members = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0]
+    replaced = db.execute(
+        "SELECT COUNT(*) FROM temp.members_old o WHERE EXISTS (SELECT 1 FROM models m WHERE m.id = o.model_id)"
+    ).fetchone()[0]
+    return total - members == replaced
+
+
+def _insert_members(
+    db: Database, select: str, columns: Sequence[str], keys: dict[str, str], missing: str
+) -> None:
+    """Member rows of the models ``missing`` selects (those without one): staged with family names, stored
+    with their ids."""
     db.execute("DROP TABLE IF EXISTS temp.members_staged")
     db.execute(f"CREATE TEMP TABLE members_staged AS {select.format(stale=0, where=missing)}")
     for by, column in keys.items():
@@ -246,15 +261,24 @@ def replace_family_rollup(
 def update_family_rollup(
     db: Database, table: str, grouping: str, ident: Sequence[str], updates: Sequence[tuple[tuple, dict]]
 ) -> None:
-    """Set columns of single rollup rows: ``updates`` are (identity values in ``ident`` order, {column: value})."""
+    """Set columns of single rollup rows: ``updates`` are (identity values in ``ident`` order, {column: value}),
+    the same columns in every update."""
+    if not updates:
+        return
+    columns = list(updates[0][1])
+    sets = ", ".join(f"{column} = ?" for column in columns)
+    where = " AND ".join(f"{column} = ?" for column in ident)
     with db.conn:
-        for key, values in updates:
-            sets = ", ".join(f"{column} = ?" for column in values)
-            where = " AND ".join(f"{column} = ?" for column in ident)
-            db.execute(
-                f"UPDATE {table} SET {sets} WHERE grouping = ? AND {where}",
-                [*values.values(), grouping, *key],
-            )
+        db.conn.executemany(
+            f"UPDATE {table} SET {sets} WHERE grouping = ? AND {where}",
+            [[*(values[c] for c in columns), grouping, *key] for key, values in updates],
+        )
+
+
+def drop_member_copies(db: Database) -> None:
+    """Drop the copies of replaced and written member rows a refresh left (see ``refresh_family_members``)."""
+    db.execute("DROP TABLE IF EXISTS temp.members_old")
+    db.execute("DROP TABLE IF EXISTS temp.members_new")
 
 
 def second_connection(db: Database) -> Database | None:
