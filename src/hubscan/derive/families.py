@@ -266,13 +266,14 @@ def _main_pass(
     sums: list[str],
     order: str = "params",
     qs: dict[str, float] | None = None,
+    scan: str | None = None,
 ) -> tuple[dict[str, dict], dict[str, dict]]:
     """One sorted pass over the members: every sum of ``sums`` per family and the order statistics ``qs``
     of ``order`` (the parameters' quantiles by default): the family's sorted values are gathered with
     json_group_array and only the needed ranks are extracted, so no row leaves SQLite."""
     qs = qs or QS
     names = [expr.rsplit(" AS ", 1)[1] for expr in sums]
-    scan = _scan(source, params)
+    scan = scan or _scan(source, params)
     picks = [f"CASE WHEN n > 0 THEN {pick} END" for pick in _picks(qs)]
     sql = f"""
 SELECT family, {", ".join(names)}, n, {", ".join(picks)} FROM (
@@ -296,25 +297,48 @@ MEDIAN = {"median": 0.5}
 def _params_filtered(
     db: Database, other: Database, key: str, where: str, params: dict, sums: list[str], weights: str, kv: str
 ) -> tuple[dict[str, dict], dict[str, dict], set[str]]:
-    """Only ``--min-params`` filters: the parameters' order statistics come from the (family, params) index
-    alone (no member row is read, the order is free), on the second connection, followed by the weights'
-    medians; meanwhile this connection makes the one pass that sorts rows, by (family, KV cache), carrying
-    every sum. Returns the rows, the parameters' ranks and the median columns already set."""
-    source = "family_members"
+    """Only ``--min-params`` filters, with two connections. The lineage grouping (whose members are stored
+    in (family, params) order, with (family, KV) and (family, weights) indexes holding the parameter count):
+    this connection walks the (family, params) index and the nearly sequential rows for every sum and the
+    parameters' quantiles, while the other reads the KV and weights medians from their indexes alone;
+    nothing is sorted. Other groupings: the parameters' quantiles from the (family, params) index alone and
+    the weights' medians on the other connection, one pass sorted by (family, KV) carrying every sum here.
+    Returns the rows, the parameters' ranks and the median columns already set."""
+    source, indexes = "family_members", _lineage_indexes(db) if key == KEY_COLUMNS["lineage"] else {}
+    params_index = f"idx_family_members_{key}_params"
     with ThreadPoolExecutor(max_workers=1) as pool:
-        index_ranks = pool.submit(
-            _ranked, other, key, "params", source, where, params, None, QS, by_index=True
-        )
-        weight_ranks = pool.submit(_ranked, other, key, weights, source, where, params, None, MEDIAN)
-        rows, kv_ranks = _main_pass(db, key, source, where, params, sums, order=kv, qs=MEDIAN)
-        ranks = index_ranks.result()
-        for column, got in (
-            ("kv_cache_bytes_median", kv_ranks),
-            ("weights_bytes_median", weight_ranks.result()),
-        ):
-            for family, row in rows.items():
-                row[column] = _lerp(*got[family]["median"]) if family in got else None
-    return rows, ranks, {"kv_cache_bytes_median", "weights_bytes_median"}
+        if kv == "kv_cache_bytes" and weights == "weights_bytes" and len(indexes) == 2:
+            medians = {
+                column: pool.submit(
+                    _ranked, other, key, expr, source, where, params, None, MEDIAN, index=index
+                )
+                for column, expr, index in (
+                    ("kv_cache_bytes_median", kv, indexes["kv"]),
+                    ("weights_bytes_median", weights, indexes["w"]),
+                )
+            }
+            scan = f"{source} INDEXED BY {params_index}"
+            rows, ranks = _main_pass(db, key, source, where, params, sums, scan=scan)
+            got = {column: future.result() for column, future in medians.items()}
+        else:
+            index_ranks = pool.submit(
+                _ranked, other, key, "params", source, where, params, None, QS, index=params_index
+            )
+            weight_ranks = pool.submit(_ranked, other, key, weights, source, where, params, None, MEDIAN)
+            rows, kv_ranks = _main_pass(db, key, source, where, params, sums, order=kv, qs=MEDIAN)
+            got = {"kv_cache_bytes_median": kv_ranks, "weights_bytes_median": weight_ranks.result()}
+            ranks = index_ranks.result()
+    for column, by_family in got.items():
+        for family, row in rows.items():
+            row[column] = _lerp(*by_family[family]["median"]) if family in by_family else None
+    return rows, ranks, set(got)
+
+
+def _lineage_indexes(db: Database) -> dict[str, str]:
+    """The lineage order indexes the catalog has (a catalog migrated read-only since m007 may lack them)."""
+    names = {"kv": "idx_family_members_k_lineage_kv", "w": "idx_family_members_k_lineage_weights"}
+    found = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    return {short: name for short, name in names.items() if name in found}
 
 
 def _scan(source: str, params: dict) -> str:
@@ -361,11 +385,12 @@ def _ranked(
     families: set[str] | None,
     qs: dict[str, float],
     *,
-    by_index: bool = False,
+    index: str | None = None,
 ) -> dict[str, dict[str, tuple]]:
     """Per family, for each quantile of ``expr``: (value at the floor rank, at the next rank, fraction
     between them), from one sorted pass in SQLite: the family's sorted values are gathered with
-    json_group_array and only the needed ranks are extracted, so no row leaves SQLite."""
+    json_group_array and only the needed ranks are extracted, so no row leaves SQLite. ``index``: an index
+    whose order is (family, ``expr``) and that holds every column the pass reads: then nothing is sorted."""
     cond = [f"{expr} IS NOT NULL"]
     if where:
         cond.append(where.removeprefix("WHERE "))
@@ -373,7 +398,7 @@ def _ranked(
     if families is not None:
         cond.append(f"{key} IN (SELECT value FROM json_each(:ranked_families))")
         args["ranked_families"] = json.dumps(sorted(families))
-    scan = f"{source} INDEXED BY idx_family_members_{key}_params" if by_index else _scan(source, args)
+    scan = f"{source} INDEXED BY {index}" if index else _scan(source, args)
     sql = f"""
 SELECT family, n, {", ".join(_picks(qs))} FROM (
   SELECT family, json_group_array(v) AS a, COUNT(*) AS n FROM (
