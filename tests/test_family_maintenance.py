@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from test_query import _random_catalog
 
 from hubscan.derive import families, resolve_families
 from hubscan.report import query
 from hubscan.store import open_db
 from hubscan.store.history import mark_members_stale
+from test_query import _random_catalog
 
 TABLES = {"family_rollup": ["grouping"], "family_task_rollup": ["grouping", "task"]}
 
@@ -155,3 +155,63 @@ def test_a_migrated_catalog_answers_task_queries_live_until_its_next_refresh(ran
     assert db.execute("SELECT COUNT(*) FROM family_task_rollup").fetchone()[0] > 0
     assert query.footprint(db, "author", task="text-generation") == expected
     db.close()
+
+
+def _numpy_rows(path, by: str, min_params: float) -> dict[str, dict]:
+    """Per family, from the per-model rows of ``members_sql`` (computed from the source tables) and numpy."""
+    import numpy as np
+
+    db = query.open_catalog(path)
+    sql, params = families.members_sql(by, min_params=min_params)
+    cursor = db.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor]
+    db.close()
+    out = {}
+    for family in {r["family"] for r in rows}:
+        members = [r for r in rows if r["family"] == family]
+
+        def median(column, members=members):
+            values = [r[column] for r in members if r[column] is not None]
+            return float(np.percentile(values, 50)) if values else None
+
+        params_sorted = [r["params"] for r in members]
+        out[family] = {
+            "models": len(members),
+            "params_p10": float(np.percentile(params_sorted, 10)),
+            "params_median": median("params"),
+            "params_p90": float(np.percentile(params_sorted, 90)),
+            "params_active_median": median("params_active"),
+            "weights_bytes_median": median("weights_bytes"),
+            "kv_cache_bytes_median": median("kv_cache_bytes"),
+            "storage_bytes_total": sum(r["storage_bytes"] or 0 for r in members),
+            "reporting_models": sum(r["reporting"] for r in members),
+        }
+    return out
+
+
+@pytest.mark.parametrize("by", ["lineage", "model_type", "author"])
+def test_min_params_paths_match_numpy(random_catalog, by):
+    """With the lineage order indexes (lineage), the (family, params) index and a sorted pass (others), and
+    without the lineage indexes (a catalog that lacks them): the same numbers as numpy."""
+    expected = _numpy_rows(random_catalog, by, 1e8)
+    assert len(expected) > 3
+
+    def check():
+        db = query.open_catalog(random_catalog)
+        got = {row["family"]: row for row in query.footprint(db, by, min_params=1e8)}
+        db.close()
+        assert got.keys() == expected.keys()
+        for family, want in expected.items():
+            for column, value in want.items():
+                assert got[family][column] == (value if value is None else pytest.approx(value, rel=1e-12)), (
+                    family,
+                    column,
+                )
+
+    check()
+    rw = open_db(random_catalog)
+    with rw.conn:
+        rw.execute("DROP INDEX idx_family_members_k_lineage_kv")
+    rw.close()
+    check()
