@@ -327,7 +327,8 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
 
 COLUMN_DOCS["family_rollup"] = dict(COLUMN_DOCS["family_stats"])
 COLUMN_DOCS["family_task_rollup"] = {
-    "task": "The task (models.pipeline_tag) the row's models have",
+    "grouping": COLUMN_DOCS["family_stats"]["grouping"],
+    "task": "The task (models.pipeline_tag) the row's models have; `footprint --task` matches it exactly",
     **COLUMN_DOCS["family_stats"],
 }
 
