@@ -273,13 +273,24 @@ def _main_pass(
     json_group_array and only the needed ranks are extracted, so no row leaves SQLite."""
     qs = qs or QS
     names = [expr.rsplit(" AS ", 1)[1] for expr in sums]
-    scan = scan or _scan(source, params)
     picks = [f"CASE WHEN n > 0 THEN {pick} END" for pick in _picks(qs)]
-    sql = f"""
-SELECT family, {", ".join(names)}, n, {", ".join(picks)} FROM (
-  SELECT family, {", ".join(sums)}, COUNT(v) AS n, json_group_array(v) FILTER (WHERE v IS NOT NULL) AS a
-  FROM (SELECT {key} AS family, {order} AS v, {", ".join(_AGG_COLUMNS)} FROM {scan} {where} ORDER BY 1, 2)
-  GROUP BY family
+    outer = f"SELECT family, {', '.join(names)}, n, {', '.join(picks)} FROM"
+    gather = "COUNT(v) AS n, json_group_array(v) FILTER (WHERE v IS NOT NULL) AS a"
+    sql = None
+    if scan is not None and order == "params":
+        # ``scan`` walks a (family, params) index: grouping on it directly visits each family's rows in
+        # order without carrying them through a sorted subquery (the plan is checked to use no temporary
+        # B-tree, which would lose that order).
+        gather_params = "COUNT(params) AS n, json_group_array(params) FILTER (WHERE params IS NOT NULL) AS a"
+        sql = f"""{outer} (
+  SELECT {key} AS family, {", ".join(sums)}, {gather_params} FROM {scan} {where} GROUP BY 1
+)"""
+        plan = " ".join(str(row[-1]) for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        sql = None if "TEMP B-TREE" in plan else sql
+    if sql is None:
+        inner = f"SELECT {key} AS family, {order} AS v, {', '.join(_AGG_COLUMNS)} FROM {scan or _scan(source, params)}"
+        sql = f"""{outer} (
+  SELECT family, {", ".join(sums)}, {gather} FROM ({inner} {where} ORDER BY 1, 2) GROUP BY family
 )"""
     rows, ranks = {}, {}
     for record in db.execute(sql, params):
@@ -318,6 +329,8 @@ def _params_filtered(
                 )
             }
             scan = f"{source} INDEXED BY {params_index}"
+            # The weights' medians come from their index: their rule summaries are not needed.
+            sums = [expr for expr in sums if "dtype_rule" not in expr and "w_rule" not in expr]
             rows, ranks = _main_pass(db, key, source, where, params, sums, scan=scan)
             got = {column: future.result() for column, future in medians.items()}
         else:
