@@ -227,16 +227,14 @@ def _sums(weights: str, kv: str, extra: bool) -> list[str]:
     return out
 
 
-def _picks(qs: dict[str, float]) -> list[str]:
-    """SQL extracting, for each quantile, the two neighbouring order statistics from sorted array ``a``."""
-    picks = []
+def _picks(qs: dict[str, float]) -> str:
+    """SQL extracting, for each quantile, the two neighbouring order statistics from sorted array ``a``, as
+    one JSON array (one json_extract with several paths parses the family's array once)."""
+    paths = []
     for q in qs.values():
         lo = f"CAST((n - 1) * {q!r} AS INTEGER)"
-        picks += [
-            f"json_extract(a, '$[' || {lo} || ']')",
-            f"json_extract(a, '$[' || MIN({lo} + 1, n - 1) || ']')",
-        ]
-    return picks
+        paths += [f"'$[' || {lo} || ']'", f"'$[' || MIN({lo} + 1, n - 1) || ']'"]
+    return f"json_extract(a, {', '.join(paths)})"
 
 
 def _ranks(n: int, values: list, qs: dict[str, float]) -> dict[str, tuple]:
@@ -273,8 +271,7 @@ def _main_pass(
     json_group_array and only the needed ranks are extracted, so no row leaves SQLite."""
     qs = qs or QS
     names = [expr.rsplit(" AS ", 1)[1] for expr in sums]
-    picks = [f"CASE WHEN n > 0 THEN {pick} END" for pick in _picks(qs)]
-    outer = f"SELECT family, {', '.join(names)}, n, {', '.join(picks)} FROM"
+    outer = f"SELECT family, {', '.join(names)}, n, CASE WHEN n > 0 THEN {_picks(qs)} END FROM"
     gather = "COUNT(v) AS n, json_group_array(v) FILTER (WHERE v IS NOT NULL) AS a"
     sql = None
     if scan is not None and order == "params":
@@ -298,7 +295,7 @@ def _main_pass(
         rows[family] = {"family": family, **dict(zip(names, record[1 : 1 + len(names)], strict=True))}
         n = record[1 + len(names)]
         if n:
-            ranks[family] = _ranks(n, list(record[2 + len(names) :]), qs)
+            ranks[family] = _ranks(n, json.loads(record[2 + len(names)]), qs)
     return rows, ranks
 
 
@@ -413,12 +410,12 @@ def _ranked(
         args["ranked_families"] = json.dumps(sorted(families))
     scan = f"{source} INDEXED BY {index}" if index else _scan(source, args)
     sql = f"""
-SELECT family, n, {", ".join(_picks(qs))} FROM (
+SELECT family, n, {_picks(qs)} FROM (
   SELECT family, json_group_array(v) AS a, COUNT(*) AS n FROM (
     SELECT {key} AS family, {expr} AS v FROM {scan} WHERE {" AND ".join(cond)} ORDER BY 1, 2
   ) GROUP BY family
 )"""
-    return {family: _ranks(n, values, qs) for family, n, *values in db.execute(sql, args)}
+    return {family: _ranks(n, json.loads(values), qs) for family, n, values in db.execute(sql, args)}
 
 
 def _lerp(lo: Any, hi: Any, t: float) -> Any:
