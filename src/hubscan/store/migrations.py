@@ -471,10 +471,17 @@ def m006_catalog_scale(db: Database) -> None:
 @migrations()
 def m007_family_task_rollup(db: Database) -> None:
     """Per-(grouping, task, family) rows, maintained with family_rollup: `footprint --task T` reads them
-    (empty after this migration; the next family refresh, at every derive, fills it); the lineage members'
-    (family, KV cache) and (family, weights) indexes."""
+    (empty after this migration; the next family refresh, at every derive, fills it); the member rows in
+    (lineage family, params) order, with (family, KV cache) and (family, weights) indexes."""
     columns = {"grouping": str, "task": str}
     columns.update(db["family_rollup"].columns_dict)
     db["family_task_rollup"].create(columns, pk=("grouping", "task", "family"))
-    for name, target in LINEAGE_ORDER_INDEXES.items():
-        db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+    # Existing member rows rewritten in (lineage family, params) order, as a bulk build now stores them.
+    names = ", ".join(FAMILY_MEMBER_COLUMNS)
+    db["family_members_ordered"].create(FAMILY_MEMBER_COLUMNS, pk="model_id")
+    db.execute(
+        f"INSERT INTO family_members_ordered ({names}) SELECT {names} FROM family_members ORDER BY k_lineage, params"
+    )
+    db.execute("DROP TABLE family_members")
+    db.execute("ALTER TABLE family_members_ordered RENAME TO family_members")
+    create_family_member_indexes(db)
