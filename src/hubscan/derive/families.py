@@ -547,10 +547,16 @@ def _fill_measure(db, rows, ranks, column, expr, *, key, source, where, params) 
         lo, hi, t = ranks.get(family, {}).get("median", (None, None, 0.0))
         row[column] = None if lo is None or fn(lo) is None else _lerp(fn(lo), fn(hi), t)
     if rest:
-        subset = None if len(rest) == len(rows) else rest
-        median = {"median": 0.5}
-        for family, got in _ranked(db, key, expr, source, where, params, subset, median).items():
-            rows[family][column] = _lerp(*got["median"])
+        # Families holding much of the rows: one pass over every row (in storage order) beats fetching
+        # theirs out of order through the (family, params) index.
+        covered = sum(rows[family]["models"] for family in rest)
+        many = len(rest) == len(rows) or covered > FULL_REFRESH_SHARE * sum(
+            r["models"] for r in rows.values()
+        )
+        subset = None if many else rest
+        for family, got in _ranked(db, key, expr, source, where, params, subset, MEDIAN).items():
+            if family in rest:
+                rows[family][column] = _lerp(*got["median"])
 
 
 # Columns computed in floating point (quantiles, shares, per-dtype medians): whole values print as integers.
