@@ -330,6 +330,12 @@ def cases(db, con, author: str) -> dict[str, tuple]:
         "footprint --by lineage --min-params 1e9": (
             lambda: query.footprint(db, "lineage", min_params=1e9),
             lambda: duck_footprint(con, "lineage", where=f"WHERE {PARAMS} >= 1e9")),
+        "footprint --by model_type --min-params 1e9": (
+            lambda: query.footprint(db, "model_type", min_params=1e9),
+            lambda: duck_footprint(con, "model_type", where=f"WHERE {PARAMS} >= 1e9")),
+        "footprint --by author --min-params 1e9": (
+            lambda: query.footprint(db, "author", min_params=1e9),
+            lambda: duck_footprint(con, "author", where=f"WHERE {PARAMS} >= 1e9")),
         "footprint --by author --task text-generation": (
             lambda: query.footprint(db, "author", task="text-generation"),
             lambda: duck_footprint(con, "author", where="WHERE m.pipeline_tag = 'text-generation'")),

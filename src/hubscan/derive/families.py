@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -21,7 +22,6 @@ from sqlite_utils import Database
 from hubscan.errors import ParseError, QueryError
 from hubscan.estimate import memory as mem
 from hubscan.store import derived as store_derived
-from hubscan.store import open_db_read_only
 
 GROUPINGS: dict[str, str] = {
     "model_type": "COALESCE(NULLIF(m.model_type, ''), NULLIF(f.model_type, ''), 'unknown')",
@@ -227,16 +227,14 @@ def _sums(weights: str, kv: str, extra: bool) -> list[str]:
     return out
 
 
-def _picks(qs: dict[str, float]) -> list[str]:
-    """SQL extracting, for each quantile, the two neighbouring order statistics from sorted array ``a``."""
-    picks = []
+def _picks(qs: dict[str, float]) -> str:
+    """SQL extracting, for each quantile, the two neighbouring order statistics from sorted array ``a``, as
+    one JSON array (one json_extract with several paths parses the family's array once)."""
+    paths = []
     for q in qs.values():
         lo = f"CAST((n - 1) * {q!r} AS INTEGER)"
-        picks += [
-            f"json_extract(a, '$[' || {lo} || ']')",
-            f"json_extract(a, '$[' || MIN({lo} + 1, n - 1) || ']')",
-        ]
-    return picks
+        paths += [f"'$[' || {lo} || ']'", f"'$[' || MIN({lo} + 1, n - 1) || ']'"]
+    return f"json_extract(a, {', '.join(paths)})"
 
 
 def _ranks(n: int, values: list, qs: dict[str, float]) -> dict[str, tuple]:
@@ -258,21 +256,38 @@ _AGG_COLUMNS = (
 
 
 def _main_pass(
-    db: Database, key: str, source: str, where: str, params: dict, sums: list[str], *, by_index: bool
+    db: Database,
+    key: str,
+    source: str,
+    where: str,
+    params: dict,
+    sums: list[str],
+    order: str = "params",
+    qs: dict[str, float] | None = None,
+    scan: str | None = None,
 ) -> tuple[dict[str, dict], dict[str, dict]]:
-    """One sorted pass over the members: every sum of ``sums`` per family and the parameters' order
-    statistics (the family's sorted parameters gathered with json_group_array, of which only the needed
-    ranks are extracted, so no row leaves SQLite). The (family, params) index gives the order for free
-    when only parameters filter."""
+    """One sorted pass over the members: every sum of ``sums`` per family and the order statistics ``qs``
+    of ``order`` (the parameters' quantiles by default): the family's sorted values are gathered with
+    json_group_array and only the needed ranks are extracted, so no row leaves SQLite."""
+    qs = qs or QS
     names = [expr.rsplit(" AS ", 1)[1] for expr in sums]
-    scan = f"{source} INDEXED BY idx_family_members_{key}_params" if by_index else _scan(source, params)
-    picks = [f"CASE WHEN n > 0 THEN {pick} END" for pick in _picks(QS)]
-    sql = f"""
-SELECT family, {", ".join(names)}, n, {", ".join(picks)} FROM (
-  SELECT family, {", ".join(sums)}, COUNT(params) AS n,
-         json_group_array(params) FILTER (WHERE params IS NOT NULL) AS a
-  FROM (SELECT {key} AS family, {", ".join(_AGG_COLUMNS)} FROM {scan} {where} ORDER BY 1, params)
-  GROUP BY family
+    outer = f"SELECT family, {', '.join(names)}, n, CASE WHEN n > 0 THEN {_picks(qs)} END FROM"
+    gather = "COUNT(v) AS n, json_group_array(v) FILTER (WHERE v IS NOT NULL) AS a"
+    sql = None
+    if scan is not None and order == "params":
+        # ``scan`` walks a (family, params) index: grouping on it directly visits each family's rows in
+        # order without carrying them through a sorted subquery (the plan is checked to use no temporary
+        # B-tree, which would lose that order).
+        gather_params = "COUNT(params) AS n, json_group_array(params) FILTER (WHERE params IS NOT NULL) AS a"
+        sql = f"""{outer} (
+  SELECT {key} AS family, {", ".join(sums)}, {gather_params} FROM {scan} {where} GROUP BY 1
+)"""
+        plan = " ".join(str(row[-1]) for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
+        sql = None if "TEMP B-TREE" in plan else sql
+    if sql is None:
+        inner = f"SELECT {key} AS family, {order} AS v, {', '.join(_AGG_COLUMNS)} FROM {scan or _scan(source, params)}"
+        sql = f"""{outer} (
+  SELECT family, {", ".join(sums)}, {gather} FROM ({inner} {where} ORDER BY 1, 2) GROUP BY family
 )"""
     rows, ranks = {}, {}
     for record in db.execute(sql, params):
@@ -280,8 +295,60 @@ SELECT family, {", ".join(names)}, n, {", ".join(picks)} FROM (
         rows[family] = {"family": family, **dict(zip(names, record[1 : 1 + len(names)], strict=True))}
         n = record[1 + len(names)]
         if n:
-            ranks[family] = _ranks(n, list(record[2 + len(names) :]), QS)
+            ranks[family] = _ranks(n, json.loads(record[2 + len(names)]), qs)
     return rows, ranks
+
+
+MEDIAN = {"median": 0.5}
+
+
+def _params_filtered(
+    db: Database, other: Database, key: str, where: str, params: dict, sums: list[str], weights: str, kv: str
+) -> tuple[dict[str, dict], dict[str, dict], set[str]]:
+    """Only ``--min-params`` filters, with two connections. The lineage grouping (whose members are stored
+    in (family, params) order, with (family, KV) and (family, weights) indexes holding the parameter count):
+    this connection walks the (family, params) index and the nearly sequential rows for every sum and the
+    parameters' quantiles, while the other reads the KV and weights medians from their indexes alone;
+    nothing is sorted. Other groupings: the parameters' quantiles from the (family, params) index alone and
+    the weights' medians on the other connection, one pass sorted by (family, KV) carrying every sum here.
+    Returns the rows, the parameters' ranks and the median columns already set."""
+    source, indexes = "family_members", _lineage_indexes(db) if key == KEY_COLUMNS["lineage"] else {}
+    params_index = f"idx_family_members_{key}_params"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        if kv == "kv_cache_bytes" and weights == "weights_bytes" and len(indexes) == 2:
+            medians = {
+                column: pool.submit(
+                    _ranked, other, key, expr, source, where, params, None, MEDIAN, index=index
+                )
+                for column, expr, index in (
+                    ("kv_cache_bytes_median", kv, indexes["kv"]),
+                    ("weights_bytes_median", weights, indexes["w"]),
+                )
+            }
+            scan = f"{source} INDEXED BY {params_index}"
+            # The weights' medians come from their index: their rule summaries are not needed.
+            sums = [expr for expr in sums if "dtype_rule" not in expr and "w_rule" not in expr]
+            rows, ranks = _main_pass(db, key, source, where, params, sums, scan=scan)
+            got = {column: future.result() for column, future in medians.items()}
+        else:
+            index_ranks = pool.submit(
+                _ranked, other, key, "params", source, where, params, None, QS, index=params_index
+            )
+            weight_ranks = pool.submit(_ranked, other, key, weights, source, where, params, None, MEDIAN)
+            rows, kv_ranks = _main_pass(db, key, source, where, params, sums, order=kv, qs=MEDIAN)
+            got = {"kv_cache_bytes_median": kv_ranks, "weights_bytes_median": weight_ranks.result()}
+            ranks = index_ranks.result()
+    for column, by_family in got.items():
+        for family, row in rows.items():
+            row[column] = _lerp(*by_family[family]["median"]) if family in by_family else None
+    return rows, ranks, set(got)
+
+
+def _lineage_indexes(db: Database) -> dict[str, str]:
+    """The lineage order indexes the catalog has (a catalog migrated read-only since m007 may lack them)."""
+    names = {"kv": "idx_family_members_k_lineage_kv", "w": "idx_family_members_k_lineage_weights"}
+    found = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    return {short: name for short, name in names.items() if name in found}
 
 
 def _scan(source: str, params: dict) -> str:
@@ -328,11 +395,12 @@ def _ranked(
     families: set[str] | None,
     qs: dict[str, float],
     *,
-    by_index: bool = False,
+    index: str | None = None,
 ) -> dict[str, dict[str, tuple]]:
     """Per family, for each quantile of ``expr``: (value at the floor rank, at the next rank, fraction
     between them), from one sorted pass in SQLite: the family's sorted values are gathered with
-    json_group_array and only the needed ranks are extracted, so no row leaves SQLite."""
+    json_group_array and only the needed ranks are extracted, so no row leaves SQLite. ``index``: an index
+    whose order is (family, ``expr``) and that holds every column the pass reads: then nothing is sorted."""
     cond = [f"{expr} IS NOT NULL"]
     if where:
         cond.append(where.removeprefix("WHERE "))
@@ -340,14 +408,14 @@ def _ranked(
     if families is not None:
         cond.append(f"{key} IN (SELECT value FROM json_each(:ranked_families))")
         args["ranked_families"] = json.dumps(sorted(families))
-    scan = f"{source} INDEXED BY idx_family_members_{key}_params" if by_index else _scan(source, args)
+    scan = f"{source} INDEXED BY {index}" if index else _scan(source, args)
     sql = f"""
-SELECT family, n, {", ".join(_picks(qs))} FROM (
+SELECT family, n, {_picks(qs)} FROM (
   SELECT family, json_group_array(v) AS a, COUNT(*) AS n FROM (
     SELECT {key} AS family, {expr} AS v FROM {scan} WHERE {" AND ".join(cond)} ORDER BY 1, 2
   ) GROUP BY family
 )"""
-    return {family: _ranks(n, values, qs) for family, n, *values in db.execute(sql, args)}
+    return {family: _ranks(n, json.loads(values), qs) for family, n, values in db.execute(sql, args)}
 
 
 def _lerp(lo: Any, hi: Any, t: float) -> Any:
@@ -407,18 +475,22 @@ def aggregate(
     context: int | None = None,
     dtype: str | None = None,
     extra: bool = False,
+    key: str | None = None,
 ) -> list[dict]:
     """Per-family footprint rows (``ROLLUP_COLUMNS`` with ``extra``), biggest families first.
 
     Sums, counts, maxima and the parameters' quantiles come from one sorted pass. Another measure gets its own sorted pass only
     for the families where it is not a non-decreasing function of the parameters (e.g. active = total for
     dense models, weights = ceil(params x bytes per parameter)), which each member row records (its rule
-    columns) and the GROUP BY summarises per family.
+    columns) and the GROUP BY summarises per family. ``key``: an SQL expression over the members to group by
+    instead of the grouping's family id (its values are returned as ``family``, unnamed).
     """
-    key, params = KEY_COLUMNS[by], params or {}
+    named = key is None
+    key, params = key or KEY_COLUMNS[by], params or {}
     weights, kv = measure_exprs(context, dtype)
-    # Only --min-params: the (family, params) index walks just the matching range, already in order.
-    by_index = source == "family_members" and set(params) == {"min_params"}
+    # Only --min-params: the parameters' order statistics come from the (family, params) index alone (no
+    # member row is read, the order is free) and the sums from one unsorted GROUP BY.
+    by_index = named and source == "family_members" and set(params) == {"min_params"}
     measures = _measures(weights, kv, extra)
     # The KV medians never follow the parameters: their sorted passes run beside the main one, on a second
     # read-only connection (SQLite releases the GIL while it steps), as DuckDB uses both cores too.
@@ -426,13 +498,19 @@ def aggregate(
     # families with a mixture-of-experts model then cover most rows anyway).
     side = [(c, e) for c, e in measures if "kv_" in e or (e == "params_active" and by in SIDE_ACTIVE)]
     side = side if source == "family_members" else []
-    other = _side_connection(db) if side else None
+    other = _side_connection(db) if side or by_index else None
+    sums = _sums(weights, kv, extra)
+    done: set[str] = set()
+    if by_index and other is not None:
+        rows, ranks, done = _params_filtered(db, other, key, where, params, sums, weights, kv)
+        side = []
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = {
-            column: pool.submit(_ranked, other, key, expr, source, where, params, None, {"median": 0.5})
+            column: pool.submit(_ranked, other, key, expr, source, where, params, None, MEDIAN)
             for column, expr in (side if other is not None else [])
         }
-        rows, ranks = _main_pass(db, key, source, where, params, _sums(weights, kv, extra), by_index=by_index)
+        if not done:
+            rows, ranks = _main_pass(db, key, source, where, params, sums)
         for family, row in rows.items():
             for name, (lo, hi, t) in ranks.get(family, {}).items():
                 row[f"params_{name}"] = _lerp(lo, hi, t)
@@ -440,13 +518,13 @@ def aggregate(
             if column in pending:
                 for family, got in pending[column].result().items():
                     rows[family][column] = _lerp(*got["median"])
-            else:
+            elif column not in done:
                 _fill_measure(
                     db, rows, ranks, column, expr, key=key, source=source, where=where, params=params
                 )
     if other is not None:
         other.close()
-    if source == "family_members":  # members carry family ids: name them
+    if named and source == "family_members":  # members carry family ids: name them
         names = family_names(db, by)
         for row in rows.values():
             row["family"] = names[row["family"]]
@@ -455,8 +533,7 @@ def aggregate(
 
 def _side_connection(db: Database) -> Database | None:
     """A second read-only connection to the catalog file (None for an in-memory database)."""
-    path = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), None)
-    return open_db_read_only(path) if path else None
+    return store_derived.second_connection(db)
 
 
 def _fill_measure(db, rows, ranks, column, expr, *, key, source, where, params) -> None:
@@ -470,10 +547,16 @@ def _fill_measure(db, rows, ranks, column, expr, *, key, source, where, params) 
         lo, hi, t = ranks.get(family, {}).get("median", (None, None, 0.0))
         row[column] = None if lo is None or fn(lo) is None else _lerp(fn(lo), fn(hi), t)
     if rest:
-        subset = None if len(rest) == len(rows) else rest
-        median = {"median": 0.5}
-        for family, got in _ranked(db, key, expr, source, where, params, subset, median).items():
-            rows[family][column] = _lerp(*got["median"])
+        # Families holding much of the rows: one pass over every row (in storage order) beats fetching
+        # theirs out of order through the (family, params) index.
+        covered = sum(rows[family]["models"] for family in rest)
+        many = len(rest) == len(rows) or covered > FULL_REFRESH_SHARE * sum(
+            r["models"] for r in rows.values()
+        )
+        subset = None if many else rest
+        for family, got in _ranked(db, key, expr, source, where, params, subset, MEDIAN).items():
+            if family in rest:
+                rows[family][column] = _lerp(*got["median"])
 
 
 # Columns computed in floating point (quantiles, shares, per-dtype medians): whole values print as integers.
@@ -571,25 +654,168 @@ def rollup_rows(db: Database, by: str, families: set[int] | None) -> list[tuple]
     return [(by, *(row[c] for c in ROLLUP_COLUMNS)) for row in rows]
 
 
+# Task slices: the members with one exact pipeline_tag (what ``--task`` matches), per family of a grouping.
+# A slice is numbered (task's family_keys id << 32) | family id.
+MASK = 0xFFFFFFFF
+TASK_ROWS = "pipeline_tag <> ''"
+
+
+def _slice_key(by: str, kind: str) -> str:
+    return f"((k_pipeline_tag << 32) | {KEY_COLUMNS[by]})" if kind == "task" else KEY_COLUMNS[by]
+
+
+def task_rollup_rows(db: Database, by: str, slices: set[int] | None) -> list[tuple]:
+    """Rows (grouping, task, *ROLLUP_COLUMNS) of the task slices ``slices`` of ``by`` (all when None)."""
+    key, clauses, params = _slice_key(by, "task"), [TASK_ROWS], {}
+    if slices is not None:
+        clauses.append(f"{KEY_COLUMNS[by]} IN (SELECT value FROM json_each(:families))")
+        clauses.append(f"{key} IN (SELECT value FROM json_each(:slices))")
+        params = {
+            "families": json.dumps(sorted({s & MASK for s in slices})),
+            "slices": json.dumps(sorted(slices)),
+        }
+    where = "WHERE " + " AND ".join(clauses)
+    rows = aggregate(db, by, source="family_members", where=where, params=params, extra=True, key=key)
+    tasks, names = family_names(db, "pipeline_tag"), family_names(db, by)
+    return [
+        (by, tasks[row["family"] >> 32], names[row["family"] & MASK], *(row[c] for c in ROLLUP_COLUMNS[1:]))
+        for row in rows
+    ]
+
+
+# Member columns whose multiset per family decides every order statistic, maximum and rule of the family.
+_RANKED = (
+    "params", "params_active", "weights_bytes", *DTYPE_COLUMNS.values(), "kv_bytes_per_token", "kv_cache_bytes",
+    "w_rule", "dtype_rule", "active_rule",
+)  # fmt: skip
+_RELATIONS = {"finetune": "finetunes", "adapter": "adapters", "quantized": "quantized", "merge": "merges"}
+_TABLES = {"family": ("family_rollup", ("family",)), "task": ("family_task_rollup", ("task", "family"))}
+
+
+def _changes(db: Database, by: str, kind: str) -> dict[int, dict] | None:
+    """Per slice the refresh touched: the change of its ranked-values multiset and of its additive figures
+    (from the copies ``refresh_family_members`` left), or None when it left none (a large change)."""
+    temp = {row[0] for row in db.execute("SELECT name FROM temp.sqlite_master WHERE type = 'table'")}
+    if not {"members_old", "members_new"} <= temp:
+        return None
+    where = f"WHERE {TASK_ROWS}" if kind == "task" else ""
+    out: dict[int, dict] = {}
+    for table, sign in (("temp.members_old", -1), ("temp.members_new", 1)):
+        sql = (
+            f"SELECT {_slice_key(by, kind)}, storage_bytes, downloads, reporting, relation, "
+            f"{', '.join(_RANKED)} FROM {table} {where}"
+        )
+        for key, storage, downloads, reporting, relation, *ranked in db.execute(sql):
+            got = out.setdefault(key, {"ranked": Counter(), "sum": Counter(), "count": Counter()})
+            got["ranked"][tuple(ranked)] += sign
+            for column, value in (("storage_bytes_total", storage), ("downloads_total", downloads)):
+                if value is not None:
+                    got["sum"][column] += sign * value
+                    got["count"][column] += sign
+            got["sum"]["reporting_models"] += sign * reporting
+            if relation in _RELATIONS:
+                got["sum"][_RELATIONS[relation]] += sign
+    return out
+
+
+_DELTA_COLUMNS = ["models", "storage_bytes_total", "downloads_total", "models_with_downloads", "reporting_models",
+                  *_RELATIONS.values()]  # fmt: skip
+
+
+def _stored(db: Database, by: str, kind: str, slices: set[int]) -> dict[int, dict]:
+    """The stored rollup rows (``_DELTA_COLUMNS``) of ``slices``."""
+    table, ident = _TABLES[kind]
+    names = family_names(db, by)
+    tasks = family_names(db, "pipeline_tag") if kind == "task" else {}
+    idents = {
+        (tasks[s >> 32], names[s & MASK]) if kind == "task" else (names[s],): s
+        for s in slices
+        if s & MASK in names and (kind != "task" or s >> 32 in tasks)
+    }
+    picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(ident)))
+    sql = (
+        f"SELECT {', '.join(ident)}, {', '.join(_DELTA_COLUMNS)} FROM {table} WHERE grouping = ? "
+        f"AND ({', '.join(ident)}) IN (SELECT {picks} FROM json_each(?))"
+    )
+    out = {}
+    for row in db.execute(sql, [by, json.dumps([list(i) for i in idents])]):
+        out[idents[tuple(row[: len(ident)])]] = dict(zip(_DELTA_COLUMNS, row[len(ident) :], strict=True))
+    return out
+
+
+def _deltas(changes: dict[int, dict], stored: dict[int, dict]) -> tuple[list[tuple[int, dict]], set[int]]:
+    """(slice, new values) for the slices whose ranked values did not change (only sums and counts moved:
+    their order statistics and maxima stand), and the slices to recompute."""
+    updates, recompute = [], set()
+    for key, got in changes.items():
+        row = stored.get(key)
+        moved = any(got["ranked"].values())
+        storage_lost = got["count"]["storage_bytes_total"] < 0  # its sum might become NULL: unknown here
+        if row is None or moved or storage_lost:
+            recompute.add(key)
+            continue
+        if not any(got["sum"].values()) and not any(got["count"].values()):
+            continue
+        new = {c: (row[c] or 0) + got["sum"][c] for c in ("reporting_models", *_RELATIONS.values())}
+        with_downloads = row["models_with_downloads"] + got["count"]["downloads_total"]
+        new["models_with_downloads"] = with_downloads
+        new["downloads_total"] = (
+            (row["downloads_total"] or 0) + got["sum"]["downloads_total"] if with_downloads else None
+        )
+        storage = row["storage_bytes_total"]
+        known = storage is not None or got["count"]["storage_bytes_total"] > 0
+        new["storage_bytes_total"] = (storage or 0) + got["sum"]["storage_bytes_total"] if known else None
+        new["reporting_share"] = new["reporting_models"] / row["models"]
+        updates.append((key, new))
+    return updates, recompute
+
+
+def _maintain(db: Database, by: str, kind: str, touched: set[int], members: int) -> None:
+    """Bring the rollup rows of one grouping (``kind`` "family": family_rollup, "task": family_task_rollup)
+    up to date: by difference where only sums moved, else recomputing the touched slices (the whole
+    grouping when it is new, or the slices hold more than ``FULL_REFRESH_SHARE`` of the models)."""
+    table, ident = _TABLES[kind]
+    stored_rows = db.execute(f"SELECT COUNT(*) FROM {table} WHERE grouping = ?", [by]).fetchone()[0]
+    changes = _changes(db, by, kind) if stored_rows else None
+    recompute: set[int] | None
+    if not stored_rows:
+        recompute = None
+    elif changes is None:  # a large change: the touched families (all task slices of the grouping)
+        recompute = set(touched) if kind == "family" else (None if touched else set())
+    else:
+        updates, recompute = _deltas(changes, _stored(db, by, kind, set(changes)))
+        store_derived.update_family_rollup(
+            db, table, by, ident, [(_ident(db, by, kind, s), v) for s, v in updates]
+        )
+    if recompute is not None:
+        if not recompute:
+            return
+        covered = sum(row["models"] or 0 for row in _stored(db, by, kind, recompute).values())
+        if covered > members * FULL_REFRESH_SHARE:
+            recompute = None
+    rows = (rollup_rows if kind == "family" else task_rollup_rows)(db, by, recompute)
+    chosen = None if recompute is None else {_ident(db, by, kind, s) for s in recompute}
+    if chosen is not None and kind == "family":
+        chosen = {name for (name,) in chosen}
+    store_derived.replace_family_rollup(db, by, chosen, ROLLUP_COLUMNS, rows, table=table, ident=ident)
+
+
+def _ident(db: Database, by: str, kind: str, key: int) -> tuple:
+    """A slice's identity in its rollup table: (family,) or (task, family)."""
+    family = db.execute("SELECT family FROM family_keys WHERE id = ?", [key & MASK]).fetchone()[0]
+    if kind == "family":
+        return (family,)
+    return (db.execute("SELECT family FROM family_keys WHERE id = ?", [key >> 32]).fetchone()[0], family)
+
+
 def maintain_family_stats(db: Database) -> int:
-    """Bring ``family_members`` up to date, recompute the rollup rows of the families that changed (all of a
-    grouping only when many did) and publish them as ``family_stats``. Returns the published row count."""
+    """Bring ``family_members`` up to date, update the rollup rows of the families (and task slices) that
+    changed — by difference when only sums and counts moved, else recomputing them — and publish them as
+    ``family_stats``. Returns the published row count."""
     changed = store_derived.refresh_family_members(db, MEMBER_SELECT, MEMBER_COLUMNS, KEY_COLUMNS)
     members = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0]
     for by, families in changed.items():
-        if not families:
-            continue
-        names = family_names(db, by)
-        chosen = json.dumps(sorted(names[f] for f in families))
-        stored, covered = db.execute(
-            "SELECT COUNT(*), SUM(CASE WHEN family IN (SELECT value FROM json_each(?)) THEN models END) "
-            "FROM family_rollup WHERE grouping = ?",
-            [chosen, by],
-        ).fetchone()
-        # Recompute the whole grouping in one pass when the changed families hold much of the catalog.
-        whole = stored == 0 or (covered or 0) > members * FULL_REFRESH_SHARE
-        rows = rollup_rows(db, by, None if whole else families)
-        store_derived.replace_family_rollup(
-            db, by, None if whole else {names[f] for f in families}, ROLLUP_COLUMNS, rows
-        )
+        _maintain(db, by, "family", families, members)
+        _maintain(db, by, "task", families, members)
+    store_derived.drop_member_copies(db)
     return store_derived.publish_family_stats(db, ROLLUP_COLUMNS)

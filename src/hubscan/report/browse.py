@@ -35,7 +35,8 @@ FACETS: dict[str, list[str]] = {
 }
 SORT: dict[str, str] = {"footprints": "params_total", "family_stats": "models", "models": "downloads"}
 # Bookkeeping tables: listed under "hidden tables", not first on the database page nor the default query.
-HIDDEN = ("_sqlite_migrations", "family_members", "family_rollup", "family_keys", "cards_fts", "cards_fts_config",
+HIDDEN = ("_sqlite_migrations", "family_members", "family_rollup", "family_task_rollup",
+          "family_keys", "cards_fts", "cards_fts_config",
           "cards_fts_data", "cards_fts_docsize", "cards_fts_idx")  # fmt: skip
 # Declared units (hubscan.store.columns) as the Pint units Datasette understands; counts have none.
 PINT_UNITS = {"bytes": "byte", "g CO2eq": "g", "kWh": "kWh", "hours": "hour"}

@@ -182,6 +182,28 @@ def _stats_current(db: Database, by: str) -> bool:
     return members_current(db)
 
 
+def _task_rows_current(db: Database, by: str) -> bool:
+    """The maintained per-task rows answer ``--task`` alone when the stored rows are current and the grouping's
+    task rows were built (a catalog migrated since its last derive has none yet)."""
+    if not db["family_task_rollup"].exists() or not _stats_current(db, by):
+        return False
+    return (
+        db.execute("SELECT 1 FROM family_task_rollup WHERE grouping = ? LIMIT 1", [by]).fetchone() is not None
+    )
+
+
+def _stored_rows(db: Database, table: str, where: dict, *, context, dtype) -> list[dict]:
+    """Stored family rows (``where``: column -> value), biggest families first, at ``dtype``/``context``."""
+    cursor = db.execute(
+        f"SELECT {', '.join(ROLLUP_COLUMNS)} FROM {table} WHERE "
+        + " AND ".join(f"{column} = :{column}" for column in where)
+        + " ORDER BY models DESC, family",
+        where,
+    )
+    stored = [{k: clean_value(v) for k, v in zip(ROLLUP_COLUMNS, row, strict=True)} for row in cursor]
+    return [from_rollup(row, context=context, dtype=dtype) for row in stored]
+
+
 def footprint(
     db: Database,
     by: str = "model_type",
@@ -204,15 +226,13 @@ def footprint(
     if sort is not None and sort not in FOOTPRINT_COLUMNS:
         raise QueryError(f"Unknown sort column {sort!r}: use one of {', '.join(FOOTPRINT_COLUMNS)}.")
     filters = {"author": author, "task": task, "min_params": min_params}
+    only_task = bool(task) and author is None and min_params is None
     try:
         if not any(v is not None for v in filters.values()) and _stats_current(db, by):
-            cursor = db.execute(
-                f"SELECT {', '.join(ROLLUP_COLUMNS)} FROM family_stats WHERE grouping = ? "
-                "ORDER BY models DESC, family",
-                [by],
-            )
-            stored = [{k: clean_value(v) for k, v in zip(ROLLUP_COLUMNS, row, strict=True)} for row in cursor]
-            rows = [from_rollup(row, context=context, dtype=dtype) for row in stored]
+            rows = _stored_rows(db, "family_stats", {"grouping": by}, context=context, dtype=dtype)
+        elif only_task and _task_rows_current(db, by):
+            where = {"grouping": by, "task": task}
+            rows = _stored_rows(db, "family_task_rollup", where, context=context, dtype=dtype)
         else:
             rows = footprint_live(db, by, **filters, context=context, dtype=dtype)
     except sqlite3.DatabaseError as exc:

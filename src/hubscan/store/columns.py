@@ -24,6 +24,8 @@ TABLE_DOCS: dict[str, str] = {
     "family_keys": "Derived: family names by number, per grouping (family_members carries the numbers).",
     "family_rollup": "Derived: the incrementally maintained per-family rows, published as family_stats after every "
     "derive (only the families whose members changed are recomputed).",
+    "family_task_rollup": "Derived: the same rows per task (pipeline_tag) and family, maintained with family_rollup; "
+    "`footprint --task T` reads them.",
     "model_history": "Listing changes across crawls: one row per model and run in which a tracked field changed "
     "(new values of the changed fields; the old ones in `previous`). First appearance: models.first_seen_run.",
     "model_performance": "Derived: evaluation results from each card's model-index, one row per task, dataset and metric.",
@@ -324,6 +326,11 @@ COLUMN_DOCS: dict[str, dict[str, str]] = {
 }
 
 COLUMN_DOCS["family_rollup"] = dict(COLUMN_DOCS["family_stats"])
+COLUMN_DOCS["family_task_rollup"] = {
+    "grouping": COLUMN_DOCS["family_stats"]["grouping"],
+    "task": "The task (models.pipeline_tag) the row's models have; `footprint --task` matches it exactly",
+    **COLUMN_DOCS["family_stats"],
+}
 
 # The unit of each column, declared once, as the "(unit)" at the end of its doc above: the table renderer
 # (``hubscan.report.render``), Datasette's metadata and docs/CATALOG.md all read it from here.

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from sqlite_utils import Database
 
 from hubscan.store import history
+from hubscan.store.db import _read_only
 from hubscan.store.history import mark_members_stale
 from hubscan.store.migrations import create_family_member_indexes, drop_family_member_indexes
 
@@ -121,12 +123,20 @@ def replace_family_stats(db: Database, columns: Sequence[str], rows: Iterable[tu
         )
 
 
+# A refresh that rewrites at most this share of the member rows keeps copies of the rows it replaced and of
+# those it wrote (temp.members_old / temp.members_new), so the rollup can be updated by difference.
+DELTA_SHARE = 0.1
+
+
 def refresh_family_members(
     db: Database, select: str, columns: Sequence[str], keys: dict[str, str]
 ) -> dict[str, set[int]]:
     """Rewrite the stale and missing ``family_members`` rows and return the families (``family_keys`` ids)
     each grouping must recompute: the old and the new families of those models. ``select`` is
-    ``MEMBER_SELECT`` (family names); the rows are stored with the names' ids."""
+    ``MEMBER_SELECT`` (family names); the rows are stored with the names' ids.
+
+    When few rows changed, ``temp.members_old`` (the replaced rows) and ``temp.members_new`` (the rows
+    written) are left on this connection for the rollup's update by difference; otherwise neither exists."""
     changed: dict[str, set[int]] = {by: set() for by in keys}
     key_list = ", ".join(keys.values())
 
@@ -135,28 +145,63 @@ def refresh_family_members(
             for by, value in zip(keys, row, strict=True):
                 changed[by].add(value)
 
+    db.execute("DROP TABLE IF EXISTS temp.members_old")
+    db.execute("DROP TABLE IF EXISTS temp.members_new")
     with db.conn:
         gone = "stale > 0"
         total = db.execute("SELECT COUNT(*) FROM models").fetchone()[0]
-        if db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0] > total:
+        stored = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0]
+        if stored > total:
             gone += " OR NOT EXISTS (SELECT 1 FROM models m WHERE m.id = family_members.model_id)"
         note(db.execute(f"SELECT DISTINCT {key_list} FROM family_members WHERE {gone}"))
+        limit = max(int(total * DELTA_SHARE), 1)
+        keep = (
+            stored > 0
+            and db.execute(
+                f"SELECT COUNT(*) FROM (SELECT 1 FROM family_members WHERE {gone} LIMIT ?)", [limit + 1]
+            ).fetchone()[0]
+            <= limit
+        )
+        if keep:
+            db.execute(f"CREATE TEMP TABLE members_old AS SELECT * FROM family_members WHERE {gone}")
         db.execute(f"DELETE FROM family_members WHERE {gone}")
         last = db.execute("SELECT COALESCE(MAX(rowid), 0) FROM family_members").fetchone()[0]
         # Most rows to write (a first build): building the indexes afterwards beats updating them row by row.
         bulk = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0] < total // 2
         if bulk:
             drop_family_member_indexes(db)
-        _insert_members(db, select, columns, keys)
+        missing = "WHERE NOT EXISTS (SELECT 1 FROM family_members x WHERE x.model_id = m.id)"
+        if keep and _only_replaced_missing(db, total):
+            missing = "WHERE m.id IN (SELECT model_id FROM temp.members_old)"
+        _insert_members(db, select, columns, keys, missing)
         if bulk:
             create_family_member_indexes(db)
         note(db.execute(f"SELECT DISTINCT {key_list} FROM family_members WHERE rowid > ?", [last]))
+        written = db.execute("SELECT COUNT(*) FROM family_members WHERE rowid > ?", [last]).fetchone()[0]
+        if keep and written <= limit:
+            db.execute(
+                "CREATE TEMP TABLE members_new AS SELECT * FROM family_members WHERE rowid > ?", [last]
+            )
+        else:
+            db.execute("DROP TABLE IF EXISTS temp.members_old")
     return changed
 
 
-def _insert_members(db: Database, select: str, columns: Sequence[str], keys: dict[str, str]) -> None:
-    """Member rows of the models that have none: staged with family names, stored with their ids."""
-    missing = "WHERE NOT EXISTS (SELECT 1 FROM family_members x WHERE x.model_id = m.id)"
+def _only_replaced_missing(db: Database, total: int) -> bool:
+    """True when the models without a member row are exactly the replaced ones still catalogued (no new
+    model): then only those are looked up, instead of checking every model."""
+    members = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0]
+    replaced = db.execute(
+        "SELECT COUNT(*) FROM temp.members_old o WHERE EXISTS (SELECT 1 FROM models m WHERE m.id = o.model_id)"
+    ).fetchone()[0]
+    return total - members == replaced
+
+
+def _insert_members(
+    db: Database, select: str, columns: Sequence[str], keys: dict[str, str], missing: str
+) -> None:
+    """Member rows of the models ``missing`` selects (those without one): staged with family names, stored
+    with their ids."""
     db.execute("DROP TABLE IF EXISTS temp.members_staged")
     db.execute(f"CREATE TEMP TABLE members_staged AS {select.format(stale=0, where=missing)}")
     for by, column in keys.items():
@@ -172,29 +217,78 @@ def _insert_members(db: Database, select: str, columns: Sequence[str], keys: dic
         for by, column in keys.items()
     }
     values = [ids.get(column, f"s.{column}") for column in columns]
+    # Stored in (lineage family, parameters) order: walking the lineage (family, params) index then reads
+    # the table nearly sequentially (``footprint --by lineage --min-params``).
+    order = f"{list(columns).index('k_lineage') + 1}, {list(columns).index('params') + 1}"
     db.execute(
         f"INSERT INTO family_members ({', '.join(columns)}) "
-        f"SELECT {', '.join(values)} FROM temp.members_staged s"
+        f"SELECT {', '.join(values)} FROM temp.members_staged s ORDER BY {order}"
     )
     db.execute("DROP TABLE temp.members_staged")
 
 
 def replace_family_rollup(
-    db: Database, grouping: str, families: set[str] | None, columns: Sequence[str], rows: Sequence[tuple]
+    db: Database,
+    grouping: str,
+    families: set | None,
+    columns: Sequence[str],
+    rows: Sequence[tuple],
+    *,
+    table: str = "family_rollup",
+    ident: Sequence[str] = ("family",),
 ) -> None:
-    """Replace the rollup rows of ``families`` of ``grouping`` (all of them when None) with ``rows``."""
+    """Replace the rows of ``families`` of ``grouping`` (all of them when None) with ``rows``: in
+    ``family_rollup`` families are names; in ``family_task_rollup`` (``ident`` ("task", "family")) they are
+    (task, family) tuples and ``rows`` are (grouping, task, *columns)."""
     with db.conn:
         if families is None:
-            db.execute("DELETE FROM family_rollup WHERE grouping = ?", [grouping])
-        else:
+            db.execute(f"DELETE FROM {table} WHERE grouping = ?", [grouping])
+        elif tuple(ident) == ("family",):
             db.execute(
-                "DELETE FROM family_rollup WHERE grouping = ? AND family IN (SELECT value FROM json_each(?))",
+                f"DELETE FROM {table} WHERE grouping = ? AND family IN (SELECT value FROM json_each(?))",
                 [grouping, json.dumps(sorted(families))],
             )
-        marks = ", ".join("?" * (len(columns) + 1))
+        else:
+            picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(ident)))
+            db.execute(
+                f"DELETE FROM {table} WHERE grouping = ? AND ({', '.join(ident)}) IN "
+                f"(SELECT {picks} FROM json_each(?))",
+                [grouping, json.dumps(sorted(families))],
+            )
+        names = ["grouping", *(c for c in ident if c != "family"), *columns]
         db.conn.executemany(
-            f"INSERT INTO family_rollup (grouping, {', '.join(columns)}) VALUES ({marks})", rows
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", rows
         )
+
+
+def update_family_rollup(
+    db: Database, table: str, grouping: str, ident: Sequence[str], updates: Sequence[tuple[tuple, dict]]
+) -> None:
+    """Set columns of single rollup rows: ``updates`` are (identity values in ``ident`` order, {column: value}),
+    the same columns in every update."""
+    if not updates:
+        return
+    columns = list(updates[0][1])
+    sets = ", ".join(f"{column} = ?" for column in columns)
+    where = " AND ".join(f"{column} = ?" for column in ident)
+    with db.conn:
+        db.conn.executemany(
+            f"UPDATE {table} SET {sets} WHERE grouping = ? AND {where}",
+            [[*(values[c] for c in columns), grouping, *key] for key, values in updates],
+        )
+
+
+def drop_member_copies(db: Database) -> None:
+    """Drop the copies of replaced and written member rows a refresh left (see ``refresh_family_members``)."""
+    db.execute("DROP TABLE IF EXISTS temp.members_old")
+    db.execute("DROP TABLE IF EXISTS temp.members_new")
+
+
+def second_connection(db: Database) -> Database | None:
+    """Another read-only connection to the catalog file ``db`` has open (None for an in-memory database),
+    for a pass beside the main one: the file was recognised when ``db`` was opened, so no check is repeated."""
+    path = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), None)
+    return Database(_read_only(Path(path))) if path else None
 
 
 def publish_family_stats(db: Database, columns: Sequence[str]) -> int:

@@ -398,15 +398,24 @@ FAMILY_MEMBER_INDEXES = {
 }  # fmt: skip
 
 
-def create_family_member_indexes(db: Database) -> None:
+# Since m007: the lineage grouping's members in (family, KV cache) and (family, weights) order, with the
+# parameter count, so `footprint --by lineage --min-params N` reads these medians from the indexes alone.
+LINEAGE_ORDER_INDEXES = {
+    "idx_family_members_k_lineage_kv": "family_members (k_lineage, kv_cache_bytes, params)",
+    "idx_family_members_k_lineage_weights": "family_members (k_lineage, weights_bytes, params)",
+}
+
+
+def create_family_member_indexes(db: Database, *, since_m007: bool = True) -> None:
     """The (family, params) indexes and the stale-row index (also rebuilt after a bulk family refresh)."""
-    for name, target in FAMILY_MEMBER_INDEXES.items():
+    wanted = {**FAMILY_MEMBER_INDEXES, **(LINEAGE_ORDER_INDEXES if since_m007 else {})}
+    for name, target in wanted.items():
         db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
 
 
 def drop_family_member_indexes(db: Database) -> None:
     """Before inserting most of the catalog's member rows: building the indexes afterwards is faster."""
-    for name in FAMILY_MEMBER_INDEXES:
+    for name in (*FAMILY_MEMBER_INDEXES, *LINEAGE_ORDER_INDEXES):
         db.execute(f"DROP INDEX IF EXISTS {name}")
 
 
@@ -415,7 +424,7 @@ def _create_family_tables(db: Database) -> None:
     db["family_keys"].create({"id": int, "grouping": str, "family": str}, pk="id")
     db["family_keys"].create_index(["grouping", "family"], unique=True)
     db["family_members"].create(FAMILY_MEMBER_COLUMNS, pk="model_id")
-    create_family_member_indexes(db)
+    create_family_member_indexes(db, since_m007=False)
     # The maintained copy of family_stats (plus per-dtype columns): updated family by family, published
     # into family_stats at the end of every derive.
     columns = dict(db["family_stats"].columns_dict)
@@ -457,3 +466,22 @@ def m006_catalog_scale(db: Database) -> None:
     _create_model_history(db)
     db["estimated_emissions"].create_index(["verdict", "ratio"])
     db["reported_emissions"].create_index(["emissions_g", "model_id"])
+
+
+@migrations()
+def m007_family_task_rollup(db: Database) -> None:
+    """Per-(grouping, task, family) rows, maintained with family_rollup: `footprint --task T` reads them
+    (empty after this migration; the next family refresh, at every derive, fills it); the member rows in
+    (lineage family, params) order, with (family, KV cache) and (family, weights) indexes."""
+    columns = {"grouping": str, "task": str}
+    columns.update(db["family_rollup"].columns_dict)
+    db["family_task_rollup"].create(columns, pk=("grouping", "task", "family"))
+    # Existing member rows rewritten in (lineage family, params) order, as a bulk build now stores them.
+    names = ", ".join(FAMILY_MEMBER_COLUMNS)
+    db["family_members_ordered"].create(FAMILY_MEMBER_COLUMNS, pk="model_id")
+    db.execute(
+        f"INSERT INTO family_members_ordered ({names}) SELECT {names} FROM family_members ORDER BY k_lineage, params"
+    )
+    db.execute("DROP TABLE family_members")
+    db.execute("ALTER TABLE family_members_ordered RENAME TO family_members")
+    create_family_member_indexes(db)
