@@ -223,20 +223,24 @@ def replace_lineage_inferred(db: Database, rows: Iterable[tuple]) -> None:
 PERFORMANCE_COLUMNS = ("model_id", "task", "dataset", "metric_type", "metric_name", "value", "value_raw")
 
 
-def replace_card_facts(db: Database, performance: Iterable[tuple], model_datasets: Iterable[tuple]) -> None:
-    """Replace ``model_performance`` (tuples in ``PERFORMANCE_COLUMNS`` order) and ``model_datasets``
-    ((model_id, dataset_id) tuples), both read from stored cards, in one transaction."""
+def replace_card_facts(db: Database, chunks: Iterable[tuple[Sequence[tuple], Sequence[tuple]]]) -> None:
+    """Replace ``model_performance`` and ``model_datasets``, both read from stored cards, in one transaction.
+
+    ``chunks`` yields bounded ``(performance rows, dataset links)`` pairs (e.g. as the cards are read): rows
+    in ``PERFORMANCE_COLUMNS`` order and ``(model_id, dataset_id)`` tuples.
+    """
+    insert_performance = (
+        f"INSERT INTO model_performance ({', '.join(PERFORMANCE_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(PERFORMANCE_COLUMNS))})"
+    )
     with db.conn:
         db.execute("DELETE FROM model_performance")
         db.execute("DELETE FROM model_datasets")
-        db.conn.executemany(
-            f"INSERT INTO model_performance ({', '.join(PERFORMANCE_COLUMNS)}) "
-            f"VALUES ({', '.join('?' * len(PERFORMANCE_COLUMNS))})",
-            performance,
-        )
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO model_datasets (model_id, dataset_id) VALUES (?, ?)", model_datasets
-        )
+        for performance, model_datasets in chunks:
+            db.conn.executemany(insert_performance, performance)
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO model_datasets (model_id, dataset_id) VALUES (?, ?)", model_datasets
+            )
 
 
 DATASET_COLUMNS = (
