@@ -3,8 +3,11 @@
 ``models.base_models`` holds ``{"relation": ..., "models": [parent ids]}`` (from the Hub's ``baseModels``
 expand or the card's ``base_model``/``base_model_relation``). Real ``model_info`` bodies often omit
 ``baseModels``; then the model's tags name the bases: ``base_model:<id>`` (the only form in the 2024 listing)
-and ``base_model:<relation>:<id>`` (today's Hub, e.g. ``base_model:quantized:google/gemma-3-12b-it``). ``resolve_lineage`` walks those parent pointers
-iteratively (no recursion, so million-model catalogs and long chains are fine) and fills the ``lineage`` table:
+and ``base_model:<relation>:<id>`` (today's Hub, e.g. ``base_model:quantized:google/gemma-3-12b-it``).
+``resolve_lineage`` reads each model's primary base here (pure parsing, streamed in chunks) and resolves the
+chains inside SQLite (:mod:`hubscan.store.lineage`: set-based, breadth first from the ends of chains, memory
+flat in the catalog size); the few models whose chain runs into a loop are walked by ``compute_lineage``
+(iterative, no recursion). It fills the ``lineage`` table:
 
 * ``parent_id``   the first listed base (a merge lists several; its first is the primary parent);
 * ``relation``    finetune / adapter / quantized / merge as declared (the Hub's ``baseModels`` expand, a
