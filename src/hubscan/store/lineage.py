@@ -34,12 +34,20 @@ LINEAGE_ROW_COLUMNS = (
 )  # fmt: skip
 STATUSES = ("root", "resolved", "external", "cycle")
 
-# The resolved lineage rows, in LINEAGE_ROW_COLUMNS order (the flag is only meaningful with a parent).
-NEW_ROWS = """
+# The resolved lineage rows, in LINEAGE_ROW_COLUMNS order (the flag is only meaningful with a parent), in
+# the order of the models table: the lineage table is then laid out as the models it is joined with are.
+_ROW_VALUES = """
 SELECT e.model_id, e.parent_id, e.relation, r.root_id, r.depth, r.root_status,
        CASE WHEN e.parent_id IS NOT NULL THEN e.inferred END AS relation_inferred
-FROM temp.lineage_edges e JOIN temp.lineage_resolved r ON r.model_id = e.model_id
 """
+NEW_ROWS = (
+    _ROW_VALUES + "FROM models m NOT INDEXED CROSS JOIN temp.lineage_edges e ON e.model_id = m.id "
+    "CROSS JOIN temp.lineage_resolved r ON r.model_id = m.id"
+)
+CHANGED_ROWS = (
+    _ROW_VALUES + "FROM temp.lineage_changed c JOIN temp.lineage_edges e ON e.model_id = c.model_id "
+    "JOIN temp.lineage_resolved r ON r.model_id = c.model_id"
+)
 
 _CHILDREN = """
 INSERT INTO temp.lineage_resolved (model_id, root_id, depth, root_status)
@@ -165,10 +173,7 @@ def publish(db: Database) -> dict[str, int]:
             db.execute(f"INSERT INTO lineage ({columns}) {NEW_ROWS}")
         elif changed:
             db.execute("DELETE FROM lineage WHERE model_id IN (SELECT model_id FROM temp.lineage_changed)")
-            db.execute(
-                f"INSERT INTO lineage ({columns}) {NEW_ROWS} "
-                "WHERE e.model_id IN (SELECT model_id FROM temp.lineage_changed)"
-            )
+            db.execute(f"INSERT INTO lineage ({columns}) {CHANGED_ROWS}")
     drop_temp_tables(db)
     return lineage_stats(db)
 
