@@ -163,19 +163,38 @@ def _mark_families_stale(db: Database) -> None:
 def publish(db: Database) -> dict[str, int]:
     """Make ``lineage`` hold exactly the resolved rows (see the module docstring), drop the temp tables and
     return the counts for the crawl summary."""
-    columns = ", ".join(LINEAGE_ROW_COLUMNS)
     with db.conn:
-        changed = _note_changes(db)
-        _mark_families_stale(db)
+        if not db.conn.in_transaction:
+            db.execute("BEGIN")
         staged = db.execute("SELECT COUNT(*) FROM temp.lineage_edges").fetchone()[0]
-        if changed > staged // 5:
-            db.execute("DELETE FROM lineage")
-            db.execute(f"INSERT INTO lineage ({columns}) {NEW_ROWS}")
-        elif changed:
-            db.execute("DELETE FROM lineage WHERE model_id IN (SELECT model_id FROM temp.lineage_changed)")
-            db.execute(f"INSERT INTO lineage ({columns}) {CHANGED_ROWS}")
+        if not db.execute("SELECT 1 FROM lineage LIMIT 1").fetchone():
+            # A first build: every row is new, and any family row was computed without lineage.
+            db.execute("UPDATE family_members SET stale = 1")
+            _bulk_insert(db)
+        else:
+            changed = _note_changes(db)
+            _mark_families_stale(db)
+            if changed > staged // 5:
+                db.execute("DELETE FROM lineage")
+                _bulk_insert(db)
+            elif changed:
+                db.execute("DELETE FROM lineage WHERE model_id IN (SELECT model_id FROM temp.lineage_changed)")
+                db.execute(f"INSERT INTO lineage ({', '.join(LINEAGE_ROW_COLUMNS)}) {CHANGED_ROWS}")
     drop_temp_tables(db)
     return lineage_stats(db)
+
+
+def _bulk_insert(db: Database) -> None:
+    """Insert every resolved row into the (empty) ``lineage`` table, inside the caller's transaction: its
+    secondary indexes are dropped first and built again afterwards (sorting beats row-by-row updates)."""
+    indexes = db.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'lineage' AND sql IS NOT NULL"
+    ).fetchall()
+    for name, _ in indexes:
+        db.execute(f'DROP INDEX "{name}"')
+    db.execute(f"INSERT INTO lineage ({', '.join(LINEAGE_ROW_COLUMNS)}) {NEW_ROWS}")
+    for _, sql in indexes:
+        db.execute(sql)
 
 
 def lineage_stats(db: Database) -> dict[str, int]:
