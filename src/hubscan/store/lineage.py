@@ -178,7 +178,9 @@ def publish(db: Database) -> dict[str, int]:
                 db.execute("DELETE FROM lineage")
                 _bulk_insert(db)
             elif changed:
-                db.execute("DELETE FROM lineage WHERE model_id IN (SELECT model_id FROM temp.lineage_changed)")
+                db.execute(
+                    "DELETE FROM lineage WHERE model_id IN (SELECT model_id FROM temp.lineage_changed)"
+                )
                 db.execute(f"INSERT INTO lineage ({', '.join(LINEAGE_ROW_COLUMNS)}) {CHANGED_ROWS}")
     drop_temp_tables(db)
     return lineage_stats(db)
