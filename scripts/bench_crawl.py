@@ -44,6 +44,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import huggingface_hub  # noqa: E402
 from huggingface_hub import HfApi, hf_hub_download  # noqa: E402
@@ -727,34 +728,89 @@ def scale_listing(work: Path, listing: Path, latency_ms: float = 0.0) -> str:
     )
 
 
-def scale_derive(work: Path, sizes: list[int]) -> str:
-    """``hubscan derive`` as a child over catalogs of growing size: peak RSS should stay flat."""
+def scale_derive(work: Path, sizes: list[int], baseline: Path | None = None) -> str:
+    """``hubscan derive`` as a child over catalogs of growing size: peak RSS should stay flat. With
+    ``baseline`` (a ``src`` folder of another hubscan), the same catalog is derived first by that code (on a
+    copy), so the two are compared in one run."""
     out = []
     for n in sizes:
         db_path = work / f"derive-{n}.db"
         _synthetic_catalog(db_path, n)
-        command = [sys.executable, "-m", "hubscan", "derive", "--db", str(db_path)]
-        t0 = time.perf_counter()
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        _, _status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - t0
-        out.append(
-            f"{n:,} models: {seconds:.0f}s ({n / seconds:,.0f} models/s), peak RSS {usage.ru_maxrss / 1024:.0f} MB"
-        )
+        runs = []
+        if baseline is not None:
+            copy = work / f"derive-{n}-baseline.db"
+            shutil.copyfile(db_path, copy)
+            runs.append(("baseline", copy, baseline))
+        runs.append(("this code", db_path, None))
+        for label, path, src in runs:
+            seconds, rss = _derive_child(path, src)
+            prefix = f"{label}: " if baseline is not None else ""
+            out.append(
+                f"{n:,} models: {prefix}{seconds:.0f}s ({n / seconds:,.0f} models/s), peak RSS {rss:.0f} MB"
+            )
+            if src is not None:
+                path.unlink()
     return "hubscan derive: " + "; ".join(out)
 
 
+def _derive_child(db_path: Path, src: Path | None) -> tuple[float, float]:
+    """Run ``hubscan derive`` on ``db_path`` in a child (``src`` first on its path); seconds and peak RSS MB."""
+    env = dict(os.environ)
+    if src is not None:
+        env["PYTHONPATH"] = str(src)
+    command = [sys.executable, "-m", "hubscan", "derive", "--db", str(db_path)]
+    t0 = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - t0
+    if status != 0:
+        raise SystemExit(f"hubscan derive failed on {db_path}: {process.stderr.read().decode()[-2000:]}")
+    return seconds, usage.ru_maxrss / 1024
+
+
+def _synthetic_bases(rng: random.Random, i: int, pool: list[str], model_id: str) -> tuple[Any, list[str]]:
+    """Base models of the i-th synthetic model, as the listing carries them: ``(base_models, tags)``.
+
+    About 45% name a catalogued base (chains form, since bases are drawn from earlier models), 3% an
+    uncatalogued one, 2% name their base only in a ``base_model:<relation>:<id>`` tag; one model in 2,000
+    points forward to the next one, which points back (two-model loops; every other one names itself).
+    """
+    roll = rng.random()
+    if i % 2000 == 1:
+        return {"relation": "finetune", "models": [model_id if i % 4000 == 1 else _synthetic_id(i + 1)]}, []
+    if i % 2000 == 2:
+        return {"relation": "merge", "models": [_synthetic_id(i - 1), _synthetic_id(i - 2)]}, []
+    if pool and roll < 0.45:
+        relation = rng.choice(["finetune", "adapter", "quantized", "merge"])
+        parents = [rng.choice(pool)] + ([rng.choice(pool)] if relation == "merge" else [])
+        return {"relation": relation, "models": parents}, []
+    if roll < 0.48:
+        return {"relation": "finetune", "models": [f"external-org/base-{rng.randrange(300)}"]}, []
+    if pool and roll < 0.50:
+        return None, [f"base_model:quantized:{rng.choice(pool)}", "gguf"]
+    return None, []
+
+
+def _synthetic_id(i: int) -> str:
+    return f"org{i % 97}/model-{i:07d}"
+
+
 def _synthetic_catalog(db_path: Path, n: int) -> None:
-    """``n`` models with a config.json each, written through the crawl's writer (no network)."""
+    """``n`` models with a config.json each and base models (``_synthetic_bases``), written through the
+    crawl's writer (no network)."""
     db = open_db(db_path)
     writer = CatalogWriter(db, run_id=None, batch_size=10**9)
     rng = random.Random(n)
     configs = [json.dumps(c) for _, _, c in _family_configs(rng)]
+    pool: list[str] = []
     for start in range(0, n, 1000):
-        page = [
-            Listing(id=f"org{i % 97}/model-{i:07d}", sha=f"{i:040x}")
-            for i in range(start, min(n, start + 1000))
-        ]
+        page = []
+        for i in range(start, min(n, start + 1000)):
+            model_id = _synthetic_id(i)
+            base_models, tags = _synthetic_bases(rng, i, pool, model_id)
+            page.append(Listing(id=model_id, sha=f"{i:040x}", base_models=base_models, tags=tags or None))
+            if len(pool) < 20_000 and rng.random() < 0.3 or rng.random() < 0.01:
+                pool.append(model_id)
         writer.add_listings(page, set(), {})
         for listing in page:
             content = rng.choice(configs).encode()
@@ -879,7 +935,7 @@ def run_scale(args) -> None:
             elif name == "kill":
                 line = scale_kill(work, args.kills)
             else:
-                line = scale_derive(work, args.derive_sizes)
+                line = scale_derive(work, args.derive_sizes, args.derive_baseline)
             print(f"[{name}] {line}  ({time.perf_counter() - t0:.0f}s)", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -905,6 +961,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--kills", type=int, default=30, help="SIGKILLs for --scale kill")
     ap.add_argument("--derive-sizes", type=int, nargs="+", default=[20_000, 100_000])
+    ap.add_argument(
+        "--derive-baseline",
+        type=Path,
+        help="--scale derive: a src folder of another hubscan (e.g. `git archive` of main) to derive the same "
+        "catalogs with first, for a before/after in one run",
+    )
     args = ap.parse_args(argv)
     if args.scale:
         run_scale(args)

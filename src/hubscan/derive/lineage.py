@@ -3,8 +3,11 @@
 ``models.base_models`` holds ``{"relation": ..., "models": [parent ids]}`` (from the Hub's ``baseModels``
 expand or the card's ``base_model``/``base_model_relation``). Real ``model_info`` bodies often omit
 ``baseModels``; then the model's tags name the bases: ``base_model:<id>`` (the only form in the 2024 listing)
-and ``base_model:<relation>:<id>`` (today's Hub, e.g. ``base_model:quantized:google/gemma-3-12b-it``). ``resolve_lineage`` walks those parent pointers
-iteratively (no recursion, so million-model catalogs and long chains are fine) and fills the ``lineage`` table:
+and ``base_model:<relation>:<id>`` (today's Hub, e.g. ``base_model:quantized:google/gemma-3-12b-it``).
+``resolve_lineage`` reads each model's primary base here (pure parsing, streamed in chunks) and resolves the
+chains inside SQLite (:mod:`hubscan.store.lineage`: set-based, breadth first from the ends of chains, memory
+flat in the catalog size); the few models whose chain runs into a loop are walked by ``compute_lineage``
+(iterative, no recursion). It fills the ``lineage`` table:
 
 * ``parent_id``   the first listed base (a merge lists several; its first is the primary parent);
 * ``relation``    finetune / adapter / quantized / merge as declared (the Hub's ``baseModels`` expand, a
@@ -22,11 +25,12 @@ A model naming itself as its own base (common in hand-written cards) is treated 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from sqlite_utils import Database
 
-from hubscan.store.derived import replace_lineage_inferred
+from hubscan.store import lineage as store_lineage
 
 RELATIONS = ("finetune", "adapter", "quantized", "merge")
 
@@ -180,58 +184,52 @@ def _json(text: str | None) -> Any:
         return None
 
 
-def _file_evidence(db: Database) -> tuple[set[str], set[str]]:
-    """Models with adapter files, and models with quantized weights (GGUF files/metadata, quantization
-    config, quantization tags)."""
-    marks = ",".join("?" * len(ADAPTER_FILES))
-    adapters = {
-        r[0]
-        for r in db.execute(f"SELECT DISTINCT model_id FROM files WHERE path IN ({marks})", ADAPTER_FILES)
-    }
-    quantized = {r[0] for r in db.execute("SELECT DISTINCT model_id FROM files WHERE path LIKE '%.gguf'")}
-    quantized |= {r[0] for r in db.execute("SELECT id FROM models WHERE gguf_total IS NOT NULL")}
-    quantized |= {
-        r[0]
-        for r in db.execute(
-            "SELECT model_id FROM configs WHERE status = 'ok' AND raw LIKE '%\"quantization_config\"%'"
-        )
-    }
-    return adapters, quantized
+_EVIDENCE_MARKS = ",".join("?" * len(ADAPTER_FILES))
+# Models that may have a base (stored base models, a base_model tag, a base_model key in the card data; all
+# stored as JSON text written by hubscan, where these ASCII names appear verbatim), with the file evidence the
+# relation inference needs: adapter files; quantized weights (GGUF files or metadata, a quantization config).
+# Every other model has no base and is staged by SQL alone.
+_CANDIDATES = f"""
+SELECT m.id, m.base_models, m.tags, k.card_data,
+       EXISTS (SELECT 1 FROM files f WHERE f.model_id = m.id AND f.path IN ({_EVIDENCE_MARKS})) AS adapter,
+       (m.gguf_total IS NOT NULL
+        OR EXISTS (SELECT 1 FROM files f WHERE f.model_id = m.id AND f.path LIKE '%.gguf')
+        OR EXISTS (SELECT 1 FROM configs c WHERE c.model_id = m.id AND c.status = 'ok'
+                   AND c.raw LIKE '%"quantization_config"%')) AS quantized
+FROM models m LEFT JOIN cards k ON k.model_id = m.id
+WHERE m.base_models IS NOT NULL OR instr(m.tags, 'base_model:') > 0 OR instr(k.card_data, 'base_model') > 0
+"""
+CHUNK = 2000
 
 
-def lineage_edges(db: Database) -> tuple[dict[str, tuple[str | None, str | None]], dict[str, int]]:
-    """Every model's ``(parent, relation)`` and whether that relation was inferred."""
-    adapters, quantized = _file_evidence(db)
-    edges: dict[str, tuple[str | None, str | None]] = {}
-    inferred: dict[str, int] = {}
-    cursor = db.execute(
-        "SELECT m.id, m.base_models, m.tags, k.card_data FROM models m LEFT JOIN cards k ON k.model_id = m.id"
-    )
-    for model_id, raw, tags_text, card_text in cursor:
-        tags = _json(tags_text)
-        tags = tags if isinstance(tags, list) else []
-        model = {"id": model_id, "base_models": raw, "tags": tags, "card_data": _json(card_text)}
-        is_quant = model_id in quantized or bool(QUANTIZED_TAGS & {t for t in tags if isinstance(t, str)})
-        parent, relation, flag = edge_for(model, adapter=model_id in adapters, quantized=is_quant)
-        edges[model_id] = (parent, relation)
-        inferred[model_id] = flag
-    return edges, inferred
+def edge_chunks(db: Database, chunk: int = CHUNK) -> Iterator[list[tuple[str, str, str | None, int]]]:
+    """``(model, parent, relation, inferred)`` of every model that has a base, ``chunk`` rows at a time."""
+    cursor = db.execute(_CANDIDATES, ADAPTER_FILES)
+    while rows := cursor.fetchmany(chunk):
+        edges = []
+        for model_id, raw, tags_text, card_text, adapter, quantized in rows:
+            tags = _json(tags_text)
+            tags = tags if isinstance(tags, list) else []
+            model = {"id": model_id, "base_models": raw, "tags": tags, "card_data": _json(card_text)}
+            is_quant = bool(quantized) or bool(QUANTIZED_TAGS & {t for t in tags if isinstance(t, str)})
+            parent, relation, flag = edge_for(model, adapter=bool(adapter), quantized=is_quant)
+            if parent is not None:
+                edges.append((model_id, parent, relation, flag))
+        yield edges
 
 
 def resolve_lineage(db: Database) -> dict[str, int]:
     """Fill the ``lineage`` table from stored base models, tags and card data; return counts for the crawl
-    summary."""
-    edges, inferred = lineage_edges(db)
-    resolved = compute_lineage(edges)
-    rows = [
-        (model_id, parent, relation, *resolved[model_id], inferred[model_id] if parent else None)
-        for model_id, (parent, relation) in edges.items()
-    ]
-    replace_lineage_inferred(db, rows)
-    stats = {"models": len(rows), "with_base": sum(1 for r in rows if r[1] is not None)}
-    for status in ("root", "resolved", "external", "cycle"):
-        stats[status] = sum(1 for r in rows if r[5] == status)
-    stats["families"] = len({r[3] for r in rows})
-    stats["max_depth"] = max((r[4] for r in rows), default=0)
-    stats["relation_inferred"] = sum(1 for r in rows if r[6])
-    return stats
+    summary.
+
+    The edges are streamed into SQLite and resolved there (:mod:`hubscan.store.lineage`); only the models
+    whose chain runs into a loop are walked here, by ``compute_lineage``.
+    """
+    try:
+        store_lineage.stage_edges(db, edge_chunks(db))
+        if store_lineage.resolve_chains(db):
+            loops = compute_lineage(store_lineage.unresolved_edges(db))
+            store_lineage.add_resolved(db, ((m, *resolved) for m, resolved in loops.items()))
+        return store_lineage.publish(db)
+    finally:
+        store_lineage.drop_temp_tables(db)

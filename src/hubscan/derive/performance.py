@@ -106,18 +106,29 @@ def _load(text: str | None) -> Any:
         return None
 
 
-def derive_card_facts(db: Database) -> dict[str, int]:
-    """Recompute ``model_performance`` and ``model_datasets`` from stored cards and tags."""
-    performance: list[tuple] = []
-    links: list[tuple] = []
+def card_fact_chunks(db: Database, counts: dict[str, int], chunk: int = 1000):
+    """``(performance rows, dataset links)`` of the models with card data or dataset tags, ``chunk`` models at
+    a time; ``counts`` accumulates how many of each were produced."""
     cursor = db.execute(
         "SELECT m.id, m.tags, k.card_data FROM models m LEFT JOIN cards k ON k.model_id = m.id "
         "WHERE k.card_data IS NOT NULL OR m.tags LIKE '%dataset:%'"
     )
-    for model_id, tags_text, card_text in cursor:
-        card, tags = _load(card_text), _load(tags_text)
-        performance += performance_rows(model_id, card if isinstance(card, dict) else None)
-        links += [(model_id, d) for d in dataset_ids(card if isinstance(card, dict) else None,
-                                                      tags if isinstance(tags, list) else None)]  # fmt: skip
-    replace_card_facts(db, performance, links)
-    return {"performance_rows": len(performance), "model_datasets": len(links)}
+    while rows := cursor.fetchmany(chunk):
+        performance: list[tuple] = []
+        links: list[tuple] = []
+        for model_id, tags_text, card_text in rows:
+            card, tags = _load(card_text), _load(tags_text)
+            card = card if isinstance(card, dict) else None
+            performance += performance_rows(model_id, card)
+            links += [(model_id, d) for d in dataset_ids(card, tags if isinstance(tags, list) else None)]
+        counts["performance_rows"] += len(performance)
+        counts["model_datasets"] += len(links)
+        yield performance, links
+
+
+def derive_card_facts(db: Database) -> dict[str, int]:
+    """Recompute ``model_performance`` and ``model_datasets`` from stored cards and tags (streamed: memory
+    flat in the catalog size)."""
+    counts = {"performance_rows": 0, "model_datasets": 0}
+    replace_card_facts(db, card_fact_chunks(db, counts))
+    return counts

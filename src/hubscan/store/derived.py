@@ -1,4 +1,5 @@
-"""Writes of derived tables: footprints, reported/estimated emissions, lineage and family statistics.
+"""Writes of derived tables: footprints, reported/estimated emissions and family statistics (the lineage
+table is resolved and written in SQL by :mod:`hubscan.store.lineage`).
 
 The rows are computed by pure code in :mod:`hubscan.derive`; this module only replaces them, each call in
 one transaction, so a reader never sees a half-replaced table.
@@ -80,37 +81,6 @@ def invalidate_family_stats(db: Database, model_ids: Sequence[str] = ()) -> None
     """
     db.execute("DELETE FROM family_stats")
     mark_members_stale(db, model_ids)
-
-
-LINEAGE_COLUMNS = ("model_id", "parent_id", "relation", "root_id", "depth", "root_status")
-
-
-def replace_lineage(db: Database, rows: Sequence[tuple]) -> None:
-    """Make the ``lineage`` table hold exactly ``rows`` (tuples in ``LINEAGE_COLUMNS`` order).
-
-    Only rows that differ are rewritten, and their models' family rows are marked stale, with their old and
-    new parents' (whose `standalone` status depends on having a child), so the family refresh that follows
-    recomputes only the lineage families that moved.
-    """
-    old = {row[0]: tuple(row) for row in db.execute(f"SELECT {', '.join(LINEAGE_COLUMNS)} FROM lineage")}
-    new_ids = {row[0] for row in rows}
-    changed = [row for row in rows if old.get(row[0]) != tuple(row)]
-    removed = [model_id for model_id in old if model_id not in new_ids]
-    touched = {row[0] for row in changed} | set(removed)
-    touched |= {row[1] for row in changed if row[1]} | {old[m][1] for m in touched if m in old and old[m][1]}
-    marks = ", ".join("?" * len(LINEAGE_COLUMNS))
-    with db.conn:
-        if len(changed) + len(removed) > len(rows) // 5:
-            db.execute("DELETE FROM lineage")
-            changed = rows
-        else:
-            dropped = [row[0] for row in changed] + removed
-            for start in range(0, len(dropped), BATCH):
-                chunk = dropped[start : start + BATCH]
-                db.execute(f"DELETE FROM lineage WHERE model_id IN ({','.join('?' * len(chunk))})", chunk)
-        db.conn.executemany(f"INSERT INTO lineage ({', '.join(LINEAGE_COLUMNS)}) VALUES ({marks})", changed)
-        if db.execute("SELECT 1 FROM family_members LIMIT 1").fetchone():
-            mark_members_stale(db, sorted(touched))
 
 
 def replace_family_stats(db: Database, columns: Sequence[str], rows: Iterable[tuple]) -> None:
@@ -300,37 +270,27 @@ def publish_family_stats(db: Database, columns: Sequence[str]) -> int:
     return db.execute("SELECT COUNT(*) FROM family_stats").fetchone()[0]
 
 
-LINEAGE_RESEARCH_COLUMNS = (*LINEAGE_COLUMNS, "relation_inferred")
-
-
-def replace_lineage_inferred(db: Database, rows: Iterable[tuple]) -> None:
-    """Replace the whole ``lineage`` table with ``rows`` in ``LINEAGE_RESEARCH_COLUMNS`` order (with the flag
-    saying whether the relation was inferred rather than declared)."""
-    columns = LINEAGE_RESEARCH_COLUMNS
-    with db.conn:
-        db.execute("DELETE FROM lineage")
-        db.conn.executemany(
-            f"INSERT INTO lineage ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", rows
-        )
-
-
 PERFORMANCE_COLUMNS = ("model_id", "task", "dataset", "metric_type", "metric_name", "value", "value_raw")
 
 
-def replace_card_facts(db: Database, performance: Iterable[tuple], model_datasets: Iterable[tuple]) -> None:
-    """Replace ``model_performance`` (tuples in ``PERFORMANCE_COLUMNS`` order) and ``model_datasets``
-    ((model_id, dataset_id) tuples), both read from stored cards, in one transaction."""
+def replace_card_facts(db: Database, chunks: Iterable[tuple[Sequence[tuple], Sequence[tuple]]]) -> None:
+    """Replace ``model_performance`` and ``model_datasets``, both read from stored cards, in one transaction.
+
+    ``chunks`` yields bounded ``(performance rows, dataset links)`` pairs (e.g. as the cards are read): rows
+    in ``PERFORMANCE_COLUMNS`` order and ``(model_id, dataset_id)`` tuples.
+    """
+    insert_performance = (
+        f"INSERT INTO model_performance ({', '.join(PERFORMANCE_COLUMNS)}) "
+        f"VALUES ({', '.join('?' * len(PERFORMANCE_COLUMNS))})"
+    )
     with db.conn:
         db.execute("DELETE FROM model_performance")
         db.execute("DELETE FROM model_datasets")
-        db.conn.executemany(
-            f"INSERT INTO model_performance ({', '.join(PERFORMANCE_COLUMNS)}) "
-            f"VALUES ({', '.join('?' * len(PERFORMANCE_COLUMNS))})",
-            performance,
-        )
-        db.conn.executemany(
-            "INSERT OR IGNORE INTO model_datasets (model_id, dataset_id) VALUES (?, ?)", model_datasets
-        )
+        for performance, model_datasets in chunks:
+            db.conn.executemany(insert_performance, performance)
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO model_datasets (model_id, dataset_id) VALUES (?, ?)", model_datasets
+            )
 
 
 DATASET_COLUMNS = (
