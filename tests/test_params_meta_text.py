@@ -35,6 +35,8 @@ HEADS = (
     "ForQuestionAnswering",
     "ForMultipleChoice",
     "ForConditionalGeneration",
+    "Encoder",  # BertGenerationEncoder / BertGenerationDecoder
+    "Decoder",
 )
 # model type -> class-name prefix
 ANALYTIC = {
@@ -54,6 +56,11 @@ ANALYTIC = {
     "nystromformer": "Nystromformer",
     "longformer": "Longformer",
     "tapas": "Tapas",
+    "rembert": "RemBert",
+    "roc_bert": "RoCBert",
+    "roformer": "RoFormer",
+    "xmod": "Xmod",
+    "bert-generation": "BertGeneration",
     "deberta": "Deberta",
     "bart": "Bart",
     "mbart": "MBart",

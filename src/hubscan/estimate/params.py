@@ -62,6 +62,8 @@ def infer_model_type(config: dict) -> str | None:
     # Longest matching prefix wins; on a tie, the family whose own (first) prefix it is.
     best: tuple[int, bool, str] | None = None
     for mt_name, fam in FAMILIES.items():
+        if any(arch == cls for cls, _ in fam.classes):
+            return mt_name
         for p in fam.prefixes:
             if arch.startswith(p) and arch[len(p) :] in HEAD_SUFFIXES:
                 key = (len(p), p == fam.prefixes[0], mt_name)
@@ -74,6 +76,9 @@ def resolve_head(fam: Family, arch: str | None, config: dict) -> tuple[str, str 
     """(head kind, note). Unknown classes fall back to the base model, as ``AutoModel`` would."""
     if arch is None:
         return "model", "no architectures in config; counted as the base model (no output head)"
+    for cls, kind in fam.classes:
+        if arch == cls:
+            return kind, None
     for p in sorted(fam.prefixes, key=len, reverse=True):
         if arch.startswith(p) and arch[len(p) :] in HEAD_SUFFIXES:
             return HEAD_SUFFIXES[arch[len(p) :]], None

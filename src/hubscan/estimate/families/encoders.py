@@ -1,7 +1,9 @@
-"""Encoder-only models: BERT, RoBERTa, XLM-R, DistilBERT, ALBERT, ELECTRA, DeBERTa v1/v2, ModernBERT."""
+"""Encoder-only models: BERT and its copies (RoBERTa, XLM-R, RemBERT, RoCBert, RoFormer, X-MOD, ...), DistilBERT, ALBERT,
+ELECTRA, DeBERTa v1/v2, ModernBERT."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from hubscan.estimate._cfg import KVLayer
@@ -44,6 +46,14 @@ class BertShape:
     global_attn: bool = False  # Longformer: separate query/key/value projections for global attention
     cls_dense: bool = False  # classification heads bring their own dense layer (besides any pooler)
     head_conv: bool = False  # Nystromformer: a depthwise convolution over values, conv_kernel_size per head
+    emb_key: str | None = None  # config key of the embedding width when it may differ from hidden_size
+    project_always: bool = False  # RemBERT: the embedding-to-hidden projection exists even at equal widths
+    positions: str = "learned"  # "learned": a position table; "sinusoid_head": RoFormer's (P, head_dim) table
+    lm_head: str = (
+        "bert"  # "bert": transform + tied decoder; "projected": RemBERT's untied one; "bias": no transform
+    )
+    extra: Callable[[Cfg], int] | None = None  # further body parameters a clone adds, counted from its config
+    qa_labels: int | None = None  # RoFormer: the QA head sets num_labels itself (2), whatever the config says
 
 
 BERT = BertShape()
@@ -60,7 +70,10 @@ def _bert_embeddings(c: Cfg, t: Tally, shape: BertShape, *, V: int, E: int, h: i
         T = sum(sizes) if shape.token_types else 0
     else:
         T = c.int("type_vocab_size", default=2) if shape.token_types else 0
-    t.add("embeddings", (P + shape.pos_extra) * E + T * E)
+    if shape.positions == "sinusoid_head":
+        t.add("embeddings", P * (h // c.int("num_attention_heads", default=12)) + T * E)
+    else:
+        t.add("embeddings", (P + shape.pos_extra) * E + T * E)
     t.add("norms", 2 * E + (2 * h if shape.extra_norm else 0))
     if c.bool("use_task_id", default=False):  # ERNIE: task-type embeddings
         t.add("embeddings", c.int("task_type_vocab_size", default=3) * E)
@@ -68,8 +81,10 @@ def _bert_embeddings(c: Cfg, t: Tally, shape: BertShape, *, V: int, E: int, h: i
         t.add("embeddings", 4 * c.int("max_2d_position_embeddings", default=1024) * E)
     if shape.rel_buckets:
         t.add("attention", c.int("relative_attention_num_buckets", default=32) * c.int("num_attention_heads"))
-    if h != E:
+    if h != E or shape.project_always:
         t.add("other", linear(E, h))  # embeddings_project
+    if shape.extra is not None:
+        t.add("other", shape.extra(c))
 
 
 def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, shape: BertShape = BERT) -> Tally:
@@ -81,7 +96,13 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, shape:
     inter = c.int("intermediate_size", default=1024 if el else 3072)
     V = c.int("vocab_size", default=50265 if style == "roberta" else 30522)
     P = c.int("max_position_embeddings", default=512)
-    E = c.int("embedding_size", default=128) if el else h
+    E = (
+        c.int("embedding_size", default=128)
+        if el
+        else c.int(shape.emb_key, default=h)
+        if shape.emb_key
+        else h
+    )
     if shape.heads is not None and head not in shape.heads:
         raise NotExact(f"output head '{head}' of this BERT variant is not modelled")
     t = _encoder_tally(L, h, nh)
@@ -103,11 +124,7 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, shape:
         if not el:
             t.add("heads", pooler)
     elif head in ("masked_lm", "causal_lm"):  # *ForCausalLM / *LMHeadModel: the same LM head, no pooler
-        if el:
-            t.add("heads", linear(h, E) + 2 * E + V + (0 if tied else V * E))
-        else:
-            # untied, the decoder keeps its own bias next to the head's `bias` (transformers 5)
-            t.add("heads", linear(h, h) + 2 * h + V + (0 if tied else V * h + V))
+        t.add("heads", _lm_head(c, shape, el=el, h=h, E=E, V=V, tied=tied))
     elif head == "seq_cls":
         if shape.cls_dense:
             t.add("heads", pooler + linear(h, h) + linear(h, labels))
@@ -120,7 +137,7 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, shape:
     elif head == "token_cls":
         t.add("heads", linear(h, labels))
     elif head == "qa":
-        t.add("heads", linear(h, labels))  # qa_outputs has num_labels outputs (2 by default)
+        t.add("heads", linear(h, shape.qa_labels or labels))  # num_labels outputs (2 by default)
     elif head == "multiple_choice" and not el:
         t.add("heads", pooler + linear(h, 1) + (linear(h, h) if shape.cls_dense else 0))
     elif head == "pretraining" and style == "electra":
@@ -130,6 +147,17 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, shape:
     else:
         raise NotExact(f"output head '{head}' is not modelled for {style}")
     return t
+
+
+def _lm_head(c: Cfg, shape: BertShape, *, el: bool, h: int, E: int, V: int, tied: bool) -> int:
+    if el:
+        return linear(h, E) + 2 * E + V + (0 if tied else V * E)
+    if shape.lm_head == "projected":  # RemBERT: dense to output_embedding_size, LayerNorm, its own decoder
+        w = c.int("output_embedding_size", default=1664)
+        return linear(h, w) + 2 * w + linear(w, V)
+    transform = 0 if shape.lm_head == "bias" else linear(h, E) + 2 * E
+    # untied, the decoder keeps its own bias next to the head's `bias` (transformers 5)
+    return transform + V + (0 if tied else V * E + V)
 
 
 def bert(c: Cfg, head: str) -> Tally:
@@ -343,6 +371,7 @@ register(
 register("data2vec-text", roberta, "Data2VecText", name="data2vec-text")
 register("ibert", roberta, "IBert", name="ibert")
 _LM_AND_BASE = ("model", "masked_lm", "causal_lm", "token_cls")
+_BERT_HEADS = (*_LM_AND_BASE, "seq_cls", "qa", "multiple_choice")  # not the pretraining heads
 register(
     "big_bird",
     lambda c, h: bert_like(
@@ -391,3 +420,76 @@ register("albert", albert, "Albert")
 register("deberta", lambda c, h: deberta(c, h, v2=False), "Deberta")
 register("deberta-v2", lambda c, h: deberta(c, h, v2=True), "DebertaV2")
 register("modernbert", modernbert, "ModernBert")
+register(
+    "rembert",
+    lambda c, h: bert_like(
+        c,
+        h,
+        style="bert",
+        shape=BertShape(emb_key="input_embedding_size", project_always=True, lm_head="projected"),
+    ),
+    "RemBert",
+)
+
+
+def _roc_bert_inputs(c: Cfg) -> int:
+    """RoCBert: pronunciation and glyph-shape tables (always built) and, with concat_input, the layer mapping the
+    concatenated embeddings back to hidden_size."""
+    h = c.int("hidden_size", default=768)
+    pd, sd = c.int("pronunciation_embed_dim", default=768), c.int("shape_embed_dim", default=512)
+    n = c.int("pronunciation_vocab_size", default=910) * pd + c.int("shape_vocab_size", default=24858) * sd
+    if c.bool("concat_input", default=True):
+        width = h + (pd if c.bool("enable_pronunciation", default=True) else 0)
+        n += linear(width + (sd if c.bool("enable_shape", default=True) else 0), h)
+    return n
+
+
+register(
+    "roc_bert",
+    lambda c, h: bert_like(c, h, style="bert", shape=BertShape(extra=_roc_bert_inputs, heads=_BERT_HEADS)),
+    "RoCBert",
+)
+
+
+def roformer(c: Cfg, head: str) -> Tally:
+    if head == "multiple_choice" and c.bool("summary_use_proj", default=False):
+        raise NotExact("RoFormer's multiple-choice summary projection is not modelled")
+    shape = BertShape(
+        emb_key="embedding_size", positions="sinusoid_head", pooler="never", heads=_BERT_HEADS, qa_labels=2
+    )
+    return bert_like(c, head, style="roberta", shape=shape)
+
+
+register("roformer", roformer, "RoFormer")
+
+
+def _xmod_adapters(c: Cfg) -> int:
+    """X-MOD: one bottleneck adapter per language in every layer, optional adapter LayerNorms, and with pre_norm
+    the encoder's final LayerNorm."""
+    h, L = c.int("hidden_size", default=768), c.int("num_hidden_layers", default=12)
+    langs = c.raw("languages", default=["en_XX"])
+    if not isinstance(langs, list | tuple) or not langs:
+        raise ConfigProblem("languages is not a non-empty list")
+    b = h // c.int("adapter_reduction_factor", default=2)
+    per_layer = len({str(x) for x in langs}) * (linear(h, b) + linear(b, h))
+    per_layer += 2 * h if c.bool("adapter_layer_norm", default=False) else 0
+    return L * per_layer + (2 * h if c.bool("pre_norm", default=False) else 0)
+
+
+register(
+    "xmod",
+    lambda c, h: bert_like(c, h, style="roberta", shape=BertShape(extra=_xmod_adapters, heads=_BERT_HEADS)),
+    "Xmod",
+)
+register(
+    "bert-generation",
+    lambda c, h: bert_like(
+        c,
+        h,
+        style="bert",
+        shape=BertShape(token_types=False, pooler="never", lm_head="bias", heads=("model", "causal_lm")),
+    ),
+    "BertGeneration",
+    name="bert-generation",
+    classes={"BertGenerationEncoder": "model", "BertGenerationDecoder": "causal_lm"},
+)

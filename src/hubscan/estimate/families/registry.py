@@ -19,6 +19,7 @@ class Family:
     name: str
     formula: Formula
     prefixes: tuple[str, ...]  # transformers class-name prefixes, e.g. ("Llama",)
+    classes: tuple[tuple[str, str], ...] = ()  # (class name, head kind) of classes outside the suffix scheme
 
 
 HEAD_SUFFIXES: dict[str, str] = {
@@ -48,12 +49,19 @@ FAMILIES: dict[str, Family] = {}
 
 
 def register(
-    model_types: str | tuple[str, ...], formula: Formula, *prefixes: str, name: str | None = None
+    model_types: str | tuple[str, ...],
+    formula: Formula,
+    *prefixes: str,
+    name: str | None = None,
+    classes: dict[str, str] | None = None,
 ) -> None:
+    """``classes`` names head classes whose names do not end in a HEAD_SUFFIXES suffix (class -> head kind)."""
     if isinstance(model_types, str):
         model_types = (model_types,)
     for mt in model_types:
-        FAMILIES[mt] = Family(name or model_types[0], formula, tuple(prefixes))
+        FAMILIES[mt] = Family(
+            name or model_types[0], formula, tuple(prefixes), tuple((classes or {}).items())
+        )
 
 
 def architecture_of(config: dict) -> str | None:
