@@ -225,21 +225,31 @@ def errors_pct(rows: list[dict], method_prefix: str) -> list[float]:
 
 
 def summary_lines(rows: list[dict]) -> list[str]:
-    """Confident-wrong count and the verdicts of causal-LM (text decoder) model types."""
+    """Confident-wrong count and the verdicts of causal-LM (text decoder) and text-encoder model types."""
     from transformers.models.auto.modeling_auto import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES as causal
+    from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES as masked
 
     confident_wrong = sum(1 for r in rows if r["outcome"] == "wrong" and r.get("confidence") == "exact")
-    types = per_type([r for r in rows if r["model_type"] in causal])
-    verdicts = Counter(type_verdict(c) for c in types.values())
     return [
         f"Variants labelled `exact` with a different number (confident wrong): **{confident_wrong}**. `wrong`",
         "below means an `approximate` answer more than 1% off; `within1` an `approximate` answer within 1%.",
         "",
-        f"Causal-LM (text decoder) model types with a buildable config: {len(types)}: "
-        + ", ".join(f"{k} {verdicts.get(k, 0)}" for k in ("exact", "within1", "wrong", "unknown", "skipped"))
-        + ".",
+        _verdict_line("Causal-LM (text decoder)", [r for r in rows if r["model_type"] in causal]),
+        "",
+        _verdict_line(
+            "Text-encoder (with a masked-LM class)", [r for r in rows if r["model_type"] in masked]
+        ),
         "",
     ]
+
+
+def _verdict_line(label: str, rows: list[dict]) -> str:
+    types = per_type(rows)
+    verdicts = Counter(type_verdict(c) for c in types.values())
+    counts = ", ".join(
+        f"{k} {verdicts.get(k, 0)}" for k in ("exact", "within1", "wrong", "unknown", "skipped")
+    )
+    return f"{label} model types with a buildable config: {len(types)}: {counts}."
 
 
 def band_line(rows: list[dict]) -> str:
