@@ -157,3 +157,16 @@ def test_structural_shapes_equal_the_meta_count():
         if truth is None:
             continue
         assert count_structural(copy.deepcopy(d)).total == truth, (mt, arch)
+
+
+@pytest.mark.parametrize("mt", ["bert", "roberta", "ernie", "xmod", "roc_bert", "rembert"])
+def test_relative_position_keys_are_never_a_confident_wrong_number(mt):
+    """transformers 5 ignores ``position_embedding_type="relative_key"`` (no distance embedding) while old
+    checkpoints store one: an `exact` answer must still be transformers' own count."""
+    d = CONFIG_MAPPING[mt](num_hidden_layers=2).to_dict()
+    d["position_embedding_type"] = "relative_key"
+    d["architectures"] = [ANALYTIC[mt] + "Model"]
+    truth = _meta(d)
+    assert truth is not None
+    p = analyze_config(copy.deepcopy(d), use_transformers=False)["params"]
+    assert p["confidence"] != "exact" or p["total"] == truth, (mt, p["total"], truth)

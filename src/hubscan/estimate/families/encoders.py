@@ -24,11 +24,13 @@ def _bert_layer(h: int, inter: int) -> tuple[int, int, int]:
     return 4 * linear(h, h), linear(h, inter) + linear(inter, h), 4 * h
 
 
-def _pos_type(c: Cfg, t: Tally, L: int, h: int, nh: int, P: int) -> None:
+def _pos_type(c: Cfg) -> None:
     pet = c.raw("position_embedding_type", default="absolute")
     if pet in ("relative_key", "relative_key_query"):
-        t.add("attention", L * (2 * P - 1) * (h // nh))
-    elif pet != "absolute":
+        # transformers 5 ignores the key and builds no distance embedding; checkpoints trained with it (transformers
+        # 4) store num_layers x (2P-1) x head_dim more: no single number is right for both.
+        raise NotExact(f"position_embedding_type={pet!r}: transformers 5 builds no relative-position table")
+    if pet != "absolute":
         raise NotExact(f"position_embedding_type={pet!r} is not modelled")
 
 
@@ -114,7 +116,7 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, shape:
     t.add("mlp", L * m)
     t.add("norms", L * n)
     if not el:
-        _pos_type(c, t, L, h, nh, P)
+        _pos_type(c)
     labels = c.num_labels()
     pooler = 0 if shape.pooler == "never" else linear(h, h)
     tied = c.bool("tie_word_embeddings", default=tie_default)
