@@ -170,3 +170,31 @@ def test_relative_position_keys_are_never_a_confident_wrong_number(mt):
     assert truth is not None
     p = analyze_config(copy.deepcopy(d), use_transformers=False)["params"]
     assert p["confidence"] != "exact" or p["total"] == truth, (mt, p["total"], truth)
+
+
+BERT_COPIES = {
+    **{mt: ANALYTIC[mt] for mt in list(ANALYTIC)[: list(ANALYTIC).index("bert-generation") + 1]},
+    "xlm-roberta": "XLMRoberta",
+    "data2vec-text": "Data2VecText",
+    "electra": "Electra",
+}
+
+
+def test_cross_attention_decoders_are_counted_with_their_cross_attention():
+    """A BERT copy configured as a decoder with ``add_cross_attention`` has one more attention block and
+    LayerNorm per layer: an `exact` answer must be transformers' count, for every class that builds."""
+    exact = 0
+    for mt, prefix in BERT_COPIES.items():
+        for suffix in ("Model", "ForCausalLM", "LMHeadModel", "Decoder"):
+            if not hasattr(transformers, prefix + suffix):  # the meta build would fall back to another class
+                continue
+            d = CONFIG_MAPPING[mt](num_hidden_layers=2, add_cross_attention=True, is_decoder=True).to_dict()
+            d["architectures"] = [prefix + suffix]
+            truth = _meta(d)
+            if truth is None:
+                continue
+            p = analyze_config(copy.deepcopy(d), use_transformers=False)["params"]
+            if p["confidence"] == "exact":
+                exact += 1
+                assert p["total"] == truth, (mt, suffix, p["total"], truth)
+    assert exact >= 8, exact

@@ -56,6 +56,7 @@ class BertShape:
     )
     extra: Callable[[Cfg], int] | None = None  # further body parameters a clone adds, counted from its config
     qa_labels: int | None = None  # RoFormer: the QA head sets num_labels itself (2), whatever the config says
+    cross_attention: bool = True  # add_cross_attention builds a cross-attention block (False: key ignored)
 
 
 BERT = BertShape()
@@ -89,6 +90,17 @@ def _bert_embeddings(c: Cfg, t: Tally, shape: BertShape, *, V: int, E: int, h: i
         t.add("other", shape.extra(c))
 
 
+def _cross_attention(c: Cfg, t: Tally, shape: BertShape, *, L: int, h: int) -> None:
+    """``add_cross_attention`` (a BERT used as a decoder): per layer one more attention block (q, k, v, output,
+    with biases) and its LayerNorm."""
+    if not shape.cross_attention or not c.bool("add_cross_attention", default=False):
+        return
+    if shape.global_attn or shape.head_conv:
+        raise NotExact("add_cross_attention on this BERT variant's attention is not modelled")
+    t.add("attention", L * 4 * linear(h, h))
+    t.add("norms", L * 2 * h)
+
+
 def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, shape: BertShape = BERT) -> Tally:
     """BERT-style post-LN encoder; ``shape`` says how a clone differs from BERT."""
     el = style == "electra"
@@ -115,6 +127,7 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, shape:
         t.add("attention", L * nh * c.int("conv_kernel_size"))
     t.add("mlp", L * m)
     t.add("norms", L * n)
+    _cross_attention(c, t, shape, L=L, h=h)
     if not el:
         _pos_type(c)
     labels = c.num_labels()
@@ -371,7 +384,12 @@ register(
     name="roberta-prelayernorm",
 )
 register("data2vec-text", roberta, "Data2VecText", name="data2vec-text")
-register("ibert", roberta, "IBert", name="ibert")
+register(
+    "ibert",
+    lambda c, h: bert_like(c, h, style="roberta", shape=BertShape(cross_attention=False)),
+    "IBert",
+    name="ibert",
+)
 _LM_AND_BASE = ("model", "masked_lm", "causal_lm", "token_cls")
 _BERT_HEADS = (*_LM_AND_BASE, "seq_cls", "qa", "multiple_choice")  # not the pretraining heads
 register(
@@ -383,18 +401,25 @@ register(
 )
 register(
     "layoutlm",
-    lambda c, h: bert_like(c, h, style="bert", shape=BertShape(layout_2d=True, pooler="always")),
+    lambda c, h: bert_like(
+        c, h, style="bert", shape=BertShape(layout_2d=True, pooler="always", cross_attention=False)
+    ),
     "LayoutLM",
 )
 register(
     "mpnet",
-    lambda c, h: bert_like(c, h, style="roberta", shape=BertShape(token_types=False, rel_buckets=True)),
+    lambda c, h: bert_like(
+        c, h, style="roberta", shape=BertShape(token_types=False, rel_buckets=True, cross_attention=False)
+    ),
     "MPNet",
 )
 register(
     "longformer",
     lambda c, h: bert_like(
-        c, h, style="roberta", shape=BertShape(global_attn=True, heads=(*_LM_AND_BASE, "seq_cls"))
+        c,
+        h,
+        style="roberta",
+        shape=BertShape(global_attn=True, heads=(*_LM_AND_BASE, "seq_cls"), cross_attention=False),
     ),
     "Longformer",
 )
@@ -404,7 +429,11 @@ register(
     "Tapas",
 )
 _NO_POOLER = BertShape(
-    pos_extra=2, pooler="never", cls_dense=True, heads=(*_LM_AND_BASE, "seq_cls", "multiple_choice")
+    pos_extra=2,
+    pooler="never",
+    cls_dense=True,
+    heads=(*_LM_AND_BASE, "seq_cls", "multiple_choice"),
+    cross_attention=False,
 )
 register(
     "nystromformer",
