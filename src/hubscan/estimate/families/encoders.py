@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
@@ -377,19 +378,21 @@ register("ernie", bert, "Ernie", name="ernie")
 # the end of the encoder (same count), RoBERTa-PreLayerNorm keeps it and adds the final one.
 register("megatron-bert", bert, "MegatronBert", name="megatron-bert")
 register("xlm-roberta-xl", roberta, "XLMRobertaXL", name="xlm-roberta-xl")
+
+
+def _roberta_shaped(**shape: Any) -> Callable[[Cfg, str], Tally]:
+    """A RoBERTa copy that differs by ``shape`` (BertShape fields)."""
+    return lambda c, h: bert_like(c, h, style="roberta", shape=BertShape(**shape))
+
+
 register(
     "roberta-prelayernorm",
-    lambda c, h: bert_like(c, h, style="roberta", shape=BertShape(extra_norm=True)),
+    _roberta_shaped(extra_norm=True),
     "RobertaPreLayerNorm",
     name="roberta-prelayernorm",
 )
 register("data2vec-text", roberta, "Data2VecText", name="data2vec-text")
-register(
-    "ibert",
-    lambda c, h: bert_like(c, h, style="roberta", shape=BertShape(cross_attention=False)),
-    "IBert",
-    name="ibert",
-)
+register("ibert", _roberta_shaped(cross_attention=False), "IBert", name="ibert")  # IBert ignores the key
 _LM_AND_BASE = ("model", "masked_lm", "causal_lm", "token_cls")
 _BERT_HEADS = (*_LM_AND_BASE, "seq_cls", "qa", "multiple_choice")  # not the pretraining heads
 register(
