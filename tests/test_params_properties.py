@@ -123,6 +123,8 @@ def test_kv_cache_linear_in_context_and_gqa_smaller(ctx, kv_div):
 def test_any_dict_never_raises(cfg):
     rec = analyze_config(cfg, use_transformers=False)
     p = rec["params"]
-    assert p["confidence"] in ("exact", "approximate", "unknown")
+    assert p["confidence"] in ("exact", "approximate", "unknown", "invalid")
+    if p["confidence"] == "invalid":  # e.g. hidden_size -1: a clear reason, no number
+        assert p["total"] is None and p["reason"].startswith("invalid_config: ")
     if p["total"] is not None:
         assert isinstance(p["total"], int) and p["total"] >= 0
