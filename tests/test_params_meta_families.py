@@ -333,6 +333,10 @@ def test_analytic_equals_meta_device_build(family, seed):
         },
         {"model_type": "resnet", "layer_type": "preact"},
         {"model_type": "convnext", "num_stages": 5},
+        # a head the family's formula does not list: transformers' own, and a repo's custom class without auto_map
+        {"model_type": "bert", "architectures": ["BertForNextSentencePrediction"]},
+        {"model_type": "bert", "architectures": ["BertForMultiLabelClassification"]},
+        {"model_type": "llama", "architectures": ["LlamaForRewardModelWithValueHead"]},
     ],
 )
 def test_unmodelled_options_are_not_answered_analytically(cfg):

@@ -72,6 +72,11 @@ def infer_model_type(config: dict) -> str | None:
     return best[2] if best else None
 
 
+def _names_a_head(rest: str) -> bool:
+    """Whether what follows a family prefix in a class name names an output head (``ForX``, ``…LMHead…``)."""
+    return rest.startswith("For") or "Head" in rest
+
+
 def resolve_head(fam: Family, arch: str | None, config: dict) -> tuple[str, str | None]:
     """(head kind, note). Unknown classes fall back to the base model, as ``AutoModel`` would."""
     if arch is None:
@@ -88,6 +93,11 @@ def resolve_head(fam: Family, arch: str | None, config: dict) -> tuple[str, str 
         raise NotExact(
             f"architectures[0]={arch!r} is a related class this family's formula does not describe"
         )
+    if any(arch.startswith(p) and _names_a_head(arch[len(p) :]) for p in fam.prefixes):
+        # e.g. BertForNextSentencePrediction, or a repo's own BertForMultiLabelClassification: a head on this
+        # family's backbone that the formula does not list. Counting the bare backbone would be a confident
+        # wrong number for a checkpoint that stores the head.
+        raise NotExact(f"architectures[0]={arch!r} names a head this family's formula does not describe")
     if isinstance(config.get("auto_map"), dict):
         raise NotExact(
             f"architectures[0]={arch!r} is not a transformers class and auto_map points at the repo's own code; "
