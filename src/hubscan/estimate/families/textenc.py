@@ -1,0 +1,285 @@
+"""Text encoders outside the BERT-copy scheme and old-style language models: RoPE encoders built from decoder parts
+(EuroBERT, ESM C), XLM / FlauBERT, FNet, ... Each formula mirrors the module tree transformers 5 builds; a head it
+does not describe raises NotExact (``unknown``), never a guess."""
+
+from __future__ import annotations
+
+from hubscan.estimate._cfg import KVLayer
+from hubscan.estimate.families.common import (
+    Cfg,
+    ConfigProblem,
+    NotExact,
+    Tally,
+    attention,
+    gated_mlp,
+    linear,
+)
+from hubscan.estimate.families.registry import register
+
+
+def _encoder(L: int, h: int) -> Tally:
+    """A Tally for an encoder: no KV cache, one attention width per layer."""
+    t = Tally()
+    t.has_kv = False
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, h))
+    return t
+
+
+def _heads_only(head: str, allowed: tuple[str, ...], name: str) -> None:
+    if head not in allowed:
+        raise NotExact(f"output head '{head}' is not modelled for {name}")
+
+
+def _kv(c: Cfg, nh: int) -> int:
+    kv = c.int("num_key_value_heads", default=None) or nh
+    if kv <= 0 or nh % kv:
+        raise ConfigProblem(f"num_key_value_heads={kv} does not divide num_attention_heads={nh}")
+    return kv
+
+
+def _rope_body(
+    c: Cfg, *, defaults: dict[str, int], qk_norm: int, norm: int, final_norm: int
+) -> tuple[Tally, int]:
+    """Llama-style pre-norm stack (embedding, GQA attention, gated MLP, two norms per layer, final norm) used as
+    an encoder. ``qk_norm``/``norm``/``final_norm``: parameters of each such norm, as a multiple of hidden_size."""
+    h = c.int("hidden_size", default=defaults["h"])
+    L = c.int("num_hidden_layers", default=defaults["L"])
+    nh = c.int("num_attention_heads", default=defaults["nh"])
+    inter = c.int("intermediate_size", default=defaults["inter"])
+    V = c.int("vocab_size", default=defaults["V"])
+    kv = _kv(c, nh)
+    hd = c.int("head_dim", default=None) or h // nh
+    ab, mb = c.bool("attention_bias", default=False), c.bool("mlp_bias", default=False)
+    t = _encoder(L, h)
+    t.embed(V * h)
+    t.add(
+        "attention", L * (attention(h, nh, kv, hd, q_bias=ab, k_bias=ab, v_bias=ab, o_bias=ab) + qk_norm * h)
+    )
+    t.add("mlp", L * gated_mlp(h, inter, mb))
+    t.add("norms", L * 2 * norm * h + final_norm * h)
+    return t, h
+
+
+def eurobert(c: Cfg, head: str) -> Tally:
+    d = {"h": 768, "L": 12, "nh": 12, "inter": 3072, "V": 128256}
+    t, h = _rope_body(c, defaults=d, qk_norm=0, norm=1, final_norm=1)
+    V = c.int("vocab_size", default=d["V"])
+    if head == "masked_lm":  # lm_head: Linear(h, V, bias=mlp_bias), tied to the input embedding when asked
+        tied = c.bool("tie_word_embeddings", default=False)
+        t.add("heads", (0 if tied else V * h) + (V if c.bool("mlp_bias", default=False) else 0))
+    elif head == "seq_cls":
+        t.add("heads", linear(h, h) + linear(h, c.num_labels()))
+    elif head == "token_cls":
+        t.add("heads", linear(h, c.num_labels()))
+    else:
+        _heads_only(head, ("model",), "eurobert")
+    return t
+
+
+def esmc(c: Cfg, head: str) -> Tally:
+    """ESM C: LayerNorm (with bias) around each block, q/k LayerNorms over the full width without bias, a final
+    LayerNorm without bias; the masked-LM head's decoder is never tied."""
+    d = {"h": 2560, "L": 80, "nh": 40, "inter": 6912, "V": 64}
+    t, h = _rope_body(c, defaults=d, qk_norm=2, norm=2, final_norm=1)
+    V = c.int("vocab_size", default=d["V"])
+    if head == "masked_lm":
+        t.add("heads", linear(h, h) + 2 * h + linear(h, V))
+    elif head == "seq_cls":
+        t.add("heads", linear(h, h) + linear(h, c.num_labels()))
+    elif head == "token_cls":
+        t.add("heads", linear(h, c.num_labels()))
+    else:
+        _heads_only(head, ("model",), "esmc")
+    return t
+
+
+register("eurobert", eurobert, "EuroBert")
+register("esmc", esmc, "Esmc")
+
+
+# ----------------------------------------------------------------------------- XLM / FlauBERT
+
+
+def _summary(c: Cfg, h: int) -> int:
+    """XLM's SequenceSummary: an optional projection to num_labels (or to hidden_size)."""
+    if c.str("summary_type", default="first") == "attn":
+        raise NotExact("summary_type='attn' is not implemented by transformers")
+    if not c.bool("summary_use_proj", default=True):
+        return 0
+    labels = c.num_labels()
+    to_labels = c.bool("summary_proj_to_labels", default=True) and labels > 0
+    return linear(h, labels if to_labels else h)
+
+
+def _squad_head(h: int) -> int:
+    """start logits (h -> 1), end logits (2h -> h, LayerNorm, h -> 1), answer class (2h -> h, h -> 1 no bias)."""
+    return linear(h, 1) + linear(2 * h, h) + 2 * h + linear(h, 1) + linear(2 * h, h) + h
+
+
+def xlm(c: Cfg, head: str) -> Tally:
+    """XLM and FlauBERT (same module tree): post-LN layers, FFN width 4 x emb_dim, optional language embeddings."""
+    h = c.int("emb_dim", default=2048)
+    L = c.int("n_layers", default=12)
+    V = c.int("vocab_size", "n_words", default=30145)
+    P = c.int("max_position_embeddings", default=512)
+    langs = c.int("n_langs", default=1)
+    if not c.bool("is_encoder", default=True):
+        raise ConfigProblem("is_encoder=False: transformers' XLM can only be built as an encoder")
+    t = _encoder(L, h)
+    t.embed(V * h)
+    t.add("embeddings", P * h + (langs * h if langs > 1 and c.bool("use_lang_emb", default=True) else 0))
+    t.add("norms", 2 * h + L * 4 * h)
+    t.add("attention", L * 4 * linear(h, h))
+    t.add("mlp", L * (linear(h, 4 * h) + linear(4 * h, h)))
+    labels = c.num_labels()
+    if head == "masked_lm":
+        if c.bool("asm", default=False):
+            raise NotExact("asm=True (adaptive softmax output layer) is not modelled")
+        t.add("heads", V + (0 if c.bool("tie_word_embeddings", default=True) else V * h))
+    elif head == "seq_cls":
+        t.add("heads", _summary(c, h))
+    elif head == "multiple_choice":
+        t.add("heads", _summary(c, h) + linear(labels, 1))
+    elif head == "token_cls" or head == "qa_simple":
+        t.add("heads", linear(h, labels))
+    elif head == "qa":
+        t.add("heads", _squad_head(h))
+    else:
+        _heads_only(head, ("model",), "xlm")
+    return t
+
+
+for _mt, _prefix in (("xlm", "XLM"), ("flaubert", "Flaubert")):
+    register(
+        _mt,
+        xlm,
+        _prefix,
+        classes={
+            f"{_prefix}WithLMHeadModel": "masked_lm",
+            f"{_prefix}ForQuestionAnsweringSimple": "qa_simple",
+        },
+    )
+
+
+# ----------------------------------------------------------------------------- FNet
+
+
+def fnet(c: Cfg, head: str) -> Tally:
+    """FNet: BERT embeddings plus a hidden-to-hidden projection; each layer a Fourier mixing sub-layer (only its
+    LayerNorm has parameters) and BERT's feed-forward; the pooler is always built."""
+    h = c.int("hidden_size", default=768)
+    L = c.int("num_hidden_layers", default=12)
+    inter = c.int("intermediate_size", default=3072)
+    V = c.int("vocab_size", default=32000)
+    P = c.int("max_position_embeddings", default=512)
+    T = c.int("type_vocab_size", default=4)
+    t = _encoder(L, h)
+    t.embed(V * h)
+    t.add("embeddings", P * h + T * h)
+    t.add("norms", 2 * h + L * 4 * h)
+    t.add("other", linear(h, h))
+    t.add("mlp", L * (linear(h, inter) + linear(inter, h)))
+    t.add("heads", linear(h, h))  # the pooler, built under every head
+    labels = c.num_labels()
+    lm = linear(h, h) + 2 * h + V + (0 if c.bool("tie_word_embeddings", default=True) else V * h + V)
+    if head == "masked_lm":
+        t.add("heads", lm)
+    elif head == "seq_cls" or head == "token_cls" or head == "qa":
+        t.add("heads", linear(h, 2 if head == "qa" else labels))
+    elif head == "multiple_choice":
+        t.add("heads", linear(h, 1))
+    elif head == "pretraining":
+        t.add("heads", lm + linear(h, 2))
+    else:
+        _heads_only(head, ("model",), "fnet")
+    return t
+
+
+register("fnet", fnet, "FNet")
+
+
+def ultrabert(c: Cfg, head: str) -> Tally:
+    """Ultrabert: a Llama-style stack as encoder; the masked-LM head is two bias-free projections through
+    prediction_head_size and a decoder tied to the input embedding unless tie_word_embeddings is false."""
+    d = {"h": 4096, "L": 32, "nh": 32, "inter": 11008, "V": 32000}
+    t, h = _rope_body(c, defaults=d, qk_norm=0, norm=1, final_norm=1)
+    V = c.int("vocab_size", default=d["V"])
+    if head == "masked_lm":
+        p = c.int("prediction_head_size", default=768)
+        t.add("heads", 2 * h * p + (0 if c.bool("tie_word_embeddings", default=False) else V * h))
+    elif head in ("seq_cls", "token_cls"):
+        t.add("heads", linear(h, c.num_labels()))
+    elif head == "qa":
+        t.add("heads", linear(h, 2))
+    else:
+        _heads_only(head, ("model",), "ultrabert")
+    return t
+
+
+register("ultrabert", ultrabert, "Ultrabert")
+
+
+# ----------------------------------------------------------------------------- RoPE BERTs (Jina v3, GTE, Nomic)
+
+
+def _rope_bert(c: Cfg, head: str, *, name: str, mlp: str, attn_bias: bool, pooler: bool, lm: str) -> Tally:
+    """Post-LN BERT layers with rotary positions: word (+ token-type) embeddings and LayerNorm, q/k/v/o, an MLP,
+    two LayerNorms per layer. ``mlp``: "plain" (fc1/fc2 with biases), "gated" (gate/up without bias, down with
+    one: GTE), "gated_nobias". ``pooler``: the base model builds its pooler. ``lm``: "bias" (a head bias tied to the
+    decoder's, Jina/Nomic) or "decoder_bias" (GTE)."""
+    h = c.int("hidden_size", default=768)
+    L = c.int("num_hidden_layers", default=12)
+    nh = c.int("num_attention_heads", default=12)
+    inter = c.int("intermediate_size", default=3072)
+    V = c.int("vocab_size")
+    T = c.int("type_vocab_size", default=2)
+    hd = c.int("head_dim", default=None) or h // nh
+    t = _encoder(L, h)
+    t.embed(V * h)
+    t.add("embeddings", T * h)
+    t.add("norms", 2 * h + L * 4 * h)
+    t.add(
+        "attention",
+        L * attention(h, nh, nh, hd, q_bias=attn_bias, k_bias=attn_bias, v_bias=attn_bias, o_bias=attn_bias),
+    )
+    if mlp == "plain":
+        t.add("mlp", L * (linear(h, inter) + linear(inter, h)))
+    else:
+        t.add("mlp", L * (2 * h * inter + linear(inter, h, mlp == "gated")))
+    labels = c.num_labels()
+    tied = c.bool("tie_word_embeddings", default=True)
+    if head == "model":
+        t.add("heads", linear(h, h) if pooler else 0)
+    elif (
+        head == "masked_lm"
+    ):  # dense + LayerNorm transform, a vocabulary bias, the decoder weight when untied
+        t.add("heads", linear(h, h) + 2 * h + V + (0 if tied else V * h + (V if lm == "bias" else 0)))
+    elif head == "seq_cls":  # Jina: RoBERTa's dense + out_proj head; GTE / Nomic: the pooler + a classifier
+        t.add("heads", linear(h, h) + linear(h, labels))
+    elif head in ("token_cls", "qa"):
+        t.add("heads", linear(h, labels))
+    else:
+        _heads_only(head, ("model",), name)
+    return t
+
+
+register(
+    "jina_embeddings_v3",
+    lambda c, h: _rope_bert(
+        c, h, name="jina_embeddings_v3", mlp="plain", attn_bias=True, pooler=True, lm="bias"
+    ),
+    "JinaEmbeddingsV3",
+)
+register(
+    "gte",
+    lambda c, h: _rope_bert(c, h, name="gte", mlp="gated", attn_bias=True, pooler=False, lm="decoder_bias"),
+    "Gte",
+)
+register(
+    "nomic_bert",
+    lambda c, h: _rope_bert(
+        c, h, name="nomic_bert", mlp="gated_nobias", attn_bias=False, pooler=False, lm="bias"
+    ),
+    "NomicBert",
+)
