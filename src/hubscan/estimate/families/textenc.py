@@ -101,11 +101,12 @@ register("esmc", esmc, "Esmc")
 # ----------------------------------------------------------------------------- XLM / FlauBERT
 
 
-def _summary(c: Cfg, h: int) -> int:
-    """XLM's SequenceSummary: an optional projection to num_labels (or to hidden_size)."""
+def _summary(c: Cfg, h: int, *, use_proj: bool = True) -> int:
+    """XLM's SequenceSummary: an optional projection to num_labels (or to hidden_size). ``use_proj``: the default
+    of summary_use_proj (its config class may not define the key: no projection)."""
     if c.str("summary_type", default="first") == "attn":
         raise NotExact("summary_type='attn' is not implemented by transformers")
-    if not c.bool("summary_use_proj", default=True):
+    if not c.bool("summary_use_proj", default=use_proj):
         return 0
     labels = c.num_labels()
     to_labels = c.bool("summary_proj_to_labels", default=True) and labels > 0
@@ -283,3 +284,116 @@ register(
     ),
     "NomicBert",
 )
+
+
+# ----------------------------------------------------------------------------- ConvBERT
+
+
+def _convbert_layer(c: Cfg, h: int, inter: int) -> tuple[int, int]:
+    """(attention, feed-forward) of one ConvBERT layer: attention with nh / head_ratio heads of half width next to
+    a span-based dynamic convolution (separable conv, kernel generator, conv output projection); grouped linear
+    feed-forward when num_groups > 1."""
+    nh = c.int("num_attention_heads", default=12)
+    k = c.int("conv_kernel_size", default=9)
+    heads = nh // c.int("head_ratio", default=2) or 1
+    A = heads * ((h // heads) // 2)
+    conv = h * k + A * h + A  # depthwise (no bias), pointwise (no bias), the separable conv's own bias
+    attn = 3 * linear(h, A) + conv + linear(A, heads * k) + linear(h, A) + linear(h, h)
+    groups = c.int("num_groups", default=1)
+    if groups == 1:
+        ffn = linear(h, inter) + linear(inter, h)
+    else:  # GroupedLinearLayer: (groups, in/groups, out/groups) weight and a full-width bias
+        ffn = (
+            groups * (h // groups) * (inter // groups)
+            + inter
+            + groups * (inter // groups) * (h // groups)
+            + h
+        )
+    return attn, ffn
+
+
+def convbert(c: Cfg, head: str) -> Tally:
+    h = c.int("hidden_size", default=768)
+    L = c.int("num_hidden_layers", default=12)
+    inter = c.int("intermediate_size", default=3072)
+    V = c.int("vocab_size", default=30522)
+    E = c.int("embedding_size", default=768)
+    if c.bool("add_cross_attention", default=False):
+        raise NotExact("add_cross_attention (ConvBERT as a decoder) is not modelled")
+    t = _encoder(L, h)
+    t.embed(V * E)
+    t.add(
+        "embeddings",
+        c.int("max_position_embeddings", default=512) * E + c.int("type_vocab_size", default=2) * E,
+    )
+    t.add("norms", 2 * E + L * 4 * h)
+    if E != h:
+        t.add("other", linear(E, h))
+    attn, ffn = _convbert_layer(c, h, inter)
+    t.add("attention", L * attn)
+    t.add("mlp", L * ffn)
+    labels = c.num_labels()
+    if (
+        head == "masked_lm"
+    ):  # generator predictions (h -> E, LayerNorm) and the LM head, tied unless told not to
+        tied = c.bool("tie_word_embeddings", default=True)
+        t.add("heads", linear(h, E) + 2 * E + V + (0 if tied else V * E))
+    elif head == "seq_cls":
+        t.add("heads", linear(h, h) + linear(h, labels))
+    elif head == "multiple_choice":
+        t.add("heads", _summary(c, h, use_proj=False) + linear(h, 1))
+    elif head in ("token_cls", "qa"):
+        t.add("heads", linear(h, labels))
+    else:
+        _heads_only(head, ("model",), "convbert")
+    return t
+
+
+register("convbert", convbert, "ConvBert")
+
+
+# ----------------------------------------------------------------------------- SqueezeBERT
+
+
+def _conv1x1(cin: int, cout: int, groups: int) -> int:
+    """A kernel-size-1 grouped Conv1d with bias."""
+    if groups <= 0 or cin % groups or cout % groups:
+        raise ConfigProblem(f"groups={groups} does not divide the channels ({cin} -> {cout})")
+    return cout * (cin // groups) + cout
+
+
+def squeezebert(c: Cfg, head: str) -> Tally:
+    """SqueezeBERT: BERT with every projection a grouped 1x1 convolution; the pooler is built under every head."""
+    h = c.int("hidden_size", default=768)
+    L = c.int("num_hidden_layers", default=12)
+    inter = c.int("intermediate_size", default=3072)
+    V = c.int("vocab_size", default=30522)
+    E = c.int("embedding_size", default=768)
+    if E != h:
+        raise ConfigProblem("SqueezeBERT requires embedding_size == hidden_size")
+    g = {k: c.int(f"{k}_groups", default=d) for k, d in (("q", 4), ("k", 4), ("v", 4), ("post_attention", 1))}
+    g.update({k: c.int(f"{k}_groups", default=4) for k in ("intermediate", "output")})
+    t = _encoder(L, h)
+    t.embed(V * E)
+    t.add(
+        "embeddings",
+        c.int("max_position_embeddings", default=512) * E + c.int("type_vocab_size", default=2) * E,
+    )
+    t.add("norms", 2 * h + L * 4 * h)
+    t.add("attention", L * (sum(_conv1x1(h, h, g[k]) for k in "qkv") + _conv1x1(h, h, g["post_attention"])))
+    t.add("mlp", L * (_conv1x1(h, inter, g["intermediate"]) + _conv1x1(inter, h, g["output"])))
+    t.add("heads", linear(h, h))  # pooler
+    labels = c.num_labels()
+    if head == "masked_lm":
+        tied = c.bool("tie_word_embeddings", default=True)
+        t.add("heads", linear(h, h) + 2 * h + V + (0 if tied else V * h + V))
+    elif head in ("seq_cls", "token_cls", "qa"):
+        t.add("heads", linear(h, labels))
+    elif head == "multiple_choice":
+        t.add("heads", linear(h, 1))
+    else:
+        _heads_only(head, ("model",), "squeezebert")
+    return t
+
+
+register("squeezebert", squeezebert, "SqueezeBert")
