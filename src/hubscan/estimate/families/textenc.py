@@ -397,3 +397,70 @@ def squeezebert(c: Cfg, head: str) -> Tally:
 
 
 register("squeezebert", squeezebert, "SqueezeBert")
+
+
+# ----------------------------------------------------------------------------- MobileBERT
+
+
+def _mobilebert_layer(c: Cfg, h: int, th: int, inter: int) -> tuple[int, int, int]:
+    """(attention, feed-forward, bottlenecks) of one MobileBERT layer; th is the true (bottleneck) width."""
+    nh = c.int("num_attention_heads", default=4)
+    A = nh * (th // nh)
+    bottleneck = c.bool("use_bottleneck", default=True)
+    v_in = th if c.bool("use_bottleneck_attention", default=False) else h
+    attn = 2 * linear(th, A) + linear(v_in, A) + linear(th, th) + 2 * th
+    ffn = c.int("num_feedforward_networks", default=4) * (linear(th, inter) + linear(inter, th) + 2 * th)
+    extra = 0
+    if bottleneck:
+        ib = c.int("intra_bottleneck_size", default=128)
+        shared = c.bool("key_query_shared_bottleneck", default=True)
+        extra = (2 if shared else 1) * (linear(h, ib) + 2 * ib) + linear(th, h) + 2 * h
+    return attn, ffn, extra
+
+
+def mobilebert(c: Cfg, head: str) -> Tally:
+    """MobileBERT: trigram embeddings projected to hidden_size, narrow bottleneck layers with several stacked
+    feed-forward networks; NoNorm and LayerNorm both hold a weight and a bias."""
+    h = c.int("hidden_size", default=512)
+    L = c.int("num_hidden_layers", default=24)
+    inter = c.int("intermediate_size", default=512)
+    V = c.int("vocab_size", default=30522)
+    E = c.int("embedding_size", default=128)
+    if c.str("normalization_type", default="no_norm") not in ("no_norm", "layer_norm"):
+        raise ConfigProblem("normalization_type is neither 'no_norm' nor 'layer_norm'")
+    bottleneck = c.bool("use_bottleneck", default=True)
+    th = c.int("intra_bottleneck_size", default=128) if bottleneck else h
+    t = _encoder(L, h)
+    t.embed(V * E)
+    t.add(
+        "embeddings",
+        c.int("max_position_embeddings", default=512) * h + c.int("type_vocab_size", default=2) * h,
+    )
+    t.add("other", linear(E * (3 if c.bool("trigram_input", default=True) else 1), h))
+    t.add("norms", 2 * h)
+    attn, ffn, extra = _mobilebert_layer(c, h, th, inter)
+    t.add("attention", L * attn)
+    t.add("mlp", L * ffn)
+    t.add("other", L * extra)
+    pooler = linear(h, h) if c.bool("classifier_activation", default=True) else 0
+    tied = c.bool("tie_word_embeddings", default=True)
+    lm = linear(h, h) + 2 * h + V * (h - E) + V + (0 if tied else V * E + V)
+    labels = c.num_labels()
+    if head == "model":
+        t.add("heads", pooler)
+    elif head == "masked_lm":
+        t.add("heads", lm)
+    elif head == "pretraining":
+        t.add("heads", pooler + lm + linear(h, 2))
+    elif head == "seq_cls":
+        t.add("heads", pooler + linear(h, labels))
+    elif head == "multiple_choice":
+        t.add("heads", pooler + linear(h, 1))
+    elif head in ("token_cls", "qa"):
+        t.add("heads", linear(h, labels))
+    else:
+        _heads_only(head, ("model",), "mobilebert")
+    return t
+
+
+register("mobilebert", mobilebert, "MobileBert")
