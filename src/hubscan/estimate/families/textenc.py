@@ -14,6 +14,7 @@ from hubscan.estimate.families.common import (
     gated_mlp,
     linear,
 )
+from hubscan.estimate.families.encoders import BertShape, bert_like
 from hubscan.estimate.families.registry import register
 
 
@@ -464,3 +465,81 @@ def mobilebert(c: Cfg, head: str) -> Tally:
 
 
 register("mobilebert", mobilebert, "MobileBert")
+
+
+# ----------------------------------------------------------------------------- GPT-Neo
+
+
+def gpt_neo(c: Cfg, head: str) -> Tally:
+    """GPT-Neo: GPT-2 layout with bias-free q/k/v projections; layers alternate global and local (windowed)
+    attention as listed in attention_layers."""
+    h = c.int("hidden_size", default=2048)
+    L = c.int("num_layers", default=24)
+    nh = c.int("num_heads", default=16)
+    V = c.int("vocab_size", default=50257)
+    inter = c.int("intermediate_size", default=None) or 4 * h
+    t = Tally()
+    t.embed(V * h)
+    t.add("embeddings", c.int("max_position_embeddings", default=2048) * h)
+    t.add("attention", L * (3 * h * h + linear(h, h)))
+    t.add("mlp", L * (linear(h, inter) + linear(inter, h)))
+    t.add("norms", L * 4 * h + 2 * h)
+    kinds = c.raw("attention_layers")
+    window = c.int("window_size", default=256)
+    for i in range(L):
+        local = isinstance(kinds, list) and i < len(kinds) and kinds[i] == "local"
+        t.kv_layers.append(KVLayer(2 * h, window if local else None, h))
+    if head == "causal_lm":
+        t.add("heads", 0 if c.bool("tie_word_embeddings", default=True) else V * h)
+    elif head == "seq_cls":
+        t.add("heads", h * c.num_labels())
+    elif head == "token_cls":
+        t.add("heads", linear(h, c.num_labels()))
+    elif head == "qa":
+        t.add("heads", linear(h, 2))
+    else:
+        _heads_only(head, ("model",), "gpt_neo")
+    return t
+
+
+register("gpt_neo", gpt_neo, "GPTNeo")
+
+
+# ----------------------------------------------------------------------------- BERT bodies with their own heads
+
+_BERT_NO_POOLER = BertShape(pooler="never", cross_attention=False)
+
+
+def splinter(c: Cfg, head: str) -> Tally:
+    """Splinter: BERT without a pooler; QA and pre-training both use the question-aware span selection head
+    (four dense + LayerNorm transforms and two bias-free bilinear classifiers)."""
+    _heads_only(head, ("model", "qa", "pretraining"), "splinter")
+    t = bert_like(c, "model", style="bert", shape=_BERT_NO_POOLER)
+    if head != "model":
+        h = c.int("hidden_size", default=768)
+        t.add("heads", 4 * (linear(h, h) + 2 * h) + 2 * h * h)
+    return t
+
+
+def dpr(c: Cfg, head: str) -> Tally:
+    """DPR question / context encoders and reader: a BERT without pooler, an optional projection to
+    projection_dim; the reader adds span (2) and relevance (1) outputs on that width."""
+    _heads_only(head, ("model", "reader"), "dpr")
+    t = bert_like(c, "model", style="bert", shape=BertShape(pooler="never"))
+    h = c.int("hidden_size", default=768)
+    pd = c.int("projection_dim", default=0)
+    if pd > 0:
+        t.add("other", linear(h, pd))
+    if head == "reader":
+        w = pd if pd > 0 else h
+        t.add("heads", linear(w, 2) + linear(w, 1))
+    return t
+
+
+register("splinter", splinter, "Splinter")
+register(
+    "dpr",
+    dpr,
+    "DPR",
+    classes={"DPRQuestionEncoder": "model", "DPRContextEncoder": "model", "DPRReader": "reader"},
+)
