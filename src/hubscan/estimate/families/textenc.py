@@ -543,3 +543,58 @@ register(
     "DPR",
     classes={"DPRQuestionEncoder": "model", "DPRContextEncoder": "model", "DPRReader": "reader"},
 )
+
+
+# ----------------------------------------------------------------------------- LUKE
+
+
+def _luke_head(c: Cfg, head: str, *, h: int, V: int, Ev: int, ee: int) -> int:
+    labels = c.num_labels()
+    if head == "masked_lm":  # the word LM head keeps its own decoder; the entity decoder is tied to the table
+        tied = c.bool("tie_word_embeddings", default=True)
+        word = linear(h, h) + 2 * h + linear(h, V) + (0 if tied else V)
+        return word + linear(h, ee) + 2 * ee + Ev + (0 if tied else Ev * ee)
+    sizes = {"seq_cls": h, "entity_cls": h, "entity_span_cls": 3 * h, "token_cls": h, "qa": h}
+    if head in sizes:
+        return linear(sizes[head], labels)
+    if head == "entity_pair_cls":
+        return 2 * h * labels
+    if head == "multiple_choice":
+        return linear(h, 1)
+    _heads_only(head, ("model",), "luke")
+    return 0
+
+
+def luke(c: Cfg, head: str) -> Tally:
+    """LUKE: RoBERTa word embeddings plus an entity table (entity_emb_size, projected to hidden_size), entity-aware
+    self-attention (three more query projections per layer); the pooler under all but the token / QA heads."""
+    h = c.int("hidden_size", default=768)
+    L = c.int("num_hidden_layers", default=12)
+    inter = c.int("intermediate_size", default=3072)
+    V = c.int("vocab_size", default=50267)
+    P = c.int("max_position_embeddings", default=512)
+    T = c.int("type_vocab_size", default=2)
+    Ev, ee = c.int("entity_vocab_size", default=500000), c.int("entity_emb_size", default=256)
+    t = _encoder(L, h)
+    t.embed(V * h)
+    t.add("embeddings", 2 * (P * h + T * h) + Ev * ee + (h * ee if ee != h else 0))
+    t.add("norms", 4 * h + L * 4 * h)
+    queries = 6 if c.bool("use_entity_aware_attention", default=True) else 3
+    t.add("attention", L * (queries + 1) * linear(h, h))
+    t.add("mlp", L * (linear(h, inter) + linear(inter, h)))
+    if head not in ("token_cls", "qa"):
+        t.add("heads", linear(h, h))  # pooler
+    t.add("heads", _luke_head(c, head, h=h, V=V, Ev=Ev, ee=ee))
+    return t
+
+
+register(
+    "luke",
+    luke,
+    "Luke",
+    classes={
+        "LukeForEntityClassification": "entity_cls",
+        "LukeForEntityPairClassification": "entity_pair_cls",
+        "LukeForEntitySpanClassification": "entity_span_cls",
+    },
+)
