@@ -598,3 +598,45 @@ register(
         "LukeForEntitySpanClassification": "entity_span_cls",
     },
 )
+
+
+# ----------------------------------------------------------------------------- LiLT
+
+
+def _post_ln_block(h: int, inter: int) -> int:
+    """One post-LN BERT layer: q/k/v/output with biases, feed-forward, two LayerNorms."""
+    return 4 * linear(h, h) + linear(h, inter) + linear(inter, h) + 4 * h
+
+
+def lilt(c: Cfg, head: str) -> Tally:
+    """LiLT: a BERT text stream and a layout stream channel_shrink_ratio times narrower, each with its own
+    attention, feed-forward and LayerNorms; box coordinates embedded in hidden_size // 6 wide tables."""
+    h = c.int("hidden_size", default=768)
+    L = c.int("num_hidden_layers", default=12)
+    inter = c.int("intermediate_size", default=3072)
+    V = c.int("vocab_size", default=30522)
+    P = c.int("max_position_embeddings", default=512)
+    r = c.int("channel_shrink_ratio", default=4)
+    if r <= 0:
+        raise ConfigProblem("channel_shrink_ratio must be positive")
+    lh, li = h // r, inter // r
+    t = _encoder(L, h)
+    t.embed(V * h)
+    t.add("embeddings", P * h + c.int("type_vocab_size", default=2) * h)
+    t.add("embeddings", 4 * c.int("max_2d_position_embeddings", default=1024) * (h // 6) + P * lh)
+    t.add("other", linear(h, lh))
+    t.add("norms", 2 * h + 2 * lh)
+    t.add("attention", L * (_post_ln_block(h, inter) + _post_ln_block(lh, li)))
+    labels = c.num_labels()
+    if head == "model":
+        t.add("heads", linear(h, h))
+    elif head == "seq_cls":
+        t.add("heads", linear(h, h) + linear(h, labels))
+    elif head in ("token_cls", "qa"):
+        t.add("heads", linear(h, labels))
+    else:
+        _heads_only(head, ("model",), "lilt")
+    return t
+
+
+register("lilt", lilt, "Lilt")
