@@ -640,3 +640,45 @@ def lilt(c: Cfg, head: str) -> Tally:
 
 
 register("lilt", lilt, "Lilt")
+
+
+# ----------------------------------------------------------------------------- MarkupLM
+
+
+def _xpath_embeddings(c: Cfg, h: int) -> int:
+    """MarkupLM: max_depth tag and subscript tables of xpath_unit_hidden_size, and three projections."""
+    D = c.int("max_depth", default=50)
+    u = c.int("xpath_unit_hidden_size", default=32)
+    tags, subs = (
+        c.int("max_xpath_tag_unit_embeddings", default=256),
+        c.int("max_xpath_subs_unit_embeddings", default=1024),
+    )
+    return linear(u * D, h) + linear(u * D, 4 * h) + linear(4 * h, h) + D * (tags + subs) * u
+
+
+def markuplm(c: Cfg, head: str) -> Tally:
+    """MarkupLM: BERT (no cross-attention) whose embeddings add xpath tag / subscript embeddings; the pooler on the
+    base model and under sequence classification."""
+    h = c.int("hidden_size", default=768)
+    L = c.int("num_hidden_layers", default=12)
+    inter = c.int("intermediate_size", default=3072)
+    V = c.int("vocab_size", default=30522)
+    P = c.int("max_position_embeddings", default=512)
+    t = _encoder(L, h)
+    t.embed(V * h)
+    t.add("embeddings", P * h + c.int("type_vocab_size", default=2) * h + _xpath_embeddings(c, h))
+    t.add("norms", 2 * h)
+    t.add("attention", L * _post_ln_block(h, inter))
+    labels = c.num_labels()
+    if head == "model":
+        t.add("heads", linear(h, h))
+    elif head == "seq_cls":
+        t.add("heads", linear(h, h) + linear(h, labels))
+    elif head in ("token_cls", "qa"):
+        t.add("heads", linear(h, labels))
+    else:
+        _heads_only(head, ("model",), "markuplm")
+    return t
+
+
+register("markuplm", markuplm, "MarkupLM")
