@@ -682,3 +682,56 @@ def markuplm(c: Cfg, head: str) -> Tally:
 
 
 register("markuplm", markuplm, "MarkupLM")
+
+
+# ----------------------------------------------------------------------------- BROS
+
+
+def _relation_extractor(c: Cfg, h: int) -> int:
+    """BROS relation extractor: query and key projections to n_relations x hidden_size and a dummy node."""
+    return 2 * linear(h, c.int("n_relations", default=1) * h) + h
+
+
+def bros(c: Cfg, head: str) -> Tally:
+    """BROS: BERT with a bias-free projection of sinusoidal box embeddings ((hidden/4) -> hidden/heads); the pooler
+    is built under every head."""
+    h = c.int("hidden_size", default=768)
+    L = c.int("num_hidden_layers", default=12)
+    nh = c.int("num_attention_heads", default=12)
+    inter = c.int("intermediate_size", default=3072)
+    V = c.int("vocab_size", default=30522)
+    P = c.int("max_position_embeddings", default=512)
+    t = _encoder(L, h)
+    t.embed(V * h)
+    t.add("embeddings", P * h + c.int("type_vocab_size", default=2) * h)
+    t.add("other", (h // 4) * (h // nh))
+    t.add("norms", 2 * h)
+    t.add("attention", L * _post_ln_block(h, inter))
+    if c.bool("add_cross_attention", default=False):
+        if not c.bool("is_decoder", default=False):
+            raise ConfigProblem("add_cross_attention without is_decoder: transformers refuses to build BROS")
+        t.add("attention", L * (4 * linear(h, h) + 2 * h))
+    t.add("heads", linear(h, h))  # pooler
+    labels = c.num_labels()
+    if head == "token_cls":
+        t.add("heads", linear(h, labels))
+    elif (
+        head == "spade_ee"
+    ):  # initial-token classifier (dense, dense) and the subsequent-token relation extractor
+        t.add("heads", linear(h, h) + linear(h, labels) + _relation_extractor(c, h))
+    elif head == "spade_el":
+        t.add("heads", _relation_extractor(c, h))
+    else:
+        _heads_only(head, ("model",), "bros")
+    return t
+
+
+register(
+    "bros",
+    bros,
+    "Bros",
+    classes={
+        "BrosSpadeEEForTokenClassification": "spade_ee",
+        "BrosSpadeELForTokenClassification": "spade_el",
+    },
+)
