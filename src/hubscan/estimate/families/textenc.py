@@ -735,3 +735,56 @@ register(
         "BrosSpadeELForTokenClassification": "spade_el",
     },
 )
+
+
+# ----------------------------------------------------------------------------- LayoutLMv3
+
+
+def _layoutlmv3_visual(c: Cfg, h: int) -> int:
+    """Patch embedding convolution, CLS token, position table over the patch grid, two LayerNorms."""
+    size, p = c.raw("input_size", default=224), c.raw("patch_size", default=16)
+    if not all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in (size, p)):
+        raise NotExact("non-square input_size / patch_size of LayoutLMv3 is not modelled")
+    grid = int(size / p)
+    return c.int("num_channels", default=3) * h * p * p + h + h + (grid * grid + 1) * h + 4 * h
+
+
+def layoutlmv3(c: Cfg, head: str) -> Tally:
+    """LayoutLMv3: RoBERTa text embeddings with 2-D box tables, patch embeddings of the page image, relative and
+    spatial attention-bias projections shared by all layers."""
+    h = c.int("hidden_size", default=768)
+    L = c.int("num_hidden_layers", default=12)
+    nh = c.int("num_attention_heads", default=12)
+    inter = c.int("intermediate_size", default=3072)
+    V = c.int("vocab_size", default=50265)
+    t = _encoder(L, h)
+    if c.bool("text_embed", default=True):
+        M = c.int("max_2d_position_embeddings", default=1024)
+        t.embed(V * h)
+        t.add(
+            "embeddings",
+            (c.int("max_position_embeddings", default=512) + c.int("type_vocab_size", default=2)) * h,
+        )
+        t.add(
+            "embeddings", 2 * M * (c.int("coordinate_size", default=128) + c.int("shape_size", default=128))
+        )
+        t.add("norms", 2 * h)
+    if c.bool("visual_embed", default=True):
+        t.add("other", _layoutlmv3_visual(c, h))
+    t.add("attention", L * _post_ln_block(h, inter))
+    if c.bool("has_relative_attention_bias", default=True):
+        t.add("attention", c.int("rel_pos_bins", default=32) * nh)
+    if c.bool("has_spatial_attention_bias", default=True):
+        t.add("attention", 2 * c.int("rel_2d_pos_bins", default=64) * nh)
+    labels = c.num_labels()
+    cls_head = linear(h, h) + linear(h, labels)
+    if head in ("seq_cls", "qa"):
+        t.add("heads", cls_head)
+    elif head == "token_cls":  # a plain classifier below 10 labels, the dense + out_proj head from 10 on
+        t.add("heads", linear(h, labels) if labels < 10 else cls_head)
+    else:
+        _heads_only(head, ("model",), "layoutlmv3")
+    return t
+
+
+register("layoutlmv3", layoutlmv3, "LayoutLMv3")
