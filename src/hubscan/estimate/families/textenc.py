@@ -788,3 +788,37 @@ def layoutlmv3(c: Cfg, head: str) -> Tally:
 
 
 register("layoutlmv3", layoutlmv3, "LayoutLMv3")
+
+
+# ----------------------------------------------------------------------------- CANINE
+
+
+def canine(c: Cfg, head: str) -> Tally:
+    """CANINE: hashed character embeddings (num_hash_functions shards), a one-layer local character encoder, a
+    strided downsampling convolution, the deep encoder, an upsampling convolution over [chars; molecules] and a
+    one-layer final character encoder; the pooler is built under every head."""
+    h = c.int("hidden_size", default=768)
+    L = c.int("num_hidden_layers", default=12)
+    inter = c.int("intermediate_size", default=3072)
+    nhash, buckets = c.int("num_hash_functions", default=8), c.int("num_hash_buckets", default=16384)
+    if nhash <= 0:
+        raise ConfigProblem("num_hash_functions must be positive")
+    t = _encoder(L + 2, h)
+    t.embed(nhash * buckets * (h // nhash))
+    t.add("embeddings", buckets * h + c.int("type_vocab_size", default=16) * h)
+    t.add("norms", 2 * h)
+    t.add("attention", (L + 2) * _post_ln_block(h, inter))
+    down, up = c.int("downsampling_rate", default=4), c.int("upsampling_kernel_size", default=4)
+    t.add("other", h * h * down + h + 2 * h + 2 * h * h * up + h + 2 * h)
+    t.add("heads", linear(h, h))  # pooler
+    labels = c.num_labels()
+    if head in ("seq_cls", "token_cls", "qa"):
+        t.add("heads", linear(h, labels))
+    elif head == "multiple_choice":
+        t.add("heads", linear(h, 1))
+    else:
+        _heads_only(head, ("model",), "canine")
+    return t
+
+
+register("canine", canine, "Canine")
