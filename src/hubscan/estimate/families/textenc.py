@@ -102,15 +102,16 @@ register("esmc", esmc, "Esmc")
 # ----------------------------------------------------------------------------- XLM / FlauBERT
 
 
-def _summary(c: Cfg, h: int, *, use_proj: bool = True) -> int:
-    """XLM's SequenceSummary: an optional projection to num_labels (or to hidden_size). ``use_proj``: the default
-    of summary_use_proj (its config class may not define the key: no projection)."""
+def _summary(c: Cfg, h: int, *, use_proj: bool = True, to_labels: bool = True) -> int:
+    """XLM's SequenceSummary: an optional projection to num_labels (or to hidden_size). ``use_proj`` /
+    ``to_labels``: the defaults of summary_use_proj / summary_proj_to_labels (a config class may not define the
+    key, which means no projection / a hidden-size one)."""
     if c.str("summary_type", default="first") == "attn":
         raise NotExact("summary_type='attn' is not implemented by transformers")
     if not c.bool("summary_use_proj", default=use_proj):
         return 0
     labels = c.num_labels()
-    to_labels = c.bool("summary_proj_to_labels", default=True) and labels > 0
+    to_labels = c.bool("summary_proj_to_labels", default=to_labels) and labels > 0
     return linear(h, labels if to_labels else h)
 
 
@@ -822,3 +823,42 @@ def canine(c: Cfg, head: str) -> Tally:
 
 
 register("canine", canine, "Canine")
+
+
+# ----------------------------------------------------------------------------- XLNet
+
+
+def xlnet(c: Cfg, head: str) -> Tally:
+    """XLNet: two-stream relative attention with (d_model, heads, d_head) q/k/v/o/r tensors, three relative biases
+    and a segment embedding per layer; a mask embedding; the LM head's bias (its weight tied unless told not)."""
+    h = c.int("d_model", default=1024)
+    L = c.int("n_layer", default=24)
+    nh = c.int("n_head", default=16)
+    inner = c.int("d_inner", default=4096)
+    V = c.int("vocab_size", default=32000)
+    dh = c.int("d_head", default=None) or h // nh
+    t = Tally()
+    t.embed(V * h)
+    t.add("embeddings", h)  # mask_emb
+    t.add("attention", L * (5 * h * nh * dh + 5 * nh * dh))
+    t.add("mlp", L * (linear(h, inner) + linear(inner, h)))
+    t.add("norms", L * 4 * h)
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(2 * nh * dh, None, nh * dh))
+    labels = c.num_labels()
+    if head == "causal_lm":
+        t.add("heads", V + (0 if c.bool("tie_word_embeddings", default=True) else V * h))
+    elif head == "seq_cls":
+        t.add("heads", _summary(c, h, to_labels=False) + linear(h, labels))
+    elif head == "multiple_choice":
+        t.add("heads", _summary(c, h, to_labels=False) + linear(h, 1))
+    elif head in ("token_cls", "qa_simple"):
+        t.add("heads", linear(h, labels))
+    elif head == "qa":
+        t.add("heads", _squad_head(h))
+    else:
+        _heads_only(head, ("model",), "xlnet")
+    return t
+
+
+register("xlnet", xlnet, "XLNet", classes={"XLNetForQuestionAnsweringSimple": "qa_simple"})
