@@ -862,3 +862,30 @@ def xlnet(c: Cfg, head: str) -> Tally:
 
 
 register("xlnet", xlnet, "XLNet", classes={"XLNetForQuestionAnsweringSimple": "qa_simple"})
+
+
+# ----------------------------------------------------------------------------- GPT-NeoX Japanese
+
+
+def gpt_neox_japanese(c: Cfg, head: str) -> Tally:
+    """GPT-NeoX Japanese: bias-free fused QKV, output and MLP projections (MLP width hidden_size x
+    intermediate_multiple_size); only the last layer's attention carries an output bias."""
+    _heads_only(head, ("model", "causal_lm"), "gpt_neox_japanese")
+    h = c.int("hidden_size", default=2560)
+    L = c.int("num_hidden_layers", default=32)
+    nh = c.int("num_attention_heads", default=32)
+    V = c.int("vocab_size", default=32000)
+    inter = int(h * c.num("intermediate_multiple_size", default=4))
+    t = Tally()
+    t.embed(V * h)
+    t.add("attention", L * 4 * h * h + (h if L > 0 else 0))
+    t.add("mlp", L * 2 * h * inter)
+    t.add("norms", L * 4 * h + 2 * h)
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(2 * h, None, h))
+    if head == "causal_lm" and not c.bool("tie_word_embeddings", default=True):
+        t.add("heads", V * h)
+    return t
+
+
+register("gpt_neox_japanese", gpt_neox_japanese, "GPTNeoXJapanese")
