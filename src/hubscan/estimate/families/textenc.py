@@ -889,3 +889,34 @@ def gpt_neox_japanese(c: Cfg, head: str) -> Tally:
 
 
 register("gpt_neox_japanese", gpt_neox_japanese, "GPTNeoXJapanese")
+
+
+# ----------------------------------------------------------------------------- CPM-Ant
+
+
+def cpmant(c: Cfg, head: str) -> Tally:
+    """CPM-Ant: pre-norm layers (weight-only LayerNorms), bias-free attention of heads x dim_head and a gated
+    feed-forward; token table extended by prompt_types x prompt_length rows; a segment-and-bucket relative bias;
+    the LM head is its own (never tied) matrix."""
+    _heads_only(head, ("model", "causal_lm"), "cpmant")
+    h = c.int("hidden_size", default=4096)
+    L = c.int("num_hidden_layers", default=48)
+    nh = c.int("num_attention_heads", default=32)
+    dh = c.int("dim_head", default=128)
+    ff = c.int("dim_ff", default=10240)
+    V = c.int("vocab_size", default=30720)
+    S = c.int("segment_types", default=32)
+    t = Tally()
+    t.embed((V + c.int("prompt_types", default=32) * c.int("prompt_length", default=32)) * h)
+    t.add("embeddings", S * h)
+    t.add("attention", L * 4 * h * nh * dh + (S * S + c.int("position_bias_num_buckets", default=512)) * nh)
+    t.add("mlp", L * 3 * h * ff)
+    t.add("norms", L * 2 * h + h)
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(2 * nh * dh, None, nh * dh))
+    if head == "causal_lm":
+        t.add("heads", V * h)
+    return t
+
+
+register("cpmant", cpmant, "CpmAnt")
