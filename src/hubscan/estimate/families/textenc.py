@@ -920,3 +920,48 @@ def cpmant(c: Cfg, head: str) -> Tally:
 
 
 register("cpmant", cpmant, "CpmAnt")
+
+
+# ----------------------------------------------------------------------------- Funnel Transformer
+
+
+def _funnel_layer(h: int, nh: int, dh: int, inner: int) -> int:
+    """Relative multi-head attention (bias-free q, k/v/post with biases, r_kernel, three relative biases, a segment
+    embedding, LayerNorm) and the position-wise feed-forward with its LayerNorm."""
+    w = nh * dh
+    attn = h * w + 2 * linear(h, w) + linear(w, h) + h * w + 3 * w + 2 * w + 2 * h
+    return attn + linear(h, inner) + linear(inner, h) + 2 * h
+
+
+def funnel(c: Cfg, head: str) -> Tally:
+    """Funnel Transformer: an encoder of pooled blocks (repeats reuse a block's layers) and, on the full model, a
+    num_decoder_layers upsampling decoder; classification and multiple choice use the encoder-only base model."""
+    h = c.int("d_model", default=768)
+    nh = c.int("n_head", default=12)
+    dh = c.int("d_head", default=64)
+    inner = c.int("d_inner", default=3072)
+    V = c.int("vocab_size", default=30522)
+    blocks = c.ints("block_sizes", default=[4, 4, 4])
+    if any(b < 0 for b in blocks):
+        raise ConfigProblem("block_sizes holds a negative size")
+    base = head in ("base", "seq_cls", "multiple_choice")
+    layers = sum(blocks) + (0 if base else c.int("num_decoder_layers", default=2))
+    t = _encoder(layers, h)
+    t.embed(V * h)
+    t.add("norms", 2 * h)
+    t.add("attention", layers * _funnel_layer(h, nh, dh, inner))
+    labels = c.num_labels()
+    if head == "masked_lm":
+        t.add("heads", V + (0 if c.bool("tie_word_embeddings", default=True) else V * h))
+    elif head == "pretraining":
+        t.add("heads", linear(h, h) + linear(h, 1))
+    elif head in ("seq_cls", "multiple_choice"):
+        t.add("heads", linear(h, h) + linear(h, labels if head == "seq_cls" else 1))
+    elif head in ("token_cls", "qa"):
+        t.add("heads", linear(h, labels))
+    else:
+        _heads_only(head, ("model", "base"), "funnel")
+    return t
+
+
+register("funnel", funnel, "Funnel", classes={"FunnelBaseModel": "base"})
