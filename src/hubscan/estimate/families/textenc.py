@@ -14,8 +14,9 @@ from hubscan.estimate.families.common import (
     gated_mlp,
     linear,
 )
-from hubscan.estimate.families.encoders import BertShape, bert_like
+from hubscan.estimate.families.encoders import BertShape, bert_like, modernbert
 from hubscan.estimate.families.registry import register
+from hubscan.estimate.families.vision import SIGLIP_VISION, clip_vision
 
 
 def _encoder(L: int, h: int) -> Tally:
@@ -194,12 +195,14 @@ def fnet(c: Cfg, head: str) -> Tally:
         t.add("heads", linear(h, 1))
     elif head == "pretraining":
         t.add("heads", lm + linear(h, 2))
+    elif head == "nsp":
+        t.add("heads", linear(h, 2))
     else:
         _heads_only(head, ("model",), "fnet")
     return t
 
 
-register("fnet", fnet, "FNet")
+register("fnet", fnet, "FNet", classes={"FNetForNextSentencePrediction": "nsp"})
 
 
 def ultrabert(c: Cfg, head: str) -> Tally:
@@ -329,7 +332,7 @@ def convbert(c: Cfg, head: str) -> Tally:
         c.int("max_position_embeddings", default=512) * E + c.int("type_vocab_size", default=2) * E,
     )
     t.add("norms", 2 * E + L * 4 * h)
-    if E != h:
+    if h != E:
         t.add("other", linear(E, h))
     attn, ffn = _convbert_layer(c, h, inter)
     t.add("attention", L * attn)
@@ -371,7 +374,7 @@ def squeezebert(c: Cfg, head: str) -> Tally:
     inter = c.int("intermediate_size", default=3072)
     V = c.int("vocab_size", default=30522)
     E = c.int("embedding_size", default=768)
-    if E != h:
+    if h != E:
         raise ConfigProblem("SqueezeBERT requires embedding_size == hidden_size")
     g = {k: c.int(f"{k}_groups", default=d) for k, d in (("q", 4), ("k", 4), ("v", 4), ("post_attention", 1))}
     g.update({k: c.int(f"{k}_groups", default=4) for k in ("intermediate", "output")})
@@ -458,6 +461,8 @@ def mobilebert(c: Cfg, head: str) -> Tally:
         t.add("heads", pooler + linear(h, labels))
     elif head == "multiple_choice":
         t.add("heads", pooler + linear(h, 1))
+    elif head == "nsp":
+        t.add("heads", pooler + linear(h, 2))
     elif head in ("token_cls", "qa"):
         t.add("heads", linear(h, labels))
     else:
@@ -465,7 +470,7 @@ def mobilebert(c: Cfg, head: str) -> Tally:
     return t
 
 
-register("mobilebert", mobilebert, "MobileBert")
+register("mobilebert", mobilebert, "MobileBert", classes={"MobileBertForNextSentencePrediction": "nsp"})
 
 
 # ----------------------------------------------------------------------------- GPT-Neo
@@ -476,7 +481,6 @@ def gpt_neo(c: Cfg, head: str) -> Tally:
     attention as listed in attention_layers."""
     h = c.int("hidden_size", default=2048)
     L = c.int("num_layers", default=24)
-    nh = c.int("num_heads", default=16)
     V = c.int("vocab_size", default=50257)
     inter = c.int("intermediate_size", default=None) or 4 * h
     t = Tally()
@@ -873,7 +877,6 @@ def gpt_neox_japanese(c: Cfg, head: str) -> Tally:
     _heads_only(head, ("model", "causal_lm"), "gpt_neox_japanese")
     h = c.int("hidden_size", default=2560)
     L = c.int("num_hidden_layers", default=32)
-    nh = c.int("num_attention_heads", default=32)
     V = c.int("vocab_size", default=32000)
     inter = int(h * c.num("intermediate_multiple_size", default=4))
     t = Tally()
@@ -965,3 +968,79 @@ def funnel(c: Cfg, head: str) -> Tally:
 
 
 register("funnel", funnel, "Funnel", classes={"FunnelBaseModel": "base"})
+
+
+# ----------------------------------------------------------------------------- ModernVBERT / UltraVBERT
+
+
+def _sub(c: Cfg, key: str, default_type: str) -> tuple[Cfg, bool]:
+    """A sub-config (and whether it was present); a sub-config of another model type is not modelled."""
+    raw = c.raw(key)
+    if raw is None:
+        return Cfg({}, f"config.{key}"), False
+    if not isinstance(raw, dict):
+        raise ConfigProblem(f"{key} is not an object")
+    if raw.get("model_type", default_type) != default_type:
+        raise NotExact(
+            f"{key}.model_type={raw.get('model_type')!r} is not modelled (expected {default_type!r})"
+        )
+    return Cfg(raw, f"config.{key}"), True
+
+
+def _vbert(
+    c: Cfg, *, text_type: str, text, absent_head: bool, connector_norm: bool
+) -> tuple[Tally, Cfg, int]:
+    """SigLIP vision tower + pixel-shuffle connector (no bias) + a text encoder counted by ``text``."""
+    tc, _ = _sub(c, "text_config", text_type)
+    vraw, present = _sub(c, "vision_config", "siglip_vision_model")
+    vc = Cfg(
+        {**SIGLIP_VISION, **{k: v for k, v in vraw.data.items() if v is not None}}, "config.vision_config"
+    )
+    t = text(tc, "model")
+    th = tc.int("hidden_size", default=768 if text_type == "modernbert" else 4096)
+    t.merge(
+        clip_vision(
+            vc, siglip=True, use_head=vc.bool("vision_use_head", default=True if present else absent_head)
+        )
+    )
+    f = c.int("pixel_shuffle_factor", default=4)
+    t.add("other", vc.int("hidden_size") * f * f * th + (th if connector_norm else 0))
+    return t, tc, th
+
+
+def modernvbert(c: Cfg, head: str) -> Tally:
+    """ModernVBERT: SigLIP vision (with its attention-pooling head by default) and a ModernBERT text encoder; the
+    masked-LM and classification heads share ModernBERT's prediction head (dense, LayerNorm)."""
+    t, tc, th = _vbert(c, text_type="modernbert", text=modernbert, absent_head=True, connector_norm=False)
+    pred = (
+        linear(th, th, tc.bool("classifier_bias", default=False))
+        + (2 if tc.bool("norm_bias", default=False) else 1) * th
+    )
+    if head == "masked_lm":
+        V = tc.int("vocab_size", default=50368)
+        tied = c.bool("tie_word_embeddings", default=False)
+        t.add("heads", pred + (0 if tied else V * th) + (V if tc.bool("decoder_bias", default=True) else 0))
+    elif head in ("seq_cls", "token_cls"):
+        t.add("heads", pred + linear(th, c.num_labels()))
+    else:
+        _heads_only(head, ("model",), "modernvbert")
+    return t
+
+
+def ultravbert(c: Cfg, head: str) -> Tally:
+    """UltraVBERT: SigLIP vision (no pooling head unless configured) and an Ultrabert text encoder; an RMSNorm after
+    the connector; the masked-LM head is Ultrabert's two bias-free projections and a bias-free decoder."""
+    t, tc, th = _vbert(c, text_type="ultrabert", text=ultrabert, absent_head=False, connector_norm=True)
+    if head == "masked_lm":
+        V = tc.int("vocab_size", default=32000)
+        p = tc.int("prediction_head_size", default=768)
+        t.add("heads", 2 * th * p + (0 if c.bool("tie_word_embeddings", default=False) else V * th))
+    elif head in ("seq_cls", "token_cls"):
+        t.add("heads", linear(th, c.num_labels()))
+    else:
+        _heads_only(head, ("model",), "ultravbert")
+    return t
+
+
+register("modernvbert", modernvbert, "ModernVBert")
+register("ultravbert", ultravbert, "UltraVBert")
