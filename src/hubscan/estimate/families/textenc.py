@@ -1044,3 +1044,57 @@ def ultravbert(c: Cfg, head: str) -> Tally:
 
 register("modernvbert", modernvbert, "ModernVBert")
 register("ultravbert", ultravbert, "UltraVBert")
+
+
+# ----------------------------------------------------------------------------- Reformer
+
+
+def _reformer_positions(c: Cfg, h: int) -> int:
+    if not c.bool("axial_pos_embds", default=True):
+        return c.int("max_position_embeddings", default=4096) * h
+    shape, dims_ = (
+        c.ints("axial_pos_shape", default=[64, 64]),
+        c.ints("axial_pos_embds_dim", default=[64, 192]),
+    )
+    if len(shape) != len(dims_) or sum(dims_) != h:
+        raise ConfigProblem(
+            "axial_pos_embds_dim must have one entry per axial_pos_shape axis and sum to hidden_size"
+        )
+    return sum(s * d for s, d in zip(shape, dims_, strict=True))  # one (1, .., s, .., 1, d) weight per axis
+
+
+def reformer(c: Cfg, head: str) -> Tally:
+    """Reformer: reversible layers, each an attention half (LayerNorm; LSH: shared query-key and value, local:
+    query, key and value; bias-free projections of heads x attention_head_size) and a feed-forward half; the
+    encoder's final LayerNorm and every head read the concatenated 2 x hidden_size stream."""
+    h = c.int("hidden_size", default=256)
+    nh = c.int("num_attention_heads", default=12)
+    A = nh * c.int("attention_head_size", default=64)
+    ff = c.int("feed_forward_size", default=512)
+    V = c.int("vocab_size", default=320)
+    kinds = c.raw("attn_layers", default=["local", "lsh", "local", "lsh", "local", "lsh"])
+    if not isinstance(kinds, list | tuple) or not kinds or any(k not in ("lsh", "local") for k in kinds):
+        raise ConfigProblem("attn_layers must list 'lsh' / 'local' layer types")
+    L = c.int("num_hidden_layers", default=len(kinds))
+    if len(set(kinds)) == 2 and len(kinds) < L:
+        raise ConfigProblem("attn_layers is shorter than num_hidden_layers")
+    layer_kinds = [kinds[i] if len(set(kinds)) == 2 else kinds[0] for i in range(L)]
+    t = _encoder(L, h)
+    t.embed(V * h)
+    t.add("embeddings", _reformer_positions(c, h))
+    t.add("attention", sum((2 if k == "lsh" else 3) * h * A + A * h for k in layer_kinds))
+    t.add("mlp", L * (linear(h, ff) + linear(ff, h)))
+    t.add("norms", L * 4 * h + 4 * h)
+    labels = c.num_labels()
+    if head in ("causal_lm", "masked_lm"):  # the decoder's bias and the head's own (unused, untied) bias
+        t.add("heads", linear(2 * h, V) + V)
+    elif head == "seq_cls":
+        t.add("heads", linear(2 * h, h) + linear(h, labels))
+    elif head == "qa":
+        t.add("heads", linear(2 * h, labels))
+    else:
+        _heads_only(head, ("model",), "reformer")
+    return t
+
+
+register("reformer", reformer, "Reformer", classes={"ReformerModelWithLMHead": "causal_lm"})
