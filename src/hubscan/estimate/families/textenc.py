@@ -1098,3 +1098,51 @@ def reformer(c: Cfg, head: str) -> Tally:
 
 
 register("reformer", reformer, "Reformer", classes={"ReformerModelWithLMHead": "causal_lm"})
+
+
+# ----------------------------------------------------------------------------- BigBird-Pegasus
+
+
+def bigbird_pegasus(c: Cfg, head: str) -> Tally:
+    """BigBird-Pegasus: a Pegasus-style encoder-decoder with learned position tables (no offset), projections with
+    biases only when use_bias, a LayerNorm at the end of each stack; *ForCausalLM is the decoder alone with an
+    untied LM head."""
+    d = c.int("d_model", default=1024)
+    el, dl = c.int("encoder_layers", default=16), c.int("decoder_layers", default=16)
+    ef, df = c.int("encoder_ffn_dim", default=4096), c.int("decoder_ffn_dim", default=4096)
+    V = c.int("vocab_size", default=96103)
+    P = c.int("max_position_embeddings", default=4096)
+    b = c.bool("use_bias", default=False)
+    tied = c.bool("tie_word_embeddings", default=True)
+    attn = 4 * linear(d, d, b)
+    decoder_only = head == "causal_lm"
+    t = Tally()
+    t.embed(V * d)
+    t.add("embeddings", (1 if decoder_only else 2) * P * d)
+    if not decoder_only:
+        t.add("attention", el * attn)
+        t.add("mlp", el * (linear(d, ef) + linear(ef, d)))
+        t.add("norms", el * 4 * d + 2 * d)
+        if (
+            not tied
+        ):  # encoder / decoder embed_tokens are tied to `shared` only when tie_word_embeddings is true
+            t.add("embeddings", 2 * V * d)
+    t.add("attention", dl * 2 * attn)
+    t.add("mlp", dl * (linear(d, df) + linear(df, d)))
+    t.add("norms", dl * 6 * d + 2 * d)
+    for _ in range(dl):
+        t.kv_layers.append(KVLayer(2 * d, None, d))
+    if head == "cond_gen":
+        t.add("heads", 0 if tied else V * d)
+    elif head == "causal_lm":  # BigBirdPegasusForCausalLM declares no tied weights: its lm_head is its own
+        t.add("heads", V * d)
+    elif head == "seq_cls":
+        t.add("heads", linear(d, d) + linear(d, c.num_labels()))
+    elif head == "qa":
+        t.add("heads", linear(d, c.num_labels()))
+    else:
+        _heads_only(head, ("model",), "bigbird_pegasus")
+    return t
+
+
+register("bigbird_pegasus", bigbird_pegasus, "BigBirdPegasus")
