@@ -1146,3 +1146,49 @@ def bigbird_pegasus(c: Cfg, head: str) -> Tally:
 
 
 register("bigbird_pegasus", bigbird_pegasus, "BigBirdPegasus")
+
+
+# ----------------------------------------------------------------------------- ProphetNet
+
+
+def _prophetnet_decoder(c: Cfg, h: int, V: int) -> int:
+    """Decoder stack: positions, ngram embeddings, LayerNorm; per layer n-gram self-attention with its relative
+    position projection, optional cross-attention, feed-forward, a LayerNorm after each."""
+    L = c.int("num_decoder_layers", default=12)
+    nh = c.int("num_decoder_attention_heads", default=16)
+    df = c.int("decoder_ffn_dim", default=4096)
+    layer = 4 * linear(h, h) + linear(h, c.int("num_buckets", default=32) * nh) + 2 * h
+    if c.bool("add_cross_attention", default=True):
+        layer += 4 * linear(h, h) + 2 * h
+    layer += linear(h, df) + linear(df, h) + 2 * h
+    return (
+        c.int("max_position_embeddings", default=512) * h + c.int("ngram", default=2) * h + 2 * h + L * layer
+    )
+
+
+def prophetnet(c: Cfg, head: str) -> Tally:
+    """ProphetNet: encoder (learned positions, post-LN layers) and n-gram decoder; word embeddings shared by
+    encoder, decoder and LM head unless tie_word_embeddings is false (then each keeps its own table)."""
+    _heads_only(head, ("model", "cond_gen", "causal_lm"), "prophetnet")
+    h = c.int("hidden_size", default=1024)
+    V = c.int("vocab_size", default=30522)
+    tied = c.bool("tie_word_embeddings", default=True)
+    t = Tally()
+    for _ in range(c.int("num_decoder_layers", default=12)):
+        t.kv_layers.append(KVLayer(2 * h, None, h))
+    t.embed(V * h)
+    t.add("other", _prophetnet_decoder(c, h, V))
+    copies = 1  # the decoder's own word table when untied
+    if head != "causal_lm":
+        el, ef = c.int("num_encoder_layers", default=12), c.int("encoder_ffn_dim", default=4096)
+        layer = 4 * linear(h, h) + 2 * h + linear(h, ef) + linear(ef, h) + 2 * h
+        t.add("other", c.int("max_position_embeddings", default=512) * h + 2 * h + el * layer)
+        copies = 2
+    if not tied:
+        t.add("embeddings", copies * V * h)
+    if head != "model" and not tied:
+        t.add("heads", V * h)
+    return t
+
+
+register("prophetnet", prophetnet, "ProphetNet")
