@@ -1166,23 +1166,34 @@ def _prophetnet_decoder(c: Cfg, h: int, V: int) -> int:
     )
 
 
+def _prophetnet_encoder(c: Cfg, h: int) -> int:
+    el, ef = c.int("num_encoder_layers", default=12), c.int("encoder_ffn_dim", default=4096)
+    layer = 4 * linear(h, h) + 2 * h + linear(h, ef) + linear(ef, h) + 2 * h
+    return c.int("max_position_embeddings", default=512) * h + 2 * h + el * layer
+
+
 def prophetnet(c: Cfg, head: str) -> Tally:
     """ProphetNet: encoder (learned positions, post-LN layers) and n-gram decoder; word embeddings shared by
-    encoder, decoder and LM head unless tie_word_embeddings is false (then each keeps its own table)."""
-    _heads_only(head, ("model", "cond_gen", "causal_lm"), "prophetnet")
+    encoder, decoder and LM head unless tie_word_embeddings is false (then each keeps its own table). The bare
+    ProphetNetEncoder / ProphetNetDecoder classes hold one word table each."""
+    _heads_only(head, ("model", "cond_gen", "causal_lm", "encoder_stack", "decoder_stack"), "prophetnet")
     h = c.int("hidden_size", default=1024)
     V = c.int("vocab_size", default=30522)
     tied = c.bool("tie_word_embeddings", default=True)
     t = Tally()
+    t.embed(V * h)
+    if head == "encoder_stack":
+        t.has_kv = False
+        t.add("other", _prophetnet_encoder(c, h))
+        return t
     for _ in range(c.int("num_decoder_layers", default=12)):
         t.kv_layers.append(KVLayer(2 * h, None, h))
-    t.embed(V * h)
     t.add("other", _prophetnet_decoder(c, h, V))
+    if head == "decoder_stack":
+        return t
     copies = 1  # the decoder's own word table when untied
     if head != "causal_lm":
-        el, ef = c.int("num_encoder_layers", default=12), c.int("encoder_ffn_dim", default=4096)
-        layer = 4 * linear(h, h) + 2 * h + linear(h, ef) + linear(ef, h) + 2 * h
-        t.add("other", c.int("max_position_embeddings", default=512) * h + 2 * h + el * layer)
+        t.add("other", _prophetnet_encoder(c, h))
         copies = 2
     if not tied:
         t.add("embeddings", copies * V * h)
@@ -1191,4 +1202,71 @@ def prophetnet(c: Cfg, head: str) -> Tally:
     return t
 
 
-register("prophetnet", prophetnet, "ProphetNet")
+register(
+    "prophetnet",
+    prophetnet,
+    "ProphetNet",
+    classes={"ProphetNetEncoder": "encoder_stack", "ProphetNetDecoder": "decoder_stack"},
+)
+
+
+# ----------------------------------------------------------------------------- Perceiver (text heads)
+
+
+def _perceiver_layer(
+    c: Cfg, *, q: int, kv: int, qk: int | None, v: int | None, cross: bool, widening: int
+) -> int:
+    """One PerceiverLayer: LayerNorm(s), query/key/value, output projection, LayerNorm, widened MLP."""
+    if qk is None:
+        shape = c.str("cross_attention_shape_for_attention", default="kv") if cross else "q"
+        if shape not in ("q", "kv"):
+            raise ConfigProblem("cross_attention_shape_for_attention is neither 'q' nor 'kv'")
+        qk = q if shape == "q" else kv
+    v = qk if v is None else v
+    attn = 2 * q + (2 * kv if cross else 0) + linear(q, qk) + linear(kv, qk) + linear(kv, v)
+    attn += linear(v, q if cross else v)
+    return attn + 2 * q + linear(q, widening * q) + linear(widening * q, q)
+
+
+def perceiver(c: Cfg, head: str) -> Tally:
+    """Perceiver IO: latent array, one cross-attention layer from the inputs, num_self_attends_per_block
+    self-attention layers (reused num_blocks times). Modelled: the bare PerceiverModel and the text heads
+    (byte embeddings with learned positions; masked-LM and classification decoders)."""
+    _heads_only(head, ("model", "masked_lm", "seq_cls"), "perceiver (image, flow and multimodal heads)")
+    dl, dm = c.int("d_latents", default=1280), c.int("d_model", default=768)
+    V, P = c.int("vocab_size", default=262), c.int("max_position_embeddings", default=2048)
+    qk, v = c.int("qk_channels", default=None), c.int("v_channels", default=None)
+    n_self = c.int("num_self_attends_per_block", default=26)
+    t = _encoder(n_self, dl)
+    t.add("embeddings", c.int("num_latents", default=256) * dl)
+    wide_x, wide_s = (
+        c.int("cross_attention_widening_factor", default=1),
+        c.int("self_attention_widening_factor", default=1),
+    )
+    t.add("attention", _perceiver_layer(c, q=dl, kv=dm, qk=qk, v=v, cross=True, widening=wide_x))
+    t.add("attention", n_self * _perceiver_layer(c, q=dl, kv=dl, qk=qk, v=v, cross=False, widening=wide_s))
+    if head == "model":
+        return t
+    t.embed(V * dm)
+    t.add("embeddings", P * dm)
+    if (
+        head == "masked_lm"
+    ):  # decoder queries: learned positions; 8 heads, qk 256, v = d_model; vocabulary bias
+        t.add("heads", P * dm + _perceiver_layer(c, q=dm, kv=dl, qk=256, v=dm, cross=True, widening=1) + V)
+    else:  # one learned query of d_latents, then a projection to num_labels
+        layer = _perceiver_layer(c, q=dl, kv=dl, qk=None, v=None, cross=True, widening=1)
+        t.add("heads", dl + layer + linear(dl, c.num_labels()))
+    return t
+
+
+_PERCEIVER_OTHER = (
+    "ImageClassificationLearned",
+    "ImageClassificationFourier",
+    "ImageClassificationConvProcessing",
+    "OpticalFlow",
+    "MultimodalAutoencoding",
+)
+# named so that they resolve to a head the formula refuses (unknown), not to the bare model
+register(
+    "perceiver", perceiver, "Perceiver", classes={f"PerceiverFor{k}": k.lower() for k in _PERCEIVER_OTHER}
+)
