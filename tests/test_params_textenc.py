@@ -257,7 +257,7 @@ def test_next_sentence_prediction_heads_are_not_the_base_model():
 TYPES = (
     "eurobert esmc xlm flaubert fnet ultrabert jina_embeddings_v3 gte nomic_bert convbert squeezebert mobilebert "
     "gpt_neo splinter dpr luke lilt markuplm bros layoutlmv3 canine xlnet gpt_neox_japanese cpmant funnel "
-    "reformer bigbird_pegasus modernvbert ultravbert"
+    "reformer bigbird_pegasus modernvbert ultravbert prophetnet perceiver neomme"
 ).split()
 LAYER_KEYS = ("num_hidden_layers", "n_layers", "n_layer", "num_layers", "encoder_layers", "decoder_layers")
 

@@ -1270,3 +1270,36 @@ _PERCEIVER_OTHER = (
 register(
     "perceiver", perceiver, "Perceiver", classes={f"PerceiverFor{k}": k.lower() for k in _PERCEIVER_OTHER}
 )
+
+
+# ----------------------------------------------------------------------------- NeoMME
+
+
+def neomme(c: Cfg, head: str) -> Tally:
+    """NeoMME: low-rank token embeddings (embedding_rank, projected), an image patch stem, scale-free RMSNorms,
+    GQA attention with a sigmoid-gated output projection and per-head exclusive-attention scales, a two-matrix
+    MLP, two residual lambdas per layer and a value-embedding table; the masked-LM head reuses the (tied)
+    low-rank factors."""
+    _heads_only(head, ("model", "masked_lm", "retrieval"), "neomme")
+    h, L = c.int("hidden_size", default=1024), c.int("num_hidden_layers", default=22)
+    nh, kv = c.int("num_attention_heads", default=16), c.int("num_key_value_heads", default=4)
+    hd, inter = c.int("head_dim", default=64), c.int("intermediate_size", default=3584)
+    V, r = c.int("vocab_size", default=131072), c.int("embedding_rank", default=256)
+    ab, mb = c.bool("attention_bias", default=False), c.bool("mlp_bias", default=False)
+    pd = 3 * c.int("patch_size", default=32) ** 2
+    t = _encoder(L, h)
+    t.embed(V * r)
+    t.add("embeddings", r * h + V * kv * hd)  # embedding projection, value embeddings
+    t.add("other", 2 * pd + pd * 2 * h + linear(2 * h, h))  # patch stem
+    attn = linear(h, nh * hd, ab) + 2 * linear(h, kv * hd, ab) + nh + h * nh * hd + linear(nh * hd, h, ab)
+    t.add("attention", L * attn)
+    t.add("mlp", L * (linear(h, inter, mb) + linear(inter, h, mb)))
+    t.add("other", L * 2)  # residual lambdas
+    if head == "masked_lm" and not c.bool("tie_word_embeddings", default=True):
+        t.add("heads", r * h + V * r)
+    elif head == "retrieval":
+        t.add("heads", h * c.int("embedding_dim", default=128))
+    return t
+
+
+register("neomme", neomme, "NeoMME", classes={"NeoMMEForRetrieval": "retrieval"})
