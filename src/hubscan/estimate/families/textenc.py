@@ -14,18 +14,14 @@ from hubscan.estimate.families.common import (
     gated_mlp,
     linear,
 )
-from hubscan.estimate.families.encoders import BertShape, bert_like, modernbert
+from hubscan.estimate.families.encoders import BertShape, _encoder_tally, bert_like, modernbert
 from hubscan.estimate.families.registry import register
 from hubscan.estimate.families.vision import SIGLIP_VISION, clip_vision
 
 
 def _encoder(L: int, h: int) -> Tally:
     """A Tally for an encoder: no KV cache, one attention width per layer."""
-    t = Tally()
-    t.has_kv = False
-    for _ in range(L):
-        t.kv_layers.append(KVLayer(0, None, h))
-    return t
+    return _encoder_tally(L, h, 0)
 
 
 def _heads_only(head: str, allowed: tuple[str, ...], name: str) -> None:
@@ -608,9 +604,11 @@ register(
 # ----------------------------------------------------------------------------- LiLT
 
 
-def _post_ln_block(h: int, inter: int) -> int:
-    """One post-LN BERT layer: q/k/v/output with biases, feed-forward, two LayerNorms."""
-    return 4 * linear(h, h) + linear(h, inter) + linear(inter, h) + 4 * h
+def _post_ln_layers(t: Tally, n: int, h: int, inter: int) -> None:
+    """``n`` post-LN BERT layers: q/k/v/output with biases, feed-forward, two LayerNorms each."""
+    t.add("attention", n * 4 * linear(h, h))
+    t.add("mlp", n * (linear(h, inter) + linear(inter, h)))
+    t.add("norms", n * 4 * h)
 
 
 def lilt(c: Cfg, head: str) -> Tally:
@@ -631,7 +629,8 @@ def lilt(c: Cfg, head: str) -> Tally:
     t.add("embeddings", 4 * c.int("max_2d_position_embeddings", default=1024) * (h // 6) + P * lh)
     t.add("other", linear(h, lh))
     t.add("norms", 2 * h + 2 * lh)
-    t.add("attention", L * (_post_ln_block(h, inter) + _post_ln_block(lh, li)))
+    _post_ln_layers(t, L, h, inter)
+    _post_ln_layers(t, L, lh, li)  # the layout stream
     labels = c.num_labels()
     if head == "model":
         t.add("heads", linear(h, h))
@@ -673,7 +672,7 @@ def markuplm(c: Cfg, head: str) -> Tally:
     t.embed(V * h)
     t.add("embeddings", P * h + c.int("type_vocab_size", default=2) * h + _xpath_embeddings(c, h))
     t.add("norms", 2 * h)
-    t.add("attention", L * _post_ln_block(h, inter))
+    _post_ln_layers(t, L, h, inter)
     labels = c.num_labels()
     if head == "model":
         t.add("heads", linear(h, h))
@@ -711,7 +710,7 @@ def bros(c: Cfg, head: str) -> Tally:
     t.add("embeddings", P * h + c.int("type_vocab_size", default=2) * h)
     t.add("other", (h // 4) * (h // nh))
     t.add("norms", 2 * h)
-    t.add("attention", L * _post_ln_block(h, inter))
+    _post_ln_layers(t, L, h, inter)
     if c.bool("add_cross_attention", default=False):
         if not c.bool("is_decoder", default=False):
             raise ConfigProblem("add_cross_attention without is_decoder: transformers refuses to build BROS")
@@ -776,7 +775,7 @@ def layoutlmv3(c: Cfg, head: str) -> Tally:
         t.add("norms", 2 * h)
     if c.bool("visual_embed", default=True):
         t.add("other", _layoutlmv3_visual(c, h))
-    t.add("attention", L * _post_ln_block(h, inter))
+    _post_ln_layers(t, L, h, inter)
     if c.bool("has_relative_attention_bias", default=True):
         t.add("attention", c.int("rel_pos_bins", default=32) * nh)
     if c.bool("has_spatial_attention_bias", default=True):
@@ -812,7 +811,7 @@ def canine(c: Cfg, head: str) -> Tally:
     t.embed(nhash * buckets * (h // nhash))
     t.add("embeddings", buckets * h + c.int("type_vocab_size", default=16) * h)
     t.add("norms", 2 * h)
-    t.add("attention", (L + 2) * _post_ln_block(h, inter))
+    _post_ln_layers(t, L + 2, h, inter)
     down, up = c.int("downsampling_rate", default=4), c.int("upsampling_kernel_size", default=4)
     t.add("other", h * h * down + h + 2 * h + 2 * h * h * up + h + 2 * h)
     t.add("heads", linear(h, h))  # pooler
