@@ -185,8 +185,8 @@ def fnet(c: Cfg, head: str) -> Tally:
     lm = linear(h, h) + 2 * h + V + (0 if c.bool("tie_word_embeddings", default=True) else V * h + V)
     if head == "masked_lm":
         t.add("heads", lm)
-    elif head == "seq_cls" or head == "token_cls" or head == "qa":
-        t.add("heads", linear(h, 2 if head == "qa" else labels))
+    elif head in ("seq_cls", "token_cls", "qa"):
+        t.add("heads", linear(h, labels))
     elif head == "multiple_choice":
         t.add("heads", linear(h, 1))
     elif head == "pretraining":
@@ -1137,8 +1137,8 @@ def bigbird_pegasus(c: Cfg, head: str) -> Tally:
         t.add("heads", V * d)
     elif head == "seq_cls":
         t.add("heads", linear(d, d) + linear(d, c.num_labels()))
-    elif head == "qa":
-        t.add("heads", linear(d, c.num_labels()))
+    elif head == "qa":  # the QA class sets num_labels = 2 itself
+        t.add("heads", linear(d, 2))
     else:
         _heads_only(head, ("model",), "bigbird_pegasus")
     return t
