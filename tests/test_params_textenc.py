@@ -77,7 +77,10 @@ def test_xlm_language_embeddings_and_lm_head_by_hand():
     assert _exact({**cfg, "n_langs": 1}) == base - 3 * 8 + 20
     assert _exact({**cfg, "architectures": ["XLMModel"]}) == base
     # the sequence summary projects to num_labels
-    assert _exact({**cfg, "architectures": ["XLMForSequenceClassification"], "num_labels": 4}) == base + 8 * 4 + 4
+    assert (
+        _exact({**cfg, "architectures": ["XLMForSequenceClassification"], "num_labels": 4})
+        == base + 8 * 4 + 4
+    )
 
 
 def test_squeezebert_grouped_convolutions_by_hand():
@@ -254,11 +257,40 @@ def test_next_sentence_prediction_heads_are_not_the_base_model():
 
 # ----------------------------------------------------------------------------- against transformers (meta device)
 
-TYPES = (
-    "eurobert esmc xlm flaubert fnet ultrabert jina_embeddings_v3 gte nomic_bert convbert squeezebert mobilebert "
-    "gpt_neo splinter dpr luke lilt markuplm bros layoutlmv3 canine xlnet gpt_neox_japanese cpmant funnel "
-    "reformer bigbird_pegasus modernvbert ultravbert prophetnet perceiver neomme"
-).split()
+TYPES = [
+    "eurobert",
+    "esmc",
+    "xlm",
+    "flaubert",
+    "fnet",
+    "ultrabert",
+    "jina_embeddings_v3",
+    "gte",
+    "nomic_bert",
+    "convbert",
+    "squeezebert",
+    "mobilebert",
+    "gpt_neo",
+    "splinter",
+    "dpr",
+    "luke",
+    "lilt",
+    "markuplm",
+    "bros",
+    "layoutlmv3",
+    "canine",
+    "xlnet",
+    "gpt_neox_japanese",
+    "cpmant",
+    "funnel",
+    "reformer",
+    "bigbird_pegasus",
+    "modernvbert",
+    "ultravbert",
+    "prophetnet",
+    "perceiver",
+    "neomme",
+]
 LAYER_KEYS = ("num_hidden_layers", "n_layers", "n_layer", "num_layers", "encoder_layers", "decoder_layers")
 
 
@@ -271,9 +303,9 @@ def _head_classes(transformers, mt: str) -> list[str]:
             obj = getattr(transformers, name)
         except Exception:  # noqa: BLE001 - a class whose optional backend is missing
             continue
-        if isinstance(obj, type) and f"models.{mt}.modeling_" in getattr(obj, "__module__", ""):
-            if hasattr(obj, "from_pretrained"):
-                out.append(name)
+        module = getattr(obj, "__module__", "")
+        if isinstance(obj, type) and f"models.{mt}.modeling_" in module and hasattr(obj, "from_pretrained"):
+            out.append(name)
     return out
 
 
