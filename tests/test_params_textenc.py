@@ -354,3 +354,9 @@ def test_exact_answers_equal_the_meta_count_for_every_head_class():
                     unmatched.append((mt, cls, p["total"], truth))
     assert not unmatched
     assert checked >= 100 and exact >= 0.9 * checked, (checked, exact)
+
+
+def test_dpr_abstract_base_classes_are_unknown():
+    # DPRPretrainedReader & co. are transformers' abstract bases: no modules, never the encoder's count
+    for cls in ("DPRPretrainedReader", "DPRPretrainedContextEncoder", "DPRPretrainedQuestionEncoder"):
+        assert _params({"model_type": "dpr", "architectures": [cls]})["total"] is None

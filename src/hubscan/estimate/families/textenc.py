@@ -542,7 +542,16 @@ register(
     "dpr",
     dpr,
     "DPR",
-    classes={"DPRQuestionEncoder": "model", "DPRContextEncoder": "model", "DPRReader": "reader"},
+    classes={
+        "DPRQuestionEncoder": "model",
+        "DPRContextEncoder": "model",
+        "DPRReader": "reader",
+        # abstract base classes (no modules): not a model anyone saves; unknown rather than the encoder's count
+        **{
+            f"DPRPretrained{k}": "abstract base class"
+            for k in ("ContextEncoder", "QuestionEncoder", "Reader")
+        },
+    },
 )
 
 
