@@ -13,6 +13,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     multimodal,
     seq2seq,
     ssm,
+    textenc,
     vision,
 )
 from hubscan.estimate.families.registry import FAMILIES, HEAD_SUFFIXES, Family, architecture_of, register
