@@ -32,6 +32,7 @@ from hubscan.estimate.structural_parts import (
     mamba2,
     mla_params,
     moe_block,
+    short_conv,
 )
 
 H_KEYS = ("hidden_size", "n_embd", "d_model", "dim", "n_embed", "hidden_dim", "model_dim")
@@ -176,6 +177,8 @@ def _mixer_name(t: object) -> str:
     if not isinstance(t, str):
         raise NotExact(f"layer type {t!r} is not understood")
     low = t.lower()
+    if low == "conv":  # LFM2/LFM3 gated short-convolution blocks
+        return "conv"
     for words, name in (
         (("linear",), "linear"),
         (("mamba", "ssm"), "mamba"),
@@ -220,7 +223,7 @@ def _ffns(c: Cfg, L: int, experts: int) -> list[str]:
     moe_layers = c.raw("moe_layers")
     if isinstance(moe_layers, list) and all(isinstance(i, int) for i in moe_layers):
         return ["moe" if i in moe_layers else "dense" for i in range(L)]
-    first = c.int("first_k_dense_replace", "moe_layer_start_index", default=0)
+    first = c.int("first_k_dense_replace", "moe_layer_start_index", "num_dense_layers", default=0)
     freq = c.int("moe_layer_freq", default=1)  # DeepSeek style: layer i is sparse when i % freq == 0
     # Qwen / Llama 4 / ERNIE: layer i is sparse when (i+1) % step == 0; ERNIE bounds them by start..end
     step = c.int("decoder_sparse_step", "interleave_moe_layer_step", "moe_layer_interval", default=1)
@@ -268,6 +271,10 @@ def _mixer_params(c: Cfg, kind: str, h: int, hints: Hints, t: Tally, layer: int)
         return n
     if kind == "linear":
         n, state = linear_attention(c, h)
+        t.state_elems += state
+        return n
+    if kind == "conv":
+        n, state = short_conv(c, h)
         t.state_elems += state
         return n
     if kind == "mamba":

@@ -34,6 +34,8 @@ class Hints:
     gated: bool = True
     shared_always: bool = False  # Llama 4: one shared expert of intermediate_size in every MoE layer
     output_gate: bool = False  # q_proj also produces a sigmoid gate for the attention output (Qwen3-Next)
+    gate_bias: bool = True  # that gate carries the q bias (False: a separate bias-free gate_proj, AFMoE)
+    gate_head_bias: bool = False  # plus one learned gate bias per head (Beam)
     never_tied: bool = False
     norm_mult: int = 1  # parameters per normalised element: 0 weightless, 1 RMSNorm, 2 LayerNorm with bias
     o_bias: bool | None = None  # None: o_proj follows attention_bias; False: the bias is on q/k/v only
@@ -89,6 +91,11 @@ FAMILY_SHAPES: dict[str, dict] = {
     "diffllama": {"diff_lambdas": True},
     "falcon_h1": {"parallel_ssm": True},
     "axk1": {"moe_norm": True},
+    **{t: {"qk_norm": "head_dim"} for t in ("lfm2", "lfm2_vl", "lfm2_moe", "lfm3", "lfm3_vl")},
+    "afmoe": {"qk_norm": "head_dim", "norms_per_layer": 4, "router_bias": True, "output_gate": True}
+    | {"gate_bias": False},
+    "beam": {"qk_norm": "head_dim", "norms_per_layer": 4, "output_gate": True, "gate_bias": False}
+    | {"gate_head_bias": True},
     "minimax": {"lightning": True},
     "mamba2": {"classic": True, "ssm_only": True, "norm_mult": 1},
     **{
@@ -149,7 +156,9 @@ def hints_for(model_type: str, c: Cfg) -> Hints:
         hints.never_tied = True  # NemotronH keeps a separate lm_head whatever tie_word_embeddings says
     if isinstance(act, str) and act.lower() == "xielu":
         hints.act_params = 2
-    if c.raw("use_post_norm") is True:  # sandwich norms: after attention and after the MLP as well
+    if c.raw("use_attention_gate") is True:  # LFM3: a per-head sigmoid gate projected from the hidden state
+        hints.head_gate = True
+    if c.raw("use_post_norm", "use_sandwich_norm") is True:  # sandwich norms: after attention and after the MLP as well
         hints.norms_per_layer = 4
     for k, v in FAMILY_SHAPES.get(model_type, {}).items():
         setattr(hints, k, v)
@@ -176,6 +185,10 @@ def attention_params(c: Cfg, h: int, hints: Hints, *, sliding: bool) -> tuple[in
     out_bias = c.raw("attention_out_bias", default=bias if hints.o_bias is None else hints.o_bias) is True
     vd = c.int("v_head_dim", default=hd)  # values (and o_proj's input) narrower than queries/keys (MiMo-V2)
     n = linear(h, gate * nh * hd, qkv_bias) + linear(h, kv * hd, qkv_bias) + linear(h, kv * vd, qkv_bias)
+    if gate == 2 and qkv_bias and not hints.gate_bias:
+        n -= nh * hd
+    if gate == 2 and hints.gate_head_bias:
+        n += nh
     n += linear(nh * vd, h, out_bias)
     if hints.qk_norm == "head_dim":
         n += 2 * hd * max(hints.norm_mult, 1)
@@ -256,6 +269,27 @@ def mamba2(c: Cfg, h: int, plain: bool = False) -> tuple[int, int]:
     return n, nheads * (inter // max(nheads, 1)) * N + conv_dim * max(K - 1, 0)
 
 
+def short_conv(c: Cfg, h: int) -> tuple[int, int]:
+    """LFM2-style gated short convolution: in_proj h -> 3h, depthwise conv over h channels, out_proj h -> h:
+    (parameters, fixed state elements)."""
+    K = c.int("conv_L_cache")
+    bias = c.raw("conv_bias") is True
+    return linear(h, 3 * h, bias) + h * K + (h if bias else 0) + linear(h, h, bias), h * K
+
+
+def _ffn_width(c: Cfg, inter: int) -> int:
+    """LFM2's block_auto_adjust_ff_dim: 2/3 of intermediate_size, times block_ffn_dim_multiplier, rounded up to
+    a multiple of block_multiple_of."""
+    if c.raw("block_auto_adjust_ff_dim") is not True:
+        return inter
+    inter = int(2 * inter / 3)
+    mult = c.num("block_ffn_dim_multiplier", default=None)
+    if mult is not None:
+        m = c.int("block_multiple_of", default=256)
+        inter = m * ((int(mult * inter) + m - 1) // m)
+    return inter
+
+
 def mlp_params(h: int, inter: int, gated: bool, bias: bool = False) -> int:
     return (3 if gated else 2) * h * inter + ((2 * inter if gated else inter) + h if bias else 0)
 
@@ -265,6 +299,7 @@ def dense_mlp(c: Cfg, h: int, hints: Hints) -> int:
     inter = c.int(
         "intermediate_size_mlp", "dense_intermediate_size", *FFN_KEYS, **({"default": wide} if wide else {})
     )
+    inter = _ffn_width(c, inter)
     sub = inter * hints.norm_mult if hints.sub_norms else 0
     bias = c.raw("mlp_bias") is True if hints.mlp_bias is None else hints.mlp_bias
     return mlp_params(h, inter, hints.gated, bias) + sub + hints.act_params
