@@ -158,7 +158,9 @@ def hints_for(model_type: str, c: Cfg) -> Hints:
         hints.act_params = 2
     if c.raw("use_attention_gate") is True:  # LFM3: a per-head sigmoid gate projected from the hidden state
         hints.head_gate = True
-    if c.raw("use_post_norm", "use_sandwich_norm") is True:  # sandwich norms: after attention and after the MLP as well
+    if (
+        c.raw("use_post_norm", "use_sandwich_norm") is True
+    ):  # sandwich norms: after attention and after the MLP as well
         hints.norms_per_layer = 4
     for k, v in FAMILY_SHAPES.get(model_type, {}).items():
         setattr(hints, k, v)

@@ -10,6 +10,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     decoders,
     encoders,
     hierarchical,
+    hybrids,
     multimodal,
     seq2seq,
     ssm,

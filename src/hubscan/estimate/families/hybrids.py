@@ -1,0 +1,141 @@
+"""Hybrid decoders that share blocks or mix recurrent mixers with attention: Zamba, Zamba2.
+
+Zamba and Zamba2 interleave Mamba layers with a *shared* transformer block (attention over the
+concatenation of the input embedding and the hidden state, so its input is ``attention_hidden_size``
+= 2 x hidden wide). Every hybrid layer owns a hidden x hidden projection and its own Mamba layer; the
+shared block's weights are tied across hybrid layers (Zamba: one block; Zamba2: ``num_mem_blocks``
+blocks used in turn, each with LoRA-style adapters for the hybrid layers that use it), so the total
+counts each shared block once.
+"""
+
+from __future__ import annotations
+
+from hubscan.estimate._cfg import KVLayer
+from hubscan.estimate.families.common import (
+    Cfg,
+    ConfigProblem,
+    NotExact,
+    Tally,
+    gated_mlp,
+    linear,
+    lm_head,
+)
+from hubscan.estimate.families.registry import register
+from hubscan.estimate.families.ssm import _dt_rank
+
+
+def _block_types(c: Cfg) -> list[str]:
+    types = c.list("layers_block_type", "layer_types")
+    L = c.int("num_hidden_layers", default=len(types))
+    if len(types) != L:
+        raise ConfigProblem(f"layers_block_type has {len(types)} entries, num_hidden_layers={L}")
+    for t in types:
+        if t not in ("hybrid", "mamba", "linear_attention"):
+            raise NotExact(f"Zamba layer type {t!r} is not understood")
+    return types
+
+
+def _zamba_dims(c: Cfg) -> tuple[int, int, int, int, int]:
+    """hidden, attention input width, query heads, key/value heads, head_dim."""
+    h = c.int("hidden_size")
+    nh = c.int("num_attention_heads")
+    if h <= 0 or nh <= 0:
+        raise ConfigProblem("hidden_size and num_attention_heads must be positive")
+    kv = c.int("num_key_value_heads", default=nh) or nh
+    hd = c.int("attention_head_dim", "head_dim", default=2 * h // nh)
+    return h, c.int("attention_hidden_size", default=2 * h), nh, kv, hd
+
+
+def _shared_attention(A: int, h: int, nh: int, kv: int, hd: int) -> int:
+    """q/k/v read the A-wide concatenated input; o writes the hidden size; no biases."""
+    return A * nh * hd + 2 * A * kv * hd + nh * hd * h
+
+
+def _zamba_mamba(c: Cfg, h: int) -> tuple[int, int]:
+    """Zamba's multi-head Mamba-1 mixer (per-head x/dt projections) + its input norm: (params, state)."""
+    inner = c.int("mamba_expand", default=2) * h
+    N = c.int("mamba_d_state", default=16)
+    K = c.int("mamba_d_conv", default=4)
+    R = _dt_rank(c, "mamba_dt_rank", h)
+    conv_bias = c.bool("mamba_conv_bias", default=True)
+    bias = c.bool("mamba_proj_bias", default=False)
+    n = linear(h, 2 * inner, bias) + inner * K + (inner if conv_bias else 0)
+    n += inner * (R + 2 * N) + inner * R + inner  # x_proj, dt_proj weight and bias (per head, all heads)
+    n += inner * N + inner + linear(inner, h, bias)  # A_log, D, out_proj
+    return n + h, inner * (N + K)
+
+
+def zamba(c: Cfg, head: str) -> Tally:
+    types = _block_types(c)
+    h, A, nh, kv, hd = _zamba_dims(c)
+    V = c.int("vocab_size")
+    t = Tally()
+    t.embed(V * h)
+    mamba, state = _zamba_mamba(c, h)
+    t.add("other", len(types) * mamba)
+    t.state_elems = len(types) * state
+    hybrids = types.count("hybrid")
+    t.add("other", hybrids * h * h)  # each hybrid layer's own projection of the shared block's output
+    if hybrids:  # one shared transformer block, tied across the hybrid layers
+        t.add("attention", _shared_attention(A, h, nh, kv, hd))
+        t.add("mlp", gated_mlp(h, c.int("intermediate_size")))
+        t.add("norms", A + h)
+    t.kv_layers.extend(KVLayer(2 * kv * hd, None, nh * hd) for _ in range(hybrids))
+    t.add("norms", h)
+    lm_head(t, c, head, V, h, tie_default=True)
+    return t
+
+
+def _zamba2_mamba(c: Cfg, h: int) -> tuple[int, int]:
+    """Zamba2's Mamba-2 mixer + its input norm: (params, state)."""
+    inner = int(c.num("mamba_expand", default=2) * h)
+    nH = c.int("n_mamba_heads", default=8)
+    N = c.int("mamba_d_state", default=64)
+    K = c.int("mamba_d_conv", default=4)
+    groups = c.int("mamba_ngroups", default=1)
+    bias = c.bool("add_bias_linear", default=False)
+    conv_dim = inner + 2 * groups * N
+    n = linear(h, inner + conv_dim + nH, bias) + conv_dim * K + conv_dim  # in_proj, conv1d (always biased)
+    n += 3 * nH + inner + linear(inner, h, bias)  # dt_bias, A_log, D, gated norm, out_proj
+    return n + h, nH * (inner // max(nH, 1)) * N + conv_dim * (K - 1)
+
+
+def _zamba2_block(c: Cfg, h: int, uses: int) -> int:
+    """One shared Zamba2 transformer block whose adapters serve ``uses`` hybrid layers."""
+    _, A, nh, kv, hd = _zamba_dims(c)
+    inter = c.int("intermediate_size", default=4 * h)
+    bias = c.bool("add_bias_linear", default=False)
+    r = c.int("adapter_rank", default=128)
+    n = _shared_attention(A, h, nh, kv, hd) + A + h
+    if c.bool("use_shared_attention_adapter", default=False):
+        n += uses * 3 * 2 * A * r  # q, k, v adapters: A -> rank -> A
+    n += linear(h, 2 * inter, bias) + linear(inter, h, bias)
+    n += uses * (h * r + r * 2 * inter)  # gate/up adapter: h -> rank -> 2 x intermediate
+    return n
+
+
+def zamba2(c: Cfg, head: str) -> Tally:
+    types = _block_types(c)
+    h, _, nh, kv, hd = _zamba_dims(c)
+    V = c.int("vocab_size")
+    mem = c.int("num_mem_blocks", default=1)
+    if mem <= 0:
+        raise ConfigProblem("num_mem_blocks must be positive")
+    t = Tally()
+    t.embed(V * h)
+    mamba, state = _zamba2_mamba(c, h)
+    t.add("other", len(types) * mamba)
+    t.state_elems = len(types) * state
+    hybrids = types.count("hybrid")
+    t.add("other", hybrids * h * h)
+    for block in range(min(mem, hybrids)):  # block b serves hybrid layers i with i % mem == b
+        uses = len(range(block, hybrids, mem))
+        t.add("attention", _zamba2_block(c, h, uses))
+    t.kv_layers.extend(KVLayer(2 * kv * hd, None, nh * hd) for _ in range(hybrids))
+    t.add("norms", h)
+    lm_head(t, c, head, V, h, tie_default=True)
+    return t
+
+
+register("zamba", zamba, "Zamba")
+register("zamba2", zamba2, "Zamba2")
