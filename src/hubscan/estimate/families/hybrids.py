@@ -139,3 +139,44 @@ def zamba2(c: Cfg, head: str) -> Tally:
 
 register("zamba", zamba, "Zamba")
 register("zamba2", zamba2, "Zamba2")
+
+
+def _griffin_recurrent(h: int, W: int, nh: int, K: int) -> int:
+    """Griffin's recurrent block: x/y branches, depthwise conv, RG-LRU (block-diagonal gates per head), out."""
+    bw = W // nh
+    lru = W + 2 * nh * bw * bw + 2 * nh * bw  # recurrent_param, input/recurrent gate weights and biases
+    return 2 * linear(h, W) + W * K + W + lru + linear(W, h)
+
+
+def recurrent_gemma(c: Cfg, head: str) -> Tally:
+    h = c.int("hidden_size")
+    L = c.int("num_hidden_layers")
+    nh = c.int("num_attention_heads")
+    if h <= 0 or nh <= 0:
+        raise ConfigProblem("hidden_size and num_attention_heads must be positive")
+    kv = c.int("num_key_value_heads", default=nh) or nh
+    hd = c.int("head_dim", default=h // nh)
+    V = c.int("vocab_size")
+    W = c.int("lru_width", default=h)
+    kinds = c.list("block_types", default=["recurrent", "recurrent", "attention"])
+    if not kinds or any(k not in ("recurrent", "attention") for k in kinds):
+        raise NotExact(f"block_types {kinds!r} are not Griffin's recurrent/attention blocks")
+    plan = [kinds[i % len(kinds)] for i in range(L)]
+    b = c.bool("attention_bias", default=False)
+    attn = linear(h, nh * hd, b) + 2 * linear(h, kv * hd, b) + linear(nh * hd, h)  # o_proj always biased
+    rec = _griffin_recurrent(h, W, nh, c.int("conv1d_width", default=4))
+    inter = c.int("intermediate_size") // 2
+    t = Tally()
+    t.embed(V * h)
+    t.add("attention", plan.count("attention") * attn)
+    t.add("other", plan.count("recurrent") * rec)
+    t.add("mlp", L * (2 * linear(h, inter) + linear(inter, h)))
+    t.add("norms", 2 * L * h + h)
+    window = c.int("attention_window_size", default=None)
+    t.kv_layers.extend(KVLayer(2 * kv * hd, window, nh * hd) for _ in range(plan.count("attention")))
+    t.state_elems = plan.count("recurrent") * W * c.int("conv1d_width", default=4)
+    lm_head(t, c, head, V, h, tie_default=True)
+    return t
+
+
+register("recurrent_gemma", recurrent_gemma, "RecurrentGemma")
