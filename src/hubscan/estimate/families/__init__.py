@@ -11,6 +11,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     encoders,
     hierarchical,
     hybrids,
+    moe_decoders,
     multimodal,
     seq2seq,
     ssm,
