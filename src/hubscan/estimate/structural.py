@@ -25,6 +25,7 @@ from hubscan.estimate.structural_parts import (
     FAMILY_SHAPES,
     Hints,
     attention_params,
+    delta_attention,
     dense_mlp,
     hints_for,
     lightning_attention,
@@ -262,6 +263,10 @@ def _mixer_params(c: Cfg, kind: str, h: int, hints: Hints, t: Tally, layer: int)
     if kind == "mla":
         n, kv = mla_params(c, h, layer)
         t.kv_layers.append(kv)
+        return n + (h * c.int(*NH_KEYS) if hints.head_gate else 0)
+    if kind == "linear" and c.has("linear_num_heads") and not c.has("linear_num_key_heads"):
+        n, state = delta_attention(c, h, hints)
+        t.state_elems += state
         return n
     if kind == "linear" and not c.has("linear_num_key_heads") and c.has("mamba_n_heads", "mamba_num_heads"):
         kind = "mamba"  # some hybrids label their Mamba-2 layers "linear_attention"

@@ -36,6 +36,7 @@ class Hints:
     output_gate: bool = False  # q_proj also produces a sigmoid gate for the attention output (Qwen3-Next)
     gate_bias: bool = True  # that gate carries the q bias (False: a separate bias-free gate_proj, AFMoE)
     gate_head_bias: bool = False  # plus one learned gate bias per head (Beam)
+    kda_gates: str = "low_rank"  # Kimi delta attention's forget/output gates: "low_rank" via head_dim or "full"
     never_tied: bool = False
     norm_mult: int = 1  # parameters per normalised element: 0 weightless, 1 RMSNorm, 2 LayerNorm with bias
     o_bias: bool | None = None  # None: o_proj follows attention_bias; False: the bias is on q/k/v only
@@ -91,6 +92,8 @@ FAMILY_SHAPES: dict[str, dict] = {
     "diffllama": {"diff_lambdas": True},
     "falcon_h1": {"parallel_ssm": True},
     "axk1": {"moe_norm": True},
+    "bailing_hybrid": {"kda_gates": "full", "head_gate": True, "never_tied": True},
+    "kimi_linear": {"never_tied": True},
     **{t: {"qk_norm": "head_dim"} for t in ("lfm2", "lfm2_vl", "lfm2_moe", "lfm3", "lfm3_vl")},
     "afmoe": {"qk_norm": "head_dim", "norms_per_layer": 4, "router_bias": True, "output_gate": True}
     | {"gate_bias": False},
@@ -251,6 +254,21 @@ def linear_attention(c: Cfg, h: int) -> tuple[int, int]:
     conv_dim = 2 * key_dim + value_dim
     n = h * conv_dim + h * value_dim + 2 * h * nv + conv_dim * K + 2 * nv + dv + value_dim * h
     return n, nv * dk * dv + conv_dim * max(K - 1, 0)
+
+
+def delta_attention(c: Cfg, h: int, hints: Hints) -> tuple[int, int]:
+    """Kimi delta attention (KDA: gated delta rule with a per-channel forget gate), read from
+    ``linear_num_heads`` / ``linear_head_dim``: (parameters, fixed state elements). The forget gate and output gate
+    are low-rank through head_dim (Kimi Linear) or full hidden -> heads x head_dim (``kda_gates = "full"``)."""
+    nh = c.int("linear_num_heads")
+    hd = c.int("linear_head_dim")
+    K = c.int("linear_conv_kernel_dim", default=4)
+    qkv = nh * hd
+    gate = h * qkv if hints.kda_gates == "full" else h * hd + hd * qkv
+    n = 3 * h * qkv + 3 * qkv * K  # q/k/v projections, depthwise conv without bias
+    n += 2 * gate + qkv + nh  # forget gate and output gate, dt_bias, A_log
+    n += h * nh + hd + qkv * h  # beta projection, gated output norm, o_proj
+    return n, nh * hd * hd + 3 * qkv * max(K - 1, 0)
 
 
 def mamba2(c: Cfg, h: int, plain: bool = False) -> tuple[int, int]:
