@@ -4,7 +4,8 @@ attention as well as in the MLP)."""
 from __future__ import annotations
 
 from hubscan.estimate._cfg import KVLayer
-from hubscan.estimate.families.common import Cfg, ConfigProblem, Tally, lm_head
+from hubscan.estimate.structural_parts import mla_params
+from hubscan.estimate.families.common import Cfg, ConfigProblem, Tally, gated_mlp, linear, lm_head
 from hubscan.estimate.families.registry import register
 
 
@@ -37,3 +38,34 @@ def jetmoe(c: Cfg, head: str) -> Tally:
 
 
 register("jetmoe", jetmoe, "JetMoe")
+
+
+def longcat_flash(c: Cfg, head: str) -> Tally:
+    """LongCat-Flash: each of ``num_layers`` blocks holds two MLA sublayers, two dense MLPs, four norms and one
+    shortcut MoE whose router also scores ``zero_expert_num`` parameter-free (identity) experts."""
+    h = c.int("hidden_size")
+    L = c.int("num_layers")
+    V = c.int("vocab_size")
+    E = c.int("n_routed_experts", "num_local_experts")
+    k = c.int("moe_topk", "num_experts_per_tok")
+    zero = c.int("zero_expert_num", default=0)
+    ei = c.int("expert_ffn_hidden_size", "moe_intermediate_size")
+    inter = c.int("ffn_hidden_size", "intermediate_size")
+    if h <= 0 or E <= 0:
+        raise ConfigProblem("hidden_size and n_routed_experts must be positive")
+    mla, kv = mla_params(c, h, 0)
+    per_expert = 3 * h * ei
+    t = Tally()
+    t.embed(V * h)
+    t.experts(L * E * per_expert, L * min(k, E) * per_expert)
+    t.add("other", L * linear(h, E + zero, c.bool("router_bias", default=False)))
+    t.add("attention", 2 * L * mla)
+    t.add("mlp", 2 * L * gated_mlp(h, inter))
+    t.add("norms", 4 * L * h + h)
+    t.kv_layers.extend([kv] * (2 * L))
+    t.notes.append(f"up to {k} of {E} routed experts per token; the {zero} zero experts have no parameters")
+    lm_head(t, c, head, V, h, tie_default=False)
+    return t
+
+
+register("longcat_flash", longcat_flash, "LongcatFlash")
