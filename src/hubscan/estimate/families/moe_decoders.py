@@ -4,9 +4,9 @@ attention as well as in the MLP)."""
 from __future__ import annotations
 
 from hubscan.estimate._cfg import KVLayer
-from hubscan.estimate.structural_parts import mla_params
 from hubscan.estimate.families.common import Cfg, ConfigProblem, Tally, gated_mlp, linear, lm_head
 from hubscan.estimate.families.registry import register
+from hubscan.estimate.structural_parts import mla_params
 
 
 def jetmoe(c: Cfg, head: str) -> Tally:
