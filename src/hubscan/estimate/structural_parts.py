@@ -36,7 +36,9 @@ class Hints:
     output_gate: bool = False  # q_proj also produces a sigmoid gate for the attention output (Qwen3-Next)
     gate_bias: bool = True  # that gate carries the q bias (False: a separate bias-free gate_proj, AFMoE)
     gate_head_bias: bool = False  # plus one learned gate bias per head (Beam)
-    kda_gates: str = "low_rank"  # Kimi delta attention's forget/output gates: "low_rank" via head_dim or "full"
+    kda_gates: str = (
+        "low_rank"  # Kimi delta attention's forget/output gates: "low_rank" via head_dim or "full"
+    )
     never_tied: bool = False
     norm_mult: int = 1  # parameters per normalised element: 0 weightless, 1 RMSNorm, 2 LayerNorm with bias
     o_bias: bool | None = None  # None: o_proj follows attention_bias; False: the bias is on q/k/v only

@@ -3,6 +3,8 @@ attention as well as in the MLP)."""
 
 from __future__ import annotations
 
+import math
+
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, Tally, gated_mlp, linear, lm_head
 from hubscan.estimate.families.registry import register
@@ -22,7 +24,9 @@ def jetmoe(c: Cfg, head: str) -> Tally:
     hd = c.int("kv_channels")
     inter = c.int("intermediate_size")
     if min(h, E, kv, hd) <= 0 or k > E:
-        raise ConfigProblem("hidden_size, num_local_experts, num_key_value_heads, kv_channels must be positive")
+        raise ConfigProblem(
+            "hidden_size, num_local_experts, num_key_value_heads, kv_channels must be positive"
+        )
     kvp = kv * hd
     moa = 2 * h * kvp  # one expert's query and output projections
     moe = 3 * h * inter  # one expert's fused gate/up (2 x intermediate) and down projection
@@ -69,3 +73,38 @@ def longcat_flash(c: Cfg, head: str) -> Tally:
 
 
 register("longcat_flash", longcat_flash, "LongcatFlash")
+
+
+def doge(c: Cfg, head: str) -> Tally:
+    """Doge: attention with a learned dynamic mask (A per key/value head, dt_proj over the values), q/k norms,
+    learned residual scales; with ``is_moe`` a cross-domain MoE = a shared gated MLP plus ``num_experts`` retrieval
+    experts stored as two embedding rows each, picked through product keys (2 x floor(sqrt(experts)) logits)."""
+    h = c.int("hidden_size")
+    L = c.int("num_hidden_layers")
+    V = c.int("vocab_size")
+    nh = c.int("num_attention_heads")
+    if h <= 0 or nh <= 0:
+        raise ConfigProblem("hidden_size and num_attention_heads must be positive")
+    kv = c.int("num_key_value_heads", default=nh) or nh
+    hd = c.int("head_dim", default=h // nh)
+    ab = c.bool("attention_bias", default=False)
+    attn = linear(h, nh * hd, ab) + 2 * linear(h, kv * hd, ab) + linear(nh * hd, h, ab)
+    attn += kv + linear(kv * hd, kv, ab) + 2 * hd  # A, dt_proj, q/k norms
+    t = Tally()
+    t.embed(V * h)
+    t.add("attention", L * attn)
+    t.add("mlp", L * gated_mlp(h, c.int("intermediate_size"), c.bool("mlp_bias", default=False)))
+    if c.bool("is_moe", default=False):
+        E = c.int("num_experts")
+        k = c.int("num_experts_per_tok", default=E)
+        t.add("other", L * h * 2 * math.isqrt(E))  # product-key router
+        t.experts(L * E * 2 * h, L * min(k, E) * 2 * h)
+    t.add("norms", 2 * L * h + h)
+    t.add("other", 2 * L * h)  # input_residual, post_attention_residual
+    window = c.int("sliding_window", default=None)
+    t.kv_layers.extend(KVLayer(2 * kv * hd, window, nh * hd) for _ in range(L))
+    lm_head(t, c, head, V, h, tie_default=False)
+    return t
+
+
+register("doge", doge, "Doge")
