@@ -1,4 +1,4 @@
-"""Hybrid decoders that share blocks or mix recurrent mixers with attention: Zamba, Zamba2.
+"""Hybrid and recurrent decoders: Zamba, Zamba2 (shared blocks), RecurrentGemma (Griffin), xLSTM.
 
 Zamba and Zamba2 interleave Mamba layers with a *shared* transformer block (attention over the
 concatenation of the input embedding and the hidden state, so its input is ``attention_hidden_size``
@@ -180,3 +180,44 @@ def recurrent_gemma(c: Cfg, head: str) -> Tally:
 
 
 register("recurrent_gemma", recurrent_gemma, "RecurrentGemma")
+
+
+def _round_up(x: float, multiple: int) -> int:
+    return int(((x + multiple - 1) // multiple) * multiple)
+
+
+def xlstm(c: Cfg, head: str) -> Tally:
+    """xLSTM-7B style mLSTM blocks (transformers' native implementation): per block two RMSNorms, the mLSTM
+    layer (q/k of qk_dim_factor x hidden, v and output gate of v_dim_factor x hidden, biased input/forget gate
+    per head, multi-head norm, out projection) and a gated FFN rounded up to ffn_round_up_to_multiple_of. The
+    head is never tied to the embeddings."""
+    h = c.int("hidden_size", "embedding_dim")
+    L = c.int("num_hidden_layers", "num_blocks")
+    V = c.int("vocab_size")
+    nh = c.int("num_heads")
+    if h <= 0 or nh <= 0:
+        raise ConfigProblem("hidden_size and num_heads must be positive")
+    b = c.bool("use_bias", default=False)
+    qk = int(h * c.num("qk_dim_factor", default=0.5))
+    v = int(h * c.num("v_dim_factor", default=1.0))
+    up = _round_up(
+        h * c.num("ffn_proj_factor", default=2.667), c.int("ffn_round_up_to_multiple_of", default=64)
+    )
+    norm = h * (2 if b else 1)
+    layer = 2 * linear(h, qk, b) + 2 * linear(h, v, b) + 2 * linear(h, nh) + linear(v, h, b)
+    layer += (v // nh) * nh * (2 if b else 1)  # multi-head norm
+    t = Tally()
+    t.embed(V * h)
+    t.add("attention", L * layer)
+    t.add("mlp", L * (2 * linear(h, up, b) + linear(up, h, b)))
+    t.add("norms", 2 * L * norm + h)
+    t.state_elems = L * nh * ((qk // nh) * (v // nh) + qk // nh + 1)
+    t.notes.append("xLSTM keeps a fixed-size matrix memory per head (no per-token KV cache)")
+    if head == "causal_lm":
+        t.add("heads", V * h)
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for xLSTM")
+    return t
+
+
+register("xlstm", xlstm, "xLSTM")
