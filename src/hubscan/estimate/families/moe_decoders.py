@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 
 from hubscan.estimate._cfg import KVLayer
-from hubscan.estimate.families.common import Cfg, ConfigProblem, Tally, gated_mlp, linear, lm_head
+from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, gated_mlp, linear, lm_head
 from hubscan.estimate.families.registry import register
 from hubscan.estimate.structural_parts import mla_params
 
@@ -108,3 +108,74 @@ def doge(c: Cfg, head: str) -> Tally:
 
 
 register("doge", doge, "Doge")
+
+
+def _dsv4_compressor(c: Cfg, h: int, hd: int, kind: str) -> int:
+    """A DeepSeek-V4 KV compressor: kv and gate projections, a learned position bias per window slot, a norm;
+    the compressed-sparse kind has two series (2 x head_dim) and owns a lightning indexer."""
+    rates = c.raw("compress_rates")
+    if not isinstance(rates, dict) or not isinstance(rates.get(kind), int):
+        raise ConfigProblem(f"compress_rates has no integer entry for {kind!r}")
+    rate = rates[kind]
+    if kind == "heavily_compressed_attention":
+        return 2 * h * hd + rate * hd + hd
+    ihd = c.int("index_head_dim")
+    inh = c.int("index_n_heads")
+    indexer = 4 * h * ihd + rate * 2 * ihd + ihd + c.int("q_lora_rank") * inh * ihd + h * inh
+    return 4 * h * hd + rate * 2 * hd + hd + indexer
+
+
+def _dsv4_attention(c: Cfg, h: int, kind: str) -> int:
+    """Shared-KV attention: low-rank q with its norm, one KV head with its norm, grouped low-rank output
+    projection, one sink per head, and the compressor of compressed layers."""
+    nh = c.int("num_attention_heads")
+    hd = c.int("head_dim")
+    ql = c.int("q_lora_rank")
+    groups = c.int("o_groups")
+    olr = c.int("o_lora_rank")
+    if groups <= 0 or (nh * hd) % groups:
+        raise ConfigProblem(f"o_groups={groups} does not divide heads x head_dim={nh * hd}")
+    n = h * ql + ql + ql * nh * hd + h * hd + hd
+    n += groups * olr * (nh * hd // groups) + groups * olr * h + nh
+    if kind != "sliding_attention":
+        n += _dsv4_compressor(c, h, hd, kind)
+    return n
+
+
+def deepseek_v4(c: Cfg, head: str) -> Tally:
+    """DeepSeek-V4: sliding / compressed-sparse / heavily-compressed attention layers, a MoE in every layer
+    (learned or hash routing, one shared expert), and hyper-connections (hc_mult residual streams mixed by
+    learned weights around each sublayer and before the head)."""
+    h = c.int("hidden_size")
+    V = c.int("vocab_size")
+    kinds = c.list("layer_types")
+    L = c.int("num_hidden_layers", default=len(kinds))
+    known = ("sliding_attention", "compressed_sparse_attention", "heavily_compressed_attention")
+    if len(kinds) != L or any(k not in known for k in kinds):
+        raise NotExact("layer_types must list one DeepSeek-V4 attention kind per layer")
+    E = c.int("n_routed_experts", "num_local_experts")
+    k = c.int("num_experts_per_tok")
+    mi = c.int("moe_intermediate_size", "intermediate_size")
+    m = c.int("hc_mult")
+    t = Tally()
+    t.embed(V * h)
+    for kind in set(kinds):
+        t.add("attention", kinds.count(kind) * _dsv4_attention(c, h, kind))
+    per_expert = 3 * h * mi
+    t.experts(L * E * per_expert, L * min(k, E) * per_expert)
+    t.add("other", L * E * h)  # router weight (learned and hash routers alike)
+    t.add("mlp", L * gated_mlp(h, mi, c.bool("mlp_bias", default=False)))  # the shared expert
+    mix = (2 + m) * m
+    t.add("other", L * 2 * (mix * m * h + mix + 3) + m * m * h + m + 1)  # hyper-connections + hyper head
+    t.add("norms", 2 * L * h + h)
+    hd = c.int("head_dim")
+    window = c.int("sliding_window", default=None)
+    t.kv_layers.extend(KVLayer(hd, window, c.int("num_attention_heads") * hd) for _ in range(L))
+    t.notes.append(
+        "compressed layers also cache compressed KV entries; the KV estimate counts the window only"
+    )
+    lm_head(t, c, head, V, h, tie_default=False)
+    return t
+
+
+register("deepseek_v4", deepseek_v4, "DeepseekV4")
