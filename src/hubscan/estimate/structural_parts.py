@@ -96,6 +96,7 @@ FAMILY_SHAPES: dict[str, dict] = {
     "axk1": {"moe_norm": True},
     "bailing_hybrid": {"kda_gates": "full", "head_gate": True, "never_tied": True},
     "kimi_linear": {"never_tied": True},
+    "mimo_v2_flash": {"sliding_kv_mult": 2, "sliding_sinks": True, "o_bias": False},
     **{t: {"qk_norm": "head_dim"} for t in ("lfm2", "lfm2_vl", "lfm2_moe", "lfm3", "lfm3_vl")},
     "afmoe": {"qk_norm": "head_dim", "norms_per_layer": 4, "router_bias": True, "output_gate": True}
     | {"gate_bias": False},
@@ -186,6 +187,7 @@ def _heads(c: Cfg, h: int, hints: Hints) -> tuple[int, int, int]:
 def attention_params(c: Cfg, h: int, hints: Hints, *, sliding: bool) -> tuple[int, KVLayer]:
     """Multi-head / grouped-query attention (optional output gate, biases, q/k norms, sinks)."""
     nh, kv, hd = _heads(c, h, hints)
+    kv *= hints.sliding_kv_mult if sliding else 1
     gate = 2 if hints.output_gate else 1
     bias = c.raw("attention_bias") is True
     qkv_bias = bias or c.raw("qkv_bias") is True if hints.qkv_bias is None else hints.qkv_bias
@@ -201,7 +203,7 @@ def attention_params(c: Cfg, h: int, hints: Hints, *, sliding: bool) -> tuple[in
         n += 2 * hd * max(hints.norm_mult, 1)
     elif hints.qk_norm == "per_layer":
         n += (nh + kv) * hd
-    if hints.sinks:
+    if hints.sinks or (sliding and hints.sliding_sinks):
         n += nh
     if hints.sub_norms:
         n += h * hints.norm_mult
