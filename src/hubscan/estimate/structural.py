@@ -28,6 +28,7 @@ from hubscan.estimate.structural_parts import (
     delta_attention,
     dense_mlp,
     hints_for,
+    hyper_connections,
     lightning_attention,
     linear_attention,
     mamba2,
@@ -263,7 +264,10 @@ def _mixer_params(c: Cfg, kind: str, h: int, hints: Hints, t: Tally, layer: int)
     if kind == "mla":
         n, kv = mla_params(c, h, layer)
         t.kv_layers.append(kv)
-        return n + (h * c.int(*NH_KEYS) if hints.head_gate else 0)
+        nh = c.int(*NH_KEYS)
+        n += h * nh if hints.head_gate else 0
+        n += h * nh * c.int("v_head_dim") if hints.value_gate else 0
+        return n + (nh if hints.sinks else 0)
     if kind == "linear" and c.has("linear_num_heads") and not c.has("linear_num_key_heads"):
         n, state = delta_attention(c, h, hints)
         t.state_elems += state
@@ -324,6 +328,7 @@ def count_decoder(c: Cfg, hints: Hints) -> Tally:
         t.state_elems += lt.state_elems * n
     t.add("norms", h * hints.norm_mult if hints.final_norm else 0)
     per_layer_inputs(c, h, len(blocks), t)
+    t.add("other", hyper_connections(c, h, len(blocks)))
     return t
 
 

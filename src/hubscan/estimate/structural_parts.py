@@ -36,6 +36,9 @@ class Hints:
     output_gate: bool = False  # q_proj also produces a sigmoid gate for the attention output (Qwen3-Next)
     gate_bias: bool = True  # that gate carries the q bias (False: a separate bias-free gate_proj, AFMoE)
     gate_head_bias: bool = False  # plus one learned gate bias per head (Beam)
+    value_gate: bool = (
+        False  # MLA output gated per head over v_head_dim by a hidden -> heads x v_head_dim proj
+    )
     kda_gates: str = (
         "low_rank"  # Kimi delta attention's forget/output gates: "low_rank" via head_dim or "full"
     )
@@ -96,6 +99,7 @@ FAMILY_SHAPES: dict[str, dict] = {
     "axk1": {"moe_norm": True},
     "bailing_hybrid": {"kda_gates": "full", "head_gate": True, "never_tied": True},
     "kimi_linear": {"never_tied": True},
+    "hy_v4": {"value_gate": True, "sinks": True},
     "mimo_v2_flash": {"sliding_kv_mult": 2, "sliding_sinks": True, "o_bias": False},
     **{t: {"qk_norm": "head_dim"} for t in ("lfm2", "lfm2_vl", "lfm2_moe", "lfm3", "lfm3_vl")},
     "afmoe": {"qk_norm": "head_dim", "norms_per_layer": 4, "router_bias": True, "output_gate": True}
@@ -215,6 +219,16 @@ def attention_params(c: Cfg, h: int, hints: Hints, *, sliding: bool) -> tuple[in
     if isinstance(window, bool) or not isinstance(window, int) or window <= 0:
         window = None
     return n, KVLayer(2 * kv * hd, window, nh * hd)
+
+
+def hyper_connections(c: Cfg, h: int, L: int) -> int:
+    """``hc_mult`` residual streams in HY-V4's form (pre and post weights, no sinkhorn mix): per layer two
+    mixers (around attention and the FFN), each a weight over the concatenated streams, a bias and two scales;
+    one more mixer before the output head. (DeepSeek-V4's form has a family formula.)"""
+    m = c.int("hc_mult", default=0)
+    if m <= 0:
+        return 0
+    return L * 2 * (2 * m * m * h + 2 * m + 2) + m * m * h + m + 1
 
 
 def mla_params(c: Cfg, h: int, layer: int) -> tuple[int, KVLayer]:
