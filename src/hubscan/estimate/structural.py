@@ -29,6 +29,7 @@ from hubscan.estimate.structural_parts import (
     dense_mlp,
     hints_for,
     hyper_connections,
+    kv_shared,
     lightning_attention,
     linear_attention,
     mamba2,
@@ -258,7 +259,7 @@ def _mixer_params(c: Cfg, kind: str, h: int, hints: Hints, t: Tally, layer: int)
         n = _mixer_params(c, "attention", h, hints, t, layer)
         return n + _mixer_params(c, "mamba", h, hints, t, layer)
     if kind in ("attention", "sliding"):
-        n, kv = attention_params(c, h, hints, sliding=kind == "sliding")
+        n, kv = attention_params(c, h, hints, sliding=kind == "sliding", shared=kv_shared(c, layer))
         t.kv_layers.append(kv)
         return n
     if kind == "mla":
@@ -314,6 +315,7 @@ def count_decoder(c: Cfg, hints: Hints) -> Tally:
     for i, layer in enumerate(blocks):
         own = overrides.get(str(i)) if isinstance(overrides.get(str(i)), dict) else None
         key = (layer.mixer, layer.ffn, str(i) if own else None, kinds[i] if i < len(kinds) else None)
+        key += (kv_shared(c, i),)
         entry = cache.get(key)
         if entry is None:
             lc = Cfg({**c.data, **own}, f"{c.name}.per_layer_config[{i}]") if own else c
@@ -337,7 +339,8 @@ def one_layer(c: Cfg, layer: Layer, h: int, hints: Hints, i: int) -> Tally:
     if layer.mixer is not None:
         t.add("attention", _mixer_params(c, layer.mixer, h, hints, t, i))
     if layer.ffn == "dense":
-        t.add("mlp", dense_mlp(c, h, hints))
+        double = c.raw("use_double_wide_mlp") is True and kv_shared(c, i)
+        t.add("mlp", dense_mlp(c, h, hints, double=double))
     elif layer.ffn == "moe":
         moe_block(c, h, hints, t)
     norms = 1 if layer.mixer is None or layer.ffn is None else hints.norms_per_layer
@@ -354,6 +357,18 @@ def per_layer_inputs(c: Cfg, h: int, L: int, t: Tally) -> None:
     t.add("per_layer_embeddings", Vp * L * ple)
     t.add("other", h * L * ple + ple)  # model-level projection + its norm
     t.add("other", L * (2 * h * ple + h))  # per layer: input gate, projection, post norm
+
+
+def assistant_projections(root: Cfg, h: int) -> int:
+    """A drafter of a larger backbone (Gemma 4 assistants, ``backbone_hidden_size``): projections from the
+    backbone's [embedding, hidden state] into the drafter and back, plus the ordered-embedding centroids."""
+    B = root.int("backbone_hidden_size", default=0)
+    if not B:
+        return 0
+    n = 2 * B * h + h * B
+    if root.raw("use_ordered_embeddings") is True:
+        n += h * root.int("num_centroids")
+    return n
 
 
 def mtp_params(c: Cfg, h: int, hints: Hints) -> int:
@@ -464,6 +479,7 @@ def count_structural(config: dict) -> Tally:
         t.approx.append("the sequence-classification head is counted as one hidden x num_labels matrix")
     if nested:
         count_towers(config, h, t)
+    t.add("other", assistant_projections(Cfg(config), h))
     mtp = mtp_params(c, h, hints)
     if mtp:
         t.notes.append(

@@ -36,12 +36,10 @@ class Hints:
     output_gate: bool = False  # q_proj also produces a sigmoid gate for the attention output (Qwen3-Next)
     gate_bias: bool = True  # that gate carries the q bias (False: a separate bias-free gate_proj, AFMoE)
     gate_head_bias: bool = False  # plus one learned gate bias per head (Beam)
-    value_gate: bool = (
-        False  # MLA output gated per head over v_head_dim by a hidden -> heads x v_head_dim proj
-    )
-    kda_gates: str = (
-        "low_rank"  # Kimi delta attention's forget/output gates: "low_rank" via head_dim or "full"
-    )
+    value_gate: bool = False  # MLA output gated per head and value channel (hidden -> heads x v_head_dim)
+    kda_gates: str = "low_rank"  # Kimi delta attention forget/output gates: "low_rank" (via head_dim), "full"
+    sliding_kv_mult: int = 1  # sliding-window layers have this many times the KV heads (MiMo-V2-Flash)
+    sliding_sinks: bool = False  # sliding-window layers (only) carry one attention sink per head
     never_tied: bool = False
     norm_mult: int = 1  # parameters per normalised element: 0 weightless, 1 RMSNorm, 2 LayerNorm with bias
     o_bias: bool | None = None  # None: o_proj follows attention_bias; False: the bias is on q/k/v only
@@ -188,8 +186,17 @@ def _heads(c: Cfg, h: int, hints: Hints) -> tuple[int, int, int]:
     return nh, kv, hd
 
 
-def attention_params(c: Cfg, h: int, hints: Hints, *, sliding: bool) -> tuple[int, KVLayer]:
-    """Multi-head / grouped-query attention (optional output gate, biases, q/k norms, sinks)."""
+def kv_shared(c: Cfg, layer: int) -> bool:
+    """The last ``num_kv_shared_layers`` layers reuse an earlier layer's keys and values (Gemma 3n / Gemma 4)."""
+    shared = c.int("num_kv_shared_layers", default=0)
+    return shared > 0 and layer >= c.int("num_hidden_layers") - shared
+
+
+def attention_params(
+    c: Cfg, h: int, hints: Hints, *, sliding: bool, shared: bool = False
+) -> tuple[int, KVLayer]:
+    """Multi-head / grouped-query attention (optional output gate, biases, q/k norms, sinks); ``shared``: the
+    layer reuses another layer's keys and values, so it has no k/v projections nor k norm and caches nothing."""
     nh, kv, hd = _heads(c, h, hints)
     kv *= hints.sliding_kv_mult if sliding else 1
     gate = 2 if hints.output_gate else 1
@@ -218,6 +225,10 @@ def attention_params(c: Cfg, h: int, hints: Hints, *, sliding: bool) -> tuple[in
     window = c.raw("sliding_window", "attention_window_size") if sliding else None
     if isinstance(window, bool) or not isinstance(window, int) or window <= 0:
         window = None
+    if shared:
+        n -= linear(h, kv * hd, qkv_bias) + linear(h, kv * vd, qkv_bias)
+        n -= hd * max(hints.norm_mult, 1) if hints.qk_norm == "head_dim" else 0
+        return n, KVLayer(0, window, nh * hd)
     return n, KVLayer(2 * kv * hd, window, nh * hd)
 
 
@@ -332,12 +343,12 @@ def mlp_params(h: int, inter: int, gated: bool, bias: bool = False) -> int:
     return (3 if gated else 2) * h * inter + ((2 * inter if gated else inter) + h if bias else 0)
 
 
-def dense_mlp(c: Cfg, h: int, hints: Hints) -> int:
+def dense_mlp(c: Cfg, h: int, hints: Hints, *, double: bool = False) -> int:
     wide = hints.ffn_mult * h if hints.ffn_mult else None
     inter = c.int(
         "intermediate_size_mlp", "dense_intermediate_size", *FFN_KEYS, **({"default": wide} if wide else {})
     )
-    inter = _ffn_width(c, inter)
+    inter = _ffn_width(c, inter) * (2 if double else 1)  # use_double_wide_mlp on KV-shared layers
     sub = inter * hints.norm_mult if hints.sub_norms else 0
     bias = c.raw("mlp_bias") is True if hints.mlp_bias is None else hints.mlp_bias
     return mlp_params(h, inter, hints.gated, bias) + sub + hints.act_params
