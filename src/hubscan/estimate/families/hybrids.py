@@ -16,6 +16,7 @@ from hubscan.estimate.families.common import (
     ConfigProblem,
     NotExact,
     Tally,
+    claim_heads,
     gated_mlp,
     linear,
     lm_head,
@@ -82,6 +83,7 @@ def zamba(c: Cfg, head: str) -> Tally:
         t.add("norms", A + h)
     t.kv_layers.extend(KVLayer(2 * kv * hd, None, nh * hd) for _ in range(hybrids))
     t.add("norms", h)
+    claim_heads(head, "causal_lm", "seq_cls")
     lm_head(t, c, head, V, h, tie_default=True)
     return t
 
@@ -133,6 +135,7 @@ def zamba2(c: Cfg, head: str) -> Tally:
         t.add("attention", _zamba2_block(c, h, uses))
     t.kv_layers.extend(KVLayer(2 * kv * hd, None, nh * hd) for _ in range(hybrids))
     t.add("norms", h)
+    claim_heads(head, "causal_lm", "seq_cls")
     lm_head(t, c, head, V, h, tie_default=True)
     return t
 
@@ -175,6 +178,7 @@ def recurrent_gemma(c: Cfg, head: str) -> Tally:
     window = c.int("attention_window_size", default=None)
     t.kv_layers.extend(KVLayer(2 * kv * hd, window, nh * hd) for _ in range(plan.count("attention")))
     t.state_elems = plan.count("recurrent") * W * c.int("conv1d_width", default=4)
+    claim_heads(head, "causal_lm")
     lm_head(t, c, head, V, h, tie_default=True)
     return t
 

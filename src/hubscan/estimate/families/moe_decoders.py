@@ -6,7 +6,16 @@ from __future__ import annotations
 import math
 
 from hubscan.estimate._cfg import KVLayer
-from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, gated_mlp, linear, lm_head
+from hubscan.estimate.families.common import (
+    Cfg,
+    ConfigProblem,
+    NotExact,
+    Tally,
+    claim_heads,
+    gated_mlp,
+    linear,
+    lm_head,
+)
 from hubscan.estimate.families.registry import register
 from hubscan.estimate.structural_parts import mla_params
 
@@ -37,6 +46,7 @@ def jetmoe(c: Cfg, head: str) -> Tally:
     t.add("other", L * 2 * (h * E + h))  # two routers and two output biases per layer
     t.add("norms", 2 * L * h + h)
     t.kv_layers.extend(KVLayer(2 * kvp, None, k * kvp) for _ in range(L))
+    claim_heads(head, "causal_lm", "seq_cls")
     lm_head(t, c, head, V, h, tie_default=True)
     return t
 
@@ -68,6 +78,7 @@ def longcat_flash(c: Cfg, head: str) -> Tally:
     t.add("norms", 4 * L * h + h)
     t.kv_layers.extend([kv] * (2 * L))
     t.notes.append(f"up to {k} of {E} routed experts per token; the {zero} zero experts have no parameters")
+    claim_heads(head, "causal_lm")
     lm_head(t, c, head, V, h, tie_default=False)
     return t
 
@@ -103,6 +114,7 @@ def doge(c: Cfg, head: str) -> Tally:
     t.add("other", 2 * L * h)  # input_residual, post_attention_residual
     window = c.int("sliding_window", default=None)
     t.kv_layers.extend(KVLayer(2 * kv * hd, window, nh * hd) for _ in range(L))
+    claim_heads(head, "causal_lm", "seq_cls")
     lm_head(t, c, head, V, h, tie_default=False)
     return t
 
@@ -174,6 +186,7 @@ def deepseek_v4(c: Cfg, head: str) -> Tally:
     t.notes.append(
         "compressed layers also cache compressed KV entries; the KV estimate counts the window only"
     )
+    claim_heads(head, "causal_lm")
     lm_head(t, c, head, V, h, tie_default=False)
     return t
 
