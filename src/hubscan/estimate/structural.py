@@ -209,7 +209,7 @@ def _mixers(c: Cfg, L: int, mla: bool, hints: Hints) -> list[str]:
             raise NotExact("layer_types must be strings")
         names = {t: _mixer_name(t) for t in set(lt)}
         out = [names[t] for t in lt]
-        return ["mla" if (mla and m == "attention") else m for m in out]
+        return ["mla" if (mla and m in ("attention", "sliding")) else m for m in out]
     default = "mla" if mla else "attention"
     plain_window = c.raw("max_window_layers") is None and c.raw("sliding_window_pattern") is None
     if not mla and c.raw("sliding_window") and c.raw("use_sliding_window") is not False and plain_window:
@@ -268,6 +268,7 @@ def _mixer_params(c: Cfg, kind: str, h: int, hints: Hints, t: Tally, layer: int)
         nh = c.int(*NH_KEYS)
         n += h * nh if hints.head_gate else 0
         n += h * nh * c.int("v_head_dim") if hints.value_gate else 0
+        n += c.int("qk_rope_head_dim") if hints.rope_k_norm else 0
         return n + (nh if hints.sinks else 0)
     if kind == "linear" and c.has("linear_num_heads") and not c.has("linear_num_key_heads"):
         n, state = delta_attention(c, h, hints)

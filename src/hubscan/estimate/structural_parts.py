@@ -38,6 +38,7 @@ class Hints:
     gate_head_bias: bool = False  # plus one learned gate bias per head (Beam)
     value_gate: bool = False  # MLA output gated per head and value channel (hidden -> heads x v_head_dim)
     kda_gates: str = "low_rank"  # Kimi delta attention forget/output gates: "low_rank" (via head_dim), "full"
+    rope_k_norm: bool = False  # MLA: a norm over the rotary part of the key (qk_rope_head_dim; dots3)
     sliding_kv_mult: int = 1  # sliding-window layers have this many times the KV heads (MiMo-V2-Flash)
     sliding_sinks: bool = False  # sliding-window layers (only) carry one attention sink per head
     never_tied: bool = False
@@ -98,6 +99,7 @@ FAMILY_SHAPES: dict[str, dict] = {
     "bailing_hybrid": {"kda_gates": "full", "head_gate": True, "never_tied": True},
     "kimi_linear": {"never_tied": True},
     "hy_v4": {"value_gate": True, "sinks": True},
+    **{t: {"head_gate": True, "rope_k_norm": True} for t in ("dots3_note", "dots3_note_text")},
     "mimo_v2_flash": {"sliding_kv_mult": 2, "sliding_sinks": True, "o_bias": False},
     **{t: {"qk_norm": "head_dim"} for t in ("lfm2", "lfm2_vl", "lfm2_moe", "lfm3", "lfm3_vl")},
     "afmoe": {"qk_norm": "head_dim", "norms_per_layer": 4, "router_bias": True, "output_gate": True}
@@ -259,6 +261,9 @@ def mla_params(c: Cfg, h: int, layer: int) -> tuple[int, KVLayer]:
         ih = c.int("index_n_heads")
         ihd = c.int("index_head_dim")
         kinds = c.raw("indexer_types")
+        types = c.raw("layer_types")  # with "indexed_attention" layers, only those own an indexer (dots3)
+        if isinstance(types, list) and "indexed_attention" in types and layer < len(types):
+            kinds = ["full" if t == "indexed_attention" else "none" for t in types]
         if not (isinstance(kinds, list) and layer < len(kinds) and kinds[layer] != "full"):
             n += (q_lora or h) * ih * ihd + h * ihd + 2 * ihd + h * ih
             cached += ihd
@@ -358,7 +363,12 @@ def _shared(c: Cfg, h: int, hints: Hints, moe_i: int) -> int:
     s = c.int("shared_expert_intermediate_size", default=0)
     if s:
         return mlp_params(h, s, hints.gated) + (h if hints.shared_gate else 0)  # Qwen style: + sigmoid gate
-    s = c.int("moe_shared_expert_intermediate_size", "shared_intermediate_size", default=0)
+    s = c.int(
+        "moe_shared_expert_intermediate_size",
+        "shared_intermediate_size",
+        "shared_experts_intermediate_size",
+        default=0,
+    )
     if s:
         return mlp_params(h, s, hints.gated)
     n = c.int("n_shared_experts", "num_shared_experts", "moe_num_shared_experts", default=0)
