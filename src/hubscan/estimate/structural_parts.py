@@ -74,7 +74,10 @@ class Hints:
 FAMILY_SHAPES: dict[str, dict] = {
     **{t: {"qk_norm": "head_dim"} for t in ("exaone_moe", "hy_v3", "mellum", "minimax_m3_vl_text")},
     "flint": {"qk_norm": "head_dim", "sinks": True, "shared_gate": False},
-    "kolibri1": {"qk_norm": "head_dim", "norms_per_layer": 4, "shared_gate": False},
+    **{
+        t: {"qk_norm": "head_dim", "norms_per_layer": 4, "shared_gate": False}
+        for t in ("kolibri1", "kolibri1_1")
+    },
     "laguna": {"qk_norm": "head_dim", "shared_gate": False, "head_gate": True, "router_bias": True},
     "lara_mini": {"qk_norm": "head_dim", "shared_gate": False},
     "flex_olmo": {"qk_norm": "per_layer"},
@@ -189,7 +192,11 @@ def _heads(c: Cfg, h: int, hints: Hints) -> tuple[int, int, int]:
 
 
 def kv_shared(c: Cfg, layer: int) -> bool:
-    """The last ``num_kv_shared_layers`` layers reuse an earlier layer's keys and values (Gemma 3n / Gemma 4)."""
+    """The layer reuses another layer's keys and values: one of the last ``num_kv_shared_layers`` (Gemma 3n /
+    Gemma 4), or one whose ``kv_source_layers`` entry names another layer (Kolibri 1.1)."""
+    sources = c.raw("kv_source_layers")
+    if isinstance(sources, list) and layer < len(sources):
+        return sources[layer] != layer
     shared = c.int("num_kv_shared_layers", default=0)
     return shared > 0 and layer >= c.int("num_hidden_layers") - shared
 
@@ -351,7 +358,11 @@ def mlp_params(h: int, inter: int, gated: bool, bias: bool = False) -> int:
 def dense_mlp(c: Cfg, h: int, hints: Hints, *, double: bool = False) -> int:
     wide = hints.ffn_mult * h if hints.ffn_mult else None
     inter = c.int(
-        "intermediate_size_mlp", "dense_intermediate_size", *FFN_KEYS, **({"default": wide} if wide else {})
+        "intermediate_size_mlp",
+        "dense_intermediate_size",
+        "mlp_only_intermediate_size",
+        *FFN_KEYS,
+        **({"default": wide} if wide else {}),
     )
     inter = _ffn_width(c, inter) * (2 if double else 1)  # use_double_wide_mlp on KV-shared layers
     sub = inter * hints.norm_mult if hints.sub_norms else 0
