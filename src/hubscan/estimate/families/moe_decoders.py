@@ -192,3 +192,44 @@ def deepseek_v4(c: Cfg, head: str) -> Tally:
 
 
 register("deepseek_v4", deepseek_v4, "DeepseekV4")
+
+
+def ergo(c: Cfg, head: str) -> Tally:
+    """Ergo: fused qkv attention (head_dim = hidden / heads) with q/k norms, four norms and two learned residual
+    gates per layer; relu^2 (two-matrix) MLPs: a wide dense one in the first layers, else routed experts with a
+    per-expert output norm plus a shared expert with its own norm. The head is never tied."""
+    h = c.int("hidden_size")
+    L = c.int("num_hidden_layers")
+    V = c.int("vocab_size")
+    nh = c.int("num_attention_heads")
+    if h <= 0 or nh <= 0:
+        raise ConfigProblem("hidden_size and num_attention_heads must be positive")
+    kv = c.int("num_key_value_heads", default=nh) or nh
+    hd = h // nh
+    kinds = c.list("mlp_layer_types")
+    if len(kinds) != L or any(k not in ("dense", "sparse") for k in kinds):
+        raise NotExact("mlp_layer_types must list dense/sparse for every layer")
+    E = c.int("num_experts")
+    k = c.int("num_experts_per_tok", default=E)
+    per_expert = 2 * h * c.int("moe_intermediate_size")
+    sparse = kinds.count("sparse")
+    t = Tally()
+    t.embed(V * h)
+    t.add("attention", L * (h * (nh + 2 * kv) * hd + nh * hd * h + 2 * hd))
+    t.add("mlp", kinds.count("dense") * 2 * h * c.int("first_dense_intermediate_size"))
+    t.experts(sparse * E * per_expert, sparse * min(k, E) * per_expert)
+    shared = 2 * h * c.int("shared_intermediate_size") + h
+    t.add("mlp", sparse * shared)
+    t.add("other", sparse * (E * h + E * h))  # router, per-expert output norms
+    t.add("norms", 4 * L * h + h)
+    t.add("other", 2 * L * h)  # attention and feed-forward residual gates
+    window = c.int("sliding_window", default=None)
+    for kind in c.list("layer_types", default=["full_attention"] * L):
+        t.kv_layers.append(KVLayer(2 * kv * hd, window if kind == "sliding_attention" else None, nh * hd))
+    claim_heads(head, "causal_lm")
+    if head == "causal_lm":
+        t.add("heads", V * h)
+    return t
+
+
+register("ergo", ergo, "Ergo")
