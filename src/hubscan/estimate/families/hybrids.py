@@ -225,3 +225,40 @@ def xlstm(c: Cfg, head: str) -> Tally:
 
 
 register("xlstm", xlstm, "xLSTM")
+
+
+def dory(c: Cfg, head: str) -> Tally:
+    """Dory (looped, normalized transformer): every layer has gated attention (gate_proj, learned q/k and gate
+    scales, weightless L2 norms) and a gated MLP with learned per-channel scales, plus two residual rates; the
+    head keeps a learned per-token logit scale even when its weight is tied. Loops reuse the same layers."""
+    h = c.int("hidden_size")
+    L = c.int("num_hidden_layers")
+    V = c.int("vocab_size")
+    nh = c.int("num_attention_heads")
+    if h <= 0 or nh <= 0:
+        raise ConfigProblem("hidden_size and num_attention_heads must be positive")
+    kv = c.int("num_key_value_heads", default=nh) or nh
+    hd = c.int("head_dim", default=h // nh)
+    inter = c.int("intermediate_size")
+    kinds = c.list("layer_types", default=["full_attention"] * L)
+    if "mlp" in kinds:  # released configs list attention and MLP blocks apart: each pair is one layer
+        kinds, L = kinds[::2], L // 2
+    ab = c.bool("attention_bias", default=False)
+    attn = linear(h, nh * hd, ab) + 2 * linear(h, kv * hd, ab) + linear(nh * hd, h, ab)
+    attn += h * nh * hd + 2 * nh * hd  # gate_proj, sqk, s_gate
+    t = Tally()
+    t.embed(V * h)
+    t.add("attention", L * attn)
+    t.add("mlp", L * (gated_mlp(h, inter, c.bool("mlp_bias", default=False)) + 2 * inter))
+    t.add("other", L * 2 * h)  # lambda_1, lambda_2
+    window = c.int("sliding_window", default=None)
+    for kind in kinds:
+        t.kv_layers.append(KVLayer(2 * kv * hd, window if kind == "sliding_attention" else None, nh * hd))
+    claim_heads(head, "causal_lm")
+    if head == "causal_lm":
+        t.add("heads", V)  # logit_scale
+        lm_head(t, c, head, V, h, tie_default=True)
+    return t
+
+
+register("dory", dory, "Dory")
