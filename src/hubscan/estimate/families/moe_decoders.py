@@ -233,3 +233,51 @@ def ergo(c: Cfg, head: str) -> Tally:
 
 
 register("ergo", ergo, "Ergo")
+
+
+def _zaya_attention(c: Cfg, h: int) -> tuple[int, int, int, int]:
+    """ZAYA compressed convolutional attention: q/k projections, values split into a current and a delayed half,
+    a depthwise then a per-head grouped causal conv over the q/k channels (biased), a learned key temperature per
+    KV head and the output projection: (params, query heads, KV heads, head_dim)."""
+    nh = c.int("num_attention_heads")
+    if h <= 0 or nh <= 0:
+        raise ConfigProblem("hidden_size and num_attention_heads must be positive")
+    kv = c.int("num_key_value_heads", default=nh) or nh
+    hd = c.int("head_dim", default=h // nh)
+    b = c.bool("attention_bias", default=False)
+    q, kvd = nh * hd, kv * hd
+    n = linear(h, q, b) + linear(h, kvd, b) + 2 * linear(h, kvd // 2, b) + linear(q, h, b)
+    ch = q + kvd
+    n += ch * c.int("cca_time0") + ch + ch * hd * c.int("cca_time1") + ch + kv
+    return n, nh, kv, hd
+
+
+def zaya(c: Cfg, head: str) -> Tally:
+    """ZAYA: CCA attention and a routed MoE in every layer; the router projects to router_hidden_size, (after
+    the first layer) mixes in the previous router state, and scores experts + one "skip" class with a small MLP;
+    learned residual scales and biases around both sublayers and on the input."""
+    h = c.int("hidden_size")
+    L = c.int("num_hidden_layers")
+    V = c.int("vocab_size")
+    attn, nh, kv, hd = _zaya_attention(c, h)
+    E = c.int("num_experts")
+    k = c.int("num_experts_per_tok", default=1)
+    r = c.int("router_hidden_size")
+    router = linear(h, r) + r + 2 * linear(r, r) + r * (E + 1)  # down_proj, router MLP (norm, fc1, fc2, out)
+    per_expert = 3 * h * c.int("moe_intermediate_size")
+    t = Tally()
+    t.embed(V * h)
+    t.add("attention", L * attn)
+    t.add("other", L * router + max(L - 1, 0) * r)  # router_states_scale from the second layer on
+    t.experts(L * E * per_expert, L * min(k, E) * per_expert)
+    t.add("norms", 2 * L * h + h)
+    t.add("other", L * 2 * 4 * h + 2 * h)  # residual scalings, input scale and bias
+    window = c.int("sliding_window", default=None)
+    for kind in c.list("layer_types", default=["hybrid"] * L):
+        t.kv_layers.append(KVLayer(2 * kv * hd, window if kind == "hybrid_sliding" else None, nh * hd))
+    claim_heads(head, "causal_lm")
+    lm_head(t, c, head, V, h, tie_default=True, bias=c.bool("lm_head_bias", default=False))
+    return t
+
+
+register("zaya", zaya, "Zaya")
