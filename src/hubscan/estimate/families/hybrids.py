@@ -262,3 +262,30 @@ def dory(c: Cfg, head: str) -> Tally:
 
 
 register("dory", dory, "Dory")
+
+
+def hrm_text(c: Cfg, head: str) -> Tally:
+    """HRM-Text (hierarchical reasoning model): a low-level and a high-level stack of num_layers_per_stack
+    layers each (run for L_cycles / H_cycles, weights reused), multi-head attention with a sigmoid output gate,
+    weightless RMSNorms, and the low-level stack's initial state z_L_init (a frozen parameter)."""
+    h = c.int("hidden_size")
+    V = c.int("vocab_size")
+    nh = c.int("num_attention_heads")
+    if h <= 0 or nh <= 0:
+        raise ConfigProblem("hidden_size and num_attention_heads must be positive")
+    hd = c.int("head_dim", default=h // nh)
+    per_stack = c.int("num_layers_per_stack")
+    ab = c.bool("attention_bias", default=False)
+    attn = 4 * linear(h, nh * hd, ab) + linear(nh * hd, h, ab)  # q, k, v, gate; o
+    t = Tally()
+    t.embed(V * h)
+    t.add("attention", 2 * per_stack * attn)
+    t.add("mlp", 2 * per_stack * gated_mlp(h, c.int("intermediate_size"), c.bool("mlp_bias", default=False)))
+    t.add("other", h)  # z_L_init
+    t.kv_layers.extend(KVLayer(2 * nh * hd, None, nh * hd) for _ in range(2 * per_stack))
+    claim_heads(head, "causal_lm")
+    lm_head(t, c, head, V, h, tie_default=False)
+    return t
+
+
+register("hrm_text", hrm_text, "HrmText")
