@@ -306,10 +306,7 @@ def count_decoder(c: Cfg, hints: Hints) -> Tally:
     if hints.pos_rows is not None:  # learned absolute positions
         t.add("embeddings", (c.int("max_position_embeddings", "n_positions") + hints.pos_rows) * h)
     blocks = layer_plan(c, hints)
-    raw_over = c.raw("per_layer_config")
-    raw_over = raw_over if isinstance(raw_over, dict) else {}
-    # layer numbers as keys, zero-padded or not ("5", "05")
-    overrides = {str(int(k)): v for k, v in raw_over.items() if isinstance(k, str) and k.isdigit()}
+    overrides = layer_overrides(c, len(blocks))
     kinds = c.raw("indexer_types")
     kinds = kinds if isinstance(kinds, list) else []
     cache: dict[tuple, list] = {}  # identical layers are counted once: key -> [layer tally, count]
@@ -331,8 +328,36 @@ def count_decoder(c: Cfg, hints: Hints) -> Tally:
         t.state_elems += lt.state_elems * n
     t.add("norms", h * hints.norm_mult if hints.final_norm else 0)
     per_layer_inputs(c, h, len(blocks), t)
+    t.add("other", altup_laurel(c, h, len(blocks)))
     t.add("other", hyper_connections(c, h, len(blocks)))
     return t
+
+
+def layer_overrides(c: Cfg, L: int) -> dict[str, dict]:
+    """Per-layer config overrides by layer number: ``per_layer_config`` (keys "5" or "05") and a list-valued
+    ``intermediate_size`` (one width per layer, Gemma 3n)."""
+    raw_over = c.raw("per_layer_config")
+    raw_over = raw_over if isinstance(raw_over, dict) else {}
+    out = {str(int(k)): v for k, v in raw_over.items() if isinstance(k, str) and k.isdigit()}
+    widths = c.raw("intermediate_size")
+    if isinstance(widths, list):
+        if len(widths) != L:
+            raise ConfigProblem(f"intermediate_size lists {len(widths)} widths for {L} layers")
+        for i, w in enumerate(widths):
+            own = out.get(str(i))
+            out[str(i)] = {**(own if isinstance(own, dict) else {}), "intermediate_size": w}
+    return out
+
+
+def altup_laurel(c: Cfg, h: int, L: int) -> int:
+    """Gemma 3n's AltUp (``altup_num_inputs`` streams: per-layer router, coefficients, norm, output scale;
+    model-level projections into and out of the extra streams) and LAuReL low-rank residuals (``laurel_rank``)."""
+    n = c.int("altup_num_inputs", default=0)
+    r = c.int("laurel_rank", default=0)
+    total = L * (2 * h * r + h) if r else 0
+    if n > 1:
+        total += L * (h + n * n + n * n * n + h * n + h) + 2 * (n - 1) * h * h
+    return total
 
 
 def one_layer(c: Cfg, layer: Layer, h: int, hints: Hints, i: int) -> Tally:
