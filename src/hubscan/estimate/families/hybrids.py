@@ -289,3 +289,34 @@ def hrm_text(c: Cfg, head: str) -> Tally:
 
 
 register("hrm_text", hrm_text, "HrmText")
+
+
+def mllama_text(c: Cfg, head: str) -> Tally:
+    """Llama 3.2 Vision's language model alone (``MllamaForCausalLM``): Llama layers, of which those listed in
+    ``cross_attention_layers`` attend to image states instead (q/k norms and two tanh gates more), an embedding
+    table with 8 extra rows, and a head that is never tied. The vision model (ForConditionalGeneration) is not
+    counted by this formula."""
+    claim_heads(head, "causal_lm")
+    if head == "model":
+        raise NotExact("MllamaModel holds the vision tower too; not modelled by the text formula")
+    t_cfg = c.sub("text_config") if isinstance(c.raw("text_config"), dict) else c
+    h = t_cfg.int("hidden_size")
+    L = t_cfg.int("num_hidden_layers")
+    V = t_cfg.int("vocab_size")
+    nh = t_cfg.int("num_attention_heads")
+    if h <= 0 or nh <= 0:
+        raise ConfigProblem("hidden_size and num_attention_heads must be positive")
+    kv = t_cfg.int("num_key_value_heads", default=nh) or nh
+    hd = h // nh
+    cross = {i for i in t_cfg.ints("cross_attention_layers", default=[]) if i < L}
+    t = Tally()
+    t.embed((V + 8) * h)
+    t.add("attention", L * (2 * h * nh * hd + 2 * h * kv * hd) + len(cross) * (2 * hd + 2))
+    t.add("mlp", L * gated_mlp(h, t_cfg.int("intermediate_size")))
+    t.add("norms", 2 * L * h + h)
+    t.kv_layers.extend(KVLayer(2 * kv * hd, None, nh * hd) for i in range(L) if i not in cross)
+    t.add("heads", V * h)
+    return t
+
+
+register("mllama", mllama_text, "Mllama")
