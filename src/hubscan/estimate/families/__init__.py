@@ -14,6 +14,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     moe_decoders,
     multimodal,
     seq2seq,
+    text_decoders,
     ssm,
     vision,
 )
