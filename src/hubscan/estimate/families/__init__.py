@@ -14,8 +14,8 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     moe_decoders,
     multimodal,
     seq2seq,
-    text_decoders,
     ssm,
+    text_decoders,
     vision,
 )
 from hubscan.estimate.families.registry import FAMILIES, HEAD_SUFFIXES, Family, architecture_of, register
