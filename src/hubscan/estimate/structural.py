@@ -269,6 +269,9 @@ def _mixer_params(c: Cfg, kind: str, h: int, hints: Hints, t: Tally, layer: int)
         n += h * nh if hints.head_gate else 0
         n += h * nh * c.int("v_head_dim") if hints.value_gate else 0
         n += c.int("qk_rope_head_dim") if hints.rope_k_norm else 0
+        if hints.mla_q_gate:
+            ql, qk = c.int("q_lora_rank"), c.int("qk_nope_head_dim") + c.int("qk_rope_head_dim")
+            n += ql * nh * qk + 2 * ql * nh * c.int("v_head_dim")
         return n + (nh if hints.sinks else 0)
     if kind == "linear" and c.has("linear_num_heads") and not c.has("linear_num_key_heads"):
         n, state = delta_attention(c, h, hints)
@@ -371,6 +374,9 @@ def one_layer(c: Cfg, layer: Layer, h: int, hints: Hints, i: int) -> Tally:
         moe_block(c, h, hints, t)
     norms = 1 if layer.mixer is None or layer.ffn is None else hints.norms_per_layer
     t.add("norms", norms * h * hints.norm_mult)
+    rank = c.int("gated_norm_rank", default=0)  # AXK2: the input norm (and a sparse layer's second) is gated
+    if rank and layer.mixer is not None:
+        t.add("norms", (2 if layer.ffn == "moe" else 1) * 2 * h * rank)
     return t
 
 

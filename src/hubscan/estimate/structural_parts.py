@@ -38,6 +38,9 @@ class Hints:
     gate_head_bias: bool = False  # plus one learned gate bias per head (Beam)
     value_gate: bool = False  # MLA output gated per head and value channel (hidden -> heads x v_head_dim)
     kda_gates: str = "low_rank"  # Kimi delta attention forget/output gates: "low_rank" (via head_dim), "full"
+    mla_q_gate: bool = (
+        False  # MLA q_b takes [q, q] (2 x q_lora_rank) and also emits a value-width gate (AXK2)
+    )
     rope_k_norm: bool = False  # MLA: a norm over the rotary part of the key (qk_rope_head_dim; dots3)
     sliding_kv_mult: int = 1  # sliding-window layers have this many times the KV heads (MiMo-V2-Flash)
     sliding_sinks: bool = False  # sliding-window layers (only) carry one attention sink per head
@@ -102,6 +105,7 @@ FAMILY_SHAPES: dict[str, dict] = {
     "bailing_hybrid": {"kda_gates": "full", "head_gate": True, "never_tied": True},
     "kimi_linear": {"never_tied": True},
     "hy_v4": {"value_gate": True, "sinks": True},
+    "axk2": {"mla_q_gate": True},
     **{t: {"head_gate": True, "rope_k_norm": True} for t in ("dots3_note", "dots3_note_text")},
     "mimo_v2_flash": {"sliding_kv_mult": 2, "sliding_sinks": True, "o_bias": False},
     **{t: {"qk_norm": "head_dim"} for t in ("lfm2", "lfm2_vl", "lfm2_moe", "lfm3", "lfm3_vl")},
