@@ -512,6 +512,9 @@ def count_structural(config: dict) -> Tally:
     if nested:
         count_towers(config, h, t)
     t.add("other", assistant_projections(Cfg(config), h))
+    if hints.patch_embed:
+        root = Cfg(config)
+        t.add("vision", linear(root.int("patch_size") ** 2 * root.int("num_channels", default=3), h))
     mtp = mtp_params(c, h, hints)
     if mtp:
         t.notes.append(

@@ -38,9 +38,8 @@ class Hints:
     gate_head_bias: bool = False  # plus one learned gate bias per head (Beam)
     value_gate: bool = False  # MLA output gated per head and value channel (hidden -> heads x v_head_dim)
     kda_gates: str = "low_rank"  # Kimi delta attention forget/output gates: "low_rank" (via head_dim), "full"
-    mla_q_gate: bool = (
-        False  # MLA q_b takes [q, q] (2 x q_lora_rank) and also emits a value-width gate (AXK2)
-    )
+    mla_q_gate: bool = False  # MLA q_b reads [q, q] (2 x q_lora_rank), also emits a value gate (AXK2)
+    patch_embed: bool = False  # Fuyu: image patches enter through one linear layer (patch^2 x channels)
     rope_k_norm: bool = False  # MLA: a norm over the rotary part of the key (qk_rope_head_dim; dots3)
     sliding_kv_mult: int = 1  # sliding-window layers have this many times the KV heads (MiMo-V2-Flash)
     sliding_sinks: bool = False  # sliding-window layers (only) carry one attention sink per head
@@ -134,6 +133,10 @@ FAMILY_SHAPES["codegen"].update(norms_per_layer=1, qkv_bias=False, o_bias=False,
 FAMILY_SHAPES["ctrl"].update(head_bias=True)
 FAMILY_SHAPES["biogpt"].update(pos_rows=2)
 FAMILY_SHAPES["persimmon"].update(qk_norm="head_dim")
+FAMILY_SHAPES["fuyu"] = {
+    **FAMILY_SHAPES["persimmon"],
+    "patch_embed": True,
+}  # a Persimmon LM fed image patches
 
 
 _QK_NORM_TYPES = ("qwen3", "gemma3", "gemma4", "exaone4", "apertus")
