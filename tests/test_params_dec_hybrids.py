@@ -407,3 +407,151 @@ def test_structural_shapes_match_transformers(seed):
     for model_type, kwargs in _structural_cases(r):
         cfg = _config(model_type, **kwargs)
         assert count_structural(cfg).total == _meta_total(cfg), (model_type, kwargs)
+
+
+FIXED_ANALYTIC = [
+    (
+        "longcat_flash",
+        {"num_layers": 2, "hidden_size": 64, "attention_bias": True, "router_bias": True}
+        | {"n_routed_experts": 6, "zero_expert_num": 3, "moe_topk": 2, "expert_ffn_hidden_size": 16}
+        | {"ffn_hidden_size": 40, "num_attention_heads": 4, "q_lora_rank": 16, "kv_lora_rank": 8}
+        | {"qk_nope_head_dim": 8, "qk_rope_head_dim": 8, "v_head_dim": 8, "vocab_size": 100},
+    ),
+    (
+        "deepseek_v4",
+        {"num_hidden_layers": 3, "hidden_size": 64, "mlp_bias": True, "n_routed_experts": 4}
+        | {
+            "layer_types": [
+                "sliding_attention",
+                "compressed_sparse_attention",
+                "heavily_compressed_attention",
+            ]
+        }
+        | {
+            "mlp_layer_types": ["hash_moe", "moe", "moe"],
+            "num_experts_per_tok": 2,
+            "moe_intermediate_size": 16,
+        }
+        | {"num_attention_heads": 4, "head_dim": 16, "q_lora_rank": 24, "o_groups": 2, "o_lora_rank": 8}
+        | {"index_n_heads": 2, "index_head_dim": 8, "hc_mult": 3, "vocab_size": 100},
+    ),
+    (
+        "dory",
+        {"num_hidden_layers": 3, "n_input_layers": 1, "n_output_layers": 1, "hidden_size": 64}
+        | {"num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16, "intermediate_size": 80}
+        | {"mlp_bias": True, "attention_bias": True, "vocab_size": 100, "pad_token_id": 0},
+    ),
+    (
+        "hrm_text",
+        {"num_layers_per_stack": 2, "hidden_size": 64, "num_attention_heads": 4, "head_dim": 16}
+        | {"attention_bias": True, "mlp_bias": True, "vocab_size": 100, "intermediate_size": 80},
+    ),
+    (
+        "zaya",
+        {"num_hidden_layers": 3, "hidden_size": 64, "num_attention_heads": 4, "num_key_value_heads": 2}
+        | {"head_dim": 16, "attention_bias": True, "lm_head_bias": True, "tie_word_embeddings": False}
+        | {"num_experts": 4, "num_experts_per_tok": 1, "moe_intermediate_size": 32, "router_hidden_size": 16}
+        | {
+            "cca_time0": 3,
+            "cca_time1": 2,
+            "vocab_size": 100,
+            "layer_types": ["hybrid", "hybrid_sliding", "hybrid"],
+        }
+        | {"sliding_window": 32, "pad_token_id": 0},
+    ),
+    (
+        "modernbert-decoder",
+        {"num_hidden_layers": 3, "hidden_size": 64, "num_attention_heads": 4}
+        | {"intermediate_size": 80, "norm_bias": True, "attention_bias": True, "mlp_bias": True}
+        | {"decoder_bias": False, "tie_word_embeddings": False, "vocab_size": 100, "pad_token_id": 0},
+    ),
+    (
+        "mllama",
+        {
+            "text_config": {"num_hidden_layers": 3, "hidden_size": 64, "num_attention_heads": 4}
+            | {
+                "num_key_value_heads": 2,
+                "intermediate_size": 80,
+                "vocab_size": 100,
+                "cross_attention_layers": [1],
+            }
+            | {"pad_token_id": 0}
+        },
+    ),
+]
+
+
+CAUSAL_LM = {
+    "longcat_flash": "LongcatFlashForCausalLM",
+    "deepseek_v4": "DeepseekV4ForCausalLM",
+    "dory": "DoryForCausalLM",
+    "hrm_text": "HrmTextForCausalLM",
+    "zaya": "ZayaForCausalLM",
+    "modernbert-decoder": "ModernBertDecoderForCausalLM",
+    "mllama": "MllamaForCausalLM",
+}
+
+
+@pytest.mark.parametrize(("model_type", "kwargs"), FIXED_ANALYTIC, ids=[c[0] for c in FIXED_ANALYTIC])
+def test_fixed_analytic_configs_match_transformers(model_type, kwargs):
+    pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    cfg = {**_config(model_type, **kwargs), "architectures": [CAUSAL_LM[model_type]]}
+    p = _params(cfg)
+    assert p["confidence"] == "exact", (model_type, p["reason"])
+    assert p["total"] == _meta_total(cfg), model_type
+
+
+FIXED_STRUCTURAL = [
+    (
+        "kolibri1_1",
+        {"num_hidden_layers": 4, "hidden_size": 64, "num_attention_heads": 4, "num_key_value_heads": 2}
+        | {"head_dim": 16, "kv_source_layers": [0, 1, 2, 2], "mlp_only_layers": [0], "index_layers": [2]}
+        | {
+            "layer_types": [
+                "sliding_attention",
+                "sliding_attention",
+                "indexed_attention",
+                "indexed_attention",
+            ]
+        }
+        | {"num_local_experts": 4, "moe_intermediate_size": 16, "shared_expert_intermediate_size": 24}
+        | {"mlp_only_intermediate_size": 50, "index_num_heads": 2, "vocab_size": 100},
+    ),
+    (
+        "gemma3n_text",
+        {"num_hidden_layers": 4, "intermediate_size": [50, 50, 100, 100], "num_kv_shared_layers": 2}
+        | {
+            "layer_types": ["sliding_attention", "full_attention"] * 2,
+            "activation_sparsity_pattern": [0.0] * 4,
+        }
+        | {"hidden_size": 64, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 16}
+        | {"vocab_size": 100, "vocab_size_per_layer_input": 80, "hidden_size_per_layer_input": 8}
+        | {
+            "laurel_rank": 4,
+            "altup_num_inputs": 3,
+            "pad_token_id": 0,
+            "architectures": ["Gemma3nForCausalLM"],
+        },
+    ),
+    (
+        "axk2",
+        {"num_hidden_layers": 3, "hidden_size": 64, "num_attention_heads": 4, "num_key_value_heads": 4}
+        | {"n_routed_experts": 4, "moe_intermediate_size": 16, "intermediate_size": 80, "q_lora_rank": 24}
+        | {"kv_lora_rank": 16, "qk_nope_head_dim": 8, "qk_rope_head_dim": 8, "v_head_dim": 8, "head_dim": 8}
+        | {"index_n_heads": 2, "index_head_dim": 8, "gated_norm_rank": 4, "vocab_size": 100}
+        | {"architectures": ["AXK2ForCausalLM"]},
+    ),
+]
+
+
+@pytest.mark.parametrize(("model_type", "kwargs"), FIXED_STRUCTURAL, ids=[c[0] for c in FIXED_STRUCTURAL])
+def test_fixed_structural_configs_match_transformers(model_type, kwargs):
+    pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    kwargs = dict(kwargs)
+    arch = kwargs.pop("architectures", None)
+    cfg = _config(model_type, **kwargs)
+    if arch:
+        cfg["architectures"] = arch
+    assert count_structural(cfg).total == _meta_total(cfg), model_type
