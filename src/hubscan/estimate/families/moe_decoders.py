@@ -281,3 +281,65 @@ def zaya(c: Cfg, head: str) -> Tally:
 
 
 register("zaya", zaya, "Zaya")
+
+
+def _inkling2_attention(c: Cfg, h: int, sliding: bool) -> tuple[int, int, int, int]:
+    """One Inkling-2 attention: scaled q, short-convolved k/v (dynamic taps in full layers), gated output,
+    per-head sink projection, hidden-state-conditioned relative position bias: (params, heads, kv, head_dim)."""
+    pre = "swa_" if sliding else ""
+    nh = c.int(f"{pre}num_attention_heads")
+    kv = c.int(f"{pre}num_key_value_heads")
+    hd = c.int(f"{pre}head_dim")
+    K = c.int("conv_kernel_size", "sconv_kernel_size")
+    d_rel = c.int("d_rel")
+    extent = c.int("sliding_window_size") if sliding else c.int("rel_extent")
+    kvd = kv * hd
+    conv = (
+        kvd * K if sliding else K * kvd + h * kv * K
+    )  # static taps (+ per-token taps projected from hidden)
+    n = h * nh * hd + nh * hd + 2 * (h * kvd + conv) + 2 * h * nh * hd + h * nh
+    n += h * nh * d_rel + d_rel * extent + nh * d_rel
+    return n, nh, kv, hd
+
+
+def inkling2_text(c: Cfg, head: str) -> Tally:
+    """Inkling-2 text model: sliding ("hybrid_sliding") and full ("hybrid") attention layers with block attention
+    residuals (learned queries over earlier block outputs; three for a full layer's q/k/v inputs), short
+    convolutions after attention and MoE, sigmoid-routed experts without a shared expert, a normed embedding and
+    an untied head over the unpadded vocabulary."""
+    claim_heads(head, "causal_lm")
+    archs = c.raw("architectures")
+    if head == "model" and isinstance(archs, list) and archs and archs[0] != "Inkling2TextModel":
+        raise NotExact(f"{archs[0]} holds more than the text model; not modelled by the text formula")
+    h = c.int("hidden_size")
+    V = c.int("vocab_size")
+    kinds = c.list("layer_types")
+    L = c.int("num_hidden_layers", default=len(kinds))
+    if len(kinds) != L or any(k not in ("hybrid", "hybrid_sliding") for k in kinds):
+        raise NotExact("layer_types must list hybrid / hybrid_sliding for every layer")
+    E = c.int("n_routed_experts", "num_local_experts")
+    k = c.int("num_experts_per_tok")
+    K = c.int("conv_kernel_size", "sconv_kernel_size")
+    per_expert = 3 * h * c.int("moe_intermediate_size", "intermediate_size")
+    t = Tally()
+    t.embed(V * h)
+    for i, kind in enumerate(kinds):
+        sliding = kind == "hybrid_sliding"
+        attn, nh, kv, hd = _inkling2_attention(c, h, sliding)
+        t.add("attention", attn)
+        t.add("norms", (2 if sliding else 4) * h)
+        t.add("other", (0 if i == 0 else h if sliding else 3 * h) + h + 2 * h * K)  # residual queries, convs
+        window = c.int("sliding_window_size") if sliding else None
+        t.kv_layers.append(KVLayer(2 * kv * hd, window, nh * hd))
+    t.experts(L * E * per_expert, L * min(k, E) * per_expert)
+    t.add("other", L * E * h)  # routers
+    t.add("norms", 2 * h)  # embedding norm, final norm
+    t.add("other", h)  # final block-residual query
+    if head == "causal_lm":
+        t.add("heads", c.int("unpadded_vocab_size", default=V) * h)
+    return t
+
+
+register(
+    "inkling2_text", inkling2_text, "Inkling2Text", "Inkling2", classes={"Inkling2ForCausalLM": "causal_lm"}
+)
