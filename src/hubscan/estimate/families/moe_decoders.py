@@ -302,6 +302,19 @@ def _inkling2_attention(c: Cfg, h: int, sliding: bool) -> tuple[int, int, int, i
     return n, nh, kv, hd
 
 
+def _inkling2_loop(c: Cfg, h: int, L: int) -> int:
+    """Inkling-2 Loop: layers loop_layer_index_start..end-1 carry four message gates (q, k, v, MLP: a low-rank
+    projection of [state, message] to forget and message gates); the model holds four message queries per loop
+    layer of the config's range."""
+    start = c.int("loop_layer_index_start", default=0)
+    end = c.int("loop_layer_index_end", default=0)
+    if end <= start:
+        return 0
+    r = c.int("loop_gate_rank")
+    looped = len(range(start, min(end, L)))
+    return looped * 4 * (2 * h * r + 2 * r * h) + (end - start) * 4 * h
+
+
 def inkling2_text(c: Cfg, head: str) -> Tally:
     """Inkling-2 text model: sliding ("hybrid_sliding") and full ("hybrid") attention layers with block attention
     residuals (learned queries over earlier block outputs; three for a full layer's q/k/v inputs), short
@@ -309,7 +322,7 @@ def inkling2_text(c: Cfg, head: str) -> Tally:
     an untied head over the unpadded vocabulary."""
     claim_heads(head, "causal_lm")
     archs = c.raw("architectures")
-    if head == "model" and isinstance(archs, list) and archs and archs[0] != "Inkling2TextModel":
+    if head == "model" and isinstance(archs, list) and archs and not archs[0].endswith("TextModel"):
         raise NotExact(f"{archs[0]} holds more than the text model; not modelled by the text formula")
     h = c.int("hidden_size")
     V = c.int("vocab_size")
@@ -334,7 +347,7 @@ def inkling2_text(c: Cfg, head: str) -> Tally:
     t.experts(L * E * per_expert, L * min(k, E) * per_expert)
     t.add("other", L * E * h)  # routers
     t.add("norms", 2 * h)  # embedding norm, final norm
-    t.add("other", h)  # final block-residual query
+    t.add("other", h + _inkling2_loop(c, h, L))  # final block-residual query, loop message gates
     if head == "causal_lm":
         t.add("heads", c.int("unpadded_vocab_size", default=V) * h)
     return t
@@ -342,4 +355,11 @@ def inkling2_text(c: Cfg, head: str) -> Tally:
 
 register(
     "inkling2_text", inkling2_text, "Inkling2Text", "Inkling2", classes={"Inkling2ForCausalLM": "causal_lm"}
+)
+register(
+    "inkling2_loop_text",
+    inkling2_text,
+    "Inkling2LoopText",
+    "Inkling2Loop",
+    classes={"Inkling2LoopForCausalLM": "causal_lm"},
 )
