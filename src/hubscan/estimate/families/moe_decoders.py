@@ -363,3 +363,52 @@ register(
     "Inkling2Loop",
     classes={"Inkling2LoopForCausalLM": "causal_lm"},
 )
+
+
+def inkling_text(c: Cfg, head: str) -> Tally:
+    """Inkling (first version) text model: sliding / full attention with q/k norms, short-convolved k/v and a
+    relative-logits projection; dense (with a learned global scale) or MoE layers whose router also scores the
+    shared experts and has a global scale; short convolutions after attention and MLP; untied head."""
+    claim_heads(head, "causal_lm")
+    archs = c.raw("architectures")
+    if head == "model" and isinstance(archs, list) and archs and not archs[0].endswith("TextModel"):
+        raise NotExact(f"{archs[0]} holds more than the text model; not modelled by the text formula")
+    h = c.int("hidden_size")
+    V = c.int("vocab_size")
+    kinds = c.list("layer_types")
+    mlps = c.list("mlp_layer_types")
+    L = c.int("num_hidden_layers", default=len(kinds))
+    if len(kinds) != L or len(mlps) != L or any(k not in ("hybrid", "hybrid_sliding") for k in kinds):
+        raise NotExact("layer_types / mlp_layer_types must describe every layer")
+    K = c.int("sconv_kernel_size", "conv_kernel_size")
+    d_rel = c.int("d_rel")
+    E = c.int("n_routed_experts")
+    shared = c.int("n_shared_experts", default=0)
+    k = c.int("num_experts_per_tok")
+    mi = c.int("moe_intermediate_size")
+    t = Tally()
+    t.embed(V * h)
+    for kind, mlp_kind in zip(kinds, mlps, strict=True):
+        pre = "swa_" if kind == "hybrid_sliding" else ""
+        nh, kv, hd = (
+            c.int(f"{pre}{key}") for key in ("num_attention_heads", "num_key_value_heads", "head_dim")
+        )
+        extent = c.int("sliding_window_size") if pre else c.int("rel_extent")
+        t.add("attention", 2 * h * nh * hd + 2 * (h * kv * hd + kv * hd * K) + h * nh * d_rel + 2 * hd)
+        t.add("attention", d_rel * extent)
+        t.kv_layers.append(KVLayer(2 * kv * hd, extent if pre else None, nh * hd))
+        if mlp_kind == "sparse":
+            t.experts(E * 3 * h * mi, min(k, E) * 3 * h * mi)
+            t.add("mlp", shared * 3 * h * mi)
+            t.add("other", (E + shared) * h + 1)  # router over routed + shared experts, global scale
+        else:
+            t.add("mlp", gated_mlp(h, c.int("intermediate_size")) + 1)
+        t.add("norms", 2 * h)
+        t.add("other", 2 * h * K)  # attention and MLP short convolutions
+    t.add("norms", 2 * h)  # embedding norm, final norm
+    if head == "causal_lm":
+        t.add("heads", V * h)
+    return t
+
+
+register("inkling_text", inkling_text, "InklingText", "Inkling", classes={"InklingForCausalLM": "causal_lm"})
