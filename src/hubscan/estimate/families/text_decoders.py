@@ -1,9 +1,9 @@
-"""Dense text decoders with a layout of their own: ModernBERT-decoder."""
+"""Dense text decoders with a layout of their own: ModernBERT-decoder, BLT (byte latent transformer)."""
 
 from __future__ import annotations
 
 from hubscan.estimate._cfg import KVLayer
-from hubscan.estimate.families.common import Cfg, ConfigProblem, Tally, claim_heads, linear, tied
+from hubscan.estimate.families.common import Cfg, ConfigProblem, Tally, claim_heads, gated_mlp, linear, tied
 from hubscan.estimate.families.registry import register
 
 
@@ -42,3 +42,56 @@ def modernbert_decoder(c: Cfg, head: str) -> Tally:
 
 
 register("modernbert-decoder", modernbert_decoder, "ModernBertDecoder")
+
+
+def _blt_layers(s: Cfg) -> int:
+    """A stack of Llama-style layers of one BLT sub-model (head_dim = hidden / heads)."""
+    h = s.int("hidden_size")
+    nh = s.int("num_attention_heads")
+    if h <= 0 or nh <= 0:
+        raise ConfigProblem(f"{s.name}: hidden_size and num_attention_heads must be positive")
+    kv = s.int("num_key_value_heads", default=nh) or nh
+    hd = h // nh
+    per = 2 * h * nh * hd + 2 * h * kv * hd + gated_mlp(h, s.int("intermediate_size")) + 2 * h
+    return s.int("num_hidden_layers") * per
+
+
+def _blt_cross(s: Cfg) -> int:
+    """Cross-attention layers between bytes and patches (q/k norms over the hidden size)."""
+    h = s.int("hidden_size")
+    nh = s.int("num_attention_heads")
+    kv = s.int("num_key_value_heads", default=nh) or nh
+    hd = h // nh
+    n = s.int("num_hidden_layers") if s.bool("cross_attn_all_layers", default=False) else 1
+    return n * (2 * h * nh * hd + 2 * h * kv * hd + 2 * h)
+
+
+def blt(c: Cfg, head: str) -> Tally:
+    """Byte Latent Transformer: a local byte encoder (byte embeddings, layers, patch projection, cross-attention),
+    hash n-gram embeddings, a global patch transformer, a local decoder (patch projection, cross-attention, layers,
+    norm) and, with patch_in_forward, the entropy patcher (a small byte LM, frozen but stored)."""
+    claim_heads(head, "causal_lm")
+    V = c.int("vocab_size")
+    enc, dec, glo = c.sub("encoder_config"), c.sub("decoder_config"), c.sub("global_config")
+    he, hd_, hg = enc.int("hidden_size"), dec.int("hidden_size"), glo.int("hidden_size")
+    k = c.int("cross_attn_k", default=enc.int("cross_attn_k", default=2))
+    groups = c.list("encoder_hash_byte_group_size", default=[])
+    hashes = (
+        c.int("encoder_hash_byte_group_vocab") * c.int("encoder_hash_byte_group_nb_functions") * len(groups)
+    )
+    t = Tally()
+    t.embed(V * he)
+    t.add("embeddings", hashes * he)
+    t.add("other", _blt_layers(enc) + he * he * k + _blt_cross(enc))
+    t.add("other", _blt_layers(glo) + glo.int("encoder_cross_output_size", default=0) * hg)
+    t.add("other", _blt_layers(dec) + hg * hd_ * k + hd_ + _blt_cross(dec))
+    if c.bool("patch_in_forward", default=False):
+        p = c.sub("patcher_config")
+        hp = p.int("hidden_size")
+        t.add("other", _blt_layers(p) + 2 * p.int("vocab_size", default=V) * hp + hp)
+    if head == "causal_lm" and not tied(c, False):
+        t.add("heads", V * hd_)
+    return t
+
+
+register("blt", blt, "Blt")
