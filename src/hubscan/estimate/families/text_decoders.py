@@ -1,9 +1,18 @@
-"""Dense text decoders with a layout of their own: ModernBERT-decoder, BLT (byte latent transformer)."""
+"""Dense text decoders with a layout of their own: ModernBERT-decoder, BLT (byte latent transformer), Moshi."""
 
 from __future__ import annotations
 
 from hubscan.estimate._cfg import KVLayer
-from hubscan.estimate.families.common import Cfg, ConfigProblem, Tally, claim_heads, gated_mlp, linear, tied
+from hubscan.estimate.families.common import (
+    Cfg,
+    ConfigProblem,
+    NotExact,
+    Tally,
+    claim_heads,
+    gated_mlp,
+    linear,
+    tied,
+)
 from hubscan.estimate.families.registry import register
 
 
@@ -95,3 +104,33 @@ def blt(c: Cfg, head: str) -> Tally:
 
 
 register("blt", blt, "Blt")
+
+
+def moshi_text(c: Cfg, head: str) -> Tally:
+    """MoshiForCausalLM: Moshi's temporal (text) transformer alone: an embedding with one extra row, layers of
+    attention and a gating MLP (fc1: hidden -> ffn_dim, fc2: ffn_dim / 2 -> hidden), an untied head. The audio
+    codec and depth decoder (ForConditionalGeneration) are not counted by this formula."""
+    claim_heads(head, "causal_lm")
+    if head == "model":
+        raise NotExact("MoshiModel is counted only through MoshiForCausalLM")
+    h = c.int("hidden_size")
+    L = c.int("num_hidden_layers")
+    V = c.int("vocab_size")
+    nh = c.int("num_attention_heads")
+    if h <= 0 or nh <= 0:
+        raise ConfigProblem("hidden_size and num_attention_heads must be positive")
+    kv = c.int("num_key_value_heads", default=nh) or nh
+    hd = c.int("head_dim", default=h // nh)
+    ffn = c.int("ffn_dim")
+    t = Tally()
+    t.embed((V + 1) * h)
+    t.add("attention", L * (2 * h * nh * hd + 2 * h * kv * hd))
+    t.add("mlp", L * (h * ffn + (ffn // 2) * h))
+    t.add("norms", 2 * L * h + h)
+    window = c.int("sliding_window", default=None)
+    t.kv_layers.extend(KVLayer(2 * kv * hd, window, nh * hd) for _ in range(L))
+    t.add("heads", V * h)
+    return t
+
+
+register("moshi", moshi_text, "Moshi")
