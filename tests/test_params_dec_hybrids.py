@@ -481,7 +481,38 @@ FIXED_ANALYTIC = [
 ]
 
 
+FIXED_ANALYTIC += [
+    (
+        "blt",
+        {"patch_in_forward": False, "encoder_hash_byte_group_vocab": 100}
+        | {
+            "encoder_config": {"hidden_size": 64, "num_attention_heads": 4, "num_key_value_heads": 2}
+            | {
+                "num_hidden_layers": 2,
+                "intermediate_size": 100,
+                "cross_attn_all_layers": True,
+                "hidden_size_global": 96,
+            }
+        }
+        | {
+            "decoder_config": {"hidden_size": 64, "num_attention_heads": 4, "num_key_value_heads": 4}
+            | {"num_hidden_layers": 2, "intermediate_size": 90, "hidden_size_global": 96}
+        }
+        | {
+            "global_config": {"hidden_size": 96, "num_attention_heads": 4, "num_key_value_heads": 4}
+            | {"num_hidden_layers": 2, "intermediate_size": 120}
+        },
+    ),
+    (
+        "moshi",
+        {"num_hidden_layers": 2, "hidden_size": 64, "num_attention_heads": 4, "num_key_value_heads": 2}
+        | {"head_dim": 16, "ffn_dim": 96, "vocab_size": 100},
+    ),
+]
+
 CAUSAL_LM = {
+    "blt": "BltForCausalLM",
+    "moshi": "MoshiForCausalLM",
     "longcat_flash": "LongcatFlashForCausalLM",
     "deepseek_v4": "DeepseekV4ForCausalLM",
     "dory": "DoryForCausalLM",
