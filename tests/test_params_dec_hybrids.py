@@ -576,6 +576,25 @@ FIXED_STRUCTURAL = [
 ]
 
 
+FIXED_STRUCTURAL += [
+    (
+        "hy_v4",  # indexer_types "shared" layers own no indexer although every layer is indexed_attention
+        {"num_hidden_layers": 3, "hidden_size": 64, "attention_bias": True, "n_routed_experts": 4}
+        | {"moe_intermediate_size": 16, "num_attention_heads": 4, "q_lora_rank": 16, "kv_lora_rank": 8}
+        | {
+            "qk_nope_head_dim": 8,
+            "qk_rope_head_dim": 8,
+            "v_head_dim": 8,
+            "index_n_heads": 2,
+            "index_head_dim": 8,
+        }
+        | {"hc_mult": 3, "mlp_layer_types": ["dense", "sparse", "sparse"], "intermediate_size": 80}
+        | {"layer_types": ["indexed_attention"] * 3, "indexer_types": ["full", "shared", "full"]}
+        | {"vocab_size": 100, "pad_token_id": 0, "architectures": ["HYV4ForCausalLM"]},
+    ),
+]
+
+
 @pytest.mark.parametrize(("model_type", "kwargs"), FIXED_STRUCTURAL, ids=[c[0] for c in FIXED_STRUCTURAL])
 def test_fixed_structural_configs_match_transformers(model_type, kwargs):
     pytest.importorskip("transformers")

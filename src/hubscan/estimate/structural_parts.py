@@ -276,7 +276,7 @@ def mla_params(c: Cfg, h: int, layer: int) -> tuple[int, KVLayer]:
         ihd = c.int("index_head_dim")
         kinds = c.raw("indexer_types")
         types = c.raw("layer_types")  # with "indexed_attention" layers, only those own an indexer (dots3)
-        if isinstance(types, list) and "indexed_attention" in types and layer < len(types):
+        if kinds is None and isinstance(types, list) and "indexed_attention" in types and layer < len(types):
             kinds = ["full" if t == "indexed_attention" else "none" for t in types]
         if not (isinstance(kinds, list) and layer < len(kinds) and kinds[layer] != "full"):
             n += (q_lora or h) * ih * ihd + h * ihd + 2 * ihd + h * ih
