@@ -510,7 +510,22 @@ FIXED_ANALYTIC += [
     ),
 ]
 
+FIXED_ANALYTIC += [
+    (
+        "nemotron",
+        {"num_hidden_layers": 2, "hidden_size": 64, "num_attention_heads": 4, "num_key_value_heads": 2}
+        | {
+            "head_dim": 16,
+            "intermediate_size": 100,
+            "vocab_size": 100,
+            "attention_bias": True,
+            "mlp_bias": True,
+        },
+    ),
+]
+
 CAUSAL_LM = {
+    "nemotron": "NemotronForCausalLM",
     "blt": "BltForCausalLM",
     "moshi": "MoshiForCausalLM",
     "longcat_flash": "LongcatFlashForCausalLM",

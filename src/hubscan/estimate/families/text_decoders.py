@@ -1,4 +1,5 @@
-"""Dense text decoders with a layout of their own: ModernBERT-decoder, BLT (byte latent transformer), Moshi."""
+"""Dense text decoders with a layout of their own: ModernBERT-decoder, BLT (byte latent transformer), Moshi,
+Nemotron."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from hubscan.estimate.families.common import (
     ConfigProblem,
     NotExact,
     Tally,
+    attention,
     claim_heads,
     gated_mlp,
     linear,
+    lm_head,
+    mlp,
     tied,
 )
 from hubscan.estimate.families.registry import register
@@ -134,3 +138,29 @@ def moshi_text(c: Cfg, head: str) -> Tally:
 
 
 register("moshi", moshi_text, "Moshi")
+
+
+def nemotron(c: Cfg, head: str) -> Tally:
+    """Nemotron(-4): grouped-query attention, a two-matrix relu^2 MLP, LayerNorm1P (weight and bias) before
+    attention and MLP and at the end; head tied when the config says so."""
+    claim_heads(head, "causal_lm", "seq_cls", "qa", "token_cls")
+    h = c.int("hidden_size")
+    L = c.int("num_hidden_layers")
+    V = c.int("vocab_size")
+    nh = c.int("num_attention_heads")
+    if h <= 0 or nh <= 0:
+        raise ConfigProblem("hidden_size and num_attention_heads must be positive")
+    kv = c.int("num_key_value_heads", default=nh) or nh
+    hd = c.int("head_dim", default=h // nh)
+    ab = c.bool("attention_bias", default=False)
+    t = Tally()
+    t.embed(V * h)
+    t.add("attention", L * attention(h, nh, kv, hd, q_bias=ab, k_bias=ab, v_bias=ab, o_bias=ab))
+    t.add("mlp", L * mlp(h, c.int("intermediate_size"), c.bool("mlp_bias", default=False)))
+    t.add("norms", (2 * L + 1) * 2 * h)
+    t.kv_layers.extend(KVLayer(2 * kv * hd, None, nh * hd) for _ in range(L))
+    lm_head(t, c, head, V, h, tie_default=False)
+    return t
+
+
+register("nemotron", nemotron, "Nemotron")
