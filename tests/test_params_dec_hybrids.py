@@ -524,7 +524,20 @@ FIXED_ANALYTIC += [
     ),
 ]
 
+FIXED_ANALYTIC += [
+    (
+        "git",
+        {"num_hidden_layers": 2, "hidden_size": 64, "num_attention_heads": 4, "intermediate_size": 100}
+        | {"vocab_size": 100, "num_image_with_embedding": 3, "tie_word_embeddings": True}
+        | {
+            "vision_config": {"hidden_size": 32, "intermediate_size": 50, "num_hidden_layers": 2}
+            | {"num_attention_heads": 4, "image_size": 32, "patch_size": 8}
+        },
+    ),
+]
+
 CAUSAL_LM = {
+    "git": "GitForCausalLM",
     "nemotron": "NemotronForCausalLM",
     "blt": "BltForCausalLM",
     "moshi": "MoshiForCausalLM",

@@ -1,5 +1,5 @@
 """Dense text decoders with a layout of their own: ModernBERT-decoder, BLT (byte latent transformer), Moshi,
-Nemotron."""
+Nemotron, GIT (image-to-text)."""
 
 from __future__ import annotations
 
@@ -164,3 +164,48 @@ def nemotron(c: Cfg, head: str) -> Tally:
 
 
 register("nemotron", nemotron, "Nemotron")
+
+
+def _git_vision(v: Cfg) -> int:
+    """GIT's CLIP-style image encoder: class embedding, bias-free patch conv, positions, pre/post LayerNorms,
+    pre-LN layers with biased q/k/v/out and a two-matrix MLP."""
+    hv = v.int("hidden_size")
+    inter = v.int("intermediate_size")
+    p = v.int("patch_size")
+    positions = (v.int("image_size") // p) ** 2 + 1
+    layer = 4 * linear(hv, hv) + 2 * 2 * hv + linear(hv, inter) + linear(inter, hv)
+    return (
+        hv
+        + v.int("num_channels", default=3) * p * p * hv
+        + positions * hv
+        + 4 * hv
+        + v.int("num_hidden_layers") * layer
+    )
+
+
+def git(c: Cfg, head: str) -> Tally:
+    """GIT (generative image-to-text): a BERT-style text decoder (word + position embeddings, post-LN layers) fed
+    by a CLIP image encoder through a linear + LayerNorm projection; the output layer has a bias and ties its
+    weight to the word embeddings when asked."""
+    claim_heads(head, "causal_lm")
+    h = c.int("hidden_size")
+    L = c.int("num_hidden_layers")
+    V = c.int("vocab_size")
+    inter = c.int("intermediate_size")
+    v = c.sub("vision_config")
+    hv = v.int("hidden_size")
+    t = Tally()
+    t.embed(V * h)
+    t.add("embeddings", c.int("max_position_embeddings") * h + 2 * h)
+    t.add("attention", L * (4 * linear(h, h) + 2 * h))
+    t.add("mlp", L * (linear(h, inter) + linear(inter, h) + 2 * h))
+    t.add(
+        "vision", _git_vision(v) + linear(hv, h) + 2 * h + c.int("num_image_with_embedding", default=0) * hv
+    )
+    t.kv_layers.extend(KVLayer(2 * h, None, h) for _ in range(L))
+    if head == "causal_lm":
+        t.add("heads", (0 if tied(c, False) else V * h) + V)
+    return t
+
+
+register("git", git, "Git")
