@@ -536,7 +536,24 @@ FIXED_ANALYTIC += [
     ),
 ]
 
+FIXED_ANALYTIC += [
+    (
+        "got_ocr2",
+        {"tie_word_embeddings": False, "image_token_index": 150}
+        | {
+            "text_config": {"num_hidden_layers": 2, "hidden_size": 64, "num_attention_heads": 4}
+            | {"num_key_value_heads": 2, "intermediate_size": 100, "vocab_size": 200}
+        }
+        | {
+            "vision_config": {"hidden_size": 32, "num_hidden_layers": 3, "num_attention_heads": 4}
+            | {"image_size": 64, "patch_size": 8, "window_size": 4, "global_attn_indexes": [1], "mlp_dim": 40}
+            | {"output_channels": 16, "qkv_bias": False}
+        },
+    ),
+]
+
 CAUSAL_LM = {
+    "got_ocr2": "GotOcr2ForConditionalGeneration",
     "git": "GitForCausalLM",
     "nemotron": "NemotronForCausalLM",
     "blt": "BltForCausalLM",

@@ -1,5 +1,5 @@
 """Dense text decoders with a layout of their own: ModernBERT-decoder, BLT (byte latent transformer), Moshi,
-Nemotron, GIT (image-to-text)."""
+Nemotron, GIT (image-to-text), GOT-OCR2."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from hubscan.estimate.families.common import (
     mlp,
     tied,
 )
+from hubscan.estimate.families.decoders import qwen2
 from hubscan.estimate.families.registry import register
 
 
@@ -209,3 +210,44 @@ def git(c: Cfg, head: str) -> Tally:
 
 
 register("git", git, "Git")
+
+
+def _got_ocr2_vision(v: Cfg) -> int:
+    """GOT-OCR2's SAM-style image encoder: patch conv, absolute positions, windowed / global layers with fused
+    qkv and relative position tables (per window or over the whole grid), and the two-conv neck."""
+    hv = v.int("hidden_size")
+    nh = v.int("num_attention_heads")
+    p = v.int("patch_size")
+    grid = v.int("image_size") // p
+    hd = hv // nh
+    window = v.int("window_size", default=0)
+    glob = set(v.ints("global_attn_indexes", default=[]))
+    rel = v.bool("use_rel_pos", default=True)
+    out = v.int("output_channels")
+    n = v.int("num_channels", default=3) * p * p * hv + hv
+    n += grid * grid * hv if v.bool("use_abs_pos", default=True) else 0
+    for i in range(v.int("num_hidden_layers")):
+        side = grid if (i in glob or window == 0) else window
+        n += 4 * hv + linear(hv, 3 * hv, v.bool("qkv_bias", default=True)) + linear(hv, hv)
+        n += 2 * (2 * side - 1) * hd if rel else 0
+        n += linear(hv, v.int("mlp_dim")) + linear(v.int("mlp_dim"), hv)
+    return n + hv * out + 2 * out + out * out * 9 + 2 * out
+
+
+def got_ocr2(c: Cfg, head: str) -> Tally:
+    """GOT-OCR2: a Qwen2 language model fed by a SAM-style image encoder through two strided convolutions and a
+    linear projection; the head is tied to the token embeddings unless the config says otherwise."""
+    claim_heads(head, "cond_gen")
+    text = c.sub("text_config")
+    v = c.sub("vision_config")
+    t = qwen2(text, "model")
+    h = text.int("hidden_size")
+    V = text.int("vocab_size")
+    out = v.int("output_channels")
+    t.add("vision", _got_ocr2_vision(v) + out * 2 * out * 9 + 2 * out * h * 9 + linear(h, h))
+    if head == "cond_gen" and not tied(c, True):
+        t.add("heads", V * h)
+    return t
+
+
+register("got_ocr2", got_ocr2, "GotOcr2")
