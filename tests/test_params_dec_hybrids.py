@@ -552,7 +552,28 @@ FIXED_ANALYTIC += [
     ),
 ]
 
+FIXED_ANALYTIC += [
+    (
+        "moss_transcribe_diarize",
+        {"projector_bias": False, "audio_merge_size": 2, "tie_word_embeddings": False, "audio_token_id": 150}
+        | {
+            "text_config": {"model_type": "qwen3", "num_hidden_layers": 2, "hidden_size": 64, "head_dim": 16}
+            | {
+                "num_attention_heads": 4,
+                "num_key_value_heads": 2,
+                "intermediate_size": 100,
+                "vocab_size": 200,
+            }
+        }
+        | {
+            "audio_config": {"num_hidden_layers": 2, "hidden_size": 32, "num_attention_heads": 4}
+            | {"intermediate_size": 50, "max_source_positions": 30, "num_mel_bins": 16}
+        },
+    ),
+]
+
 CAUSAL_LM = {
+    "moss_transcribe_diarize": "MossTranscribeDiarizeForConditionalGeneration",
     "got_ocr2": "GotOcr2ForConditionalGeneration",
     "git": "GitForCausalLM",
     "nemotron": "NemotronForCausalLM",

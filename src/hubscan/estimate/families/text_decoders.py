@@ -1,5 +1,5 @@
 """Dense text decoders with a layout of their own: ModernBERT-decoder, BLT (byte latent transformer), Moshi,
-Nemotron, GIT (image-to-text), GOT-OCR2."""
+Nemotron, GIT (image-to-text), GOT-OCR2, MOSS transcribe-diarize."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from hubscan.estimate.families.common import (
     mlp,
     tied,
 )
-from hubscan.estimate.families.decoders import qwen2
+from hubscan.estimate.families.decoders import qwen2, qwen3
 from hubscan.estimate.families.registry import register
 
 
@@ -251,3 +251,34 @@ def got_ocr2(c: Cfg, head: str) -> Tally:
 
 
 register("got_ocr2", got_ocr2, "GotOcr2")
+
+
+def _whisper_style_encoder(a: Cfg) -> int:
+    """A Whisper-style audio encoder: two convolutions over mel bins, a position table, pre-LN layers (bias-free
+    k), a final LayerNorm."""
+    h = a.int("hidden_size", "d_model")
+    inter = a.int("intermediate_size", "encoder_ffn_dim")
+    n = a.int("num_mel_bins") * h * 3 + h + h * h * 3 + h + a.int("max_source_positions") * h
+    layer = 3 * linear(h, h) + h * h + 2 * 2 * h + linear(h, inter) + linear(inter, h)
+    return n + a.int("num_hidden_layers", "encoder_layers") * layer + 2 * h
+
+
+def moss_transcribe_diarize(c: Cfg, head: str) -> Tally:
+    """MOSS transcribe-diarize: a Whisper-style audio encoder, an adaptor over audio_merge_size merged frames
+    (two linears and a LayerNorm) and a Qwen3 language model; head tied unless the config says otherwise."""
+    claim_heads(head, "cond_gen")
+    text = c.sub("text_config")
+    if text.str("model_type", default="qwen3") != "qwen3":
+        raise NotExact("only a Qwen3 language model is modelled")
+    a = c.sub("audio_config")
+    t = qwen3(text, "model")
+    h = text.int("hidden_size")
+    pb = c.bool("projector_bias", default=True)
+    adaptor = a.int("hidden_size", "d_model") * c.int("audio_merge_size")
+    t.add("audio", _whisper_style_encoder(a) + linear(adaptor, h, pb) + linear(h, h, pb) + 2 * h)
+    if head == "cond_gen" and not tied(c, True):
+        t.add("heads", text.int("vocab_size") * h)
+    return t
+
+
+register("moss_transcribe_diarize", moss_transcribe_diarize, "MossTranscribeDiarize")
