@@ -25,13 +25,17 @@ from hubscan.estimate.structural_parts import (
     FAMILY_SHAPES,
     Hints,
     attention_params,
+    delta_attention,
     dense_mlp,
     hints_for,
+    hyper_connections,
+    kv_shared,
     lightning_attention,
     linear_attention,
     mamba2,
     mla_params,
     moe_block,
+    short_conv,
 )
 
 H_KEYS = ("hidden_size", "n_embd", "d_model", "dim", "n_embed", "hidden_dim", "model_dim")
@@ -176,6 +180,8 @@ def _mixer_name(t: object) -> str:
     if not isinstance(t, str):
         raise NotExact(f"layer type {t!r} is not understood")
     low = t.lower()
+    if low == "conv":  # LFM2/LFM3 gated short-convolution blocks
+        return "conv"
     for words, name in (
         (("linear",), "linear"),
         (("mamba", "ssm"), "mamba"),
@@ -203,7 +209,7 @@ def _mixers(c: Cfg, L: int, mla: bool, hints: Hints) -> list[str]:
             raise NotExact("layer_types must be strings")
         names = {t: _mixer_name(t) for t in set(lt)}
         out = [names[t] for t in lt]
-        return ["mla" if (mla and m == "attention") else m for m in out]
+        return ["mla" if (mla and m in ("attention", "sliding")) else m for m in out]
     default = "mla" if mla else "attention"
     plain_window = c.raw("max_window_layers") is None and c.raw("sliding_window_pattern") is None
     if not mla and c.raw("sliding_window") and c.raw("use_sliding_window") is not False and plain_window:
@@ -220,7 +226,7 @@ def _ffns(c: Cfg, L: int, experts: int) -> list[str]:
     moe_layers = c.raw("moe_layers")
     if isinstance(moe_layers, list) and all(isinstance(i, int) for i in moe_layers):
         return ["moe" if i in moe_layers else "dense" for i in range(L)]
-    first = c.int("first_k_dense_replace", "moe_layer_start_index", default=0)
+    first = c.int("first_k_dense_replace", "moe_layer_start_index", "num_dense_layers", default=0)
     freq = c.int("moe_layer_freq", default=1)  # DeepSeek style: layer i is sparse when i % freq == 0
     # Qwen / Llama 4 / ERNIE: layer i is sparse when (i+1) % step == 0; ERNIE bounds them by start..end
     step = c.int("decoder_sparse_step", "interleave_moe_layer_step", "moe_layer_interval", default=1)
@@ -253,12 +259,23 @@ def _mixer_params(c: Cfg, kind: str, h: int, hints: Hints, t: Tally, layer: int)
         n = _mixer_params(c, "attention", h, hints, t, layer)
         return n + _mixer_params(c, "mamba", h, hints, t, layer)
     if kind in ("attention", "sliding"):
-        n, kv = attention_params(c, h, hints, sliding=kind == "sliding")
+        n, kv = attention_params(c, h, hints, sliding=kind == "sliding", shared=kv_shared(c, layer))
         t.kv_layers.append(kv)
         return n
     if kind == "mla":
         n, kv = mla_params(c, h, layer)
         t.kv_layers.append(kv)
+        nh = c.int(*NH_KEYS)
+        n += h * nh if hints.head_gate else 0
+        n += h * nh * c.int("v_head_dim") if hints.value_gate else 0
+        n += c.int("qk_rope_head_dim") if hints.rope_k_norm else 0
+        if hints.mla_q_gate:
+            ql, qk = c.int("q_lora_rank"), c.int("qk_nope_head_dim") + c.int("qk_rope_head_dim")
+            n += ql * nh * qk + 2 * ql * nh * c.int("v_head_dim")
+        return n + (nh if hints.sinks else 0)
+    if kind == "linear" and c.has("linear_num_heads") and not c.has("linear_num_key_heads"):
+        n, state = delta_attention(c, h, hints)
+        t.state_elems += state
         return n
     if kind == "linear" and not c.has("linear_num_key_heads") and c.has("mamba_n_heads", "mamba_num_heads"):
         kind = "mamba"  # some hybrids label their Mamba-2 layers "linear_attention"
@@ -268,6 +285,10 @@ def _mixer_params(c: Cfg, kind: str, h: int, hints: Hints, t: Tally, layer: int)
         return n
     if kind == "linear":
         n, state = linear_attention(c, h)
+        t.state_elems += state
+        return n
+    if kind == "conv":
+        n, state = short_conv(c, h)
         t.state_elems += state
         return n
     if kind == "mamba":
@@ -288,16 +309,14 @@ def count_decoder(c: Cfg, hints: Hints) -> Tally:
     if hints.pos_rows is not None:  # learned absolute positions
         t.add("embeddings", (c.int("max_position_embeddings", "n_positions") + hints.pos_rows) * h)
     blocks = layer_plan(c, hints)
-    raw_over = c.raw("per_layer_config")
-    raw_over = raw_over if isinstance(raw_over, dict) else {}
-    # layer numbers as keys, zero-padded or not ("5", "05")
-    overrides = {str(int(k)): v for k, v in raw_over.items() if isinstance(k, str) and k.isdigit()}
+    overrides = layer_overrides(c, len(blocks))
     kinds = c.raw("indexer_types")
     kinds = kinds if isinstance(kinds, list) else []
     cache: dict[tuple, list] = {}  # identical layers are counted once: key -> [layer tally, count]
     for i, layer in enumerate(blocks):
         own = overrides.get(str(i)) if isinstance(overrides.get(str(i)), dict) else None
         key = (layer.mixer, layer.ffn, str(i) if own else None, kinds[i] if i < len(kinds) else None)
+        key += (kv_shared(c, i),)
         entry = cache.get(key)
         if entry is None:
             lc = Cfg({**c.data, **own}, f"{c.name}.per_layer_config[{i}]") if own else c
@@ -312,7 +331,36 @@ def count_decoder(c: Cfg, hints: Hints) -> Tally:
         t.state_elems += lt.state_elems * n
     t.add("norms", h * hints.norm_mult if hints.final_norm else 0)
     per_layer_inputs(c, h, len(blocks), t)
+    t.add("other", altup_laurel(c, h, len(blocks)))
+    t.add("other", hyper_connections(c, h, len(blocks)))
     return t
+
+
+def layer_overrides(c: Cfg, L: int) -> dict[str, dict]:
+    """Per-layer config overrides by layer number: ``per_layer_config`` (keys "5" or "05") and a list-valued
+    ``intermediate_size`` (one width per layer, Gemma 3n)."""
+    raw_over = c.raw("per_layer_config")
+    raw_over = raw_over if isinstance(raw_over, dict) else {}
+    out = {str(int(k)): v for k, v in raw_over.items() if isinstance(k, str) and k.isdigit()}
+    widths = c.raw("intermediate_size")
+    if isinstance(widths, list):
+        if len(widths) != L:
+            raise ConfigProblem(f"intermediate_size lists {len(widths)} widths for {L} layers")
+        for i, w in enumerate(widths):
+            own = out.get(str(i))
+            out[str(i)] = {**(own if isinstance(own, dict) else {}), "intermediate_size": w}
+    return out
+
+
+def altup_laurel(c: Cfg, h: int, L: int) -> int:
+    """Gemma 3n's AltUp (``altup_num_inputs`` streams: per-layer router, coefficients, norm, output scale;
+    model-level projections into and out of the extra streams) and LAuReL low-rank residuals (``laurel_rank``)."""
+    n = c.int("altup_num_inputs", default=0)
+    r = c.int("laurel_rank", default=0)
+    total = L * (2 * h * r + h) if r else 0
+    if n > 1:
+        total += L * (h + n * n + n * n * n + h * n + h) + 2 * (n - 1) * h * h
+    return total
 
 
 def one_layer(c: Cfg, layer: Layer, h: int, hints: Hints, i: int) -> Tally:
@@ -320,11 +368,15 @@ def one_layer(c: Cfg, layer: Layer, h: int, hints: Hints, i: int) -> Tally:
     if layer.mixer is not None:
         t.add("attention", _mixer_params(c, layer.mixer, h, hints, t, i))
     if layer.ffn == "dense":
-        t.add("mlp", dense_mlp(c, h, hints))
+        double = c.raw("use_double_wide_mlp") is True and kv_shared(c, i)
+        t.add("mlp", dense_mlp(c, h, hints, double=double))
     elif layer.ffn == "moe":
         moe_block(c, h, hints, t)
     norms = 1 if layer.mixer is None or layer.ffn is None else hints.norms_per_layer
     t.add("norms", norms * h * hints.norm_mult)
+    rank = c.int("gated_norm_rank", default=0)  # AXK2: the input norm (and a sparse layer's second) is gated
+    if rank and layer.mixer is not None:
+        t.add("norms", (2 if layer.ffn == "moe" else 1) * 2 * h * rank)
     return t
 
 
@@ -337,6 +389,18 @@ def per_layer_inputs(c: Cfg, h: int, L: int, t: Tally) -> None:
     t.add("per_layer_embeddings", Vp * L * ple)
     t.add("other", h * L * ple + ple)  # model-level projection + its norm
     t.add("other", L * (2 * h * ple + h))  # per layer: input gate, projection, post norm
+
+
+def assistant_projections(root: Cfg, h: int) -> int:
+    """A drafter of a larger backbone (Gemma 4 assistants, ``backbone_hidden_size``): projections from the
+    backbone's [embedding, hidden state] into the drafter and back, plus the ordered-embedding centroids."""
+    B = root.int("backbone_hidden_size", default=0)
+    if not B:
+        return 0
+    n = 2 * B * h + h * B
+    if root.raw("use_ordered_embeddings") is True:
+        n += h * root.int("num_centroids")
+    return n
 
 
 def mtp_params(c: Cfg, h: int, hints: Hints) -> int:
@@ -447,6 +511,10 @@ def count_structural(config: dict) -> Tally:
         t.approx.append("the sequence-classification head is counted as one hidden x num_labels matrix")
     if nested:
         count_towers(config, h, t)
+    t.add("other", assistant_projections(Cfg(config), h))
+    if hints.patch_embed:
+        root = Cfg(config)
+        t.add("vision", linear(root.int("patch_size") ** 2 * root.int("num_channels", default=3), h))
     mtp = mtp_params(c, h, hints)
     if mtp:
         t.notes.append(

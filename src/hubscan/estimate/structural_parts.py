@@ -34,6 +34,15 @@ class Hints:
     gated: bool = True
     shared_always: bool = False  # Llama 4: one shared expert of intermediate_size in every MoE layer
     output_gate: bool = False  # q_proj also produces a sigmoid gate for the attention output (Qwen3-Next)
+    gate_bias: bool = True  # that gate carries the q bias (False: a separate bias-free gate_proj, AFMoE)
+    gate_head_bias: bool = False  # plus one learned gate bias per head (Beam)
+    value_gate: bool = False  # MLA output gated per head and value channel (hidden -> heads x v_head_dim)
+    kda_gates: str = "low_rank"  # Kimi delta attention forget/output gates: "low_rank" (via head_dim), "full"
+    mla_q_gate: bool = False  # MLA q_b reads [q, q] (2 x q_lora_rank), also emits a value gate (AXK2)
+    patch_embed: bool = False  # Fuyu: image patches enter through one linear layer (patch^2 x channels)
+    rope_k_norm: bool = False  # MLA: a norm over the rotary part of the key (qk_rope_head_dim; dots3)
+    sliding_kv_mult: int = 1  # sliding-window layers have this many times the KV heads (MiMo-V2-Flash)
+    sliding_sinks: bool = False  # sliding-window layers (only) carry one attention sink per head
     never_tied: bool = False
     norm_mult: int = 1  # parameters per normalised element: 0 weightless, 1 RMSNorm, 2 LayerNorm with bias
     o_bias: bool | None = None  # None: o_proj follows attention_bias; False: the bias is on q/k/v only
@@ -67,7 +76,10 @@ class Hints:
 FAMILY_SHAPES: dict[str, dict] = {
     **{t: {"qk_norm": "head_dim"} for t in ("exaone_moe", "hy_v3", "mellum", "minimax_m3_vl_text")},
     "flint": {"qk_norm": "head_dim", "sinks": True, "shared_gate": False},
-    "kolibri1": {"qk_norm": "head_dim", "norms_per_layer": 4, "shared_gate": False},
+    **{
+        t: {"qk_norm": "head_dim", "norms_per_layer": 4, "shared_gate": False}
+        for t in ("kolibri1", "kolibri1_1")
+    },
     "laguna": {"qk_norm": "head_dim", "shared_gate": False, "head_gate": True, "router_bias": True},
     "lara_mini": {"qk_norm": "head_dim", "shared_gate": False},
     "flex_olmo": {"qk_norm": "per_layer"},
@@ -89,6 +101,17 @@ FAMILY_SHAPES: dict[str, dict] = {
     "diffllama": {"diff_lambdas": True},
     "falcon_h1": {"parallel_ssm": True},
     "axk1": {"moe_norm": True},
+    "bailing_hybrid": {"kda_gates": "full", "head_gate": True, "never_tied": True},
+    "kimi_linear": {"never_tied": True},
+    "hy_v4": {"value_gate": True, "sinks": True},
+    "axk2": {"mla_q_gate": True},
+    **{t: {"head_gate": True, "rope_k_norm": True} for t in ("dots3_note", "dots3_note_text")},
+    "mimo_v2_flash": {"sliding_kv_mult": 2, "sliding_sinks": True, "o_bias": False},
+    **{t: {"qk_norm": "head_dim"} for t in ("lfm2", "lfm2_vl", "lfm2_moe", "lfm3", "lfm3_vl")},
+    "afmoe": {"qk_norm": "head_dim", "norms_per_layer": 4, "router_bias": True, "output_gate": True}
+    | {"gate_bias": False},
+    "beam": {"qk_norm": "head_dim", "norms_per_layer": 4, "output_gate": True, "gate_bias": False}
+    | {"gate_head_bias": True},
     "minimax": {"lightning": True},
     "mamba2": {"classic": True, "ssm_only": True, "norm_mult": 1},
     **{
@@ -110,6 +133,10 @@ FAMILY_SHAPES["codegen"].update(norms_per_layer=1, qkv_bias=False, o_bias=False,
 FAMILY_SHAPES["ctrl"].update(head_bias=True)
 FAMILY_SHAPES["biogpt"].update(pos_rows=2)
 FAMILY_SHAPES["persimmon"].update(qk_norm="head_dim")
+FAMILY_SHAPES["fuyu"] = {
+    **FAMILY_SHAPES["persimmon"],
+    "patch_embed": True,
+}  # a Persimmon LM fed image patches
 
 
 _QK_NORM_TYPES = ("qwen3", "gemma3", "gemma4", "exaone4", "apertus")
@@ -149,7 +176,11 @@ def hints_for(model_type: str, c: Cfg) -> Hints:
         hints.never_tied = True  # NemotronH keeps a separate lm_head whatever tie_word_embeddings says
     if isinstance(act, str) and act.lower() == "xielu":
         hints.act_params = 2
-    if c.raw("use_post_norm") is True:  # sandwich norms: after attention and after the MLP as well
+    if c.raw("use_attention_gate") is True:  # LFM3: a per-head sigmoid gate projected from the hidden state
+        hints.head_gate = True
+    if (
+        c.raw("use_post_norm", "use_sandwich_norm") is True
+    ):  # sandwich norms: after attention and after the MLP as well
         hints.norms_per_layer = 4
     for k, v in FAMILY_SHAPES.get(model_type, {}).items():
         setattr(hints, k, v)
@@ -167,21 +198,39 @@ def _heads(c: Cfg, h: int, hints: Hints) -> tuple[int, int, int]:
     return nh, kv, hd
 
 
-def attention_params(c: Cfg, h: int, hints: Hints, *, sliding: bool) -> tuple[int, KVLayer]:
-    """Multi-head / grouped-query attention (optional output gate, biases, q/k norms, sinks)."""
+def kv_shared(c: Cfg, layer: int) -> bool:
+    """The layer reuses another layer's keys and values: one of the last ``num_kv_shared_layers`` (Gemma 3n /
+    Gemma 4), or one whose ``kv_source_layers`` entry names another layer (Kolibri 1.1)."""
+    sources = c.raw("kv_source_layers")
+    if isinstance(sources, list) and layer < len(sources):
+        return sources[layer] != layer
+    shared = c.int("num_kv_shared_layers", default=0)
+    return shared > 0 and layer >= c.int("num_hidden_layers") - shared
+
+
+def attention_params(
+    c: Cfg, h: int, hints: Hints, *, sliding: bool, shared: bool = False
+) -> tuple[int, KVLayer]:
+    """Multi-head / grouped-query attention (optional output gate, biases, q/k norms, sinks); ``shared``: the
+    layer reuses another layer's keys and values, so it has no k/v projections nor k norm and caches nothing."""
     nh, kv, hd = _heads(c, h, hints)
+    kv *= hints.sliding_kv_mult if sliding else 1
     gate = 2 if hints.output_gate else 1
     bias = c.raw("attention_bias") is True
     qkv_bias = bias or c.raw("qkv_bias") is True if hints.qkv_bias is None else hints.qkv_bias
     out_bias = c.raw("attention_out_bias", default=bias if hints.o_bias is None else hints.o_bias) is True
     vd = c.int("v_head_dim", default=hd)  # values (and o_proj's input) narrower than queries/keys (MiMo-V2)
     n = linear(h, gate * nh * hd, qkv_bias) + linear(h, kv * hd, qkv_bias) + linear(h, kv * vd, qkv_bias)
+    if gate == 2 and qkv_bias and not hints.gate_bias:
+        n -= nh * hd
+    if gate == 2 and hints.gate_head_bias:
+        n += nh
     n += linear(nh * vd, h, out_bias)
     if hints.qk_norm == "head_dim":
         n += 2 * hd * max(hints.norm_mult, 1)
     elif hints.qk_norm == "per_layer":
         n += (nh + kv) * hd
-    if hints.sinks:
+    if hints.sinks or (sliding and hints.sliding_sinks):
         n += nh
     if hints.sub_norms:
         n += h * hints.norm_mult
@@ -192,7 +241,21 @@ def attention_params(c: Cfg, h: int, hints: Hints, *, sliding: bool) -> tuple[in
     window = c.raw("sliding_window", "attention_window_size") if sliding else None
     if isinstance(window, bool) or not isinstance(window, int) or window <= 0:
         window = None
+    if shared:
+        n -= linear(h, kv * hd, qkv_bias) + linear(h, kv * vd, qkv_bias)
+        n -= hd * max(hints.norm_mult, 1) if hints.qk_norm == "head_dim" else 0
+        return n, KVLayer(0, window, nh * hd)
     return n, KVLayer(2 * kv * hd, window, nh * hd)
+
+
+def hyper_connections(c: Cfg, h: int, L: int) -> int:
+    """``hc_mult`` residual streams in HY-V4's form (pre and post weights, no sinkhorn mix): per layer two
+    mixers (around attention and the FFN), each a weight over the concatenated streams, a bias and two scales;
+    one more mixer before the output head. (DeepSeek-V4's form has a family formula.)"""
+    m = c.int("hc_mult", default=0)
+    if m <= 0:
+        return 0
+    return L * 2 * (2 * m * m * h + 2 * m + 2) + m * m * h + m + 1
 
 
 def mla_params(c: Cfg, h: int, layer: int) -> tuple[int, KVLayer]:
@@ -212,6 +275,9 @@ def mla_params(c: Cfg, h: int, layer: int) -> tuple[int, KVLayer]:
         ih = c.int("index_n_heads")
         ihd = c.int("index_head_dim")
         kinds = c.raw("indexer_types")
+        types = c.raw("layer_types")  # with "indexed_attention" layers, only those own an indexer (dots3)
+        if kinds is None and isinstance(types, list) and "indexed_attention" in types and layer < len(types):
+            kinds = ["full" if t == "indexed_attention" else "none" for t in types]
         if not (isinstance(kinds, list) and layer < len(kinds) and kinds[layer] != "full"):
             n += (q_lora or h) * ih * ihd + h * ihd + 2 * ihd + h * ih
             cached += ihd
@@ -238,6 +304,21 @@ def linear_attention(c: Cfg, h: int) -> tuple[int, int]:
     return n, nv * dk * dv + conv_dim * max(K - 1, 0)
 
 
+def delta_attention(c: Cfg, h: int, hints: Hints) -> tuple[int, int]:
+    """Kimi delta attention (KDA: gated delta rule with a per-channel forget gate), read from
+    ``linear_num_heads`` / ``linear_head_dim``: (parameters, fixed state elements). The forget gate and output gate
+    are low-rank through head_dim (Kimi Linear) or full hidden -> heads x head_dim (``kda_gates = "full"``)."""
+    nh = c.int("linear_num_heads")
+    hd = c.int("linear_head_dim")
+    K = c.int("linear_conv_kernel_dim", default=4)
+    qkv = nh * hd
+    gate = h * qkv if hints.kda_gates == "full" else h * hd + hd * qkv
+    n = 3 * h * qkv + 3 * qkv * K  # q/k/v projections, depthwise conv without bias
+    n += 2 * gate + qkv + nh  # forget gate and output gate, dt_bias, A_log
+    n += h * nh + hd + qkv * h  # beta projection, gated output norm, o_proj
+    return n, nh * hd * hd + 3 * qkv * max(K - 1, 0)
+
+
 def mamba2(c: Cfg, h: int, plain: bool = False) -> tuple[int, int]:
     """Mamba-2 mixer (Nemotron-H, Bamba, Falcon-H1 style keys; ``plain``: Mamba2's own num_heads / head_dim):
     (parameters, fixed state elements)."""
@@ -256,15 +337,41 @@ def mamba2(c: Cfg, h: int, plain: bool = False) -> tuple[int, int]:
     return n, nheads * (inter // max(nheads, 1)) * N + conv_dim * max(K - 1, 0)
 
 
+def short_conv(c: Cfg, h: int) -> tuple[int, int]:
+    """LFM2-style gated short convolution: in_proj h -> 3h, depthwise conv over h channels, out_proj h -> h:
+    (parameters, fixed state elements)."""
+    K = c.int("conv_L_cache")
+    bias = c.raw("conv_bias") is True
+    return linear(h, 3 * h, bias) + h * K + (h if bias else 0) + linear(h, h, bias), h * K
+
+
+def _ffn_width(c: Cfg, inter: int) -> int:
+    """LFM2's block_auto_adjust_ff_dim: 2/3 of intermediate_size, times block_ffn_dim_multiplier, rounded up to
+    a multiple of block_multiple_of."""
+    if c.raw("block_auto_adjust_ff_dim") is not True:
+        return inter
+    inter = int(2 * inter / 3)
+    mult = c.num("block_ffn_dim_multiplier", default=None)
+    if mult is not None:
+        m = c.int("block_multiple_of", default=256)
+        inter = m * ((int(mult * inter) + m - 1) // m)
+    return inter
+
+
 def mlp_params(h: int, inter: int, gated: bool, bias: bool = False) -> int:
     return (3 if gated else 2) * h * inter + ((2 * inter if gated else inter) + h if bias else 0)
 
 
-def dense_mlp(c: Cfg, h: int, hints: Hints) -> int:
+def dense_mlp(c: Cfg, h: int, hints: Hints, *, double: bool = False) -> int:
     wide = hints.ffn_mult * h if hints.ffn_mult else None
     inter = c.int(
-        "intermediate_size_mlp", "dense_intermediate_size", *FFN_KEYS, **({"default": wide} if wide else {})
+        "intermediate_size_mlp",
+        "dense_intermediate_size",
+        "mlp_only_intermediate_size",
+        *FFN_KEYS,
+        **({"default": wide} if wide else {}),
     )
+    inter = _ffn_width(c, inter) * (2 if double else 1)  # use_double_wide_mlp on KV-shared layers
     sub = inter * hints.norm_mult if hints.sub_norms else 0
     bias = c.raw("mlp_bias") is True if hints.mlp_bias is None else hints.mlp_bias
     return mlp_params(h, inter, hints.gated, bias) + sub + hints.act_params
@@ -274,7 +381,12 @@ def _shared(c: Cfg, h: int, hints: Hints, moe_i: int) -> int:
     s = c.int("shared_expert_intermediate_size", default=0)
     if s:
         return mlp_params(h, s, hints.gated) + (h if hints.shared_gate else 0)  # Qwen style: + sigmoid gate
-    s = c.int("moe_shared_expert_intermediate_size", "shared_intermediate_size", default=0)
+    s = c.int(
+        "moe_shared_expert_intermediate_size",
+        "shared_intermediate_size",
+        "shared_experts_intermediate_size",
+        default=0,
+    )
     if s:
         return mlp_params(h, s, hints.gated)
     n = c.int("n_shared_experts", "num_shared_experts", "moe_num_shared_experts", default=0)

@@ -10,9 +10,12 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     decoders,
     encoders,
     hierarchical,
+    hybrids,
+    moe_decoders,
     multimodal,
     seq2seq,
     ssm,
+    text_decoders,
     textenc,
     vision,
 )

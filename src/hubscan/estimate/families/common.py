@@ -83,6 +83,12 @@ def lm_head(
     raise NotExact(f"output head '{head}' is not modelled for this family")
 
 
+def claim_heads(head: str, *heads: str) -> None:
+    """Refuse (NotExact) an output head this family's formula was not checked against transformers for."""
+    if head not in ("model", *heads):
+        raise NotExact(f"output head '{head}' is not modelled for this family")
+
+
 def kv_full(
     t: Tally, L: int, kv: int, hd: int, nh: int, *, window: int | None = None, v_hd: int | None = None
 ) -> None:
@@ -124,6 +130,7 @@ __all__ = [
     "mlp",
     "tied",
     "lm_head",
+    "claim_heads",
     "kv_full",
     "sliding_window",
     "layer_types",
