@@ -1,4 +1,5 @@
-"""Speech encoders on raw waveforms: wav2vec 2.0 and HuBERT.
+"""Speech encoders on raw waveforms: wav2vec 2.0, HuBERT and their derivatives (UniSpeech(-SAT), WavLM,
+data2vec-audio, SEW, wav2vec2-conformer), each described by a :class:`SpeechShape`.
 
 A convolutional feature encoder, a feature projection, a grouped convolutional position embedding (weight-norm
 parametrised: the weight ``v`` plus one ``g`` per kernel tap), and a BERT-sized Transformer encoder (post-LN, or
@@ -6,6 +7,8 @@ pre-LN with ``do_stable_layer_norm``). Non-autoregressive: no KV cache.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, divide, linear, positive
@@ -20,75 +23,161 @@ def _weighted(c: Cfg, L: int) -> int:
     return L + 1 if c.bool("use_weighted_layer_sum", default=False) else 0
 
 
-def speech_encoder(c: Cfg, head: str, *, kind: str) -> Tally:
-    hubert = kind == "hubert"
-    h = positive("hidden_size", c.int("hidden_size", default=768))
-    L = c.int("num_hidden_layers", default=12)
-    c.int("num_attention_heads", default=12)
-    inter = c.int("intermediate_size", default=3072)
+_ALL_HEADS = ("model", "ctc", "seq_cls", "audio_frame_cls", "xvector", "pretraining")
+
+
+@dataclass(frozen=True)
+class SpeechShape:
+    """How one wav2vec2-derived family differs from wav2vec 2.0 (module tree read from transformers)."""
+
+    pos_conv: str = "weight_norm"  # weight_norm | hubert (optional BatchNorm) | stack (data2vec: conv layers)
+    masked_spec_always: bool = False  # masked_spec_embed built whatever the masking probabilities
+    conv_layer_norm: bool = (
+        False  # every feature-encoder conv layer has a LayerNorm (feat_extract_norm ignored)
+    )
+    projection: str = (
+        "norm"  # norm: LayerNorm + Linear | hubert: optional LayerNorm | sew: Linear iff widths differ
+    )
+    adapter: bool = True  # add_adapter builds the output adapter
+    adapter_attn: bool = False  # adapter_attn_dim adds per-layer adapters (stable-layer-norm layers)
+    layer: str = "transformer"  # transformer | wavlm (gated relative position bias) | conformer
+    upsample: bool = False  # SEW: squeeze / upsample around the encoder
+    heads: tuple[str, ...] = _ALL_HEADS
+
+
+WAV2VEC2 = SpeechShape(adapter_attn=True)
+SHAPES = {
+    "wav2vec2": WAV2VEC2,
+    "hubert": SpeechShape(
+        pos_conv="hubert", projection="hubert", adapter=False, adapter_attn=True, heads=_ALL_HEADS[:3]
+    ),
+    "unispeech": SpeechShape(adapter=False, adapter_attn=True, heads=_ALL_HEADS[:3]),
+    "unispeech-sat": SpeechShape(
+        masked_spec_always=True, adapter=False, adapter_attn=True, heads=_ALL_HEADS[:5]
+    ),
+    "wavlm": SpeechShape(layer="wavlm", heads=_ALL_HEADS[:5]),
+    "data2vec-audio": SpeechShape(pos_conv="stack", conv_layer_norm=True, heads=_ALL_HEADS[:5]),
+    "sew": SpeechShape(projection="sew", adapter=False, upsample=True, heads=_ALL_HEADS[:3]),
+    "wav2vec2-conformer": SpeechShape(layer="conformer"),
+}
+
+
+def _feature_encoder(c: Cfg, t: Tally, shape: SpeechShape) -> int:
+    """Conv1d stack on the waveform; GroupNorm on the first layer ("group") or LayerNorm on every layer."""
     conv_dim = c.ints("conv_dim", default=_CONV_DIM)
     kernels = c.ints("conv_kernel", default=_CONV_KERNEL)
     strides = c.ints("conv_stride", default=_CONV_STRIDE)
     if not conv_dim or not (len(conv_dim) == len(kernels) == len(strides)):
         raise ConfigProblem("conv_dim, conv_kernel and conv_stride must have the same (non-zero) length")
     conv_bias = c.bool("conv_bias", default=False)
-    norm = c.str("feat_extract_norm", default="group")
+    norm = "layer" if shape.conv_layer_norm else c.str("feat_extract_norm", default="group")
     if norm not in ("group", "layer"):
         raise ConfigProblem(f"feat_extract_norm={norm!r} is not one of group, layer")
-    add_adapter = c.bool("add_adapter", default=False)
-    if hubert and add_adapter:
-        raise NotExact("HuBERT with add_adapter is not modelled")
-    t = Tally()
-    t.has_kv = False
-    for _ in range(L):
-        t.kv_layers.append(KVLayer(0, None, h))
-
-    # feature encoder: Conv1d stack; GroupNorm on the first layer ("group") or LayerNorm on every layer ("layer")
     prev = 1
     for i, (d, k) in enumerate(zip(conv_dim, kernels, strict=True)):
         t.add("other", prev * d * k + (d if conv_bias else 0))
         if norm == "layer" or i == 0:
             t.add("norms", 2 * d)
         prev = d
-    # feature projection
-    last = conv_dim[-1]
-    if not hubert or c.bool("feat_proj_layer_norm", default=True):
+    return conv_dim[-1]
+
+
+def _projection(c: Cfg, t: Tally, shape: SpeechShape, last: int, h: int) -> None:
+    if shape.projection != "hubert" or c.bool("feat_proj_layer_norm", default=True):
         t.add("norms", 2 * last)
-    t.add("other", linear(last, h))
-    if c.num("mask_time_prob", default=0.05) > 0 or c.num("mask_feature_prob", default=0.0) > 0:
-        t.add("embeddings", h)  # masked_spec_embed
-    # convolutional relative position embedding
+    if shape.projection != "sew" or last != h:
+        t.add("other", linear(last, h))
+
+
+def _positional_conv(c: Cfg, t: Tally, shape: SpeechShape, h: int) -> None:
+    """Grouped convolutional position embedding (weight-norm ``g`` has one entry per kernel tap)."""
     K = c.int("num_conv_pos_embeddings", default=128)
     G = c.int("num_conv_pos_embedding_groups", default=16)
-    conv = h * divide("hidden_size / num_conv_pos_embedding_groups", h, G) * K + h
-    if hubert and c.bool("conv_pos_batch_norm", default=False):
+    per_group = divide("hidden_size / num_conv_pos_embedding_groups", h, G)
+    if shape.pos_conv == "stack":  # K conv layers of kernel conv_pos_kernel_size, LayerNorm without affine
+        k = c.int("conv_pos_kernel_size", default=19)
+        t.add("embeddings", K * (h * per_group * k + h))
+        return
+    conv = h * per_group * K + h
+    if shape.pos_conv == "hubert" and c.bool("conv_pos_batch_norm", default=False):
         conv += 2 * h  # BatchNorm1d instead of weight norm
     else:
         conv += K  # weight_g of weight norm over dim 2
     t.add("embeddings", conv)
-    t.add("norms", 2 * h)  # encoder layer_norm
-    t.add("attention", L * 4 * linear(h, h))
-    t.add("mlp", L * (linear(h, inter) + linear(inter, h)))
-    t.add("norms", L * 4 * h)
-    adapter_dim = c.int("adapter_attn_dim", default=None)
-    if adapter_dim is not None and c.bool("do_stable_layer_norm", default=False):
-        t.add("other", L * (2 * h + linear(h, adapter_dim) + linear(adapter_dim, h)))
-    out_h = h
-    if add_adapter:
-        out_h = c.int("output_hidden_size", default=None) or h
-        if out_h != h:
-            t.add("other", linear(h, out_h) + 2 * out_h)
-        n = c.int("num_adapter_layers", default=3)
-        k = c.int("adapter_kernel_size", default=3)
-        t.add("other", n * (out_h * 2 * out_h * k + 2 * out_h))
 
+
+def _layers(c: Cfg, t: Tally, shape: SpeechShape, h: int, L: int, inter: int) -> None:
+    nh = positive("num_attention_heads", c.int("num_attention_heads", default=12))
+    ffn = linear(h, inter) + linear(inter, h)
+    t.add("attention", L * 4 * linear(h, h))
+    if shape.layer == "conformer":
+        t.add("mlp", L * 2 * ffn)
+        t.add("norms", L * 4 * 2 * h)
+        k = c.int("conv_depthwise_kernel_size", default=31)
+        # conv module: LayerNorm, pointwise 1->2h, depthwise, BatchNorm, pointwise (convs without bias)
+        t.add("other", L * (2 * h + 2 * h * h + h * k + 2 * h + h * h))
+        # an explicit null means no position embedding; an absent key the config class default, "relative"
+        pos = c.data.get("position_embeddings_type", "relative")
+        if pos == "relative":
+            t.add("attention", L * (h * h + 2 * h))  # linear_pos, pos_bias_u / pos_bias_v
+        elif pos not in ("rotary", None):
+            raise NotExact(f"position_embeddings_type={pos!r} is not modelled")
+        return
+    t.add("mlp", L * ffn)
+    t.add("norms", L * 4 * h)
+    if shape.layer == "wavlm":
+        hd = divide("hidden_size / num_attention_heads", h, nh)
+        t.add("attention", L * (nh + linear(hd, 8)) + c.int("num_buckets", default=320) * nh)
+    adapter_dim = c.int("adapter_attn_dim", default=None)
+    if shape.adapter_attn and adapter_dim is not None and c.bool("do_stable_layer_norm", default=False):
+        t.add("other", L * (2 * h + linear(h, adapter_dim) + linear(adapter_dim, h)))
+
+
+def _adapter(c: Cfg, t: Tally, shape: SpeechShape, h: int) -> int:
+    if not c.bool("add_adapter", default=False):
+        return h
+    if not shape.adapter:
+        raise NotExact("add_adapter is not modelled for this family (its base model builds no adapter)")
+    out_h = c.int("output_hidden_size", default=None) or h
+    if out_h != h:
+        t.add("other", linear(h, out_h) + 2 * out_h)
+    n = c.int("num_adapter_layers", default=3)
+    k = c.int("adapter_kernel_size", default=3)
+    t.add("other", n * (out_h * 2 * out_h * k + 2 * out_h))
+    return out_h
+
+
+def speech_encoder(c: Cfg, head: str, *, kind: str) -> Tally:
+    shape = SHAPES[kind]
+    h = positive("hidden_size", c.int("hidden_size", default=768))
+    L = c.int("num_hidden_layers", default=12)
+    inter = c.int("intermediate_size", default=3072)
+    t = Tally()
+    t.has_kv = False
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, h))
+    last = _feature_encoder(c, t, shape)
+    _projection(c, t, shape, last, h)
+    if (
+        shape.masked_spec_always
+        or c.num("mask_time_prob", default=0.05) > 0
+        or c.num("mask_feature_prob", default=0.0) > 0
+    ):
+        t.add("embeddings", h)  # masked_spec_embed
+    _positional_conv(c, t, shape, h)
+    t.add("norms", 2 * h)  # encoder layer_norm
+    _layers(c, t, shape, h, L, inter)
+    if shape.upsample:
+        t.add("other", linear(h, h * c.int("squeeze_factor", default=2)))
+    out_h = _adapter(c, t, shape, h)
     _speech_head(c, t, head, kind, h=h, L=L, out_h=out_h, last=last)
     return t
 
 
 def _speech_head(c: Cfg, t: Tally, head: str, kind: str, *, h: int, L: int, out_h: int, last: int) -> None:
     """Output heads of wav2vec2 / HuBERT: CTC, sequence / frame classification, x-vector, pre-training."""
-    hubert = kind == "hubert"
+    if head not in SHAPES[kind].heads:
+        raise NotExact(f"output head '{head}' is not modelled for {kind}")
     add_adapter = c.bool("add_adapter", default=False)
     labels = None if head in ("model", "ctc", "pretraining") else c.num_labels()
     if head == "model":
@@ -102,11 +191,11 @@ def _speech_head(c: Cfg, t: Tally, head: str, kind: str, *, h: int, L: int, out_
             raise ConfigProblem("sequence classification does not support add_adapter=True")
         proj = c.int("classifier_proj_size", default=256)
         t.add("heads", _weighted(c, L) + linear(h, proj) + linear(proj, labels))
-    elif head == "audio_frame_cls" and not hubert:
+    elif head == "audio_frame_cls":
         if add_adapter:
             raise ConfigProblem("audio frame classification does not support add_adapter=True")
         t.add("heads", _weighted(c, L) + linear(h, labels))
-    elif head == "xvector" and not hubert:
+    elif head == "xvector":
         tdnn = c.ints("tdnn_dim", default=[512, 512, 512, 512, 1500])
         tk = c.ints("tdnn_kernel", default=[5, 3, 3, 1, 1])
         if not tdnn or len(tk) < len(tdnn):
@@ -117,7 +206,7 @@ def _speech_head(c: Cfg, t: Tally, head: str, kind: str, *, h: int, L: int, out_
             n += linear((tdnn[i - 1] if i else tdnn[0]) * tk[i], d)
         n += linear(tdnn[-1] * 2, xd) + linear(xd, xd) + xd * labels
         t.add("heads", n)
-    elif head == "pretraining" and not hubert:
+    elif head == "pretraining":
         groups = c.int("num_codevector_groups", default=2)
         per = c.int("num_codevectors_per_group", default=320)
         cd = c.int("codevector_dim", default=256)
@@ -143,3 +232,12 @@ def hubert(c: Cfg, head: str) -> Tally:
 
 register("wav2vec2", wav2vec2, "Wav2Vec2")
 register("hubert", hubert, "Hubert")
+for _kind, _prefix in (
+    ("unispeech", "UniSpeech"),
+    ("unispeech-sat", "UniSpeechSat"),
+    ("wavlm", "WavLM"),
+    ("data2vec-audio", "Data2VecAudio"),
+    ("sew", "SEW"),
+    ("wav2vec2-conformer", "Wav2Vec2Conformer"),
+):
+    register(_kind, lambda c, h, k=_kind: speech_encoder(c, h, kind=k), _prefix, name=_kind)

@@ -1,0 +1,266 @@
+"""Exact counts for the wav2vec2-derived speech encoders and the T5 / M2M100-shaped encoder-decoders.
+
+The first tests derive each count by hand from the module tree (tiny sizes, one term per module, written out
+here, not by calling the family formula); the last test builds seeded random configs on the meta device
+(skipped without transformers/torch).
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from hubscan.estimate.footprint import analyze_config
+
+
+def _params(cfg: dict) -> dict:
+    return analyze_config(cfg, use_transformers=False)["params"]
+
+
+def lin(i: int, o: int, bias: bool = True) -> int:
+    return i * o + (o if bias else 0)
+
+
+# A tiny wav2vec2-style encoder: one conv layer (4 channels, kernel 3, no bias), hidden 8, 2 heads, 1 layer.
+TINY_SPEECH = {
+    "hidden_size": 8,
+    "num_attention_heads": 2,
+    "num_hidden_layers": 1,
+    "intermediate_size": 16,
+    "conv_dim": [4],
+    "conv_kernel": [3],
+    "conv_stride": [2],
+    "conv_bias": False,
+    "feat_extract_norm": "group",
+    "num_conv_pos_embeddings": 4,
+    "num_conv_pos_embedding_groups": 2,
+    "mask_time_prob": 0.0,
+    "mask_feature_prob": 0.0,
+    "do_stable_layer_norm": False,
+}
+CONV = 1 * 4 * 3 + 2 * 4  # Conv1d weight + GroupNorm(4) weight/bias
+PROJECTION = 2 * 4 + lin(4, 8)  # LayerNorm(4) + Linear(4 -> 8)
+POS_CONV = 8 * (8 // 2) * 4 + 8 + 4  # grouped conv weight_v + bias + weight_g (one per kernel tap)
+ENCODER_NORM = 2 * 8
+LAYER = 4 * lin(8, 8) + lin(8, 16) + lin(16, 8) + 2 * (2 * 8)  # q/k/v/out, feed-forward, two LayerNorms
+
+
+def test_unispeech_counts_like_wav2vec2_and_sat_always_builds_the_mask_embedding():
+    base = CONV + PROJECTION + POS_CONV + ENCODER_NORM + LAYER
+    uni = _params({"model_type": "unispeech", **TINY_SPEECH, "architectures": ["UniSpeechModel"]})
+    assert (uni["total"], uni["confidence"]) == (base, "exact")
+    sat = _params({"model_type": "unispeech-sat", **TINY_SPEECH, "architectures": ["UniSpeechSatModel"]})
+    assert (sat["total"], sat["confidence"]) == (base + 8, "exact")  # masked_spec_embed regardless of masking
+
+
+def test_wavlm_adds_gated_relative_position_parameters():
+    cfg = {"model_type": "wavlm", **TINY_SPEECH, "num_hidden_layers": 2, "num_buckets": 10}
+    cfg["architectures"] = ["WavLMForCTC"]
+    cfg["vocab_size"] = 5
+    head_dim = 8 // 2
+    gru = 2 + lin(head_dim, 8)  # gru_rel_pos_const (one per head) + gru_rel_pos_linear
+    expected = CONV + PROJECTION + POS_CONV + ENCODER_NORM + 2 * (LAYER + gru) + 10 * 2 + lin(8, 5)
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (expected, "exact")
+
+
+def test_data2vec_audio_layer_norm_on_every_conv_and_a_stack_of_position_convs():
+    cfg = {
+        "model_type": "data2vec-audio",
+        **TINY_SPEECH,
+        "conv_dim": [4, 4],
+        "conv_kernel": [3, 2],
+        "conv_stride": [2, 2],
+        "num_conv_pos_embeddings": 3,
+        "conv_pos_kernel_size": 5,
+    }
+    conv = (1 * 4 * 3 + 2 * 4) + (4 * 4 * 2 + 2 * 4)  # each conv layer has its own LayerNorm
+    pos = 3 * (8 * (8 // 2) * 5 + 8)  # three grouped convs, LayerNorms without affine parameters
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (conv + PROJECTION + pos + ENCODER_NORM + LAYER, "exact")
+
+
+def test_sew_projects_only_when_widths_differ_and_upsamples():
+    cfg = {"model_type": "sew", **TINY_SPEECH, "conv_dim": [8], "squeeze_factor": 3}
+    conv = 1 * 8 * 3 + 2 * 8
+    expected = conv + 2 * 8 + POS_CONV + ENCODER_NORM + LAYER + lin(8, 8 * 3)  # no projection Linear
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (expected, "exact")
+
+
+def test_wav2vec2_conformer_block():
+    cfg = {
+        "model_type": "wav2vec2-conformer",
+        **TINY_SPEECH,
+        "conv_depthwise_kernel_size": 3,
+        "position_embeddings_type": "relative",
+    }
+    ffn = lin(8, 16) + lin(16, 8)
+    conv_module = (
+        2 * 8 + 8 * 16 + 8 * 3 + 2 * 8 + 8 * 8
+    )  # LN, pointwise 8->16, depthwise, BatchNorm, pointwise
+    rel = 8 * 8 + 2 * 8  # linear_pos (no bias), pos_bias_u, pos_bias_v
+    block = 2 * ffn + 4 * lin(8, 8) + rel + conv_module + 4 * (2 * 8)
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (CONV + PROJECTION + POS_CONV + ENCODER_NORM + block, "exact")
+
+
+TINY_T5 = {
+    "d_model": 8,
+    "d_kv": 2,
+    "d_ff": 16,
+    "num_layers": 2,
+    "num_decoder_layers": 1,
+    "num_heads": 3,
+    "vocab_size": 50,
+    "relative_attention_num_buckets": 4,
+    "feed_forward_proj": "relu",
+    "tie_word_embeddings": True,
+}
+ATT = 3 * 8 * 6 + 6 * 8  # q, k, v (8 -> 3 heads x 2) and o, no biases
+FF = 2 * 8 * 16
+
+
+def test_umt5_has_a_bucket_table_in_every_self_attention_layer():
+    enc = 2 * (ATT + FF + 2 * 8) + 8 + 2 * 4 * 3  # layers, final RMSNorm, one table per layer
+    dec = 1 * (2 * ATT + FF + 3 * 8) + 8 + 1 * 4 * 3
+    p = _params({"model_type": "umt5", **TINY_T5, "architectures": ["UMT5Model"]})
+    assert (p["total"], p["confidence"]) == (50 * 8 + enc + dec, "exact")
+    t5 = _params({"model_type": "t5", **TINY_T5, "architectures": ["T5Model"]})
+    assert t5["total"] == p["total"] - 4 * 3  # T5: only the first layer of each stack has the table
+
+
+def test_longt5_transient_global_adds_a_norm_per_layer_and_a_global_table():
+    cfg = {"model_type": "longt5", **TINY_T5, "encoder_attention_type": "transient-global"}
+    cfg["architectures"] = ["LongT5EncoderModel"]
+    enc = 2 * (ATT + FF + 2 * 8 + 8) + 8 + 2 * 4 * 3
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (50 * 8 + enc, "exact")
+
+
+def test_switch_transformers_every_second_mlp_is_a_top1_mixture():
+    cfg = {
+        "model_type": "switch_transformers",
+        **TINY_T5,
+        "num_layers": 4,
+        "num_decoder_layers": 2,
+        "num_sparse_encoder_layers": 2,  # step 2: layers 1 and 3
+        "num_sparse_decoder_layers": 1,  # step 2: layer 1
+        "num_experts": 3,
+        "router_bias": False,
+        "architectures": ["SwitchTransformersModel"],
+    }
+    sparse = 8 * 3 + 3 * FF  # router + three experts
+    enc = 4 * (ATT + 2 * 8) + 2 * FF + 2 * sparse + 8 + 4 * 3
+    dec = 2 * (2 * ATT + 3 * 8) + 1 * FF + 1 * sparse + 8 + 4 * 3
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (50 * 8 + enc + dec, "exact")
+    assert p["active"] == p["total"] - 3 * 2 * FF  # one of three experts runs per sparse layer
+
+
+def test_m2m_100_has_no_position_parameters_and_final_norms():
+    cfg = {
+        "model_type": "m2m_100",
+        "d_model": 8,
+        "encoder_layers": 1,
+        "decoder_layers": 2,
+        "encoder_ffn_dim": 16,
+        "decoder_ffn_dim": 12,
+        "encoder_attention_heads": 2,
+        "decoder_attention_heads": 2,
+        "vocab_size": 40,
+        "max_position_embeddings": 64,
+        "architectures": ["M2M100ForConditionalGeneration"],
+    }
+    enc = 4 * lin(8, 8) + lin(8, 16) + lin(16, 8) + 2 * 16
+    dec = 8 * lin(8, 8) + lin(8, 12) + lin(12, 8) + 3 * 16
+    expected = 40 * 8 + enc + 2 * dec + 2 * 16  # shared embedding (tied head), final encoder/decoder norms
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (expected, "exact")
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        {"model_type": "unispeech", "architectures": ["UniSpeechForPreTraining"]},
+        {"model_type": "unispeech-sat", "architectures": ["UniSpeechSatForPreTraining"]},
+        {"model_type": "sew", "add_adapter": True},
+        {"model_type": "unispeech", "architectures": ["UniSpeechSatForCTC"]},
+        {"model_type": "umt5", "architectures": ["UMT5ForSequenceClassification"]},
+        {"model_type": "longt5", "encoder_attention_type": "sliding"},
+        {"model_type": "wav2vec2-conformer", "position_embeddings_type": "alibi"},
+    ],
+)
+def test_unclaimed_heads_and_options_are_not_exact(cfg):
+    p = _params(cfg)
+    assert p["confidence"] != "exact"
+    assert not p["method"].startswith("analytic:")
+
+
+def _speech_cfg(r: random.Random, mt: str) -> dict:
+    h = r.choice([8, 16])
+    n_conv = r.randint(1, 3)
+    cfg = {
+        "model_type": mt,
+        "hidden_size": h,
+        "num_attention_heads": r.choice([1, 2, 4]),
+        "num_hidden_layers": r.randint(1, 3),
+        "intermediate_size": r.choice([8, 24]),
+        "conv_dim": [r.choice([4, 8, 16]) for _ in range(n_conv)],
+        "conv_kernel": [r.randint(2, 4) for _ in range(n_conv)],
+        "conv_stride": [2] * n_conv,
+        "conv_bias": r.random() < 0.5,
+        "feat_extract_norm": r.choice(["group", "layer"]),
+        "do_stable_layer_norm": r.random() < 0.5,
+        "num_conv_pos_embeddings": r.choice([3, 4]),
+        "num_conv_pos_embedding_groups": r.choice([1, 2]),
+        "mask_time_prob": r.choice([0.0, 0.05]),
+        "vocab_size": r.randint(3, 12),
+        "classifier_proj_size": 6,
+        "use_weighted_layer_sum": r.random() < 0.5,
+        "num_labels": r.randint(1, 5),
+        "tdnn_dim": [8, 8, 12],
+        "tdnn_kernel": [3, 1, 1],
+        "xvector_output_dim": 6,
+        "num_buckets": r.choice([8, 16]),
+        "squeeze_factor": r.choice([1, 2]),
+        "conv_depthwise_kernel_size": 3,
+        "conv_pos_kernel_size": 3,
+        "position_embeddings_type": r.choice(["relative", "rotary"]),
+        "codevector_dim": 8,
+        "proj_codevector_dim": 6,
+        "num_codevectors_per_group": 5,
+    }
+    if mt in ("wavlm", "data2vec-audio", "wav2vec2-conformer") and r.random() < 0.4:
+        cfg.update(add_adapter=True, output_hidden_size=r.choice([cfg["hidden_size"], 12]), adapter_stride=2)
+    return cfg
+
+
+SPEECH_HEADS = {
+    "unispeech": ("UniSpeech", ["Model", "ForCTC", "ForSequenceClassification"]),
+    "unispeech-sat": ("UniSpeechSat", ["Model", "ForCTC", "ForAudioFrameClassification", "ForXVector"]),
+    "wavlm": ("WavLM", ["Model", "ForCTC", "ForSequenceClassification", "ForXVector"]),
+    "data2vec-audio": ("Data2VecAudio", ["Model", "ForCTC", "ForAudioFrameClassification", "ForXVector"]),
+    "sew": ("SEW", ["Model", "ForCTC", "ForSequenceClassification"]),
+    "wav2vec2-conformer": ("Wav2Vec2Conformer", ["Model", "ForCTC", "ForPreTraining", "ForXVector"]),
+}
+META_CASES = [(mt, seed) for mt in SPEECH_HEADS for seed in range(6)]
+
+
+@pytest.mark.parametrize(("mt", "seed"), META_CASES, ids=[f"{m}-{s}" for m, s in META_CASES])
+def test_speech_encoders_equal_the_meta_device_build(mt, seed):
+    pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    from hubscan.estimate import meta
+
+    r = random.Random(f"{mt}-{seed}")
+    cfg = _speech_cfg(r, mt)
+    prefix, suffixes = SPEECH_HEADS[mt]
+    suffix = r.choice(suffixes)
+    if cfg.get("add_adapter") and suffix in ("ForSequenceClassification", "ForAudioFrameClassification"):
+        suffix = "ForCTC"  # transformers refuses these heads with an adapter
+    cfg["architectures"] = [prefix + suffix]
+    expected = sum(p.numel() for p in meta.build_meta_model(cfg).parameters())
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (expected, "exact"), cfg
