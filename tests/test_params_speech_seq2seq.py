@@ -264,3 +264,101 @@ def test_speech_encoders_equal_the_meta_device_build(mt, seed):
     expected = sum(p.numel() for p in meta.build_meta_model(cfg).parameters())
     p = _params(cfg)
     assert (p["total"], p["confidence"]) == (expected, "exact"), cfg
+
+
+def test_speech_to_text_subsampler_and_decoder_owned_embedding():
+    cfg = {
+        "model_type": "speech_to_text",
+        "d_model": 8,
+        "encoder_layers": 1,
+        "decoder_layers": 1,
+        "encoder_ffn_dim": 16,
+        "decoder_ffn_dim": 16,
+        "encoder_attention_heads": 2,
+        "decoder_attention_heads": 2,
+        "vocab_size": 30,
+        "num_conv_layers": 2,
+        "conv_kernel_sizes": [3, 5],
+        "conv_channels": 12,
+        "input_feat_per_channel": 10,
+        "input_channels": 1,
+        "architectures": ["Speech2TextModel"],
+    }
+    sub = lin(10 * 3, 12) + lin(12 // 2 * 5, 2 * 8)  # GLU halves the channels between the convs
+    enc = 4 * lin(8, 8) + lin(8, 16) + lin(16, 8) + 2 * 16
+    dec = 8 * lin(8, 8) + lin(8, 16) + lin(16, 8) + 3 * 16
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (sub + 30 * 8 + enc + dec + 2 * 16, "exact")
+
+
+def test_led_encoder_has_global_projections_and_learned_positions():
+    cfg = {
+        "model_type": "led",
+        "d_model": 8,
+        "encoder_layers": 1,
+        "decoder_layers": 1,
+        "encoder_ffn_dim": 16,
+        "decoder_ffn_dim": 16,
+        "encoder_attention_heads": 2,
+        "decoder_attention_heads": 2,
+        "vocab_size": 30,
+        "max_encoder_position_embeddings": 40,
+        "max_decoder_position_embeddings": 20,
+        "attention_window": [4],
+        "architectures": ["LEDForQuestionAnswering"],
+    }
+    enc = 7 * lin(8, 8) + lin(8, 16) + lin(16, 8) + 2 * 16  # q/k/v, global q/k/v, output
+    dec = 8 * lin(8, 8) + lin(8, 16) + lin(16, 8) + 3 * 16
+    expected = 30 * 8 + (40 + 20) * 8 + 2 * 16 + enc + dec + lin(8, 2)
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (expected, "exact")
+
+
+def test_fsmt_two_vocabularies_and_frozen_sinusoidal_tables():
+    cfg = {
+        "model_type": "fsmt",
+        "d_model": 8,
+        "encoder_layers": 1,
+        "decoder_layers": 1,
+        "encoder_ffn_dim": 16,
+        "decoder_ffn_dim": 16,
+        "encoder_attention_heads": 2,
+        "decoder_attention_heads": 2,
+        "src_vocab_size": 30,
+        "tgt_vocab_size": 20,
+        "max_position_embeddings": 10,
+        "pad_token_id": 1,
+        "tie_word_embeddings": False,
+        "langs": ["en", "de"],
+    }
+    enc = 4 * lin(8, 8) + lin(8, 16) + lin(16, 8) + 2 * 16
+    dec = 8 * lin(8, 8) + lin(8, 16) + lin(16, 8) + 3 * 16
+    expected = 30 * 8 + 20 * 8 + 20 * 8 + 2 * (10 + 1 + 1) * 8 + enc + dec  # + output projection
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (expected, "exact")
+    tied_other_sizes = _params({**cfg, "tie_word_embeddings": True})
+    assert tied_other_sizes["confidence"] != "exact"
+
+
+def test_nllb_moe_every_second_layer_is_a_top2_mixture():
+    cfg = {
+        "model_type": "nllb-moe",
+        "d_model": 8,
+        "encoder_layers": 2,
+        "decoder_layers": 1,
+        "encoder_ffn_dim": 16,
+        "decoder_ffn_dim": 16,
+        "encoder_attention_heads": 2,
+        "decoder_attention_heads": 2,
+        "vocab_size": 30,
+        "num_experts": 3,
+        "encoder_sparse_step": 2,  # layer 2 of the encoder
+        "decoder_sparse_step": 2,  # none of the single decoder layer
+        "router_bias": False,
+    }
+    ffn = lin(8, 16) + lin(16, 8)
+    enc = 2 * (4 * lin(8, 8) + 2 * 16) + ffn + (8 * 3 + 3 * ffn)
+    dec = 8 * lin(8, 8) + 3 * 16 + ffn
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (30 * 8 + enc + dec + 2 * 16, "exact")
+    assert p["active"] == p["total"] - ffn  # two of three experts run

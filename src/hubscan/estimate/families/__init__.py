@@ -12,6 +12,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     hierarchical,
     multimodal,
     seq2seq,
+    seq2seq_more,
     ssm,
     vision,
 )
