@@ -232,8 +232,21 @@ def _speech_cfg(r: random.Random, mt: str) -> dict:
         "proj_codevector_dim": 6,
         "num_codevectors_per_group": 5,
     }
-    if mt in ("wavlm", "data2vec-audio", "wav2vec2-conformer") and r.random() < 0.4:
+    if mt == "wav2vec2-bert":
+        cfg["position_embeddings_type"] = r.choice(["relative", "relative_key", "rotary"])
+        cfg.update(
+            feature_projection_input_dim=r.choice([4, 6]),
+            use_intermediate_ffn_before_adapter=r.random() < 0.5,
+        )
+        cfg.update(
+            num_adapter_layers=r.randint(1, 2),
+            left_max_position_embeddings=3,
+            right_max_position_embeddings=2,
+        )
+    if mt in ("wavlm", "data2vec-audio", "wav2vec2-conformer", "wav2vec2-bert") and r.random() < 0.4:
         cfg.update(add_adapter=True, output_hidden_size=r.choice([cfg["hidden_size"], 12]), adapter_stride=2)
+    if not cfg.get("add_adapter"):
+        cfg["use_intermediate_ffn_before_adapter"] = False  # transformers refuses it without an adapter
     return cfg
 
 
@@ -244,6 +257,7 @@ SPEECH_HEADS = {
     "data2vec-audio": ("Data2VecAudio", ["Model", "ForCTC", "ForAudioFrameClassification", "ForXVector"]),
     "sew": ("SEW", ["Model", "ForCTC", "ForSequenceClassification"]),
     "wav2vec2-conformer": ("Wav2Vec2Conformer", ["Model", "ForCTC", "ForPreTraining", "ForXVector"]),
+    "wav2vec2-bert": ("Wav2Vec2Bert", ["Model", "ForCTC", "ForSequenceClassification", "ForXVector"]),
 }
 META_CASES = [(mt, seed) for mt in SPEECH_HEADS for seed in range(6)]
 
@@ -362,3 +376,70 @@ def test_nllb_moe_every_second_layer_is_a_top2_mixture():
     p = _params(cfg)
     assert (p["total"], p["confidence"]) == (30 * 8 + enc + dec + 2 * 16, "exact")
     assert p["active"] == p["total"] - ffn  # two of three experts run
+
+
+def test_pegasus_x_bias_free_attention_and_global_tokens():
+    cfg = {
+        "model_type": "pegasus_x",
+        "d_model": 8,
+        "encoder_layers": 2,
+        "decoder_layers": 1,
+        "encoder_ffn_dim": 16,
+        "decoder_ffn_dim": 12,
+        "encoder_attention_heads": 2,
+        "decoder_attention_heads": 2,
+        "vocab_size": 30,
+        "num_global_tokens": 5,
+        "architectures": ["PegasusXForConditionalGeneration"],
+    }
+    enc = 4 * 8 * 8 + lin(8, 16) + lin(16, 8) + 3 * 16  # self, global and final LayerNorms
+    dec = 8 * 8 * 8 + lin(8, 12) + lin(12, 8) + 3 * 16
+    expected = 30 * 8 + 5 * 8 + 2 * enc + dec + 2 * 16
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (expected, "exact")
+
+
+def test_audio_spectrogram_transformer_patches_and_classifier():
+    cfg = {
+        "model_type": "audio-spectrogram-transformer",
+        "hidden_size": 8,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "intermediate_size": 16,
+        "patch_size": 4,
+        "frequency_stride": 2,
+        "time_stride": 3,
+        "num_mel_bins": 10,  # (10 - 4) // 2 + 1 = 4 frequency patches
+        "max_length": 13,  # (13 - 4) // 3 + 1 = 4 time patches
+        "num_labels": 3,
+        "architectures": ["ASTForAudioClassification"],
+    }
+    embeddings = lin(4 * 4, 8) + (4 * 4 + 2) * 8 + 2 * 8
+    layer = 4 * lin(8, 8) + lin(8, 16) + lin(16, 8) + 2 * 16
+    head = 2 * 8 + lin(8, 3)
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (embeddings + layer + 2 * 8 + head, "exact")
+
+
+def test_wav2vec2_bert_conformer_with_distance_embedding():
+    cfg = {
+        "model_type": "wav2vec2-bert",
+        "hidden_size": 8,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "intermediate_size": 16,
+        "feature_projection_input_dim": 6,
+        "mask_time_prob": 0.0,
+        "conv_depthwise_kernel_size": 3,
+        "position_embeddings_type": "relative_key",
+        "left_max_position_embeddings": 3,
+        "right_max_position_embeddings": 2,
+        "add_adapter": False,
+    }
+    projection = 2 * 6 + lin(6, 8)
+    ffn = lin(8, 16) + lin(16, 8)
+    conv_module = 2 * 8 + 8 * 16 + 8 * 3 + 2 * 8 + 8 * 8  # LN, pointwise, depthwise, depthwise LN, pointwise
+    distance = (3 + 2 + 1) * (8 // 2)
+    block = 2 * ffn + 4 * lin(8, 8) + distance + conv_module + 4 * 16
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (projection + block, "exact")

@@ -59,6 +59,7 @@ SHAPES = {
     "data2vec-audio": SpeechShape(pos_conv="stack", conv_layer_norm=True, heads=_ALL_HEADS[:5]),
     "sew": SpeechShape(projection="sew", adapter=False, upsample=True, heads=_ALL_HEADS[:3]),
     "wav2vec2-conformer": SpeechShape(layer="conformer"),
+    "wav2vec2-bert": SpeechShape(heads=_ALL_HEADS[:5]),  # heads only: counted by wav2vec2_bert()
 }
 
 
@@ -109,20 +110,10 @@ def _positional_conv(c: Cfg, t: Tally, shape: SpeechShape, h: int) -> None:
 def _layers(c: Cfg, t: Tally, shape: SpeechShape, h: int, L: int, inter: int) -> None:
     nh = positive("num_attention_heads", c.int("num_attention_heads", default=12))
     ffn = linear(h, inter) + linear(inter, h)
-    t.add("attention", L * 4 * linear(h, h))
     if shape.layer == "conformer":
-        t.add("mlp", L * 2 * ffn)
-        t.add("norms", L * 4 * 2 * h)
-        k = c.int("conv_depthwise_kernel_size", default=31)
-        # conv module: LayerNorm, pointwise 1->2h, depthwise, BatchNorm, pointwise (convs without bias)
-        t.add("other", L * (2 * h + 2 * h * h + h * k + 2 * h + h * h))
-        # an explicit null means no position embedding; an absent key the config class default, "relative"
-        pos = c.data.get("position_embeddings_type", "relative")
-        if pos == "relative":
-            t.add("attention", L * (h * h + 2 * h))  # linear_pos, pos_bias_u / pos_bias_v
-        elif pos not in ("rotary", None):
-            raise NotExact(f"position_embeddings_type={pos!r} is not modelled")
+        _conformer_blocks(c, t, L, h, inter, nh, default_pos="relative")
         return
+    t.add("attention", L * 4 * linear(h, h))
     t.add("mlp", L * ffn)
     t.add("norms", L * 4 * h)
     if shape.layer == "wavlm":
@@ -131,6 +122,27 @@ def _layers(c: Cfg, t: Tally, shape: SpeechShape, h: int, L: int, inter: int) ->
     adapter_dim = c.int("adapter_attn_dim", default=None)
     if shape.adapter_attn and adapter_dim is not None and c.bool("do_stable_layer_norm", default=False):
         t.add("other", L * (2 * h + linear(h, adapter_dim) + linear(adapter_dim, h)))
+
+
+def _conformer_blocks(c: Cfg, t: Tally, L: int, h: int, inter: int, nh: int, *, default_pos: str) -> None:
+    """Conformer blocks: two feed-forwards, self-attention (relative / relative_key / rotary), a convolution
+    module (LayerNorm, pointwise to 2h, depthwise, BatchNorm or LayerNorm, pointwise; convs without bias)."""
+    t.add("attention", L * 4 * linear(h, h))
+    t.add("mlp", L * 2 * (linear(h, inter) + linear(inter, h)))
+    t.add("norms", L * 4 * 2 * h)
+    k = c.int("conv_depthwise_kernel_size", default=31)
+    t.add("other", L * (2 * h + 2 * h * h + h * k + 2 * h + h * h))
+    # an explicit null means no position embedding; an absent key the config class default
+    pos = c.data.get("position_embeddings_type", default_pos)
+    hd = h // nh
+    if pos == "relative":
+        t.add("attention", L * (h * h + 2 * nh * hd))  # linear_pos, pos_bias_u / pos_bias_v
+    elif pos == "relative_key" and default_pos == "relative_key":  # wav2vec2-bert's distance embedding
+        left = c.int("left_max_position_embeddings", default=64)
+        right = c.int("right_max_position_embeddings", default=8)
+        t.add("attention", L * (left + right + 1) * hd)
+    elif pos not in ("rotary", None):
+        raise NotExact(f"position_embeddings_type={pos!r} is not modelled")
 
 
 def _adapter(c: Cfg, t: Tally, shape: SpeechShape, h: int) -> int:
@@ -241,3 +253,82 @@ for _kind, _prefix in (
     ("wav2vec2-conformer", "Wav2Vec2Conformer"),
 ):
     register(_kind, lambda c, h, k=_kind: speech_encoder(c, h, kind=k), _prefix, name=_kind)
+
+
+def _bert_adapter(c: Cfg, t: Tally, h: int, inter: int) -> int:
+    """Wav2Vec2-BERT adapter layers: strided residual and attention convolutions, attention, feed-forward."""
+    o = c.int("output_hidden_size", default=None) or h
+    if o != h:
+        t.add("other", linear(h, o) + 2 * o)
+    n = c.int("num_adapter_layers", default=1)
+    k = c.int("adapter_kernel_size", default=3)
+    conv = o * 2 * o * k + 2 * o
+    t.add("other", n * (3 * 2 * o + 2 * conv + 4 * linear(o, o) + linear(o, inter) + linear(inter, o)))
+    return o
+
+
+def wav2vec2_bert(c: Cfg, head: str) -> Tally:
+    """Wav2Vec2-BERT: a feature projection of precomputed features into conformer blocks (no conv encoder)."""
+    h = positive("hidden_size", c.int("hidden_size", default=1024))
+    L = c.int("num_hidden_layers", default=24)
+    nh = positive("num_attention_heads", c.int("num_attention_heads", default=16))
+    inter = c.int("intermediate_size", default=4096)
+    fin = c.int("feature_projection_input_dim", default=160)
+    t = Tally()
+    t.has_kv = False
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, h))
+    t.add("other", 2 * fin + linear(fin, h))
+    if c.num("mask_time_prob", default=0.05) > 0 or c.num("mask_feature_prob", default=0.0) > 0:
+        t.add("embeddings", h)  # masked_spec_embed
+    _conformer_blocks(c, t, L, h, inter, nh, default_pos="relative_key")
+    if c.bool("use_intermediate_ffn_before_adapter", default=False):
+        t.add("mlp", linear(h, inter) + linear(inter, h))
+    out_h = _bert_adapter(c, t, h, inter) if c.bool("add_adapter", default=False) else h
+    _speech_head(c, t, head, "wav2vec2-bert", h=h, L=L, out_h=out_h, last=fin)
+    return t
+
+
+def audio_spectrogram_transformer(c: Cfg, head: str) -> Tally:
+    """AST: a ViT over the mel spectrogram (one input channel, overlapping patches), class + distillation tokens."""
+    h = positive("hidden_size", c.int("hidden_size", default=768))
+    L = c.int("num_hidden_layers", default=12)
+    nh = positive("num_attention_heads", c.int("num_attention_heads", default=12))
+    inter = c.int("intermediate_size", default=3072)
+    p = c.raw("patch_size", default=16)
+    if isinstance(p, bool) or not isinstance(p, int):
+        raise NotExact("a non-integer AST patch_size is not modelled")
+    p = positive("patch_size", c.int("patch_size"))
+    fs = positive("frequency_stride", c.int("frequency_stride", default=10))
+    ts = positive("time_stride", c.int("time_stride", default=10))
+    freq = (c.int("num_mel_bins", default=128) - p) // fs + 1
+    time = (c.int("max_length", default=1024) - p) // ts + 1
+    if freq <= 0 or time <= 0:
+        raise ConfigProblem("num_mel_bins and max_length must be at least patch_size")
+    hd = c.int("head_dim", default=h // nh)
+    qkv = c.bool("qkv_bias", default=True)
+    t = Tally()
+    t.has_kv = False
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, h))
+    t.add(
+        "embeddings", linear(p * p, h) + (freq * time + 2) * h + 2 * h
+    )  # patch conv, positions, cls/dist tokens
+    t.add("attention", L * (3 * linear(h, nh * hd, qkv) + linear(nh * hd, h)))
+    t.add("mlp", L * (linear(h, inter) + linear(inter, h)))
+    t.add("norms", L * 4 * h + 2 * h)
+    if head == "audio_cls":
+        labels = c.num_labels()
+        t.add("heads", 2 * h + (linear(h, labels) if labels > 0 else 0))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for audio-spectrogram-transformer")
+    return t
+
+
+register("wav2vec2-bert", wav2vec2_bert, "Wav2Vec2Bert")
+register(
+    "audio-spectrogram-transformer",
+    audio_spectrogram_transformer,
+    "AST",
+    classes={"ASTForAudioClassification": "audio_cls"},
+)

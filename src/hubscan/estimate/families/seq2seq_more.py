@@ -1,4 +1,4 @@
-"""More BART-shaped encoder-decoders: Speech2Text, LED, FSMT and NLLB-MoE.
+"""More BART-shaped encoder-decoders: Speech2Text, LED, FSMT, NLLB-MoE and PEGASUS-X.
 
 Each is a stack of post/pre-LN Transformer layers with biased q/k/v/out projections and a two-Linear feed-forward;
 they differ in their embeddings (sinusoidal buffers, learned tables, frozen sinusoidal parameters, two
@@ -16,9 +16,19 @@ def _ffn(d: int, f: int) -> int:
     return linear(d, f) + linear(f, d)
 
 
-def _layers(t: Tally, d: int, *, enc: int, dec: int, ef: int, df: int, enc_attn_linears: int = 4) -> None:
+def _layers(
+    t: Tally,
+    d: int,
+    *,
+    enc: int,
+    dec: int,
+    ef: int,
+    df: int,
+    enc_attn_linears: int = 4,
+    attn_bias: bool = True,
+) -> None:
     """Encoder layers (self-attention, FFN, two LayerNorms) and decoder layers (+ cross-attention, a third norm)."""
-    t.add("attention", enc * enc_attn_linears * linear(d, d) + dec * 8 * linear(d, d))
+    t.add("attention", (enc * enc_attn_linears + dec * 8) * linear(d, d, attn_bias))
     t.add("mlp", enc * _ffn(d, ef) + dec * _ffn(d, df))
     t.add("norms", enc * 4 * d + dec * 6 * d)
 
@@ -115,6 +125,22 @@ def fsmt(c: Cfg, head: str) -> Tally:
     return t
 
 
+def pegasus_x(c: Cfg, head: str) -> Tally:
+    """Bias-free attention, a global-token table and a global LayerNorm per encoder layer; positions computed."""
+    d, el, dl, ef, df, dh = _dims(c, 1024, 16, 4096)
+    V = c.int("vocab_size", default=96103)
+    t = Tally()
+    t.embed(V * d)
+    t.add("embeddings", c.int("num_global_tokens", default=32) * d)
+    _layers(t, d, enc=el, dec=dl, ef=ef, df=df, attn_bias=False)
+    t.add("norms", el * 2 * d + 2 * 2 * d)  # global_self_attn_layer_norm; final encoder/decoder layer_norm
+    if not c.bool("tie_word_embeddings", default=True):
+        t.add("embeddings", 2 * V * d)
+    _untied_head(t, c, head, V, d, "pegasus_x")
+    _decoder_kv(t, dl, dh, d // dh)
+    return t
+
+
 def _nllb_sparse(c: Cfg, t: Tally, n_layers: int, step_key: str, d: int, f: int) -> int:
     """Adds the router + experts of every ``step``-th layer; returns how many layers are sparse."""
     step = c.int(step_key, default=4)
@@ -147,3 +173,4 @@ register("speech_to_text", speech_to_text, "Speech2Text")
 register("led", led, "LED")
 register("fsmt", fsmt, "FSMT")
 register("nllb-moe", nllb_moe, "NllbMoe")
+register("pegasus_x", pegasus_x, "PegasusX")
