@@ -443,3 +443,51 @@ def test_wav2vec2_bert_conformer_with_distance_embedding():
     block = 2 * ffn + 4 * lin(8, 8) + distance + conv_module + 4 * 16
     p = _params(cfg)
     assert (p["total"], p["confidence"]) == (projection + block, "exact")
+
+
+AUDIO_ENCODER = {
+    "d_model": 8,
+    "encoder_layers": 1,
+    "encoder_attention_heads": 2,
+    "encoder_ffn_dim": 16,
+    "num_mel_bins": 5,
+    "max_source_positions": 7,
+}
+# conv1 (5 -> 8, kernel 3), conv2 (8 -> 8, kernel 3), position table, layer (k_proj without bias), final norm
+WHISPER_ENCODER = (
+    lin(5 * 3, 8) + lin(8 * 3, 8) + 7 * 8 + (4 * 8 * 8 + 3 * 8 + lin(8, 16) + lin(16, 8) + 2 * 16) + 16
+)
+
+
+def test_whisper_style_audio_encoder():
+    p = _params(
+        {"model_type": "qwen2_audio_encoder", **AUDIO_ENCODER, "architectures": ["Qwen2AudioEncoder"]}
+    )
+    assert (p["total"], p["confidence"]) == (WHISPER_ENCODER, "exact")
+
+
+def test_qwen2_audio_encoder_projector_and_qwen2_decoder_with_untied_head():
+    text = {
+        "model_type": "qwen2",
+        "hidden_size": 12,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "num_key_value_heads": 1,
+        "intermediate_size": 20,
+        "vocab_size": 30,
+        "tie_word_embeddings": True,  # ignored: these classes declare no tied weights
+    }
+    cfg = {
+        "model_type": "qwen2_audio",
+        "audio_config": {"model_type": "qwen2_audio_encoder", **AUDIO_ENCODER},
+        "text_config": text,
+        "architectures": ["Qwen2AudioForConditionalGeneration"],
+    }
+    hd = 12 // 2
+    attn = lin(12, 2 * hd) + 2 * lin(12, 1 * hd) + 2 * hd * 12  # q/k/v with bias, o without
+    decoder = 30 * 12 + attn + 3 * 12 * 20 + 2 * 12 + 12  # embeddings, layer (gated MLP, two RMSNorms), norm
+    expected = WHISPER_ENCODER + lin(8, 12) + decoder + 30 * 12  # projector, lm_head
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (expected, "exact")
+    no_audio = _params({**cfg, "audio_config": None})
+    assert no_audio["confidence"] != "exact"
