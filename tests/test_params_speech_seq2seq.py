@@ -491,3 +491,70 @@ def test_qwen2_audio_encoder_projector_and_qwen2_decoder_with_untied_head():
     assert (p["total"], p["confidence"]) == (expected, "exact")
     no_audio = _params({**cfg, "audio_config": None})
     assert no_audio["confidence"] != "exact"
+
+
+def test_qwen2_vl_vision_tower_and_merger():
+    vision = {
+        "model_type": "qwen2_vl_vision",
+        "depth": 1,
+        "embed_dim": 8,
+        "hidden_size": 12,
+        "num_heads": 2,
+        "mlp_ratio": 2,
+        "patch_size": 2,
+        "temporal_patch_size": 2,
+        "spatial_merge_size": 2,
+        "in_channels": 3,
+    }
+    text = {
+        "model_type": "qwen2_vl_text",
+        "hidden_size": 12,
+        "intermediate_size": 20,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "num_key_value_heads": 1,
+        "vocab_size": 30,
+    }
+    cfg = {"model_type": "qwen2_vl", "vision_config": vision, "text_config": text}
+    patch = 3 * 2 * 2 * 2 * 8  # Conv3d without bias
+    block = 2 * 16 + lin(8, 24) + lin(8, 8) + lin(8, 16) + lin(16, 8)
+    merger = 2 * 8 + lin(32, 32) + lin(32, 12)  # LayerNorm over 8, then 2x2 patches stacked (32)
+    hd = 12 // 2
+    decoder = 30 * 12 + lin(12, 2 * hd) + 2 * lin(12, hd) + 2 * hd * 12 + 3 * 12 * 20 + 2 * 12 + 12
+    p = _params({**cfg, "architectures": ["Qwen2VLForConditionalGeneration"]})
+    assert (p["total"], p["confidence"]) == (patch + block + merger + decoder + 30 * 12, "exact")
+    flat = {
+        "model_type": "qwen2_vl",
+        "vision_config": vision,
+        **{k: v for k, v in text.items() if k != "model_type"},
+    }
+    assert _params(flat)["total"] == p["total"] - 30 * 12  # no architectures: base model, no lm_head
+    partial = {k: v for k, v in flat.items() if k != "num_key_value_heads"}
+    assert _params(partial)["confidence"] != "exact"  # Qwen2VLTextConfig's defaults are not Qwen2's
+
+
+def test_video_llava_builds_the_clip_tower_twice():
+    vision = {
+        "model_type": "clip_vision_model",
+        "hidden_size": 8,
+        "intermediate_size": 16,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "image_size": 8,
+        "patch_size": 4,
+    }
+    text = {
+        "model_type": "llama",
+        "hidden_size": 12,
+        "intermediate_size": 20,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "vocab_size": 30,
+    }
+    base = {"vision_config": vision, "text_config": text}
+    llava = _params({"model_type": "llava", **base})
+    video = _params({"model_type": "video_llava", **base})
+    # CLIP tower: patch conv (no bias), class embedding, 2x2+1 positions, pre/post LayerNorm, one layer
+    tower = 3 * 4 * 4 * 8 + 8 + 5 * 8 + 2 * 16 + (4 * lin(8, 8) + lin(8, 16) + lin(16, 8) + 2 * 16)
+    assert video["confidence"] == llava["confidence"] == "exact"
+    assert video["total"] - llava["total"] == tower

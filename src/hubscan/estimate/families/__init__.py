@@ -16,6 +16,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     seq2seq_more,
     ssm,
     vision,
+    vl_composites,
 )
 from hubscan.estimate.families.registry import FAMILIES, HEAD_SUFFIXES, Family, architecture_of, register
 
