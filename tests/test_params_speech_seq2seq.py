@@ -558,3 +558,29 @@ def test_video_llava_builds_the_clip_tower_twice():
     tower = 3 * 4 * 4 * 8 + 8 + 5 * 8 + 2 * 16 + (4 * lin(8, 8) + lin(8, 16) + lin(16, 8) + 2 * 16)
     assert video["confidence"] == llava["confidence"] == "exact"
     assert video["total"] - llava["total"] == tower
+
+
+def test_moonshine_conv_stem_rotary_layers_and_gated_decoder_mlp():
+    cfg = {
+        "model_type": "moonshine",
+        "hidden_size": 8,
+        "intermediate_size": 12,
+        "encoder_num_hidden_layers": 1,
+        "decoder_num_hidden_layers": 1,
+        "encoder_num_attention_heads": 2,
+        "decoder_num_attention_heads": 2,
+        "encoder_num_key_value_heads": 1,
+        "decoder_num_key_value_heads": 1,
+        "vocab_size": 30,
+        "attention_bias": False,
+        "tie_word_embeddings": True,
+        "architectures": ["MoonshineForConditionalGeneration"],
+    }
+    stem = 8 * 127 + lin(8 * 7, 16) + lin(16 * 3, 8) + 2 * 8  # conv1 (no bias), conv2, conv3, GroupNorm
+    attn = 8 * 8 + 2 * 8 * 4 + 8 * 8  # q (2 heads x 4), k/v (1 head x 4), o; no biases
+    enc = attn + lin(8, 12) + lin(12, 8) + 2 * 8 + 8  # two bias-free LayerNorms per layer, final norm
+    dec = 30 * 8 + 2 * attn + lin(8, 24) + lin(12, 8) + 3 * 8 + 8
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (stem + enc + dec, "exact")
+    uneven = _params({**cfg, "decoder_num_key_value_heads": 2})
+    assert uneven["confidence"] != "exact"  # transformers builds the decoder with the encoder's heads

@@ -1,4 +1,5 @@
-"""More BART-shaped encoder-decoders: Speech2Text, LED, FSMT, NLLB-MoE and PEGASUS-X.
+"""More BART-shaped encoder-decoders: Speech2Text, LED, FSMT, NLLB-MoE, PEGASUS-X and
+Moonshine.
 
 Each is a stack of post/pre-LN Transformer layers with biased q/k/v/out projections and a two-Linear feed-forward;
 they differ in their embeddings (sinusoidal buffers, learned tables, frozen sinusoidal parameters, two
@@ -141,6 +142,42 @@ def pegasus_x(c: Cfg, head: str) -> Tally:
     return t
 
 
+def _moonshine_attention(c: Cfg, h: int, side: str) -> int:
+    nh = positive(f"{side}_num_attention_heads", c.int(f"{side}_num_attention_heads", default=8))
+    kv = c.int(f"{side}_num_key_value_heads", default=nh)
+    hd = c.int("head_dim", default=h // nh)  # the attention width of the class, whatever the side's heads
+    bias = c.bool("attention_bias", default=False)
+    return linear(h, nh * hd, bias) + 2 * linear(h, kv * hd, bias) + nh * hd * h
+
+
+def moonshine(c: Cfg, head: str) -> Tally:
+    """Moonshine: a raw-audio conv stem, rotary pre-LN encoder; decoder with a gated (fc1 to 2x) MLP."""
+    h = positive("hidden_size", c.int("hidden_size", default=288))
+    inter = c.int("intermediate_size", default=1152)
+    el = c.int("encoder_num_hidden_layers", default=6)
+    dl = c.int("decoder_num_hidden_layers", default=6)
+    V = c.int("vocab_size", default=32768)
+    enc_heads = [c.int(f"encoder_num_{k}", default=None) for k in ("attention_heads", "key_value_heads")]
+    dec_heads = [c.int(f"decoder_num_{k}", default=None) for k in ("attention_heads", "key_value_heads")]
+    if enc_heads != dec_heads:
+        # MoonshineAttention writes its heads into the shared config (aliased to the decoder's keys), so
+        # transformers 5 builds the decoder with the encoder's heads: a count the checkpoint would not match
+        raise NotExact("Moonshine with different encoder and decoder attention heads is not modelled")
+    t = Tally()
+    t.embed(V * h)
+    t.add("other", h * 127 + linear(h * 7, 2 * h) + linear(2 * h * 3, h) + 2 * h)  # conv stem + GroupNorm
+    t.add(
+        "attention",
+        el * _moonshine_attention(c, h, "encoder") + dl * 2 * _moonshine_attention(c, h, "decoder"),
+    )
+    t.add("mlp", el * _ffn(h, inter) + dl * (linear(h, 2 * inter) + linear(inter, h)))
+    t.add("norms", el * 2 * h + h + dl * 3 * h + h)  # LayerNorms without bias
+    _untied_head(t, c, head, V, h, "moonshine")
+    nh = c.int("decoder_num_attention_heads", default=8)
+    _decoder_kv(t, dl, c.int("decoder_num_key_value_heads", default=nh), c.int("head_dim", default=h // nh))
+    return t
+
+
 def _nllb_sparse(c: Cfg, t: Tally, n_layers: int, step_key: str, d: int, f: int) -> int:
     """Adds the router + experts of every ``step``-th layer; returns how many layers are sparse."""
     step = c.int(step_key, default=4)
@@ -174,3 +211,4 @@ register("led", led, "LED")
 register("fsmt", fsmt, "FSMT")
 register("nllb-moe", nllb_moe, "NllbMoe")
 register("pegasus_x", pegasus_x, "PegasusX")
+register("moonshine", moonshine, "Moonshine")
