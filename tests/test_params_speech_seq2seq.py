@@ -584,3 +584,26 @@ def test_moonshine_conv_stem_rotary_layers_and_gated_decoder_mlp():
     assert (p["total"], p["confidence"]) == (stem + enc + dec, "exact")
     uneven = _params({**cfg, "decoder_num_key_value_heads": 2})
     assert uneven["confidence"] != "exact"  # transformers builds the decoder with the encoder's heads
+
+
+def test_t5gemma_two_gemma2_stacks_with_cross_attention():
+    enc = {
+        "hidden_size": 8,
+        "intermediate_size": 12,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "num_key_value_heads": 1,
+        "head_dim": 4,
+        "vocab_size": 30,
+        "attention_bias": False,
+    }
+    dec = {**enc, "hidden_size": 6, "intermediate_size": 10}
+    cfg = {"model_type": "t5gemma", "encoder": enc, "decoder": dec, "architectures": ["T5GemmaModel"]}
+    enc_n = 30 * 8 + (8 * 8 + 2 * 8 * 4 + 8 * 8) + 3 * 8 * 12 + 4 * 8 + 8
+    self_attn = 6 * 8 + 2 * 6 * 4 + 8 * 6
+    cross = 6 * 8 + 2 * 8 * 4 + 8 * 6  # keys/values read the encoder width
+    dec_n = 30 * 6 + self_attn + cross + 3 * 6 * 10 + 6 * 6 + 6
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (enc_n + dec_n, "exact")
+    no_head_dim = {**cfg, "decoder": {k: v for k, v in dec.items() if k != "head_dim"}}
+    assert _params(no_head_dim)["confidence"] != "exact"  # the sub-config class default is Gemma 2's 256

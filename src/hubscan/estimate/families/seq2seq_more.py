@@ -206,9 +206,48 @@ def nllb_moe(c: Cfg, head: str) -> Tally:
     return t
 
 
+def _gemma_stack(c: Cfg, t: Tally, *, cross_h: int | None) -> tuple[int, int]:
+    """One T5Gemma stack (Gemma 2 layers with four RMSNorms; the decoder adds cross-attention and two norms)."""
+    h = positive(f"{c.name}.hidden_size", c.int("hidden_size"))
+    L = c.int("num_hidden_layers")
+    nh = positive(f"{c.name}.num_attention_heads", c.int("num_attention_heads"))
+    kv = c.int("num_key_value_heads")  # no defaults: T5GemmaModuleConfig's (Gemma 2 9B) are not h // heads
+    hd = c.int("head_dim")
+    V = c.int("vocab_size")
+    b = c.bool("attention_bias", default=False)
+    attn = linear(h, nh * hd, b) + 2 * linear(h, kv * hd, b) + linear(nh * hd, h, b)
+    t.embed(V * h)
+    t.add("attention", L * attn)
+    t.add("mlp", L * 3 * h * c.int("intermediate_size"))
+    t.add("norms", L * 4 * h + h)
+    if cross_h is not None:
+        t.add(
+            "attention", L * (linear(h, nh * hd, b) + 2 * linear(cross_h, kv * hd, b) + linear(nh * hd, h, b))
+        )
+        t.add("norms", L * 2 * h)
+        _decoder_kv(t, L, kv, hd)
+    return h, V
+
+
+def t5gemma(c: Cfg, head: str) -> Tally:
+    """T5Gemma: Gemma 2 encoder and decoder stacks, each with its own token embedding."""
+    subs = []
+    for key in ("encoder", "decoder"):
+        raw = c.data.get(key)
+        if not isinstance(raw, dict):
+            raise NotExact(f"T5Gemma without an explicit {key} sub-config is not modelled")
+        subs.append(Cfg(raw, f"config.{key}"))
+    t = Tally()
+    enc_h, _ = _gemma_stack(subs[0], t, cross_h=None)
+    dh, dV = _gemma_stack(subs[1], t, cross_h=enc_h)
+    _untied_head(t, c, head, dV, dh, "t5gemma")
+    return t
+
+
 register("speech_to_text", speech_to_text, "Speech2Text")
 register("led", led, "LED")
 register("fsmt", fsmt, "FSMT")
 register("nllb-moe", nllb_moe, "NllbMoe")
 register("pegasus_x", pegasus_x, "PegasusX")
 register("moonshine", moonshine, "Moonshine")
+register("t5gemma", t5gemma, "T5Gemma")
