@@ -607,3 +607,29 @@ def test_t5gemma_two_gemma2_stacks_with_cross_attention():
     assert (p["total"], p["confidence"]) == (enc_n + dec_n, "exact")
     no_head_dim = {**cfg, "decoder": {k: v for k, v in dec.items() if k != "head_dim"}}
     assert _params(no_head_dim)["confidence"] != "exact"  # the sub-config class default is Gemma 2's 256
+
+
+def test_parakeet_fastconformer_encoder_and_ctc_head():
+    enc = {
+        "hidden_size": 8,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "intermediate_size": 12,
+        "attention_bias": True,
+        "convolution_bias": True,
+        "conv_kernel_size": 3,
+        "subsampling_factor": 4,  # two stride-2 stages
+        "subsampling_conv_channels": 4,
+        "subsampling_conv_kernel_size": 3,
+        "subsampling_conv_stride": 2,
+        "num_mel_bins": 16,
+    }
+    sub = (4 * 9 + 4) + (4 * 9 + 4) + lin(4, 4) + lin(4 * (16 // 4), 8)  # conv, depthwise, pointwise, linear
+    ffn = lin(8, 12) + lin(12, 8)
+    attn = 4 * lin(8, 8) + 8 * 8 + 2 * 8  # q/k/v/o, relative_k_proj, bias_u / bias_v
+    conv = lin(8, 16) + (8 * 3 + 8) + 2 * 8 + lin(8, 8)  # pointwise, depthwise, BatchNorm, pointwise
+    block = 2 * ffn + attn + conv + 5 * 16
+    p = _params({"model_type": "parakeet_encoder", **enc, "architectures": ["ParakeetEncoder"]})
+    assert (p["total"], p["confidence"]) == (sub + block, "exact")
+    ctc = _params({"model_type": "parakeet_ctc", "encoder_config": enc, "vocab_size": 10})
+    assert ctc["total"] == sub + block + lin(8, 10)  # no architectures: ParakeetForCTC is the only class

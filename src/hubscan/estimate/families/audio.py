@@ -332,3 +332,59 @@ register(
     "AST",
     classes={"ASTForAudioClassification": "audio_cls"},
 )
+
+
+def _fastconformer_block(c: Cfg, h: int, inter: int) -> int:
+    """Parakeet's FastConformer block: two feed-forwards, relative-position attention, a BatchNorm conv module
+    and five LayerNorms."""
+    nh = positive("num_attention_heads", c.int("num_attention_heads", default=8))
+    kv = c.int("num_key_value_heads", default=nh)
+    hd = c.int("head_dim", default=h // nh)
+    ab, cb = c.bool("attention_bias", default=True), c.bool("convolution_bias", default=True)
+    k = c.int("conv_kernel_size", default=9)
+    ffn = linear(h, inter, ab) + linear(inter, h, ab)
+    attn = linear(h, nh * hd, ab) + 2 * linear(h, kv * hd, ab) + linear(nh * hd, h, ab)
+    attn += h * nh * hd + 2 * nh * hd  # relative_k_proj, bias_u, bias_v
+    conv = linear(h, 2 * h, cb) + h * k + (h if cb else 0) + 2 * h + linear(h, h, cb)
+    return 2 * ffn + attn + conv + 5 * 2 * h
+
+
+def parakeet_encoder(c: Cfg, head: str) -> Tally:
+    h = positive("hidden_size", c.int("hidden_size", default=1024))
+    L = c.int("num_hidden_layers", default=24)
+    inter = c.int("intermediate_size", default=4096)
+    ch = c.int("subsampling_conv_channels", default=256)
+    k = c.int("subsampling_conv_kernel_size", default=3)
+    stride = positive("subsampling_conv_stride", c.int("subsampling_conv_stride", default=2))
+    factor = positive("subsampling_factor", c.int("subsampling_factor", default=8))
+    n = factor.bit_length() - 1  # int(log2(factor))
+    if n < 1:
+        raise ConfigProblem("subsampling_factor must be at least 2")
+    t = Tally()
+    t.has_kv = False
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, h))
+    sub = ch * k * k + ch + (n - 1) * (ch * k * k + ch + linear(ch, ch))  # conv, then depthwise + pointwise
+    t.add("other", sub + linear(ch * (c.int("num_mel_bins", default=80) // stride**n), h))
+    t.add("attention", L * _fastconformer_block(c, h, inter))
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for parakeet_encoder")
+    return t
+
+
+def parakeet_ctc(c: Cfg, head: str) -> Tally:
+    raw = c.data.get("encoder_config")
+    if not isinstance(raw, dict):
+        raise NotExact("parakeet_ctc without an explicit encoder_config is not modelled")
+    if head not in ("ctc", "model"):  # AutoModel builds ParakeetForCTC for this model type
+        raise NotExact(f"output head '{head}' is not modelled for parakeet_ctc")
+    ec = Cfg(raw, "config.encoder_config")
+    t = parakeet_encoder(ec, "model")
+    t.add(
+        "heads", linear(ec.int("hidden_size", default=1024), c.int("vocab_size", default=1025))
+    )  # Conv1d k=1
+    return t
+
+
+register("parakeet_encoder", parakeet_encoder, "ParakeetEncoder", classes={"ParakeetEncoder": "model"})
+register("parakeet_ctc", parakeet_ctc, "Parakeet")
