@@ -633,3 +633,27 @@ def test_parakeet_fastconformer_encoder_and_ctc_head():
     assert (p["total"], p["confidence"]) == (sub + block, "exact")
     ctc = _params({"model_type": "parakeet_ctc", "encoder_config": enc, "vocab_size": 10})
     assert ctc["total"] == sub + block + lin(8, 10)  # no architectures: ParakeetForCTC is the only class
+
+
+def test_lasr_encoder_rotary_blocks_and_bias_free_norms():
+    cfg = {
+        "model_type": "lasr_encoder",
+        "hidden_size": 8,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "num_key_value_heads": 1,
+        "intermediate_size": 12,
+        "attention_bias": False,
+        "convolution_bias": False,
+        "conv_kernel_size": 3,
+        "subsampling_conv_channels": 4,
+        "subsampling_conv_kernel_size": 5,
+        "num_mel_bins": 10,
+        "architectures": ["LasrEncoder"],
+    }
+    sub = lin(10, 8) + lin(8 * 5, 8) + lin(8 * 5, 4) + lin(4, 8)  # dense, two Conv1d, dense
+    ffn = 8 * 12 + 12 * 8
+    attn = 8 * 8 + 2 * 8 * 4 + 8 * 8  # q, k/v (one head of 4), o; no relative projections
+    conv = 8 * 16 + 8 * 3 + 2 * 8 + 8 * 8  # pointwise, depthwise, BatchNorm, pointwise; no biases
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (sub + 2 * ffn + attn + conv + 5 * 8 + 8, "exact")

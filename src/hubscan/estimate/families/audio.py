@@ -334,19 +334,39 @@ register(
 )
 
 
-def _fastconformer_block(c: Cfg, h: int, inter: int) -> int:
+def _fastconformer_block(c: Cfg, h: int, inter: int, *, lasr: bool = False) -> int:
     """Parakeet's FastConformer block: two feed-forwards, relative-position attention, a BatchNorm conv module
-    and five LayerNorms."""
+    and five LayerNorms. LASR: rotary attention (no relative projections), bias-free LayerNorms."""
     nh = positive("num_attention_heads", c.int("num_attention_heads", default=8))
     kv = c.int("num_key_value_heads", default=nh)
     hd = c.int("head_dim", default=h // nh)
-    ab, cb = c.bool("attention_bias", default=True), c.bool("convolution_bias", default=True)
-    k = c.int("conv_kernel_size", default=9)
+    ab, cb = c.bool("attention_bias", default=not lasr), c.bool("convolution_bias", default=not lasr)
+    k = c.int("conv_kernel_size", default=32 if lasr else 9)
     ffn = linear(h, inter, ab) + linear(inter, h, ab)
     attn = linear(h, nh * hd, ab) + 2 * linear(h, kv * hd, ab) + linear(nh * hd, h, ab)
-    attn += h * nh * hd + 2 * nh * hd  # relative_k_proj, bias_u, bias_v
+    if not lasr:
+        attn += h * nh * hd + 2 * nh * hd  # relative_k_proj, bias_u, bias_v
     conv = linear(h, 2 * h, cb) + h * k + (h if cb else 0) + 2 * h + linear(h, h, cb)
-    return 2 * ffn + attn + conv + 5 * 2 * h
+    return 2 * ffn + attn + conv + 5 * (h if lasr else 2 * h)
+
+
+def lasr_encoder(c: Cfg, head: str) -> Tally:
+    """LASR (MedASR): dense + two strided Conv1d + dense subsampler, LASR conformer blocks, a bias-free norm."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for lasr_encoder")
+    h = positive("hidden_size", c.int("hidden_size", default=512))
+    L = c.int("num_hidden_layers", default=17)
+    ch = c.int("subsampling_conv_channels", default=256)
+    k = c.int("subsampling_conv_kernel_size", default=5)
+    t = Tally()
+    t.has_kv = False
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, h))
+    sub = linear(c.int("num_mel_bins", default=128), h) + linear(h * k, h) + linear(h * k, ch) + linear(ch, h)
+    t.add("other", sub)
+    t.add("attention", L * _fastconformer_block(c, h, c.int("intermediate_size", default=2048), lasr=True))
+    t.add("norms", h)
+    return t
 
 
 def parakeet_encoder(c: Cfg, head: str) -> Tally:
@@ -372,19 +392,21 @@ def parakeet_encoder(c: Cfg, head: str) -> Tally:
     return t
 
 
-def parakeet_ctc(c: Cfg, head: str) -> Tally:
+def parakeet_ctc(c: Cfg, head: str, *, lasr: bool = False) -> Tally:
+    kind = "lasr_ctc" if lasr else "parakeet_ctc"
     raw = c.data.get("encoder_config")
     if not isinstance(raw, dict):
-        raise NotExact("parakeet_ctc without an explicit encoder_config is not modelled")
-    if head not in ("ctc", "model"):  # AutoModel builds ParakeetForCTC for this model type
-        raise NotExact(f"output head '{head}' is not modelled for parakeet_ctc")
+        raise NotExact(f"{kind} without an explicit encoder_config is not modelled")
+    if head not in ("ctc", "model"):  # AutoModel builds the ForCTC class for this model type
+        raise NotExact(f"output head '{head}' is not modelled for {kind}")
     ec = Cfg(raw, "config.encoder_config")
-    t = parakeet_encoder(ec, "model")
-    t.add(
-        "heads", linear(ec.int("hidden_size", default=1024), c.int("vocab_size", default=1025))
-    )  # Conv1d k=1
+    t = (lasr_encoder if lasr else parakeet_encoder)(ec, "model")
+    h = ec.int("hidden_size", default=512 if lasr else 1024)
+    t.add("heads", linear(h, c.int("vocab_size", default=512 if lasr else 1025)))  # Conv1d, kernel 1
     return t
 
 
 register("parakeet_encoder", parakeet_encoder, "ParakeetEncoder", classes={"ParakeetEncoder": "model"})
 register("parakeet_ctc", parakeet_ctc, "Parakeet")
+register("lasr_encoder", lasr_encoder, "LasrEncoder", classes={"LasrEncoder": "model"})
+register("lasr_ctc", lambda c, h: parakeet_ctc(c, h, lasr=True), "Lasr", name="lasr_ctc")
