@@ -657,3 +657,21 @@ def test_lasr_encoder_rotary_blocks_and_bias_free_norms():
     conv = 8 * 16 + 8 * 3 + 2 * 8 + 8 * 8  # pointwise, depthwise, BatchNorm, pointwise; no biases
     p = _params(cfg)
     assert (p["total"], p["confidence"]) == (sub + 2 * ffn + attn + conv + 5 * 8 + 8, "exact")
+
+
+def test_glmasr_encoder_rotary_gqa_layers():
+    cfg = {
+        "model_type": "glmasr_encoder",
+        "hidden_size": 8,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "num_key_value_heads": 1,
+        "intermediate_size": 12,
+        "num_mel_bins": 5,
+        "architectures": ["GlmAsrEncoder"],
+    }
+    stem = lin(5 * 3, 8) + lin(8 * 3, 8)
+    attn = lin(8, 8) + 8 * 4 + lin(8, 4) + lin(8, 8)  # q (bias), k (no bias), v (bias), o (bias)
+    layer = attn + lin(8, 12) + lin(12, 8) + 2 * 16
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (stem + layer + 16, "exact")  # no position table; final LayerNorm

@@ -39,6 +39,27 @@ def whisper_audio_encoder(c: Cfg, head: str) -> Tally:
     return t
 
 
+def glmasr_encoder(c: Cfg, head: str) -> Tally:
+    """GLM-ASR's encoder: Whisper's conv stem, then rotary GQA layers (q/v/o biased, k not), no position table."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for glmasr_encoder")
+    d = positive("hidden_size", c.int("hidden_size", default=1280))
+    L = c.int("num_hidden_layers", default=32)
+    ffn = c.int("intermediate_size", default=5120)
+    nh = positive("num_attention_heads", c.int("num_attention_heads", default=20))
+    kv = c.int("num_key_value_heads", default=nh)
+    hd = c.int("head_dim", default=d // nh)
+    t = Tally()
+    t.has_kv = False
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, d))
+    t.add("other", linear(c.int("num_mel_bins", default=128) * 3, d) + linear(d * 3, d))
+    t.add("attention", L * (linear(d, nh * hd) + d * kv * hd + linear(d, kv * hd) + linear(nh * hd, d)))
+    t.add("mlp", L * (linear(d, ffn) + linear(ffn, d)))
+    t.add("norms", L * 4 * d + 2 * d)
+    return t
+
+
 def _audio(c: Cfg, encoder_type: str) -> tuple[Tally, Cfg]:
     raw = c.data.get("audio_config")
     if raw is None:
@@ -49,13 +70,14 @@ def _audio(c: Cfg, encoder_type: str) -> tuple[Tally, Cfg]:
     if mt != encoder_type:
         raise NotExact(f"audio model_type {mt!r} is not modelled")
     ac = Cfg(raw, "config.audio_config")
-    return whisper_audio_encoder(ac, "model"), ac
+    encoder = glmasr_encoder if encoder_type == "glmasr_encoder" else whisper_audio_encoder
+    return encoder(ac, "model"), ac
 
 
 def _audio_lm(c: Cfg, head: str, *, kind: str) -> Tally:
     if c.data.get("text_config") is None:
         raise NotExact("text_config is absent: its class defaults are not modelled")
-    t, tc, th, V = _text(c, "qwen2" if kind != "voxtral" else "llama")
+    t, tc, th, V = _text(c, "qwen2" if kind not in ("voxtral", "glmasr") else "llama")
     audio, ac = _audio(c, f"{kind}_encoder")
     t.merge(audio)
     ad, _, affn = _encoder_dims(ac)
@@ -63,6 +85,9 @@ def _audio_lm(c: Cfg, head: str, *, kind: str) -> Tally:
         t.add("other", linear(ad, th))
     elif kind == "voxtral":  # four frames stacked: the projector reads intermediate_size features
         t.add("other", affn * th + th * th)
+    elif kind == "glmasr":
+        t.add("other", linear(affn, 2 * th) + linear(2 * th, th))
+        return _finish(t, c, head, V, th, c.bool("tie_word_embeddings", default=True))  # GlmAsrConfig default
     else:
         bias = c.bool("projector_bias", default=True)
         t.add("other", linear(ad, th, bias) + linear(th, th, bias))
@@ -80,9 +105,11 @@ register(
     "AudioFlamingo3Encoder",
     classes={"AudioFlamingo3Encoder": "model"},
 )
+register("glmasr_encoder", glmasr_encoder, "GlmAsrEncoder", classes={"GlmAsrEncoder": "model"})
 for _kind, _prefix in (
     ("qwen2_audio", "Qwen2Audio"),
     ("voxtral", "Voxtral"),
     ("audioflamingo3", "AudioFlamingo3"),
+    ("glmasr", "GlmAsr"),
 ):
     register(_kind, lambda c, h, k=_kind: _audio_lm(c, h, kind=k), _prefix, name=_kind)
