@@ -675,3 +675,58 @@ def test_glmasr_encoder_rotary_gqa_layers():
     layer = attn + lin(8, 12) + lin(12, 8) + 2 * 16
     p = _params(cfg)
     assert (p["total"], p["confidence"]) == (stem + layer + 16, "exact")  # no position table; final LayerNorm
+
+
+BLIP2_VISION = {
+    "hidden_size": 8,
+    "intermediate_size": 12,
+    "num_hidden_layers": 1,
+    "num_attention_heads": 2,
+    "image_size": 8,
+    "patch_size": 4,
+    "qkv_bias": True,
+}
+BLIP2_QFORMER = {
+    "hidden_size": 6,
+    "intermediate_size": 10,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "cross_attention_frequency": 2,  # layer 0 only
+    "vocab_size": 20,
+    "max_position_embeddings": 7,
+}
+BLIP2_TEXT = {
+    "model_type": "opt",
+    "hidden_size": 4,
+    "word_embed_proj_dim": 4,
+    "ffn_dim": 8,
+    "num_hidden_layers": 1,
+    "num_attention_heads": 2,
+    "vocab_size": 16,
+    "max_position_embeddings": 10,
+}
+
+
+def test_blip2_and_instructblip_vision_qformer_projection():
+    vision = 8 + lin(3 * 4 * 4, 8) + (2 * 2 + 1) * 8  # class token, patch conv, positions
+    vision += (
+        3 * 8 * 8 + 3 * 8 + lin(8, 8) + 2 * 16 + lin(8, 12) + lin(12, 8) + 16
+    )  # one 3h qkv bias, post-LN
+    ffn = lin(6, 10) + lin(10, 6) + 2 * 6
+    cross = lin(6, 6) + 2 * lin(8, 6) + lin(6, 6) + 2 * 6  # keys / values read the vision width
+    qformer = 2 * 6 + 2 * (4 * lin(6, 6) + 2 * 6 + ffn) + cross
+    opt = 16 * 4 + (10 + 2) * 4 + 4 * lin(4, 4) + lin(4, 8) + lin(8, 4) + 2 * 8 + 2 * 4  # OPT-125m shape
+    base = {"vision_config": BLIP2_VISION, "qformer_config": BLIP2_QFORMER, "text_config": BLIP2_TEXT}
+    cfg = {"model_type": "blip-2", **base, "num_query_tokens": 3, "architectures": ["Blip2Model"]}
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (vision + 3 * 6 + qformer + lin(6, 4) + opt, "exact")
+    # InstructBLIP: instruction embeddings and a second FFN per Q-Former layer
+    instruct = {
+        **cfg,
+        "model_type": "instructblip",
+        "architectures": ["InstructBlipForConditionalGeneration"],
+    }
+    extra = (20 + 7) * 6 + 2 * ffn
+    assert _params(instruct)["total"] == p["total"] + extra
+    retrieval = _params({**cfg, "architectures": ["Blip2ForImageTextRetrieval"]})
+    assert retrieval["confidence"] != "exact"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, divide, linear, positive
-from hubscan.estimate.families.registry import register
+from hubscan.estimate.families.registry import architecture_of, register
 
 _CONV_DIM = [512] * 7
 _CONV_KERNEL = [10, 3, 3, 3, 3, 2, 2]
@@ -298,7 +298,7 @@ def audio_spectrogram_transformer(c: Cfg, head: str) -> Tally:
     p = c.raw("patch_size", default=16)
     if isinstance(p, bool) or not isinstance(p, int):
         raise NotExact("a non-integer AST patch_size is not modelled")
-    p = positive("patch_size", c.int("patch_size"))
+    p = positive("patch_size", p)
     fs = positive("frequency_stride", c.int("frequency_stride", default=10))
     ts = positive("time_stride", c.int("time_stride", default=10))
     freq = (c.int("num_mel_bins", default=128) - p) // fs + 1
@@ -397,8 +397,10 @@ def parakeet_ctc(c: Cfg, head: str, *, lasr: bool = False) -> Tally:
     raw = c.data.get("encoder_config")
     if not isinstance(raw, dict):
         raise NotExact(f"{kind} without an explicit encoder_config is not modelled")
-    if head not in ("ctc", "model"):  # AutoModel builds the ForCTC class for this model type
-        raise NotExact(f"output head '{head}' is not modelled for {kind}")
+    arch = architecture_of(c.data)
+    if head not in ("ctc", "model") or (arch and not arch.endswith("ForCTC")):
+        # AutoModel builds the ForCTC class for this model type; ParakeetEncoder / ForTDT / ForRNNT differ
+        raise NotExact(f"architectures[0]={arch!r} is not modelled for {kind}")
     ec = Cfg(raw, "config.encoder_config")
     t = (lasr_encoder if lasr else parakeet_encoder)(ec, "model")
     h = ec.int("hidden_size", default=512 if lasr else 1024)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
 from hubscan.estimate.families.multimodal import _finish, _text
-from hubscan.estimate.families.registry import register
+from hubscan.estimate.families.registry import architecture_of, register
 
 
 def _encoder_dims(c: Cfg) -> tuple[int, int, int]:
@@ -75,6 +75,9 @@ def _audio(c: Cfg, encoder_type: str) -> tuple[Tally, Cfg]:
 
 
 def _audio_lm(c: Cfg, head: str, *, kind: str) -> Tally:
+    arch = architecture_of(c.data)
+    if arch and not arch.endswith(("Model", "ForConditionalGeneration")):  # e.g. the bare *Encoder class
+        raise NotExact(f"architectures[0]={arch!r} is not modelled for {kind}")
     if c.data.get("text_config") is None:
         raise NotExact("text_config is absent: its class defaults are not modelled")
     t, tc, th, V = _text(c, "qwen2" if kind not in ("voxtral", "glmasr") else "llama")

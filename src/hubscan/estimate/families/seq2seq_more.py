@@ -9,7 +9,7 @@ vocabularies), LED's extra global-attention projections, and NLLB-MoE's top-2 ex
 from __future__ import annotations
 
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
-from hubscan.estimate.families.registry import register
+from hubscan.estimate.families.registry import architecture_of, register
 from hubscan.estimate.families.seq2seq import _decoder_kv
 
 
@@ -231,6 +231,9 @@ def _gemma_stack(c: Cfg, t: Tally, *, cross_h: int | None) -> tuple[int, int]:
 
 def t5gemma(c: Cfg, head: str) -> Tally:
     """T5Gemma: Gemma 2 encoder and decoder stacks, each with its own token embedding."""
+    arch = architecture_of(c.data)
+    if arch and not arch.endswith(("Model", "ForConditionalGeneration")):  # e.g. T5Gemma2Encoder
+        raise NotExact(f"architectures[0]={arch!r} is not modelled for t5gemma")
     subs = []
     for key in ("encoder", "decoder"):
         raw = c.data.get(key)
