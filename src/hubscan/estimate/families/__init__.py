@@ -7,6 +7,7 @@ A family function takes ``(cfg, head)`` and returns a :class:`~hubscan.estimate.
 
 from hubscan.estimate.families import (  # noqa: F401  (each module registers its families on import)
     audio,
+    audio_lm,
     decoders,
     encoders,
     hierarchical,
@@ -14,10 +15,12 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     moe_decoders,
     multimodal,
     seq2seq,
+    seq2seq_more,
     ssm,
     text_decoders,
     textenc,
     vision,
+    vl_composites,
 )
 from hubscan.estimate.families.registry import FAMILIES, HEAD_SUFFIXES, Family, architecture_of, register
 

@@ -134,10 +134,12 @@ def _finish(t: Tally, c: Cfg, head: str, V: int, th: int, tie: bool) -> Tally:
     return t
 
 
-def llava(c: Cfg, head: str) -> Tally:
+def llava(c: Cfg, head: str, *, towers: int = 1, absent: dict = LLAVA_VISION) -> Tally:
+    """LLaVA; Video-LLaVA builds the same vision tower twice (image_tower and video_tower)."""
     t, tc, th, V = _text(c, "llama")
-    v, vc, vh = _vision(c, LLAVA_VISION, ("clip_vision_model", "siglip_vision_model"))
-    t.merge(v)
+    v, vc, vh = _vision(c, absent, ("clip_vision_model", "siglip_vision_model"))
+    for _ in range(towers):
+        t.merge(v)
     layer = c.raw("vision_feature_layer", default=-2)
     n_feat = len(layer) if isinstance(layer, list) else 1
     bias = c.bool("multimodal_projector_bias", default=True)
@@ -299,6 +301,12 @@ def blip(c: Cfg, head: str) -> Tally:
 
 
 register("llava", llava, "Llava")
+register(
+    "video_llava",
+    lambda c, h: llava(c, h, towers=2, absent={**LLAVA_VISION, "image_size": 224}),
+    "VideoLlava",
+    name="video_llava",
+)
 register("paligemma", paligemma, "PaliGemma")
 register("gemma3", gemma3, "Gemma3")
 register("idefics2", idefics2, "Idefics2")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hubscan.estimate._cfg import KVLayer
-from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
+from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
 from hubscan.estimate.families.registry import register
 
 
@@ -15,38 +15,74 @@ def _decoder_kv(t: Tally, L: int, nh: int, hd: int) -> None:
     )
 
 
-def t5(c: Cfg, head: str, *, tie_default: bool = True) -> Tally:
+def _switch_sparse_layers(c: Cfg, n_layers: int, sparse_key: str) -> set[int]:
+    """Indices of the Switch Transformers layers whose MLP is a mixture of experts (as SwitchTransformersStack)."""
+    n_sparse = c.int(sparse_key, default=3)
+    step = n_layers // n_sparse if n_sparse > 0 else n_layers
+    if step <= 0:
+        return set()
+    return {i for i in range(n_layers) if step == 1 or i % step == 1}
+
+
+def _t5_stack(
+    c: Cfg, t: Tally, kind: str, n_layers: int, *, decoder: bool, d: int, inner: int, nh: int
+) -> None:
+    """One T5-style stack (encoder or decoder): attention, feed-forward, RMS norms, relative position buckets."""
+    d_ff = c.int("d_ff", default=2048)
+    buckets = c.int("relative_attention_num_buckets", default=32)
+    gated = kind != "switch" and c.str("feed_forward_proj", default="relu").startswith("gated-")
+    attn = 3 * d * inner + inner * d
+    t.add("attention", n_layers * attn * (2 if decoder else 1))
+    # UMT5 gives every self-attention layer its own bucket table; the others only the first layer
+    t.add("attention", (n_layers if kind == "umt5" else min(n_layers, 1)) * buckets * nh)
+    t.add("norms", n_layers * (3 if decoder else 2) * d + d)
+    if kind == "longt5" and not decoder:
+        attn_type = c.str("encoder_attention_type", default="local")
+        if attn_type == "transient-global":  # global_input_layer_norm per layer, a global bucket table first
+            t.add("norms", n_layers * d)
+            t.add("attention", min(n_layers, 1) * buckets * nh)
+        elif attn_type != "local":
+            raise ConfigProblem(f"encoder_attention_type={attn_type!r} is not one of local, transient-global")
+    dense = (3 if gated else 2) * d * d_ff
+    sparse = set()
+    if kind == "switch":
+        sparse = _switch_sparse_layers(
+            c, n_layers, "num_sparse_decoder_layers" if decoder else "num_sparse_encoder_layers"
+        )
+    t.add("mlp", (n_layers - len(sparse)) * dense)
+    if sparse:
+        E = positive("num_experts", c.int("num_experts", default=8))
+        router = linear(d, E, c.bool("router_bias", default=False))
+        t.add("other", len(sparse) * router)
+        t.experts(len(sparse) * E * dense, len(sparse) * dense)  # top-1 routing
+
+
+def t5(c: Cfg, head: str, *, tie_default: bool = True, kind: str = "t5") -> Tally:
+    """T5 / mT5 and the T5-shaped families: UMT5 (a bucket table per layer), LongT5 (local or transient-global
+    encoder attention), Switch Transformers (every n-th MLP a top-1 mixture of experts)."""
     d = c.int("d_model", default=512)
     d_kv = c.int("d_kv", default=64)
-    d_ff = c.int("d_ff", default=2048)
     L = c.int("num_layers", default=6)
     Ld = c.int("num_decoder_layers", default=L)
     nh = c.int("num_heads", default=8)
     V = c.int("vocab_size", default=32128)
-    buckets = c.int("relative_attention_num_buckets", default=32)
-    ffp = c.str("feed_forward_proj", default="relu")
-    gated = ffp.startswith("gated-")
-    inner = nh * d_kv
-    attn = 3 * d * inner + inner * d
-    ff = (3 if gated else 2) * d * d_ff
     t = Tally()
     t.embed(V * d)
-    t.add("attention", L * attn + buckets * nh)
-    t.add("mlp", L * ff)
-    t.add("norms", L * 2 * d + d)
+    _t5_stack(c, t, kind, L, decoder=False, d=d, inner=nh * d_kv, nh=nh)
     if head != "encoder":
-        t.add("attention", Ld * 2 * attn + buckets * nh)
-        t.add("mlp", Ld * ff)
-        t.add("norms", Ld * 3 * d + d)
+        _t5_stack(c, t, kind, Ld, decoder=True, d=d, inner=nh * d_kv, nh=nh)
         _decoder_kv(t, Ld, nh, d_kv)
     else:
         t.has_kv = False
+    if kind == "switch" and not c.bool("tie_word_embeddings", default=True):
+        # SwitchTransformersStack builds its own embed_tokens, tied to `shared` only by tie_word_embeddings
+        t.add("embeddings", (1 if head == "encoder" else 2) * V * d)
     if head == "cond_gen" and not c.bool("tie_word_embeddings", default=tie_default):
         # transformers 5 ties the head regardless; checkpoints of such configs store a separate lm_head
         t.add("heads", V * d)
         t.notes.append("tie_word_embeddings=false: separate lm_head counted (as the checkpoint stores it)")
     elif head not in ("cond_gen", "model", "encoder"):
-        raise NotExact(f"output head '{head}' is not modelled for t5")
+        raise NotExact(f"output head '{head}' is not modelled for {kind}")
     return t
 
 
@@ -109,7 +145,7 @@ def _bart_like(c: Cfg, head: str, *, kind: str) -> Tally:
         raise NotExact("MVP prompts are not modelled")
     if kind in ("mvp", "plbart"):  # BART's encoder-decoder shape
         kind = "bart"
-    if kind not in ("bart", "mbart", "marian", "pegasus"):
+    if kind not in ("bart", "mbart", "marian", "pegasus", "m2m_100"):
         raise NotExact(f"only the *ForCausalLM (decoder) class of {kind} is modelled")
     t = Tally()
     attn = 4 * linear(d, d)
@@ -117,10 +153,13 @@ def _bart_like(c: Cfg, head: str, *, kind: str) -> Tally:
     if kind in ("bart", "mbart"):
         t.add("embeddings", 2 * (P + 2) * d)
         t.add("norms", 2 * 2 * d)  # layernorm_embedding in encoder and decoder
-    else:  # marian, pegasus: sinusoidal tables are frozen nn.Embedding parameters in transformers
+    elif (
+        kind != "m2m_100"
+    ):  # marian, pegasus: sinusoidal tables are frozen nn.Embedding parameters in transformers
         t.add("embeddings", 2 * P * d)
         t.notes.append("includes the frozen sinusoidal position tables transformers registers as parameters")
-    if kind in ("mbart", "pegasus"):
+    # (M2M100's sinusoidal tables are non-persistent buffers: no parameters)
+    if kind in ("mbart", "pegasus", "m2m_100"):
         t.add("norms", 2 * 2 * d)  # final encoder/decoder layer_norm
     if kind == "marian":
         share = c.bool("share_encoder_decoder_embeddings", default=True)
@@ -189,10 +228,19 @@ def whisper(c: Cfg, head: str) -> Tally:
 
 register("t5", t5, "T5")
 register("mt5", lambda c, h: t5(c, h, tie_default=False), "MT5", name="mt5")
+register("umt5", lambda c, h: t5(c, h, kind="umt5"), "UMT5", name="umt5")
+register("longt5", lambda c, h: t5(c, h, kind="longt5"), "LongT5", name="longt5")
+register(
+    "switch_transformers",
+    lambda c, h: t5(c, h, kind="switch"),
+    "SwitchTransformers",
+    name="switch_transformers",
+)
 register("bart", lambda c, h: _bart_like(c, h, kind="bart"), "Bart", name="bart")
 register("mbart", lambda c, h: _bart_like(c, h, kind="mbart"), "MBart", name="mbart")
 register("marian", lambda c, h: _bart_like(c, h, kind="marian"), "Marian", name="marian")
 register("pegasus", lambda c, h: _bart_like(c, h, kind="pegasus"), "Pegasus", name="pegasus")
+register("m2m_100", lambda c, h: _bart_like(c, h, kind="m2m_100"), "M2M100", name="m2m_100")
 register("whisper", whisper, "Whisper")
 for _kind, _prefix in (
     ("plbart", "PLBart"),
