@@ -14,6 +14,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     seq2seq,
     ssm,
     vision,
+    vision_more,
 )
 from hubscan.estimate.families.registry import FAMILIES, HEAD_SUFFIXES, Family, architecture_of, register
 

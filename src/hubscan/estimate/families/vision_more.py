@@ -1,0 +1,337 @@
+"""More vision encoders: ViT variants (MSN, I-JEPA, MAE, YOLOS, DINOv2 with registers), video ViTs (VideoMAE,
+ViViT, TimeSformer) and the standalone CLIP / SigLIP / Idefics3 towers that VL composites embed.
+
+Each formula follows the module tree transformers 5 builds for the class; heads not listed in a registration
+raise NotExact (the answer is ``unknown``, never a guess).
+"""
+
+from __future__ import annotations
+
+from hubscan.estimate._cfg import KVLayer
+from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
+from hubscan.estimate.families.multimodal import IDEFICS3_VISION, _idefics_vision
+from hubscan.estimate.families.registry import HEAD_SUFFIXES, Formula, architecture_of, register
+from hubscan.estimate.families.vision import (
+    CLIP_VISION,
+    SIGLIP_VISION,
+    _patches,
+    clip_text,
+    clip_vision,
+    dinov2,
+)
+
+VIT_BASE = {
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "num_attention_heads": 12,
+    "intermediate_size": 3072,
+    "num_channels": 3,
+    "image_size": 224,
+    "patch_size": 16,
+    "qkv_bias": True,
+}
+
+
+def with_defaults(c: Cfg, defaults: dict) -> Cfg:
+    """The config as the class sees it: keys it omits take the configuration class's defaults."""
+    merged = dict(defaults)
+    merged.update({k: v for k, v in c.data.items() if v is not None})
+    return Cfg(merged, c.name)
+
+
+def attn_width(c: Cfg, h: int) -> int:
+    """``num_attention_heads * (hidden_size // num_attention_heads)``: the q/k/v width transformers builds."""
+    nh = positive("num_attention_heads", c.int("num_attention_heads"))
+    return nh * (h // nh)
+
+
+def vit_blocks(
+    t: Tally,
+    c: Cfg,
+    h: int,
+    *,
+    q_bias: bool = True,
+    k_bias: bool = True,
+    v_bias: bool = True,
+    extra: int = 0,
+    width: int | None = None,
+) -> None:
+    """Pre-LN encoder layers: 2 LayerNorms, q/k/v/o, fc1/fc2 (``extra`` parameters more per layer); the q/k/v
+    width is ``width`` or heads x (hidden // heads)."""
+    L, inter = c.int("num_hidden_layers"), c.int("intermediate_size")
+    a = attn_width(c, h) if width is None else width
+    t.add(
+        "attention", L * (linear(h, a, q_bias) + linear(h, a, k_bias) + linear(h, a, v_bias) + linear(a, h))
+    )
+    t.add("mlp", L * (linear(h, inter) + linear(inter, h)))
+    t.add("norms", L * 4 * h)
+    t.add("other", L * extra)
+    t.has_kv = False
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, a))
+
+
+def classifier(t: Tally, c: Cfg, head: str, width: int, heads: tuple[str, ...], family: str) -> None:
+    """The base model adds nothing; a claimed classification head is one linear (Identity with 0 labels)."""
+    if head == "model":
+        return
+    if head not in heads:
+        raise NotExact(f"output head '{head}' is not modelled for {family}")
+    labels = c.num_labels()
+    if labels > 0:
+        t.add("heads", linear(width, labels))
+
+
+def _patch_conv(c: Cfg, h: int) -> tuple[Tally, int]:
+    """A Tally holding the 2-D patch convolution (with bias), and the number of patches."""
+    n, ph, pw = _patches(c, 224, 16)
+    t = Tally()
+    t.add("embeddings", c.int("num_channels") * ph * pw * h + h)
+    return t, n
+
+
+def _plain_vit(c: Cfg, head: str, family: str, *, cls: bool, heads: tuple[str, ...]) -> Tally:
+    """ViT without pooler: patch conv, optional [CLS], learned positions, encoder, final LayerNorm."""
+    c = with_defaults(c, VIT_BASE)
+    h = c.int("hidden_size")
+    t, n = _patch_conv(c, h)
+    t.add("embeddings", (n + cls) * h + cls * h)
+    vit_blocks(t, c, h, q_bias=c.bool("qkv_bias"), k_bias=c.bool("qkv_bias"), v_bias=c.bool("qkv_bias"))
+    t.add("norms", 2 * h)
+    classifier(t, c, head, h, heads, family)
+    return t
+
+
+def vit_msn(c: Cfg, head: str) -> Tally:
+    return _plain_vit(c, head, "vit_msn", cls=True, heads=("img_cls",))
+
+
+def ijepa(c: Cfg, head: str) -> Tally:
+    return _plain_vit(c, head, "ijepa", cls=False, heads=("img_cls",))
+
+
+def vit_mae(c: Cfg, head: str) -> Tally:
+    return _plain_vit(c, head, "vit_mae", cls=True, heads=())
+
+
+YOLOS = {
+    **VIT_BASE,
+    "image_size": [512, 864],
+    "num_detection_tokens": 100,
+    "use_mid_position_embeddings": True,
+}
+
+
+def yolos(c: Cfg, head: str) -> Tally:
+    """YolosModel: [CLS] + detection tokens, positions (and per-layer mid positions), pooler."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for yolos")
+    c = with_defaults(c, YOLOS)
+    h, det, L = c.int("hidden_size"), c.int("num_detection_tokens"), c.int("num_hidden_layers")
+    t, n = _patch_conv(c, h)
+    t.add("embeddings", h + det * h + (n + det + 1) * h)
+    if c.bool("use_mid_position_embeddings"):
+        image, p = c.ints("image_size"), c.int("patch_size")
+        if len(image) != 2 or p <= 0:
+            raise ConfigProblem("yolos image_size must be [height, width] and patch_size positive")
+        t.add("embeddings", max(L - 1, 0) * (1 + image[0] * image[1] // p**2 + det) * h)
+    qb = c.bool("qkv_bias")
+    vit_blocks(t, c, h, q_bias=qb, k_bias=qb, v_bias=qb)
+    t.add("norms", 2 * h)
+    t.add("heads", linear(h, h))
+    return t
+
+
+DINOV2_REGISTERS = {**VIT_BASE, "mlp_ratio": 4, "num_register_tokens": 4}
+
+
+def dinov2_with_registers(c: Cfg, head: str) -> Tally:
+    """DINOv2 plus ``num_register_tokens`` learned tokens; the backbone has the same parameters as the model."""
+    c = with_defaults(c, DINOV2_REGISTERS)
+    t = dinov2(c, "model" if head == "backbone" else head)
+    t.add("embeddings", c.int("num_register_tokens") * c.int("hidden_size"))
+    return t
+
+
+# ----------------------------------------------------------------------------- video transformers
+
+VIDEOMAE = {**VIT_BASE, "num_frames": 16, "tubelet_size": 2, "qv_bias": True, "use_mean_pooling": True}
+
+
+def videomae(c: Cfg, head: str) -> Tally:
+    """VideoMAEModel: Conv3d tubelet embedding, fixed sinusoidal positions (a buffer), no key bias."""
+    c = with_defaults(c, VIDEOMAE)
+    h, tub, p = c.int("hidden_size"), c.int("tubelet_size"), c.int("patch_size")
+    t = Tally()
+    t.add("embeddings", c.int("num_channels") * tub * p * p * h + h)
+    qv = c.bool("qv_bias")
+    vit_blocks(t, c, h, q_bias=qv, k_bias=False, v_bias=qv)
+    mean = c.bool("use_mean_pooling")
+    if not mean:
+        t.add("norms", 2 * h)
+    if head == "video_cls" and mean:
+        t.add("heads", 2 * h)  # fc_norm
+    classifier(t, c, head, h, ("video_cls",), "videomae")
+    return t
+
+
+VIVIT = {**VIT_BASE, "num_frames": 32, "tubelet_size": [2, 16, 16], "pooler_output_size": None}
+
+
+def vivit(c: Cfg, head: str) -> Tally:
+    c = with_defaults(c, VIVIT)
+    h = c.int("hidden_size")
+    tub, frames, image = c.ints("tubelet_size"), c.int("num_frames"), c.int("image_size")
+    if len(tub) != 3 or min(tub) <= 0:
+        raise ConfigProblem("vivit tubelet_size must be three positive integers")
+    n = (frames // tub[0]) * (image // tub[1]) * (image // tub[2])
+    t = Tally()
+    t.add("embeddings", c.int("num_channels") * tub[0] * tub[1] * tub[2] * h + h + h + (n + 1) * h)
+    qb = c.bool("qkv_bias")
+    vit_blocks(t, c, h, q_bias=qb, k_bias=qb, v_bias=qb)
+    t.add("norms", 2 * h)
+    if head == "model":
+        t.add("heads", linear(h, c.int("pooler_output_size", default=h)))
+    classifier(t, c, head, h, ("video_cls",), "vivit")
+    return t
+
+
+TIMESFORMER = {**VIT_BASE, "num_frames": 8, "attention_type": "divided_space_time"}
+
+
+def timesformer(c: Cfg, head: str) -> Tally:
+    c = with_defaults(c, TIMESFORMER)
+    h, kind = c.int("hidden_size"), c.str("attention_type")
+    if kind not in ("divided_space_time", "space_only", "joint_space_time"):
+        raise ConfigProblem(f"timesformer attention_type {kind!r} is not one transformers accepts")
+    t, n = _patch_conv(c, h)
+    t.add("embeddings", h + (n + 1) * h + (0 if kind == "space_only" else c.int("num_frames") * h))
+    qb = c.bool("qkv_bias")
+    attention = linear(h, 3 * h, qb) + linear(h, h)
+    # temporal branch: LayerNorm, a second attention block and temporal_dense
+    temporal = 2 * h + attention + linear(h, h) if kind == "divided_space_time" else 0
+    vit_blocks(t, c, h, q_bias=qb, k_bias=qb, v_bias=qb, extra=temporal, width=h)  # qkv is hidden x 3 hidden
+    t.add("norms", 2 * h)
+    classifier(t, c, head, h, ("video_cls",), "timesformer")
+    return t
+
+
+# ----------------------------------------------------------------------------- standalone towers
+
+CLIP_TEXT_MODEL = {"projection_dim": 512}
+
+
+def clip_text_model(c: Cfg, head: str) -> Tally:
+    t = clip_text(c)
+    if head == "with_projection":
+        t.add("heads", c.int("hidden_size", default=512) * c.int("projection_dim", default=512))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for clip_text_model")
+    return t
+
+
+def clip_vision_model(c: Cfg, head: str) -> Tally:
+    t = clip_vision(with_defaults(c, CLIP_VISION))
+    if head == "with_projection":
+        t.add("heads", c.int("hidden_size", default=768) * c.int("projection_dim", default=512))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for this CLIP vision tower")
+    return t
+
+
+def siglip_vision_model(c: Cfg, head: str) -> Tally:
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for siglip_vision_model")
+    return clip_vision(with_defaults(c, SIGLIP_VISION), siglip=True)
+
+
+SIGLIP2_VISION = {**SIGLIP_VISION, "num_patches": 256}
+
+
+def siglip2_vision_model(c: Cfg, head: str) -> Tally:
+    """Siglip2: a Linear patch embedding (same count as a conv with bias) and ``num_patches`` positions."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for siglip2_vision_model")
+    c = with_defaults(c, SIGLIP2_VISION)
+    p = c.int("patch_size")
+    one_patch = Cfg({**c.data, "image_size": p}, c.name)  # count as one position, then add the others
+    t = clip_vision(one_patch, siglip=True)
+    t.add("embeddings", (c.int("num_patches") - 1) * c.int("hidden_size"))
+    return t
+
+
+def idefics3_vision(c: Cfg, head: str) -> Tally:
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for this Idefics3-style vision tower")
+    n, _ = _idefics_vision(Cfg({"vision_config": c.data}), IDEFICS3_VISION)
+    t = Tally()
+    t.add("other", n)
+    t.has_kv = False
+    return t
+
+
+def own_classes_only(
+    formula: Formula, stem: str, prefixes: tuple[str, ...], classes: dict[str, str]
+) -> Formula:
+    """Wrap a formula so a class name of the same model family (starting with ``stem``) that the registration does
+    not name (a prefix + known suffix, or one of ``classes``) is unknown, not counted as the base model: e.g.
+    ``SiglipForImageClassification`` under ``model_type: siglip_vision_model``, ``YolosForObjectDetection``."""
+
+    def guarded(c: Cfg, head: str) -> Tally:
+        arch = architecture_of(c.data)
+        own = arch is None or not arch.startswith(stem) or arch in classes
+        if not own and not any(arch.startswith(p) and arch[len(p) :] in HEAD_SUFFIXES for p in prefixes):
+            raise NotExact(
+                f"architectures[0]={arch!r} is a related transformers class this formula does not count"
+            )
+        return formula(c, head)
+
+    return guarded
+
+
+def register_own(
+    model_type: str,
+    formula: Formula,
+    *prefixes: str,
+    stem: str | None = None,
+    classes: dict[str, str] | None = None,
+) -> None:
+    """:func:`register` with :func:`own_classes_only`; ``stem`` defaults to the shortest prefix."""
+    classes = classes or {}
+    stem = stem or min(prefixes or tuple(classes), key=len)
+    guarded = own_classes_only(formula, stem, prefixes, classes)
+    register(model_type, guarded, *prefixes, name=model_type, classes=classes)
+
+
+VIDEO_CLS = "video_cls"
+register_own("vit_msn", vit_msn, "ViTMSN")
+register_own("ijepa", ijepa, "IJepa")
+register_own("vit_mae", vit_mae, "ViTMAE")
+register_own("yolos", yolos, "Yolos")
+register_own("dinov2_with_registers", dinov2_with_registers, "Dinov2WithRegisters")
+register_own("videomae", videomae, "VideoMAE", classes={"VideoMAEForVideoClassification": VIDEO_CLS})
+register_own("vivit", vivit, "Vivit", classes={"VivitForVideoClassification": VIDEO_CLS})
+register_own(
+    "timesformer", timesformer, "Timesformer", classes={"TimesformerForVideoClassification": VIDEO_CLS}
+)
+register_own(
+    "clip_text_model",
+    clip_text_model,
+    "CLIPText",
+    stem="CLIP",
+    classes={"CLIPTextModelWithProjection": "with_projection"},
+)
+register_own(
+    "clip_vision_model",
+    clip_vision_model,
+    "CLIPVision",
+    stem="CLIP",
+    classes={"CLIPVisionModelWithProjection": "with_projection"},
+)
+register_own("chinese_clip_vision_model", clip_vision_model, "ChineseCLIPVision", stem="ChineseCLIP")
+register_own("siglip_vision_model", siglip_vision_model, "SiglipVision", stem="Siglip")
+register_own("siglip2_vision_model", siglip2_vision_model, "Siglip2Vision", stem="Siglip2")
+register_own(
+    "idefics3_vision", idefics3_vision, stem="Idefics3", classes={"Idefics3VisionTransformer": "model"}
+)
+register_own("smolvlm_vision", idefics3_vision, stem="SmolVLM", classes={"SmolVLMVisionTransformer": "model"})

@@ -1,0 +1,181 @@
+"""Vision encoders and standalone vision towers (families/vision_more.py).
+
+Without torch: tiny configs whose counts are summed by hand here, term by term from the module tree (not by
+calling the formulas), and heads the formulas do not model must come out ``unknown``. With transformers and
+torch installed: seeded random small configs counted against the meta-device build.
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from hubscan.estimate.footprint import analyze_config
+
+
+def params(cfg: dict) -> dict:
+    return analyze_config(cfg, use_transformers=False)["params"]
+
+
+def lin(i: int, o: int, bias: bool = True) -> int:
+    return i * o + (o if bias else 0)
+
+
+TINY = {
+    "hidden_size": 8,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 16,
+    "image_size": 8,
+    "patch_size": 4,
+    "num_channels": 3,
+}
+# one pre-LN layer at h=8, inter=16: q/k/v/o with biases, fc1/fc2, two LayerNorms
+TINY_LAYER = 4 * lin(8, 8) + lin(8, 16) + lin(16, 8) + 2 * 2 * 8
+TINY_CONV = 3 * 4 * 4 * 8 + 8  # 4x4 patch conv, 3 channels -> 8, with bias; the 8x8 image has 4 patches
+
+
+def test_vit_msn_counts_cls_positions_layers_and_final_norm():
+    p = params({**TINY, "model_type": "vit_msn", "architectures": ["ViTMSNModel"]})
+    assert p["confidence"] == "exact"
+    assert p["total"] == TINY_CONV + 8 + 5 * 8 + 2 * TINY_LAYER + 2 * 8
+
+
+def test_vit_msn_classifier_reads_the_cls_token_width():
+    cfg = {
+        **TINY,
+        "model_type": "vit_msn",
+        "architectures": ["ViTMSNForImageClassification"],
+        "num_labels": 3,
+    }
+    base = TINY_CONV + 8 + 5 * 8 + 2 * TINY_LAYER + 2 * 8
+    assert params(cfg)["total"] == base + lin(8, 3)
+
+
+def test_ijepa_has_no_cls_token():
+    p = params({**TINY, "model_type": "ijepa", "architectures": ["IJepaModel"]})
+    assert p["total"] == TINY_CONV + 4 * 8 + 2 * TINY_LAYER + 2 * 8
+
+
+def test_yolos_counts_detection_tokens_mid_positions_and_pooler():
+    cfg = {**TINY, "model_type": "yolos", "image_size": [8, 12], "num_detection_tokens": 5}
+    cfg["use_mid_position_embeddings"] = True
+    patches = (8 // 4) * (12 // 4)
+    emb = TINY_CONV + 8 + 5 * 8 + (patches + 5 + 1) * 8
+    mid = (2 - 1) * (1 + 8 * 12 // 16 + 5) * 8  # one table per layer after the first
+    assert params(cfg)["total"] == emb + mid + 2 * TINY_LAYER + 2 * 8 + lin(8, 8)
+    without = params({**cfg, "use_mid_position_embeddings": False})["total"]
+    assert params(cfg)["total"] - without == mid
+
+
+def test_timesformer_divided_space_time_adds_a_temporal_block_per_layer():
+    cfg = {**TINY, "model_type": "timesformer", "num_frames": 3}
+    divided = params({**cfg, "attention_type": "divided_space_time"})["total"]
+    space = params({**cfg, "attention_type": "space_only"})["total"]
+    joint = params({**cfg, "attention_type": "joint_space_time"})["total"]
+    temporal = 2 * 8 + lin(8, 24) + lin(8, 8) + lin(8, 8)  # LayerNorm, qkv + output, temporal_dense
+    assert space == TINY_CONV + 8 + 5 * 8 + 2 * TINY_LAYER + 2 * 8
+    assert joint - space == 3 * 8  # time embeddings
+    assert divided - joint == 2 * temporal
+
+
+def test_videomae_key_has_no_bias_and_mean_pooling_drops_the_final_norm():
+    cfg = {**TINY, "model_type": "videomae", "tubelet_size": 2, "num_frames": 4, "use_mean_pooling": True}
+    conv3d = 3 * 2 * 4 * 4 * 8 + 8
+    layer = TINY_LAYER - 8  # key projection without bias
+    assert params(cfg)["total"] == conv3d + 2 * layer
+    assert params({**cfg, "use_mean_pooling": False})["total"] == conv3d + 2 * layer + 2 * 8
+
+
+def test_clip_text_model_with_projection_adds_a_bias_free_linear():
+    cfg = {
+        "model_type": "clip_text_model",
+        "hidden_size": 8,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "intermediate_size": 16,
+        "vocab_size": 10,
+        "max_position_embeddings": 6,
+        "projection_dim": 5,
+    }
+    base = 10 * 8 + 6 * 8 + TINY_LAYER + 2 * 8  # tokens, positions, one layer, final LayerNorm
+    assert params({**cfg, "architectures": ["CLIPTextModel"]})["total"] == base
+    assert params({**cfg, "architectures": ["CLIPTextModelWithProjection"]})["total"] == base + 8 * 5
+
+
+def test_siglip2_vision_positions_follow_num_patches():
+    cfg = {**TINY, "model_type": "siglip2_vision_model", "vision_use_head": False, "num_patches": 9}
+    # Linear patch embedding (3*4*4 -> 8, bias), 9 learned positions, layers, post LayerNorm
+    assert params(cfg)["total"] == lin(48, 8) + 9 * 8 + 2 * TINY_LAYER + 2 * 8
+
+
+@pytest.mark.parametrize(
+    ("model_type", "cls"),
+    [
+        ("vit_mae", "ViTMAEForPreTraining"),
+        ("videomae", "VideoMAEForPreTraining"),
+        ("yolos", "YolosForObjectDetection"),
+        ("siglip_vision_model", "SiglipForImageClassification"),
+    ],
+)
+def test_heads_without_a_formula_are_unknown(model_type, cls):
+    p = params({**TINY, "model_type": model_type, "architectures": [cls]})
+    assert p["confidence"] != "exact"
+    assert p["total"] is None
+
+
+# ----------------------------------------------------------------------------- against transformers (optional)
+
+CASES = [
+    ("vit_msn", "ViTMSNModel", {"qkv_bias": [True, False]}),
+    ("vit_msn", "ViTMSNForImageClassification", {}),
+    ("ijepa", "IJepaModel", {"qkv_bias": [True, False]}),
+    ("ijepa", "IJepaForImageClassification", {}),
+    ("vit_mae", "ViTMAEModel", {}),
+    ("yolos", "YolosModel", {"use_mid_position_embeddings": [True, False], "num_detection_tokens": [1, 7]}),
+    ("dinov2_with_registers", "Dinov2WithRegistersModel", {"num_register_tokens": [0, 3]}),
+    ("dinov2_with_registers", "Dinov2WithRegistersBackbone", {}),
+    ("dinov2_with_registers", "Dinov2WithRegistersForImageClassification", {"use_swiglu_ffn": [True, False]}),
+    ("videomae", "VideoMAEModel", {"qv_bias": [True, False], "use_mean_pooling": [True, False]}),
+    ("videomae", "VideoMAEForVideoClassification", {"use_mean_pooling": [True, False]}),
+    ("vivit", "VivitModel", {"num_frames": [4, 8]}),
+    ("vivit", "VivitForVideoClassification", {}),
+    (
+        "timesformer",
+        "TimesformerModel",
+        {"attention_type": ["divided_space_time", "space_only", "joint_space_time"]},
+    ),
+    ("timesformer", "TimesformerForVideoClassification", {}),
+    ("clip_text_model", "CLIPTextModelWithProjection", {}),
+    ("clip_vision_model", "CLIPVisionModelWithProjection", {}),
+    ("chinese_clip_vision_model", "ChineseCLIPVisionModel", {}),
+    ("siglip_vision_model", "SiglipVisionModel", {"vision_use_head": [True, False]}),
+    ("siglip2_vision_model", "Siglip2VisionModel", {"num_patches": [16, 64]}),
+    ("idefics3_vision", "Idefics3VisionTransformer", {}),
+    ("smolvlm_vision", "SmolVLMVisionTransformer", {}),
+]
+
+
+@pytest.mark.parametrize(("model_type", "cls", "choices"), CASES)
+def test_against_meta_device(model_type, cls, choices):
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    from hubscan.estimate import meta
+
+    r = random.Random(f"{model_type}/{cls}")
+    for _ in range(3):
+        heads = r.choice([2, 4])
+        kw = {
+            "hidden_size": heads * r.choice([8, 12]),
+            "num_attention_heads": heads,
+            "num_hidden_layers": r.randint(1, 3),
+            "intermediate_size": r.choice([16, 40]),
+            "num_labels": r.randint(1, 5),
+        }
+        kw.update({k: r.choice(v) for k, v in choices.items()})
+        d = transformers.CONFIG_MAPPING[model_type](**kw).to_dict()
+        d["architectures"] = [cls]
+        expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
+        p = params(d)
+        assert (p["total"], p["confidence"]) == (expected, "exact"), kw
