@@ -179,3 +179,72 @@ def test_against_meta_device(model_type, cls, choices):
         expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
         p = params(d)
         assert (p["total"], p["confidence"]) == (expected, "exact"), kw
+
+
+TOWER_CASES = [
+    ("qwen3_vl_vision", "Qwen3VLVisionModel", {"deepstack_visual_indexes": [[], [0], [0, 1]]}),
+    ("qwen3_vl_moe_vision", "Qwen3VLMoeVisionModel", {"num_position_embeddings": [16, 64]}),
+    ("qwen3_5_vision", "Qwen3_5VisionModel", {"spatial_merge_size": [1, 2]}),
+    ("qwen3_5_moe_vision", "Qwen3_5MoeVisionModel", {"temporal_patch_size": [1, 2]}),
+    ("qwen4_exp_vision", "Qwen4ExpVisionModel", {}),
+    ("qwen2_5_vl_vision", "Qwen2_5_VisionTransformerPretrainedModel", {"spatial_merge_size": [1, 2, 3]}),
+    ("glm4v_vision", "Glm4vVisionModel", {"attention_bias": [True, False], "image_size": [56, 112]}),
+    ("glm4v_moe_vision", "Glm4vMoeVisionModel", {"spatial_merge_size": [1, 2]}),
+    ("glm_ocr_vision", "GlmOcrVisionModel", {"attention_bias": [True, False], "in_channels": [1, 3]}),
+]
+
+
+@pytest.mark.parametrize(("model_type", "cls", "choices"), TOWER_CASES)
+def test_qwen_glm_towers_against_meta_device(model_type, cls, choices):
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    from hubscan.estimate import meta
+
+    r = random.Random(f"{model_type}/{cls}")
+    for _ in range(3):
+        heads = r.choice([2, 4])
+        kw = {
+            "hidden_size": heads * r.choice([8, 16]),
+            "num_heads": heads,
+            "depth": r.randint(1, 3),
+            "intermediate_size": r.choice([16, 40]),
+            "out_hidden_size": r.choice([24, 48]),
+            "patch_size": r.choice([4, 8]),
+        }
+        kw.update({k: r.choice(v) for k, v in choices.items()})
+        d = transformers.CONFIG_MAPPING[model_type](**kw).to_dict()
+        d["architectures"] = [cls]
+        expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
+        p = params(d)
+        assert (p["total"], p["confidence"]) == (expected, "exact"), kw
+
+
+def test_glm4v_vision_by_hand():
+    cfg = {
+        "model_type": "glm4v_vision",
+        "depth": 1,
+        "hidden_size": 8,
+        "num_heads": 2,
+        "intermediate_size": 6,
+        "out_hidden_size": 4,
+        "image_size": 8,
+        "patch_size": 4,
+        "temporal_patch_size": 2,
+        "in_channels": 3,
+        "spatial_merge_size": 2,
+        "attention_bias": False,
+    }
+    positions = (8 // 4) ** 2 * 8
+    conv3d = 3 * 2 * 4 * 4 * 8 + 8
+    block = (
+        2 * 8 + 8 * 24 + 8 * 8 + 3 * 8 * 4
+    )  # RMSNorms, qkv, proj, gated MLP at out_hidden_size (no biases)
+    merger = 4 * 4 + 2 * 4 + 3 * 4 * 6  # proj, LayerNorm, gated MLP at intermediate_size
+    tail = 8 + (8 * 2 * 2 * 4 + 4) + 8  # RMSNorm, 2x2 downsample conv, RMSNorm
+    assert params(cfg)["total"] == positions + conv3d + block + merger + tail
+    assert params({**cfg, "attention_bias": True})["total"] == positions + conv3d + block + merger + tail + 24
+
+
+def test_a_composite_class_under_a_tower_model_type_is_unknown():
+    cfg = {"model_type": "qwen3_vl_vision", "architectures": ["Qwen3VLForConditionalGeneration"]}
+    assert params(cfg)["total"] is None

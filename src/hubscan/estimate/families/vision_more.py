@@ -19,6 +19,7 @@ from hubscan.estimate.families.vision import (
     clip_vision,
     dinov2,
 )
+from hubscan.estimate.towers import qwen_vl_vision
 
 VIT_BASE = {
     "hidden_size": 768,
@@ -270,6 +271,133 @@ def idefics3_vision(c: Cfg, head: str) -> Tally:
     return t
 
 
+# ----------------------------------------------------------------------------- Qwen-VL / GLM-V vision towers
+
+QWEN3_VL_VISION = {
+    "depth": 27,
+    "hidden_size": 1152,
+    "intermediate_size": 4304,
+    "num_heads": 16,
+    "in_channels": 3,
+    "patch_size": 16,
+    "spatial_merge_size": 2,
+    "temporal_patch_size": 2,
+    "out_hidden_size": 3584,
+    "num_position_embeddings": 2304,
+}
+
+
+def _tower(n: int) -> Tally:
+    t = Tally()
+    t.add("vision", n)
+    t.has_kv = False
+    return t
+
+
+def _model_only(head: str, family: str) -> None:
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for {family}")
+
+
+def qwen3_vl_vision(c: Cfg, head: str) -> Tally:
+    """The Qwen3-VL vision tower (the module-by-module count the VL composites use), standalone."""
+    _model_only(head, "this Qwen3-VL-style vision tower")
+    return _tower(qwen_vl_vision(with_defaults(c, QWEN3_VL_VISION)))
+
+
+def _conv3d(c: Cfg, h: int, bias: bool) -> int:
+    """Conv3d patch embedding: in_channels x temporal_patch x patch x patch -> hidden."""
+    p = c.int("patch_size")
+    return c.int("in_channels") * c.int("temporal_patch_size") * p * p * h + (h if bias else 0)
+
+
+QWEN2_5_VL_VISION = {
+    **QWEN3_VL_VISION,
+    "depth": 32,
+    "hidden_size": 3584,
+    "intermediate_size": 3420,
+    "patch_size": 14,
+    "out_hidden_size": 3584,
+}
+
+
+def qwen2_5_vl_vision(c: Cfg, head: str) -> Tally:
+    """Qwen2.5-VL vision: bias-free Conv3d, RMSNorm blocks with biased qkv/proj and a gated biased MLP, then a
+    merger (RMSNorm, Linear over the merged window, GELU, Linear to the text width)."""
+    _model_only(head, "qwen2_5_vl_vision")
+    c = with_defaults(c, QWEN2_5_VL_VISION)
+    h, inter, out, m = (
+        c.int("hidden_size"),
+        c.int("intermediate_size"),
+        c.int("out_hidden_size"),
+        c.int("spatial_merge_size"),
+    )
+    block = 2 * h + linear(h, 3 * h) + linear(h, h) + 2 * linear(h, inter) + linear(inter, h)
+    merged = h * m * m
+    return _tower(
+        _conv3d(c, h, False) + c.int("depth") * block + h + linear(merged, merged) + linear(merged, out)
+    )
+
+
+GLM4V_VISION = {
+    "depth": 24,
+    "hidden_size": 1536,
+    "attention_bias": False,
+    "num_heads": 12,
+    "in_channels": 3,
+    "image_size": 336,
+    "patch_size": 14,
+    "spatial_merge_size": 2,
+    "temporal_patch_size": 2,
+    "out_hidden_size": 4096,
+    "intermediate_size": 13696,
+}
+GLM_OCR_VISION = {**GLM4V_VISION, "hidden_size": 1024, "attention_bias": True, "num_heads": 16}
+GLM_OCR_VISION.update(out_hidden_size=1536, intermediate_size=4096)
+
+
+def _glm_merger(c: Cfg, h: int, out: int, context: int) -> int:
+    """Patch merger (proj, LayerNorm, bias-free gated MLP at ``context``), the merge-window Conv2d
+    ``downsample`` (with bias) and the final RMSNorm."""
+    m = c.int("spatial_merge_size")
+    return out * out + 2 * out + 3 * out * context + linear(h * m * m, out) + h
+
+
+def glm4v_vision(c: Cfg, head: str) -> Tally:
+    """GLM-4V vision: learned positions, biased Conv3d, RMSNorm blocks (qkv bias = attention_bias, bias-free
+    proj, bias-free gated MLP at out_hidden_size), RMSNorm after the blocks, merger and downsample."""
+    _model_only(head, "glm4v_vision")
+    c = with_defaults(c, GLM4V_VISION)
+    h, out, p = c.int("hidden_size"), c.int("out_hidden_size"), positive("patch_size", c.int("patch_size"))
+    block = 2 * h + linear(h, 3 * h, c.bool("attention_bias")) + h * h + 3 * h * out
+    n = (c.int("image_size") // p) ** 2 * h + _conv3d(c, h, True) + c.int("depth") * block
+    return _tower(n + h + _glm_merger(c, h, out, c.int("intermediate_size")))
+
+
+def glm_ocr_vision(c: Cfg, head: str) -> Tally:
+    """GLM-OCR vision: no learned positions; q/k RMSNorms; qkv, proj and the gated MLP biased by attention_bias;
+    merger width out_hidden_size x in_channels."""
+    _model_only(head, "glm_ocr_vision")
+    c = with_defaults(c, GLM_OCR_VISION)
+    h, out, inter, b = (
+        c.int("hidden_size"),
+        c.int("out_hidden_size"),
+        c.int("intermediate_size"),
+        c.bool("attention_bias"),
+    )
+    nh = positive("num_heads", c.int("num_heads"))
+    block = (
+        2 * h
+        + linear(h, 3 * h, b)
+        + linear(h, h, b)
+        + 2 * (h // nh)
+        + 2 * linear(h, inter, b)
+        + linear(inter, h, b)
+    )
+    n = _conv3d(c, h, True) + c.int("depth") * block
+    return _tower(n + _glm_merger(c, h, out, out * c.int("in_channels")))
+
+
 def own_classes_only(
     formula: Formula, stem: str, prefixes: tuple[str, ...], classes: dict[str, str]
 ) -> Formula:
@@ -335,3 +463,20 @@ register_own(
     "idefics3_vision", idefics3_vision, stem="Idefics3", classes={"Idefics3VisionTransformer": "model"}
 )
 register_own("smolvlm_vision", idefics3_vision, stem="SmolVLM", classes={"SmolVLMVisionTransformer": "model"})
+for _mt, _prefix, _stem in (
+    ("qwen3_vl_vision", "Qwen3VLVision", "Qwen3VL"),
+    ("qwen3_vl_moe_vision", "Qwen3VLMoeVision", "Qwen3VLMoe"),
+    ("qwen3_5_vision", "Qwen3_5Vision", "Qwen3_5"),
+    ("qwen3_5_moe_vision", "Qwen3_5MoeVision", "Qwen3_5Moe"),
+    ("qwen4_exp_vision", "Qwen4ExpVision", "Qwen4Exp"),
+):
+    register_own(_mt, qwen3_vl_vision, _prefix, stem=_stem)
+register_own(
+    "qwen2_5_vl_vision",
+    qwen2_5_vl_vision,
+    stem="Qwen2_5_V",
+    classes={"Qwen2_5_VisionTransformerPretrainedModel": "model"},
+)
+register_own("glm4v_vision", glm4v_vision, "Glm4vVision", stem="Glm4v")
+register_own("glm4v_moe_vision", glm4v_vision, "Glm4vMoeVision", stem="Glm4vMoe")
+register_own("glm_ocr_vision", glm_ocr_vision, "GlmOcrVision", stem="GlmOcr")
