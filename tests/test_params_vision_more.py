@@ -154,6 +154,21 @@ CASES = [
     ("siglip2_vision_model", "Siglip2VisionModel", {"num_patches": [16, 64]}),
     ("idefics3_vision", "Idefics3VisionTransformer", {}),
     ("smolvlm_vision", "SmolVLMVisionTransformer", {}),
+    ("pixtral", "PixtralVisionModel", {"patch_size": [8, 16]}),
+    (
+        "internvl_vision",
+        "InternVLVisionModel",
+        {
+            "norm_type": ["layer_norm", "rms_norm"],
+            "use_qk_norm": [True, False],
+            "use_mean_pooling": [True, False],
+        },
+    ),
+    ("aimv2_vision_model", "Aimv2VisionModel", {"qkv_bias": [True, False], "use_head": [True, False]}),
+    ("dinov3_vit", "DINOv3ViTModel", {"use_gated_mlp": [True, False], "num_register_tokens": [0, 4]}),
+    ("dinov3_vit", "DINOv3ViTBackbone", {"key_bias": [True, False]}),
+    ("pixio", "PixioModel", {"n_cls_tokens": [1, 8], "mlp_ratio": [2, 4]}),
+    ("pixio", "PixioBackbone", {"qkv_bias": [True, False]}),
 ]
 
 
@@ -248,3 +263,17 @@ def test_glm4v_vision_by_hand():
 def test_a_composite_class_under_a_tower_model_type_is_unknown():
     cfg = {"model_type": "qwen3_vl_vision", "architectures": ["Qwen3VLForConditionalGeneration"]}
     assert params(cfg)["total"] is None
+
+
+def test_pixtral_by_hand():
+    cfg = {**TINY, "model_type": "pixtral", "architectures": ["PixtralVisionModel"]}
+    # bias-free 4x4 patch conv, RMSNorm, per layer: 4 bias-free h x h projections, gated MLP, 2 RMSNorms
+    layer = 4 * 8 * 8 + 3 * 8 * 16 + 2 * 8
+    assert params(cfg)["total"] == 3 * 4 * 4 * 8 + 8 + 2 * layer
+
+
+def test_pixio_backbone_adds_its_own_layernorm():
+    cfg = {**TINY, "model_type": "pixio", "mlp_ratio": 2, "n_cls_tokens": 2}
+    model = params({**cfg, "architectures": ["PixioModel"]})["total"]
+    assert model == TINY_CONV + 2 * 8 + (4 + 2) * 8 + 2 * TINY_LAYER + 2 * 8
+    assert params({**cfg, "architectures": ["PixioBackbone"]})["total"] == model + 2 * 8

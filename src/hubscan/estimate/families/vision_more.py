@@ -271,6 +271,133 @@ def idefics3_vision(c: Cfg, head: str) -> Tally:
     return t
 
 
+# ----------------------------------------------------------------------------- more ViT-shaped encoders
+
+PIXTRAL = {**VIT_BASE, "hidden_size": 1024, "intermediate_size": 4096, "num_hidden_layers": 24}
+PIXTRAL.update(num_attention_heads=16, image_size=1024)
+
+
+def pixtral(c: Cfg, head: str) -> Tally:
+    """PixtralVisionModel: bias-free patch conv, RMSNorm before the blocks, bias-free attention (hidden x hidden)
+    and gated MLP, two RMSNorms per block; rotary positions (no parameters)."""
+    _model_only(head, "pixtral")
+    c = with_defaults(c, PIXTRAL)
+    h, inter, p = c.int("hidden_size"), c.int("intermediate_size"), c.int("patch_size")
+    t = Tally()
+    t.add("embeddings", c.int("num_channels") * p * p * h)
+    t.add("norms", h)
+    L = c.int("num_hidden_layers")
+    t.add("attention", L * 4 * h * h)
+    t.add("mlp", L * 3 * h * inter)
+    t.add("norms", L * 2 * h)
+    t.has_kv = False
+    return t
+
+
+INTERNVL_VISION = {**PIXTRAL, "image_size": [448, 448], "patch_size": [14, 14], "num_hidden_layers": 24}
+INTERNVL_VISION.update(attention_bias=False, use_qk_norm=False, norm_type="layer_norm", use_mask_token=False)
+INTERNVL_VISION.update(use_absolute_position_embeddings=True, use_mean_pooling=True)
+
+
+def internvl_vision(c: Cfg, head: str) -> Tally:
+    """InternVLVisionModel: BEiT-like; [CLS] (+ mask token), absolute positions, layer scale lambdas, optional
+    full-width q/k RMSNorms, LayerNorm or RMSNorm blocks, a final LayerNorm unless mean pooling."""
+    _model_only(head, "internvl_vision")
+    c = with_defaults(c, INTERNVL_VISION)
+    h = c.int("hidden_size")
+    t, n = _patch_conv(c, h)
+    t.add(
+        "embeddings",
+        h + h * c.bool("use_mask_token") + (n + 1) * h * c.bool("use_absolute_position_embeddings"),
+    )
+    norm = c.str("norm_type")
+    if norm not in ("layer_norm", "rms_norm"):
+        raise ConfigProblem(f"internvl_vision norm_type {norm!r} is not one transformers builds")
+    b = c.bool("attention_bias")
+    extra = 2 * h + 2 * h * c.bool("use_qk_norm") - (2 * h if norm == "rms_norm" else 0)
+    vit_blocks(t, c, h, q_bias=b, k_bias=b, v_bias=b, extra=extra)
+    if not c.bool("use_mean_pooling"):
+        t.add("norms", 2 * h)
+    return t
+
+
+AIMV2_VISION = {**VIT_BASE, "hidden_size": 1024, "intermediate_size": 2816, "num_hidden_layers": 24}
+AIMV2_VISION.update(num_attention_heads=8, patch_size=14, qkv_bias=False, mlp_bias=False, use_head=True)
+AIMV2_VISION.update(is_native=False)
+
+
+def aimv2_vision_model(c: Cfg, head: str) -> Tally:
+    """Aimv2VisionModel: biased patch conv + RMSNorm, positions unless native, RMSNorm blocks with q/k/v/out
+    (bias = qkv_bias) and a gated MLP (bias = mlp_bias), final RMSNorm, attention-pooling head if use_head."""
+    _model_only(head, "aimv2_vision_model")
+    c = with_defaults(c, AIMV2_VISION)
+    h, inter, qb, mb = (
+        c.int("hidden_size"),
+        c.int("intermediate_size"),
+        c.bool("qkv_bias"),
+        c.bool("mlp_bias"),
+    )
+    p = positive("patch_size", c.int("patch_size"))
+    t = Tally()
+    t.add("embeddings", c.int("num_channels") * p * p * h + h + h)
+    if not c.bool("is_native"):
+        t.add("embeddings", (c.int("image_size") // p) ** 2 * h)
+    L = c.int("num_hidden_layers")
+    t.add("attention", L * 4 * linear(h, h, qb))
+    t.add("mlp", L * (2 * linear(h, inter, mb) + linear(inter, h, mb)))
+    t.add("norms", L * 2 * h + h)
+    if c.bool("use_head"):
+        t.add("heads", h + 2 * linear(h, h, qb) + linear(h, h))  # cls_token, k/v, output_proj
+    t.has_kv = False
+    return t
+
+
+DINOV3_VIT = {**VIT_BASE, "hidden_size": 384, "intermediate_size": 1536, "num_attention_heads": 6}
+DINOV3_VIT.update(query_bias=True, key_bias=False, value_bias=True, proj_bias=True, mlp_bias=True)
+DINOV3_VIT.update(use_gated_mlp=False, num_register_tokens=0)
+
+
+def dinov3_vit(c: Cfg, head: str) -> Tally:
+    """DINOv3 ViT: [CLS], mask and register tokens, biased patch conv, rotary positions; per layer two
+    LayerNorms, q/k/v/o with their own bias flags, two layer scales, (gated) MLP; final LayerNorm."""
+    if head not in ("model", "backbone"):
+        raise NotExact(f"output head '{head}' is not modelled for dinov3_vit")
+    c = with_defaults(c, DINOV3_VIT)
+    h, inter, mb = c.int("hidden_size"), c.int("intermediate_size"), c.bool("mlp_bias")
+    p = positive("patch_size", c.int("patch_size"))
+    t = Tally()
+    t.add("embeddings", (2 + c.int("num_register_tokens")) * h + c.int("num_channels") * p * p * h + h)
+    L = c.int("num_hidden_layers")
+    bias = [c.bool(k) for k in ("query_bias", "key_bias", "value_bias", "proj_bias")]
+    t.add("attention", L * sum(linear(h, h, b) for b in bias))
+    gates = 2 if c.bool("use_gated_mlp") else 1
+    t.add("mlp", L * (gates * linear(h, inter, mb) + linear(inter, h, mb)))
+    t.add("norms", L * 4 * h + 2 * h)
+    t.add("other", L * 2 * h)
+    t.has_kv = False
+    return t
+
+
+PIXIO = {**VIT_BASE, "hidden_size": 1280, "num_hidden_layers": 32, "num_attention_heads": 16, "mlp_ratio": 4}
+PIXIO.update(image_size=256, n_cls_tokens=8)
+
+
+def pixio(c: Cfg, head: str) -> Tally:
+    """PixioModel / PixioBackbone: ``n_cls_tokens`` class tokens, learned positions, ViT blocks with MLP width
+    int(hidden x mlp_ratio), final LayerNorm; the backbone wraps the model and adds its own LayerNorm."""
+    if head not in ("model", "backbone"):
+        raise NotExact(f"output head '{head}' is not modelled for pixio")
+    c = with_defaults(c, PIXIO)
+    h, k = c.int("hidden_size"), c.int("n_cls_tokens")
+    c = Cfg({**c.data, "intermediate_size": int(h * c.num("mlp_ratio"))}, c.name)
+    t, n = _patch_conv(c, h)
+    t.add("embeddings", k * h + (n + k) * h)
+    qb = c.bool("qkv_bias")
+    vit_blocks(t, c, h, q_bias=qb, k_bias=qb, v_bias=qb)
+    t.add("norms", (4 if head == "backbone" else 2) * h)
+    return t
+
+
 # ----------------------------------------------------------------------------- Qwen-VL / GLM-V vision towers
 
 QWEN3_VL_VISION = {
@@ -480,3 +607,8 @@ register_own(
 register_own("glm4v_vision", glm4v_vision, "Glm4vVision", stem="Glm4v")
 register_own("glm4v_moe_vision", glm4v_vision, "Glm4vMoeVision", stem="Glm4vMoe")
 register_own("glm_ocr_vision", glm_ocr_vision, "GlmOcrVision", stem="GlmOcr")
+register_own("pixtral", pixtral, "PixtralVision", stem="Pixtral")
+register_own("internvl_vision", internvl_vision, "InternVLVision", stem="InternVL")
+register_own("aimv2_vision_model", aimv2_vision_model, "Aimv2Vision", stem="Aimv2")
+register_own("dinov3_vit", dinov3_vit, "DINOv3ViT")
+register_own("pixio", pixio, "Pixio")
