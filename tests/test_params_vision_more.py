@@ -169,6 +169,9 @@ CASES = [
     ("dinov3_vit", "DINOv3ViTBackbone", {"key_bias": [True, False]}),
     ("pixio", "PixioModel", {"n_cls_tokens": [1, 8], "mlp_ratio": [2, 4]}),
     ("pixio", "PixioBackbone", {"qkv_bias": [True, False]}),
+    ("qianfan_ocr_vision", "QianfanOCRVisionModel", {"attention_bias": [True, False]}),
+    ("tipsv2_vision_model", "Tipsv2VisionModel", {"num_register_tokens": [0, 2]}),
+    ("video_llama_3_vision", "VideoLlama3VisionModel", {"patch_size": [8, 16]}),
 ]
 
 
@@ -277,3 +280,21 @@ def test_pixio_backbone_adds_its_own_layernorm():
     model = params({**cfg, "architectures": ["PixioModel"]})["total"]
     assert model == TINY_CONV + 2 * 8 + (4 + 2) * 8 + 2 * TINY_LAYER + 2 * 8
     assert params({**cfg, "architectures": ["PixioBackbone"]})["total"] == model + 2 * 8
+
+
+@pytest.mark.parametrize(
+    ("model_type", "cls"), [("siglip2", "Siglip2Model"), ("metaclip_2", "MetaClip2Model")]
+)
+def test_dual_encoders_against_meta_device(model_type, cls):
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    from hubscan.estimate import meta
+
+    text = {"hidden_size": 32, "intermediate_size": 40, "num_hidden_layers": 2, "num_attention_heads": 4}
+    vision = {**text, "hidden_size": 48, "patch_size": 8, "image_size": 64, "num_patches": 36}
+    d = transformers.CONFIG_MAPPING[model_type](
+        text_config={**text, "vocab_size": 100}, vision_config=vision, projection_dim=24
+    ).to_dict()
+    d["architectures"] = [cls]
+    expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
+    assert (params(d)["total"], params(d)["confidence"]) == (expected, "exact")

@@ -15,6 +15,7 @@ from hubscan.estimate.families.vision import (
     CLIP_VISION,
     SIGLIP_VISION,
     _patches,
+    clip,
     clip_text,
     clip_vision,
     dinov2,
@@ -398,6 +399,48 @@ def pixio(c: Cfg, head: str) -> Tally:
     return t
 
 
+QIANFAN_OCR_VISION = {**INTERNVL_VISION, "attention_bias": True}
+
+
+def qianfan_ocr_vision(c: Cfg, head: str) -> Tally:
+    """The InternVL vision tower under Qianfan-OCR's class defaults (biased q/k/v)."""
+    return internvl_vision(with_defaults(c, QIANFAN_OCR_VISION), head)
+
+
+TIPSV2_VISION = {**DINOV2_REGISTERS, "image_size": 448, "patch_size": 14, "num_register_tokens": 1}
+
+
+def tipsv2_vision_model(c: Cfg, head: str) -> Tally:
+    """TIPSv2's vision tower: the DINOv2-with-registers module tree under its own class defaults."""
+    _model_only(head, "tipsv2_vision_model")
+    return dinov2_with_registers(with_defaults(c, TIPSV2_VISION), head)
+
+
+VIDEO_LLAMA_3_VISION = {**VIT_BASE}
+
+
+def video_llama_3_vision(c: Cfg, head: str) -> Tally:
+    """VideoLLaMA3's vision encoder: biased patch conv, rotary positions (no table), SigLIP-style layers,
+    post LayerNorm."""
+    _model_only(head, "video_llama_3_vision")
+    c = with_defaults(c, VIDEO_LLAMA_3_VISION)
+    h, p = c.int("hidden_size"), c.int("patch_size")
+    t = Tally()
+    t.add("embeddings", c.int("num_channels") * p * p * h + h)
+    vit_blocks(t, c, h)
+    t.add("norms", 2 * h)
+    return t
+
+
+def siglip2(c: Cfg, head: str) -> Tally:
+    """Siglip2Model: the SigLIP text tower, the SigLIP2 vision tower, logit scale and bias."""
+    _model_only(head, "siglip2")
+    t = clip_text(c.sub("text_config", default={}), siglip=True)
+    t.merge(siglip2_vision_model(c.sub("vision_config", default={}), "model"))
+    t.add("other", 2)
+    return t
+
+
 # ----------------------------------------------------------------------------- Qwen-VL / GLM-V vision towers
 
 QWEN3_VL_VISION = {
@@ -612,3 +655,8 @@ register_own("internvl_vision", internvl_vision, "InternVLVision", stem="InternV
 register_own("aimv2_vision_model", aimv2_vision_model, "Aimv2Vision", stem="Aimv2")
 register_own("dinov3_vit", dinov3_vit, "DINOv3ViT")
 register_own("pixio", pixio, "Pixio")
+register_own("qianfan_ocr_vision", qianfan_ocr_vision, "QianfanOCRVision", stem="QianfanOCR")
+register_own("tipsv2_vision_model", tipsv2_vision_model, "Tipsv2Vision", stem="Tipsv2")
+register_own("video_llama_3_vision", video_llama_3_vision, "VideoLlama3Vision", stem="VideoLlama3")
+register_own("metaclip_2", clip, "MetaClip2")
+register_own("siglip2", siglip2, "Siglip2")
