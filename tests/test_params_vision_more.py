@@ -172,6 +172,23 @@ CASES = [
     ("qianfan_ocr_vision", "QianfanOCRVisionModel", {"attention_bias": [True, False]}),
     ("tipsv2_vision_model", "Tipsv2VisionModel", {"num_register_tokens": [0, 2]}),
     ("video_llama_3_vision", "VideoLlama3VisionModel", {"patch_size": [8, 16]}),
+    (
+        "beit",
+        "BeitModel",
+        {"use_relative_position_bias": [True, False], "use_shared_relative_position_bias": [True, False]},
+    ),
+    ("beit", "BeitForImageClassification", {"use_mean_pooling": [True, False]}),
+    (
+        "beit",
+        "BeitForMaskedImageModeling",
+        {"use_mean_pooling": [True, False], "use_mask_token": [True, False]},
+    ),
+    ("data2vec-vision", "Data2VecVisionModel", {"use_mean_pooling": [True, False]}),
+    (
+        "data2vec-vision",
+        "Data2VecVisionForImageClassification",
+        {"use_absolute_position_embeddings": [True, False]},
+    ),
 ]
 
 
@@ -298,3 +315,18 @@ def test_dual_encoders_against_meta_device(model_type, cls):
     d["architectures"] = [cls]
     expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
     assert (params(d)["total"], params(d)["confidence"]) == (expected, "exact")
+
+
+def test_beit_relative_position_bias_tables_by_hand():
+    cfg = {**TINY, "model_type": "beit", "architectures": ["BeitModel"], "use_mean_pooling": True}
+    cfg.update(
+        layer_scale_init_value=0.1, use_relative_position_bias=False, use_absolute_position_embeddings=False
+    )
+    # conv, [CLS]; per layer: q and v biased, k bias-free, lambdas; the pooler's LayerNorm (mean pooling)
+    base = TINY_CONV + 8 + 2 * (TINY_LAYER - 8 + 2 * 8) + 2 * 8
+    assert params(cfg)["total"] == base
+    table = ((2 * 2 - 1) * (2 * 2 - 1) + 3) * 2  # 2x2 patch window, 2 heads
+    assert params({**cfg, "use_relative_position_bias": True})["total"] == base + 2 * table
+    assert params({**cfg, "use_shared_relative_position_bias": True})["total"] == base + table
+    d2v = {**cfg, "model_type": "data2vec-vision", "architectures": ["Data2VecVisionModel"]}
+    assert params(d2v)["total"] == base - 2 * 8  # Data2VecVisionModel builds no pooler

@@ -7,6 +7,8 @@ raise NotExact (the answer is ``unknown``, never a guess).
 
 from __future__ import annotations
 
+from functools import partial
+
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
 from hubscan.estimate.families.multimodal import IDEFICS3_VISION, _idefics_vision
@@ -441,6 +443,52 @@ def siglip2(c: Cfg, head: str) -> Tally:
     return t
 
 
+BEIT = {**VIT_BASE, "vocab_size": 8192, "use_mask_token": False, "use_absolute_position_embeddings": False}
+BEIT.update(use_relative_position_bias=False, use_shared_relative_position_bias=False)
+BEIT.update(layer_scale_init_value=0.1, use_mean_pooling=True)
+
+
+def _relative_bias_table(c: Cfg) -> int:
+    """One BEiT relative position bias table: ((2 Wh - 1)(2 Ww - 1) + 3) x heads, window = image // patch."""
+    image, p = c.raw("image_size"), positive("patch_size", c.int("patch_size"))
+    ih, iw = (
+        (image, image)
+        if isinstance(image, int) and not isinstance(image, bool)
+        else tuple(c.ints("image_size"))
+    )
+    return ((2 * (ih // p) - 1) * (2 * (iw // p) - 1) + 3) * c.int("num_attention_heads")
+
+
+def beit(c: Cfg, head: str, *, model_pooler: bool = True) -> Tally:
+    """BeitModel (with its pooler), ForImageClassification, ForMaskedImageModeling: [CLS] (+ mask token),
+    optional absolute positions, shared or per-layer relative position bias tables, layer-scale lambdas, no key
+    bias; mean pooling moves the final LayerNorm into the pooler (which Data2VecVisionModel leaves out)."""
+    if head not in ("model", "img_cls", "masked_im"):
+        raise NotExact(f"output head '{head}' is not modelled for beit")
+    c = with_defaults(c, BEIT)
+    h = c.int("hidden_size")
+    t, n = _patch_conv(c, h)
+    t.add(
+        "embeddings",
+        h + h * c.bool("use_mask_token") + (n + 1) * h * c.bool("use_absolute_position_embeddings"),
+    )
+    if c.bool("use_shared_relative_position_bias"):
+        t.add("other", _relative_bias_table(c))
+    extra = 2 * h * (c.num("layer_scale_init_value") > 0)
+    if c.bool("use_relative_position_bias"):
+        extra += _relative_bias_table(c)
+    vit_blocks(t, c, h, k_bias=False, extra=extra)
+    # the final LayerNorm (no mean pooling) or the pooler's LayerNorm (mean pooling)
+    pooler = head == "img_cls" or (head == "model" and model_pooler)
+    if not c.bool("use_mean_pooling") or pooler:
+        t.add("norms", 2 * h)
+    if head == "masked_im":
+        t.add("heads", 2 * h + linear(h, c.int("vocab_size")))
+    else:
+        classifier(t, c, head, h, ("img_cls",), "beit")
+    return t
+
+
 # ----------------------------------------------------------------------------- Qwen-VL / GLM-V vision towers
 
 QWEN3_VL_VISION = {
@@ -660,3 +708,5 @@ register_own("tipsv2_vision_model", tipsv2_vision_model, "Tipsv2Vision", stem="T
 register_own("video_llama_3_vision", video_llama_3_vision, "VideoLlama3Vision", stem="VideoLlama3")
 register_own("metaclip_2", clip, "MetaClip2")
 register_own("siglip2", siglip2, "Siglip2")
+register_own("beit", beit, "Beit")
+register_own("data2vec-vision", partial(beit, model_pooler=False), "Data2VecVision")
