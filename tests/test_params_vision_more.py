@@ -330,3 +330,41 @@ def test_beit_relative_position_bias_tables_by_hand():
     assert params({**cfg, "use_shared_relative_position_bias": True})["total"] == base + table
     d2v = {**cfg, "model_type": "data2vec-vision", "architectures": ["Data2VecVisionModel"]}
     assert params(d2v)["total"] == base - 2 * 8  # Data2VecVisionModel builds no pooler
+
+
+FIXED_CASES = [
+    ("maskformer-swin", "MaskFormerSwinModel", {"embed_dim": 32, "depths": [1, 2], "num_heads": [2, 4]}),
+    (
+        "donut-swin",
+        "DonutSwinModel",
+        {"embed_dim": 32, "depths": [1, 2, 1], "num_heads": [2, 4, 4], "use_absolute_embeddings": True},
+    ),
+    (
+        "donut-swin",
+        "DonutSwinForImageClassification",
+        {"embed_dim": 32, "depths": [1, 2], "num_heads": [2, 4]},
+    ),
+    ("dinov3_convnext", "DINOv3ConvNextModel", {"hidden_sizes": [16, 32, 48], "depths": [1, 2, 1]}),
+    (
+        "dinov3_convnext",
+        "DINOv3ConvNextBackbone",
+        {"hidden_sizes": [16, 32, 48], "depths": [1, 2, 1], "layer_scale_init_value": 0.0},
+    ),
+]
+
+
+@pytest.mark.parametrize(("model_type", "cls", "kw"), FIXED_CASES)
+def test_swin_and_convnext_copies_against_meta_device(model_type, cls, kw):
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    from hubscan.estimate import meta
+
+    d = transformers.CONFIG_MAPPING[model_type](**kw).to_dict()
+    d["architectures"] = [cls]
+    expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
+    assert (params(d)["total"], params(d)["confidence"]) == (expected, "exact")
+
+
+def test_maskformer_swin_backbone_is_unknown():
+    cfg = {"model_type": "maskformer-swin", "architectures": ["MaskFormerSwinBackbone"], "embed_dim": 32}
+    assert params(cfg)["total"] is None

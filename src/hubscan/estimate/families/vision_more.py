@@ -11,6 +11,7 @@ from functools import partial
 
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
+from hubscan.estimate.families.hierarchical import convnext, swin
 from hubscan.estimate.families.multimodal import IDEFICS3_VISION, _idefics_vision
 from hubscan.estimate.families.registry import HEAD_SUFFIXES, Formula, architecture_of, register
 from hubscan.estimate.families.vision import (
@@ -489,6 +490,49 @@ def beit(c: Cfg, head: str, *, model_pooler: bool = True) -> Tally:
     return t
 
 
+# ----------------------------------------------------------------------------- Swin / ConvNeXt copies
+
+
+def maskformer_swin(c: Cfg, head: str) -> Tally:
+    """MaskFormerSwinModel: the Swin module tree (patch embedding, stages, final LayerNorm)."""
+    _model_only(head, "maskformer-swin")
+    return swin(c, "model")
+
+
+def donut_swin(c: Cfg, head: str) -> Tally:
+    """DonutSwinModel: Swin without the final LayerNorm; absolute positions also cover a [CLS] slot."""
+    if head not in ("model", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for donut-swin")
+    t = swin(c, head)
+    E, depths = c.int("embed_dim", default=96), c.ints("depths", default=[2, 2, 6, 2])
+    t.add("norms", -2 * int(E * 2 ** (len(depths) - 1)))
+    if c.bool("use_absolute_embeddings", default=False):
+        t.add("embeddings", E)
+    return t
+
+
+def dinov3_convnext(c: Cfg, head: str) -> Tally:
+    """DINOv3 ConvNeXt: the ConvNeXt v1 module tree with a fixed 4x4 stem, one stage per hidden size and a
+    layer-scale gamma in every block whatever its initial value; the backbone is the encoder alone (no final
+    LayerNorm, no per-stage norms)."""
+    if head not in ("model", "backbone"):
+        raise NotExact(f"output head '{head}' is not modelled for dinov3_convnext")
+    hs = c.ints("hidden_sizes", default=[96, 192, 384, 768])
+    if not hs:
+        raise ConfigProblem("dinov3_convnext hidden_sizes is empty")
+    fixed = {
+        **c.data,
+        "patch_size": 4,
+        "num_stages": len(hs),
+        "architectures": None,
+        "layer_scale_init_value": 1.0,
+    }
+    t = convnext(Cfg(fixed, c.name), "model")
+    if head == "backbone":
+        t.add("norms", -2 * hs[-1])
+    return t
+
+
 # ----------------------------------------------------------------------------- Qwen-VL / GLM-V vision towers
 
 QWEN3_VL_VISION = {
@@ -710,3 +754,6 @@ register_own("metaclip_2", clip, "MetaClip2")
 register_own("siglip2", siglip2, "Siglip2")
 register_own("beit", beit, "Beit")
 register_own("data2vec-vision", partial(beit, model_pooler=False), "Data2VecVision")
+register_own("maskformer-swin", maskformer_swin, "MaskFormerSwin")
+register_own("donut-swin", donut_swin, "DonutSwin")
+register_own("dinov3_convnext", dinov3_convnext, "DINOv3ConvNext")
