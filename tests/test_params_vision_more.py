@@ -300,7 +300,8 @@ def test_pixio_backbone_adds_its_own_layernorm():
 
 
 @pytest.mark.parametrize(
-    ("model_type", "cls"), [("siglip2", "Siglip2Model"), ("metaclip_2", "MetaClip2Model")]
+    ("model_type", "cls"),
+    [("siglip2", "Siglip2Model"), ("metaclip_2", "MetaClip2Model"), ("aimv2", "Aimv2Model")],
 )
 def test_dual_encoders_against_meta_device(model_type, cls):
     transformers = pytest.importorskip("transformers")

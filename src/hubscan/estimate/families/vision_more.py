@@ -330,29 +330,53 @@ AIMV2_VISION.update(num_attention_heads=8, patch_size=14, qkv_bias=False, mlp_bi
 AIMV2_VISION.update(is_native=False)
 
 
-def aimv2_vision_model(c: Cfg, head: str) -> Tally:
-    """Aimv2VisionModel: biased patch conv + RMSNorm, positions unless native, RMSNorm blocks with q/k/v/out
-    (bias = qkv_bias) and a gated MLP (bias = mlp_bias), final RMSNorm, attention-pooling head if use_head."""
-    _model_only(head, "aimv2_vision_model")
-    c = with_defaults(c, AIMV2_VISION)
-    h, inter, qb, mb = (
-        c.int("hidden_size"),
+def _aimv2_layers(t: Tally, c: Cfg, h: int) -> None:
+    """Aimv2 encoder layers: q/k/v/out (bias = qkv_bias), gated MLP (bias = mlp_bias), two RMSNorms."""
+    L, inter, qb, mb = (
+        c.int("num_hidden_layers"),
         c.int("intermediate_size"),
         c.bool("qkv_bias"),
         c.bool("mlp_bias"),
     )
+    t.add("attention", L * 4 * linear(h, h, qb))
+    t.add("mlp", L * (2 * linear(h, inter, mb) + linear(inter, h, mb)))
+    t.add("norms", L * 2 * h + h)  # and the final RMSNorm
+    t.has_kv = False
+
+
+def aimv2_vision_model(c: Cfg, head: str) -> Tally:
+    """Aimv2VisionModel: biased patch conv + RMSNorm, positions unless native, Aimv2 layers, final RMSNorm,
+    attention-pooling head (cls token, k/v, output projection) if use_head."""
+    _model_only(head, "aimv2_vision_model")
+    c = with_defaults(c, AIMV2_VISION)
+    h = c.int("hidden_size")
     p = positive("patch_size", c.int("patch_size"))
     t = Tally()
     t.add("embeddings", c.int("num_channels") * p * p * h + h + h)
     if not c.bool("is_native"):
         t.add("embeddings", (c.int("image_size") // p) ** 2 * h)
-    L = c.int("num_hidden_layers")
-    t.add("attention", L * 4 * linear(h, h, qb))
-    t.add("mlp", L * (2 * linear(h, inter, mb) + linear(inter, h, mb)))
-    t.add("norms", L * 2 * h + h)
+    _aimv2_layers(t, c, h)
     if c.bool("use_head"):
-        t.add("heads", h + 2 * linear(h, h, qb) + linear(h, h))  # cls_token, k/v, output_proj
-    t.has_kv = False
+        t.add("heads", h + 2 * linear(h, h, c.bool("qkv_bias")) + linear(h, h))
+    return t
+
+
+AIMV2_TEXT = {"vocab_size": 49408, "hidden_size": 768, "intermediate_size": 2048, "num_hidden_layers": 12}
+AIMV2_TEXT.update(max_position_embeddings=77, qkv_bias=False, mlp_bias=False)
+
+
+def aimv2(c: Cfg, head: str) -> Tally:
+    """Aimv2Model: Aimv2 text tower (tokens, positions, layers, RMSNorm), the vision tower, bias-free
+    projections to projection_dim and logit_scale."""
+    _model_only(head, "aimv2")
+    tc = with_defaults(c.sub("text_config", default={}), AIMV2_TEXT)
+    vc = with_defaults(c.sub("vision_config", default={}), AIMV2_VISION)
+    th, vh, proj = tc.int("hidden_size"), vc.int("hidden_size"), c.int("projection_dim", default=512)
+    t = aimv2_vision_model(vc, "model")
+    t.embed(tc.int("vocab_size") * th)
+    t.add("embeddings", tc.int("max_position_embeddings") * th)
+    _aimv2_layers(t, tc, th)
+    t.add("heads", vh * proj + th * proj + 1)
     return t
 
 
@@ -757,3 +781,4 @@ register_own("data2vec-vision", partial(beit, model_pooler=False), "Data2VecVisi
 register_own("maskformer-swin", maskformer_swin, "MaskFormerSwin")
 register_own("donut-swin", donut_swin, "DonutSwin")
 register_own("dinov3_convnext", dinov3_convnext, "DINOv3ConvNext")
+register_own("aimv2", aimv2, "Aimv2")
