@@ -334,6 +334,41 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 
 FIXED_CASES = [
+    (
+        "sam_vision_model",
+        "SamVisionModel",
+        {
+            "hidden_size": 32,
+            "num_attention_heads": 4,
+            "num_hidden_layers": 3,
+            "mlp_dim": 40,
+            "output_channels": 8,
+        }
+        | {"image_size": 64, "window_size": 4, "global_attn_indexes": [1]},
+    ),
+    (
+        "sam_hq_vision_model",
+        "SamHQVisionModel",
+        {
+            "hidden_size": 32,
+            "num_attention_heads": 4,
+            "num_hidden_layers": 2,
+            "mlp_dim": 40,
+            "output_channels": 8,
+        }
+        | {"image_size": 64, "use_rel_pos": False},
+    ),
+    (
+        "vitdet",
+        "VitDetModel",
+        {"hidden_size": 32, "num_attention_heads": 4, "num_hidden_layers": 3, "window_size": 4}
+        | {
+            "window_block_indices": [0, 2],
+            "residual_block_indices": [1],
+            "use_relative_position_embeddings": True,
+        },
+    ),
+    ("vitdet", "VitDetBackbone", {"hidden_size": 32, "num_attention_heads": 4, "num_hidden_layers": 2}),
     ("maskformer-swin", "MaskFormerSwinModel", {"embed_dim": 32, "depths": [1, 2], "num_heads": [2, 4]}),
     (
         "donut-swin",
@@ -369,3 +404,15 @@ def test_swin_and_convnext_copies_against_meta_device(model_type, cls, kw):
 def test_maskformer_swin_backbone_is_unknown():
     cfg = {"model_type": "maskformer-swin", "architectures": ["MaskFormerSwinBackbone"], "embed_dim": 32}
     assert params(cfg)["total"] is None
+
+
+def test_sam_vision_relative_tables_and_neck_by_hand():
+    cfg = {"model_type": "sam_vision_model", "architectures": ["SamVisionModel"], "hidden_size": 8}
+    cfg.update(num_hidden_layers=2, num_attention_heads=2, mlp_dim=16, output_channels=4, image_size=16)
+    cfg.update(patch_size=4, num_channels=3, window_size=2, global_attn_indexes=[1], use_abs_pos=True)
+    cfg.update(use_rel_pos=True, qkv_bias=True)
+    block = 2 * 2 * 8 + lin(8, 24) + lin(8, 8) + lin(8, 16) + lin(16, 8)
+    rel_window, rel_global = 2 * (2 * 2 - 1) * 4, 2 * (2 * 4 - 1) * 4  # window 2 / grid 16 // 4, head_dim 4
+    neck = 8 * 4 + 2 * 4 + 4 * 4 * 9 + 2 * 4
+    expected = TINY_CONV + 4 * 4 * 8 + 2 * block + rel_window + rel_global + neck
+    assert params(cfg)["total"] == expected

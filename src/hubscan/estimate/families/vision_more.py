@@ -514,6 +514,83 @@ def beit(c: Cfg, head: str, *, model_pooler: bool = True) -> Tally:
     return t
 
 
+# ----------------------------------------------------------------------------- windowed ViTs (SAM, ViTDet)
+
+
+def _windowed_layer(h: int, nh: int, mlp: int, qkv_bias: bool, rel_side: int | None) -> int:
+    """One SAM/ViTDet block: 2 LayerNorms, fused qkv, proj, MLP, and the two decomposed relative-position
+    tables ((2 s - 1) x head_dim each) when ``rel_side`` (the window or grid side) is given."""
+    n = 4 * h + linear(h, 3 * h, qkv_bias) + linear(h, h) + linear(h, mlp) + linear(mlp, h)
+    if rel_side is not None:
+        n += 2 * (2 * rel_side - 1) * (h // nh)
+    return n
+
+
+def _windowed_layers(c: Cfg, h: int, mlp: int, windowed: list[bool], rel: bool) -> int:
+    """Every block: windowed ones use window_size x window_size tables, global ones the image // patch grid."""
+    nh = positive("num_attention_heads", c.int("num_attention_heads"))
+    grid = c.int("image_size") // positive("patch_size", c.int("patch_size"))
+    w, qb = c.int("window_size"), c.bool("qkv_bias")
+    return sum(
+        _windowed_layer(h, nh, mlp, qb, (w if win and w else grid) if rel else None) for win in windowed
+    )
+
+
+SAM_VISION = {**VIT_BASE, "image_size": 1024, "output_channels": 256, "mlp_dim": 3072, "mlp_ratio": 4.0}
+SAM_VISION.update(use_abs_pos=True, use_rel_pos=True, window_size=14, global_attn_indexes=[2, 5, 8, 11])
+
+
+def sam_vision_model(c: Cfg, head: str) -> Tally:
+    """SamVisionModel: biased patch conv, absolute position grid, windowed blocks with relative positions
+    (global blocks at global_attn_indexes), and the neck (1x1 and 3x3 bias-free convs, two LayerNorms)."""
+    _model_only(head, "sam_vision_model")
+    c = with_defaults(c, SAM_VISION)
+    h, L, out, p = (
+        c.int("hidden_size"),
+        c.int("num_hidden_layers"),
+        c.int("output_channels"),
+        c.int("patch_size"),
+    )
+    mlp = c.int("mlp_dim", default=None) or int(h * c.num("mlp_ratio"))
+    glob = set(c.ints("global_attn_indexes"))
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", c.int("num_channels") * p * p * h + h)
+    if c.bool("use_abs_pos"):
+        t.add("embeddings", (c.int("image_size") // positive("patch_size", p)) ** 2 * h)
+    t.add("other", _windowed_layers(c, h, mlp, [i not in glob for i in range(L)], c.bool("use_rel_pos")))
+    t.add("other", h * out + 2 * out + out * out * 9 + 2 * out)
+    return t
+
+
+VITDET = {**VIT_BASE, "mlp_ratio": 4, "pretrain_image_size": 224, "window_block_indices": []}
+VITDET.update(residual_block_indices=[], use_absolute_position_embeddings=True)
+VITDET.update(use_relative_position_embeddings=False, window_size=0)
+
+
+def vitdet(c: Cfg, head: str) -> Tally:
+    """VitDetModel / VitDetBackbone: biased patch conv, positions for the pretraining grid plus one, windowed or
+    global blocks (relative positions optional), bottleneck residual blocks at residual_block_indices."""
+    if head not in ("model", "backbone"):
+        raise NotExact(f"output head '{head}' is not modelled for vitdet")
+    c = with_defaults(c, VITDET)
+    h, L = c.int("hidden_size"), c.int("num_hidden_layers")
+    pre = Cfg({**c.data, "image_size": c.raw("pretrain_image_size")}, c.name)
+    t, n = _patch_conv(pre, h)
+    if c.bool("use_absolute_position_embeddings"):
+        t.add("embeddings", (n + 1) * h)
+    win, res = set(c.ints("window_block_indices")), set(c.ints("residual_block_indices"))
+    mlp = int(h * c.num("mlp_ratio"))
+    t.add(
+        "other",
+        _windowed_layers(c, h, mlp, [i in win for i in range(L)], c.bool("use_relative_position_embeddings")),
+    )
+    b = h // 2
+    t.add("other", len(res & set(range(L))) * (h * b + 2 * b + b * b * 9 + 2 * b + b * h + 2 * h))
+    t.has_kv = False
+    return t
+
+
 # ----------------------------------------------------------------------------- Swin / ConvNeXt copies
 
 
@@ -782,3 +859,6 @@ register_own("maskformer-swin", maskformer_swin, "MaskFormerSwin")
 register_own("donut-swin", donut_swin, "DonutSwin")
 register_own("dinov3_convnext", dinov3_convnext, "DINOv3ConvNext")
 register_own("aimv2", aimv2, "Aimv2")
+register_own("sam_vision_model", sam_vision_model, "SamVision", stem="Sam")
+register_own("vitdet", vitdet, "VitDet")
+register_own("sam_hq_vision_model", sam_vision_model, "SamHQVision", stem="SamHQ")
