@@ -514,6 +514,33 @@ def beit(c: Cfg, head: str, *, model_pooler: bool = True) -> Tally:
     return t
 
 
+IMAGEGPT = {"vocab_size": 513, "n_positions": 1024, "n_embd": 512, "n_layer": 24, "n_head": 8}
+
+
+def imagegpt(c: Cfg, head: str) -> Tally:
+    """ImageGPTModel / ForImageClassification: GPT-2 layout with weight-only LayerNorms; the classifier is a
+    bias-free linear. The causal image-modeling head (vocab - 1 outputs, tied) is not modelled."""
+    if head not in ("model", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for imagegpt")
+    c = with_defaults(c, IMAGEGPT)
+    if c.bool("add_cross_attention", default=False):
+        raise NotExact("imagegpt with add_cross_attention is not modelled")
+    h, L = c.int("n_embd"), c.int("n_layer")
+    inner = c.int("n_inner", default=None) or 4 * h
+    t = Tally()
+    t.embed(c.int("vocab_size") * h)
+    t.add("embeddings", c.int("n_positions") * h)
+    t.add("attention", L * (linear(h, 3 * h) + linear(h, h)))
+    t.add("mlp", L * (linear(h, inner) + linear(inner, h)))
+    t.add("norms", L * 2 * h + h)
+    kv = positive("n_head", c.int("n_head"))
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(2 * h, None, kv * (h // kv)))
+    if head == "img_cls":
+        t.add("heads", h * c.num_labels())
+    return t
+
+
 # ----------------------------------------------------------------------------- windowed ViTs (SAM, ViTDet)
 
 
@@ -862,3 +889,4 @@ register_own("aimv2", aimv2, "Aimv2")
 register_own("sam_vision_model", sam_vision_model, "SamVision", stem="Sam")
 register_own("vitdet", vitdet, "VitDet")
 register_own("sam_hq_vision_model", sam_vision_model, "SamHQVision", stem="SamHQ")
+register_own("imagegpt", imagegpt, "ImageGPT")
