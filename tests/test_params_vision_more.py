@@ -117,6 +117,9 @@ def test_siglip2_vision_positions_follow_num_patches():
         ("videomae", "VideoMAEForPreTraining"),
         ("yolos", "YolosForObjectDetection"),
         ("siglip_vision_model", "SiglipForImageClassification"),
+        ("imagegpt", "ImageGPTForCausalImageModeling"),
+        ("beit", "BeitForSemanticSegmentation"),
+        ("beit", "BeitBackbone"),
     ],
 )
 def test_heads_without_a_formula_are_unknown(model_type, cls):
@@ -334,6 +337,18 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 
 FIXED_CASES = [
+    ("imagegpt", "ImageGPTModel", {"n_embd": 32, "n_head": 4, "n_layer": 2, "n_inner": 40, "vocab_size": 30}),
+    (
+        "imagegpt",
+        "ImageGPTForImageClassification",
+        {"n_embd": 32, "n_head": 4, "n_layer": 2, "num_labels": 3},
+    ),
+    (
+        "mlcd_vision_model",
+        "MLCDVisionModel",
+        {"hidden_size": 32, "num_attention_heads": 4, "intermediate_size": 40},
+    ),
+    ("mlcd", "MLCDVisionModel", {"hidden_size": 48, "num_attention_heads": 2, "num_hidden_layers": 2}),
     (
         "sam_vision_model",
         "SamVisionModel",

@@ -541,6 +541,24 @@ def imagegpt(c: Cfg, head: str) -> Tally:
     return t
 
 
+MLCD_VISION = {**VIT_BASE, "hidden_size": 1664, "intermediate_size": 8192, "num_hidden_layers": 48}
+MLCD_VISION.update(num_attention_heads=16, image_size=336, patch_size=14)
+
+
+def mlcd_vision_model(c: Cfg, head: str) -> Tally:
+    """MLCDVisionModel: CLIP vision layout with rotary positions: bias-free patch conv, class embedding, a
+    class rotary slot (head_dim // 2), pre/post LayerNorms, CLIP encoder layers; no position table."""
+    _model_only(head, "mlcd_vision_model")
+    c = with_defaults(c, MLCD_VISION)
+    h, p = c.int("hidden_size"), c.int("patch_size")
+    nh = positive("num_attention_heads", c.int("num_attention_heads"))
+    t = Tally()
+    t.add("embeddings", c.int("num_channels") * p * p * h + h + h // nh // 2)
+    vit_blocks(t, c, h, width=h)  # q/k/v/out are hidden x hidden
+    t.add("norms", 4 * h)
+    return t
+
+
 # ----------------------------------------------------------------------------- windowed ViTs (SAM, ViTDet)
 
 
@@ -890,3 +908,5 @@ register_own("sam_vision_model", sam_vision_model, "SamVision", stem="Sam")
 register_own("vitdet", vitdet, "VitDet")
 register_own("sam_hq_vision_model", sam_vision_model, "SamHQVision", stem="SamHQ")
 register_own("imagegpt", imagegpt, "ImageGPT")
+register_own("mlcd_vision_model", mlcd_vision_model, "MLCDVision", stem="MLCD")
+register_own("mlcd", mlcd_vision_model, "MLCDVision", stem="MLCD")
