@@ -120,6 +120,7 @@ def test_siglip2_vision_positions_follow_num_patches():
         ("imagegpt", "ImageGPTForCausalImageModeling"),
         ("beit", "BeitForSemanticSegmentation"),
         ("beit", "BeitBackbone"),
+        ("vjepa2", "VJEPA2ForVideoClassification"),
     ],
 )
 def test_heads_without_a_formula_are_unknown(model_type, cls):
@@ -337,6 +338,17 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 
 FIXED_CASES = [
+    (
+        "vjepa2",
+        "VJEPA2Model",
+        {"hidden_size": 32, "num_attention_heads": 4, "num_hidden_layers": 2, "pred_hidden_size": 16}
+        | {
+            "pred_num_attention_heads": 2,
+            "pred_num_hidden_layers": 2,
+            "mlp_ratio": 2.5,
+            "pred_num_mask_tokens": 3,
+        },
+    ),
     ("imagegpt", "ImageGPTModel", {"n_embd": 32, "n_head": 4, "n_layer": 2, "n_inner": 40, "vocab_size": 30}),
     (
         "imagegpt",

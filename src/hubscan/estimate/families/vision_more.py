@@ -559,6 +559,33 @@ def mlcd_vision_model(c: Cfg, head: str) -> Tally:
     return t
 
 
+VJEPA2 = {"patch_size": 16, "tubelet_size": 2, "hidden_size": 1024, "in_chans": 3, "num_attention_heads": 16}
+VJEPA2.update(
+    num_hidden_layers=24, mlp_ratio=4.0, qkv_bias=True, pred_hidden_size=384, pred_num_hidden_layers=12
+)
+VJEPA2.update(pred_num_mask_tokens=10, pred_mlp_ratio=4.0)
+
+
+def _vjepa2_layers(L: int, h: int, ratio: float, qkv_bias: bool) -> int:
+    hid = int(h * ratio)
+    return L * (4 * h + 3 * linear(h, h, qkv_bias) + linear(h, h) + linear(h, hid) + linear(hid, h))
+
+
+def vjepa2(c: Cfg, head: str) -> Tally:
+    """VJEPA2Model: the video encoder (biased Conv3d tubelets, rotary attention layers, LayerNorm) and the
+    predictor (mask tokens, input/output projections, its own layers and LayerNorm)."""
+    _model_only(head, "vjepa2")
+    c = with_defaults(c, VJEPA2)
+    h, ph, p, qb = c.int("hidden_size"), c.int("pred_hidden_size"), c.int("patch_size"), c.bool("qkv_bias")
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", c.int("in_chans") * c.int("tubelet_size") * p * p * h + h)
+    t.add("other", _vjepa2_layers(c.int("num_hidden_layers"), h, c.num("mlp_ratio"), qb) + 2 * h)
+    pred = c.int("pred_num_mask_tokens") * ph + linear(h, ph) + 2 * ph + linear(ph, h)
+    t.add("other", pred + _vjepa2_layers(c.int("pred_num_hidden_layers"), ph, c.num("pred_mlp_ratio"), qb))
+    return t
+
+
 # ----------------------------------------------------------------------------- windowed ViTs (SAM, ViTDet)
 
 
@@ -910,3 +937,4 @@ register_own("sam_hq_vision_model", sam_vision_model, "SamHQVision", stem="SamHQ
 register_own("imagegpt", imagegpt, "ImageGPT")
 register_own("mlcd_vision_model", mlcd_vision_model, "MLCDVision", stem="MLCD")
 register_own("mlcd", mlcd_vision_model, "MLCDVision", stem="MLCD")
+register_own("vjepa2", vjepa2, "VJEPA2")
