@@ -339,6 +339,12 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 FIXED_CASES = [
     (
+        "gemma4_vision",
+        "Gemma4VisionModel",
+        {"hidden_size": 32, "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 8}
+        | {"intermediate_size": 40, "position_embedding_size": 50, "patch_size": 8, "num_hidden_layers": 2},
+    ),
+    (
         "vjepa2",
         "VJEPA2Model",
         {"hidden_size": 32, "num_attention_heads": 4, "num_hidden_layers": 2, "pred_hidden_size": 16}

@@ -586,6 +586,38 @@ def vjepa2(c: Cfg, head: str) -> Tally:
     return t
 
 
+GEMMA4_VISION = {
+    "hidden_size": 768,
+    "intermediate_size": 3072,
+    "num_hidden_layers": 16,
+    "num_attention_heads": 12,
+}
+GEMMA4_VISION.update(num_key_value_heads=12, head_dim=64, patch_size=16, position_embedding_size=10240)
+
+
+def gemma4_vision(c: Cfg, head: str) -> Tally:
+    """Gemma4VisionModel: bias-free linear patch embedding (3 x patch^2 -> hidden), an (x, y) position table,
+    layers with GQA q/k/v/o and q/k RMSNorms (v norm has no weight), a bias-free gated MLP and four RMSNorms;
+    the pooler has no parameters."""
+    _model_only(head, "gemma4_vision")
+    c = with_defaults(c, GEMMA4_VISION)
+    h, inter, p, L = (
+        c.int("hidden_size"),
+        c.int("intermediate_size"),
+        c.int("patch_size"),
+        c.int("num_hidden_layers"),
+    )
+    nh = positive("num_attention_heads", c.int("num_attention_heads"))
+    kv, hd = c.int("num_key_value_heads", default=nh), c.int("head_dim", default=h // nh)
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", 3 * p * p * h + 2 * c.int("position_embedding_size") * h)
+    t.add("attention", L * (2 * h * nh * hd + 2 * h * kv * hd + 2 * hd))
+    t.add("mlp", L * 3 * h * inter)
+    t.add("norms", L * 4 * h)
+    return t
+
+
 # ----------------------------------------------------------------------------- windowed ViTs (SAM, ViTDet)
 
 
@@ -938,3 +970,4 @@ register_own("imagegpt", imagegpt, "ImageGPT")
 register_own("mlcd_vision_model", mlcd_vision_model, "MLCDVision", stem="MLCD")
 register_own("mlcd", mlcd_vision_model, "MLCDVision", stem="MLCD")
 register_own("vjepa2", vjepa2, "VJEPA2")
+register_own("gemma4_vision", gemma4_vision, "Gemma4Vision", stem="Gemma4")
