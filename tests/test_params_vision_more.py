@@ -121,6 +121,7 @@ def test_siglip2_vision_positions_follow_num_patches():
         ("beit", "BeitForSemanticSegmentation"),
         ("beit", "BeitBackbone"),
         ("vjepa2", "VJEPA2ForVideoClassification"),
+        ("swinv2", "Swinv2Backbone"),
     ],
 )
 def test_heads_without_a_formula_are_unknown(model_type, cls):
@@ -338,6 +339,13 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 
 FIXED_CASES = [
+    (
+        "swinv2",
+        "Swinv2Model",
+        {"embed_dim": 32, "depths": [1, 2, 1], "num_heads": [2, 4, 4], "qkv_bias": False}
+        | {"use_absolute_embeddings": True, "mlp_ratio": 2.5},
+    ),
+    ("swinv2", "Swinv2ForImageClassification", {"embed_dim": 32, "depths": [1, 2], "num_heads": [2, 4]}),
     (
         "gemma4_vision",
         "Gemma4VisionModel",

@@ -716,6 +716,41 @@ def donut_swin(c: Cfg, head: str) -> Tally:
     return t
 
 
+SWINV2 = {"image_size": 224, "patch_size": 4, "num_channels": 3, "embed_dim": 96, "depths": [2, 2, 6, 2]}
+SWINV2.update(num_heads=[3, 6, 12, 24], mlp_ratio=4.0, qkv_bias=True, use_absolute_embeddings=False)
+
+
+def swinv2(c: Cfg, head: str) -> Tally:
+    """Swinv2Model / ForImageClassification: patch conv + LayerNorm; per block q (bias = qkv_bias), bias-free k,
+    v, output dense, per-head logit scale, the continuous position-bias MLP (2 -> 512 -> heads), MLP, two
+    LayerNorms; patch merging reduces 4d -> 2d without bias and normalises the 2d output; final LayerNorm."""
+    if head not in ("model", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for swinv2")
+    c = with_defaults(c, SWINV2)
+    E, depths, heads, qb = c.int("embed_dim"), c.ints("depths"), c.ints("num_heads"), c.bool("qkv_bias")
+    if not depths or len(heads) < len(depths):
+        raise ConfigProblem("swinv2 needs non-empty depths and a num_heads entry per stage")
+    n, ph, pw = _patches(c, 224, 4)
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", c.int("num_channels") * ph * pw * E + E + 2 * E)
+    if c.bool("use_absolute_embeddings"):
+        t.add("embeddings", (n + 1) * E)
+    ratio = c.num("mlp_ratio")
+    for i, (L, nh) in enumerate(zip(depths, heads, strict=False)):
+        d = E * 2**i
+        hid = int(ratio * d)
+        t.add("attention", L * (2 * linear(d, d, qb) + d * d + linear(d, d) + nh + linear(2, 512) + 512 * nh))
+        t.add("mlp", L * (linear(d, hid) + linear(hid, d)))
+        t.add("norms", L * 4 * d)
+        if i < len(depths) - 1:
+            t.add("other", 4 * d * 2 * d + 2 * 2 * d)
+    nf = E * 2 ** (len(depths) - 1)
+    t.add("norms", 2 * nf)
+    classifier(t, c, head, nf, ("img_cls",), "swinv2")
+    return t
+
+
 def dinov3_convnext(c: Cfg, head: str) -> Tally:
     """DINOv3 ConvNeXt: the ConvNeXt v1 module tree with a fixed 4x4 stem, one stage per hidden size and a
     layer-scale gamma in every block whatever its initial value; the backbone is the encoder alone (no final
@@ -971,3 +1006,4 @@ register_own("mlcd_vision_model", mlcd_vision_model, "MLCDVision", stem="MLCD")
 register_own("mlcd", mlcd_vision_model, "MLCDVision", stem="MLCD")
 register_own("vjepa2", vjepa2, "VJEPA2")
 register_own("gemma4_vision", gemma4_vision, "Gemma4Vision", stem="Gemma4")
+register_own("swinv2", swinv2, "Swinv2")
