@@ -340,6 +340,30 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 FIXED_CASES = [
     (
+        "cosmos3_edge_vision",
+        "Cosmos3EdgeVisionModel",
+        {
+            "hidden_size": 32,
+            "num_attention_heads": 4,
+            "intermediate_size": 40,
+            "num_patches": 16,
+            "patch_size": 8,
+        },
+    ),
+    (
+        "minicpmv4_7_vision",
+        "MiniCPMV4_7VisionModel",
+        {
+            "hidden_size": 32,
+            "num_attention_heads": 4,
+            "intermediate_size": 40,
+            "image_size": 32,
+            "patch_size": 8,
+        }
+        | {"window_kernel_size": [2, 3]},
+    ),
+    ("minicpm_ocr_vision", "MiniCPMOcrVisionModel", {"hidden_size": 32, "num_attention_heads": 4}),
+    (
         "swinv2",
         "Swinv2Model",
         {"embed_dim": 32, "depths": [1, 2, 1], "num_heads": [2, 4, 4], "qkv_bias": False}

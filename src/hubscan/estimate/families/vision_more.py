@@ -265,6 +265,40 @@ def siglip2_vision_model(c: Cfg, head: str) -> Tally:
     return t
 
 
+COSMOS3_EDGE_VISION = {
+    **SIGLIP2_VISION,
+    "hidden_size": 1152,
+    "intermediate_size": 4304,
+    "num_hidden_layers": 27,
+}
+COSMOS3_EDGE_VISION.update(num_attention_heads=16)
+
+
+def cosmos3_edge_vision(c: Cfg, head: str) -> Tally:
+    """Cosmos3-Edge vision: the SigLIP2 layout (num_patches positions) without the attention-pooling head."""
+    _model_only(head, "cosmos3_edge_vision")
+    merged = with_defaults(c, COSMOS3_EDGE_VISION)
+    return siglip2_vision_model(Cfg({**merged.data, "vision_use_head": False}, c.name), head)
+
+
+MINICPM_VISION = {**SIGLIP_VISION, "window_kernel_size": [2, 2]}
+
+
+def minicpm_vision(c: Cfg, head: str) -> Tally:
+    """MiniCPM-V 4.7 / MiniCPM-OCR vision: the SigLIP layout without pooling head, plus the window-attention
+    merger (q/k/v/out, LayerNorm, LayerNorm and a two-layer MLP over the kernel window)."""
+    _model_only(head, "this MiniCPM vision tower")
+    c = with_defaults(c, MINICPM_VISION)
+    t = clip_vision(Cfg({**c.data, "vision_use_head": False}, c.name), siglip=True)
+    k = c.ints("window_kernel_size")
+    if len(k) != 2:
+        raise ConfigProblem("window_kernel_size must have two entries")
+    h, inter = c.int("hidden_size"), c.int("intermediate_size")
+    wh, wi = h * k[0] * k[1], inter * k[0] * k[1]
+    t.add("other", 4 * linear(h, h) + 2 * h + 2 * wh + linear(wh, wi) + linear(wi, h))
+    return t
+
+
 def idefics3_vision(c: Cfg, head: str) -> Tally:
     if head != "model":
         raise NotExact(f"output head '{head}' is not modelled for this Idefics3-style vision tower")
@@ -1007,3 +1041,6 @@ register_own("mlcd", mlcd_vision_model, "MLCDVision", stem="MLCD")
 register_own("vjepa2", vjepa2, "VJEPA2")
 register_own("gemma4_vision", gemma4_vision, "Gemma4Vision", stem="Gemma4")
 register_own("swinv2", swinv2, "Swinv2")
+register_own("cosmos3_edge_vision", cosmos3_edge_vision, "Cosmos3EdgeVision", stem="Cosmos3")
+register_own("minicpmv4_7_vision", minicpm_vision, "MiniCPMV4_7Vision", stem="MiniCPMV4_7")
+register_own("minicpm_ocr_vision", minicpm_vision, "MiniCPMOcrVision", stem="MiniCPMOcr")
