@@ -339,6 +339,26 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 
 FIXED_CASES = [
+    ("mobilenet_v1", "MobileNetV1Model", {"depth_multiplier": 0.75, "min_depth": 16}),
+    ("mobilenet_v1", "MobileNetV1ForImageClassification", {"depth_multiplier": 0.25, "num_labels": 7}),
+    (
+        "poolformer",
+        "PoolFormerModel",
+        {"depths": [1, 2, 1], "hidden_sizes": [16, 32, 48], "patch_sizes": [7, 3, 3], "strides": [4, 2, 2]}
+        | {"padding": [2, 1, 1], "num_encoder_blocks": 3, "use_layer_scale": False, "mlp_ratio": 3.0},
+    ),
+    (
+        "poolformer",
+        "PoolFormerForImageClassification",
+        {
+            "depths": [1, 1],
+            "hidden_sizes": [16, 32],
+            "patch_sizes": [7, 3],
+            "strides": [4, 2],
+            "padding": [2, 1],
+        }
+        | {"num_encoder_blocks": 2},
+    ),
     (
         "cosmos3_edge_vision",
         "Cosmos3EdgeVisionModel",
@@ -481,3 +501,13 @@ def test_sam_vision_relative_tables_and_neck_by_hand():
     neck = 8 * 4 + 2 * 4 + 4 * 4 * 9 + 2 * 4
     expected = TINY_CONV + 4 * 4 * 8 + 2 * block + rel_window + rel_global + neck
     assert params(cfg)["total"] == expected
+
+
+def test_mobilenet_v1_by_hand():
+    cfg = {"model_type": "mobilenet_v1", "architectures": ["MobileNetV1Model"], "num_channels": 3}
+    cfg.update(depth_multiplier=1.0, min_depth=8)
+    widths = [32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024]  # stem, then 13 pairs
+    n = 3 * 32 * 9 + 2 * 32
+    for cin, cout in zip(widths, widths[1:]):
+        n += cin * 9 + 2 * cin + cin * cout + 2 * cout  # depthwise 3x3 + BN, pointwise 1x1 + BN
+    assert params(cfg)["total"] == n

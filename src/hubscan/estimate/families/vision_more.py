@@ -807,6 +807,74 @@ def dinov3_convnext(c: Cfg, head: str) -> Tally:
     return t
 
 
+# ----------------------------------------------------------------------------- CNNs
+
+_MOBILENET_V1_STRIDES = (1, 2, 1, 2, 1, 2, 1, 1, 1, 1, 1, 2, 1)
+
+
+def mobilenet_v1(c: Cfg, head: str) -> Tally:
+    """MobileNetV1Model / ForImageClassification: a 3x3 stem and 13 depthwise-separable pairs (bias-free convs,
+    each with a BatchNorm of weight + bias); widths double at stride-2 layers, scaled by depth_multiplier."""
+    mult, floor = c.num("depth_multiplier", default=1.0), c.int("min_depth", default=8)
+
+    def width(d: int) -> int:
+        return max(int(d * mult), floor)
+
+    depth, out = 32, width(32)
+    n = c.int("num_channels", default=3) * out * 9 + 2 * out
+    for i, stride in enumerate(_MOBILENET_V1_STRIDES):
+        cin = out
+        if stride == 2 or i == 0:
+            depth *= 2
+            out = width(depth)
+        n += cin * 9 + 2 * cin + cin * out + 2 * out
+    t = Tally()
+    t.has_kv = False
+    t.add("other", n)
+    classifier(t, c, head, out, ("img_cls",), "mobilenet_v1")
+    return t
+
+
+POOLFORMER = {
+    "num_channels": 3,
+    "mlp_ratio": 4.0,
+    "depths": [2, 2, 6, 2],
+    "hidden_sizes": [64, 128, 320, 512],
+}
+POOLFORMER.update(patch_sizes=[7, 3, 3, 3], num_encoder_blocks=4, use_layer_scale=True)
+
+
+def poolformer(c: Cfg, head: str) -> Tally:
+    """PoolFormerModel / ForImageClassification: per stage a biased patch conv from the previous width, then
+    blocks of two GroupNorms, two biased 1x1 convs (width x mlp_ratio) and optional layer scales; the classifier
+    adds a GroupNorm and a linear."""
+    if head not in ("model", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for poolformer")
+    c = with_defaults(c, POOLFORMER)
+    S, hs, depths, ks = (
+        c.int("num_encoder_blocks"),
+        c.ints("hidden_sizes"),
+        c.ints("depths"),
+        c.ints("patch_sizes"),
+    )
+    if S == 0 or min(len(hs), len(depths), len(ks)) < S:
+        raise ConfigProblem("poolformer needs hidden_sizes, depths and patch_sizes for every encoder block")
+    scale = 2 if c.bool("use_layer_scale") else 0
+    t = Tally()
+    t.has_kv = False
+    prev = c.int("num_channels")
+    for i in range(S):
+        h = hs[i]
+        inter = int(h * c.num("mlp_ratio"))
+        t.add("embeddings", prev * ks[i] * ks[i] * h + h)
+        t.add("other", depths[i] * (4 * h + linear(h, inter) + linear(inter, h) + scale * h))
+        prev = h
+    if head == "img_cls":
+        t.add("norms", 2 * prev)
+    classifier(t, c, head, prev, ("img_cls",), "poolformer")
+    return t
+
+
 # ----------------------------------------------------------------------------- Qwen-VL / GLM-V vision towers
 
 QWEN3_VL_VISION = {
@@ -1044,3 +1112,5 @@ register_own("swinv2", swinv2, "Swinv2")
 register_own("cosmos3_edge_vision", cosmos3_edge_vision, "Cosmos3EdgeVision", stem="Cosmos3")
 register_own("minicpmv4_7_vision", minicpm_vision, "MiniCPMV4_7Vision", stem="MiniCPMV4_7")
 register_own("minicpm_ocr_vision", minicpm_vision, "MiniCPMOcrVision", stem="MiniCPMOcr")
+register_own("mobilenet_v1", mobilenet_v1, "MobileNetV1")
+register_own("poolformer", poolformer, "PoolFormer")
