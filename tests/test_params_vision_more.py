@@ -508,6 +508,6 @@ def test_mobilenet_v1_by_hand():
     cfg.update(depth_multiplier=1.0, min_depth=8)
     widths = [32, 64, 128, 128, 256, 256, 512, 512, 512, 512, 512, 512, 1024, 1024]  # stem, then 13 pairs
     n = 3 * 32 * 9 + 2 * 32
-    for cin, cout in zip(widths, widths[1:]):
+    for cin, cout in zip(widths, widths[1:], strict=False):
         n += cin * 9 + 2 * cin + cin * cout + 2 * cout  # depthwise 3x3 + BN, pointwise 1x1 + BN
     assert params(cfg)["total"] == n
