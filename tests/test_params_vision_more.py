@@ -339,6 +339,26 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 
 FIXED_CASES = [
+    (
+        "segformer",
+        "SegformerModel",
+        {"depths": [1, 2, 1], "hidden_sizes": [16, 32, 48], "patch_sizes": [7, 3, 3], "strides": [4, 2, 2]}
+        | {
+            "num_attention_heads": [1, 2, 4],
+            "sr_ratios": [4, 2, 1],
+            "mlp_ratios": [4, 2, 3],
+            "num_encoder_blocks": 3,
+        },
+    ),
+    ("segformer", "SegformerForImageClassification", {"num_labels": 5, "num_encoder_blocks": 3}),
+    (
+        "pvt",
+        "PvtModel",
+        {"depths": [1, 2, 1], "hidden_sizes": [16, 32, 48], "patch_sizes": [4, 2, 2], "strides": [4, 2, 2]}
+        | {"num_attention_heads": [1, 2, 4], "sequence_reduction_ratios": [4, 2, 1], "mlp_ratios": [4, 2, 3]}
+        | {"num_encoder_blocks": 3, "qkv_bias": False, "image_size": 128},
+    ),
+    ("pvt", "PvtForImageClassification", {"num_labels": 5, "num_encoder_blocks": 3}),
     ("mobilenet_v1", "MobileNetV1Model", {"depth_multiplier": 0.75, "min_depth": 16}),
     ("mobilenet_v1", "MobileNetV1ForImageClassification", {"depth_multiplier": 0.25, "num_labels": 7}),
     (

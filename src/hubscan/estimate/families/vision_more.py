@@ -875,6 +875,81 @@ def poolformer(c: Cfg, head: str) -> Tally:
     return t
 
 
+SEGFORMER = {"num_channels": 3, "num_encoder_blocks": 4, "depths": [2, 2, 2, 2], "sr_ratios": [8, 4, 2, 1]}
+SEGFORMER.update(hidden_sizes=[32, 64, 160, 256], patch_sizes=[7, 3, 3, 3], num_attention_heads=[1, 2, 5, 8])
+SEGFORMER.update(mlp_ratios=[4, 4, 4, 4])
+PVT = {
+    **SEGFORMER,
+    "image_size": 224,
+    "sequence_reduction_ratios": [8, 4, 2, 1],
+    "hidden_sizes": [64, 128, 320, 512],
+}
+PVT.update(patch_sizes=[4, 2, 2, 2], strides=[4, 2, 2, 2], mlp_ratios=[8, 8, 4, 4], qkv_bias=True)
+
+
+def _stages(c: Cfg, *keys: str) -> list[tuple[int, ...]]:
+    """Per encoder block, the i-th entry of each list key (all must cover num_encoder_blocks)."""
+    S = c.int("num_encoder_blocks")
+    lists = [c.list(k) for k in keys]
+    if S == 0 or min(len(v) for v in lists) < S:
+        raise ConfigProblem(f"{', '.join(keys)} must have an entry per encoder block ({S})")
+    return [tuple(c.ints(k)[i] for k in keys) for i in range(S)]
+
+
+def _reduced_attention(h: int, nh: int, sr: int, qkv_bias: bool) -> int:
+    """Efficient self-attention: q/k/v/o, plus the sr x sr sequence-reduction conv and its LayerNorm."""
+    a = positive("num_attention_heads", nh) * (h // nh)
+    n = 3 * linear(h, a, qkv_bias) + linear(a, h)
+    return n + (h * h * sr * sr + h + 2 * h if sr > 1 else 0)
+
+
+def segformer(c: Cfg, head: str) -> Tally:
+    """SegformerModel / ForImageClassification: per stage an overlapping patch conv + LayerNorm, blocks of
+    reduced attention and a Mix-FFN (fc1, 3x3 depthwise conv, fc2) with two LayerNorms, a stage LayerNorm."""
+    if head not in ("model", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for segformer")
+    c = with_defaults(c, SEGFORMER)
+    t = Tally()
+    t.has_kv = False
+    prev = c.int("num_channels")
+    keys = ("hidden_sizes", "depths", "patch_sizes", "num_attention_heads", "sr_ratios", "mlp_ratios")
+    for h, depth, k, nh, sr, ratio in _stages(c, *keys):
+        hid = int(h * ratio)
+        t.add("embeddings", prev * k * k * h + h + 2 * h)
+        mix = linear(h, hid) + hid * 9 + hid + linear(hid, h)
+        t.add("other", depth * (4 * h + _reduced_attention(h, nh, sr, True) + mix) + 2 * h)
+        prev = h
+    if head == "img_cls":  # the classifier reads hidden_sizes[-1], whatever num_encoder_blocks
+        t.add("heads", linear(c.ints("hidden_sizes")[-1], c.num_labels()))
+    return t
+
+
+def pvt(c: Cfg, head: str) -> Tally:
+    """PvtModel / ForImageClassification: per stage a patch conv (kernel = stride) + LayerNorm with learned
+    positions (the last stage also a [CLS] token), blocks of reduced attention and an MLP, final LayerNorm."""
+    if head not in ("model", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for pvt")
+    c = with_defaults(c, PVT)
+    image, qb = c.int("image_size"), c.bool("qkv_bias")
+    keys = ("hidden_sizes", "depths", "patch_sizes", "strides", "num_attention_heads")
+    stages = _stages(c, *keys, "sequence_reduction_ratios", "mlp_ratios")
+    t = Tally()
+    t.has_kv = False
+    prev = c.int("num_channels")
+    for i, (h, depth, p, stride, nh, sr, ratio) in enumerate(stages):
+        side = image if i == 0 else image // 2 ** (i + 1)
+        last = i == len(stages) - 1
+        n = (side // positive("patch_sizes", p)) ** 2 + last
+        t.add("embeddings", n * h + last * h + prev * stride * stride * h + h + 2 * h)
+        hid = int(h * ratio)
+        t.add("other", depth * (4 * h + _reduced_attention(h, nh, sr, qb) + linear(h, hid) + linear(hid, h)))
+        prev = h
+    last = c.ints("hidden_sizes")[-1]  # the final LayerNorm and classifier read hidden_sizes[-1]
+    t.add("norms", 2 * last)
+    classifier(t, c, head, last, ("img_cls",), "pvt")
+    return t
+
+
 # ----------------------------------------------------------------------------- Qwen-VL / GLM-V vision towers
 
 QWEN3_VL_VISION = {
@@ -1114,3 +1189,5 @@ register_own("minicpmv4_7_vision", minicpm_vision, "MiniCPMV4_7Vision", stem="Mi
 register_own("minicpm_ocr_vision", minicpm_vision, "MiniCPMOcrVision", stem="MiniCPMOcr")
 register_own("mobilenet_v1", mobilenet_v1, "MobileNetV1")
 register_own("poolformer", poolformer, "PoolFormer")
+register_own("segformer", segformer, "Segformer")
+register_own("pvt", pvt, "Pvt")
