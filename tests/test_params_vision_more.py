@@ -339,6 +339,9 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 
 FIXED_CASES = [
+    ("pvt_v2", "PvtV2Model", {"linear_attention": True, "qkv_bias": False}),
+    ("pvt_v2", "PvtV2Backbone", {"num_encoder_blocks": 3}),
+    ("pvt_v2", "PvtV2ForImageClassification", {"num_labels": 5}),
     (
         "segformer",
         "SegformerModel",

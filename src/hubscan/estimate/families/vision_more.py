@@ -896,19 +896,19 @@ def _stages(c: Cfg, *keys: str) -> list[tuple[int, ...]]:
     return [tuple(c.ints(k)[i] for k in keys) for i in range(S)]
 
 
-def _reduced_attention(h: int, nh: int, sr: int, qkv_bias: bool) -> int:
-    """Efficient self-attention: q/k/v/o, plus the sr x sr sequence-reduction conv and its LayerNorm."""
+def _reduced_attention(h: int, nh: int, sr: int, qkv_bias: bool, linear_attention: bool = False) -> int:
+    """Efficient self-attention: q/k/v/o, plus the sr x sr sequence-reduction conv and its LayerNorm (a 1x1 conv
+    under PVTv2's linear attention)."""
     a = positive("num_attention_heads", nh) * (h // nh)
     n = 3 * linear(h, a, qkv_bias) + linear(a, h)
+    if linear_attention:
+        return n + linear(h, h) + 2 * h
     return n + (h * h * sr * sr + h + 2 * h if sr > 1 else 0)
 
 
-def segformer(c: Cfg, head: str) -> Tally:
-    """SegformerModel / ForImageClassification: per stage an overlapping patch conv + LayerNorm, blocks of
-    reduced attention and a Mix-FFN (fc1, 3x3 depthwise conv, fc2) with two LayerNorms, a stage LayerNorm."""
-    if head not in ("model", "img_cls"):
-        raise NotExact(f"output head '{head}' is not modelled for segformer")
-    c = with_defaults(c, SEGFORMER)
+def _mix_transformer(c: Cfg, qkv_bias: bool, linear_attention: bool) -> Tally:
+    """SegFormer / PVTv2 encoder: per stage an overlapping patch conv + LayerNorm, blocks of reduced attention and
+    a Mix-FFN (fc1, 3x3 depthwise conv, fc2) with two LayerNorms, a stage LayerNorm."""
     t = Tally()
     t.has_kv = False
     prev = c.int("num_channels")
@@ -917,10 +917,37 @@ def segformer(c: Cfg, head: str) -> Tally:
         hid = int(h * ratio)
         t.add("embeddings", prev * k * k * h + h + 2 * h)
         mix = linear(h, hid) + hid * 9 + hid + linear(hid, h)
-        t.add("other", depth * (4 * h + _reduced_attention(h, nh, sr, True) + mix) + 2 * h)
+        t.add(
+            "other", depth * (4 * h + _reduced_attention(h, nh, sr, qkv_bias, linear_attention) + mix) + 2 * h
+        )
         prev = h
+    return t
+
+
+def segformer(c: Cfg, head: str) -> Tally:
+    """SegformerModel / ForImageClassification (the Mix Transformer encoder, biased q/k/v)."""
+    if head not in ("model", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for segformer")
+    c = with_defaults(c, SEGFORMER)
+    t = _mix_transformer(c, True, False)
     if head == "img_cls":  # the classifier reads hidden_sizes[-1], whatever num_encoder_blocks
         t.add("heads", linear(c.ints("hidden_sizes")[-1], c.num_labels()))
+    return t
+
+
+PVT_V2 = {**SEGFORMER, "mlp_ratios": [8, 8, 4, 4], "qkv_bias": True, "linear_attention": False}
+
+
+def pvt_v2(c: Cfg, head: str) -> Tally:
+    """PvtV2Model / Backbone (same parameters) / ForImageClassification: the Mix Transformer encoder with
+    q/k/v bias = qkv_bias and optional linear attention."""
+    if head not in ("model", "backbone", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for pvt_v2")
+    c = with_defaults(c, PVT_V2)
+    t = _mix_transformer(c, c.bool("qkv_bias"), c.bool("linear_attention"))
+    classifier(
+        t, c, "model" if head == "backbone" else head, c.ints("hidden_sizes")[-1], ("img_cls",), "pvt_v2"
+    )
     return t
 
 
@@ -1191,3 +1218,4 @@ register_own("mobilenet_v1", mobilenet_v1, "MobileNetV1")
 register_own("poolformer", poolformer, "PoolFormer")
 register_own("segformer", segformer, "Segformer")
 register_own("pvt", pvt, "Pvt")
+register_own("pvt_v2", pvt_v2, "PvtV2")
