@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from hubscan.estimate import structural
+from hubscan.estimate.families import FAMILIES
 from hubscan.estimate.footprint import analyze_config
 
 SAMPLE = Path(__file__).parent / "data" / "coverage_sample.csv"
@@ -55,7 +56,8 @@ def test_the_data_file_states_a_band():
 
 
 def test_unreliable_types_in_the_sample_are_unknown_with_the_measured_error(no_torch):
-    rows = [r for r in ROWS if r["model_type"] in UNRELIABLE]
+    # a model type that has since gained an analytic formula is counted by it, not by the withheld structural path
+    rows = [r for r in ROWS if r["model_type"] in UNRELIABLE and r["model_type"] not in FAMILIES]
     assert len({r["model_type"] for r in rows}) >= 3
     withheld: set[str] = set()
     for row in rows:
