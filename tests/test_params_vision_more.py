@@ -339,6 +339,23 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 
 FIXED_CASES = [
+    (
+        "regnet",
+        "RegNetModel",
+        {"embedding_size": 16, "hidden_sizes": [16, 48, 96], "depths": [1, 2, 1], "groups_width": 8}
+        | {"layer_type": "x", "downsample_in_first_stage": False},
+    ),
+    (
+        "regnet",
+        "RegNetForImageClassification",
+        {
+            "embedding_size": 24,
+            "hidden_sizes": [32, 64],
+            "depths": [2, 1],
+            "groups_width": 16,
+            "num_labels": 3,
+        },
+    ),
     ("pvt_v2", "PvtV2Model", {"linear_attention": True, "qkv_bias": False}),
     ("pvt_v2", "PvtV2Backbone", {"num_encoder_blocks": 3}),
     ("pvt_v2", "PvtV2ForImageClassification", {"num_labels": 5}),

@@ -977,6 +977,57 @@ def pvt(c: Cfg, head: str) -> Tally:
     return t
 
 
+REGNET = {
+    "num_channels": 3,
+    "embedding_size": 32,
+    "hidden_sizes": [128, 192, 512, 1088],
+    "depths": [2, 6, 12, 2],
+}
+REGNET.update(groups_width=64, layer_type="y", downsample_in_first_stage=True)
+
+
+def _regnet_layer(cin: int, cout: int, stride: int, group_width: int, squeeze: bool) -> int:
+    """One RegNet X/Y layer: bias-free convs each followed by a BatchNorm (weight + bias): projection shortcut when
+    the shape changes, 1x1, grouped 3x3, (Y: squeeze-excitation with biased 1x1 convs to round(in / 4)), 1x1."""
+    groups = max(1, cout // group_width)
+    if cout % groups:
+        raise ConfigProblem(f"regnet width {cout} is not divisible into {groups} groups")
+    n = (cin * cout + 2 * cout if cin != cout or stride != 1 else 0) + cin * cout + 2 * cout
+    n += cout * (cout // groups) * 9 + 2 * cout + cout * cout + 2 * cout
+    if squeeze:
+        r = int(round(cin / 4))
+        n += linear(cout, r) + linear(r, cout)
+    return n
+
+
+def regnet(c: Cfg, head: str) -> Tally:
+    """RegNetModel / ForImageClassification: a 3x3 stride-2 stem and stages of X or Y layers."""
+    if head not in ("model", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for regnet")
+    c = with_defaults(c, REGNET)
+    E, hs, depths, gw = (
+        c.int("embedding_size"),
+        c.ints("hidden_sizes"),
+        c.ints("depths"),
+        c.int("groups_width"),
+    )
+    if not hs or not depths:
+        raise ConfigProblem("regnet hidden_sizes and depths must not be empty")
+    squeeze = c.str("layer_type") != "x"
+    positive("groups_width", gw)
+    n = c.int("num_channels") * E * 9 + 2 * E
+    first = 2 if c.bool("downsample_in_first_stage") else 1
+    for i, (cout, depth) in enumerate(zip(hs, depths, strict=False)):
+        cin = E if i == 0 else hs[i - 1]
+        n += _regnet_layer(cin, cout, first if i == 0 else 2, gw, squeeze)
+        n += max(depth - 1, 0) * _regnet_layer(cout, cout, 1, gw, squeeze)
+    t = Tally()
+    t.has_kv = False
+    t.add("other", n)
+    classifier(t, c, head, hs[-1], ("img_cls",), "regnet")
+    return t
+
+
 # ----------------------------------------------------------------------------- Qwen-VL / GLM-V vision towers
 
 QWEN3_VL_VISION = {
@@ -1219,3 +1270,4 @@ register_own("poolformer", poolformer, "PoolFormer")
 register_own("segformer", segformer, "Segformer")
 register_own("pvt", pvt, "Pvt")
 register_own("pvt_v2", pvt_v2, "PvtV2")
+register_own("regnet", regnet, "RegNet")
