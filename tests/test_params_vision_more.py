@@ -340,6 +340,29 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 FIXED_CASES = [
     (
+        "tipsv2_text_model",
+        "Tipsv2TextModel",
+        {"hidden_size": 32, "num_attention_heads": 4, "vocab_size": 100},
+    ),
+    (
+        "tipsv2",
+        "Tipsv2Model",
+        {
+            "text_config": {
+                "hidden_size": 32,
+                "num_attention_heads": 4,
+                "vocab_size": 100,
+                "num_hidden_layers": 2,
+            },
+            "vision_config": {
+                "hidden_size": 32,
+                "num_attention_heads": 4,
+                "num_hidden_layers": 2,
+                "image_size": 56,
+            },
+        },
+    ),
+    (
         "regnet",
         "RegNetModel",
         {"embedding_size": 16, "hidden_sizes": [16, 48, 96], "depths": [1, 2, 1], "groups_width": 8}

@@ -477,6 +477,31 @@ def tipsv2_vision_model(c: Cfg, head: str) -> Tally:
     return dinov2_with_registers(with_defaults(c, TIPSV2_VISION), head)
 
 
+TIPSV2_TEXT = {"vocab_size": 32000, "hidden_size": 768, "intermediate_size": 3072, "num_hidden_layers": 12}
+TIPSV2_TEXT.update(num_attention_heads=12)
+
+
+def tipsv2_text_model(c: Cfg, head: str) -> Tally:
+    """Tipsv2TextModel: token embedding (sinusoidal positions, no table), CLIP-style layers, final LayerNorm."""
+    _model_only(head, "tipsv2_text_model")
+    c = with_defaults(c, TIPSV2_TEXT)
+    h = c.int("hidden_size")
+    t = Tally()
+    t.embed(c.int("vocab_size") * h)
+    vit_blocks(t, c, h, width=h)
+    t.add("norms", 2 * h)
+    return t
+
+
+def tipsv2(c: Cfg, head: str) -> Tally:
+    """Tipsv2Model: the text and vision towers and a learned temperature."""
+    _model_only(head, "tipsv2")
+    t = tipsv2_text_model(c.sub("text_config", default={}), "model")
+    t.merge(tipsv2_vision_model(c.sub("vision_config", default={}), "model"))
+    t.add("other", 1)
+    return t
+
+
 VIDEO_LLAMA_3_VISION = {**VIT_BASE}
 
 
@@ -1271,3 +1296,5 @@ register_own("segformer", segformer, "Segformer")
 register_own("pvt", pvt, "Pvt")
 register_own("pvt_v2", pvt_v2, "PvtV2")
 register_own("regnet", regnet, "RegNet")
+register_own("tipsv2_text_model", tipsv2_text_model, "Tipsv2Text", stem="Tipsv2")
+register_own("tipsv2", tipsv2, "Tipsv2")
