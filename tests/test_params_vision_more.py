@@ -122,6 +122,7 @@ def test_siglip2_vision_positions_follow_num_patches():
         ("beit", "BeitBackbone"),
         ("vjepa2", "VJEPA2ForVideoClassification"),
         ("swinv2", "Swinv2Backbone"),
+        ("mobilenet_v2", "MobileNetV2ForSemanticSegmentation"),
     ],
 )
 def test_heads_without_a_formula_are_unknown(model_type, cls):
@@ -339,6 +340,13 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 
 FIXED_CASES = [
+    ("mobilenet_v2", "MobileNetV2Model", {"depth_multiplier": 0.35, "first_layer_is_expansion": False}),
+    (
+        "mobilenet_v2",
+        "MobileNetV2Model",
+        {"depth_multiplier": 1.4, "expand_ratio": 4.0, "depth_divisible_by": 16},
+    ),
+    ("mobilenet_v2", "MobileNetV2ForImageClassification", {"depth_multiplier": 0.75, "num_labels": 9}),
     (
         "tipsv2_text_model",
         "Tipsv2TextModel",

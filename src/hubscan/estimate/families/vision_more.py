@@ -860,6 +860,52 @@ def mobilenet_v1(c: Cfg, head: str) -> Tally:
     return t
 
 
+_MOBILENET_V2_CHANNELS = (16, 24, 24, 32, 32, 32, 64, 64, 64, 64, 96, 96, 96, 160, 160, 160, 320)
+
+
+def _divisible(value: float, divisor: int, floor: int) -> int:
+    """Round a channel count to a multiple of ``divisor`` (at least ``floor``), never more than 10% down."""
+    new = max(floor, int(value + divisor / 2) // divisor * divisor)
+    return new + divisor if new < 0.9 * value else new
+
+
+def mobilenet_v2(c: Cfg, head: str) -> Tally:
+    """MobileNetV2Model / ForImageClassification: stem (3x3 conv, optional 1x1 expansion, depthwise 3x3, 1x1
+    reduction), 16 inverted residuals (1x1 expand by expand_ratio, depthwise 3x3, 1x1 reduce) and a final 1x1
+    conv; every conv is bias-free and followed by a BatchNorm (weight + bias)."""
+    if head not in ("model", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for mobilenet_v2")
+    mult, d, floor = (
+        c.num("depth_multiplier", default=1.0),
+        c.int("depth_divisible_by", default=8),
+        c.int("min_depth", default=8),
+    )
+    positive("depth_divisible_by", d)
+
+    def scaled(ch: int) -> int:
+        return _divisible(int(round(ch * mult)), d, floor)
+
+    def conv(cin: int, cout: int, k: int = 1, depthwise: bool = False) -> int:
+        return (cin if not depthwise else 1) * cout * k * k + 2 * cout
+
+    chans = [scaled(ch) for ch in _MOBILENET_V2_CHANNELS]
+    e = scaled(32)
+    n = conv(c.int("num_channels", default=3), e, 3) + conv(e, e, 3, depthwise=True) + conv(e, chans[0])
+    if not c.bool("first_layer_is_expansion", default=True):
+        n += conv(e, e)
+    for cin, cout in zip(chans, chans[1:], strict=False):
+        x = _divisible(int(round(cin * c.num("expand_ratio", default=6.0))), d, floor)
+        n += conv(cin, x) + conv(x, x, 3, depthwise=True) + conv(x, cout)
+    fine = c.bool("finegrained_output", default=True) and mult < 1.0
+    out = 1280 if fine else scaled(1280)
+    n += conv(chans[-1], out)
+    t = Tally()
+    t.has_kv = False
+    t.add("other", n)
+    classifier(t, c, head, out, ("img_cls",), "mobilenet_v2")
+    return t
+
+
 POOLFORMER = {
     "num_channels": 3,
     "mlp_ratio": 4.0,
@@ -1298,3 +1344,4 @@ register_own("pvt_v2", pvt_v2, "PvtV2")
 register_own("regnet", regnet, "RegNet")
 register_own("tipsv2_text_model", tipsv2_text_model, "Tipsv2Text", stem="Tipsv2")
 register_own("tipsv2", tipsv2, "Tipsv2")
+register_own("mobilenet_v2", mobilenet_v2, "MobileNetV2")
