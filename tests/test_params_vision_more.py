@@ -340,6 +340,12 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 
 FIXED_CASES = [
+    (
+        "sam3_vit_model",
+        "Sam3ViTModel",
+        {"hidden_size": 32, "num_attention_heads": 4, "intermediate_size": 40, "num_hidden_layers": 2}
+        | {"pretrain_image_size": 112, "patch_size": 8, "image_size": 224, "window_size": 4},
+    ),
     ("mobilenet_v2", "MobileNetV2Model", {"depth_multiplier": 0.35, "first_layer_is_expansion": False}),
     (
         "mobilenet_v2",

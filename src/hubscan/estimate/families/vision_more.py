@@ -754,6 +754,24 @@ def vitdet(c: Cfg, head: str) -> Tally:
     return t
 
 
+SAM3_VIT = {**VIT_BASE, "hidden_size": 1024, "intermediate_size": 4736, "num_hidden_layers": 32}
+SAM3_VIT.update(num_attention_heads=16, image_size=1008, patch_size=14, pretrain_image_size=336)
+
+
+def sam3_vit_model(c: Cfg, head: str) -> Tally:
+    """Sam3ViTModel: bias-free patch conv, a position table for the pretraining grid (tiled at run time), one
+    LayerNorm, ViT layers with rotary attention (windowing changes no parameter)."""
+    _model_only(head, "sam3_vit_model")
+    c = with_defaults(c, SAM3_VIT)
+    h = c.int("hidden_size")
+    n, ph, pw = _patches(Cfg({**c.data, "image_size": c.raw("pretrain_image_size")}, c.name), 336, 14)
+    t = Tally()
+    t.add("embeddings", c.int("num_channels") * ph * pw * h + n * h)
+    t.add("norms", 2 * h)
+    vit_blocks(t, c, h)
+    return t
+
+
 # ----------------------------------------------------------------------------- Swin / ConvNeXt copies
 
 
@@ -1345,3 +1363,4 @@ register_own("regnet", regnet, "RegNet")
 register_own("tipsv2_text_model", tipsv2_text_model, "Tipsv2Text", stem="Tipsv2")
 register_own("tipsv2", tipsv2, "Tipsv2")
 register_own("mobilenet_v2", mobilenet_v2, "MobileNetV2")
+register_own("sam3_vit_model", sam3_vit_model, "Sam3ViT", stem="Sam3")
