@@ -341,6 +341,12 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 FIXED_CASES = [
     (
+        "lfm3_vl_vision",
+        "Lfm3VlVisionModel",
+        {"hidden_size": 32, "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 40}
+        | {"num_hidden_layers": 3, "layer_types": ["conv", "full_attention", "conv"], "conv_kernel_size": 5},
+    ),
+    (
         "sam3_vit_model",
         "Sam3ViTModel",
         {"hidden_size": 32, "num_attention_heads": 4, "intermediate_size": 40, "num_hidden_layers": 2}

@@ -10,7 +10,15 @@ from __future__ import annotations
 from functools import partial
 
 from hubscan.estimate._cfg import KVLayer
-from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
+from hubscan.estimate.families.common import (
+    Cfg,
+    ConfigProblem,
+    NotExact,
+    Tally,
+    layer_types,
+    linear,
+    positive,
+)
 from hubscan.estimate.families.hierarchical import convnext, swin
 from hubscan.estimate.families.multimodal import IDEFICS3_VISION, _idefics_vision
 from hubscan.estimate.families.registry import HEAD_SUFFIXES, Formula, architecture_of, register
@@ -772,6 +780,40 @@ def sam3_vit_model(c: Cfg, head: str) -> Tally:
     return t
 
 
+LFM3_VL_VISION = {"hidden_size": 1024, "intermediate_size": 2560, "in_channels": 3, "patch_size": 16}
+LFM3_VL_VISION.update(
+    temporal_patch_size=2, num_hidden_layers=14, num_attention_heads=16, num_key_value_heads=8
+)
+LFM3_VL_VISION.update(conv_kernel_size=3)
+
+
+def lfm3_vl_vision(c: Cfg, head: str) -> Tally:
+    """LFM3-VL vision: a bias-free linear patch embedding + RMSNorm; per layer (by layer_types) either GQA
+    attention with q/k RMSNorms or a gated short depthwise conv, then a bias-free gated MLP; two RMSNorms."""
+    _model_only(head, "lfm3_vl_vision")
+    c = with_defaults(c, LFM3_VL_VISION)
+    h, inter, L, k = (
+        c.int("hidden_size"),
+        c.int("intermediate_size"),
+        c.int("num_hidden_layers"),
+        c.int("conv_kernel_size"),
+    )
+    kinds = layer_types(c, L)
+    if kinds is None:
+        raise ConfigProblem("lfm3_vl_vision needs layer_types with one entry per layer")
+    nh = positive("num_attention_heads", c.int("num_attention_heads"))
+    kv, hd = c.int("num_key_value_heads"), h // nh
+    attn = 2 * h * nh * hd + 2 * h * kv * hd + 2 * hd
+    conv = 3 * h * h + h * k * k + h * h
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", _conv3d(c, h, False) + h)
+    t.add("attention", sum(conv if kind == "conv" else attn for kind in kinds))
+    t.add("mlp", L * 3 * h * inter)
+    t.add("norms", L * 2 * h)
+    return t
+
+
 # ----------------------------------------------------------------------------- Swin / ConvNeXt copies
 
 
@@ -1364,3 +1406,4 @@ register_own("tipsv2_text_model", tipsv2_text_model, "Tipsv2Text", stem="Tipsv2"
 register_own("tipsv2", tipsv2, "Tipsv2")
 register_own("mobilenet_v2", mobilenet_v2, "MobileNetV2")
 register_own("sam3_vit_model", sam3_vit_model, "Sam3ViT", stem="Sam3")
+register_own("lfm3_vl_vision", lfm3_vl_vision, "Lfm3VlVision", stem="Lfm3Vl")
