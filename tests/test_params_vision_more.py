@@ -341,6 +341,12 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 FIXED_CASES = [
     (
+        "kimi_k25_vision",
+        "Kimi_K25VisionModel",
+        {"hidden_size": 32, "num_attention_heads": 4, "intermediate_size": 40, "num_hidden_layers": 2}
+        | {"patch_size": 8, "pos_emb_height": 10, "pos_emb_width": 12},
+    ),
+    (
         "lfm3_vl_vision",
         "Lfm3VlVisionModel",
         {"hidden_size": 32, "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 40}

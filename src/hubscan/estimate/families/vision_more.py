@@ -814,6 +814,23 @@ def lfm3_vl_vision(c: Cfg, head: str) -> Tally:
     return t
 
 
+KIMI_K25_VISION = {**VIT_BASE, "hidden_size": 1152, "intermediate_size": 4304, "num_hidden_layers": 27}
+KIMI_K25_VISION.update(num_attention_heads=16, patch_size=14, pos_emb_height=64, pos_emb_width=64)
+
+
+def kimi_k25_vision(c: Cfg, head: str) -> Tally:
+    """Kimi-K2.5 vision: a biased 3-channel patch conv, a learned height x width position grid (the temporal
+    table is a buffer), ViT layers with biased q/k/v/proj, final LayerNorm."""
+    _model_only(head, "kimi_k25_vision")
+    c = with_defaults(c, KIMI_K25_VISION)
+    h, p = c.int("hidden_size"), c.int("patch_size")
+    t = Tally()
+    t.add("embeddings", 3 * p * p * h + h + c.int("pos_emb_height") * c.int("pos_emb_width") * h)
+    vit_blocks(t, c, h)
+    t.add("norms", 2 * h)
+    return t
+
+
 # ----------------------------------------------------------------------------- Swin / ConvNeXt copies
 
 
@@ -1407,3 +1424,4 @@ register_own("tipsv2", tipsv2, "Tipsv2")
 register_own("mobilenet_v2", mobilenet_v2, "MobileNetV2")
 register_own("sam3_vit_model", sam3_vit_model, "Sam3ViT", stem="Sam3")
 register_own("lfm3_vl_vision", lfm3_vl_vision, "Lfm3VlVision", stem="Lfm3Vl")
+register_own("kimi_k25_vision", kimi_k25_vision, "Kimi_K25Vision", stem="Kimi_K25")
