@@ -341,6 +341,12 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 FIXED_CASES = [
     (
+        "inkling2_vision",
+        "Inkling2VisionModel",
+        {"hidden_size": 32, "num_attention_heads": 4, "intermediate_size": 40, "num_hidden_layers": 2}
+        | {"patch_size": 8, "posemb_grid_size": 6, "projection_hidden_dim": 50, "text_hidden_size": 30},
+    ),
+    (
         "kimi_k25_vision",
         "Kimi_K25VisionModel",
         {"hidden_size": 32, "num_attention_heads": 4, "intermediate_size": 40, "num_hidden_layers": 2}

@@ -831,6 +831,32 @@ def kimi_k25_vision(c: Cfg, head: str) -> Tally:
     return t
 
 
+INKLING2_VISION = {**VIT_BASE, "hidden_size": 1024, "intermediate_size": 4096, "num_hidden_layers": 23}
+INKLING2_VISION.update(num_attention_heads=16, patch_size=20, spatial_merge_size=2, posemb_grid_size=32)
+INKLING2_VISION.update(projection_hidden_dim=4096, projector_bias=False, text_hidden_size=4608)
+
+
+def inkling2_vision(c: Cfg, head: str) -> Tally:
+    """Inkling2 vision: bias-free linear patch embedding, class embedding and its position, a learned position
+    grid, pre-LayerNorm, ViT layers with layer-scale lambdas, and the merger (merged window -> projection ->
+    text width, bias = projector_bias)."""
+    _model_only(head, "inkling2_vision")
+    c = with_defaults(c, INKLING2_VISION)
+    h, p, m, b = (
+        c.int("hidden_size"),
+        c.int("patch_size"),
+        c.int("spatial_merge_size"),
+        c.bool("projector_bias"),
+    )
+    proj, text = c.int("projection_hidden_dim"), c.int("text_hidden_size")
+    t = Tally()
+    t.add("embeddings", c.int("num_channels") * p * p * h + 2 * h + c.int("posemb_grid_size") ** 2 * h)
+    t.add("norms", 2 * h)
+    vit_blocks(t, c, h, extra=2 * h)
+    t.add("other", linear(m * m * h, proj, b) + linear(proj, text, b))
+    return t
+
+
 # ----------------------------------------------------------------------------- Swin / ConvNeXt copies
 
 
@@ -1425,3 +1451,4 @@ register_own("mobilenet_v2", mobilenet_v2, "MobileNetV2")
 register_own("sam3_vit_model", sam3_vit_model, "Sam3ViT", stem="Sam3")
 register_own("lfm3_vl_vision", lfm3_vl_vision, "Lfm3VlVision", stem="Lfm3Vl")
 register_own("kimi_k25_vision", kimi_k25_vision, "Kimi_K25Vision", stem="Kimi_K25")
+register_own("inkling2_vision", inkling2_vision, "Inkling2Vision", stem="Inkling2")
