@@ -341,6 +341,19 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 FIXED_CASES = [
     (
+        "muse_spark_vision",
+        "MuseSparkVisionModel",
+        {"hidden_size": 32, "num_attention_heads": 4, "intermediate_size": 40, "num_hidden_layers": 2}
+        | {"layer_types": ["window_attention", "full_attention"], "patch_size": 8, "pos_emb_height": 6}
+        | {"pos_emb_width": 6, "patch_temporal": 1},
+    ),
+    (
+        "muse_glimmer_vision",
+        "MuseGlimmerVisionModel",
+        {"hidden_size": 32, "num_attention_heads": 4, "intermediate_size": 40, "num_hidden_layers": 1}
+        | {"layer_types": ["full_attention"], "pos_emb_height": 4, "pos_emb_width": 4},
+    ),
+    (
         "inkling2_vision",
         "Inkling2VisionModel",
         {"hidden_size": 32, "num_attention_heads": 4, "intermediate_size": 40, "num_hidden_layers": 2}

@@ -857,6 +857,28 @@ def inkling2_vision(c: Cfg, head: str) -> Tally:
     return t
 
 
+MUSE_VISION = {**VIT_BASE, "hidden_size": 1536, "intermediate_size": 8960, "num_hidden_layers": 50}
+MUSE_VISION.update(
+    num_attention_heads=16, patch_size=14, patch_temporal=2, pos_emb_height=32, pos_emb_width=32
+)
+
+
+def muse_vision(c: Cfg, head: str) -> Tally:
+    """Muse Spark / Glimmer vision: bias-free linear patch embedding over patch_temporal x 3 x patch^2, a
+    height x width position table, pre- and post-LayerNorms around ViT layers with biased q/k/v/proj."""
+    _model_only(head, "this Muse vision tower")
+    c = with_defaults(c, MUSE_VISION)
+    h, p = c.int("hidden_size"), c.int("patch_size")
+    t = Tally()
+    t.add(
+        "embeddings",
+        c.int("patch_temporal") * 3 * p * p * h + c.int("pos_emb_height") * c.int("pos_emb_width") * h,
+    )
+    t.add("norms", 4 * h)
+    vit_blocks(t, c, h)
+    return t
+
+
 # ----------------------------------------------------------------------------- Swin / ConvNeXt copies
 
 
@@ -1452,3 +1474,5 @@ register_own("sam3_vit_model", sam3_vit_model, "Sam3ViT", stem="Sam3")
 register_own("lfm3_vl_vision", lfm3_vl_vision, "Lfm3VlVision", stem="Lfm3Vl")
 register_own("kimi_k25_vision", kimi_k25_vision, "Kimi_K25Vision", stem="Kimi_K25")
 register_own("inkling2_vision", inkling2_vision, "Inkling2Vision", stem="Inkling2")
+register_own("muse_spark_vision", muse_vision, "MuseSparkVision", stem="MuseSpark")
+register_own("muse_glimmer_vision", muse_vision, "MuseGlimmerVision", stem="MuseGlimmer")
