@@ -341,6 +341,12 @@ def test_beit_relative_position_bias_tables_by_hand():
 
 FIXED_CASES = [
     (
+        "hy_v4_vl_vision",
+        "HYV4VLVisionModel",
+        {"hidden_size": 32, "num_attention_heads": 4, "intermediate_size": 40, "num_hidden_layers": 2}
+        | {"patch_size": 8, "max_image_size": 96, "out_hidden_size": 48, "spatial_merge_size": 3},
+    ),
+    (
         "muse_spark_vision",
         "MuseSparkVisionModel",
         {"hidden_size": 32, "num_attention_heads": 4, "intermediate_size": 40, "num_hidden_layers": 2}

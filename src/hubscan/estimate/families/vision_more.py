@@ -879,6 +879,34 @@ def muse_vision(c: Cfg, head: str) -> Tally:
     return t
 
 
+HY_V4_VL_VISION = {**VIT_BASE, "hidden_size": 1536, "intermediate_size": 6144, "num_hidden_layers": 40}
+HY_V4_VL_VISION.update(
+    num_attention_heads=16, out_hidden_size=6144, spatial_merge_size=2, max_image_size=2048
+)
+
+
+def hy_v4_vl_vision(c: Cfg, head: str) -> Tally:
+    """HY-V4-VL vision: biased patch conv, a position table for the largest image grid plus one, ViT layers
+    (q/k/v/o biased, width heads x head_dim), and the patch merger (RMSNorm, merge-window conv to hidden x m^2,
+    1x1 conv to the text width, image_newline)."""
+    _model_only(head, "hy_v4_vl_vision")
+    c = with_defaults(c, HY_V4_VL_VISION)
+    h, p, m, out = (
+        c.int("hidden_size"),
+        c.int("patch_size"),
+        c.int("spatial_merge_size"),
+        c.int("out_hidden_size"),
+    )
+    nh = positive("num_attention_heads", c.int("num_attention_heads"))
+    grid = c.int("max_image_size") // positive("patch_size", p)
+    t, _ = _patch_conv(Cfg({**c.data, "image_size": p}, c.name), h)
+    t.add("embeddings", (grid * grid + 1) * h)
+    vit_blocks(t, c, h, width=nh * c.int("head_dim", default=h // nh))
+    wide = h * m * m
+    t.add("other", h + h * wide * m * m + wide + linear(wide, out) + out)
+    return t
+
+
 # ----------------------------------------------------------------------------- Swin / ConvNeXt copies
 
 
@@ -1476,3 +1504,4 @@ register_own("kimi_k25_vision", kimi_k25_vision, "Kimi_K25Vision", stem="Kimi_K2
 register_own("inkling2_vision", inkling2_vision, "Inkling2Vision", stem="Inkling2")
 register_own("muse_spark_vision", muse_vision, "MuseSparkVision", stem="MuseSpark")
 register_own("muse_glimmer_vision", muse_vision, "MuseGlimmerVision", stem="MuseGlimmer")
+register_own("hy_v4_vl_vision", hy_v4_vl_vision, "HYV4VLVision", stem="HYV4VL")
