@@ -20,6 +20,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     text_decoders,
     textenc,
     vision,
+    vision_more,
     vl_composites,
 )
 from hubscan.estimate.families.registry import FAMILIES, HEAD_SUFFIXES, Family, architecture_of, register
