@@ -22,6 +22,7 @@ from sqlite_utils import Database
 from hubscan.errors import ParseError, QueryError
 from hubscan.estimate import memory as mem
 from hubscan.store import derived as store_derived
+from hubscan.store.migrations import member_index_names
 
 GROUPINGS: dict[str, str] = {
     "model_type": "COALESCE(NULLIF(m.model_type, ''), NULLIF(f.model_type, ''), 'unknown')",
@@ -302,59 +303,22 @@ def _main_pass(
 MEDIAN = {"median": 0.5}
 
 
-def _params_filtered(
-    db: Database, other: Database, key: str, where: str, params: dict, sums: list[str], weights: str, kv: str
-) -> tuple[dict[str, dict], dict[str, dict], set[str]]:
-    """Only ``--min-params`` filters, with two connections. The lineage grouping (whose members are stored
-    in (family, params) order, with (family, KV) and (family, weights) indexes holding the parameter count):
-    this connection walks the (family, params) index and the nearly sequential rows for every sum and the
-    parameters' quantiles, while the other reads the KV and weights medians from their indexes alone;
-    nothing is sorted. Other groupings: the parameters' quantiles from the (family, params) index alone and
-    the weights' medians on the other connection, one pass sorted by (family, KV) carrying every sum here.
-    Returns the rows, the parameters' ranks and the median columns already set."""
-    source, indexes = "family_members", _lineage_indexes(db) if key == KEY_COLUMNS["lineage"] else {}
-    params_index = f"idx_family_members_{key}_params"
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        if kv == "kv_cache_bytes" and weights == "weights_bytes" and len(indexes) == 2:
-            medians = {
-                column: pool.submit(
-                    _ranked, other, key, expr, source, where, params, None, MEDIAN, index=index
-                )
-                for column, expr, index in (
-                    ("kv_cache_bytes_median", kv, indexes["kv"]),
-                    ("weights_bytes_median", weights, indexes["w"]),
-                )
-            }
-            scan = f"{source} INDEXED BY {params_index}"
-            # The weights' medians come from their index: their rule summaries are not needed.
-            sums = [expr for expr in sums if "dtype_rule" not in expr and "w_rule" not in expr]
-            rows, ranks = _main_pass(db, key, source, where, params, sums, scan=scan)
-            got = {column: future.result() for column, future in medians.items()}
-        else:
-            index_ranks = pool.submit(
-                _ranked, other, key, "params", source, where, params, None, QS, index=params_index
-            )
-            weight_ranks = pool.submit(_ranked, other, key, weights, source, where, params, None, MEDIAN)
-            rows, kv_ranks = _main_pass(db, key, source, where, params, sums, order=kv, qs=MEDIAN)
-            got = {"kv_cache_bytes_median": kv_ranks, "weights_bytes_median": weight_ranks.result()}
-            ranks = index_ranks.result()
-    for column, by_family in got.items():
-        for family, row in rows.items():
-            row[column] = _lerp(*by_family[family]["median"]) if family in by_family else None
-    return rows, ranks, set(got)
+# Filters whose columns the family order indexes hold (``--min-params``, ``--task`` by its family key, the
+# families an incremental refresh recomputes): a pass over those indexes reads no table row.
+INDEXED_FILTERS = {"min_params", "task_key", "families"}
 
 
-def _lineage_indexes(db: Database) -> dict[str, str]:
-    """The lineage order indexes the catalog has (a catalog migrated read-only since m007 may lack them)."""
-    names = {"kv": "idx_family_members_k_lineage_kv", "w": "idx_family_members_k_lineage_weights"}
+def order_indexes(db: Database, key: str) -> dict[str, str]:
+    """The (family, params, ...) "rows" and (family, KV cache, ...) "kv" indexes of family key ``key`` the
+    catalog has (a catalog opened read-only before migration m008 has none)."""
     found = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    return {short: name for short, name in names.items() if name in found}
+    return {kind: name for kind, name in member_index_names(key).items() if name in found}
 
 
 def _scan(source: str, params: dict) -> str:
     """Read the members table in storage order (an index walk would fetch every row out of order), unless
-    only a few families are asked for (incremental refresh): then their (family, params) index finds them."""
-    if source != "family_members" or "families" in params or "ranked_families" in params:
+    only a few families or one author are asked for: then an index finds them."""
+    if source != "family_members" or {"families", "ranked_families", "author_key"} & set(params):
         return source
     return f"{source} NOT INDEXED"
 
@@ -488,29 +452,30 @@ def aggregate(
     named = key is None
     key, params = key or KEY_COLUMNS[by], params or {}
     weights, kv = measure_exprs(context, dtype)
-    # Only --min-params: the parameters' order statistics come from the (family, params) index alone (no
-    # member row is read, the order is free) and the sums from one unsorted GROUP BY.
-    by_index = named and source == "family_members" and set(params) == {"min_params"}
+    # Filters the family order indexes hold: the sums, maxima, rules and the parameters' order statistics
+    # come from one GROUP BY walking the (family, params, ...) index (nothing sorted, no table row read),
+    # the KV medians from the (family, KV cache, ...) index.
+    indexes = {}
+    if named and source == "family_members" and set(params) <= INDEXED_FILTERS:
+        indexes = order_indexes(db, key)
+    ranked_index = {"kv_cache_bytes": indexes.get("kv")}
     measures = _measures(weights, kv, extra)
-    # The KV medians never follow the parameters: their sorted passes run beside the main one, on a second
+    # The KV medians never follow the parameters: their passes run beside the main one, on a second
     # read-only connection (SQLite releases the GIL while it steps), as DuckDB uses both cores too.
     # The active parameters' median too, for every family at once, when the families are many (the
     # families with a mixture-of-experts model then cover most rows anyway).
     side = [(c, e) for c, e in measures if "kv_" in e or (e == "params_active" and by in SIDE_ACTIVE)]
-    side = side if source == "family_members" else []
-    other = _side_connection(db) if side or by_index else None
+    other = _side_connection(db) if side and source == "family_members" else None
     sums = _sums(weights, kv, extra)
-    done: set[str] = set()
-    if by_index and other is not None:
-        rows, ranks, done = _params_filtered(db, other, key, where, params, sums, weights, kv)
-        side = []
+    scan = f"{source} INDEXED BY {indexes['rows']}" if "rows" in indexes else None
     with ThreadPoolExecutor(max_workers=1) as pool:
         pending = {
-            column: pool.submit(_ranked, other, key, expr, source, where, params, None, MEDIAN)
+            column: pool.submit(
+                _ranked, other, key, expr, source, where, params, None, MEDIAN, index=ranked_index.get(expr)
+            )
             for column, expr in (side if other is not None else [])
         }
-        if not done:
-            rows, ranks = _main_pass(db, key, source, where, params, sums)
+        rows, ranks = _main_pass(db, key, source, where, params, sums, scan=scan)
         for family, row in rows.items():
             for name, (lo, hi, t) in ranks.get(family, {}).items():
                 row[f"params_{name}"] = _lerp(lo, hi, t)
@@ -518,10 +483,11 @@ def aggregate(
             if column in pending:
                 for family, got in pending[column].result().items():
                     rows[family][column] = _lerp(*got["median"])
-            elif column not in done:
+            else:
                 _fill_measure(
-                    db, rows, ranks, column, expr, key=key, source=source, where=where, params=params
-                )
+                    db, rows, ranks, column, expr, key=key, source=source, where=where, params=params,
+                    index=ranked_index.get(expr),
+                )  # fmt: skip
     if other is not None:
         other.close()
     if named and source == "family_members":  # members carry family ids: name them
@@ -536,7 +502,7 @@ def _side_connection(db: Database) -> Database | None:
     return store_derived.second_connection(db)
 
 
-def _fill_measure(db, rows, ranks, column, expr, *, key, source, where, params) -> None:
+def _fill_measure(db, rows, ranks, column, expr, *, key, source, where, params, index=None) -> None:
     """Set ``column`` (a median) on every family row: from the parameters' ranks where allowed, else sorted."""
     rest = set()
     for family, row in rows.items():
@@ -554,7 +520,7 @@ def _fill_measure(db, rows, ranks, column, expr, *, key, source, where, params) 
             r["models"] for r in rows.values()
         )
         subset = None if many else rest
-        for family, got in _ranked(db, key, expr, source, where, params, subset, MEDIAN).items():
+        for family, got in _ranked(db, key, expr, source, where, params, subset, MEDIAN, index=index).items():
             if family in rest:
                 rows[family][column] = _lerp(*got["median"])
 
@@ -600,11 +566,45 @@ def clean_value(value: Any) -> Any:
 
 def footprint_live(db: Database, by: str, **options: Any) -> list[dict]:
     """Footprint rows computed from the per-model members (filters and overrides applied in SQL)."""
-    where, params = filter_clause(options.get("author"), options.get("task"), options.get("min_params"))
+    source = live_source(db)
+    author, task, min_params = options.get("author"), options.get("task"), options.get("min_params")
+    if source == "family_members":
+        where, params = keyed_filter_clause(db, author, task, min_params)
+    else:
+        where, params = filter_clause(author, task, min_params)
     return aggregate(
-        db, by, source=live_source(db), where=where, params=params,
+        db, by, source=source, where=where, params=params,
         context=options.get("context"), dtype=options.get("dtype"),
     )  # fmt: skip
+
+
+# A key that no family has: a filter on a task or author the catalog does not hold matches no member.
+NO_KEY = -1
+
+
+def keyed_filter_clause(
+    db: Database, author: str | None, task: str | None, min_params: float | None
+) -> tuple[str, dict]:
+    """``filter_clause`` over ``family_members`` with the task matched by its family key (the indexes hold
+    it): a member's ``k_pipeline_tag`` is the key of its task exactly when the task is neither empty nor
+    "unknown" (the family of the models without one), so the two filters select the same rows. The author
+    filter also names the author's family key, which every member with that author has (so an index finds
+    them), and keeps the exact comparison (a member without an author is in its id owner's family)."""
+    plain = {"task": task if task in ("", "unknown") else None, "author": author if author == "" else None}
+    where, params = filter_clause(plain["author"], plain["task"], min_params)
+    clauses = [where.removeprefix("WHERE ")] if where else []
+    for grouping, value, name in (("pipeline_tag", task, "task"), ("author", author, "author")):
+        if not value or plain[name] is not None:
+            continue
+        found = db.execute(
+            "SELECT id FROM family_keys WHERE grouping = ? AND family = ?", [grouping, value]
+        ).fetchone()
+        params[f"{name}_key"] = found[0] if found else NO_KEY
+        clauses.append(f"{KEY_COLUMNS[grouping]} = :{name}_key")
+        if name == "author":
+            clauses.append("author = :author")
+            params["author"] = value
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
 def from_rollup(row: dict, *, context: int | None, dtype: str | None) -> dict:
