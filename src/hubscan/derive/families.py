@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections import Counter
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from sqlite_utils import Database
@@ -221,7 +224,10 @@ def _sums(weights: str, kv: str, extra: bool) -> list[str]:
     for name, rel in (("finetunes", "finetune"), ("adapters", "adapter"), ("quantized", "quantized"),
                       ("merges", "merge")):  # fmt: skip
         out.append(f"COUNT(CASE WHEN relation = '{rel}' THEN 1 END) AS {name}")
-    out += RULE_SUMS
+    # The per-dtype rules only where a per-dtype median is asked for (the rollup, or that --dtype).
+    out += [
+        rule for rule in RULE_SUMS if extra or "dtype_rule" not in rule or rule.endswith(f" rule_{weights}")
+    ]
     if extra:
         out += [f"SUM({col}) AS weights_bytes_total_{col[2:]}" for col in DTYPE_COLUMNS.values()]
         out.append("MAX(kv_bytes_per_token) AS kv_bytes_per_token_max")
@@ -229,21 +235,24 @@ def _sums(weights: str, kv: str, extra: bool) -> list[str]:
 
 
 def _picks(qs: dict[str, float]) -> str:
-    """SQL extracting, for each quantile, the two neighbouring order statistics from sorted array ``a``, as
-    one JSON array (one json_extract with several paths parses the family's array once)."""
-    paths = []
+    """SQL columns giving, for each quantile, the two neighbouring order statistics in the sorted array ``a``
+    of ``n`` values and the fraction between them (NULL when ``n`` is 0): no JSON leaves SQLite."""
+    columns = []
     for q in qs.values():
-        lo = f"CAST((n - 1) * {q!r} AS INTEGER)"
-        paths += [f"'$[' || {lo} || ']'", f"'$[' || MIN({lo} + 1, n - 1) || ']'"]
-    return f"json_extract(a, {', '.join(paths)})"
+        pos = f"((n - 1) * {q!r})"
+        lo = f"CAST({pos} AS INTEGER)"
+        for expr in (
+            f"json_extract(a, '$[' || {lo} || ']')",
+            f"json_extract(a, '$[' || MIN({lo} + 1, n - 1) || ']')",
+            f"({pos} - {lo})",
+        ):
+            columns.append(f"CASE WHEN n > 0 THEN {expr} END")
+    return ", ".join(columns)
 
 
-def _ranks(n: int, values: list, qs: dict[str, float]) -> dict[str, tuple]:
-    ranks = {}
-    for i, (name, q) in enumerate(qs.items()):
-        pos = (n - 1) * q
-        ranks[name] = (values[2 * i], values[2 * i + 1], pos - int(pos))
-    return ranks
+def _ranks(values: Sequence, qs: dict[str, float]) -> dict[str, tuple]:
+    """{quantile name: (low, high, fraction)} from the ``_picks`` columns."""
+    return {name: tuple(values[3 * i : 3 * i + 3]) for i, name in enumerate(qs)}
 
 
 # Groupings with many families, whose active-parameter medians are computed beside the main pass.
@@ -272,7 +281,7 @@ def _main_pass(
     json_group_array and only the needed ranks are extracted, so no row leaves SQLite."""
     qs = qs or QS
     names = [expr.rsplit(" AS ", 1)[1] for expr in sums]
-    outer = f"SELECT family, {', '.join(names)}, n, CASE WHEN n > 0 THEN {_picks(qs)} END FROM"
+    outer = f"SELECT family, {', '.join(names)}, n, {_picks(qs)} FROM"
     gather = "COUNT(v) AS n, json_group_array(v) FILTER (WHERE v IS NOT NULL) AS a"
     sql = None
     if scan is not None and order == "params":
@@ -296,7 +305,7 @@ def _main_pass(
         rows[family] = {"family": family, **dict(zip(names, record[1 : 1 + len(names)], strict=True))}
         n = record[1 + len(names)]
         if n:
-            ranks[family] = _ranks(n, json.loads(record[2 + len(names)]), qs)
+            ranks[family] = _ranks(record[2 + len(names) :], qs)
     return rows, ranks
 
 
@@ -379,7 +388,7 @@ SELECT family, n, {_picks(qs)} FROM (
     SELECT {key} AS family, {expr} AS v FROM {scan} WHERE {" AND ".join(cond)} ORDER BY 1, 2
   ) GROUP BY family
 )"""
-    return {family: _ranks(n, json.loads(values), qs) for family, n, values in db.execute(sql, args)}
+    return {record[0]: _ranks(record[2:], qs) for record in db.execute(sql, args)}
 
 
 def _lerp(lo: Any, hi: Any, t: float) -> Any:
@@ -468,26 +477,37 @@ def aggregate(
     other = _side_connection(db) if side and source == "family_members" else None
     sums = _sums(weights, kv, extra)
     scan = f"{source} INDEXED BY {indexes['rows']}" if "rows" in indexes else None
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = {
-            column: pool.submit(
-                _ranked, other, key, expr, source, where, params, None, MEDIAN, index=ranked_index.get(expr)
-            )
-            for column, expr in (side if other is not None else [])
-        }
-        rows, ranks = _main_pass(db, key, source, where, params, sums, scan=scan)
-        for family, row in rows.items():
-            for name, (lo, hi, t) in ranks.get(family, {}).items():
-                row[f"params_{name}"] = _lerp(lo, hi, t)
-        for column, expr in measures:
-            if column in pending:
-                for family, got in pending[column].result().items():
-                    rows[family][column] = _lerp(*got["median"])
-            else:
-                _fill_measure(
-                    db, rows, ranks, column, expr, key=key, source=source, where=where, params=params,
-                    index=ranked_index.get(expr),
-                )  # fmt: skip
+    # Walking the index, the main pass splits at the middle row into two key ranges: both cores take a part,
+    # then the other passes, whichever is free first.
+    parts = _key_ranges(db, key, indexes["rows"], where) if scan and other is not None else [where]
+    tasks = {
+        f"main {i}": partial(
+            _main_pass, key=key, source=source, where=part, params=params, sums=sums, scan=scan
+        )
+        for i, part in enumerate(parts)
+    }
+    tasks.update({
+        column: partial(_ranked, key=key, expr=expr, source=source, where=where, params=params,
+                        families=None, qs=MEDIAN, index=ranked_index.get(expr))
+        for column, expr in (side if other is not None else [])
+    })  # fmt: skip
+    done = _share(db, other, tasks)
+    rows, ranks = {}, {}
+    for i in range(len(parts)):
+        rows.update(done[f"main {i}"][0])
+        ranks.update(done[f"main {i}"][1])
+    for family, row in rows.items():
+        for name, (lo, hi, t) in ranks.get(family, {}).items():
+            row[f"params_{name}"] = _lerp(lo, hi, t)
+    for column, expr in measures:
+        if column in done:
+            for family, got in done[column].items():
+                rows[family][column] = _lerp(*got["median"])
+        else:
+            _fill_measure(
+                db, rows, ranks, column, expr, key=key, source=source, where=where, params=params,
+                index=ranked_index.get(expr),
+            )  # fmt: skip
     if other is not None:
         other.close()
     if named and source == "family_members":  # members carry family ids: name them
@@ -495,6 +515,43 @@ def aggregate(
         for row in rows.values():
             row["family"] = names[row["family"]]
     return _finish(rows, context=context, dtype=dtype, extra=extra)
+
+
+def _share(db: Database, other: Database | None, tasks: dict[str, Callable]) -> dict[str, Any]:
+    """Run ``tasks`` (each called with a connection) on this thread and, when there is ``other``, on a
+    worker thread with it, each thread taking the next task not started: the two cores stay busy whichever
+    pass is the longest. Returns {task name: its result}."""
+    queue, results, lock = list(tasks), {}, threading.Lock()
+
+    def work(conn: Database) -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                name = queue.pop(0)
+            results[name] = tasks[name](conn)
+
+    if other is None:
+        work(db)
+        return results
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        worker = pool.submit(work, other)
+        work(db)
+        worker.result()
+    return results
+
+
+def _key_ranges(db: Database, key: str, index: str, where: str) -> list[str]:
+    """``where`` and two key ranges splitting the members at their middle row (in the order of ``index``, a
+    (``key``, ...) index), or just ``where`` when there are too few."""
+    half = db.execute("SELECT COUNT(*) / 2 FROM family_members").fetchone()[0]
+    found = db.execute(
+        f"SELECT {key} FROM family_members INDEXED BY {index} ORDER BY {key} LIMIT 1 OFFSET ?", [half]
+    ).fetchone()
+    if not half or found is None or found[0] is None:
+        return [where]
+    clause = f"{where} AND" if where else "WHERE"
+    return [f"{clause} {key} < {int(found[0])}", f"{clause} {key} >= {int(found[0])}"]
 
 
 def _side_connection(db: Database) -> Database | None:
