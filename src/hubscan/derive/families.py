@@ -555,17 +555,30 @@ def _share(db: Database, other: Database | None, tasks: dict[str, Callable]) -> 
     return results
 
 
-def _key_ranges(db: Database, key: str, index: str, where: str) -> list[str]:
-    """``where`` and two key ranges splitting the members at their middle row (in the order of ``index``, a
-    (``key``, ...) index), or just ``where`` when there are too few."""
-    half = db.execute("SELECT COUNT(*) / 2 FROM family_members").fetchone()[0]
-    found = db.execute(
-        f"SELECT {key} FROM family_members INDEXED BY {index} ORDER BY {key} LIMIT 1 OFFSET ?", [half]
-    ).fetchone()
-    if not half or found is None or found[0] is None:
+def _key_ranges(db: Database, key: str, index: str, where: str, parts: int = 4) -> list[str]:
+    """``where`` restricted to ``parts`` key ranges holding about as many member rows each (in the order of
+    ``index``, a (``key``, ...) index), or just ``where`` when the members are too few: several smaller
+    tasks let two connections share the work evenly although a range's cost also grows with its families."""
+    total = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0]
+    bounds = []
+    for i in range(1, parts):
+        found = db.execute(
+            f"SELECT {key} FROM family_members INDEXED BY {index} ORDER BY {key} LIMIT 1 OFFSET ?",
+            [total * i // parts],
+        ).fetchone()
+        if found is not None and found[0] is not None and int(found[0]) not in bounds:
+            bounds.append(int(found[0]))
+    if total < 2 * parts or not bounds:
         return [where]
     clause = f"{where} AND" if where else "WHERE"
-    return [f"{clause} {key} < {int(found[0])}", f"{clause} {key} >= {int(found[0])}"]
+    edges = [None, *sorted(bounds), None]
+    ranges = []
+    for low, high in zip(edges, edges[1:], strict=False):
+        conds = ([f"{key} >= {low}"] if low is not None else []) + (
+            [f"{key} < {high}"] if high is not None else []
+        )
+        ranges.append(f"{clause} {' AND '.join(conds)}")
+    return ranges
 
 
 def _side_connection(db: Database) -> Database | None:
