@@ -130,7 +130,10 @@ def test_filtered_passes_walk_the_order_indexes_without_sorting(catalog, by, opt
     con = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True)
     walked = set()
     for sql in statements:
-        if "INDEXED BY" not in sql or sql.startswith("EXPLAIN") or "json_group_array" not in sql:
+        # The passes grouping on an index walk (the sorted passes of the families whose medians do not
+        # follow the parameters say ORDER BY, and sort).
+        direct = "INDEXED BY" in sql and "json_group_array" in sql and "ORDER BY" not in sql
+        if not direct or sql.startswith("EXPLAIN"):
             continue
         plan = " ".join(row[-1] for row in con.execute(f"EXPLAIN QUERY PLAN {sql}"))
         assert "TEMP B-TREE" not in plan, (sql, plan)

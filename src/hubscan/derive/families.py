@@ -369,11 +369,13 @@ def _ranked(
     qs: dict[str, float],
     *,
     index: str | None = None,
+    covering: str | None = None,
 ) -> dict[str, dict[str, tuple]]:
     """Per family, for each quantile of ``expr``: (value at the floor rank, at the next rank, fraction
     between them), from one sorted pass in SQLite: the family's sorted values are gathered with
     json_group_array and only the needed ranks are extracted, so no row leaves SQLite. ``index``: an index
-    whose order is (family, ``expr``) and that holds every column the pass reads: then nothing is sorted."""
+    whose order is (family, ``expr``) and that holds every column the pass reads: then nothing is sorted.
+    ``covering``: an index in another order holding those columns, read (and sorted) instead of the table."""
     cond = [f"{expr} IS NOT NULL"]
     if where:
         cond.append(where.removeprefix("WHERE "))
@@ -381,7 +383,7 @@ def _ranked(
     if families is not None:
         cond.append(f"{key} IN (SELECT value FROM json_each(:ranked_families))")
         args["ranked_families"] = json.dumps(sorted(families))
-    scan = f"{source} INDEXED BY {index}" if index else _scan(source, args)
+    scan = f"{source} INDEXED BY {index or covering}" if index or covering else _scan(source, args)
     sql = None
     if index:
         # Grouping on the index walk itself visits each family's values in order (checked: no temporary
@@ -502,7 +504,7 @@ def aggregate(
     }
     tasks.update({
         column: partial(_ranked, key=key, expr=expr, source=source, where=where, params=params,
-                        families=None, qs=MEDIAN, index=ranked_index.get(expr))
+                        families=None, qs=MEDIAN, index=ranked_index.get(expr), covering=indexes.get("rows"))
         for column, expr in (side if other is not None else [])
     })  # fmt: skip
     done = _share(db, other, tasks)
@@ -520,7 +522,7 @@ def aggregate(
         else:
             _fill_measure(
                 db, rows, ranks, column, expr, key=key, source=source, where=where, params=params,
-                index=ranked_index.get(expr),
+                index=ranked_index.get(expr), covering=indexes.get("rows"),
             )  # fmt: skip
     if other is not None:
         other.close()
@@ -586,7 +588,9 @@ def _side_connection(db: Database) -> Database | None:
     return store_derived.second_connection(db)
 
 
-def _fill_measure(db, rows, ranks, column, expr, *, key, source, where, params, index=None) -> None:
+def _fill_measure(
+    db, rows, ranks, column, expr, *, key, source, where, params, index=None, covering=None
+) -> None:
     """Set ``column`` (a median) on every family row: from the parameters' ranks where allowed, else sorted."""
     rest = set()
     for family, row in rows.items():
@@ -604,7 +608,8 @@ def _fill_measure(db, rows, ranks, column, expr, *, key, source, where, params, 
             r["models"] for r in rows.values()
         )
         subset = None if many else rest
-        for family, got in _ranked(db, key, expr, source, where, params, subset, MEDIAN, index=index).items():
+        found = _ranked(db, key, expr, source, where, params, subset, MEDIAN, index=index, covering=covering)
+        for family, got in found.items():
             if family in rest:
                 rows[family][column] = _lerp(*got["median"])
 
