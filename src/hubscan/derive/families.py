@@ -468,10 +468,10 @@ def aggregate(
 ) -> list[dict]:
     """Per-family footprint rows (``ROLLUP_COLUMNS`` with ``extra``), biggest families first.
 
-    Sums, counts, maxima and the parameters' quantiles come from one sorted pass. Another measure gets its own sorted pass only
-    for the families where it is not a non-decreasing function of the parameters (e.g. active = total for
-    dense models, weights = ceil(params x bytes per parameter)), which each member row records (its rule
-    columns) and the GROUP BY summarises per family. ``key``: an SQL expression over the members to group by
+    Sums, counts, maxima and the parameters' quantiles come from one pass (over an order index: no sort).
+    Another measure gets its own pass only for the families where it is not a non-decreasing function of the
+    parameters (e.g. active = total for dense models, weights = ceil(params x bytes per parameter)), which
+    each member row records (its rule columns) and the GROUP BY summarises per family. ``key``: an SQL expression over the members to group by
     instead of the grouping's family id (its values are returned as ``family``, unnamed).
     """
     named = key is None
@@ -493,8 +493,8 @@ def aggregate(
     other = _side_connection(db) if side and source == "family_members" else None
     sums = _sums(weights, kv, extra)
     scan = f"{source} INDEXED BY {indexes['rows']}" if "rows" in indexes else None
-    # Walking the index, the main pass splits at the middle row into two key ranges: both cores take a part,
-    # then the other passes, whichever is free first.
+    # Walking the index, the main pass splits into key ranges of about equal member rows: both connections
+    # take the next range or median pass not started, whichever is free first.
     parts = _key_ranges(db, key, indexes["rows"], where) if scan and other is not None else [where]
     tasks = {
         f"main {i}": partial(
