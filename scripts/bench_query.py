@@ -339,6 +339,18 @@ def cases(db, con, author: str) -> dict[str, tuple]:
         "footprint --by author --task text-generation": (
             lambda: query.footprint(db, "author", task="text-generation"),
             lambda: duck_footprint(con, "author", where="WHERE m.pipeline_tag = 'text-generation'")),
+        "footprint --by author --task text-generation --min-params 1e9": (
+            lambda: query.footprint(db, "author", task="text-generation", min_params=1e9),
+            lambda: duck_footprint(
+                con, "author", where=f"WHERE m.pipeline_tag = 'text-generation' AND {PARAMS} >= 1e9")),
+        "footprint --by model_type --task text-generation --min-params 1e9": (
+            lambda: query.footprint(db, "model_type", task="text-generation", min_params=1e9),
+            lambda: duck_footprint(
+                con, "model_type", where=f"WHERE m.pipeline_tag = 'text-generation' AND {PARAMS} >= 1e9")),
+        f"footprint --by lineage --task text-generation --author {author}": (
+            lambda: query.footprint(db, "lineage", task="text-generation", author=author),
+            lambda: duck_footprint(
+                con, "lineage", where=f"WHERE m.pipeline_tag = 'text-generation' AND m.author = '{author}'")),
         f"footprint --by model_type --author {author}": (
             lambda: query.footprint(db, "model_type", author=author),
             lambda: duck_footprint(con, "model_type", where=f"WHERE m.author = '{author}'")),

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from collections import Counter
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 from sqlite_utils import Database
@@ -22,6 +25,7 @@ from sqlite_utils import Database
 from hubscan.errors import ParseError, QueryError
 from hubscan.estimate import memory as mem
 from hubscan.store import derived as store_derived
+from hubscan.store.migrations import member_index_names
 
 GROUPINGS: dict[str, str] = {
     "model_type": "COALESCE(NULLIF(m.model_type, ''), NULLIF(f.model_type, ''), 'unknown')",
@@ -220,7 +224,10 @@ def _sums(weights: str, kv: str, extra: bool) -> list[str]:
     for name, rel in (("finetunes", "finetune"), ("adapters", "adapter"), ("quantized", "quantized"),
                       ("merges", "merge")):  # fmt: skip
         out.append(f"COUNT(CASE WHEN relation = '{rel}' THEN 1 END) AS {name}")
-    out += RULE_SUMS
+    # The per-dtype rules only where a per-dtype median is asked for (the rollup, or that --dtype).
+    out += [
+        rule for rule in RULE_SUMS if extra or "dtype_rule" not in rule or rule.endswith(f" rule_{weights}")
+    ]
     if extra:
         out += [f"SUM({col}) AS weights_bytes_total_{col[2:]}" for col in DTYPE_COLUMNS.values()]
         out.append("MAX(kv_bytes_per_token) AS kv_bytes_per_token_max")
@@ -228,21 +235,24 @@ def _sums(weights: str, kv: str, extra: bool) -> list[str]:
 
 
 def _picks(qs: dict[str, float]) -> str:
-    """SQL extracting, for each quantile, the two neighbouring order statistics from sorted array ``a``, as
-    one JSON array (one json_extract with several paths parses the family's array once)."""
-    paths = []
+    """SQL columns giving, for each quantile, the two neighbouring order statistics in the sorted array ``a``
+    of ``n`` values and the fraction between them (NULL when ``n`` is 0): no JSON leaves SQLite."""
+    columns = []
     for q in qs.values():
-        lo = f"CAST((n - 1) * {q!r} AS INTEGER)"
-        paths += [f"'$[' || {lo} || ']'", f"'$[' || MIN({lo} + 1, n - 1) || ']'"]
-    return f"json_extract(a, {', '.join(paths)})"
+        pos = f"((n - 1) * {q!r})"
+        lo = f"CAST({pos} AS INTEGER)"
+        for expr in (
+            f"json_extract(a, '$[' || {lo} || ']')",
+            f"json_extract(a, '$[' || MIN({lo} + 1, n - 1) || ']')",
+            f"({pos} - {lo})",
+        ):
+            columns.append(f"CASE WHEN n > 0 THEN {expr} END")
+    return ", ".join(columns)
 
 
-def _ranks(n: int, values: list, qs: dict[str, float]) -> dict[str, tuple]:
-    ranks = {}
-    for i, (name, q) in enumerate(qs.items()):
-        pos = (n - 1) * q
-        ranks[name] = (values[2 * i], values[2 * i + 1], pos - int(pos))
-    return ranks
+def _ranks(values: Sequence, qs: dict[str, float]) -> dict[str, tuple]:
+    """{quantile name: (low, high, fraction)} from the ``_picks`` columns."""
+    return {name: tuple(values[3 * i : 3 * i + 3]) for i, name in enumerate(qs)}
 
 
 # Groupings with many families, whose active-parameter medians are computed beside the main pass.
@@ -271,7 +281,7 @@ def _main_pass(
     json_group_array and only the needed ranks are extracted, so no row leaves SQLite."""
     qs = qs or QS
     names = [expr.rsplit(" AS ", 1)[1] for expr in sums]
-    outer = f"SELECT family, {', '.join(names)}, n, CASE WHEN n > 0 THEN {_picks(qs)} END FROM"
+    outer = f"SELECT family, {', '.join(names)}, n, {_picks(qs)} FROM"
     gather = "COUNT(v) AS n, json_group_array(v) FILTER (WHERE v IS NOT NULL) AS a"
     sql = None
     if scan is not None and order == "params":
@@ -295,66 +305,29 @@ def _main_pass(
         rows[family] = {"family": family, **dict(zip(names, record[1 : 1 + len(names)], strict=True))}
         n = record[1 + len(names)]
         if n:
-            ranks[family] = _ranks(n, json.loads(record[2 + len(names)]), qs)
+            ranks[family] = _ranks(record[2 + len(names) :], qs)
     return rows, ranks
 
 
 MEDIAN = {"median": 0.5}
 
 
-def _params_filtered(
-    db: Database, other: Database, key: str, where: str, params: dict, sums: list[str], weights: str, kv: str
-) -> tuple[dict[str, dict], dict[str, dict], set[str]]:
-    """Only ``--min-params`` filters, with two connections. The lineage grouping (whose members are stored
-    in (family, params) order, with (family, KV) and (family, weights) indexes holding the parameter count):
-    this connection walks the (family, params) index and the nearly sequential rows for every sum and the
-    parameters' quantiles, while the other reads the KV and weights medians from their indexes alone;
-    nothing is sorted. Other groupings: the parameters' quantiles from the (family, params) index alone and
-    the weights' medians on the other connection, one pass sorted by (family, KV) carrying every sum here.
-    Returns the rows, the parameters' ranks and the median columns already set."""
-    source, indexes = "family_members", _lineage_indexes(db) if key == KEY_COLUMNS["lineage"] else {}
-    params_index = f"idx_family_members_{key}_params"
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        if kv == "kv_cache_bytes" and weights == "weights_bytes" and len(indexes) == 2:
-            medians = {
-                column: pool.submit(
-                    _ranked, other, key, expr, source, where, params, None, MEDIAN, index=index
-                )
-                for column, expr, index in (
-                    ("kv_cache_bytes_median", kv, indexes["kv"]),
-                    ("weights_bytes_median", weights, indexes["w"]),
-                )
-            }
-            scan = f"{source} INDEXED BY {params_index}"
-            # The weights' medians come from their index: their rule summaries are not needed.
-            sums = [expr for expr in sums if "dtype_rule" not in expr and "w_rule" not in expr]
-            rows, ranks = _main_pass(db, key, source, where, params, sums, scan=scan)
-            got = {column: future.result() for column, future in medians.items()}
-        else:
-            index_ranks = pool.submit(
-                _ranked, other, key, "params", source, where, params, None, QS, index=params_index
-            )
-            weight_ranks = pool.submit(_ranked, other, key, weights, source, where, params, None, MEDIAN)
-            rows, kv_ranks = _main_pass(db, key, source, where, params, sums, order=kv, qs=MEDIAN)
-            got = {"kv_cache_bytes_median": kv_ranks, "weights_bytes_median": weight_ranks.result()}
-            ranks = index_ranks.result()
-    for column, by_family in got.items():
-        for family, row in rows.items():
-            row[column] = _lerp(*by_family[family]["median"]) if family in by_family else None
-    return rows, ranks, set(got)
+# Filters whose columns the family order indexes hold (``--min-params``, ``--task`` by its family key, the
+# families an incremental refresh recomputes): a pass over those indexes reads no table row.
+INDEXED_FILTERS = {"min_params", "task_key", "families"}
 
 
-def _lineage_indexes(db: Database) -> dict[str, str]:
-    """The lineage order indexes the catalog has (a catalog migrated read-only since m007 may lack them)."""
-    names = {"kv": "idx_family_members_k_lineage_kv", "w": "idx_family_members_k_lineage_weights"}
+def order_indexes(db: Database, key: str) -> dict[str, str]:
+    """The (family, params, ...) "rows" and (family, KV cache, ...) "kv" indexes of family key ``key`` the
+    catalog has (a catalog opened read-only before migration m008 has none)."""
     found = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    return {short: name for short, name in names.items() if name in found}
+    return {kind: name for kind, name in member_index_names(key).items() if name in found}
 
 
 def _scan(source: str, params: dict) -> str:
     """Read the members table in storage order (an index walk would fetch every row out of order), unless
-    only a few families are asked for (incremental refresh): then their (family, params) index finds them."""
-    if source != "family_members" or "families" in params or "ranked_families" in params:
+    only a few families or one author are asked for: then an index finds them."""
+    if source != "family_members" or {"families", "ranked_families", "author_key"} & set(params):
         return source
     return f"{source} NOT INDEXED"
 
@@ -396,11 +369,13 @@ def _ranked(
     qs: dict[str, float],
     *,
     index: str | None = None,
+    covering: str | None = None,
 ) -> dict[str, dict[str, tuple]]:
     """Per family, for each quantile of ``expr``: (value at the floor rank, at the next rank, fraction
     between them), from one sorted pass in SQLite: the family's sorted values are gathered with
     json_group_array and only the needed ranks are extracted, so no row leaves SQLite. ``index``: an index
-    whose order is (family, ``expr``) and that holds every column the pass reads: then nothing is sorted."""
+    whose order is (family, ``expr``) and that holds every column the pass reads: then nothing is sorted.
+    ``covering``: an index in another order holding those columns, read (and sorted) instead of the table."""
     cond = [f"{expr} IS NOT NULL"]
     if where:
         cond.append(where.removeprefix("WHERE "))
@@ -408,14 +383,28 @@ def _ranked(
     if families is not None:
         cond.append(f"{key} IN (SELECT value FROM json_each(:ranked_families))")
         args["ranked_families"] = json.dumps(sorted(families))
-    scan = f"{source} INDEXED BY {index}" if index else _scan(source, args)
-    sql = f"""
+    scan = f"{source} INDEXED BY {index or covering}" if index or covering else _scan(source, args)
+    sql = None
+    if index:
+        # Grouping on the index walk itself visits each family's values in order (checked: no temporary
+        # B-tree in the plan, else the sorted form below).
+        sql = f"""
+SELECT family, n, {_picks(qs)} FROM (
+  SELECT {key} AS family, json_group_array({expr}) AS a, COUNT(*) AS n FROM {scan}
+  WHERE {" AND ".join(cond)} GROUP BY 1
+)"""
+        plan = " ".join(str(row[-1]) for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", args))
+        sql = None if "TEMP B-TREE" in plan else sql
+    sql = (
+        sql
+        or f"""
 SELECT family, n, {_picks(qs)} FROM (
   SELECT family, json_group_array(v) AS a, COUNT(*) AS n FROM (
     SELECT {key} AS family, {expr} AS v FROM {scan} WHERE {" AND ".join(cond)} ORDER BY 1, 2
   ) GROUP BY family
 )"""
-    return {family: _ranks(n, json.loads(values), qs) for family, n, values in db.execute(sql, args)}
+    )
+    return {record[0]: _ranks(record[2:], qs) for record in db.execute(sql, args)}
 
 
 def _lerp(lo: Any, hi: Any, t: float) -> Any:
@@ -479,49 +468,62 @@ def aggregate(
 ) -> list[dict]:
     """Per-family footprint rows (``ROLLUP_COLUMNS`` with ``extra``), biggest families first.
 
-    Sums, counts, maxima and the parameters' quantiles come from one sorted pass. Another measure gets its own sorted pass only
-    for the families where it is not a non-decreasing function of the parameters (e.g. active = total for
-    dense models, weights = ceil(params x bytes per parameter)), which each member row records (its rule
-    columns) and the GROUP BY summarises per family. ``key``: an SQL expression over the members to group by
+    Sums, counts, maxima and the parameters' quantiles come from one pass (over an order index: no sort).
+    Another measure gets its own pass only for the families where it is not a non-decreasing function of the
+    parameters (e.g. active = total for dense models, weights = ceil(params x bytes per parameter)), which
+    each member row records (its rule columns) and the GROUP BY summarises per family. ``key``: an SQL expression over the members to group by
     instead of the grouping's family id (its values are returned as ``family``, unnamed).
     """
     named = key is None
     key, params = key or KEY_COLUMNS[by], params or {}
     weights, kv = measure_exprs(context, dtype)
-    # Only --min-params: the parameters' order statistics come from the (family, params) index alone (no
-    # member row is read, the order is free) and the sums from one unsorted GROUP BY.
-    by_index = named and source == "family_members" and set(params) == {"min_params"}
+    # Filters the family order indexes hold: the sums, maxima, rules and the parameters' order statistics
+    # come from one GROUP BY walking the (family, params, ...) index (nothing sorted, no table row read),
+    # the KV medians from the (family, KV cache, ...) index.
+    indexes = {}
+    if named and source == "family_members" and set(params) <= INDEXED_FILTERS:
+        indexes = order_indexes(db, key)
+    ranked_index = {"kv_cache_bytes": indexes.get("kv")}
     measures = _measures(weights, kv, extra)
-    # The KV medians never follow the parameters: their sorted passes run beside the main one, on a second
+    # The KV medians never follow the parameters: their passes run beside the main one, on a second
     # read-only connection (SQLite releases the GIL while it steps), as DuckDB uses both cores too.
     # The active parameters' median too, for every family at once, when the families are many (the
     # families with a mixture-of-experts model then cover most rows anyway).
     side = [(c, e) for c, e in measures if "kv_" in e or (e == "params_active" and by in SIDE_ACTIVE)]
-    side = side if source == "family_members" else []
-    other = _side_connection(db) if side or by_index else None
+    other = _side_connection(db) if side and source == "family_members" else None
     sums = _sums(weights, kv, extra)
-    done: set[str] = set()
-    if by_index and other is not None:
-        rows, ranks, done = _params_filtered(db, other, key, where, params, sums, weights, kv)
-        side = []
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pending = {
-            column: pool.submit(_ranked, other, key, expr, source, where, params, None, MEDIAN)
-            for column, expr in (side if other is not None else [])
-        }
-        if not done:
-            rows, ranks = _main_pass(db, key, source, where, params, sums)
-        for family, row in rows.items():
-            for name, (lo, hi, t) in ranks.get(family, {}).items():
-                row[f"params_{name}"] = _lerp(lo, hi, t)
-        for column, expr in measures:
-            if column in pending:
-                for family, got in pending[column].result().items():
-                    rows[family][column] = _lerp(*got["median"])
-            elif column not in done:
-                _fill_measure(
-                    db, rows, ranks, column, expr, key=key, source=source, where=where, params=params
-                )
+    scan = f"{source} INDEXED BY {indexes['rows']}" if "rows" in indexes else None
+    # Walking the index, the main pass splits into key ranges of about equal member rows: both connections
+    # take the next range or median pass not started, whichever is free first.
+    parts = _key_ranges(db, key, indexes["rows"], where) if scan and other is not None else [where]
+    tasks = {
+        f"main {i}": partial(
+            _main_pass, key=key, source=source, where=part, params=params, sums=sums, scan=scan
+        )
+        for i, part in enumerate(parts)
+    }
+    tasks.update({
+        column: partial(_ranked, key=key, expr=expr, source=source, where=where, params=params,
+                        families=None, qs=MEDIAN, index=ranked_index.get(expr), covering=indexes.get("rows"))
+        for column, expr in (side if other is not None else [])
+    })  # fmt: skip
+    done = _share(db, other, tasks)
+    rows, ranks = {}, {}
+    for i in range(len(parts)):
+        rows.update(done[f"main {i}"][0])
+        ranks.update(done[f"main {i}"][1])
+    for family, row in rows.items():
+        for name, (lo, hi, t) in ranks.get(family, {}).items():
+            row[f"params_{name}"] = _lerp(lo, hi, t)
+    for column, expr in measures:
+        if column in done:
+            for family, got in done[column].items():
+                rows[family][column] = _lerp(*got["median"])
+        else:
+            _fill_measure(
+                db, rows, ranks, column, expr, key=key, source=source, where=where, params=params,
+                index=ranked_index.get(expr), covering=indexes.get("rows"),
+            )  # fmt: skip
     if other is not None:
         other.close()
     if named and source == "family_members":  # members carry family ids: name them
@@ -531,12 +533,64 @@ def aggregate(
     return _finish(rows, context=context, dtype=dtype, extra=extra)
 
 
+def _share(db: Database, other: Database | None, tasks: dict[str, Callable]) -> dict[str, Any]:
+    """Run ``tasks`` (each called with a connection) on this thread and, when there is ``other``, on a
+    worker thread with it, each thread taking the next task not started: the two cores stay busy whichever
+    pass is the longest. Returns {task name: its result}."""
+    queue, results, lock = list(tasks), {}, threading.Lock()
+
+    def work(conn: Database) -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                name = queue.pop(0)
+            results[name] = tasks[name](conn)
+
+    if other is None:
+        work(db)
+        return results
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        worker = pool.submit(work, other)
+        work(db)
+        worker.result()
+    return results
+
+
+def _key_ranges(db: Database, key: str, index: str, where: str, parts: int = 4) -> list[str]:
+    """``where`` restricted to ``parts`` key ranges holding about as many member rows each (in the order of
+    ``index``, a (``key``, ...) index), or just ``where`` when the members are too few: several smaller
+    tasks let two connections share the work evenly although a range's cost also grows with its families."""
+    total = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0]
+    bounds = []
+    for i in range(1, parts):
+        found = db.execute(
+            f"SELECT {key} FROM family_members INDEXED BY {index} ORDER BY {key} LIMIT 1 OFFSET ?",
+            [total * i // parts],
+        ).fetchone()
+        if found is not None and found[0] is not None and int(found[0]) not in bounds:
+            bounds.append(int(found[0]))
+    if total < 2 * parts or not bounds:
+        return [where]
+    clause = f"{where} AND" if where else "WHERE"
+    edges = [None, *sorted(bounds), None]
+    ranges = []
+    for low, high in zip(edges, edges[1:], strict=False):
+        conds = ([f"{key} >= {low}"] if low is not None else []) + (
+            [f"{key} < {high}"] if high is not None else []
+        )
+        ranges.append(f"{clause} {' AND '.join(conds)}")
+    return ranges
+
+
 def _side_connection(db: Database) -> Database | None:
     """A second read-only connection to the catalog file (None for an in-memory database)."""
     return store_derived.second_connection(db)
 
 
-def _fill_measure(db, rows, ranks, column, expr, *, key, source, where, params) -> None:
+def _fill_measure(
+    db, rows, ranks, column, expr, *, key, source, where, params, index=None, covering=None
+) -> None:
     """Set ``column`` (a median) on every family row: from the parameters' ranks where allowed, else sorted."""
     rest = set()
     for family, row in rows.items():
@@ -554,7 +608,8 @@ def _fill_measure(db, rows, ranks, column, expr, *, key, source, where, params) 
             r["models"] for r in rows.values()
         )
         subset = None if many else rest
-        for family, got in _ranked(db, key, expr, source, where, params, subset, MEDIAN).items():
+        found = _ranked(db, key, expr, source, where, params, subset, MEDIAN, index=index, covering=covering)
+        for family, got in found.items():
             if family in rest:
                 rows[family][column] = _lerp(*got["median"])
 
@@ -600,11 +655,45 @@ def clean_value(value: Any) -> Any:
 
 def footprint_live(db: Database, by: str, **options: Any) -> list[dict]:
     """Footprint rows computed from the per-model members (filters and overrides applied in SQL)."""
-    where, params = filter_clause(options.get("author"), options.get("task"), options.get("min_params"))
+    source = live_source(db)
+    author, task, min_params = options.get("author"), options.get("task"), options.get("min_params")
+    if source == "family_members":
+        where, params = keyed_filter_clause(db, author, task, min_params)
+    else:
+        where, params = filter_clause(author, task, min_params)
     return aggregate(
-        db, by, source=live_source(db), where=where, params=params,
+        db, by, source=source, where=where, params=params,
         context=options.get("context"), dtype=options.get("dtype"),
     )  # fmt: skip
+
+
+# A key that no family has: a filter on a task or author the catalog does not hold matches no member.
+NO_KEY = -1
+
+
+def keyed_filter_clause(
+    db: Database, author: str | None, task: str | None, min_params: float | None
+) -> tuple[str, dict]:
+    """``filter_clause`` over ``family_members`` with the task matched by its family key (the indexes hold
+    it): a member's ``k_pipeline_tag`` is the key of its task exactly when the task is neither empty nor
+    "unknown" (the family of the models without one), so the two filters select the same rows. The author
+    filter also names the author's family key, which every member with that author has (so an index finds
+    them), and keeps the exact comparison (a member without an author is in its id owner's family)."""
+    plain = {"task": task if task in ("", "unknown") else None, "author": author if author == "" else None}
+    where, params = filter_clause(plain["author"], plain["task"], min_params)
+    clauses = [where.removeprefix("WHERE ")] if where else []
+    for grouping, value, name in (("pipeline_tag", task, "task"), ("author", author, "author")):
+        if not value or plain[name] is not None:
+            continue
+        found = db.execute(
+            "SELECT id FROM family_keys WHERE grouping = ? AND family = ?", [grouping, value]
+        ).fetchone()
+        params[f"{name}_key"] = found[0] if found else NO_KEY
+        clauses.append(f"{KEY_COLUMNS[grouping]} = :{name}_key")
+        if name == "author":
+            clauses.append("author = :author")
+            params["author"] = value
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
 def from_rollup(row: dict, *, context: int | None, dtype: str | None) -> dict:

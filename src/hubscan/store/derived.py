@@ -187,12 +187,10 @@ def _insert_members(
         for by, column in keys.items()
     }
     values = [ids.get(column, f"s.{column}") for column in columns]
-    # Stored in (lineage family, parameters) order: walking the lineage (family, params) index then reads
-    # the table nearly sequentially (``footprint --by lineage --min-params``).
-    order = f"{list(columns).index('k_lineage') + 1}, {list(columns).index('params') + 1}"
+    # In the order of the models table (no sort): every grouping's passes walk its order indexes, which hold
+    # the columns they read (migration m008), so the table's own order no longer matters.
     db.execute(
-        f"INSERT INTO family_members ({', '.join(columns)}) "
-        f"SELECT {', '.join(values)} FROM temp.members_staged s ORDER BY {order}"
+        f"INSERT INTO family_members ({', '.join(columns)}) SELECT {', '.join(values)} FROM temp.members_staged s"
     )
     db.execute("DROP TABLE temp.members_staged")
 

@@ -391,31 +391,61 @@ FAMILY_EXTRA_COLUMNS: dict[str, type] = {
 }  # fmt: skip
 
 
-FAMILY_MEMBER_INDEXES = {
+# The indexes m006 and m007 created (kept as they were: migrations are never edited); m008 replaces them.
+_M006_INDEXES = {
     **{f"idx_family_members_{key}_params": f"family_members ({key}, params)"
        for key in ("k_model_type", "k_lineage", "k_author", "k_pipeline_tag", "k_library")},
     "family_members_stale": "family_members (stale) WHERE stale > 0",
 }  # fmt: skip
-
-
-# Since m007: the lineage grouping's members in (family, KV cache) and (family, weights) order, with the
-# parameter count, so `footprint --by lineage --min-params N` reads these medians from the indexes alone.
-LINEAGE_ORDER_INDEXES = {
+_M007_INDEXES = {
     "idx_family_members_k_lineage_kv": "family_members (k_lineage, kv_cache_bytes, params)",
     "idx_family_members_k_lineage_weights": "family_members (k_lineage, weights_bytes, params)",
 }
 
+# Since m008, one mechanism for every grouping: per family key, the members in (family, params) order with
+# every column an aggregate reads (a GROUP BY on it walks each family's rows in parameter order, reading no
+# table row and sorting nothing, also under `--min-params` and `--task`, whose filters are in it), and in
+# (family, KV cache) order with the columns those filters read (the KV medians, index-only too).
+FAMILY_KEY_COLUMNS = ("k_model_type", "k_lineage", "k_author", "k_pipeline_tag", "k_library")
+MEMBER_ROW_COLUMNS = (
+    "params", "k_pipeline_tag", "params_active", "weights_bytes", "w_fp32", "w_bf16", "w_int8", "w_int4",
+    "kv_cache_bytes", "kv_bytes_per_token", "storage_bytes", "downloads", "reporting", "relation",
+    "active_rule", "w_rule", "dtype_rule",
+)  # fmt: skip
 
-def create_family_member_indexes(db: Database, *, since_m007: bool = True) -> None:
-    """The (family, params) indexes and the stale-row index (also rebuilt after a bulk family refresh)."""
-    wanted = {**FAMILY_MEMBER_INDEXES, **(LINEAGE_ORDER_INDEXES if since_m007 else {})}
-    for name, target in wanted.items():
+
+def member_index_names(key: str) -> dict[str, str]:
+    """The names of one family key's order indexes (since m008): "rows" (family, params, ...) and "kv"."""
+    return {"rows": f"idx_family_members_{key}_rows", "kv": f"idx_family_members_{key}_kv"}
+
+
+FAMILY_MEMBER_INDEXES = {
+    "family_members_stale": "family_members (stale) WHERE stale > 0",
+    **{
+        name: f"family_members ({key}, {', '.join(c for c in columns if c != key)})"
+        for key in FAMILY_KEY_COLUMNS
+        for name, columns in zip(
+            member_index_names(key).values(),
+            (MEMBER_ROW_COLUMNS, ("kv_cache_bytes", "params", "k_pipeline_tag")),
+            strict=True,
+        )
+    },
+}
+
+
+def _create_indexes(db: Database, indexes: dict[str, str]) -> None:
+    for name, target in indexes.items():
         db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON {target}")
+
+
+def create_family_member_indexes(db: Database) -> None:
+    """The family order indexes and the stale-row index (also rebuilt after a bulk family refresh)."""
+    _create_indexes(db, FAMILY_MEMBER_INDEXES)
 
 
 def drop_family_member_indexes(db: Database) -> None:
     """Before inserting most of the catalog's member rows: building the indexes afterwards is faster."""
-    for name in (*FAMILY_MEMBER_INDEXES, *LINEAGE_ORDER_INDEXES):
+    for name in (*_M006_INDEXES, *_M007_INDEXES, *FAMILY_MEMBER_INDEXES):
         db.execute(f"DROP INDEX IF EXISTS {name}")
 
 
@@ -424,7 +454,7 @@ def _create_family_tables(db: Database) -> None:
     db["family_keys"].create({"id": int, "grouping": str, "family": str}, pk="id")
     db["family_keys"].create_index(["grouping", "family"], unique=True)
     db["family_members"].create(FAMILY_MEMBER_COLUMNS, pk="model_id")
-    create_family_member_indexes(db, since_m007=False)
+    _create_indexes(db, _M006_INDEXES)
     # The maintained copy of family_stats (plus per-dtype columns): updated family by family, published
     # into family_stats at the end of every derive.
     columns = dict(db["family_stats"].columns_dict)
@@ -484,4 +514,14 @@ def m007_family_task_rollup(db: Database) -> None:
     )
     db.execute("DROP TABLE family_members")
     db.execute("ALTER TABLE family_members_ordered RENAME TO family_members")
+    _create_indexes(db, {**_M006_INDEXES, **_M007_INDEXES})
+
+
+@migrations()
+def m008_family_order_indexes(db: Database) -> None:
+    """Every grouping gets the order indexes the lineage grouping had alone (``FAMILY_MEMBER_INDEXES``):
+    (family, params, every aggregated column) replaces (family, params), (family, KV cache, params, task)
+    replaces the lineage KV and weights indexes (weights medians follow from the parameters' ranks by the
+    members' rule columns, else get a sorted pass)."""
+    drop_family_member_indexes(db)  # (the lineage KV index keeps its name with one more column)
     create_family_member_indexes(db)

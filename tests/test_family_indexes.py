@@ -1,0 +1,177 @@
+"""The family order indexes (migration m008): every grouping's `--min-params` / `--task` passes walk them
+without sorting, and give the same rows as a computation from the source tables."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import numpy as np
+import pytest
+
+from hubscan.derive import families
+from hubscan.report import query
+from hubscan.store import open_db
+from hubscan.store.migrations import _M006_INDEXES, _M007_INDEXES, FAMILY_MEMBER_INDEXES
+from test_query import _random_catalog
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    return _random_catalog(tmp_path_factory.mktemp("idx") / "r.db", n=400)
+
+
+def _source_rows(path, by: str, keep) -> dict[str, dict]:
+    """Per family, numpy over the per-model rows computed from the source tables (``members_sql`` without a
+    member table: family names, no family keys), for the models ``keep`` accepts."""
+    db = query.open_catalog(path)
+    sql, params = families.members_sql(by)
+    cursor = db.execute(
+        f"SELECT x.*, m.author AS m_author, m.pipeline_tag AS m_task FROM ({sql}) x "
+        "JOIN models m ON m.id = x.model_id",
+        params,
+    )
+    names = [d[0] for d in cursor.description]
+    rows = [r for r in (dict(zip(names, row, strict=True)) for row in cursor) if keep(r)]
+    db.close()
+
+    def quantile(members, column, q):
+        values = [r[column] for r in members if r[column] is not None]
+        return float(np.percentile(values, q)) if values else None
+
+    out = {}
+    for family in {r["family"] for r in rows}:
+        members = [r for r in rows if r["family"] == family]
+        out[family] = {
+            "models": len(members),
+            "params_p10": quantile(members, "params", 10),
+            "params_median": quantile(members, "params", 50),
+            "params_p90": quantile(members, "params", 90),
+            "params_max": max((r["params"] for r in members if r["params"] is not None), default=None),
+            "params_active_median": quantile(members, "params_active", 50),
+            "weights_bytes_median": quantile(members, "weights_bytes", 50),
+            "kv_cache_bytes_median": quantile(members, "kv_cache_bytes", 50),
+            "storage_bytes_total": sum(r["storage_bytes"] for r in members if r["storage_bytes"] is not None),
+            "downloads_total": sum(r["downloads"] for r in members if r["downloads"] is not None) or None,
+            "reporting_models": sum(r["reporting"] for r in members),
+            "finetunes": sum(r["relation"] == "finetune" for r in members),
+        }
+    return out
+
+
+def _check(got_rows: list[dict], expected: dict[str, dict]) -> None:
+    got = {row["family"]: row for row in got_rows}
+    assert got.keys() == expected.keys()
+    for family, want in expected.items():
+        for column, value in want.items():
+            if value is None:
+                assert got[family][column] is None, (family, column)
+            else:
+                assert got[family][column] == pytest.approx(value, rel=1e-12), (family, column)
+
+
+FILTERS = {
+    "min_params": (dict(min_params=1e8), lambda r: r["params"] is not None and r["params"] >= 1e8),
+    "task": (dict(task="fill-mask"), lambda r: r["m_task"] == "fill-mask"),
+    "task+min_params": (
+        dict(task="text-generation", min_params=3e8),
+        lambda r: r["m_task"] == "text-generation" and r["params"] is not None and r["params"] >= 3e8,
+    ),
+    "task+author": (
+        dict(task="text-generation", author="org1"),
+        lambda r: r["m_task"] == "text-generation" and r["m_author"] == "org1",
+    ),
+    "author+min_params": (
+        dict(author="org2", min_params=1e8),
+        lambda r: r["m_author"] == "org2" and r["params"] is not None and r["params"] >= 1e8,
+    ),
+    "unknown task": (dict(task="no-such-task"), lambda r: False),
+    "unknown author": (dict(author="nobody", min_params=0), lambda r: False),
+}
+
+
+@pytest.mark.parametrize("by", list(families.GROUPINGS))
+@pytest.mark.parametrize("name", list(FILTERS))
+def test_filtered_footprints_equal_the_source_computation(catalog, by, name):
+    options, keep = FILTERS[name]
+    expected = _source_rows(catalog, by, keep)
+    assert expected or name.startswith("unknown")
+    db = query.open_catalog(catalog)
+    got = query.footprint(db, by, **options)
+    db.close()
+    _check(got, expected)
+
+
+def _statements(path, run) -> list[str]:
+    """The SQL statements ``run(db)`` sends to the catalog (both connections)."""
+    seen: list[str] = []
+    real = families._side_connection
+
+    def side(db):
+        other = real(db)
+        other.conn.set_trace_callback(seen.append)
+        return other
+
+    db = query.open_catalog(path)
+    db.conn.set_trace_callback(seen.append)
+    families._side_connection = side
+    try:
+        run(db)
+    finally:
+        families._side_connection = real
+        db.close()
+    return seen
+
+
+@pytest.mark.parametrize("by", list(families.GROUPINGS))
+@pytest.mark.parametrize("options", [dict(min_params=1e8), dict(task="text-generation", min_params=1e8)])
+def test_filtered_passes_walk_the_order_indexes_without_sorting(catalog, by, options):
+    statements = _statements(catalog, lambda db: query.footprint(db, by, **options))
+    key = families.KEY_COLUMNS[by]
+    con = sqlite3.connect(f"file:{catalog}?mode=ro", uri=True)
+    walked = set()
+    for sql in statements:
+        # The passes grouping on an index walk (the sorted passes of the families whose medians do not
+        # follow the parameters say ORDER BY, and sort).
+        direct = "INDEXED BY" in sql and "json_group_array" in sql and "ORDER BY" not in sql
+        if not direct or sql.startswith("EXPLAIN"):
+            continue
+        plan = " ".join(row[-1] for row in con.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "TEMP B-TREE" not in plan, (sql, plan)
+        assert "COVERING INDEX" in plan, plan
+        walked.update(name for name in FAMILY_MEMBER_INDEXES if f"INDEXED BY {name}" in sql)
+    con.close()
+    # Sums and the parameters' quantiles from the (family, params, ...) index; the KV medians from the
+    # (family, KV cache, ...) index; both index-only.
+    assert walked == {f"idx_family_members_{key}_rows", f"idx_family_members_{key}_kv"}
+
+
+def test_m008_replaces_the_older_indexes(tmp_path):
+    """A catalog migrated up to m007 (the old indexes, the lineage KV one without the task) ends with exactly
+    the new index definitions, and its answers do not change."""
+    path = _random_catalog(tmp_path / "old.db", n=120)
+    db = query.open_catalog(path)
+    before = query.footprint(db, "lineage", min_params=1e8)
+    db.close()
+    rw = open_db(path)
+    with rw.conn:
+        for name in FAMILY_MEMBER_INDEXES:
+            rw.execute(f"DROP INDEX IF EXISTS {name}")
+        for name, target in {**_M006_INDEXES, **_M007_INDEXES}.items():
+            rw.execute(f"CREATE INDEX {name} ON {target}")
+        rw.execute("DELETE FROM _sqlite_migrations WHERE name = 'm008_family_order_indexes'")
+    rw.close()
+    open_db(path).close()  # applies m008
+    con = sqlite3.connect(path)
+    found = {
+        name: sql
+        for name, sql in con.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        )
+        if name.startswith(("idx_family_members", "family_members"))
+    }
+    con.close()
+    assert set(found) == set(FAMILY_MEMBER_INDEXES)
+    assert "k_pipeline_tag" in found["idx_family_members_k_lineage_kv"]
+    db = query.open_catalog(path)
+    assert query.footprint(db, "lineage", min_params=1e8) == before
+    db.close()
