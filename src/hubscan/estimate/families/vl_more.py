@@ -1,0 +1,82 @@
+"""More vision-language composites: a text decoder plus a vision tower that other family modules already count.
+
+GLM-4V / GLM-4.6V / GLM-GA / GLM-OCR: a GLM-4-style text decoder (four RMSNorms per layer, fused bias-free
+gate/up MLP; GLM-4V's q/k/v always biased, GLM-OCR's never) and the GLM vision towers of ``vision_more``.
+"""
+
+from __future__ import annotations
+
+from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally
+from hubscan.estimate.families.decoders import llama_like
+from hubscan.estimate.families.registry import register
+from hubscan.estimate.families.vision_more import glm4v_vision, glm_ocr_vision, with_defaults
+
+GLM4V_TEXT = {
+    "vocab_size": 151552,
+    "hidden_size": 4096,
+    "intermediate_size": 13696,
+    "num_hidden_layers": 40,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 2,
+}
+GLM_OCR_TEXT = {
+    "vocab_size": 59392,
+    "hidden_size": 1024,
+    "intermediate_size": 4096,
+    "num_hidden_layers": 16,
+    "num_attention_heads": 16,
+    "num_key_value_heads": 8,
+}
+
+
+def sub_config(c: Cfg, key: str, defaults: dict) -> Cfg:
+    """A nested config as its class sees it (absent -> the class defaults; keys it omits -> defaults)."""
+    raw = c.data.get(key)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigProblem(f"{key} is not an object")
+    return with_defaults(Cfg(raw, f"config.{key}"), defaults)
+
+
+def wrapper_tied(c: Cfg, tc: Cfg) -> bool:
+    """transformers 5 ties lm_head when the wrapper's flag is set, or (pre-v5 saves) the text config's."""
+    return c.bool("tie_word_embeddings", default=False) or tc.bool("tie_word_embeddings", default=False)
+
+
+def lm_head_of(t: Tally, c: Cfg, tc: Cfg, head: str, *, tie: bool | None = None) -> Tally:
+    """``...ForConditionalGeneration``: a bias-free lm_head over the text width unless tied; the base model adds
+    nothing; any other head is unknown."""
+    if head == "cond_gen":
+        if not (wrapper_tied(c, tc) if tie is None else tie):
+            t.add("heads", tc.int("vocab_size") * tc.int("hidden_size"))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for {c.str('model_type', default='this model')}")
+    return t
+
+
+def glm4v_text(c: Cfg, head: str, *, qkv_bias: bool = True, defaults: dict = GLM4V_TEXT) -> Tally:
+    """GLM-4V text decoder: GLM-4 layer (4 RMSNorms), q/k/v biased (GLM-OCR: not), head_dim = hidden // heads
+    for GLM-4V (a config ``head_dim`` is ignored), the config's for GLM-OCR."""
+    c = with_defaults(c, defaults)
+    if qkv_bias:
+        c = Cfg({k: v for k, v in c.data.items() if k != "head_dim"}, c.name)
+    if head != "model":  # transformers has no Glm4vText/GlmOcrText head classes
+        raise NotExact(f"output head '{head}' is not modelled for {c.str('model_type', default='glm4v_text')}")
+    return llama_like(c, head, qkv_bias=qkv_bias, o_bias=False, norms_per_layer=4)
+
+
+def glm4v(c: Cfg, head: str, *, ocr: bool = False) -> Tally:
+    """GLM-4V-style composite: ``visual`` (GLM vision tower) + ``language_model`` (+ lm_head)."""
+    tc = sub_config(c, "text_config", GLM_OCR_TEXT if ocr else GLM4V_TEXT)
+    t = glm4v_text(tc, "model", qkv_bias=not ocr, defaults=GLM_OCR_TEXT if ocr else GLM4V_TEXT)
+    vc = sub_config(c, "vision_config", {})
+    t.merge((glm_ocr_vision if ocr else glm4v_vision)(vc, "model"))
+    return lm_head_of(t, c, tc, head)
+
+
+register("glm4v_text", glm4v_text, "Glm4vText", name="glm4v_text")
+register("glm_ocr_text", lambda c, h: glm4v_text(c, h, qkv_bias=False, defaults=GLM_OCR_TEXT), "GlmOcrText")
+register("glm4v", glm4v, "Glm4v")
+register(("glm46v", "glmga"), glm4v, "Glm46V")
+register("glm_ocr", lambda c, h: glm4v(c, h, ocr=True), "GlmOcr", name="glm_ocr")
