@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally
 from hubscan.estimate.families.decoders import llama_like
-from hubscan.estimate.families.registry import register
-from hubscan.estimate.families.vision_more import glm4v_vision, glm_ocr_vision, with_defaults
+from hubscan.estimate.families.registry import FAMILIES, register
+from hubscan.estimate.families.vision_more import glm4v_vision, glm_ocr_vision, pixtral, with_defaults
 
 GLM4V_TEXT = {
     "vocab_size": 151552,
@@ -55,6 +55,28 @@ def lm_head_of(t: Tally, c: Cfg, tc: Cfg, head: str, *, tie: bool | None = None)
     return t
 
 
+def family_part(c: Cfg, key: str, default_type: str, absent: dict, required: tuple[str, ...]) -> Cfg:
+    """A sub-config built by ``AutoConfig``: absent -> the wrapper's init kwargs; present -> its own model type's
+    class defaults, which are not modelled here, so the keys in ``required`` must be stated."""
+    raw = c.data.get(key)
+    if raw is None:
+        return Cfg(dict(absent), f"config.{key}")
+    if not isinstance(raw, dict):
+        raise ConfigProblem(f"{key} is not an object")
+    sub = Cfg(raw, f"config.{key}")
+    missing = [k for k in required if sub.data.get(k) is None]
+    if missing:
+        raise NotExact(f"{key} without {', '.join(missing)}: its class defaults are not modelled")
+    mt = sub.str("model_type", default=default_type)
+    if mt != default_type:
+        raise NotExact(f"{key}.model_type {mt!r} is not modelled for {c.str('model_type', default='this model')}")
+    return sub
+
+
+_DECODER_KEYS = ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads")
+_DECODER_KEYS += ("num_key_value_heads",)
+
+
 def glm4v_text(c: Cfg, head: str, *, qkv_bias: bool = True, defaults: dict = GLM4V_TEXT) -> Tally:
     """GLM-4V text decoder: GLM-4 layer (4 RMSNorms), q/k/v biased (GLM-OCR: not), head_dim = hidden // heads
     for GLM-4V (a config ``head_dim`` is ignored), the config's for GLM-OCR."""
@@ -80,3 +102,24 @@ register("glm_ocr_text", lambda c, h: glm4v_text(c, h, qkv_bias=False, defaults=
 register("glm4v", glm4v, "Glm4v")
 register(("glm46v", "glmga"), glm4v, "Glm46V")
 register("glm_ocr", lambda c, h: glm4v(c, h, ocr=True), "GlmOcr", name="glm_ocr")
+
+
+LIGHTON_VISION = {"hidden_size": 1024, "intermediate_size": 4096, "num_hidden_layers": 24, "num_channels": 3}
+LIGHTON_VISION.update(num_attention_heads=16, patch_size=14, image_size=1540, head_dim=64)
+LIGHTON_TEXT = {"vocab_size": 151936, "hidden_size": 1024, "intermediate_size": 3072, "num_hidden_layers": 28}
+LIGHTON_TEXT.update(num_attention_heads=16, num_key_value_heads=8, head_dim=128, model_type="qwen3")
+
+
+def lighton_ocr(c: Cfg, head: str) -> Tally:
+    """LightOn-OCR: Pixtral vision encoder, projector (RMSNorm, bias-free patch merger over spatial_merge_size²
+    patches, two bias-free Linears), Qwen3 language model; lm_head tied by the wrapper flag (default true)."""
+    vc = family_part(c, "vision_config", "pixtral", LIGHTON_VISION, ("hidden_size", "intermediate_size"))
+    tc = family_part(c, "text_config", "qwen3", LIGHTON_TEXT, (*_DECODER_KEYS, "head_dim"))
+    t = FAMILIES["qwen3"].formula(tc, "model")
+    t.merge(pixtral(vc, "model"))
+    vh, th, m = vc.int("hidden_size"), tc.int("hidden_size"), c.int("spatial_merge_size", default=2)
+    t.add("other", vh + vh * m * m * vh + vh * th + th * th)
+    return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=True))
+
+
+register("lighton_ocr", lighton_ocr, "LightOnOcr")
