@@ -6,7 +6,8 @@ gate/up MLP; GLM-4V's q/k/v always biased, GLM-OCR's never) and the GLM vision t
 
 from __future__ import annotations
 
-from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally
+from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
+from hubscan.estimate.families.vision import clip_vision
 from hubscan.estimate.families.decoders import llama_like
 from hubscan.estimate.families.registry import FAMILIES, register
 from hubscan.estimate.families.vision_more import glm4v_vision, glm_ocr_vision, pixtral, with_defaults
@@ -123,3 +124,35 @@ def lighton_ocr(c: Cfg, head: str) -> Tally:
 
 
 register("lighton_ocr", lighton_ocr, "LightOnOcr")
+
+
+PADDLE_VISION = {"hidden_size": 1152, "intermediate_size": 4304, "num_hidden_layers": 27, "num_channels": 3}
+PADDLE_VISION.update(num_attention_heads=16, image_size=384, patch_size=14, spatial_merge_size=2)
+PADDLE_TEXT = {"vocab_size": 103424, "hidden_size": 1024, "intermediate_size": 3072, "num_hidden_layers": 18}
+PADDLE_TEXT.update(num_attention_heads=16, num_key_value_heads=2, head_dim=128, use_bias=False)
+
+
+def paddleocr_text(c: Cfg, head: str) -> Tally:
+    """PaddleOCR-VL text decoder: Llama layout; ``use_bias`` biases q/k/v/o and the gated MLP alike."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for paddleocr_vl_text")
+    c = with_defaults(c, PADDLE_TEXT)
+    b = c.bool("use_bias")
+    c = Cfg({**c.data, "mlp_bias": b}, c.name)
+    return llama_like(c, head, qkv_bias=b, o_bias=b)
+
+
+def paddleocr_vl(c: Cfg, head: str) -> Tally:
+    """PaddleOCR-VL: SigLIP-layout vision tower (no pooling head), projector (LayerNorm over the vision width,
+    two biased Linears over spatial_merge_size² stacked patches), PaddleOCR text decoder."""
+    tc = sub_config(c, "text_config", PADDLE_TEXT)
+    vc = sub_config(c, "vision_config", PADDLE_VISION)
+    t = paddleocr_text(tc, "model")
+    t.merge(clip_vision(vc, siglip=True, use_head=False))
+    vh, m = vc.int("hidden_size"), vc.int("spatial_merge_size")
+    t.add("other", 2 * vh + linear(vh * m * m, vh * m * m) + linear(vh * m * m, tc.int("hidden_size")))
+    tie = c.bool("tie_word_embeddings", default=True) or tc.bool("tie_word_embeddings", default=True)
+    return lm_head_of(t, c, tc, head, tie=tie)
+
+
+register("paddleocr_vl", paddleocr_vl, "PaddleOCRVL")
