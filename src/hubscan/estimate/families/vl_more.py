@@ -10,7 +10,14 @@ from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally
 from hubscan.estimate.families.vision import clip_vision
 from hubscan.estimate.families.decoders import llama_like
 from hubscan.estimate.families.registry import FAMILIES, register
-from hubscan.estimate.families.vision_more import glm4v_vision, glm_ocr_vision, pixtral, with_defaults
+from hubscan.estimate.families.vision_more import (
+    glm4v_vision,
+    glm_ocr_vision,
+    internvl_vision,
+    pixtral,
+    qianfan_ocr_vision,
+    with_defaults,
+)
 
 GLM4V_TEXT = {
     "vocab_size": 151552,
@@ -156,3 +163,27 @@ def paddleocr_vl(c: Cfg, head: str) -> Tally:
 
 
 register("paddleocr_vl", paddleocr_vl, "PaddleOCRVL")
+
+
+def internvl(c: Cfg, head: str, *, qianfan: bool = False) -> Tally:
+    """InternVL / Qianfan-OCR: InternVL vision tower, projector (LayerNorm and Linear over the pixel-shuffled
+    vision width, GELU, Linear), a Qwen2 (Qianfan-OCR: Qwen3) language model built by ``AutoConfig``."""
+    text_type = "qwen3" if qianfan else "qwen2"
+    raw = c.data.get("text_config")
+    if not isinstance(raw, dict):
+        raise NotExact(f"text_config absent or not an object: the {text_type} class defaults are not modelled")
+    tc = family_part(c, "text_config", text_type, {}, _DECODER_KEYS)
+    vc = sub_config(c, "vision_config", {})
+    t = FAMILIES[text_type].formula(tc, "model")
+    t.merge((qianfan_ocr_vision if qianfan else internvl_vision)(vc, "model"))
+    ratio = c.num("downsample_ratio", default=0.5)
+    if not 0 < ratio <= 1:
+        raise ConfigProblem(f"downsample_ratio={ratio!r} must be in (0, 1]")
+    d = vc.int("hidden_size", default=1024) * int(1 / ratio) ** 2
+    th = tc.int("hidden_size")
+    t.add("other", 2 * d + linear(d, th) + linear(th, th))
+    return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=not qianfan))
+
+
+register("internvl", internvl, "InternVL")
+register("qianfan_ocr", lambda c, h: internvl(c, h, qianfan=True), "QianfanOCR", name="qianfan_ocr")
