@@ -36,7 +36,12 @@ GATED_MLP = 3 * 8 * 12  # gate, up, down without biases
 def test_glm4v_text_tower_and_glm_merger_by_hand():
     vision = {"depth": 1, "hidden_size": 8, "out_hidden_size": 6, "intermediate_size": 5, "num_heads": 2}
     vision.update(patch_size=2, temporal_patch_size=2, in_channels=3, image_size=4, spatial_merge_size=2)
-    cfg = {"model_type": "glm4v", "architectures": ["Glm4vModel"], "text_config": TEXT, "vision_config": vision}
+    cfg = {
+        "model_type": "glm4v",
+        "architectures": ["Glm4vModel"],
+        "text_config": TEXT,
+        "vision_config": vision,
+    }
     # text: q/k/v always biased, o bias-free; four RMSNorms per layer and a final one
     text = EMBED + lin(8, 8) + 2 * lin(8, 4) + 8 * 8 + GATED_MLP + 4 * 8 + 8
     positions = (4 // 2) ** 2 * 8
@@ -44,7 +49,9 @@ def test_glm4v_text_tower_and_glm_merger_by_hand():
     block = 2 * 8 + 8 * 24 + 8 * 8 + 3 * 8 * 6  # 2 RMSNorms, qkv (attention_bias false), proj, MLP at width 6
     merger = 6 * 6 + 2 * 6 + 3 * 6 * 5  # proj, LayerNorm, gated MLP to intermediate_size
     downsample = lin(8 * 2 * 2, 6)  # Conv2d over the 2x2 merge window
-    vision_total = positions + conv3d + block + 8 + merger + downsample + 8  # + post_layernorm, post_conv norm
+    vision_total = (
+        positions + conv3d + block + 8 + merger + downsample + 8
+    )  # + post_layernorm, post_conv norm
     p = params(cfg)
     assert p["confidence"] == "exact"
     assert p["total"] == text + vision_total

@@ -7,9 +7,9 @@ gate/up MLP; GLM-4V's q/k/v always biased, GLM-OCR's never) and the GLM vision t
 from __future__ import annotations
 
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
-from hubscan.estimate.families.vision import clip_vision
 from hubscan.estimate.families.decoders import llama_like
 from hubscan.estimate.families.registry import FAMILIES, register
+from hubscan.estimate.families.vision import clip_vision
 from hubscan.estimate.families.vision_more import (
     glm4v_vision,
     glm_ocr_vision,
@@ -59,7 +59,9 @@ def lm_head_of(t: Tally, c: Cfg, tc: Cfg, head: str, *, tie: bool | None = None)
         if not (wrapper_tied(c, tc) if tie is None else tie):
             t.add("heads", tc.int("vocab_size") * tc.int("hidden_size"))
     elif head != "model":
-        raise NotExact(f"output head '{head}' is not modelled for {c.str('model_type', default='this model')}")
+        raise NotExact(
+            f"output head '{head}' is not modelled for {c.str('model_type', default='this model')}"
+        )
     return t
 
 
@@ -77,7 +79,9 @@ def family_part(c: Cfg, key: str, default_type: str, absent: dict, required: tup
         raise NotExact(f"{key} without {', '.join(missing)}: its class defaults are not modelled")
     mt = sub.str("model_type", default=default_type)
     if mt != default_type:
-        raise NotExact(f"{key}.model_type {mt!r} is not modelled for {c.str('model_type', default='this model')}")
+        raise NotExact(
+            f"{key}.model_type {mt!r} is not modelled for {c.str('model_type', default='this model')}"
+        )
     return sub
 
 
@@ -92,7 +96,9 @@ def glm4v_text(c: Cfg, head: str, *, qkv_bias: bool = True, defaults: dict = GLM
     if qkv_bias:
         c = Cfg({k: v for k, v in c.data.items() if k != "head_dim"}, c.name)
     if head != "model":  # transformers has no Glm4vText/GlmOcrText head classes
-        raise NotExact(f"output head '{head}' is not modelled for {c.str('model_type', default='glm4v_text')}")
+        raise NotExact(
+            f"output head '{head}' is not modelled for {c.str('model_type', default='glm4v_text')}"
+        )
     return llama_like(c, head, qkv_bias=qkv_bias, o_bias=False, norms_per_layer=4)
 
 
@@ -171,7 +177,9 @@ def internvl(c: Cfg, head: str, *, qianfan: bool = False) -> Tally:
     text_type = "qwen3" if qianfan else "qwen2"
     raw = c.data.get("text_config")
     if not isinstance(raw, dict):
-        raise NotExact(f"text_config absent or not an object: the {text_type} class defaults are not modelled")
+        raise NotExact(
+            f"text_config absent or not an object: the {text_type} class defaults are not modelled"
+        )
     tc = family_part(c, "text_config", text_type, {}, _DECODER_KEYS)
     vc = sub_config(c, "vision_config", {})
     t = FAMILIES[text_type].formula(tc, "model")
