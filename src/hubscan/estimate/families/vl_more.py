@@ -195,3 +195,38 @@ def internvl(c: Cfg, head: str, *, qianfan: bool = False) -> Tally:
 
 register("internvl", internvl, "InternVL")
 register("qianfan_ocr", lambda c, h: internvl(c, h, qianfan=True), "QianfanOCR", name="qianfan_ocr")
+
+
+_TEXT_REQUIRED = ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads")
+
+
+def _auto_part(c: Cfg, key: str, model_type: str) -> tuple[Cfg, Tally]:
+    """A sub-model transformers builds with ``AutoModel`` from a sub-config of a fixed model type: an absent or
+    partial vision sub-config takes that type's class defaults (which its formula models)."""
+    sub = family_part(c, key, model_type, {}, ())
+    return sub, FAMILIES[model_type].formula(sub, "model")
+
+
+def deepseek_vl_hybrid(c: Cfg, head: str) -> Tally:
+    """DeepSeek-VL hybrid: SAM high-resolution tower + an extra neck (1x1 and 3x3 bias-free convs, two
+    LayerNorms) + two strided bias-free 3x3 convs (x2, x4 channels) + a scalar alpha; SigLIP tower; aligner
+    (two Linears to half the text width, one Linear text -> text); Llama language model."""
+    if not c.has("text_config"):
+        raise NotExact("text_config absent: the llama class defaults are not modelled")
+    tc = family_part(c, "text_config", "llama", {}, _TEXT_REQUIRED)
+    t = FAMILIES["llama"].formula(tc, "model")
+    hc, high = _auto_part(c, "high_res_vision_config", "sam_vision_model")
+    vc, low = _auto_part(c, "vision_config", "siglip_vision_model")
+    t.merge(high)
+    t.merge(low)
+    o = hc.int("output_channels", default=256)
+    sam_h = hc.int("hidden_size", default=768)
+    neck = sam_h * o + 2 * o + o * o * 9 + 2 * o
+    proj = o * 2 * o * 9 + 2 * o * 4 * o * 9
+    th = tc.int("hidden_size")
+    aligner = linear(vc.int("hidden_size", default=768), th // 2) + linear(4 * o, th // 2) + linear(th, th)
+    t.add("other", neck + proj + 1 + aligner)
+    return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=True))
+
+
+register("deepseek_vl_hybrid", deepseek_vl_hybrid, "DeepseekVLHybrid")
