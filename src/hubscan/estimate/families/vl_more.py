@@ -230,3 +230,20 @@ def deepseek_vl_hybrid(c: Cfg, head: str) -> Tally:
 
 
 register("deepseek_vl_hybrid", deepseek_vl_hybrid, "DeepseekVLHybrid")
+
+
+PP_CHART2TABLE_VISION = {"hidden_size": 768, "output_channels": 256, "num_hidden_layers": 12, "patch_size": 16}
+PP_CHART2TABLE_VISION.update(num_attention_heads=12, num_channels=3, image_size=1024, qkv_bias=True)
+PP_CHART2TABLE_VISION.update(use_abs_pos=True, use_rel_pos=True, window_size=14, mlp_dim=3072)
+PP_CHART2TABLE_VISION.update(global_attn_indexes=[2, 5, 8, 11])
+
+
+def pp_chart2table(c: Cfg, head: str) -> Tally:
+    """PP-Chart2Table builds GOT-OCR2's classes; its vision sub-config has its own class defaults."""
+    if not isinstance(c.data.get("text_config"), dict):
+        raise NotExact("text_config absent: the wrapper's Qwen2 init kwargs are not modelled")
+    vc = sub_config(c, "vision_config", PP_CHART2TABLE_VISION)
+    return FAMILIES["got_ocr2"].formula(Cfg({**c.data, "vision_config": vc.data}, c.name), head)
+
+
+register("pp_chart2table", pp_chart2table, "GotOcr2", name="pp_chart2table")
