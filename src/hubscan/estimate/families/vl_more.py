@@ -247,3 +247,44 @@ def pp_chart2table(c: Cfg, head: str) -> Tally:
 
 
 register("pp_chart2table", pp_chart2table, "GotOcr2", name="pp_chart2table")
+
+
+OVIS2_VISION = {"hidden_size": 1024, "intermediate_size": 2816, "num_hidden_layers": 24, "num_channels": 3}
+OVIS2_VISION.update(image_size=224, patch_size=14, qkv_bias=False, mlp_bias=False, vocab_size=16384)
+OVIS2_VISION.update(hidden_stride=1, num_visual_indicator_tokens=5)
+
+
+def ovis2_vision(v: Cfg) -> int:
+    """Ovis2VisionModel: biased patch conv, one position per patch, RMSNorm; RMSNorm blocks with q/k/v/out
+    (qkv_bias) and a gated MLP (mlp_bias); final RMSNorm; the visual-token head (bias-free Linear over
+    hidden_stride² stacked patches, LayerNorm) over vocab_size - num_visual_indicator_tokens."""
+    h, inter, p = v.int("hidden_size"), v.int("intermediate_size"), v.int("patch_size")
+    if p <= 0:
+        raise ConfigProblem("vision_config.patch_size must be positive")
+    n = v.int("num_channels") * p * p * h + h + (v.int("image_size") // p) ** 2 * h + h
+    qb, mb = v.bool("qkv_bias"), v.bool("mlp_bias")
+    n += v.int("num_hidden_layers") * (4 * linear(h, h, qb) + 3 * linear(h, inter, mb) - (h if mb else 0) + 2 * h)
+    s = v.int("hidden_stride")
+    visual = v.int("vocab_size") - v.int("num_visual_indicator_tokens")
+    return n + h + h * s * s * visual + 2 * visual
+
+
+def ovis2(c: Cfg, head: str) -> Tally:
+    """Ovis2: vision model, a visual embedding table (vision vocab x the wrapper's hidden_size), a Qwen2 language
+    model; lm_head is sized by the wrapper's hidden_size and vocab_size and tied by default."""
+    if not isinstance(c.data.get("text_config"), dict):
+        raise NotExact("text_config absent: the qwen2 class defaults are not modelled")
+    tc = family_part(c, "text_config", "qwen2", {}, _TEXT_REQUIRED)
+    vc = sub_config(c, "vision_config", OVIS2_VISION)
+    t = FAMILIES["qwen2"].formula(tc, "model")
+    t.add("vision", ovis2_vision(vc))
+    H = c.int("hidden_size", default=1536)
+    t.add("other", vc.int("vocab_size") * H)
+    if head == "cond_gen" and not c.bool("tie_word_embeddings", default=True):
+        t.add("heads", H * c.int("vocab_size", default=151643))
+    elif head not in ("model", "cond_gen"):
+        raise NotExact(f"output head '{head}' is not modelled for ovis2")
+    return t
+
+
+register("ovis2", ovis2, "Ovis2")
