@@ -288,3 +288,36 @@ def ovis2(c: Cfg, head: str) -> Tally:
 
 
 register("ovis2", ovis2, "Ovis2")
+
+
+OVIS2_5_VISION = {"hidden_size": 1152, "intermediate_size": 4304, "num_hidden_layers": 27, "num_channels": 3}
+OVIS2_5_VISION.update(num_attention_heads=16, patch_size=16, image_size=512, spatial_merge_size=2)
+OVIS2_5_VISION.update(vocab_size=65536, num_visual_indicator_tokens=4)
+
+
+def ovis2_5_vision(c: Cfg, head: str) -> Tally:
+    """Ovis2.5 vision model: the SigLIP layout without pooling head (rotary positions add no parameters)."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for ovis2_5_vision")
+    t = clip_vision(with_defaults(c, OVIS2_5_VISION), siglip=True, use_head=False)
+    t.has_kv = False
+    return t
+
+
+def ovis2_5(c: Cfg, head: str) -> Tally:
+    """Ovis2.5: vision model; projector (bias-free Linear over spatial_merge_size² stacked patches to the visual
+    vocabulary minus indicator tokens, LayerNorm, bias-free visual-vocabulary x text-width table); Qwen3."""
+    if not isinstance(c.data.get("text_config"), dict):
+        raise NotExact("text_config absent: the qwen3 class defaults are not modelled")
+    tc = family_part(c, "text_config", "qwen3", {}, _TEXT_REQUIRED)
+    vc = sub_config(c, "vision_config", OVIS2_5_VISION)
+    t = FAMILIES["qwen3"].formula(tc, "model")
+    t.merge(ovis2_5_vision(vc, "model"))
+    m, vv = vc.int("spatial_merge_size"), vc.int("vocab_size")
+    visual = vv - vc.int("num_visual_indicator_tokens")
+    t.add("other", vc.int("hidden_size") * m * m * visual + 2 * visual + vv * tc.int("hidden_size"))
+    return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=False))
+
+
+register("ovis2_5_vision", ovis2_5_vision, "Ovis2_5Vision", name="ovis2_5_vision")
+register("ovis2_5", ovis2_5, "Ovis2_5")
