@@ -16,6 +16,7 @@ from hubscan.estimate.families.vision_more import (
     internvl_vision,
     pixtral,
     qianfan_ocr_vision,
+    qwen2_5_vl_vision,
     with_defaults,
 )
 
@@ -321,3 +322,26 @@ def ovis2_5(c: Cfg, head: str) -> Tally:
 
 register("ovis2_5_vision", ovis2_5_vision, "Ovis2_5Vision", name="ovis2_5_vision")
 register("ovis2_5", ovis2_5, "Ovis2_5")
+
+
+def hyperclovax_text(c: Cfg) -> Tally:
+    """The HyperCLOVAX decoder (Granite layout; ``use_post_norm`` adds two Peri-LN RMSNorms per layer)."""
+    return llama_like(c, "model", norms_per_layer=4 if c.bool("use_post_norm", default=False) else 2)
+
+
+def hyperclovax_vision_v2(c: Cfg, head: str) -> Tally:
+    """HyperCLOVAX-Vision v2: Qwen2.5-VL vision tower, one biased Linear projector, HyperCLOVAX decoder."""
+    if not isinstance(c.data.get("text_config"), dict):
+        raise NotExact("text_config absent: the hyperclovax class defaults are not modelled")
+    tc = family_part(c, "text_config", "hyperclovax", {}, (*_TEXT_REQUIRED, "num_key_value_heads"))
+    raw = c.data.get("vision_config")
+    if isinstance(raw, dict) and raw.get("model_type") == "qwen2_5_vl":  # the Hub spelling, renamed on load
+        c = Cfg({**c.data, "vision_config": {**raw, "model_type": "qwen2_5_vl_vision"}}, c.name)
+    vc = family_part(c, "vision_config", "qwen2_5_vl_vision", {}, ())
+    t = hyperclovax_text(tc)
+    t.merge(qwen2_5_vl_vision(vc, "model"))
+    t.add("other", linear(vc.int("out_hidden_size", default=3584), tc.int("hidden_size")))
+    return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=True))
+
+
+register("hyperclovax_vision_v2", hyperclovax_vision_v2, "HyperCLOVAXVisionV2")
