@@ -3,10 +3,16 @@ InternVL, Qianfan-OCR.
 
 Tiny configs whose counts are summed by hand here, term by term from transformers' module trees (not by calling
 the formulas); configs outside what the formulas model (other heads, unstated sub-configs, other text model
-types) must come out ``unknown``, never as an exact number.
+types) must come out ``unknown``, never as an exact number. With transformers and torch installed: each
+composite's class-default config, shrunk to 1-2 layers per sub-model with random tying, against the meta-device
+build.
 """
 
 from __future__ import annotations
+
+import random
+
+import pytest
 
 from hubscan.estimate.footprint import analyze_config
 
@@ -161,3 +167,160 @@ def test_unmodelled_heads_are_not_exact():
     ):
         p = params({"model_type": mt, "architectures": [arch], "text_config": text})
         assert p["confidence"] != "exact", (mt, p)
+
+
+def _text_without_head_dim(model_type: str) -> dict:
+    return {**{k: v for k, v in TEXT.items() if k != "head_dim"}, "model_type": model_type}
+
+
+QWEN2 = EMBED + lin(8, 8) + 2 * lin(8, 4) + 8 * 8 + GATED_MLP + 2 * 8 + 8
+QWEN3 = EMBED + 8 * 8 + 2 * 8 * 4 + 8 * 8 + 2 * 4 + GATED_MLP + 2 * 8 + 8
+
+
+def test_ovis2_visual_vocabulary_head_and_wrapper_sized_lm_head():
+    vision = {"hidden_size": 8, "intermediate_size": 12, "num_hidden_layers": 1, "num_attention_heads": 2}
+    vision.update(image_size=4, patch_size=2, num_channels=3, vocab_size=20, num_visual_indicator_tokens=5)
+    cfg = {
+        "model_type": "ovis2",
+        "architectures": ["Ovis2ForConditionalGeneration"],
+        "vision_config": vision,
+        "text_config": _text_without_head_dim("qwen2"),
+        "hidden_size": 8,
+        "vocab_size": 10,
+    }
+    # conv, positions, embedding RMSNorm; bias-free q/k/v/out and gated MLP, 2 RMSNorms; final RMSNorm;
+    # head_linear to 20 - 5 visual tokens and its LayerNorm
+    tower = 3 * 2 * 2 * 8 + 8 + 4 * 8 + 8 + 4 * 8 * 8 + 3 * 8 * 12 + 2 * 8 + 8 + 8 * 15 + 2 * 15
+    table = 20 * 8
+    p = params(cfg)
+    assert p["confidence"] == "exact"
+    assert p["total"] == tower + table + QWEN2  # tied by default
+    untied = params({**cfg, "tie_word_embeddings": False, "vocab_size": 11})
+    assert untied["total"] == tower + table + QWEN2 + 8 * 11  # lm_head sized by the wrapper's keys
+
+
+def test_ovis2_5_projector_by_hand():
+    vision = {"hidden_size": 8, "intermediate_size": 12, "num_hidden_layers": 1, "num_attention_heads": 2}
+    vision.update(image_size=4, patch_size=2, num_channels=3, spatial_merge_size=2, vocab_size=20)
+    vision["num_visual_indicator_tokens"] = 4
+    cfg = {
+        "model_type": "ovis2_5",
+        "architectures": ["Ovis2_5ForConditionalGeneration"],
+        "vision_config": vision,
+        "text_config": {**TEXT, "model_type": "qwen3"},
+    }
+    tower = 3 * 2 * 2 * 8 + 8 + 4 * 8 + 4 * lin(8, 8) + lin(8, 12) + lin(12, 8) + 2 * 2 * 8 + 2 * 8
+    projector = (8 * 4) * 16 + 2 * 16 + 20 * 8  # visual tokenizer Linear + LayerNorm, embedding projection
+    p = params(cfg)
+    assert p["confidence"] == "exact"
+    assert p["total"] == tower + projector + QWEN3 + EMBED  # untied by default
+    standalone = {**vision, "model_type": "ovis2_5_vision", "architectures": ["Ovis2_5VisionModel"]}
+    assert params(standalone)["total"] == tower
+
+
+def test_hyperclovax_vision_v2_by_hand():
+    vision = {"model_type": "qwen2_5_vl_vision", "depth": 1, "hidden_size": 8, "intermediate_size": 12}
+    vision.update(num_heads=2, patch_size=2, temporal_patch_size=2, in_channels=3, spatial_merge_size=2)
+    vision["out_hidden_size"] = 6
+    text = {**TEXT, "model_type": "hyperclovax", "use_post_norm": True}
+    cfg = {
+        "model_type": "hyperclovax_vision_v2",
+        "architectures": ["HyperCLOVAXVisionV2ForConditionalGeneration"],
+        "vision_config": vision,
+        "text_config": text,
+    }
+    # bias-free Conv3d; block: 2 RMSNorms, biased qkv and proj, biased gated MLP; merger RMSNorm + 2 Linears
+    tower = 3 * 2 * 2 * 2 * 8 + 2 * 8 + lin(8, 24) + lin(8, 8) + 2 * lin(8, 12) + lin(12, 8)
+    tower += 8 + lin(32, 32) + lin(32, 6)
+    decoder = EMBED + 8 * 8 + 2 * 8 * 4 + 8 * 8 + GATED_MLP + 4 * 8 + 8  # Peri-LN: 4 RMSNorms per layer
+    p = params(cfg)
+    assert p["confidence"] == "exact"
+    assert p["total"] == tower + decoder + lin(6, 8)  # tied by default
+    no_post = params({**cfg, "text_config": {**text, "use_post_norm": False}})
+    assert p["total"] - no_post["total"] == 2 * 8
+
+
+def test_deepseek_vl_hybrid_glue_by_hand():
+    """The two towers and the decoder are counted by their own (separately tested) formulas; the glue the
+    hybrid adds (neck, projection convs, alpha, aligner) is summed here."""
+    sam = {"model_type": "sam_vision_model", "hidden_size": 8, "output_channels": 4, "num_hidden_layers": 1}
+    sam.update(num_attention_heads=2, image_size=8, patch_size=4, mlp_dim=12, global_attn_indexes=[0])
+    siglip = {"model_type": "siglip_vision_model", "hidden_size": 8, "intermediate_size": 12}
+    siglip.update(num_hidden_layers=1, num_attention_heads=2, image_size=4, patch_size=2)
+    llama = _text_without_head_dim("llama")
+    cfg = {
+        "model_type": "deepseek_vl_hybrid",
+        "architectures": ["DeepseekVLHybridModel"],
+        "text_config": llama,
+        "vision_config": siglip,
+        "high_res_vision_config": sam,
+    }
+    parts = sum(params(sub)["total"] for sub in (llama, siglip, sam))
+    neck = 8 * 4 + 2 * 4 + 4 * 4 * 9 + 2 * 4  # 1x1 conv, LayerNorm, 3x3 conv, LayerNorm (bias-free convs)
+    proj = 4 * 8 * 9 + 8 * 16 * 9  # two strided 3x3 convs doubling the channels twice
+    aligner = lin(8, 4) + lin(16, 4) + lin(8, 8)
+    p = params(cfg)
+    assert p["confidence"] == "exact"
+    assert p["total"] == parts + neck + proj + 1 + aligner
+
+
+def test_pp_chart2table_is_got_ocr2_with_its_own_vision_defaults():
+    vision = {"hidden_size": 8, "output_channels": 4, "num_hidden_layers": 1, "num_attention_heads": 2}
+    vision.update(image_size=8, patch_size=4, mlp_dim=12, window_size=1, global_attn_indexes=[0])
+    cfg = {
+        "model_type": "pp_chart2table",
+        "architectures": ["GotOcr2ForConditionalGeneration"],
+        "vision_config": vision,
+        "text_config": _text_without_head_dim("qwen2"),
+    }
+    got = params({**cfg, "model_type": "got_ocr2"})
+    assert params(cfg)["confidence"] == "exact"
+    assert params(cfg)["total"] == got["total"]
+    no_text = params({k: v for k, v in cfg.items() if k != "text_config"})
+    assert no_text["confidence"] != "exact"
+
+
+META_CASES = [
+    ("glm4v", "Glm4vForConditionalGeneration"),
+    ("glm46v", "Glm46VForConditionalGeneration"),
+    ("glm_ocr", "GlmOcrForConditionalGeneration"),
+    ("lighton_ocr", "LightOnOcrForConditionalGeneration"),
+    ("paddleocr_vl", "PaddleOCRVLForConditionalGeneration"),
+    ("internvl", "InternVLForConditionalGeneration"),
+    ("qianfan_ocr", "QianfanOCRModel"),
+    ("deepseek_vl_hybrid", "DeepseekVLHybridForConditionalGeneration"),
+    ("pp_chart2table", "GotOcr2ForConditionalGeneration"),
+    ("ovis2", "Ovis2ForConditionalGeneration"),
+    ("ovis2_5", "Ovis2_5ForConditionalGeneration"),
+    ("hyperclovax_vision_v2", "HyperCLOVAXVisionV2ForConditionalGeneration"),
+]
+
+
+def _shrink(d: dict, r: random.Random) -> None:
+    for key, sub in d.items():
+        if not (isinstance(sub, dict) and key.endswith("config")):
+            continue
+        for layers in ("num_hidden_layers", "depth"):
+            if isinstance(sub.get(layers), int):
+                sub[layers] = r.randint(1, 2)
+                if isinstance(sub.get("layer_types"), list):
+                    sub["layer_types"] = sub["layer_types"][: sub[layers]]
+        if "global_attn_indexes" in sub:
+            sub["global_attn_indexes"] = [0]
+
+
+@pytest.mark.parametrize(("model_type", "cls"), META_CASES)
+def test_composites_against_meta_device(model_type, cls):
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    from hubscan.estimate import meta
+
+    r = random.Random(model_type)
+    for _ in range(2):
+        d = transformers.CONFIG_MAPPING[model_type]().to_dict()
+        _shrink(d, r)
+        d["tie_word_embeddings"] = r.choice([True, False])
+        d["architectures"] = [cls]
+        expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
+        p = params(d)
+        assert (p["total"], p["confidence"]) == (expected, "exact")

@@ -198,7 +198,13 @@ register("internvl", internvl, "InternVL")
 register("qianfan_ocr", lambda c, h: internvl(c, h, qianfan=True), "QianfanOCR", name="qianfan_ocr")
 
 
-_TEXT_REQUIRED = ("vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads")
+_TEXT_REQUIRED = (
+    "vocab_size",
+    "hidden_size",
+    "intermediate_size",
+    "num_hidden_layers",
+    "num_attention_heads",
+)
 
 
 def _auto_part(c: Cfg, key: str, model_type: str) -> tuple[Cfg, Tally]:
@@ -233,7 +239,12 @@ def deepseek_vl_hybrid(c: Cfg, head: str) -> Tally:
 register("deepseek_vl_hybrid", deepseek_vl_hybrid, "DeepseekVLHybrid")
 
 
-PP_CHART2TABLE_VISION = {"hidden_size": 768, "output_channels": 256, "num_hidden_layers": 12, "patch_size": 16}
+PP_CHART2TABLE_VISION = {
+    "hidden_size": 768,
+    "output_channels": 256,
+    "num_hidden_layers": 12,
+    "patch_size": 16,
+}
 PP_CHART2TABLE_VISION.update(num_attention_heads=12, num_channels=3, image_size=1024, qkv_bias=True)
 PP_CHART2TABLE_VISION.update(use_abs_pos=True, use_rel_pos=True, window_size=14, mlp_dim=3072)
 PP_CHART2TABLE_VISION.update(global_attn_indexes=[2, 5, 8, 11])
@@ -264,7 +275,9 @@ def ovis2_vision(v: Cfg) -> int:
         raise ConfigProblem("vision_config.patch_size must be positive")
     n = v.int("num_channels") * p * p * h + h + (v.int("image_size") // p) ** 2 * h + h
     qb, mb = v.bool("qkv_bias"), v.bool("mlp_bias")
-    n += v.int("num_hidden_layers") * (4 * linear(h, h, qb) + 3 * linear(h, inter, mb) - (h if mb else 0) + 2 * h)
+    n += v.int("num_hidden_layers") * (
+        4 * linear(h, h, qb) + 3 * linear(h, inter, mb) - (h if mb else 0) + 2 * h
+    )
     s = v.int("hidden_stride")
     visual = v.int("vocab_size") - v.int("num_visual_indicator_tokens")
     return n + h + h * s * s * visual + 2 * visual
