@@ -9,14 +9,17 @@ from __future__ import annotations
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
 from hubscan.estimate.families.decoders import llama_like
 from hubscan.estimate.families.registry import FAMILIES, register
+from hubscan.estimate.structural import EXACT_TYPES, count_structural
 from hubscan.estimate.families.vision import clip_vision
 from hubscan.estimate.families.vision_more import (
     glm4v_vision,
     glm_ocr_vision,
     internvl_vision,
+    minicpm_vision,
     pixtral,
     qianfan_ocr_vision,
     qwen2_5_vl_vision,
+    register_own,
     with_defaults,
 )
 
@@ -358,3 +361,45 @@ def hyperclovax_vision_v2(c: Cfg, head: str) -> Tally:
 
 
 register("hyperclovax_vision_v2", hyperclovax_vision_v2, "HyperCLOVAXVisionV2")
+
+
+def text_model(sub: Cfg) -> Tally:
+    """The base text model (no head) a composite builds with ``AutoModel`` from a text sub-config: by its family
+    formula, or by the structural estimator where the coverage run verified it exact for that model type."""
+    mt = sub.str("model_type", default="")
+    fam = FAMILIES.get(mt)
+    if fam is not None:
+        return fam.formula(sub, "model")
+    if mt not in EXACT_TYPES:
+        raise NotExact(f"text model_type {mt!r} has no exact count")
+    t = count_structural({k: v for k, v in sub.data.items() if k != "architectures"})
+    if t.approx:
+        raise NotExact("; ".join(t.approx))
+    return t
+
+
+MINICPM_TEXT_REQUIRED = (*_TEXT_REQUIRED, "num_key_value_heads", "layer_types")
+
+
+def minicpm_v(c: Cfg, head: str, *, tie_default: bool = False) -> Tally:
+    """MiniCPM-V 4.6 / 4.7 / MiniCPM-OCR: SigLIP-layout tower with the window-attention merger, a merger of
+    ``merger_times`` downsampling MLPs (LayerNorm, Linear, Linear over 4x the vision width; the last one to the
+    text width), and a Qwen3.5 text model (structural count, verified for qwen3_5_text)."""
+    if not isinstance(c.data.get("text_config"), dict):
+        raise NotExact("text_config absent: the qwen3_5_text class defaults are not modelled")
+    tc = family_part(c, "text_config", "qwen3_5_text", {}, MINICPM_TEXT_REQUIRED)
+    t = text_model(tc)
+    vc = sub_config(c, "vision_config", {})
+    t.merge(minicpm_vision(vc, "model"))
+    w, th = 4 * vc.int("hidden_size", default=768), tc.int("hidden_size")
+    times = c.int("merger_times", default=1)
+    if times < 1:
+        raise ConfigProblem(f"merger_times={times} must be at least 1")
+    t.add("other", times * (2 * w + linear(w, w)) + (times - 1) * linear(w, w // 4) + linear(w, th))
+    return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=tie_default))
+
+
+register("minicpmv4_6", minicpm_v, "MiniCPMV4_6", name="minicpmv4_6")
+register("minicpmv4_7", minicpm_v, "MiniCPMV4_7", name="minicpmv4_7")
+register("minicpm_ocr", lambda c, h: minicpm_v(c, h, tie_default=True), "MiniCPMOcr", name="minicpm_ocr")
+register_own("minicpmv4_6_vision", minicpm_vision, "MiniCPMV4_6Vision", stem="MiniCPMV4_6")
