@@ -15,6 +15,7 @@ from hubscan.estimate.families.vision_more import (
     glm4v_vision,
     glm_ocr_vision,
     internvl_vision,
+    lfm3_vl_vision,
     minicpm_vision,
     pixtral,
     qianfan_ocr_vision,
@@ -403,3 +404,23 @@ register("minicpmv4_6", minicpm_v, "MiniCPMV4_6", name="minicpmv4_6")
 register("minicpmv4_7", minicpm_v, "MiniCPMV4_7", name="minicpmv4_7")
 register("minicpm_ocr", lambda c, h: minicpm_v(c, h, tie_default=True), "MiniCPMOcr", name="minicpm_ocr")
 register_own("minicpmv4_6_vision", minicpm_vision, "MiniCPMV4_6Vision", stem="MiniCPMV4_6")
+
+
+def lfm3_vl(c: Cfg, head: str) -> Tally:
+    """LFM3-VL: LFM3-VL vision tower, projector (LayerNorm over the vision width, Linear over
+    spatial_merge_size² stacked tokens to projector_hidden_size, Linear to the text width; projector_bias), and
+    an LFM3 text model (structural count, verified for lfm3)."""
+    if not isinstance(c.data.get("text_config"), dict):
+        raise NotExact("text_config absent: the lfm3 class defaults are not modelled")
+    tc = family_part(c, "text_config", "lfm3", {}, MINICPM_TEXT_REQUIRED)
+    t = text_model(tc)
+    vc = sub_config(c, "vision_config", {})
+    t.merge(lfm3_vl_vision(vc, "model"))
+    vh = vc.int("hidden_size", default=1024)
+    merged = vh * vc.int("spatial_merge_size", default=2) ** 2
+    P, b = c.int("projector_hidden_size", default=4096), c.bool("projector_bias", default=True)
+    t.add("other", 2 * vh + linear(merged, P, b) + linear(P, tc.int("hidden_size"), b))
+    return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=True))
+
+
+register("lfm3_vl", lfm3_vl, "Lfm3Vl")
