@@ -12,6 +12,7 @@ from hubscan.estimate.families.registry import FAMILIES, register
 from hubscan.estimate.structural import EXACT_TYPES, count_structural
 from hubscan.estimate.families.vision import clip_vision
 from hubscan.estimate.families.vision_more import (
+    cosmos3_edge_vision,
     glm4v_vision,
     glm_ocr_vision,
     internvl_vision,
@@ -424,3 +425,24 @@ def lfm3_vl(c: Cfg, head: str) -> Tally:
 
 
 register("lfm3_vl", lfm3_vl, "Lfm3Vl")
+
+
+def cosmos3_edge(c: Cfg, head: str) -> Tally:
+    """Cosmos3-Edge: its vision tower, a patch merger (LayerNorm over the vision width, Linear over
+    spatial_merge_size² stacked tokens to projector_hidden_size, Linear to the text width, both biased) and the
+    Cosmos3-Edge text model (structural count, verified for cosmos3_edge_text)."""
+    if not isinstance(c.data.get("text_config"), dict):
+        raise NotExact("text_config absent: the cosmos3_edge_text class defaults are not modelled")
+    raw = {"model_type": "cosmos3_edge_text", **c.data["text_config"]}
+    tc = family_part(Cfg({**c.data, "text_config": raw}), "text_config", "cosmos3_edge_text", {}, _TEXT_REQUIRED)
+    t = text_model(tc)
+    vc = sub_config(c, "vision_config", {})
+    t.merge(cosmos3_edge_vision(vc, "model"))
+    vh = vc.int("hidden_size", default=1152)
+    merged = vh * vc.int("spatial_merge_size", default=2) ** 2
+    P = c.int("projector_hidden_size", default=11520)
+    t.add("other", 2 * vh + linear(merged, P) + linear(P, tc.int("hidden_size")))
+    return lm_head_of(t, c, tc, head, tie=False)  # no tied-weights mapping: lm_head is never tied
+
+
+register("cosmos3_edge", cosmos3_edge, "Cosmos3Edge")
