@@ -293,6 +293,11 @@ META_CASES = [
     ("ovis2", "Ovis2ForConditionalGeneration"),
     ("ovis2_5", "Ovis2_5ForConditionalGeneration"),
     ("hyperclovax_vision_v2", "HyperCLOVAXVisionV2ForConditionalGeneration"),
+    ("minicpmv4_6", "MiniCPMV4_6ForConditionalGeneration"),
+    ("minicpm_ocr", "MiniCPMOcrForConditionalGeneration"),
+    ("lfm3_vl", "Lfm3VlForConditionalGeneration"),
+    ("cosmos3_edge", "Cosmos3EdgeForConditionalGeneration"),
+    ("muse_glimmer", "MuseGlimmerForConditionalGeneration"),
 ]
 
 
@@ -324,3 +329,27 @@ def test_composites_against_meta_device(model_type, cls):
         expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
         p = params(d)
         assert (p["total"], p["confidence"]) == (expected, "exact")
+
+
+def test_muse_glimmer_text_output_gate_and_four_norms_by_hand():
+    cfg = {**TEXT, "model_type": "muse_glimmer_text", "architectures": ["MuseGlimmerTextModel"]}
+    cfg["layer_types"] = ["sliding_attention"]
+    # q/k/v/o, the output gate (8 -> 2 heads x 4), gated MLP, four RMSNorms, final RMSNorm; the embedding and
+    # q/k norms have no weights
+    expected = EMBED + 8 * 8 + 2 * 8 * 4 + 8 * 8 + 8 * 8 + GATED_MLP + 4 * 8 + 8
+    p = params(cfg)
+    assert p["confidence"] == "exact"
+    assert p["total"] == expected
+    biased = params({**cfg, "attention_bias": True})
+    assert biased["total"] - expected == 8 + 4 + 4 + 8
+    head = params({**cfg, "architectures": ["MuseGlimmerTextForCausalLM"]})
+    assert head["confidence"] != "exact"
+
+
+def test_composites_whose_text_model_has_no_exact_count_are_not_exact():
+    text = {**TEXT, "model_type": "qwen3_5_text"}  # no layer_types: not read exactly
+    p = params({"model_type": "minicpmv4_6", "architectures": ["MiniCPMV4_6Model"], "text_config": text})
+    assert p["confidence"] != "exact"
+    other = {**TEXT, "model_type": "llama", "layer_types": ["full_attention"]}
+    p = params({"model_type": "lfm3_vl", "architectures": ["Lfm3VlModel"], "text_config": other})
+    assert p["confidence"] != "exact"

@@ -9,7 +9,6 @@ from __future__ import annotations
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
 from hubscan.estimate.families.decoders import llama_like
 from hubscan.estimate.families.registry import FAMILIES, register
-from hubscan.estimate.structural import EXACT_TYPES, count_structural
 from hubscan.estimate.families.vision import clip_vision
 from hubscan.estimate.families.vision_more import (
     cosmos3_edge_vision,
@@ -18,12 +17,14 @@ from hubscan.estimate.families.vision_more import (
     internvl_vision,
     lfm3_vl_vision,
     minicpm_vision,
+    muse_vision,
     pixtral,
     qianfan_ocr_vision,
     qwen2_5_vl_vision,
     register_own,
     with_defaults,
 )
+from hubscan.estimate.structural import EXACT_TYPES, count_structural
 
 GLM4V_TEXT = {
     "vocab_size": 151552,
@@ -434,7 +435,9 @@ def cosmos3_edge(c: Cfg, head: str) -> Tally:
     if not isinstance(c.data.get("text_config"), dict):
         raise NotExact("text_config absent: the cosmos3_edge_text class defaults are not modelled")
     raw = {"model_type": "cosmos3_edge_text", **c.data["text_config"]}
-    tc = family_part(Cfg({**c.data, "text_config": raw}), "text_config", "cosmos3_edge_text", {}, _TEXT_REQUIRED)
+    tc = family_part(
+        Cfg({**c.data, "text_config": raw}), "text_config", "cosmos3_edge_text", {}, _TEXT_REQUIRED
+    )
     t = text_model(tc)
     vc = sub_config(c, "vision_config", {})
     t.merge(cosmos3_edge_vision(vc, "model"))
@@ -446,3 +449,37 @@ def cosmos3_edge(c: Cfg, head: str) -> Tally:
 
 
 register("cosmos3_edge", cosmos3_edge, "Cosmos3Edge")
+
+
+MUSE_GLIMMER_TEXT = {"vocab_size": 202048, "hidden_size": 6656, "intermediate_size": 19968, "head_dim": 128}
+MUSE_GLIMMER_TEXT.update(num_hidden_layers=52, num_attention_heads=32, num_key_value_heads=2)
+MUSE_GLIMMER_TEXT.update(attention_bias=False, sliding_window=2048)
+
+
+def muse_glimmer_text(c: Cfg, head: str) -> Tally:
+    """Muse Glimmer text model: Llama-style attention (attention_bias on q/k/v/o) plus a bias-free output gate
+    (hidden -> heads x head_dim), scale-free q/k norms, four centred RMSNorms per layer, a scale-free embedding
+    norm and a final RMSNorm; bias-free gated MLP."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for muse_glimmer_text")
+    c = with_defaults(c, MUSE_GLIMMER_TEXT)
+    t = llama_like(c, head, norms_per_layer=4)
+    nh = c.int("num_attention_heads")
+    t.add("attention", c.int("num_hidden_layers") * c.int("hidden_size") * nh * c.int("head_dim"))
+    return t
+
+
+def muse_glimmer(c: Cfg, head: str) -> Tally:
+    """Muse Glimmer: Muse vision tower, vision adapter (two bias-free Linears: out_hidden_size ->
+    projector_hidden_size -> projector_hidden_size), bias-free projection to the text width, Glimmer text."""
+    tc = sub_config(c, "text_config", MUSE_GLIMMER_TEXT)
+    t = muse_glimmer_text(tc, "model")
+    t.merge(muse_vision(sub_config(c, "vision_config", {}), "model"))
+    P = c.int("projector_hidden_size", default=4096)
+    t.add("other", c.int("out_hidden_size", default=6144) * P + P * P + P * tc.int("hidden_size"))
+    # the wrapper config has no tie flag of its own: only a stated top-level flag ties lm_head
+    return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=False))
+
+
+register("muse_glimmer_text", muse_glimmer_text, "MuseGlimmerText", name="muse_glimmer_text")
+register("muse_glimmer", muse_glimmer, "MuseGlimmer")
