@@ -298,6 +298,7 @@ META_CASES = [
     ("lfm3_vl", "Lfm3VlForConditionalGeneration"),
     ("cosmos3_edge", "Cosmos3EdgeForConditionalGeneration"),
     ("muse_glimmer", "MuseGlimmerForConditionalGeneration"),
+    ("janus", "JanusForConditionalGeneration"),
 ]
 
 
@@ -353,3 +354,31 @@ def test_composites_whose_text_model_has_no_exact_count_are_not_exact():
     other = {**TEXT, "model_type": "llama", "layer_types": ["full_attention"]}
     p = params({"model_type": "lfm3_vl", "architectures": ["Lfm3VlModel"], "text_config": other})
     assert p["confidence"] != "exact"
+
+
+def test_janus_vq_vae_by_hand():
+    """Janus with a one-resolution VQ-VAE (no down/upsampling), one residual block per level."""
+    vision = {"hidden_size": 8, "num_hidden_layers": 1, "num_attention_heads": 2, "num_channels": 3}
+    vision.update(image_size=4, patch_size=2, mlp_ratio=1.5, projection_dim=6, depth=2)
+    vq = {"embed_dim": 4, "num_embeddings": 5, "latent_channels": 32, "in_channels": 3, "base_channels": 32}
+    vq.update(channel_multiplier=[1], num_res_blocks=1, out_channels=3, projection_dim=6, num_hidden_layers=1)
+    vq["image_token_embed_dim"] = 7
+    cfg = {
+        "model_type": "janus",
+        "architectures": ["JanusModel"],
+        "vision_config": vision,
+        "vq_config": vq,
+        "text_config": _text_without_head_dim("llama"),
+    }
+    llama = EMBED + 8 * 8 + 2 * 8 * 4 + 8 * 8 + GATED_MLP + 2 * 8 + 8
+    tower = 3 * 2 * 2 * 8 + 8 + 4 * 8 + 4 * lin(8, 8) + lin(8, 12) + lin(12, 8) + 4 * 8 + 2 * 8
+    aligner = lin(8, 6) + lin(6, 6)
+    res = 2 * (2 * 32 + 32 * 32 * 9 + 32)  # GroupNorm + 3x3 conv, twice, at 32 channels
+    attn = 2 * 32 + 4 * (32 * 32 + 32)
+    encoder = (3 * 32 * 9 + 32) + res + attn + (2 * res + attn) + 2 * 32 + (32 * 32 * 9 + 32)
+    decoder = (32 * 32 * 9 + 32) + (2 * res + attn) + 2 * (res + attn) + 2 * 32 + (32 * 3 * 9 + 3)
+    quant = 5 * 4 + (32 * 4 + 4) + (4 * 32 + 32)  # codebook, quant_conv, post_quant_conv
+    generation = 5 * 4 + lin(4, 6) + lin(7, 6) + lin(6, 5)  # embeddings, aligner, head
+    p = params(cfg)
+    assert p["confidence"] == "exact"
+    assert p["total"] == llama + tower + aligner + encoder + decoder + quant + generation

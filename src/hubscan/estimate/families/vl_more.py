@@ -6,7 +6,7 @@ gate/up MLP; GLM-4V's q/k/v always biased, GLM-OCR's never) and the GLM vision t
 
 from __future__ import annotations
 
-from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
+from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
 from hubscan.estimate.families.decoders import llama_like
 from hubscan.estimate.families.registry import FAMILIES, register
 from hubscan.estimate.families.vision import clip_vision
@@ -483,3 +483,92 @@ def muse_glimmer(c: Cfg, head: str) -> Tally:
 
 register("muse_glimmer_text", muse_glimmer_text, "MuseGlimmerText", name="muse_glimmer_text")
 register("muse_glimmer", muse_glimmer, "MuseGlimmer")
+
+
+JANUS_VISION = {"hidden_size": 1024, "num_hidden_layers": 24, "num_channels": 3, "image_size": 384}
+JANUS_VISION.update(patch_size=16, mlp_ratio=4.0, attention_bias=True, projection_dim=2048, use_qk_norm=False)
+JANUS_VISION.update(depth=2)
+JANUS_VQ = {"embed_dim": 8, "num_embeddings": 16384, "double_latent": False, "latent_channels": 256}
+JANUS_VQ.update(in_channels=3, base_channels=128, channel_multiplier=[1, 1, 2, 2, 4], num_res_blocks=2)
+JANUS_VQ.update(out_channels=3, projection_dim=2048, num_hidden_layers=2, image_token_embed_dim=2048)
+
+
+def _conv(cin: int, cout: int, k: int = 3) -> int:
+    return cin * cout * k * k + cout
+
+
+def _res_block(cin: int, cout: int) -> int:
+    """GroupNorm, 3x3 conv, GroupNorm, 3x3 conv, and a 1x1 shortcut conv when the width changes."""
+    return (
+        2 * cin
+        + _conv(cin, cout)
+        + 2 * cout
+        + _conv(cout, cout)
+        + (_conv(cin, cout, 1) if cin != cout else 0)
+    )
+
+
+def _attn_block(ch: int) -> int:
+    return 2 * ch + 4 * _conv(ch, ch, 1)  # GroupNorm, q/k/v/proj_out 1x1 convs
+
+
+def _vq_coders(q: Cfg) -> int:
+    """The VQ-VAE encoder and decoder: conv_in, per-resolution residual blocks (attention blocks at the lowest
+    resolution), down/upsampling convs, a mid block, GroupNorm and conv_out."""
+    mult, bc, nrb = q.ints("channel_multiplier"), q.int("base_channels"), q.int("num_res_blocks")
+    lat, R = q.int("latent_channels"), len(mult)
+    if R == 0:
+        raise ConfigProblem("vq_config.channel_multiplier is empty")
+    mid = lambda ch: 2 * _res_block(ch, ch) + _attn_block(ch)  # noqa: E731
+    n, ch = _conv(q.int("in_channels"), bc), bc
+    for i, m in enumerate(mult):
+        for _ in range(nrb):
+            n += _res_block(ch, bc * m) + (_attn_block(bc * m) if i == R - 1 else 0)
+            ch = bc * m
+        n += _conv(ch, ch) if i != R - 1 else 0
+    n += mid(ch) + 2 * ch + _conv(ch, 2 * lat if q.bool("double_latent") else lat)
+    ch = bc * mult[-1]
+    n += _conv(lat, ch) + mid(ch)
+    for i in reversed(range(R)):
+        for _ in range(nrb + 1):
+            n += _res_block(ch, bc * mult[i]) + (_attn_block(bc * mult[i]) if i == R - 1 else 0)
+            ch = bc * mult[i]
+        n += _conv(ch, ch) if i != 0 else 0
+    return n + 2 * ch + _conv(ch, q.int("out_channels"))
+
+
+def _janus_vision(v: Cfg) -> int:
+    """Janus vision model (SigLIP layout, MLP width hidden x mlp_ratio, optional q/k LayerNorms) + aligner."""
+    h, p, b = v.int("hidden_size"), positive("patch_size", v.int("patch_size")), v.bool("attention_bias")
+    inter = int(h * v.num("mlp_ratio"))
+    layer = 3 * linear(h, h, b) + linear(h, h) + 4 * h + linear(h, inter) + linear(inter, h)
+    layer += 4 * h if v.bool("use_qk_norm") else 0
+    n = v.int("num_channels") * p * p * h + h + (v.int("image_size") // p) ** 2 * h
+    n += v.int("num_hidden_layers") * layer + 2 * h
+    P = v.int("projection_dim")
+    return n + linear(h, P) + (v.int("depth") - 1) * linear(P, P)
+
+
+def janus(c: Cfg, head: str) -> Tally:
+    """Janus: vision model + aligner; VQ-VAE (encoder, codebook, quant convs, decoder); generation embeddings,
+    aligner and head; a Llama language model; lm_head tied by the wrapper flag (default true)."""
+    if not isinstance(c.data.get("text_config"), dict):
+        raise NotExact("text_config absent: the llama class defaults are not modelled")
+    tc = family_part(c, "text_config", "llama", {}, _TEXT_REQUIRED)
+    t = FAMILIES["llama"].formula(tc, "model")
+    t.add("vision", _janus_vision(sub_config(c, "vision_config", JANUS_VISION)))
+    q = sub_config(c, "vq_config", JANUS_VQ)
+    E, ed, lat, P = (
+        q.int("num_embeddings"),
+        q.int("embed_dim"),
+        q.int("latent_channels"),
+        q.int("projection_dim"),
+    )
+    vq = _vq_coders(q) + E * ed + _conv(lat, ed, 1) + _conv(ed, lat, 1)
+    gen = E * ed + linear(ed, P) + (q.int("num_hidden_layers") - 1) * linear(P, P)
+    gen += linear(q.int("image_token_embed_dim"), P) + linear(P, E)
+    t.add("other", vq + gen)
+    return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=True))
+
+
+register("janus", janus, "Janus")
