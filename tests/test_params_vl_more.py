@@ -382,3 +382,31 @@ def test_janus_vq_vae_by_hand():
     p = params(cfg)
     assert p["confidence"] == "exact"
     assert p["total"] == llama + tower + aligner + encoder + decoder + quant + generation
+
+
+def test_glm_image_vision_by_hand():
+    cfg = {"model_type": "glm_image_vision", "architectures": ["GlmImageVisionModel"], "depth": 1}
+    cfg.update(hidden_size=8, num_heads=2, in_channels=3, image_size=8, patch_size=4, intermediate_size=12)
+    # positions for 2x2 patches, biased patch conv, 2 LayerNorms, biased qkv / proj, biased MLP
+    expected = 4 * 8 + 3 * 4 * 4 * 8 + 8 + 4 * 8 + lin(8, 24) + lin(8, 8) + lin(8, 12) + lin(12, 8)
+    p = params(cfg)
+    assert p["confidence"] == "exact"
+    assert p["total"] == expected
+    assert params({**cfg, "attention_bias": False})["total"] == expected - 24 - 8
+
+
+def test_cohere_compass_vision_is_the_qwen3_vl_tower():
+    cfg = {"depth": 1, "hidden_size": 8, "intermediate_size": 12, "num_heads": 2, "out_hidden_size": 6}
+    cfg.update(num_position_embeddings=4, deepstack_visual_indexes=[0], patch_size=2, temporal_patch_size=2)
+    compass = params(
+        {**cfg, "model_type": "cohere_compass_vision", "architectures": ["CohereCompassVisionModel"]}
+    )
+    qwen = params({**cfg, "model_type": "qwen3_vl_vision", "architectures": ["Qwen3VLVisionModel"]})
+    assert compass["confidence"] == "exact"
+    assert compass["total"] == qwen["total"]
+    other = {
+        **cfg,
+        "model_type": "cohere_compass_vision",
+        "architectures": ["CohereCompassForConditionalGeneration"],
+    }
+    assert params(other)["confidence"] != "exact"

@@ -21,6 +21,7 @@ from hubscan.estimate.families.vision_more import (
     pixtral,
     qianfan_ocr_vision,
     qwen2_5_vl_vision,
+    qwen3_vl_vision,
     register_own,
     with_defaults,
 )
@@ -572,3 +573,37 @@ def janus(c: Cfg, head: str) -> Tally:
 
 
 register("janus", janus, "Janus")
+register_own("cohere_compass_vision", qwen3_vl_vision, "CohereCompassVision", stem="CohereCompass")
+
+
+GLM_IMAGE_VISION = {
+    "depth": 40,
+    "hidden_size": 1536,
+    "attention_bias": True,
+    "num_heads": 16,
+    "in_channels": 3,
+}
+GLM_IMAGE_VISION.update(image_size=2048, patch_size=16, intermediate_size=6144)
+
+
+def glm_image_vision(c: Cfg, head: str) -> Tally:
+    """GLM-Image vision: learned positions, biased 2-D patch conv, LayerNorm blocks with qkv and proj biased
+    by attention_bias and a biased two-Linear MLP; no merger, downsample or final norms."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for glm_image_vision")
+    c = with_defaults(c, GLM_IMAGE_VISION)
+    h, p, b, inter = (
+        c.int("hidden_size"),
+        positive("patch_size", c.int("patch_size")),
+        c.bool("attention_bias"),
+        c.int("intermediate_size"),
+    )
+    block = 4 * h + linear(h, 3 * h, b) + linear(h, h, b) + linear(h, inter) + linear(inter, h)
+    n = (c.int("image_size") // p) ** 2 * h + c.int("in_channels") * p * p * h + h + c.int("depth") * block
+    t = Tally()
+    t.add("vision", n)
+    t.has_kv = False
+    return t
+
+
+register_own("glm_image_vision", glm_image_vision, "GlmImageVision", stem="GlmImage")
