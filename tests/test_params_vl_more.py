@@ -410,3 +410,17 @@ def test_cohere_compass_vision_is_the_qwen3_vl_tower():
         "architectures": ["CohereCompassForConditionalGeneration"],
     }
     assert params(other)["confidence"] != "exact"
+
+
+def test_llava_onevision1_5_vision_by_hand():
+    cfg = {"model_type": "llava_onevision1_5_vision", "architectures": ["LlavaOnevision15VisionModel"]}
+    cfg.update(depth=1, hidden_size=8, intermediate_size=12, num_heads=2, in_channels=3, patch_size=2)
+    cfg.update(spatial_merge_size=2, out_hidden_size=6)
+    stem = (
+        3 * 2 * 2 * 8 + 8 + 8 // 2 // 2 + 2 * 8
+    )  # bias-free conv, class embedding + its rotary slot, pre-LN
+    block = 4 * 8 + lin(8, 24) + lin(8, 8) + lin(8, 12) + lin(12, 8)
+    merger = 2 * 8 + lin(32, 32) + lin(32, 6)
+    p = params(cfg)
+    assert p["confidence"] == "exact"
+    assert p["total"] == stem + block + merger

@@ -607,3 +607,31 @@ def glm_image_vision(c: Cfg, head: str) -> Tally:
 
 
 register_own("glm_image_vision", glm_image_vision, "GlmImageVision", stem="GlmImage")
+
+
+LLAVA_OV15_VISION = {"depth": 24, "hidden_size": 1024, "intermediate_size": 4096, "num_heads": 16}
+LLAVA_OV15_VISION.update(in_channels=3, patch_size=14, spatial_merge_size=2, out_hidden_size=4096)
+
+
+def llava_onevision1_5_vision(c: Cfg, head: str) -> Tally:
+    """LLaVA-OneVision-1.5 vision: bias-free 2-D patch conv, a class embedding and its rotary slot
+    (hidden // heads // 2), pre-LayerNorm, LayerNorm blocks with biased qkv / proj and a biased MLP, and the
+    patch merger (LayerNorm, Linear over spatial_merge_size² stacked patches, Linear to out_hidden_size)."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for llava_onevision1_5_vision")
+    c = with_defaults(c, LLAVA_OV15_VISION)
+    h, inter, p = c.int("hidden_size"), c.int("intermediate_size"), c.int("patch_size")
+    nh = positive("num_heads", c.int("num_heads"))
+    block = 4 * h + linear(h, 3 * h) + linear(h, h) + linear(h, inter) + linear(inter, h)
+    merged = h * c.int("spatial_merge_size") ** 2
+    n = c.int("in_channels") * p * p * h + h + h // nh // 2 + 2 * h + c.int("depth") * block
+    n += 2 * h + linear(merged, merged) + linear(merged, c.int("out_hidden_size"))
+    t = Tally()
+    t.add("vision", n)
+    t.has_kv = False
+    return t
+
+
+register_own(
+    "llava_onevision1_5_vision", llava_onevision1_5_vision, "LlavaOnevision15Vision", stem="LlavaOnevision15"
+)
