@@ -424,3 +424,37 @@ def test_llava_onevision1_5_vision_by_hand():
     p = params(cfg)
     assert p["confidence"] == "exact"
     assert p["total"] == stem + block + merger
+
+
+TOWER_CASES = [
+    (
+        "hunyuan_vl_vision",
+        "HunYuanVLVisionTransformer",
+        {"spatial_merge_size": [2, 3], "max_image_size": [256]},
+    ),
+    ("llava_onevision1_5_vision", "LlavaOnevision15VisionModel", {"spatial_merge_size": [1, 2]}),
+    ("glm_image_vision", "GlmImageVisionModel", {"attention_bias": [True, False], "image_size": [128, 256]}),
+    ("ovis2_5_vision", "Ovis2_5VisionModel", {"image_size": [128, 256]}),
+    ("cohere_compass_vision", "CohereCompassVisionModel", {"deepstack_visual_indexes": [[], [0]]}),
+]
+
+
+@pytest.mark.parametrize(("model_type", "cls", "choices"), TOWER_CASES)
+def test_towers_against_meta_device(model_type, cls, choices):
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    from hubscan.estimate import meta
+
+    r = random.Random(model_type)
+    for _ in range(2):
+        d = transformers.CONFIG_MAPPING[model_type]().to_dict()
+        for layers in ("num_hidden_layers", "depth"):
+            if isinstance(d.get(layers), int):
+                d[layers] = r.randint(1, 2)
+                if isinstance(d.get("layer_types"), list):
+                    d["layer_types"] = d["layer_types"][: d[layers]]
+        d.update({k: r.choice(v) for k, v in choices.items()})
+        d["architectures"] = [cls]
+        expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
+        p = params(d)
+        assert (p["total"], p["confidence"]) == (expected, "exact"), d

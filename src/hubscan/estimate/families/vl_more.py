@@ -406,7 +406,6 @@ def minicpm_v(c: Cfg, head: str, *, tie_default: bool = False) -> Tally:
 register("minicpmv4_6", minicpm_v, "MiniCPMV4_6", name="minicpmv4_6")
 register("minicpmv4_7", minicpm_v, "MiniCPMV4_7", name="minicpmv4_7")
 register("minicpm_ocr", lambda c, h: minicpm_v(c, h, tie_default=True), "MiniCPMOcr", name="minicpm_ocr")
-register_own("minicpmv4_6_vision", minicpm_vision, "MiniCPMV4_6Vision", stem="MiniCPMV4_6")
 
 
 def lfm3_vl(c: Cfg, head: str) -> Tally:
@@ -634,4 +633,44 @@ def llava_onevision1_5_vision(c: Cfg, head: str) -> Tally:
 
 register_own(
     "llava_onevision1_5_vision", llava_onevision1_5_vision, "LlavaOnevision15Vision", stem="LlavaOnevision15"
+)
+
+
+HUNYUAN_VL_VISION = {
+    "hidden_size": 1152,
+    "intermediate_size": 4304,
+    "num_attention_heads": 16,
+    "num_channels": 3,
+}
+HUNYUAN_VL_VISION.update(num_hidden_layers=27, patch_size=16, spatial_merge_size=2, max_image_size=2048)
+HUNYUAN_VL_VISION.update(text_hidden_size=3072)
+
+
+def hunyuan_vl_vision(c: Cfg, head: str) -> Tally:
+    """HunYuan-VL vision: biased patch conv, a position table for the largest grid plus one, LayerNorm blocks
+    (biased q/k/v/o of width heads x head_dim, biased MLP), and the patch merger (merge-window conv to 2x the
+    width, 1x1 conv to 4x, Linear to text_hidden_size, image_newline and begin/end/sep vectors, RMSNorms before and after); no final norm."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for hunyuan_vl_vision")
+    c = with_defaults(c, HUNYUAN_VL_VISION)
+    h, inter, p, m = (
+        c.int("hidden_size"),
+        c.int("intermediate_size"),
+        c.int("patch_size"),
+        c.int("spatial_merge_size"),
+    )
+    nh = positive("num_attention_heads", c.int("num_attention_heads"))
+    a, th = nh * c.int("head_dim", default=h // nh), c.int("text_hidden_size")
+    grid = c.int("max_image_size") // positive("patch_size", p)
+    block = 4 * h + 3 * linear(h, a) + linear(a, h) + linear(h, inter) + linear(inter, h)
+    n = c.int("num_channels") * p * p * h + h + (grid * grid + 1) * h + c.int("num_hidden_layers") * block
+    n += _conv(h, 2 * h, m) + _conv(2 * h, 4 * h, 1) + linear(4 * h, th) + 4 * h + 3 * th + h + th
+    t = Tally()
+    t.add("vision", n)
+    t.has_kv = False
+    return t
+
+
+register_own(
+    "hunyuan_vl_vision", hunyuan_vl_vision, stem="HunYuanVL", classes={"HunYuanVLVisionTransformer": "model"}
 )
