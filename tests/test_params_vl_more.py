@@ -436,6 +436,11 @@ TOWER_CASES = [
     ("glm_image_vision", "GlmImageVisionModel", {"attention_bias": [True, False], "image_size": [128, 256]}),
     ("ovis2_5_vision", "Ovis2_5VisionModel", {"image_size": [128, 256]}),
     ("cohere_compass_vision", "CohereCompassVisionModel", {"deepstack_visual_indexes": [[], [0]]}),
+    (
+        "exaone4_5_vision",
+        "Exaone4_5_VisionModel",
+        {"num_key_value_heads": [2, 4], "fullatt_block_indexes": [[0]]},
+    ),
 ]
 
 
@@ -458,3 +463,15 @@ def test_towers_against_meta_device(model_type, cls, choices):
         expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
         p = params(d)
         assert (p["total"], p["confidence"]) == (expected, "exact"), d
+
+
+def test_exaone4_5_vision_grouped_qkv_by_hand():
+    cfg = {"model_type": "exaone4_5_vision", "architectures": ["Exaone4_5_VisionModel"], "depth": 1}
+    cfg.update(hidden_size=8, intermediate_size=12, num_heads=4, num_key_value_heads=1, in_channels=3)
+    cfg.update(patch_size=2, temporal_patch_size=2, spatial_merge_size=2, out_hidden_size=6)
+    # bias-free Conv3d; 2 RMSNorms, fused qkv of (4 + 2 x 1) heads of width 2, proj, biased gated MLP; merger
+    block = 2 * 8 + lin(8, 12) + lin(8, 8) + 2 * lin(8, 12) + lin(12, 8)
+    expected = 3 * 2 * 2 * 2 * 8 + block + 8 + lin(32, 32) + lin(32, 6)
+    p = params(cfg)
+    assert p["confidence"] == "exact"
+    assert p["total"] == expected

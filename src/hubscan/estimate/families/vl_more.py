@@ -674,3 +674,35 @@ def hunyuan_vl_vision(c: Cfg, head: str) -> Tally:
 register_own(
     "hunyuan_vl_vision", hunyuan_vl_vision, stem="HunYuanVL", classes={"HunYuanVLVisionTransformer": "model"}
 )
+
+
+EXAONE4_5_VISION = {"depth": 32, "hidden_size": 3584, "intermediate_size": 3420, "num_heads": 16}
+EXAONE4_5_VISION.update(in_channels=3, patch_size=14, spatial_merge_size=2, temporal_patch_size=2)
+EXAONE4_5_VISION.update(out_hidden_size=3584, num_key_value_heads=8)
+
+
+def exaone4_5_vision(c: Cfg, head: str) -> Tally:
+    """EXAONE 4.5 vision: the Qwen2.5-VL tower (bias-free Conv3d, RMSNorm blocks, biased gated MLP, RMSNorm +
+    two-Linear merger) with a grouped-query fused qkv (heads + 2 x key/value heads, of hidden // heads)."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for exaone4_5_vision")
+    c = with_defaults(c, EXAONE4_5_VISION)
+    h, inter, p, m = (
+        c.int("hidden_size"),
+        c.int("intermediate_size"),
+        c.int("patch_size"),
+        c.int("spatial_merge_size"),
+    )
+    nh = positive("num_heads", c.int("num_heads"))
+    qkv = (nh + 2 * c.int("num_key_value_heads")) * (h // nh)
+    block = 2 * h + linear(h, qkv) + linear(h, h) + 2 * linear(h, inter) + linear(inter, h)
+    merged = h * m * m
+    n = c.int("in_channels") * c.int("temporal_patch_size") * p * p * h + c.int("depth") * block
+    n += h + linear(merged, merged) + linear(merged, c.int("out_hidden_size"))
+    t = Tally()
+    t.add("vision", n)
+    t.has_kv = False
+    return t
+
+
+register_own("exaone4_5_vision", exaone4_5_vision, "Exaone4_5_Vision", stem="Exaone4_5")
