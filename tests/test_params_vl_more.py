@@ -475,3 +475,15 @@ def test_exaone4_5_vision_grouped_qkv_by_hand():
     p = params(cfg)
     assert p["confidence"] == "exact"
     assert p["total"] == expected
+
+
+def test_glm5_next_vision_by_hand():
+    cfg = {"model_type": "glm5_next_vision", "architectures": ["Glm5NextVisionModel"], "depth": 1}
+    cfg.update(hidden_size=8, intermediate_size=12, num_heads=2, in_channels=3, patch_size=2)
+    cfg.update(temporal_patch_size=2, spatial_merge_size=2, out_hidden_size=6, projection_intermediate_size=5)
+    conv3d = 3 * 2 * 2 * 2 * 8 + 8
+    block = 2 * 8 + lin(8, 24) + lin(8, 8) + 2 * 4 + 2 * lin(8, 12) + lin(12, 8)  # q/k norms of width 4
+    merger = (8 * 4 * 6 + 6) + 6 * 6 + 2 * 6 + 3 * 6 * 5  # downsample conv, proj, LayerNorm, gated MLP
+    p = params(cfg)
+    assert p["confidence"] == "exact"
+    assert p["total"] == conv3d + block + 8 + merger

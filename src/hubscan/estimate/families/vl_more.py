@@ -706,3 +706,37 @@ def exaone4_5_vision(c: Cfg, head: str) -> Tally:
 
 
 register_own("exaone4_5_vision", exaone4_5_vision, "Exaone4_5_Vision", stem="Exaone4_5")
+
+
+GLM5_NEXT_VISION = {
+    "depth": 24,
+    "hidden_size": 1024,
+    "attention_bias": True,
+    "num_heads": 16,
+    "in_channels": 3,
+}
+GLM5_NEXT_VISION.update(patch_size=14, spatial_merge_size=2, temporal_patch_size=2, out_hidden_size=1536)
+GLM5_NEXT_VISION.update(intermediate_size=4096, projection_intermediate_size=10240)
+
+
+def glm5_next_vision(c: Cfg, head: str) -> Tally:
+    """GLM-5-Next vision: biased Conv3d, RMSNorm blocks (qkv, proj and gated MLP biased by attention_bias,
+    q/k RMSNorms of head width), final RMSNorm, merge-window Conv2d downsample (biased) and the bias-free
+    merger (proj, LayerNorm, gated MLP at projection_intermediate_size)."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for glm5_next_vision")
+    c = with_defaults(c, GLM5_NEXT_VISION)
+    h, inter, b = c.int("hidden_size"), c.int("intermediate_size"), c.bool("attention_bias")
+    p, m, out = c.int("patch_size"), c.int("spatial_merge_size"), c.int("out_hidden_size")
+    nh = positive("num_heads", c.int("num_heads"))
+    block = 2 * h + linear(h, 3 * h, b) + linear(h, h, b) + 2 * (h // nh) + 2 * linear(h, inter, b)
+    block += linear(inter, h, b)
+    n = c.int("in_channels") * c.int("temporal_patch_size") * p * p * h + h + c.int("depth") * block + h
+    n += _conv(h, out, m) + out * out + 2 * out + 3 * out * c.int("projection_intermediate_size")
+    t = Tally()
+    t.add("vision", n)
+    t.has_kv = False
+    return t
+
+
+register_own("glm5_next_vision", glm5_next_vision, "Glm5NextVision", stem="Glm5Next")
