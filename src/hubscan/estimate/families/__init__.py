@@ -22,6 +22,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     vision,
     vision_more,
     vl_composites,
+    vl_more,
 )
 from hubscan.estimate.families.registry import FAMILIES, HEAD_SUFFIXES, Family, architecture_of, register
 
