@@ -1,0 +1,120 @@
+"""More speech models on FastConformer encoders: Parakeet's RNN-T / TDT transducers and NVIDIA's streaming
+Nemotron ASR encoder and transducers.
+
+The encoder is Parakeet's (a strided Conv2d subsampler, then FastConformer blocks counted by
+``audio._fastconformer_block``); the streaming encoder differs only in its causal subsampler's output width.
+A transducer adds an encoder projector, an LSTM prediction network (embedding, LSTM, projector) and a joint
+network whose head predicts the vocabulary (plus the token durations for TDT).
+"""
+
+from __future__ import annotations
+
+from hubscan.estimate._cfg import KVLayer
+from hubscan.estimate.families.audio import _fastconformer_block
+from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
+from hubscan.estimate.families.registry import architecture_of, register
+
+
+def _freq_bins(c: Cfg, n: int, *, causal: bool) -> int:
+    """Mel bins left after ``n`` strided convolutions (Parakeet: ``mels // stride**n``; the causal streaming
+    subsampler pads ``kernel - 1 + stride - 1`` before every convolution)."""
+    mels = c.int("num_mel_bins", default=80)
+    k = c.int("subsampling_conv_kernel_size", default=3)
+    s = positive("subsampling_conv_stride", c.int("subsampling_conv_stride", default=2))
+    if not causal:
+        return mels // s**n
+    out = mels
+    for _ in range(n):
+        out = (out + (k - 1) + (s - 1) - k) // s + 1
+    return out
+
+
+def fastconformer_encoder(c: Cfg, head: str, *, causal: bool = False) -> Tally:
+    """Parakeet / streaming Nemotron encoder: Conv2d stem, depthwise-separable Conv2d stages, a linear to the
+    hidden size, FastConformer blocks (no final norm)."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for this FastConformer encoder")
+    h = positive("hidden_size", c.int("hidden_size", default=1024))
+    L = c.int("num_hidden_layers", default=24)
+    ch = c.int("subsampling_conv_channels", default=256)
+    k = c.int("subsampling_conv_kernel_size", default=3)
+    factor = positive("subsampling_factor", c.int("subsampling_factor", default=8))
+    n = factor.bit_length() - 1  # int(log2(factor))
+    if n < 1:
+        raise ConfigProblem("subsampling_factor must be at least 2")
+    t = Tally()
+    t.has_kv = False
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, h))
+    stem = ch * k * k + ch
+    stages = (n - 1) * (ch * k * k + ch + linear(ch, ch))  # depthwise + pointwise Conv2d
+    t.add("other", stem + stages + linear(ch * _freq_bins(c, n, causal=causal), h))
+    t.add("attention", L * _fastconformer_block(c, h, c.int("intermediate_size", default=4096)))
+    return t
+
+
+def _lstm(inp: int, hidden: int, layers: int) -> int:
+    """``nn.LSTM`` with biases: four gates of input and recurrent weights plus two bias vectors per layer."""
+    return sum(4 * hidden * ((inp if i == 0 else hidden) + hidden) + 8 * hidden for i in range(layers))
+
+
+_TRANSDUCERS = {
+    # model type: (encoder model type, vocab default, causal subsampler, duration head, prompt projector)
+    "parakeet_rnnt": ("parakeet_encoder", 8193, False, False, False),
+    "parakeet_tdt": ("parakeet_encoder", 8193, False, True, False),
+    "nemotron_asr_streaming": ("nemotron_asr_streaming_encoder", 1025, True, False, False),
+    "nemotron3_5_asr": ("nemotron_asr_streaming_encoder", 13088, True, False, True),
+}
+
+
+def transducer(c: Cfg, head: str, *, kind: str) -> Tally:
+    enc_type, v_default, causal, durations, prompts = _TRANSDUCERS[kind]
+    arch = architecture_of(c.data)
+    if head != "rnnt" and not (head == "model" and arch is None):
+        raise NotExact(f"architectures[0]={arch!r} is not modelled for {kind} (only its transducer class)")
+    raw = c.data.get("encoder_config")
+    if not isinstance(raw, dict):
+        raise NotExact(f"{kind} without an explicit encoder_config is not modelled")
+    if raw.get("model_type", enc_type) != enc_type:
+        raise NotExact(f"encoder model_type {raw.get('model_type')!r} is not modelled for {kind}")
+    ec = Cfg(raw, "config.encoder_config")
+    t = fastconformer_encoder(ec, "model", causal=causal)
+    h = ec.int("hidden_size", default=1024)
+    dh = c.int("decoder_hidden_size", default=640)
+    V = c.int("vocab_size", default=v_default)
+    out = V
+    if durations:
+        ds = c.raw("durations", default=[0, 1, 2, 3, 4])
+        if not isinstance(ds, (list, tuple)):
+            raise ConfigProblem("durations is not a list")
+        out += len(ds)
+    t.add("other", linear(h, dh))  # encoder_projector
+    t.add("embeddings", V * dh)
+    t.add("other", _lstm(dh, dh, c.int("num_decoder_layers", default=2)) + linear(dh, dh))
+    t.add("heads", linear(dh, out))
+    if prompts:
+        mid = c.int("prompt_intermediate_size", default=2048)
+        t.add("other", linear(h + c.int("num_prompts", default=128), mid) + linear(mid, h))
+    return t
+
+
+register(
+    "nemotron_asr_streaming_encoder",
+    lambda c, h: fastconformer_encoder(c, h, causal=True),
+    "NemotronAsrStreamingEncoder",
+    name="nemotron_asr_streaming_encoder",
+    classes={"NemotronAsrStreamingEncoder": "model"},
+)
+for _kind, _prefix in (
+    ("parakeet_rnnt", "ParakeetForRNNT"),
+    ("parakeet_tdt", "ParakeetForTDT"),
+    ("nemotron_asr_streaming", "NemotronAsrStreamingForRNNT"),
+    ("nemotron3_5_asr", "Nemotron3_5AsrForRNNT"),
+):
+    register(
+        _kind,
+        lambda c, h, k=_kind: transducer(c, h, kind=k),
+        _prefix,
+        name=_kind,
+        classes={_prefix: "rnnt"},
+    )
