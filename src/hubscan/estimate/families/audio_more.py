@@ -118,3 +118,60 @@ for _kind, _prefix in (
         name=_kind,
         classes={_prefix: "rnnt"},
     )
+
+
+def _asr_decoder(dc: Cfg, t: Tally, *, enc_h: int, hd_default: int | None, cohere: bool) -> tuple[int, int]:
+    """Canary / Cohere ASR Transformer decoder: token embedding (Cohere: plus a learned position table and an
+    encoder-to-decoder projection), pre-LN layers of self-attention, cross-attention and a biased fc1/fc2 MLP,
+    embedding and final LayerNorms. Returns (hidden size, vocabulary)."""
+    d = positive("hidden_size", dc.int("hidden_size", default=1024))
+    L = dc.int("num_hidden_layers", default=8)
+    nh = positive("num_attention_heads", dc.int("num_attention_heads", default=8))
+    kv = dc.int("num_key_value_heads", default=None) or nh
+    hd = dc.int("head_dim", default=None) or hd_default or d // nh
+    ffn = dc.int("intermediate_size", default=4096)
+    V = dc.int("vocab_size", default=16384)
+    b = dc.bool("attention_bias", default=True)
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(kv, hd, d))
+    attn = linear(d, nh * hd, b) + 2 * linear(d, kv * hd, b) + linear(nh * hd, d, b)
+    t.add("attention", L * 2 * attn)
+    t.add("mlp", L * (linear(d, ffn) + linear(ffn, d)))
+    t.add("norms", L * 3 * 2 * d + 2 * 2 * d)
+    t.add("embeddings", V * d)
+    if cohere:
+        t.add("embeddings", dc.int("max_position_embeddings", default=1024) * d)
+        t.add("other", linear(enc_h, d))
+    return d, V
+
+
+def asr_seq2seq(c: Cfg, head: str, *, kind: str) -> Tally:
+    """Canary / Cohere ASR: a Parakeet encoder (``encoder_config``) and a Transformer decoder."""
+    raw = c.data.get("encoder_config")
+    if not isinstance(raw, dict):
+        raise NotExact(f"{kind} without an explicit encoder_config is not modelled")
+    if raw.get("model_type", "parakeet_encoder") != "parakeet_encoder":
+        raise NotExact(f"encoder model_type {raw.get('model_type')!r} is not modelled for {kind}")
+    ec = Cfg(raw, "config.encoder_config")
+    t = fastconformer_encoder(ec, "model")
+    t.has_kv = True
+    t.kv_layers = []  # the decoder's self-attention layers hold the cache
+    enc_h = ec.int("hidden_size", default=1024)
+    if kind == "canary":
+        dec = c.data.get("decoder_config")
+        if not isinstance(dec, dict):
+            raise NotExact("canary without an explicit decoder_config is not modelled")
+        d, V = _asr_decoder(Cfg(dec, "config.decoder_config"), t, enc_h=enc_h, hd_default=128, cohere=False)
+        tie = c.bool("tie_word_embeddings", default=True)
+    else:
+        d, V = _asr_decoder(c, t, enc_h=enc_h, hd_default=None, cohere=True)
+        tie = c.bool("tie_word_embeddings", default=False)
+    if head == "cond_gen":
+        t.add("heads", V if tie else linear(d, V))  # proj_out (its weight tied to the token embedding)
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for {kind}")
+    return t
+
+
+register("canary", lambda c, h: asr_seq2seq(c, h, kind="canary"), "Canary", name="canary")
+register("cohere_asr", lambda c, h: asr_seq2seq(c, h, kind="cohere_asr"), "CohereAsr", name="cohere_asr")
