@@ -133,7 +133,7 @@ def _asr_decoder(dc: Cfg, t: Tally, *, enc_h: int, hd_default: int | None, coher
     V = dc.int("vocab_size", default=16384)
     b = dc.bool("attention_bias", default=True)
     for _ in range(L):
-        t.kv_layers.append(KVLayer(kv, hd, d))
+        t.kv_layers.append(KVLayer(2 * kv * hd, None, nh * hd))
     attn = linear(d, nh * hd, b) + 2 * linear(d, kv * hd, b) + linear(nh * hd, d, b)
     t.add("attention", L * 2 * attn)
     t.add("mlp", L * (linear(d, ffn) + linear(ffn, d)))
