@@ -12,6 +12,7 @@ from __future__ import annotations
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.audio import _fastconformer_block
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
+from hubscan.estimate.families.multimodal import _finish, _text
 from hubscan.estimate.families.registry import architecture_of, register
 
 
@@ -175,3 +176,69 @@ def asr_seq2seq(c: Cfg, head: str, *, kind: str) -> Tally:
 
 register("canary", lambda c, h: asr_seq2seq(c, h, kind="canary"), "Canary", name="canary")
 register("cohere_asr", lambda c, h: asr_seq2seq(c, h, kind="cohere_asr"), "CohereAsr", name="cohere_asr")
+
+
+def omniasr_audio(c: Cfg, head: str) -> Tally:
+    """OmniASR's audio encoder: wav2vec 2.0's conv feature encoder (a LayerNorm on every layer), LayerNorm +
+    projection, a plain grouped positional convolution (no weight norm), pre-LN layers, a final LayerNorm."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for omniasr_audio")
+    h = positive("hidden_size", c.int("hidden_size", default=1024))
+    L = c.int("num_hidden_layers", default=24)
+    inter = c.int("intermediate_size", default=4096)
+    t = Tally()
+    t.has_kv = False
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, h))
+    conv = c.ints("conv_dim", default=[512] * 7)
+    kernels = c.ints("conv_kernel", default=[10, 3, 3, 3, 3, 2, 2])
+    if not conv or len(kernels) != len(conv):
+        raise ConfigProblem("conv_dim and conv_kernel must have the same (non-zero) length")
+    bias = c.bool("conv_bias", default=True)
+    prev = 1
+    for d, k in zip(conv, kernels, strict=True):
+        t.add("other", prev * d * k + (d if bias else 0) + 2 * d)
+        prev = d
+    t.add("other", 2 * prev + linear(prev, h))
+    K = c.int("num_conv_pos_embeddings", default=128)
+    G = positive("num_conv_pos_embedding_groups", c.int("num_conv_pos_embedding_groups", default=16))
+    t.add("embeddings", h * (h // G) * K + h)
+    t.add("attention", L * 4 * linear(h, h))
+    t.add("mlp", L * (linear(h, inter) + linear(inter, h)))
+    t.add("norms", L * 4 * h + 2 * h)
+    return t
+
+
+def _omniasr_tower(c: Cfg) -> tuple[Tally, int]:
+    raw = c.data.get("audio_config")
+    if not isinstance(raw, dict):
+        raise NotExact("audio_config is absent: its class defaults are not modelled")
+    if raw.get("model_type", "omniasr_audio") != "omniasr_audio":
+        raise NotExact(f"audio model_type {raw.get('model_type')!r} is not modelled")
+    ac = Cfg(raw, "config.audio_config")
+    return omniasr_audio(ac, "model"), ac.int("hidden_size", default=1024)
+
+
+def omniasr_ctc(c: Cfg, head: str) -> Tally:
+    t, h = _omniasr_tower(c)
+    if head == "ctc":
+        t.add("heads", linear(h, c.int("vocab_size", default=10288)))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for omniasr_ctc")
+    return t
+
+
+def omniasr(c: Cfg, head: str) -> Tally:
+    """OmniASR LLM: the audio encoder, a linear projector, a Llama decoder; the lm_head is never tied."""
+    if c.data.get("text_config") is None:
+        raise NotExact("text_config is absent: its class defaults are not modelled")
+    t, tc, th, V = _text(c, "llama")
+    audio, ah = _omniasr_tower(c)
+    t.merge(audio)
+    t.add("other", linear(ah, th))
+    return _finish(t, c, head, V, th, False)
+
+
+register("omniasr_audio", omniasr_audio, "OmniASRAudio", classes={"OmniASRAudioModel": "model"})
+register("omniasr_ctc", omniasr_ctc, "OmniASRCTC", classes={"OmniASRForCTC": "ctc"})
+register("omniasr", omniasr, "OmniASR")
