@@ -242,3 +242,60 @@ def omniasr(c: Cfg, head: str) -> Tally:
 register("omniasr_audio", omniasr_audio, "OmniASRAudio", classes={"OmniASRAudioModel": "model"})
 register("omniasr_ctc", omniasr_ctc, "OmniASRCTC", classes={"OmniASRForCTC": "ctc"})
 register("omniasr", omniasr, "OmniASR")
+
+
+def granite_speech5_encoder(c: Cfg, head: str) -> Tally:
+    """Granite Speech 5 CTC encoder: an input linear on four stacked mel features, Conformer blocks (bias-free
+    q/k/v, a Shaw relative-position table, a Linear/depthwise/BatchNorm/Linear conv module with expansion), and
+    the self-conditioning out / out_mid projections through the vocabulary."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for granite_speech5_encoder")
+    h = positive("hidden_size", c.int("hidden_size", default=1024))
+    L = c.int("num_hidden_layers", default=16)
+    nh = positive("num_attention_heads", c.int("num_attention_heads", default=8))
+    hd = c.int("head_dim", default=None) or h // nh
+    inter = c.int("intermediate_size", default=4096)
+    b = c.bool("attention_bias", default=True)
+    inner = h * c.int("conv_expansion_factor", default=2)
+    k = c.int("conv_kernel_size", default=7)
+    V = c.int("vocab_size", default=16384)
+    t = Tally()
+    t.has_kv = False
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, h))
+    t.add("other", linear(4 * c.int("num_mel_bins", default=80), h))
+    attn = 3 * h * nh * hd + linear(nh * hd, h) + (2 * c.int("max_position_embeddings", default=512) + 1) * hd
+    t.add("attention", L * attn)
+    t.add("mlp", L * 2 * (linear(h, inter, b) + linear(inter, h, b)))
+    t.add("other", L * (linear(h, 2 * inner) + inner * k + 2 * inner + linear(inner, h)))
+    t.add("norms", L * 5 * 2 * h)
+    t.add("heads", linear(h, V) + linear(V, h))  # out, out_mid
+    return t
+
+
+def granite_speech5_ctc(c: Cfg, head: str) -> Tally:
+    raw = c.data.get("encoder_config")
+    if not isinstance(raw, dict):
+        raise NotExact("granite_speech5_ctc without an explicit encoder_config is not modelled")
+    if raw.get("model_type", "granite_speech5_encoder") != "granite_speech5_encoder":
+        raise NotExact(f"encoder model_type {raw.get('model_type')!r} is not modelled")
+    ec = Cfg(raw, "config.encoder_config")
+    t = granite_speech5_encoder(ec, "model")
+    if head == "ctc":
+        V = c.int("vocab_size", default=16384)
+        if not c.bool("tie_word_embeddings", default=True):
+            t.add("heads", linear(ec.int("hidden_size", default=1024), V))
+        elif ec.int("vocab_size", default=16384) != V:
+            raise NotExact("a tied CTC head over a vocabulary other than the encoder's is not modelled")
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for granite_speech5_ctc")
+    return t
+
+
+register(
+    "granite_speech5_encoder",
+    granite_speech5_encoder,
+    "GraniteSpeech5Encoder",
+    classes={"GraniteSpeech5Encoder": "model"},
+)
+register("granite_speech5_ctc", granite_speech5_ctc, "GraniteSpeech5")
