@@ -14,6 +14,7 @@ from hubscan.estimate.families.audio import _fastconformer_block
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
 from hubscan.estimate.families.multimodal import _finish, _text
 from hubscan.estimate.families.registry import architecture_of, register
+from hubscan.estimate.families.vl_composites import _qformer
 
 
 def _freq_bins(c: Cfg, n: int, *, causal: bool) -> int:
@@ -299,3 +300,52 @@ register(
     classes={"GraniteSpeech5Encoder": "model"},
 )
 register("granite_speech5_ctc", granite_speech5_ctc, "GraniteSpeech5")
+
+
+def _granite_ctc_encoder(c: Cfg) -> Tally:
+    """Granite Speech's CTC Conformer encoder: pre-LN feed-forwards, bias-free q / kv with a Shaw relative-position
+    table, a conv module (LayerNorm, pointwise Conv1d, bias-free depthwise, BatchNorm, pointwise), a post-norm,
+    and the self-conditioning out / out_mid projections through ``output_dim``."""
+    h = positive("hidden_dim", c.int("hidden_dim", default=1024))
+    L = c.int("num_layers", default=10)
+    nh = positive("num_heads", c.int("num_heads", default=8))
+    dh = c.int("dim_head", default=None) or h // nh
+    ff = h * c.int("feedforward_mult", default=4)
+    inner = h * c.int("conv_expansion_factor", default=2)
+    out = c.int("output_dim", default=42)
+    t = Tally()
+    t.add("other", linear(c.int("input_dim", default=160), h) + linear(h, out) + linear(out, h))
+    t.add("mlp", L * 2 * (2 * h + linear(h, ff) + linear(ff, h)))
+    attn = 2 * h + 3 * h * nh * dh + linear(nh * dh, h) + (2 * c.int("max_pos_emb", default=512) + 1) * dh
+    t.add("attention", L * attn)
+    k = c.int("conv_kernel_size", default=15)
+    t.add("other", L * (2 * h + linear(h, 2 * inner) + inner * k + 2 * inner + linear(inner, h)))
+    t.add("norms", L * 2 * h)
+    return t
+
+
+def granite_speech(c: Cfg, head: str, *, kind: str) -> Tally:
+    """Granite Speech (and Plus): the CTC encoder, a windowed BLIP-2 Q-Former projector (learned queries, a
+    linear to the text width) and a Granite decoder; the lm_head is tied per ``tie_word_embeddings``."""
+    subs = {}
+    for key in ("encoder_config", "projector_config", "text_config"):
+        raw = c.data.get(key)
+        if not isinstance(raw, dict):
+            raise NotExact(f"{kind} without an explicit {key} is not modelled")
+        subs[key] = Cfg(raw, f"config.{key}")
+    q = subs["projector_config"]
+    if q.data.get("model_type", "blip_2_qformer") != "blip_2_qformer":
+        raise NotExact(f"projector model_type {q.data.get('model_type')!r} is not modelled")
+    t, tc, th, V = _text(c, "granite")
+    t.merge(_granite_ctc_encoder(subs["encoder_config"]))
+    qh = q.int("hidden_size", default=768)
+    queries = c.int("window_size", default=15) // positive(
+        "downsample_rate", c.int("downsample_rate", default=5)
+    )
+    qformer = _qformer(q, q.int("encoder_hidden_size", default=1408), instruct=False)
+    t.add("other", queries * qh + qformer + linear(qh, th))
+    return _finish(t, c, head, V, th, c.bool("tie_word_embeddings", default=True))
+
+
+for _kind, _prefix in (("granite_speech", "GraniteSpeech"), ("granite_speech_plus", "GraniteSpeechPlus")):
+    register(_kind, lambda c, h, k=_kind: granite_speech(c, h, kind=k), _prefix, name=_kind)
