@@ -17,6 +17,20 @@ from hubscan.estimate.families.registry import architecture_of, register
 from hubscan.estimate.families.vl_composites import _qformer
 
 
+def _register(model_type: str, formula, classes: dict[str, str]) -> None:
+    """Register ``formula`` for exactly the transformers classes in ``classes`` (class -> head kind): any other
+    ``architectures[0]`` (a sibling class such as ``*ForCTC`` under an encoder type, or a repo's own class) is
+    refused rather than counted as the base model."""
+
+    def strict(c: Cfg, head: str) -> Tally:
+        arch = architecture_of(c.data)
+        if arch is not None and arch not in classes:
+            raise NotExact(f"architectures[0]={arch!r} is not modelled for {model_type}")
+        return formula(c, head)
+
+    register(model_type, strict, *classes, name=model_type, classes=classes)
+
+
 def _freq_bins(c: Cfg, n: int, *, causal: bool) -> int:
     """Mel bins left after ``n`` strided convolutions (Parakeet: ``mels // stride**n``; the causal streaming
     subsampler pads ``kernel - 1 + stride - 1`` before every convolution)."""
@@ -100,26 +114,18 @@ def transducer(c: Cfg, head: str, *, kind: str) -> Tally:
     return t
 
 
-register(
+_register(
     "nemotron_asr_streaming_encoder",
     lambda c, h: fastconformer_encoder(c, h, causal=True),
-    "NemotronAsrStreamingEncoder",
-    name="nemotron_asr_streaming_encoder",
-    classes={"NemotronAsrStreamingEncoder": "model"},
+    {"NemotronAsrStreamingEncoder": "model"},
 )
-for _kind, _prefix in (
+for _kind, _cls in (
     ("parakeet_rnnt", "ParakeetForRNNT"),
     ("parakeet_tdt", "ParakeetForTDT"),
     ("nemotron_asr_streaming", "NemotronAsrStreamingForRNNT"),
     ("nemotron3_5_asr", "Nemotron3_5AsrForRNNT"),
 ):
-    register(
-        _kind,
-        lambda c, h, k=_kind: transducer(c, h, kind=k),
-        _prefix,
-        name=_kind,
-        classes={_prefix: "rnnt"},
-    )
+    _register(_kind, lambda c, h, k=_kind: transducer(c, h, kind=k), {_cls: "rnnt"})
 
 
 def _asr_decoder(dc: Cfg, t: Tally, *, enc_h: int, hd_default: int | None, cohere: bool) -> tuple[int, int]:
@@ -175,8 +181,12 @@ def asr_seq2seq(c: Cfg, head: str, *, kind: str) -> Tally:
     return t
 
 
-register("canary", lambda c, h: asr_seq2seq(c, h, kind="canary"), "Canary", name="canary")
-register("cohere_asr", lambda c, h: asr_seq2seq(c, h, kind="cohere_asr"), "CohereAsr", name="cohere_asr")
+for _kind, _prefix in (("canary", "Canary"), ("cohere_asr", "CohereAsr")):
+    _register(
+        _kind,
+        lambda c, h, k=_kind: asr_seq2seq(c, h, kind=k),
+        {f"{_prefix}Model": "model", f"{_prefix}ForConditionalGeneration": "cond_gen"},
+    )
 
 
 def omniasr_audio(c: Cfg, head: str) -> Tally:
@@ -240,9 +250,9 @@ def omniasr(c: Cfg, head: str) -> Tally:
     return _finish(t, c, head, V, th, False)
 
 
-register("omniasr_audio", omniasr_audio, "OmniASRAudio", classes={"OmniASRAudioModel": "model"})
-register("omniasr_ctc", omniasr_ctc, "OmniASRCTC", classes={"OmniASRForCTC": "ctc"})
-register("omniasr", omniasr, "OmniASR")
+_register("omniasr_audio", omniasr_audio, {"OmniASRAudioModel": "model"})
+_register("omniasr_ctc", omniasr_ctc, {"OmniASRCTCModel": "model", "OmniASRForCTC": "ctc"})
+_register("omniasr", omniasr, {"OmniASRModel": "model", "OmniASRForConditionalGeneration": "cond_gen"})
 
 
 def granite_speech5_encoder(c: Cfg, head: str) -> Tally:
@@ -293,13 +303,8 @@ def granite_speech5_ctc(c: Cfg, head: str) -> Tally:
     return t
 
 
-register(
-    "granite_speech5_encoder",
-    granite_speech5_encoder,
-    "GraniteSpeech5Encoder",
-    classes={"GraniteSpeech5Encoder": "model"},
-)
-register("granite_speech5_ctc", granite_speech5_ctc, "GraniteSpeech5")
+_register("granite_speech5_encoder", granite_speech5_encoder, {"GraniteSpeech5Encoder": "model"})
+_register("granite_speech5_ctc", granite_speech5_ctc, {"GraniteSpeech5ForCTC": "ctc"})
 
 
 def _granite_ctc_encoder(c: Cfg) -> Tally:
@@ -348,4 +353,8 @@ def granite_speech(c: Cfg, head: str, *, kind: str) -> Tally:
 
 
 for _kind, _prefix in (("granite_speech", "GraniteSpeech"), ("granite_speech_plus", "GraniteSpeechPlus")):
-    register(_kind, lambda c, h, k=_kind: granite_speech(c, h, kind=k), _prefix, name=_kind)
+    _register(
+        _kind,
+        lambda c, h, k=_kind: granite_speech(c, h, kind=k),
+        {f"{_prefix}Model": "model", f"{_prefix}ForConditionalGeneration": "cond_gen"},
+    )
