@@ -260,3 +260,29 @@ def test_audio_more_equals_the_meta_device_build(mt, seed):
     expected = sum(p.numel() for p in meta.build_meta_model(dict(cfg)).parameters())
     p = _params(cfg)
     assert (p["total"], p["confidence"]) == (expected, "exact")
+
+
+TINY_DIAR_AUDIO = {
+    "hidden_size": 8,
+    "num_attention_heads": 2,
+    "num_key_value_heads": 1,
+    "num_hidden_layers": 2,
+    "intermediate_size": 12,
+    "num_mel_bins": 5,
+    "subsampling_factor": 2,
+}
+# v_proj spans all query heads, k_proj only the key-value heads; o_proj alone has a bias
+DIAR_LAYER = 8 * 8 + 8 * 4 + 8 * 8 + lin(8, 8) + lin(8, 12) + lin(12, 8) + 2 * 2 * 8
+DIAR_AUDIO = 2 * 5 * 8 + 2 * 8 + 2 * DIAR_LAYER + 2 * 8  # stacked-frame projection, input / final LayerNorm
+
+
+def test_nemotron3_diarization_tower_upsampler_and_frame_classifier():
+    tower = _params({"model_type": "nemotron3_diarization_audio", **TINY_DIAR_AUDIO})
+    assert (tower["total"], tower["confidence"]) == (DIAR_AUDIO, "exact")
+    head = {"hidden_size": 3, "num_speakers": 4, "audio_hidden_size": 8, "subsampling_factor": 2}
+    cfg = {"model_type": "nemotron3_diarization", "audio_config": TINY_DIAR_AUDIO, "head_config": head}
+    base = DIAR_AUDIO + lin(8, 3) + (3 * 6 * 3 + 6)  # proj, sub-pixel Conv1d(3 -> 3 x 2, kernel 3)
+    p = _params({**cfg, "architectures": ["Nemotron3DiarizationModel"]})
+    assert (p["total"], p["confidence"]) == (base, "exact")
+    frames = _params({**cfg, "architectures": ["Nemotron3DiarizationForAudioFrameClassification"]})
+    assert (frames["total"], frames["confidence"]) == (base + lin(3, 3) + lin(3, 4) + 8, "exact")

@@ -358,3 +358,85 @@ for _kind, _prefix in (("granite_speech", "GraniteSpeech"), ("granite_speech_plu
         lambda c, h, k=_kind: granite_speech(c, h, kind=k),
         {f"{_prefix}Model": "model", f"{_prefix}ForConditionalGeneration": "cond_gen"},
     )
+
+
+def diarization_audio(c: Cfg, head: str, *, qk_norm: bool = False) -> Tally:
+    """Nemotron 3 diarization audio tower: stacked-frame projection (no bias), input LayerNorm, rotary pre-LN
+    layers (bias-free q / k / v, v over all heads, biased o; fc1/fc2 MLP), a final LayerNorm. The Nemotron 3.5
+    Transcribe speech encoder (``qk_norm``) adds a per-head-dim LayerNorm on queries and keys."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for this audio tower")
+    h = positive("hidden_size", c.int("hidden_size", default=1280 if qk_norm else 512))
+    L = c.int("num_hidden_layers", default=32 if qk_norm else 31)
+    nh = positive("num_attention_heads", c.int("num_attention_heads", default=10 if qk_norm else 8))
+    kv = c.int("num_key_value_heads", default=None) or nh
+    hd = c.int("head_dim", default=None) or h // nh
+    inter = c.int("intermediate_size", default=5120 if qk_norm else 2048)
+    t = Tally()
+    t.has_kv = False
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, h))
+    stack = c.int("subsampling_factor", default=8) * c.int("num_mel_bins", default=128)
+    t.add("embeddings", stack * h)
+    t.add("attention", L * (2 * h * nh * hd + h * kv * hd + linear(nh * hd, h) + (4 * hd if qk_norm else 0)))
+    t.add("mlp", L * (linear(h, inter) + linear(inter, h)))
+    t.add("norms", L * 2 * 2 * h + 2 * 2 * h)
+    return t
+
+
+def diarization(c: Cfg, head: str) -> Tally:
+    """Nemotron 3 diarization: the audio tower, a projection to the head width, a sub-pixel Conv1d upsampler;
+    frame classification adds a dense + out_proj classifier and a silence embedding."""
+    ac, hc = _sub(c, "audio_config", "nemotron3_diarization"), _sub(c, "head_config", "nemotron3_diarization")
+    t = diarization_audio(ac, "model")
+    hh = hc.int("hidden_size", default=192)
+    up = hh * hc.int("subsampling_factor", default=8)
+    t.add("other", linear(hc.int("audio_hidden_size", default=512), hh) + hh * up * 3 + up)
+    if head == "audio_frame_cls":
+        t.add("heads", linear(hh, hh) + linear(hh, hc.int("num_speakers", default=8)))
+        t.add("embeddings", ac.int("hidden_size", default=512))  # silence_embeds
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for nemotron3_diarization")
+    return t
+
+
+_register("nemotron3_diarization_audio", diarization_audio, {"Nemotron3DiarizationAudioModel": "model"})
+_register(
+    "nemotron3_diarization",
+    diarization,
+    {
+        "Nemotron3DiarizationModel": "model",
+        "Nemotron3DiarizationForAudioFrameClassification": "audio_frame_cls",
+    },
+)
+
+
+def _sub(c: Cfg, key: str, kind: str) -> Cfg:
+    raw = c.data.get(key)
+    if not isinstance(raw, dict):
+        raise NotExact(f"{kind} without an explicit {key} is not modelled")
+    return Cfg(raw, f"config.{key}")
+
+
+def transcribe_audio(c: Cfg, head: str) -> Tally:
+    """Nemotron 3.5 Transcribe audio model: the speech encoder, the diarization frame classifier, and two
+    LayerNorms (speech width, speaker count); the speaker embedding is a fixed buffer."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for nemotron3_5_transcribe_audio")
+    kind = "nemotron3_5_transcribe_audio"
+    ac, dc = _sub(c, "asr_config", kind), _sub(c, "diarization_config", kind)
+    if dc.data.get("model_type", "nemotron3_diarization") != "nemotron3_diarization":
+        raise NotExact(f"diarization model_type {dc.data.get('model_type')!r} is not modelled")
+    t = diarization_audio(ac, "model", qk_norm=True)
+    t.merge(diarization(dc, "audio_frame_cls"))
+    speakers = _sub(dc, "head_config", "diarization_config").int("num_speakers", default=8)
+    t.add("norms", 2 * ac.int("hidden_size", default=1280) + 2 * speakers)
+    return t
+
+
+_register(
+    "nemotron3_5_transcribe_asr_audio",
+    lambda c, h: diarization_audio(c, h, qk_norm=True),
+    {"Nemotron3_5TranscribeAsrAudioModel": "model"},
+)
+_register("nemotron3_5_transcribe_audio", transcribe_audio, {"Nemotron3_5TranscribeAudioModel": "model"})
