@@ -286,3 +286,27 @@ def test_nemotron3_diarization_tower_upsampler_and_frame_classifier():
     assert (p["total"], p["confidence"]) == (base, "exact")
     frames = _params({**cfg, "architectures": ["Nemotron3DiarizationForAudioFrameClassification"]})
     assert (frames["total"], frames["confidence"]) == (base + lin(3, 3) + lin(3, 4) + 8, "exact")
+
+
+def test_dac_codec_encoder_quantizer_decoder():
+    cfg = {
+        "model_type": "dac",
+        "encoder_hidden_size": 2,
+        "downsampling_ratios": [2],
+        "decoder_hidden_size": 4,
+        "n_codebooks": 1,
+        "codebook_size": 2,
+        "codebook_dim": 1,
+    }
+
+    def res(d: int) -> int:  # Snake alpha, Conv1d(kernel 7), Snake alpha, Conv1d(kernel 1)
+        return d + (d * d * 7 + d) + d + (d * d + d)
+
+    # encoder: Conv1d(1 -> 2, k7); block (3 residual units on 2, Snake, Conv1d 2 -> 4, k = 2 x stride); Snake;
+    # Conv1d(4 -> hidden 4, k3)
+    encoder = (7 * 2 + 2) + (3 * res(2) + 2 + (2 * 4 * 4 + 4)) + 4 + (4 * 4 * 3 + 4)
+    # decoder: Conv1d(4 -> 4, k7); block (Snake, ConvTranspose1d 4 -> 2, k4, 3 residual units); Snake; Conv1d(2 -> 1)
+    decoder = (4 * 4 * 7 + 4) + (4 + (4 * 2 * 4 + 2) + 3 * res(2)) + 2 + (2 * 7 + 1)
+    quantizer = lin(4, 1) + lin(1, 4) + 2 * 1  # in_proj, out_proj, codebook
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (encoder + decoder + quantizer, "exact")
