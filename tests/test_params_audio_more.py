@@ -310,3 +310,21 @@ def test_dac_codec_encoder_quantizer_decoder():
     quantizer = lin(4, 1) + lin(1, 4) + 2 * 1  # in_proj, out_proj, codebook
     p = _params(cfg)
     assert (p["total"], p["confidence"]) == (encoder + decoder + quantizer, "exact")
+
+
+def test_qwen3_asr_encoder_three_conv2d_and_flattened_projection():
+    cfg = {
+        "model_type": "qwen3_asr_encoder",
+        "d_model": 8,
+        "encoder_layers": 2,
+        "encoder_attention_heads": 2,
+        "encoder_ffn_dim": 12,
+        "num_mel_bins": 20,
+        "downsample_hidden_size": 3,
+    }
+    convs = (3 * 1 * 9 + 3) + 2 * (3 * 3 * 9 + 3)  # three 3x3 Conv2d
+    bins = 3  # 20 -> 10 -> 5 -> 3 mel bins after three stride-2 convolutions (padding 1)
+    layer = 4 * lin(8, 8) + lin(8, 12) + lin(12, 8) + 2 * 2 * 8
+    expected = convs + 3 * bins * 8 + 2 * layer + 2 * 8  # conv_out without bias, ln_post
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (expected, "exact")

@@ -480,3 +480,45 @@ def dac(c: Cfg, head: str) -> Tally:
 
 
 _register("dac", dac, {"DacModel": "model"})
+
+
+def qwen3_asr_encoder(c: Cfg, head: str) -> Tally:
+    """Qwen3-ASR audio encoder: three stride-2 3x3 Conv2d, a bias-free linear from the flattened channels x
+    remaining mel bins, Whisper-like pre-LN layers (all projections biased; sinusoidal positions are a buffer),
+    ``ln_post``."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for qwen3_asr_encoder")
+    d = positive("d_model", c.int("d_model", default=1024))
+    L = c.int("encoder_layers", default=24)
+    ffn = c.int("encoder_ffn_dim", default=4096)
+    ch = c.int("downsample_hidden_size", default=480)
+    bins = c.int("num_mel_bins", default=128)
+    for _ in range(3):
+        bins = (bins + 1) // 2
+    t = Tally()
+    t.has_kv = False
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, d))
+    t.add("other", (ch * 9 + ch) + 2 * (ch * ch * 9 + ch) + ch * bins * d)
+    t.add("attention", L * 4 * linear(d, d))
+    t.add("mlp", L * (linear(d, ffn) + linear(ffn, d)))
+    t.add("norms", L * 2 * 2 * d + 2 * d)
+    return t
+
+
+def qwen3_asr(c: Cfg, head: str) -> Tally:
+    """Qwen3-ASR: the audio encoder, a two-layer projector to ``output_dim``, a Qwen3 decoder."""
+    if c.data.get("text_config") is None:
+        raise NotExact("text_config is absent: its class defaults are not modelled")
+    ac = _sub(c, "audio_config", "qwen3_asr")
+    if ac.data.get("model_type", "qwen3_asr_encoder") != "qwen3_asr_encoder":
+        raise NotExact(f"audio model_type {ac.data.get('model_type')!r} is not modelled")
+    t, tc, th, V = _text(c, "qwen3")
+    t.merge(qwen3_asr_encoder(ac, "model"))
+    d = ac.int("d_model", default=1024)
+    t.add("other", linear(d, d) + linear(d, ac.int("output_dim", default=3584)))
+    return _finish(t, c, head, V, th, c.bool("tie_word_embeddings", default=True))
+
+
+_register("qwen3_asr_encoder", qwen3_asr_encoder, {"Qwen3ASREncoder": "model"})
+_register("qwen3_asr", qwen3_asr, {"Qwen3ASRModel": "model", "Qwen3ASRForConditionalGeneration": "cond_gen"})
