@@ -522,3 +522,27 @@ def qwen3_asr(c: Cfg, head: str) -> Tally:
 
 _register("qwen3_asr_encoder", qwen3_asr_encoder, {"Qwen3ASREncoder": "model"})
 _register("qwen3_asr", qwen3_asr, {"Qwen3ASRModel": "model", "Qwen3ASRForConditionalGeneration": "cond_gen"})
+
+
+def voxtral_realtime_encoder(c: Cfg, head: str) -> Tally:
+    """Voxtral Realtime audio encoder: two causal Conv1d (kernel 3), rotary layers (q / v / o biased, k not),
+    RMSNorms, a gated MLP with a biased down projection, a final RMSNorm."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for voxtral_realtime_encoder")
+    h = positive("hidden_size", c.int("hidden_size", default=1280))
+    L = c.int("num_hidden_layers", default=32)
+    nh = positive("num_attention_heads", c.int("num_attention_heads", default=32))
+    hd = c.int("head_dim", default=64)
+    inter = c.int("intermediate_size", default=5120)
+    t = Tally()
+    t.has_kv = False
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, h))
+    t.add("other", linear(c.int("num_mel_bins", default=128) * 3, h) + linear(h * 3, h))
+    t.add("attention", L * (2 * linear(h, nh * hd) + h * nh * hd + linear(nh * hd, h)))
+    t.add("mlp", L * (2 * h * inter + linear(inter, h)))
+    t.add("norms", L * 2 * h + h)
+    return t
+
+
+_register("voxtral_realtime_encoder", voxtral_realtime_encoder, {"VoxtralRealtimeEncoder": "model"})
