@@ -328,3 +328,28 @@ def test_qwen3_asr_encoder_three_conv2d_and_flattened_projection():
     expected = convs + 3 * bins * 8 + 2 * layer + 2 * 8  # conv_out without bias, ln_post
     p = _params(cfg)
     assert (p["total"], p["confidence"]) == (expected, "exact")
+
+
+def test_sew_d_is_sew_plus_the_deberta_position_parameters():
+    speech = {
+        "hidden_size": 8,
+        "num_attention_heads": 2,
+        "num_hidden_layers": 2,
+        "intermediate_size": 16,
+        "conv_dim": [4],
+        "conv_kernel": [3],
+        "conv_stride": [2],
+        "num_conv_pos_embeddings": 4,
+        "num_conv_pos_embedding_groups": 2,
+        "squeeze_factor": 2,
+    }
+    sew = _params({"model_type": "sew", **speech, "architectures": ["SEWModel"]})["total"]
+    cfg = {"model_type": "sew-d", **speech, "architectures": ["SEWDModel"], "position_buckets": 5}
+    shared = _params({**cfg, "share_att_key": True, "pos_att_type": ["p2c", "c2p"]})
+    assert (shared["total"], shared["confidence"]) == (
+        sew + 2 * 5 * 8,
+        "exact",
+    )  # rel_embeddings (2 x buckets)
+    unshared = _params({**cfg, "share_att_key": False, "pos_att_type": ["c2p"], "norm_rel_ebd": "none"})
+    # one pos_key_proj per layer; no LayerNorm on the relative embeddings (SEW's encoder LayerNorm has no twin)
+    assert (unshared["total"], unshared["confidence"]) == (sew + 2 * 5 * 8 + 2 * lin(8, 8) - 2 * 8, "exact")

@@ -10,7 +10,7 @@ network whose head predicts the vocabulary (plus the token durations for TDT).
 from __future__ import annotations
 
 from hubscan.estimate._cfg import KVLayer
-from hubscan.estimate.families.audio import _fastconformer_block
+from hubscan.estimate.families.audio import _fastconformer_block, speech_encoder
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
 from hubscan.estimate.families.multimodal import _finish, _text
 from hubscan.estimate.families.registry import architecture_of, register
@@ -546,3 +546,36 @@ def voxtral_realtime_encoder(c: Cfg, head: str) -> Tally:
 
 
 _register("voxtral_realtime_encoder", voxtral_realtime_encoder, {"VoxtralRealtimeEncoder": "model"})
+
+
+def sew_d(c: Cfg, head: str) -> Tally:
+    """SEW-D: SEW's front end, squeeze / upsample and heads around a DeBERTa-v2 encoder. Its layers count like
+    SEW's; the differences are the relative-position table, the optional position projections (unshared keys)
+    and a LayerNorm only when ``norm_rel_ebd`` asks for one (instead of SEW's encoder LayerNorm)."""
+    t = speech_encoder(c, head, kind="sew")
+    h = c.int("hidden_size", default=768)
+    L = c.int("num_hidden_layers", default=12)
+    norm = [x.strip() for x in c.str("norm_rel_ebd", default="layer_norm").lower().split("|")]
+    if "layer_norm" not in norm:
+        t.add("norms", -2 * h)  # speech_encoder counted SEW's encoder LayerNorm
+    if c.bool("relative_attention", default=True):
+        buckets, rel = c.raw("position_buckets", default=256), c.raw("max_relative_positions", default=-1)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (buckets, rel)):
+            raise ConfigProblem("position_buckets and max_relative_positions must be integers")
+        size = buckets if buckets > 0 else rel  # -1: unset
+        if size < 1:
+            size = c.int("max_position_embeddings", default=512)
+        t.add("embeddings", 2 * size * h)
+        pos = c.raw("pos_att_type", default=["p2c", "c2p"]) or []
+        if not c.bool("share_att_key", default=True):
+            t.add("attention", L * sum(linear(h, h) for kind in ("c2p", "p2c") if kind in pos))
+    if c.int("conv_kernel_size", default=0) > 0:  # transformers 5.25 cannot build SEW-D's ConvLayer
+        raise NotExact("SEW-D with conv_kernel_size > 0 (DeBERTa conv layer) is not modelled")
+    return t
+
+
+_register(
+    "sew-d",
+    sew_d,
+    {"SEWDModel": "model", "SEWDForCTC": "ctc", "SEWDForSequenceClassification": "seq_cls"},
+)
