@@ -353,3 +353,32 @@ def test_sew_d_is_sew_plus_the_deberta_position_parameters():
     unshared = _params({**cfg, "share_att_key": False, "pos_att_type": ["c2p"], "norm_rel_ebd": "none"})
     # one pos_key_proj per layer; no LayerNorm on the relative embeddings (SEW's encoder LayerNorm has no twin)
     assert (unshared["total"], unshared["confidence"]) == (sew + 2 * 5 * 8 + 2 * lin(8, 8) - 2 * 8, "exact")
+
+
+def test_encodec_weight_norm_convs_and_residual_lstms():
+    cfg = {
+        "model_type": "encodec",
+        "num_filters": 2,
+        "upsampling_ratios": [2],
+        "hidden_size": 3,
+        "audio_channels": 1,
+        "compress": 2,
+        "use_conv_shortcut": False,
+        "num_lstm_layers": 1,
+        "num_residual_layers": 1,
+        "kernel_size": 1,
+        "last_kernel_size": 1,
+        "residual_kernel_size": 1,
+        "norm_type": "weight_norm",
+    }
+
+    def conv(i: int, o: int, k: int) -> int:  # weight_v, bias, weight_g (one per out channel)
+        return i * o * k + o + o
+
+    lstm = 4 * 4 * 4 + 4 * 4 * 4 + 2 * 4 * 4  # LSTM(4 -> 4): input and recurrent gate weights, two biases
+    resnet = conv(2, 1, 1) + conv(1, 2, 1)  # residual block at 2 channels, hidden 2 // compress
+    encoder = conv(1, 2, 1) + resnet + conv(2, 4, 4) + lstm + conv(4, 3, 1)
+    transposed = 4 * 2 * 4 + 2 + 4  # ConvTranspose1d(4 -> 2, k4): weight_g spans the 4 input channels
+    decoder = conv(3, 4, 1) + lstm + transposed + resnet + conv(2, 1, 1)
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (encoder + decoder, "exact")

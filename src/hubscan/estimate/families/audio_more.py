@@ -579,3 +579,56 @@ _register(
     sew_d,
     {"SEWDModel": "model", "SEWDForCTC": "ctc", "SEWDForSequenceClassification": "seq_cls"},
 )
+
+
+def _encodec_conv(norm: str, i: int, o: int, k: int, *, transposed: bool = False) -> int:
+    """Conv1d / ConvTranspose1d with bias; weight norm adds ``g`` over dim 0 (out channels, or the in channels
+    of a transposed weight), time-group norm an affine GroupNorm(1, out)."""
+    extra = (i if transposed else o) if norm == "weight_norm" else 2 * o
+    return i * o * k + o + extra
+
+
+def encodec(c: Cfg, head: str) -> Tally:
+    """EnCodec: SEANet encoder / decoder (normalised convolutions, residual blocks with an optional conv
+    shortcut, a residual LSTM); the quantizer codebooks are buffers, not parameters."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for encodec")
+    norm = c.str("norm_type", default="weight_norm")
+    if norm not in ("weight_norm", "time_group_norm"):
+        raise ConfigProblem(f"norm_type={norm!r} is not one of weight_norm, time_group_norm")
+    F = c.int("num_filters", default=32)
+    ratios = c.ints("upsampling_ratios", default=[8, 5, 4, 2])
+    H = c.int("hidden_size", default=128)
+    ch = c.int("audio_channels", default=1)
+    k, last, rk = (
+        c.int(n, default=d)
+        for n, d in (("kernel_size", 7), ("last_kernel_size", 7), ("residual_kernel_size", 3))
+    )
+    n_res = c.int("num_residual_layers", default=1)
+    compress = positive("compress", c.int("compress", default=2))
+    shortcut = c.bool("use_conv_shortcut", default=True)
+
+    def resnet(d: int) -> int:
+        hid = d // compress
+        return (
+            _encodec_conv(norm, d, hid, rk)
+            + _encodec_conv(norm, hid, d, 1)
+            + (_encodec_conv(norm, d, d, 1) if shortcut else 0)
+        )
+
+    top = F * 2 ** len(ratios)
+    lstm = _lstm(top, top, c.int("num_lstm_layers", default=2))
+    n = 2 * lstm + _encodec_conv(norm, ch, F, k) + _encodec_conv(norm, top, H, last)  # encoder ends
+    n += _encodec_conv(norm, H, top, k) + _encodec_conv(norm, F, ch, last)  # decoder ends
+    scale = F
+    for r in reversed(ratios):
+        n += n_res * resnet(scale) + _encodec_conv(norm, scale, 2 * scale, 2 * r)
+        n += _encodec_conv(norm, 2 * scale, scale, 2 * r, transposed=True) + n_res * resnet(scale)
+        scale *= 2
+    t = Tally()
+    t.has_kv = False
+    t.add("other", n)
+    return t
+
+
+_register("encodec", encodec, {"EncodecModel": "model"})
