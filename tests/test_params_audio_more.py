@@ -382,3 +382,25 @@ def test_encodec_weight_norm_convs_and_residual_lstms():
     decoder = conv(3, 4, 1) + lstm + transposed + resnet + conv(2, 1, 1)
     p = _params(cfg)
     assert (p["total"], p["confidence"]) == (encoder + decoder, "exact")
+
+
+def test_fun_asr_nano_encoder_first_layer_reads_stacked_frames():
+    cfg = {
+        "model_type": "fun_asr_nano_encoder",
+        "hidden_size": 8,
+        "num_attention_heads": 2,
+        "intermediate_size": 12,
+        "num_hidden_layers": 3,
+        "num_timestamp_prediction_layers": 1,
+        "num_mel_bins": 2,
+        "num_stacked_frames": 3,
+        "fsmn_kernel_size": 5,
+    }
+
+    def layer(inp: int) -> int:  # q/k/v from inp, o_proj, bias-free depthwise FSMN, MLP, two LayerNorms
+        return 3 * lin(inp, 8) + lin(8, 8) + 8 * 5 + lin(8, 12) + lin(12, 8) + 2 * inp + 2 * 8
+
+    # layer 1 ends the transcription stack and layer 2 the timestamp stack: each adds an output LayerNorm
+    expected = layer(2 * 3) + (layer(8) + 2 * 8) + (layer(8) + 2 * 8)
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (expected, "exact")

@@ -632,3 +632,55 @@ def encodec(c: Cfg, head: str) -> Tally:
 
 
 _register("encodec", encodec, {"EncodecModel": "model"})
+
+
+def _san_m_layer(c: Cfg, inp: int, *, fsmn: bool, final_norm: bool) -> int:
+    """Fun-ASR SAN-M layer: biased q/k/v from the input width, o_proj, an optional bias-free depthwise FSMN
+    conv, an fc1/fc2 MLP, LayerNorms on the input and after attention (plus an optional output LayerNorm)."""
+    h = c.int("hidden_size", default=512)
+    inter = c.int("intermediate_size", default=2048)
+    n = 3 * linear(inp, h) + linear(h, h) + linear(h, inter) + linear(inter, h) + 2 * inp + 2 * h
+    if fsmn:
+        n += h * c.int("fsmn_kernel_size", default=11)
+    return n + (2 * h if final_norm else 0)
+
+
+def fun_asr_nano_encoder(c: Cfg, head: str) -> Tally:
+    """Fun-ASR-Nano audio encoder: SAN-M layers over stacked mel frames (the first reads ``num_mel_bins x
+    num_stacked_frames``); the last transcription layer and the last timestamp layer normalise their output."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for fun_asr_nano_encoder")
+    h = positive("hidden_size", c.int("hidden_size", default=512))
+    L = c.int("num_hidden_layers", default=70)
+    normed = {L - c.int("num_timestamp_prediction_layers", default=20) - 1, L - 1}
+    inp = c.int("num_mel_bins", default=80) * c.int("num_stacked_frames", default=7)
+    t = Tally()
+    t.has_kv = False
+    for i in range(L):
+        t.kv_layers.append(KVLayer(0, None, h))
+        t.add("attention", _san_m_layer(c, inp if i == 0 else h, fsmn=True, final_norm=i in normed))
+    return t
+
+
+def fun_asr_nano(c: Cfg, head: str) -> Tally:
+    """Fun-ASR-Nano: the audio encoder, a two-linear projector with SAN-M adaptor layers (no FSMN), Qwen3."""
+    if c.data.get("text_config") is None:
+        raise NotExact("text_config is absent: its class defaults are not modelled")
+    ac, pc = _sub(c, "audio_config", "fun_asr_nano"), _sub(c, "adaptor_config", "fun_asr_nano")
+    if ac.data.get("model_type", "fun_asr_nano_encoder") != "fun_asr_nano_encoder":
+        raise NotExact(f"audio model_type {ac.data.get('model_type')!r} is not modelled")
+    t, tc, th, V = _text(c, "qwen3")
+    t.merge(fun_asr_nano_encoder(ac, "model"))
+    ph, ah = pc.int("projector_hidden_size", default=2048), pc.int("hidden_size", default=1024)
+    n = linear(ac.int("hidden_size", default=512), ph) + linear(ph, ah)
+    n += pc.int("num_hidden_layers", default=2) * _san_m_layer(pc, ah, fsmn=False, final_norm=False)
+    t.add("other", n)
+    return _finish(t, c, head, V, th, c.bool("tie_word_embeddings", default=True))
+
+
+_register("fun_asr_nano_encoder", fun_asr_nano_encoder, {"FunAsrNanoEncoder": "model"})
+_register(
+    "fun_asr_nano",
+    fun_asr_nano,
+    {"FunAsrNanoModel": "model", "FunAsrNanoForConditionalGeneration": "cond_gen"},
+)
