@@ -404,3 +404,51 @@ def test_fun_asr_nano_encoder_first_layer_reads_stacked_frames():
     expected = layer(2 * 3) + (layer(8) + 2 * 8) + (layer(8) + 2 * 8)
     p = _params(cfg)
     assert (p["total"], p["confidence"]) == (expected, "exact")
+
+
+def _codec_kw(r: random.Random, mt: str) -> dict:
+    if mt == "univnet":
+        n = r.randint(1, 3)
+        return {
+            "model_in_channels": r.choice([4, 6]),
+            "model_hidden_channels": r.choice([2, 4]),
+            "num_mel_bins": r.choice([5, 8]),
+            "resblock_kernel_sizes": [r.choice([3, 5]) for _ in range(n)],
+            "resblock_stride_sizes": [r.choice([2, 3]) for _ in range(n)],
+            "resblock_dilation_sizes": [[1, 3][: r.randint(1, 2)] for _ in range(n)],
+            "kernel_predictor_num_blocks": r.randint(1, 3),
+            "kernel_predictor_hidden_channels": r.choice([4, 6]),
+        }
+    if mt == "encodec":
+        return {
+            "num_filters": r.choice([2, 4]),
+            "upsampling_ratios": [r.choice([2, 3]) for _ in range(r.randint(1, 3))],
+            "hidden_size": r.choice([6, 8]),
+            "norm_type": r.choice(["weight_norm", "time_group_norm"]),
+            "use_conv_shortcut": r.random() < 0.5,
+            "num_lstm_layers": r.randint(1, 2),
+            "num_residual_layers": r.randint(1, 2),
+        }
+    return {  # dac
+        "encoder_hidden_size": r.choice([2, 4]),
+        "downsampling_ratios": [r.choice([2, 3]) for _ in range(r.randint(1, 3))],
+        "decoder_hidden_size": r.choice([16, 32]),
+        "n_codebooks": r.randint(1, 3),
+        "codebook_size": r.choice([4, 8]),
+        "codebook_dim": r.choice([2, 4]),
+    }
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("mt", ["univnet", "encodec", "dac"])
+def test_codecs_equal_the_meta_device_build(mt, seed):
+    pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    from transformers import AutoConfig
+
+    from hubscan.estimate import meta
+
+    cfg = AutoConfig.for_model(mt, **_codec_kw(random.Random(f"{mt}-{seed}"), mt)).to_dict()
+    expected = sum(p.numel() for p in meta.build_meta_model(dict(cfg)).parameters())
+    p = _params(cfg)
+    assert (p["total"], p["confidence"]) == (expected, "exact")

@@ -684,3 +684,38 @@ _register(
     fun_asr_nano,
     {"FunAsrNanoModel": "model", "FunAsrNanoForConditionalGeneration": "cond_gen"},
 )
+
+
+def univnet(c: Cfg, head: str) -> Tally:
+    """UnivNet vocoder: conv_pre, location-variable-convolution blocks (a ConvTranspose1d upsampler, a kernel
+    predictor ResNet emitting every residual conv's kernels and biases, dilated residual convs), conv_post."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for univnet")
+    cin, hid = c.int("model_in_channels", default=64), c.int("model_hidden_channels", default=32)
+    mels = c.int("num_mel_bins", default=100)
+    kph, kpk = (
+        c.int("kernel_predictor_hidden_channels", default=64),
+        c.int("kernel_predictor_conv_size", default=3),
+    )
+    nb = c.int("kernel_predictor_num_blocks", default=3)
+    kernels = c.ints("resblock_kernel_sizes", default=[3, 3, 3])
+    strides = c.ints("resblock_stride_sizes", default=[8, 8, 4])
+    dilations = c.raw("resblock_dilation_sizes", default=[[1, 3, 9, 27]] * 3)
+    if not isinstance(dilations, list) or len(dilations) < len(strides) or len(kernels) < len(strides):
+        raise ConfigProblem("resblock_kernel_sizes / resblock_dilation_sizes need an entry per stride")
+    n = linear(cin * 7, hid) + linear(hid * 7, 1)
+    for k, s, dil in zip(kernels, strides, dilations, strict=False):
+        if not isinstance(dil, list):
+            raise ConfigProblem("resblock_dilation_sizes entries must be lists")
+        layers = len(dil)
+        kc, bc = hid * 2 * hid * k * layers, 2 * hid * layers
+        predictor = linear(mels * 5, kph) + nb * 2 * linear(cin * kpk, cin)
+        predictor += linear(kph * kpk, kc) + linear(kph * kpk, bc)
+        n += linear(hid * 2 * s, hid) + predictor + layers * linear(hid * k, hid)
+    t = Tally()
+    t.has_kv = False
+    t.add("other", n)
+    return t
+
+
+_register("univnet", univnet, {"UnivNetModel": "model"})
