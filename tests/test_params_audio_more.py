@@ -382,6 +382,9 @@ def test_encodec_weight_norm_convs_and_residual_lstms():
     decoder = conv(3, 4, 1) + lstm + transposed + resnet + conv(2, 1, 1)
     p = _params(cfg)
     assert (p["total"], p["confidence"]) == (encoder + decoder, "exact")
+    # WavTokenizer's encoder model is the same SEANet encoder alone
+    wav = _params({**cfg, "model_type": "wavtokenizer_encoder", "codebook_dim": 3})
+    assert (wav["total"], wav["confidence"]) == (encoder, "exact")
 
 
 def test_fun_asr_nano_encoder_first_layer_reads_stacked_frames():

@@ -588,17 +588,15 @@ def _encodec_conv(norm: str, i: int, o: int, k: int, *, transposed: bool = False
     return i * o * k + o + extra
 
 
-def encodec(c: Cfg, head: str) -> Tally:
-    """EnCodec: SEANet encoder / decoder (normalised convolutions, residual blocks with an optional conv
-    shortcut, a residual LSTM); the quantizer codebooks are buffers, not parameters."""
-    if head != "model":
-        raise NotExact(f"output head '{head}' is not modelled for encodec")
+def _seanet(c: Cfg, *, ratios_default: list[int], hidden_default: int, decoder: bool) -> int:
+    """EnCodec's SEANet encoder (and, with ``decoder``, its mirrored decoder): normalised convolutions,
+    residual blocks with an optional conv shortcut, a residual LSTM at the bottleneck."""
     norm = c.str("norm_type", default="weight_norm")
     if norm not in ("weight_norm", "time_group_norm"):
         raise ConfigProblem(f"norm_type={norm!r} is not one of weight_norm, time_group_norm")
     F = c.int("num_filters", default=32)
-    ratios = c.ints("upsampling_ratios", default=[8, 5, 4, 2])
-    H = c.int("hidden_size", default=128)
+    ratios = c.ints("upsampling_ratios", default=ratios_default)
+    H = c.int("hidden_size", default=hidden_default)
     ch = c.int("audio_channels", default=1)
     k, last, rk = (
         c.int(n, default=d)
@@ -617,21 +615,42 @@ def encodec(c: Cfg, head: str) -> Tally:
         )
 
     top = F * 2 ** len(ratios)
-    lstm = _lstm(top, top, c.int("num_lstm_layers", default=2))
-    n = 2 * lstm + _encodec_conv(norm, ch, F, k) + _encodec_conv(norm, top, H, last)  # encoder ends
-    n += _encodec_conv(norm, H, top, k) + _encodec_conv(norm, F, ch, last)  # decoder ends
+    halves = 2 if decoder else 1
+    n = halves * _lstm(top, top, c.int("num_lstm_layers", default=2))
+    n += _encodec_conv(norm, ch, F, k) + _encodec_conv(norm, top, H, last)  # encoder ends
+    if decoder:
+        n += _encodec_conv(norm, H, top, k) + _encodec_conv(norm, F, ch, last)  # decoder ends
     scale = F
     for r in reversed(ratios):
         n += n_res * resnet(scale) + _encodec_conv(norm, scale, 2 * scale, 2 * r)
-        n += _encodec_conv(norm, 2 * scale, scale, 2 * r, transposed=True) + n_res * resnet(scale)
+        if decoder:
+            n += _encodec_conv(norm, 2 * scale, scale, 2 * r, transposed=True) + n_res * resnet(scale)
         scale *= 2
+    return n
+
+
+def encodec(c: Cfg, head: str, *, kind: str = "encodec") -> Tally:
+    """EnCodec (SEANet encoder and decoder) and WavTokenizer's encoder model (the same SEANet encoder); their
+    quantizer codebooks are buffers, not parameters."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for {kind}")
     t = Tally()
     t.has_kv = False
-    t.add("other", n)
+    if kind == "encodec":
+        t.add("other", _seanet(c, ratios_default=[8, 5, 4, 2], hidden_default=128, decoder=True))
+        return t
+    if c.int("codebook_dim", default=512) != c.int("hidden_size", default=512):
+        raise NotExact("a WavTokenizer codebook_dim other than hidden_size is not modelled")
+    t.add("other", _seanet(c, ratios_default=[6, 5, 5, 4], hidden_default=512, decoder=False))
     return t
 
 
 _register("encodec", encodec, {"EncodecModel": "model"})
+_register(
+    "wavtokenizer_encoder",
+    lambda c, h: encodec(c, h, kind="wavtokenizer_encoder"),
+    {"WavTokenizerEncoderModel": "model"},
+)
 
 
 def _san_m_layer(c: Cfg, inp: int, *, fsmn: bool, final_norm: bool) -> int:
