@@ -8,6 +8,7 @@ A family function takes ``(cfg, head)`` and returns a :class:`~hubscan.estimate.
 from hubscan.estimate.families import (  # noqa: F401  (each module registers its families on import)
     audio,
     audio_lm,
+    audio_more,
     decoders,
     encoders,
     hierarchical,
