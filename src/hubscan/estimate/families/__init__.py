@@ -9,6 +9,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     audio,
     audio_lm,
     decoders,
+    dual_encoders,
     encoders,
     hierarchical,
     hybrids,

@@ -1,0 +1,177 @@
+"""Contrastive dual encoders: a text tower and a vision tower, each projected (bias-free) into a shared space,
+plus a learned logit scale: Chinese-CLIP, AltCLIP, OWL-ViT / OWLv2 and CLIPSeg base models, X-CLIP, and the
+generic VisionTextDualEncoder. The towers reuse the CLIP (vision.py) and BERT (encoders.py) formulas.
+
+Sub-configs that omit keys get the defaults of their own transformers configuration class (transformers 5.x),
+recorded below per model type.
+"""
+
+from __future__ import annotations
+
+from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
+from hubscan.estimate.families.encoders import BertShape, bert_like
+from hubscan.estimate.families.multimodal import _with_defaults
+from hubscan.estimate.families.registry import FAMILIES, register
+from hubscan.estimate.families.vision import CLIP_TEXT, CLIP_VISION, clip_text, clip_vision
+
+_BERT_TEXT = {
+    "vocab_size": 30522,
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "num_attention_heads": 12,
+    "intermediate_size": 3072,
+    "max_position_embeddings": 512,
+    "type_vocab_size": 2,
+}
+_XLMR_TEXT = {
+    "vocab_size": 250002,
+    "hidden_size": 1024,
+    "num_hidden_layers": 24,
+    "num_attention_heads": 16,
+    "intermediate_size": 4096,
+    "max_position_embeddings": 514,
+    "type_vocab_size": 1,
+    "project_dim": 768,
+}
+_OWL_TEXT = {**CLIP_TEXT, "max_position_embeddings": 16}
+_OWL_VISION = {**CLIP_VISION, "image_size": 768}
+_NO_POOLER = BertShape(pooler="never")
+
+
+def sub(c: Cfg, key: str, defaults: dict) -> Cfg:
+    """The sub-config ``key`` with its configuration class's defaults under it."""
+    raw = c.data.get(key)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigProblem(f"{key} is not an object")
+    return Cfg(_with_defaults(raw, defaults), f"config.{key}")
+
+
+def _contrastive(t: Tally, text_dim: int, vision_dim: int, proj: int) -> Tally:
+    """visual_projection and text_projection (bias-free) and the logit scale."""
+    t.add("heads", vision_dim * proj + text_dim * proj + 1)
+    return t
+
+
+def clip_like(c: Cfg, head: str, *, text: dict, vision: dict, proj_default: int = 512) -> Tally:
+    """CLIP's module tree under another name and other defaults (OWL-ViT, OWLv2, CLIPSeg base models)."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for this dual encoder")
+    tc, vc = sub(c, "text_config", text), sub(c, "vision_config", vision)
+    t = clip_text(tc)
+    t.merge(clip_vision(vc))
+    return _contrastive(
+        t, tc.int("hidden_size"), vc.int("hidden_size"), c.int("projection_dim", default=proj_default)
+    )
+
+
+def chinese_clip(c: Cfg, head: str) -> Tally:
+    """BERT text tower (no pooler) + CLIP vision tower."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for chinese_clip")
+    tc, vc = sub(c, "text_config", _BERT_TEXT), sub(c, "vision_config", CLIP_VISION)
+    t = bert_like(tc, "model", style="bert", shape=_NO_POOLER)
+    t.merge(clip_vision(vc))
+    return _contrastive(t, tc.int("hidden_size"), vc.int("hidden_size"), c.int("projection_dim", default=512))
+
+
+def altclip(c: Cfg, head: str) -> Tally:
+    """XLM-R text tower (no pooler) + transformation Linear + pre_LN LayerNorm, CLIP vision tower."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for altclip")
+    tc, vc = sub(c, "text_config", _XLMR_TEXT), sub(c, "vision_config", CLIP_VISION)
+    t = bert_like(tc, "model", style="roberta", shape=_NO_POOLER)
+    th, pd = tc.int("hidden_size"), tc.int("project_dim")
+    t.add("other", linear(th, pd) + 2 * th)
+    t.merge(clip_vision(vc))
+    return _contrastive(t, pd, vc.int("hidden_size"), c.int("projection_dim", default=768))
+
+
+register("chinese_clip", chinese_clip, "ChineseCLIP")
+register("altclip", altclip, "AltCLIP")
+register("owlvit", lambda c, h: clip_like(c, h, text=_OWL_TEXT, vision=_OWL_VISION), "OwlViT", name="owlvit")
+register(
+    "owlv2",
+    lambda c, h: clip_like(c, h, text=_OWL_TEXT, vision={**_OWL_VISION, "patch_size": 16}),
+    "Owlv2",
+    name="owlv2",
+)
+register(
+    "clipseg", lambda c, h: clip_like(c, h, text=CLIP_TEXT, vision=CLIP_VISION), "CLIPSeg", name="clipseg"
+)
+
+
+_VTDE_VISION = {
+    "vit": "vit",
+    "clip_vision_model": None,
+}  # vision model_type -> family (None: CLIP vision tower)
+
+
+def vision_text_dual_encoder(c: Cfg, head: str) -> Tally:
+    """Any text model (AutoModel, so with its pooler) + a ViT or CLIP vision tower, projected and scaled."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for vision-text-dual-encoder")
+    traw, vraw = c.data.get("text_config"), c.data.get("vision_config")
+    if not isinstance(traw, dict) or not isinstance(vraw, dict):
+        raise NotExact(
+            "vision-text-dual-encoder without explicit text_config and vision_config is not modelled"
+        )
+    vmt, tmt = vraw.get("model_type", "vit"), traw.get("model_type", "bert")
+    if vmt not in _VTDE_VISION:
+        raise NotExact(f"vision tower model_type {vmt!r} is not modelled for vision-text-dual-encoder")
+    if tmt not in FAMILIES or (tmt != "bert" and traw.get("hidden_size") is None):
+        raise NotExact(f"text tower model_type {tmt!r} is not modelled for vision-text-dual-encoder")
+    tc, vc = Cfg(traw, "config.text_config"), Cfg(vraw, "config.vision_config")
+    t = FAMILIES[tmt].formula(tc, "model")
+    if vmt == "vit":
+        t.merge(FAMILIES["vit"].formula(vc, "model"))
+    else:
+        t.merge(clip_vision(sub(c, "vision_config", CLIP_VISION)))
+    th, vh = tc.int("hidden_size", default=768), vc.int("hidden_size", default=768)
+    return _contrastive(t, th, vh, c.int("projection_dim", default=512))
+
+
+register("vision-text-dual-encoder", vision_text_dual_encoder, "VisionTextDualEncoder")
+
+
+_XCLIP_VISION = {
+    **CLIP_VISION,
+    "num_attention_heads": 12,
+    "mit_hidden_size": 512,
+    "mit_intermediate_size": 2048,
+    "mit_num_hidden_layers": 1,
+    "num_frames": 8,
+}
+
+
+def _clip_layers(L: int, h: int, inter: int) -> int:
+    """L pre-LN CLIP encoder layers (biased q/k/v/o, two LayerNorms, two-Linear MLP)."""
+    return L * (4 * linear(h, h) + 4 * h + linear(h, inter) + linear(inter, h))
+
+
+def xclip(c: Cfg, head: str) -> Tally:
+    """X-CLIP: CLIP text tower; CLIP vision tower whose layers add a message token (Linear, LayerNorm, attention);
+    the multiframe integration transformer (frame positions + CLIP layers) and the video-specific prompt generator
+    (bias-free q/k/v cross-attention at the projection width, 4x MLP, LayerNorms, alpha)."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for xclip")
+    tc, vc = sub(c, "text_config", CLIP_TEXT), sub(c, "vision_config", _XCLIP_VISION)
+    t = clip_text(tc)
+    t.merge(clip_vision(vc))
+    vh, vL, proj = vc.int("hidden_size"), vc.int("num_hidden_layers"), c.int("projection_dim", default=512)
+    t.add("attention", vL * (linear(vh, vh) + 2 * vh + 4 * linear(vh, vh)))  # message_fc, _ln, _attn
+    mh = vc.int("mit_hidden_size")
+    mit = vc.int("num_frames") * mh + _clip_layers(
+        vc.int("mit_num_hidden_layers"), mh, vc.int("mit_intermediate_size")
+    )
+    t.add("other", mit)
+    prompt_layer = (
+        3 * proj * proj + linear(proj, proj) + 4 * proj + linear(proj, 4 * proj) + linear(4 * proj, proj)
+    )
+    t.add("other", 2 * proj + c.int("prompt_layers", default=2) * prompt_layer + proj)
+    t.add("other", 2 * vh + vh * proj)  # prompts_visual_layernorm, prompts_visual_projection
+    return _contrastive(t, tc.int("hidden_size"), vh, proj)
+
+
+register("xclip", xclip, "XCLIP")
