@@ -13,6 +13,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     encoders,
     hierarchical,
     hybrids,
+    misc_models,
     moe_decoders,
     multimodal,
     seq2seq,

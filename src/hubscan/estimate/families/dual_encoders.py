@@ -13,6 +13,7 @@ from hubscan.estimate.families.encoders import BertShape, bert_like
 from hubscan.estimate.families.multimodal import _with_defaults
 from hubscan.estimate.families.registry import FAMILIES, register
 from hubscan.estimate.families.vision import CLIP_TEXT, CLIP_VISION, clip_text, clip_vision
+from hubscan.estimate.families.vl_composites import _qformer
 
 _BERT_TEXT = {
     "vocab_size": 30522,
@@ -175,3 +176,17 @@ def xclip(c: Cfg, head: str) -> Tally:
 
 
 register("xclip", xclip, "XCLIP")
+
+
+def blip2_qformer(c: Cfg, head: str) -> Tally:
+    """The standalone BLIP-2 Q-Former (Blip2QFormerModel): LayerNorm + BERT layers cross-attending to features of
+    width ``encoder_hidden_size`` (the same body as inside BLIP-2)."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for blip_2_qformer")
+    t = Tally()
+    t.has_kv = False
+    t.add("other", _qformer(c, c.int("encoder_hidden_size", default=1408), instruct=False))
+    return t
+
+
+register("blip_2_qformer", blip2_qformer, "Blip2QFormer")

@@ -1,0 +1,90 @@
+"""Single-purpose models outside the big families: EmbeddingGemma 2 (a bidirectional Gemma encoder with
+projection-only per-layer embeddings), ...
+
+Sub-configs that omit keys get the defaults of their own transformers configuration class (transformers 5.x).
+"""
+
+from __future__ import annotations
+
+from hubscan.estimate._cfg import KVLayer
+from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
+from hubscan.estimate.families.dual_encoders import sub
+from hubscan.estimate.families.registry import register
+
+_EG2_TEXT = {
+    "vocab_size": 262144,
+    "hidden_size": 512,
+    "intermediate_size": 2048,
+    "num_hidden_layers": 24,
+    "num_attention_heads": 4,
+    "num_key_value_heads": 2,
+    "head_dim": 256,
+    "hidden_size_per_layer_input": 512,
+    "embedding_dim": 768,
+}
+_EG2_LAYER_KEYS = {"head_dim", "num_key_value_heads"}
+
+
+def _eg2_layer_shapes(c: Cfg, L: int) -> list[tuple[int, int]]:
+    """(head_dim, kv heads) of every layer: the global values, overridden per layer by ``per_layer_config`` (keys
+    are layer numbers, "5" or "05"); without it transformers widens the full-attention layers (global_head_dim,
+    num_global_key_value_heads; layer_types from sliding_window_pattern, the last layer always full)."""
+    hd, kv = c.int("head_dim"), c.int("num_key_value_heads")
+    over = c.raw("per_layer_config")
+    if over is None:
+        types = c.raw("layer_types")
+        if not isinstance(types, list) or len(types) != L:
+            pattern = positive("sliding_window_pattern", c.int("sliding_window_pattern", default=6))
+            types = ["sliding_attention" if (i + 1) % pattern else "full_attention" for i in range(L)]
+        types = [*types[:-1], "full_attention"] if types else types
+        g = (c.int("global_head_dim", default=512), c.int("num_global_key_value_heads", default=1))
+        return [g if kind == "full_attention" else (hd, kv) for kind in types]
+    if not isinstance(over, dict):
+        raise ConfigProblem("per_layer_config is not an object")
+    shapes = [(hd, kv)] * L
+    for key, own in over.items():
+        if not (isinstance(key, str) and key.isdigit() and isinstance(own, dict)) or int(key) >= L:
+            raise NotExact(f"per_layer_config entry {key!r} is not modelled")
+        if set(own) - _EG2_LAYER_KEYS:
+            raise NotExact(f"per_layer_config overrides {sorted(set(own) - _EG2_LAYER_KEYS)}: not modelled")
+        oc = Cfg(own, f"per_layer_config[{key}]")
+        shapes[int(key)] = (oc.int("head_dim", default=hd), oc.int("num_key_value_heads", default=kv))
+    return shapes
+
+
+def embedding_gemma2_text(c: Cfg) -> Tally:
+    h, L, nh = c.int("hidden_size"), c.int("num_hidden_layers"), c.int("num_attention_heads")
+    inter, V, p = c.int("intermediate_size"), c.int("vocab_size"), c.int("hidden_size_per_layer_input")
+    bias = c.bool("attention_bias", default=False)
+    t = Tally()
+    t.has_kv = False
+    t.embed(V * h)
+    for hd, kv in _eg2_layer_shapes(c, L):
+        q, k = nh * hd, kv * hd
+        t.add(
+            "attention", linear(h, q, bias) + 2 * linear(h, k, bias) + linear(q, h, bias) + 2 * hd
+        )  # q/k norms
+        t.add("mlp", 3 * h * inter)
+        t.add("norms", 4 * h)
+        t.add("other", 2 * h * p + h)  # per-layer-input gate, projection, post norm
+        t.kv_layers.append(KVLayer(0, None, q))
+    t.add("norms", h)
+    t.add("other", h * L * p + p)  # per_layer_model_projection, per_layer_projection_norm
+    t.add("heads", h * c.int("embedding_dim"))  # embedding_projection
+    return t
+
+
+def embedding_gemma2(c: Cfg, head: str) -> Tally:
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for embedding_gemma2")
+    if c.str("model_type", default="") == "embedding_gemma2_text":
+        return embedding_gemma2_text(Cfg({**_EG2_TEXT, **{k: v for k, v in c.data.items() if v is not None}}))
+    for key in ("vision_config", "audio_config"):
+        if c.data.get(key) is not None:
+            raise NotExact(f"embedding_gemma2 with a {key} (vision/audio towers) is not modelled")
+    return embedding_gemma2_text(sub(c, "text_config", _EG2_TEXT))
+
+
+register(
+    ("embedding_gemma2", "embedding_gemma2_text"), embedding_gemma2, "EmbeddingGemma2", "EmbeddingGemma2Text"
+)
