@@ -1,5 +1,5 @@
 """Single-purpose models outside the big families: EmbeddingGemma 2 (a bidirectional Gemma encoder with
-projection-only per-layer embeddings), ...
+projection-only per-layer embeddings); single-stream vision-language encoders (VisualBERT, ViLT).
 
 Sub-configs that omit keys get the defaults of their own transformers configuration class (transformers 5.x).
 """
@@ -9,6 +9,7 @@ from __future__ import annotations
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
 from hubscan.estimate.families.dual_encoders import sub
+from hubscan.estimate.families.encoders import BertShape, bert_like
 from hubscan.estimate.families.registry import register
 
 _EG2_TEXT = {
@@ -88,3 +89,81 @@ def embedding_gemma2(c: Cfg, head: str) -> Tally:
 register(
     ("embedding_gemma2", "embedding_gemma2_text"), embedding_gemma2, "EmbeddingGemma2", "EmbeddingGemma2Text"
 )
+
+
+def _visual_bert_extra(c: Cfg) -> int:
+    """VisualBERT's visual embeddings (token types, positions, projection of the region features) and, with
+    bypass_transformer, one more BERT layer."""
+    h, T, P = c.int("hidden_size"), c.int("type_vocab_size"), c.int("max_position_embeddings")
+    n = (T + P) * h + linear(c.int("visual_embedding_dim"), h)
+    if c.bool("bypass_transformer", default=False):
+        n += (
+            4 * linear(h, h)
+            + linear(h, c.int("intermediate_size"))
+            + linear(c.int("intermediate_size"), h)
+            + 4 * h
+        )
+    return n
+
+
+_VISUAL_BERT = {
+    "vocab_size": 30522,
+    "hidden_size": 768,
+    "visual_embedding_dim": 512,
+    "num_hidden_layers": 12,
+    "num_attention_heads": 12,
+    "intermediate_size": 3072,
+    "max_position_embeddings": 512,
+    "type_vocab_size": 2,
+}
+_VISUAL_BERT_SHAPE = BertShape(extra=_visual_bert_extra, heads=("model",))
+
+
+def visual_bert(c: Cfg, head: str) -> Tally:
+    """VisualBertModel (BERT with pooler + visual embeddings); the pretraining/VQA/NLVR heads are not claimed."""
+    vc = Cfg({**_VISUAL_BERT, **{k: v for k, v in c.data.items() if v is not None}}, c.name)
+    return bert_like(vc, head, style="bert", shape=_VISUAL_BERT_SHAPE)
+
+
+_VILT = {
+    "vocab_size": 30522,
+    "type_vocab_size": 2,
+    "modality_type_vocab_size": 2,
+    "max_position_embeddings": 40,
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "intermediate_size": 3072,
+    "image_size": 384,
+    "patch_size": 32,
+    "num_channels": 3,
+}
+
+
+def vilt(c: Cfg, head: str) -> Tally:
+    """ViltModel: BERT text embeddings, ViT patch embeddings (class token, positions), modality-type embeddings,
+    pre-LN ViT layers, final LayerNorm and pooler; the task heads are not claimed."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for vilt")
+    v = Cfg({**_VILT, **{k: v for k, v in c.data.items() if v is not None}}, c.name)
+    h, L, inter = v.int("hidden_size"), v.int("num_hidden_layers"), v.int("intermediate_size")
+    image, patch = positive("image_size", v.int("image_size")), positive("patch_size", v.int("patch_size"))
+    t = Tally()
+    t.has_kv = False
+    t.embed(v.int("vocab_size") * h)
+    t.add("embeddings", (v.int("max_position_embeddings") + v.int("type_vocab_size")) * h + 2 * h)
+    t.add(
+        "embeddings", h + linear(v.int("num_channels") * patch * patch, h) + ((image // patch) ** 2 + 1) * h
+    )
+    t.add("embeddings", v.int("modality_type_vocab_size") * h)
+    qkv = 3 * linear(h, h, v.bool("qkv_bias", default=True))
+    t.add("attention", L * (qkv + linear(h, h)))
+    t.add("mlp", L * (linear(h, inter) + linear(inter, h)))
+    t.add("norms", L * 4 * h + 2 * h)
+    t.add("heads", linear(h, h))  # pooler
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, h))
+    return t
+
+
+register("visual_bert", visual_bert, "VisualBert")
+register("vilt", vilt, "Vilt")
