@@ -10,7 +10,7 @@ from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
 from hubscan.estimate.families.dual_encoders import sub
 from hubscan.estimate.families.encoders import BertShape, bert_like
-from hubscan.estimate.families.registry import register
+from hubscan.estimate.families.registry import FAMILIES, register
 
 _EG2_TEXT = {
     "vocab_size": 262144,
@@ -167,3 +167,25 @@ def vilt(c: Cfg, head: str) -> Tally:
 
 register("visual_bert", visual_bert, "VisualBert")
 register("vilt", vilt, "Vilt")
+
+
+_DT = {"state_dim": 17, "act_dim": 4, "hidden_size": 128, "max_ep_len": 4096, "vocab_size": 1, "n_layer": 3}
+
+
+def decision_transformer(c: Cfg, head: str) -> Tally:
+    """DecisionTransformerModel: a GPT-2 stack (vocab_size 1) + timestep/return/state/action embeddings, their
+    LayerNorm and the state/action/return prediction Linears."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for decision_transformer")
+    d = Cfg({**_DT, **{k: v for k, v in c.data.items() if v is not None}}, c.name)
+    if d.bool("add_cross_attention", default=False):
+        raise NotExact("decision_transformer with add_cross_attention is not modelled")
+    t = FAMILIES["gpt2"].formula(d, "model")
+    h, s, a = d.int("hidden_size"), d.int("state_dim"), d.int("act_dim")
+    t.add("embeddings", d.int("max_ep_len") * h + linear(1, h) + linear(s, h) + linear(a, h))
+    t.add("norms", 2 * h)
+    t.add("heads", linear(h, s) + linear(h, a) + linear(h, 1))
+    return t
+
+
+register("decision_transformer", decision_transformer, "DecisionTransformer")
