@@ -189,3 +189,41 @@ def decision_transformer(c: Cfg, head: str) -> Tally:
 
 
 register("decision_transformer", decision_transformer, "DecisionTransformer")
+
+
+_LXMERT = {
+    "vocab_size": 30522,
+    "hidden_size": 768,
+    "intermediate_size": 3072,
+    "max_position_embeddings": 512,
+    "type_vocab_size": 2,
+    "l_layers": 9,
+    "x_layers": 5,
+    "r_layers": 5,
+    "visual_feat_dim": 2048,
+    "visual_pos_dim": 4,
+}
+
+
+def lxmert(c: Cfg, head: str) -> Tally:
+    """LxmertModel: BERT embeddings, visual feature/box encoders, l language + r vision BERT layers, x cross-modal
+    layers (one shared cross-attention, two self-attentions, two FFNs), pooler; the pretraining/QA heads are not
+    claimed."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for lxmert")
+    d = Cfg({**_LXMERT, **{k: v for k, v in c.data.items() if v is not None}}, c.name)
+    h, inter = d.int("hidden_size"), d.int("intermediate_size")
+    att = 4 * linear(h, h) + 2 * h  # q/k/v + output dense + LayerNorm
+    ffn = linear(h, inter) + linear(inter, h) + 2 * h
+    t = Tally()
+    t.has_kv = False
+    t.embed(d.int("vocab_size") * h)
+    t.add("embeddings", (d.int("max_position_embeddings") + d.int("type_vocab_size")) * h + 2 * h)
+    t.add("embeddings", linear(d.int("visual_feat_dim"), h) + linear(d.int("visual_pos_dim"), h) + 4 * h)
+    t.add("attention", (d.int("l_layers") + d.int("r_layers")) * (att + ffn))
+    t.add("attention", d.int("x_layers") * (3 * att + 2 * ffn))
+    t.add("heads", linear(h, h))  # pooler
+    return t
+
+
+register("lxmert", lxmert, "Lxmert")
