@@ -227,3 +227,45 @@ def lxmert(c: Cfg, head: str) -> Tally:
 
 
 register("lxmert", lxmert, "Lxmert")
+
+
+_VED_ENCODERS = ("vit", "deit")
+_VED_DECODERS = ("bert", "roberta", "gpt2")
+
+
+def _gpt2_cross_attention(d: Cfg) -> int:
+    """GPT-2 blocks with add_cross_attention: q_attn, c_attn (k and v), c_proj and ln_cross_attn per layer."""
+    if not d.bool("add_cross_attention", default=False):
+        return 0
+    h, L = d.int("n_embd", "hidden_size", default=768), d.int("n_layer", "num_hidden_layers", default=12)
+    return L * (linear(h, h) + linear(h, 2 * h) + linear(h, h) + 2 * h)
+
+
+def vision_encoder_decoder(c: Cfg, head: str) -> Tally:
+    """VisionEncoderDecoderModel: AutoModel(encoder) + AutoModelForCausalLM(decoder) + enc_to_dec_proj when the
+    widths differ. Only the encoder/decoder families whose cross-attention is modelled are claimed."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for vision-encoder-decoder")
+    enc, dec = c.data.get("encoder"), c.data.get("decoder")
+    if not isinstance(enc, dict) or not isinstance(dec, dict):
+        raise NotExact("vision-encoder-decoder without explicit encoder and decoder configs is not modelled")
+    emt, dmt = enc.get("model_type"), dec.get("model_type")
+    if emt not in _VED_ENCODERS or dmt not in _VED_DECODERS:
+        raise NotExact(f"vision-encoder-decoder with a {emt!r} encoder and a {dmt!r} decoder is not modelled")
+    ec, dc = Cfg(enc, "config.encoder"), Cfg(dec, "config.decoder")
+    if dc.raw("cross_attention_hidden_size") is not None:
+        raise NotExact("decoder.cross_attention_hidden_size is not modelled")
+    t = FAMILIES[emt].formula(ec, "model")
+    t.merge(FAMILIES[dmt].formula(dc, "causal_lm"))
+    if dmt == "gpt2":
+        t.add("attention", _gpt2_cross_attention(dc))
+        dh = dc.int("n_embd", "hidden_size", default=768)
+    else:
+        dh = dc.int("hidden_size", default=768)
+    eh = ec.int("hidden_size", default=768)
+    if eh != dh:
+        t.add("other", linear(eh, dh))
+    return t
+
+
+register("vision-encoder-decoder", vision_encoder_decoder, "VisionEncoderDecoder")
