@@ -7,7 +7,7 @@ Sub-configs that omit keys get the defaults of their own transformers configurat
 from __future__ import annotations
 
 from hubscan.estimate._cfg import KVLayer
-from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
+from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, kv_full, linear, positive
 from hubscan.estimate.families.dual_encoders import sub
 from hubscan.estimate.families.encoders import BertShape, bert_like
 from hubscan.estimate.families.registry import FAMILIES, register
@@ -269,3 +269,86 @@ def vision_encoder_decoder(c: Cfg, head: str) -> Tally:
 
 
 register("vision-encoder-decoder", vision_encoder_decoder, "VisionEncoderDecoder")
+
+
+def _residual_block(i: int, hid: int, o: int, bias: bool = True) -> int:
+    """TimesFM residual block: input Linear, output Linear and a residual Linear."""
+    return linear(i, hid, bias) + linear(hid, o, bias) + linear(i, o, bias)
+
+
+_TIMESFM = {
+    "patch_length": 32,
+    "horizon_length": 128,
+    "freq_size": 3,
+    "num_hidden_layers": 50,
+    "hidden_size": 1280,
+    "intermediate_size": 1280,
+    "head_dim": 80,
+    "num_attention_heads": 16,
+    "quantiles": [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9],
+}
+_TIMESFM2_5 = {
+    **_TIMESFM,
+    "num_hidden_layers": 20,
+    "num_key_value_heads": 16,
+    "output_quantile_len": 1024,
+}
+
+
+def _timesfm_cfg(c: Cfg, defaults: dict) -> tuple[Cfg, int, int, int, int, int]:
+    d = Cfg({**defaults, **{k: v for k, v in c.data.items() if v is not None}}, c.name)
+    h, L, nh = d.int("hidden_size"), d.int("num_hidden_layers"), d.int("num_attention_heads")
+    return d, h, L, nh, d.int("head_dim"), d.int("intermediate_size")
+
+
+def _quantile_outputs(d: Cfg) -> int:
+    return 1 + len(d.list("quantiles"))
+
+
+def timesfm(c: Cfg, head: str) -> Tally:
+    """TimesFM 1/2: residual-block patch input, frequency embedding, decoder layers (biased q/k/v/o with a
+    per-dimension scaling, RMSNorm, LayerNorm'd two-Linear MLP); the prediction head is one more residual block."""
+    d, h, L, nh, hd, inter = _timesfm_cfg(c, _TIMESFM)
+    t = Tally()
+    t.add("embeddings", _residual_block(2 * d.int("patch_length"), inter, h) + d.int("freq_size") * h)
+    q = nh * hd
+    t.add("attention", L * (3 * linear(h, q) + linear(q, h) + hd))
+    t.add("mlp", L * (linear(h, inter) + linear(inter, h) + 2 * h))
+    t.add("norms", L * h)
+    kv_full(t, L, nh, hd, nh)
+    if head == "prediction":
+        t.add("heads", _residual_block(h, inter, d.int("horizon_length") * _quantile_outputs(d)))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for timesfm")
+    return t
+
+
+def timesfm2_5(c: Cfg, head: str) -> Tally:
+    """TimesFM 2.5: biased residual-block input, decoder layers with q/k RMSNorms, a per-dimension scaling, four
+    RMSNorms and a two-Linear MLP (``use_bias``); the prediction heads are two bias-free residual blocks."""
+    d, h, L, nh, hd, inter = _timesfm_cfg(c, _TIMESFM2_5)
+    kv, ab, ub = (
+        d.int("num_key_value_heads"),
+        d.bool("attention_bias", default=False),
+        d.bool("use_bias", default=False),
+    )
+    t = Tally()
+    t.add("embeddings", _residual_block(2 * d.int("patch_length"), h, h))
+    t.add(
+        "attention",
+        L * (linear(h, nh * hd, ab) + 2 * linear(h, kv * hd, ab) + linear(nh * hd, h, ab) + 3 * hd),
+    )
+    t.add("mlp", L * (linear(h, inter, ub) + linear(inter, h, ub)))
+    t.add("norms", L * 4 * h)
+    kv_full(t, L, kv, hd, nh)
+    if head == "prediction":
+        nq = _quantile_outputs(d)
+        t.add("heads", _residual_block(h, h, d.int("horizon_length") * nq, False))
+        t.add("heads", _residual_block(h, h, d.int("output_quantile_len") * nq, False))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for timesfm2_5")
+    return t
+
+
+register("timesfm", timesfm, "TimesFm", classes={"TimesFmModelForPrediction": "prediction"})
+register("timesfm2_5", timesfm2_5, "TimesFm2_5", classes={"TimesFm2_5ModelForPrediction": "prediction"})
