@@ -352,3 +352,55 @@ def timesfm2_5(c: Cfg, head: str) -> Tally:
 
 register("timesfm", timesfm, "TimesFm", classes={"TimesFmModelForPrediction": "prediction"})
 register("timesfm2_5", timesfm2_5, "TimesFm2_5", classes={"TimesFm2_5ModelForPrediction": "prediction"})
+
+
+_SEGGPT = {
+    "hidden_size": 1024,
+    "num_hidden_layers": 24,
+    "num_attention_heads": 16,
+    "image_size": [896, 448],
+    "patch_size": 16,
+    "num_channels": 3,
+    "mlp_dim": 4096,
+    "pretrain_image_size": 224,
+    "decoder_hidden_size": 64,
+    "use_relative_position_embeddings": True,
+    "intermediate_hidden_state_indices": [5, 11, 17, 23],
+}
+
+
+def seggpt(c: Cfg, head: str) -> Tally:
+    """SegGPT: five learned tokens, patch conv, positions at the pretraining size, pre-LN ViT layers with fused qkv
+    and (optionally) decomposed relative positions over the input grid; the segmentation decoder (Linear to patch
+    pixels, 3x3 conv, channels-first LayerNorm, 1x1 conv to RGB) for SegGptForImageSegmentation."""
+    d = Cfg({**_SEGGPT, **{k: v for k, v in c.data.items() if v is not None}}, c.name)
+    h, L, nh = (
+        d.int("hidden_size"),
+        d.int("num_hidden_layers"),
+        positive("heads", d.int("num_attention_heads")),
+    )
+    p, inter, C = positive("patch_size", d.int("patch_size")), d.int("mlp_dim"), d.int("num_channels")
+    image = d.raw("image_size")
+    ih, iw = image if isinstance(image, list) and len(image) == 2 else (image, image)
+    if not all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in (ih, iw)):
+        raise ConfigProblem("seggpt image_size must be a positive integer or a pair of them")
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", 5 * h + linear(C * p * p, h) + ((d.int("pretrain_image_size") // p) ** 2 + 1) * h)
+    rel = (
+        (2 * (ih // p) - 1 + 2 * (iw // p) - 1) * (h // nh)
+        if d.bool("use_relative_position_embeddings")
+        else 0
+    )
+    t.add("attention", L * (linear(h, 3 * h, d.bool("qkv_bias", default=True)) + linear(h, h) + rel))
+    t.add("mlp", L * (linear(h, inter) + linear(inter, h)))
+    t.add("norms", L * 4 * h + 2 * h)
+    if head == "img_seg":
+        dh, n_idx = d.int("decoder_hidden_size"), len(d.list("intermediate_hidden_state_indices"))
+        t.add("heads", linear(h * n_idx, p * p * dh) + linear(9 * dh, dh) + 2 * dh + linear(dh, 3))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for seggpt")
+    return t
+
+
+register("seggpt", seggpt, "SegGpt", classes={"SegGptForImageSegmentation": "img_seg"})
