@@ -404,3 +404,49 @@ def seggpt(c: Cfg, head: str) -> Tally:
 
 
 register("seggpt", seggpt, "SegGpt", classes={"SegGptForImageSegmentation": "img_seg"})
+
+
+_MGP_STR = {
+    "image_size": [32, 128],
+    "patch_size": 4,
+    "num_channels": 3,
+    "max_token_length": 27,
+    "num_character_labels": 38,
+    "num_bpe_labels": 50257,
+    "num_wordpiece_labels": 30522,
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "mlp_ratio": 4.0,
+}
+
+
+def mgp_str(c: Cfg, head: str) -> Tally:
+    """MGP-STR: a ViT (patch conv, one class token, positions for the patches + 1 or 2 tokens) without a final
+    norm; the scene-text head adds three A3 token learners (grouped 1x1 convs, LayerNorms) and three label heads."""
+    d = Cfg({**_MGP_STR, **{k: v for k, v in c.data.items() if v is not None}}, c.name)
+    h, L, C = d.int("hidden_size"), d.int("num_hidden_layers"), d.int("num_channels")
+    image, patch = d.raw("image_size"), d.raw("patch_size")
+    ih, iw = image if isinstance(image, list) and len(image) == 2 else (image, image)
+    ph, pw = patch if isinstance(patch, list) and len(patch) == 2 else (patch, patch)
+    if not all(isinstance(x, int) and not isinstance(x, bool) and x > 0 for x in (ih, iw, ph, pw)):
+        raise ConfigProblem("mgp-str image_size / patch_size must be positive integers or pairs of them")
+    tokens = 2 if d.bool("distilled", default=False) else 1
+    inter = int(h * d.num("mlp_ratio"))
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", linear(C * ph * pw, h) + h + ((ih // ph) * (iw // pw) + tokens) * h)
+    t.add("attention", L * (linear(h, 3 * h, d.bool("qkv_bias", default=True)) + linear(h, h)))
+    t.add("mlp", L * (linear(h, inter) + linear(inter, h)))
+    t.add("norms", L * 4 * h)
+    if head == "scene_text":
+        if h % 8:
+            raise ConfigProblem("mgp-str hidden_size must be divisible by 8 (grouped convolutions)")
+        a3 = 2 * h + h * (h // 8) + h * d.int("max_token_length") + h * (h // 8) + 2 * h
+        labels = sum(d.int(k) for k in ("num_character_labels", "num_bpe_labels", "num_wordpiece_labels"))
+        t.add("heads", 3 * a3 + h * labels + labels)
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for mgp-str")
+    return t
+
+
+register("mgp-str", mgp_str, "Mgpstr", classes={"MgpstrForSceneTextRecognition": "scene_text"})
