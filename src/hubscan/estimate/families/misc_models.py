@@ -450,3 +450,50 @@ def mgp_str(c: Cfg, head: str) -> Tally:
 
 
 register("mgp-str", mgp_str, "Mgpstr", classes={"MgpstrForSceneTextRecognition": "scene_text"})
+
+
+_PATCHTST = {
+    "num_input_channels": 1,
+    "context_length": 32,
+    "patch_length": 1,
+    "patch_stride": 1,
+    "num_hidden_layers": 3,
+    "d_model": 128,
+    "ffn_dim": 512,
+}
+
+
+def patchtst(c: Cfg, head: str) -> Tally:
+    """PatchTSTModel: per-patch input Linear (shared or one per channel), position table (a frozen sin-cos one is
+    still a parameter) and optional class token, encoder layers (q/k/v/o, two or three Batch/LayerNorms, FFN);
+    the mask-pretraining head is one Linear back to the patch length. Other heads are not claimed."""
+    d = Cfg({**_PATCHTST, **{k: v for k, v in c.data.items() if v is not None}}, c.name)
+    dm, L, F = d.int("d_model"), d.int("num_hidden_layers"), d.int("ffn_dim")
+    P, stride, ctx = (
+        d.int("patch_length"),
+        positive("patch_stride", d.int("patch_stride")),
+        d.int("context_length"),
+    )
+    if ctx <= P:
+        raise ConfigProblem("patchtst context_length must exceed patch_length")
+    if d.str("norm_type", default="batchnorm") not in ("batchnorm", "layernorm"):
+        raise ConfigProblem("patchtst norm_type must be batchnorm or layernorm")
+    n_patches = (ctx - P) // stride + 1
+    cls = d.bool("use_cls_token", default=False)
+    embed = linear(P, dm) * (1 if d.bool("share_embedding", default=True) else d.int("num_input_channels"))
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", embed + (n_patches + cls) * dm + (dm if cls else 0))
+    bias = d.bool("bias", default=True)
+    norms = 3 if d.bool("channel_attention", default=False) else 2
+    t.add("attention", L * 4 * linear(dm, dm))
+    t.add("mlp", L * (linear(dm, F, bias) + linear(F, dm, bias)))
+    t.add("norms", L * norms * 2 * dm)
+    if head == "pretraining":
+        t.add("heads", linear(dm, P))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for patchtst")
+    return t
+
+
+register("patchtst", patchtst, "PatchTST", classes={"PatchTSTForPretraining": "pretraining"})
