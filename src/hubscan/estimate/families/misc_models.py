@@ -497,3 +497,45 @@ def patchtst(c: Cfg, head: str) -> Tally:
 
 
 register("patchtst", patchtst, "PatchTST", classes={"PatchTSTForPretraining": "pretraining"})
+
+
+_SAM3_LITE_TEXT = {
+    "vocab_size": 49408,
+    "hidden_size": 512,
+    "intermediate_size": 2048,
+    "projection_dim": 512,
+    "num_hidden_layers": 12,
+    "max_position_embeddings": 77,
+    "repmixer_kernel_size": 11,
+}
+
+
+def sam3_lite_text_text(c: Cfg, head: str) -> Tally:
+    """Sam3LiteTextTextModel (MobileCLIP-style): token + position tables, CLIP encoder layers except the first and
+    last, which with use_repmixer_blocks are RepMixer blocks (layer scales, BatchNorms, bias-free depthwise (1, k)
+    convs, 1x1-conv MLP); final LayerNorm and a bias-free projection. The full SAM3-lite model is not claimed."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for sam3_lite_text_text_model")
+    d = Cfg({**_SAM3_LITE_TEXT, **{k: v for k, v in c.data.items() if v is not None}}, c.name)
+    h, L, inter, k = (
+        d.int("hidden_size"),
+        d.int("num_hidden_layers"),
+        d.int("intermediate_size"),
+        d.int("repmixer_kernel_size"),
+    )
+    n_rep = len({0, L - 1}) if d.bool("use_repmixer_blocks", default=True) and L > 0 else 0
+    clip_layer = 4 * linear(h, h) + 4 * h + linear(h, inter) + linear(inter, h)
+    rep_block = (
+        h + (h + 2 * h + 2 * h + h * k + 2 * h) + (h * k + 2 * h + linear(h, inter) + linear(inter, h))
+    )
+    t = Tally()
+    t.has_kv = False
+    t.embed(d.int("vocab_size") * h)
+    t.add("embeddings", d.int("max_position_embeddings") * h)
+    t.add("attention", (L - n_rep) * clip_layer + n_rep * rep_block)
+    t.add("norms", 2 * h)
+    t.add("heads", h * d.int("projection_dim"))
+    return t
+
+
+register("sam3_lite_text_text_model", sam3_lite_text_text, "Sam3LiteTextText")
