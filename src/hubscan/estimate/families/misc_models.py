@@ -539,3 +539,53 @@ def sam3_lite_text_text(c: Cfg, head: str) -> Tally:
 
 
 register("sam3_lite_text_text_model", sam3_lite_text_text, "Sam3LiteTextText")
+
+
+_P2S_TEXT = {
+    "vocab_size": 50244,
+    "hidden_size": 768,
+    "d_ff": 2048,
+    "num_layers": 12,
+    "num_heads": 12,
+    "relative_attention_num_buckets": 32,
+}
+_P2S_VISION = {
+    "hidden_size": 768,
+    "patch_embed_hidden_size": 768,
+    "d_ff": 2048,
+    "d_kv": 64,
+    "num_hidden_layers": 12,
+    "num_attention_heads": 12,
+    "seq_len": 4096,
+}
+
+
+def pix2struct(c: Cfg, head: str) -> Tally:
+    """Pix2Struct: a T5-style vision encoder (patch Linear, row/column tables, bias-free attention of heads x d_kv,
+    gated MLP, weight-only norms) and a T5-style text decoder (relative-position buckets in layer 0, cross-attention,
+    gated MLP) with its own lm_head, tied to the token table when both tie flags say so."""
+    if head not in ("model", "cond_gen"):
+        raise NotExact(f"output head '{head}' is not modelled for pix2struct")
+    tc, vc = sub(c, "text_config", _P2S_TEXT), sub(c, "vision_config", _P2S_VISION)
+    tie_top = c.bool("tie_word_embeddings", default=False)
+    if tie_top != tc.bool("tie_word_embeddings", default=False):
+        raise NotExact("pix2struct tie_word_embeddings differs between the config and its text_config")
+    vh, vL, vff = vc.int("hidden_size"), vc.int("num_hidden_layers"), vc.int("d_ff")
+    inner = vc.int("num_attention_heads") * vc.int("d_kv")
+    t = Tally()
+    t.add("vision", linear(vc.int("patch_embed_hidden_size"), vh) + 2 * vc.int("seq_len") * vh)
+    t.add("vision", vL * (4 * vh * inner + 3 * vh * vff + 2 * vh) + vh)
+    h, L, ff, V = tc.int("hidden_size"), tc.int("num_layers"), tc.int("d_ff"), tc.int("vocab_size")
+    t.embed(V * h)
+    t.add(
+        "attention", L * (8 * h * h + 2 * h) + tc.int("relative_attention_num_buckets") * tc.int("num_heads")
+    )
+    t.add("mlp", L * (3 * h * ff + h))
+    t.add("norms", h)
+    if not tie_top:
+        t.add("heads", V * h)
+    kv_full(t, L, tc.int("num_heads"), h // positive("num_heads", tc.int("num_heads")), tc.int("num_heads"))
+    return t
+
+
+register("pix2struct", pix2struct, "Pix2Struct")
