@@ -8,7 +8,7 @@ recorded below per model type.
 
 from __future__ import annotations
 
-from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
+from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
 from hubscan.estimate.families.encoders import BertShape, bert_like
 from hubscan.estimate.families.multimodal import _with_defaults
 from hubscan.estimate.families.registry import FAMILIES, register
@@ -190,3 +190,62 @@ def blip2_qformer(c: Cfg, head: str) -> Tally:
 
 
 register("blip_2_qformer", blip2_qformer, "Blip2QFormer")
+
+
+_FLAVA_TEXT = {
+    "vocab_size": 30522,
+    "type_vocab_size": 2,
+    "max_position_embeddings": 512,
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "intermediate_size": 3072,
+}
+_FLAVA_IMAGE = {
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "intermediate_size": 3072,
+    "image_size": 224,
+    "patch_size": 16,
+    "num_channels": 3,
+    "mask_token": True,
+}
+_FLAVA_MM = {"hidden_size": 768, "num_hidden_layers": 6, "intermediate_size": 3072, "use_cls_token": True}
+
+
+def _flava_encoder(s: Cfg) -> int:
+    """Pre-LN ViT layers (q/k/v with qkv_bias, output, two-Linear MLP, two LayerNorms), final LayerNorm, pooler."""
+    h, L, inter = s.int("hidden_size"), s.int("num_hidden_layers"), s.int("intermediate_size")
+    layer = (
+        3 * linear(h, h, s.bool("qkv_bias", default=True))
+        + linear(h, h)
+        + linear(h, inter)
+        + linear(inter, h)
+    )
+    return L * (layer + 4 * h) + 2 * h + linear(h, h)
+
+
+def flava(c: Cfg, head: str) -> Tally:
+    """FlavaModel: BERT-embedded text, ViT image (class and optional mask token) and multimodal encoders, each with
+    pooler; biased contrastive projections, logit scale and the two projections into the multimodal width."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for flava")
+    tc, ic = sub(c, "text_config", _FLAVA_TEXT), sub(c, "image_config", _FLAVA_IMAGE)
+    mc = sub(c, "multimodal_config", _FLAVA_MM)
+    th, ih, mh = tc.int("hidden_size"), ic.int("hidden_size"), mc.int("hidden_size")
+    image, patch = positive("image_size", ic.int("image_size")), positive("patch_size", ic.int("patch_size"))
+    t = Tally()
+    t.has_kv = False
+    t.embed(tc.int("vocab_size") * th)
+    t.add("embeddings", (tc.int("max_position_embeddings") + tc.int("type_vocab_size")) * th + 2 * th)
+    t.add("other", _flava_encoder(tc))
+    tokens = 2 if ic.bool("mask_token") else 1  # class token (+ mask token)
+    n = (image // patch) ** 2 + 1
+    t.add("embeddings", tokens * ih + linear(ic.int("num_channels") * patch * patch, ih) + n * ih)
+    t.add("vision", _flava_encoder(ic))
+    t.add("other", (mh if mc.bool("use_cls_token") else 0) + _flava_encoder(mc))
+    proj = c.int("projection_dim", default=768)
+    t.add("heads", linear(ih, proj) + linear(th, proj) + 1 + linear(ih, mh) + linear(th, mh))
+    return t
+
+
+register("flava", flava, "Flava")
