@@ -249,3 +249,66 @@ def flava(c: Cfg, head: str) -> Tally:
 
 
 register("flava", flava, "Flava")
+
+
+_BT_TEXT = {
+    "vocab_size": 50265,
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "num_attention_heads": 12,
+    "intermediate_size": 3072,
+    "max_position_embeddings": 514,
+    "type_vocab_size": 1,
+}
+_BT_VISION = {
+    "hidden_size": 768,
+    "num_hidden_layers": 12,
+    "num_channels": 3,
+    "patch_size": 16,
+    "image_size": 288,
+}
+
+
+def _bridgetower_vision(v: Cfg) -> int:
+    """CLIP-style ViT with torch MultiheadAttention blocks (4x MLP), ln_pre/ln_post and per-layer LayerNorms unless
+    share_layernorm; remove_last_layer drops one block."""
+    h, L = v.int("hidden_size"), v.int("num_hidden_layers")
+    image, patch = positive("image_size", v.int("image_size")), positive("patch_size", v.int("patch_size"))
+    n = h + v.int("num_channels") * patch * patch * h + ((image // patch) ** 2 + 1) * h + 2 * h
+    blocks = L - 1 if v.bool("remove_last_layer", default=False) else L
+    n += blocks * (linear(h, 3 * h) + linear(h, h) + 4 * h + linear(h, 4 * h) + linear(4 * h, h))
+    return n + 2 * h + (0 if v.bool("share_layernorm", default=True) else L * 2 * h)
+
+
+def bridgetower(c: Cfg, head: str) -> Tally:
+    """BridgeTowerModel: RoBERTa text model (with pooler), CLIP-style vision tower, per-layer (or shared) transforms
+    into the cross-modal width, two stacks of BERT cross layers, link towers, poolers and LayerNorms."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for bridgetower")
+    tc, vc = sub(c, "text_config", _BT_TEXT), sub(c, "vision_config", _BT_VISION)
+    if tc.bool("add_cross_attention", default=False) or tc.bool("is_decoder", default=False):
+        raise NotExact("bridgetower text model as a decoder is not modelled")
+    h, L, th, vh = (
+        c.int("hidden_size", default=768),
+        c.int("num_hidden_layers", default=6),
+        tc.int("hidden_size"),
+        vc.int("hidden_size"),
+    )
+    if h != th:
+        raise NotExact("bridgetower with hidden_size differing from text_config.hidden_size is not modelled")
+    link = c.str("link_tower_type", default="add")
+    if link not in ("add", "scaled_add", "interpolate"):
+        raise ConfigProblem(f"bridgetower link_tower_type {link!r} is not one transformers implements")
+    t = bert_like(tc, "model", style="roberta")
+    t.add("vision", _bridgetower_vision(vc))
+    n_transform = 1 if c.bool("share_cross_modal_transformer_layers", default=True) else L
+    t.add("other", n_transform * (linear(th, h) + linear(vh, h)) + 2 * h)
+    ti = tc.int("intermediate_size")
+    cross_layer = 2 * (4 * linear(th, th) + 2 * th) + linear(th, ti) + linear(ti, th) + 2 * th
+    t.add("other", 2 * L * cross_layer + 2 * linear(h, h) + 2 * 2 * h)
+    n_link = 1 if c.bool("share_link_tower_layers", default=False) else L - 1
+    t.add("other", 2 * n_link * (2 * h + (0 if link == "add" else 1)))
+    return t
+
+
+register("bridgetower", bridgetower, "BridgeTower")
