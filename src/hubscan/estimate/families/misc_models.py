@@ -589,3 +589,51 @@ def pix2struct(c: Cfg, head: str) -> Tally:
 
 
 register("pix2struct", pix2struct, "Pix2Struct")
+
+
+_TVP = {
+    "visual_prompt_size": 96,
+    "max_img_size": 448,
+    "num_frames": 48,
+    "vocab_size": 30522,
+    "type_vocab_size": 2,
+    "hidden_size": 768,
+    "intermediate_size": 3072,
+    "num_hidden_layers": 12,
+    "max_position_embeddings": 512,
+    "max_grid_col_position_embeddings": 100,
+    "max_grid_row_position_embeddings": 100,
+}
+
+
+def tvp(c: Cfg, head: str) -> Tally:
+    """TvpModel: a ResNet backbone + bias-free 3x3 grid conv, BERT text embeddings, visual embeddings (position,
+    row, column, one token type, LayerNorm), BERT layers, pooler, a 10-token text prompt and the frame-pad visual
+    prompter (up/down/left/right pads per frame). The video-grounding head is not claimed."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for tvp")
+    d = Cfg({**_TVP, **{k: v for k, v in c.data.items() if v is not None}}, c.name)
+    braw = d.data.get("backbone_config")
+    if not isinstance(braw, dict) or braw.get("model_type") != "resnet" or d.raw("backbone") is not None:
+        raise NotExact("tvp without an explicit ResNet backbone_config is not modelled")
+    if d.str("visual_prompter_type", default="framepad") != "framepad":
+        raise NotExact("tvp visual_prompter_type other than framepad is not modelled")
+    bc = Cfg(braw, "config.backbone_config")
+    h, L, inter = d.int("hidden_size"), d.int("num_hidden_layers"), d.int("intermediate_size")
+    t = FAMILIES["resnet"].formula(bc, "backbone")
+    t.add("vision", bc.ints("hidden_sizes", default=[256, 512, 1024, 2048])[-1] * h * 9)
+    P = d.int("max_position_embeddings")
+    t.embed(d.int("vocab_size") * h)
+    t.add("embeddings", (P + d.int("type_vocab_size")) * h + 2 * h)
+    grid = d.int("max_grid_row_position_embeddings") + d.int("max_grid_col_position_embeddings")
+    t.add("embeddings", (P + grid + 1) * h + 2 * h)
+    t.add("attention", L * (4 * linear(h, h) + 2 * h + linear(h, inter) + linear(inter, h) + 2 * h))
+    t.add("heads", linear(h, h))  # pooler
+    vps, size, frames = d.int("visual_prompt_size"), d.int("max_img_size"), d.int("num_frames")
+    if size < 2 * vps:
+        raise ConfigProblem("tvp max_img_size must be at least twice visual_prompt_size")
+    t.add("other", 10 * h + frames * 3 * vps * (2 * size + 2 * (size - 2 * vps)))
+    return t
+
+
+register("tvp", tvp, "Tvp")
