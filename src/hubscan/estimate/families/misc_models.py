@@ -570,11 +570,9 @@ def pix2struct(c: Cfg, head: str) -> Tally:
     tie_top = c.bool("tie_word_embeddings", default=False)
     if tie_top != tc.bool("tie_word_embeddings", default=False):
         raise NotExact("pix2struct tie_word_embeddings differs between the config and its text_config")
-    vh, vL, vff = vc.int("hidden_size"), vc.int("num_hidden_layers"), vc.int("d_ff")
     inner = vc.int("num_attention_heads") * vc.int("d_kv")
     t = Tally()
-    t.add("vision", linear(vc.int("patch_embed_hidden_size"), vh) + 2 * vc.int("seq_len") * vh)
-    t.add("vision", vL * (4 * vh * inner + 3 * vh * vff + 2 * vh) + vh)
+    t.add("vision", _t5_style_vision(vc, inner=inner, inter=vc.int("d_ff"), rows=vc.int("seq_len")))
     h, L, ff, V = tc.int("hidden_size"), tc.int("num_layers"), tc.int("d_ff"), tc.int("vocab_size")
     t.embed(V * h)
     t.add(
@@ -637,3 +635,60 @@ def tvp(c: Cfg, head: str) -> Tally:
 
 
 register("tvp", tvp, "Tvp")
+
+
+_K25_TEXT = {"vocab_size": 108481, "embed_dim": 1536, "layers": 24, "ffn_dim": 6144, "attention_heads": 16}
+_K25_VISION = {
+    "hidden_size": 1536,
+    "patch_embed_hidden_size": 768,
+    "intermediate_size": 3968,
+    "head_dim": 64,
+    "num_hidden_layers": 18,
+    "num_attention_heads": 24,
+    "max_num_patches": 4096,
+}
+
+
+def _t5_style_vision(v: Cfg, *, inner: int, inter: int, rows: int) -> int:
+    """Pix2Struct-style vision encoder: patch Linear, row/column tables, bias-free attention, gated MLP, weight-only
+    norms, final norm."""
+    h, L = v.int("hidden_size"), v.int("num_hidden_layers")
+    n = linear(v.int("patch_embed_hidden_size"), h) + 2 * rows * h
+    return n + L * (4 * h * inner + 3 * h * inter + 2 * h) + h
+
+
+def kosmos2_5(c: Cfg, head: str) -> Tally:
+    """Kosmos-2.5: Pix2Struct-style vision encoder, image-to-text projection (Linear, latent queries, biased
+    cross-attention) and a pre-LN text decoder (segment embedding, FFN with an inner LayerNorm) whose lm_head is
+    tied to the token table when text_config.tie_word_embeddings (default true)."""
+    if head not in ("model", "cond_gen"):
+        raise NotExact(f"output head '{head}' is not modelled for kosmos-2.5")
+    tc, vc = sub(c, "text_config", _K25_TEXT), sub(c, "vision_config", _K25_VISION)
+    E, L, F, V = tc.int("embed_dim"), tc.int("layers"), tc.int("ffn_dim"), tc.int("vocab_size")
+    inner = vc.int("num_attention_heads") * vc.int("head_dim")
+    t = Tally()
+    t.add(
+        "vision",
+        _t5_style_vision(vc, inner=inner, inter=vc.int("intermediate_size"), rows=vc.int("max_num_patches")),
+    )
+    t.add(
+        "other",
+        linear(vc.int("hidden_size"), E) + c.int("latent_query_num", default=2048) * E + 4 * linear(E, E),
+    )
+    t.embed(V * E)
+    t.add("embeddings", 2 * E)  # segment embedding
+    t.add("attention", L * (4 * linear(E, E) + 2 * E))
+    t.add("mlp", L * (linear(E, F) + 2 * F + linear(F, E) + 2 * E))
+    t.add("norms", 2 * E)
+    nh = positive("attention_heads", tc.int("attention_heads"))
+    kv_full(t, L, nh, E // nh, nh)
+    if head == "cond_gen":
+        tie_text = tc.bool("tie_word_embeddings", default=True)
+        if not tie_text and c.bool("tie_word_embeddings", default=True):
+            raise NotExact("kosmos-2.5 tie_word_embeddings differs between the config and its text_config")
+        if not tie_text:
+            t.add("heads", V * E)
+    return t
+
+
+register("kosmos-2.5", kosmos2_5, "Kosmos2_5")
