@@ -692,3 +692,48 @@ def kosmos2_5(c: Cfg, head: str) -> Tally:
 
 
 register("kosmos-2.5", kosmos2_5, "Kosmos2_5")
+
+
+_PATCHTSMIXER = {
+    "context_length": 32,
+    "patch_length": 8,
+    "num_input_channels": 1,
+    "patch_stride": 8,
+    "d_model": 8,
+    "expansion_factor": 2,
+    "num_layers": 3,
+}
+
+
+def patchtsmixer(c: Cfg, head: str) -> Tally:
+    """PatchTSMixerModel: patch Linear, optional position table, and per layer a patch mixer (norm, MLP over the
+    patches, optional gate and self-attention with its norm), a feature mixer (norm, MLP over d_model, optional
+    gate) and, in mix_channel mode, a channel mixer. MLPs widen by expansion_factor. The heads are not claimed."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for patchtsmixer")
+    d = Cfg({**_PATCHTSMIXER, **{k: v for k, v in c.data.items() if v is not None}}, c.name)
+    dm, L, x = d.int("d_model"), d.int("num_layers"), d.int("expansion_factor")
+    P, stride, ctx = (
+        d.int("patch_length"),
+        positive("patch_stride", d.int("patch_stride")),
+        d.int("context_length"),
+    )
+    n = d.int("num_patches", default=(max(ctx, P) - P) // stride + 1)  # a stated num_patches wins
+    ch, gated = d.int("num_input_channels"), d.bool("gated_attn", default=True)
+
+    def mixer(w: int) -> int:  # norm over d_model, MLP over width w, optional gate over w
+        return 2 * dm + linear(w, w * x) + linear(w * x, w) + (linear(w, w) if gated else 0)
+
+    layer = mixer(n) + mixer(dm)
+    if d.bool("self_attn", default=False):
+        layer += 4 * linear(dm, dm) + 2 * dm
+    if d.str("mode", default="common_channel") == "mix_channel":
+        layer += mixer(ch)
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", linear(P, dm) + (n * dm if d.bool("use_positional_encoding", default=False) else 0))
+    t.add("other", L * layer)
+    return t
+
+
+register("patchtsmixer", patchtsmixer, "PatchTSMixer")
