@@ -219,6 +219,28 @@ def test_blip2_qformer_by_hand():
     assert _exact(cfg) == 2 * 4 + 2 * (attention + query_ffn) + cross
 
 
+def test_patchtsmixer_by_hand_and_a_stated_num_patches_wins():
+    cfg = {
+        "model_type": "patchtsmixer",
+        "architectures": ["PatchTSMixerModel"],
+        "context_length": 10,
+        "patch_length": 4,
+        "patch_stride": 2,
+        "num_input_channels": 1,
+        "d_model": 3,
+        "expansion_factor": 2,
+        "num_layers": 1,
+        "gated_attn": True,
+    }
+
+    def mixer(w: int) -> int:  # LayerNorm over d_model, MLP w -> 2w -> w, gate w -> w
+        return 2 * 3 + (w * 2 * w + 2 * w) + (2 * w * w + w) + (w * w + w)
+
+    patcher = 4 * 3 + 3
+    assert _exact(cfg) == patcher + mixer(4) + mixer(3)  # (10 - 4) // 2 + 1 = 4 patches
+    assert _exact({**cfg, "num_patches": 5}) == patcher + mixer(5) + mixer(3)
+
+
 # ----------------------------------------------------------------------------- not exact: unknown, never a guess
 
 UNCLAIMED = [
@@ -287,13 +309,21 @@ TYPES = [
     "pix2struct",
     "flava",
     "bridgetower",
+    "tvp",
+    "kosmos-2.5",
+    "patchtsmixer",
 ]
 TOWER_KEYS = ("text_config", "vision_config", "encoder", "decoder")
 LAYER_KEYS = ("num_hidden_layers", "n_layer", "l_layers", "x_layers", "r_layers")
 
 
 def _head_classes(transformers, mt: str) -> list[str]:
-    folders = {"xclip": "x_clip", "sam3_lite_text_text_model": "sam3_lite_text", "mgp-str": "mgp_str"}
+    folders = {
+        "xclip": "x_clip",
+        "sam3_lite_text_text_model": "sam3_lite_text",
+        "mgp-str": "mgp_str",
+        "kosmos-2.5": "kosmos2_5",
+    }
     folder = folders.get(mt, mt)
     folder = folder.replace("-", "_")
     out = []
@@ -358,4 +388,4 @@ def test_exact_answers_equal_the_meta_count_for_every_head_class():
                 if p["total"] != truth:
                     unmatched.append((mt, cls, p["total"], truth))
     assert not unmatched
-    assert checked >= 45 and exact >= 28, (checked, exact)
+    assert checked >= 50 and exact >= 31, (checked, exact)
