@@ -312,6 +312,7 @@ TYPES = [
     "tvp",
     "kosmos-2.5",
     "patchtsmixer",
+    "groupvit",
 ]
 TOWER_KEYS = ("text_config", "vision_config", "encoder", "decoder")
 LAYER_KEYS = ("num_hidden_layers", "n_layer", "l_layers", "x_layers", "r_layers")

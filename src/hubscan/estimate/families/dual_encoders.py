@@ -312,3 +312,60 @@ def bridgetower(c: Cfg, head: str) -> Tally:
 
 
 register("bridgetower", bridgetower, "BridgeTower")
+
+
+_GROUPVIT_TEXT = {**CLIP_TEXT, "hidden_size": 256, "intermediate_size": 1024}
+_GROUPVIT_VISION = {
+    "hidden_size": 384,
+    "intermediate_size": 1536,
+    "depths": [6, 3, 3],
+    "num_group_tokens": [64, 8, 0],
+    "num_output_groups": [64, 8, 8],
+    "image_size": 224,
+    "patch_size": 16,
+    "num_channels": 3,
+    "assign_mlp_ratio": [0.5, 4],
+}
+
+
+def _groupvit_stage(h: int, inter: int, depth: int, prev: int, groups: int, out: int, ratios: list) -> int:
+    """One grouping stage: group tokens, CLIP layers, token assignment (mixer MLPs, cross-attention layer, assign
+    attention, channel MLP, LayerNorms) and, after a grouping stage, the group projector."""
+    n = depth * (4 * linear(h, h) + 4 * h + linear(h, inter) + linear(inter, h))
+    if groups > 0:
+        td, cd = (int(r * h) for r in ratios)
+        cross = 4 * linear(h, h) + 2 * h + linear(h, inter) + linear(inter, h) + 2 * h
+        n += groups * h + 2 * h + linear(groups, td) + linear(td, out) + 2 * h + 2 * h + cross
+        n += 4 * linear(h, h) + 2 * h + linear(h, cd) + linear(cd, h)
+        if prev > 0:
+            n += 2 * h + linear(prev, h // 2) + linear(h // 2, groups)
+    return n
+
+
+def groupvit(c: Cfg, head: str) -> Tally:
+    """GroupViTModel: CLIP text tower; patch embeddings + LayerNorm and grouping stages; two-Linear projections
+    with a BatchNorm between them, and the logit scale."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for groupvit")
+    tc, vc = sub(c, "text_config", _GROUPVIT_TEXT), sub(c, "vision_config", _GROUPVIT_VISION)
+    h, inter = vc.int("hidden_size"), vc.int("intermediate_size")
+    depths, groups, outs = vc.ints("depths"), vc.ints("num_group_tokens"), vc.ints("num_output_groups")
+    ratios = vc.raw("assign_mlp_ratio")
+    ratios = ratios if isinstance(ratios, list) and len(ratios) == 2 else [ratios, ratios]
+    if not all(isinstance(r, (int, float)) and not isinstance(r, bool) for r in ratios):
+        raise ConfigProblem("groupvit assign_mlp_ratio must be a number or a pair of numbers")
+    if not (len(depths) == len(groups) == len(outs)):
+        raise ConfigProblem("groupvit depths, num_group_tokens and num_output_groups differ in length")
+    image, patch = positive("image_size", vc.int("image_size")), positive("patch_size", vc.int("patch_size"))
+    t = clip_text(tc)
+    v = linear(vc.int("num_channels") * patch * patch, h) + (image // patch) ** 2 * h + 2 * h
+    for i, depth in enumerate(depths):
+        v += _groupvit_stage(h, inter, depth, outs[i - 1] if i else 0, groups[i], outs[i], ratios)
+    t.add("vision", v + 2 * h)
+    pi, proj = c.int("projection_intermediate_dim", default=4096), c.int("projection_dim", default=256)
+    th = tc.int("hidden_size")
+    t.add("heads", linear(h, pi) + 2 * pi + linear(pi, proj) + linear(th, pi) + 2 * pi + linear(pi, proj) + 1)
+    return t
+
+
+register("groupvit", groupvit, "GroupViT")
