@@ -241,6 +241,24 @@ def test_patchtsmixer_by_hand_and_a_stated_num_patches_wins():
     assert _exact({**cfg, "num_patches": 5}) == patcher + mixer(5) + mixer(3)
 
 
+def test_gpt2_cross_attention_by_hand():
+    # GPT-2 as a vision-encoder-decoder decoder (add_cross_attention): was counted without the cross-attention
+    cfg = {
+        "model_type": "gpt2",
+        "architectures": ["GPT2LMHeadModel"],
+        "n_embd": 4,
+        "n_layer": 1,
+        "n_head": 1,
+        "vocab_size": 5,
+        "n_positions": 3,
+    }
+    block = (4 * 12 + 12) + (4 * 4 + 4) + (4 * 16 + 16) + (16 * 4 + 4) + 2 * 2 * 4
+    body = 5 * 4 + 3 * 4 + block + 2 * 4  # tied lm_head
+    cross = (4 * 4 + 4) + (4 * 8 + 8) + (4 * 4 + 4) + 2 * 4  # q_attn, c_attn (k, v), c_proj, ln_cross_attn
+    assert _exact(cfg) == body
+    assert _exact({**cfg, "add_cross_attention": True}) == body + cross
+
+
 # ----------------------------------------------------------------------------- not exact: unknown, never a guess
 
 UNCLAIMED = [

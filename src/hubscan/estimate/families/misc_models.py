@@ -233,14 +233,6 @@ _VED_ENCODERS = ("vit", "deit")
 _VED_DECODERS = ("bert", "roberta", "gpt2")
 
 
-def _gpt2_cross_attention(d: Cfg) -> int:
-    """GPT-2 blocks with add_cross_attention: q_attn, c_attn (k and v), c_proj and ln_cross_attn per layer."""
-    if not d.bool("add_cross_attention", default=False):
-        return 0
-    h, L = d.int("n_embd", "hidden_size", default=768), d.int("n_layer", "num_hidden_layers", default=12)
-    return L * (linear(h, h) + linear(h, 2 * h) + linear(h, h) + 2 * h)
-
-
 def vision_encoder_decoder(c: Cfg, head: str) -> Tally:
     """VisionEncoderDecoderModel: AutoModel(encoder) + AutoModelForCausalLM(decoder) + enc_to_dec_proj when the
     widths differ. Only the encoder/decoder families whose cross-attention is modelled are claimed."""
@@ -257,11 +249,7 @@ def vision_encoder_decoder(c: Cfg, head: str) -> Tally:
         raise NotExact("decoder.cross_attention_hidden_size is not modelled")
     t = FAMILIES[emt].formula(ec, "model")
     t.merge(FAMILIES[dmt].formula(dc, "causal_lm"))
-    if dmt == "gpt2":
-        t.add("attention", _gpt2_cross_attention(dc))
-        dh = dc.int("n_embd", "hidden_size", default=768)
-    else:
-        dh = dc.int("hidden_size", default=768)
+    dh = dc.int("n_embd", "hidden_size", default=768) if dmt == "gpt2" else dc.int("hidden_size", default=768)
     eh = ec.int("hidden_size", default=768)
     if eh != dh:
         t.add("other", linear(eh, dh))
