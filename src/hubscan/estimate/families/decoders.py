@@ -206,6 +206,8 @@ def gpt2(c: Cfg, head: str) -> Tally:
     t.add("attention", L * (linear(h, 3 * h) + linear(h, h)))
     t.add("mlp", L * mlp(h, inter))
     t.add("norms", L * 4 * h + 2 * h)
+    if c.bool("add_cross_attention", default=False):  # q_attn, c_attn (k, v), c_proj, ln_cross_attn per block
+        t.add("attention", L * (linear(h, h) + linear(h, 2 * h) + linear(h, h) + 2 * h))
     if head == "double_heads":
         lm_head(t, c, "causal_lm", V, h, tie_default=True)
         t.add("heads", linear(h, 1) if c.bool("summary_use_proj", default=True) else 0)
