@@ -1,0 +1,128 @@
+"""Dense-prediction and segmentation models built on towers counted elsewhere: SAM / SAM-HQ (the exact SAM vision
+encoder plus prompt encoder and two-way mask decoder), GLPN (the Mix Transformer encoder).
+
+Each formula follows the module tree transformers 5 builds for the base model class; every other head (depth
+estimation, segmentation heads) raises NotExact, so the answer is ``unknown``, never a guess.
+"""
+
+from __future__ import annotations
+
+from hubscan.estimate.families.common import Cfg, NotExact, Tally, linear, positive
+from hubscan.estimate.families.vision_more import (
+    SEGFORMER,
+    _mix_transformer,
+    register_own,
+    sam_vision_model,
+    with_defaults,
+)
+
+
+def _base_only(head: str, family: str) -> None:
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for {family}")
+
+
+def glpn(c: Cfg, head: str) -> Tally:
+    """GLPNModel: the SegFormer Mix Transformer encoder (biased q/k/v); the depth head is not counted."""
+    _base_only(head, "glpn")
+    return _mix_transformer(with_defaults(c, SEGFORMER), True, False)
+
+
+# ----------------------------------------------------------------------------- SAM
+
+SAM_PROMPT = {"hidden_size": 256, "mask_input_channels": 16, "num_point_embeddings": 4}
+SAM_DECODER = {"hidden_size": 256, "mlp_dim": 2048, "num_hidden_layers": 2, "num_attention_heads": 8}
+SAM_DECODER.update(
+    attention_downsample_rate=2, num_multimask_outputs=3, iou_head_depth=3, iou_head_hidden_dim=256
+)
+
+
+def feed_forward(dims: list[int]) -> int:
+    """A stack of biased linears through ``dims`` (SamFeedForward: proj_in, num_layers - 2 hidden, proj_out)."""
+    return sum(linear(a, b) for a, b in zip(dims, dims[1:], strict=False))
+
+
+def sam_attention(h: int, nh: int, downsample: int) -> int:
+    """SamAttention: biased q/k/v to ``h // downsample`` and back (heads must divide that width)."""
+    inner = h // positive("attention_downsample_rate", downsample)
+    if inner == 0 or inner % positive("num_attention_heads", nh):
+        raise NotExact("num_attention_heads must divide hidden_size // attention_downsample_rate")
+    return 3 * linear(h, inner) + linear(inner, h)
+
+
+def sam_prompt_encoder(p: Cfg) -> int:
+    """Mask embedding (two 2x2 convs, a 1x1 conv, two channels-first LayerNorms), no-mask, point and not-a-point
+    embeddings (the shared positional embedding is counted by the caller)."""
+    h, m = p.int("hidden_size"), p.int("mask_input_channels")
+    q = m // 4
+    mask_embed = linear(4, q) + linear(4 * q, m) + linear(m, h) + 2 * q + 2 * 4 * q
+    return mask_embed + h + p.int("num_point_embeddings") * h + h
+
+
+def sam_mask_decoder(d: Cfg, *, extra_layer_width: int = 0) -> int:
+    """SamMaskDecoder: iou / mask tokens, the two-way transformer, two transposed upscaling convs, per mask token a
+    3-layer hypernetwork MLP, the IoU head."""
+    h, nh, ds = d.int("hidden_size"), d.int("num_attention_heads"), d.int("attention_downsample_rate")
+    tokens = d.int("num_multimask_outputs") + 1
+    mlp = d.int("mlp_dim")
+    block = (
+        sam_attention(h, nh, 1) + 2 * sam_attention(h, nh, ds) + linear(h, mlp) + linear(mlp, h) + 4 * 2 * h
+    )
+    n = h + tokens * h + d.int("num_hidden_layers") * block + sam_attention(h, nh, ds) + 2 * h
+    q, e = h // 4, h // 8
+    n += h * q * 4 + q + q * e * 4 + e + 2 * q
+    n += tokens * feed_forward([h, h, h, e])
+    depth = d.int("iou_head_depth")
+    if depth < 2:
+        raise NotExact("iou_head_depth below 2 is not modelled")
+    hid = d.int("iou_head_hidden_dim")
+    n += feed_forward([h] + [hid] * (depth - 1) + [tokens])
+    return n
+
+
+def _sam_parts(c: Cfg) -> tuple[Tally, Cfg, Cfg]:
+    vc = c.sub("vision_config", default={})
+    t = sam_vision_model(vc, "model")
+    vc = with_defaults(vc, {"num_pos_feats": 128})
+    npf = vc.int("num_pos_feats")
+    shared = 2 * npf
+    if not c.bool("tie_word_embeddings", default=True):
+        shared *= 2  # the prompt encoder keeps its own copy of the positional embedding
+    t.add("embeddings", shared)
+    p = with_defaults(c.sub("prompt_encoder_config", default={}), SAM_PROMPT)
+    d = with_defaults(c.sub("mask_decoder_config", default={}), SAM_DECODER)
+    t.add("other", sam_prompt_encoder(p))
+    return t, p, d
+
+
+def sam(c: Cfg, head: str) -> Tally:
+    """SamModel: shared positional embedding, SAM vision encoder, prompt encoder, mask decoder."""
+    _base_only(head, "sam")
+    t, _, d = _sam_parts(c)
+    t.add("heads", sam_mask_decoder(d))
+    return t
+
+
+def _hq_extra(d: Cfg) -> int:
+    """SAM-HQ's additions to the mask decoder: HQ token and its MLP, the ViT-feature compression (two transposed
+    convs), the encoder-feature upscaling (two transposed convs) and the mask-feature convs (two 3x3 convs)."""
+    h, vit = d.int("hidden_size"), d.int("vit_dim")
+    q, e = h // 4, h // 8
+    n = h + feed_forward([h, h, h, e])
+    n += vit * h * 4 + h + 2 * h + h * e * 4 + e
+    n += h * q * 4 + q + 2 * q + q * e * 4 + e
+    return n + e * q * 9 + q + 2 * q + q * e * 9 + e
+
+
+def sam_hq(c: Cfg, head: str) -> Tally:
+    """SamHQModel: SamModel's tree with the high-quality mask decoder."""
+    _base_only(head, "sam_hq")
+    t, _, d = _sam_parts(c)
+    d = with_defaults(d, {"vit_dim": 768})
+    t.add("heads", sam_mask_decoder(d) + _hq_extra(d))
+    return t
+
+
+register_own("glpn", glpn, "GLPN")
+register_own("sam", sam, "Sam")
+register_own("sam_hq", sam_hq, "SamHQ")
