@@ -8,6 +8,7 @@ estimation, segmentation heads) raises NotExact, so the answer is ``unknown``, n
 from __future__ import annotations
 
 from hubscan.estimate.families.common import Cfg, NotExact, Tally, linear, positive
+from hubscan.estimate.families.vision import vit
 from hubscan.estimate.families.vision_more import (
     SEGFORMER,
     _mix_transformer,
@@ -26,6 +27,56 @@ def glpn(c: Cfg, head: str) -> Tally:
     """GLPNModel: the SegFormer Mix Transformer encoder (biased q/k/v); the depth head is not counted."""
     _base_only(head, "glpn")
     return _mix_transformer(with_defaults(c, SEGFORMER), True, False)
+
+
+DPT = {"hidden_size": 768, "num_hidden_layers": 12, "intermediate_size": 3072, "image_size": 384}
+DPT.update(patch_size=16, num_channels=3, qkv_bias=True, is_hybrid=False)
+
+
+def dpt(c: Cfg, head: str) -> Tally:
+    """DPTModel (not hybrid): a ViT with [CLS], learned positions, final LayerNorm and pooler; the neck and the
+    depth / segmentation heads (and DPT-hybrid's BiT backbone) are not counted."""
+    _base_only(head, "dpt")
+    c = with_defaults(c, DPT)
+    if c.bool("is_hybrid"):
+        raise NotExact("DPT-hybrid embeds a BiT backbone, which is not modelled")
+    return vit(c, "model")
+
+
+SEGGPT = {"hidden_size": 1024, "num_hidden_layers": 24, "num_attention_heads": 16, "image_size": [896, 448]}
+SEGGPT.update(patch_size=16, num_channels=3, qkv_bias=True, pretrain_image_size=224)
+SEGGPT.update(use_relative_position_embeddings=True)
+
+
+def _int_pair(c: Cfg, key: str) -> tuple[int, int]:
+    v = c.raw(key)
+    pair = v if isinstance(v, list) else [v, v]
+    if len(pair) != 2 or any(isinstance(x, bool) or not isinstance(x, int) or x <= 0 for x in pair):
+        raise NotExact(f"{key} must be a positive integer or a pair of them")
+    return pair[0], pair[1]
+
+
+def seggpt(c: Cfg, head: str) -> Tally:
+    """SegGptModel: five learned tokens, patch conv, pretraining-grid positions plus one, layers with fused qkv and
+    decomposed relative positions over the image grid, final LayerNorm (the decoder belongs to the head)."""
+    _base_only(head, "seggpt")
+    c = with_defaults(c, SEGGPT)
+    h, L, C, nh = (
+        c.int(k) for k in ("hidden_size", "num_hidden_layers", "num_channels", "num_attention_heads")
+    )
+    p = c.int("patch_size")
+    ih, iw = _int_pair(c, "image_size")
+    pre = c.int("pretrain_image_size")
+    mlp = c.int("mlp_dim", default=None) or 4 * h
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", 5 * h + C * p * p * h + h + ((pre // positive("patch_size", p)) ** 2 + 1) * h)
+    layer = 4 * h + linear(h, 3 * h, c.bool("qkv_bias")) + linear(h, h) + linear(h, mlp) + linear(mlp, h)
+    if c.bool("use_relative_position_embeddings"):
+        layer += (2 * (ih // p) - 1 + 2 * (iw // p) - 1) * (h // positive("num_attention_heads", nh))
+    t.add("other", L * layer)
+    t.add("norms", 2 * h)
+    return t
 
 
 # ----------------------------------------------------------------------------- SAM
@@ -124,5 +175,7 @@ def sam_hq(c: Cfg, head: str) -> Tally:
 
 
 register_own("glpn", glpn, "GLPN")
+register_own("dpt", dpt, "DPT")
+register_own("seggpt", seggpt, "SegGpt")
 register_own("sam", sam, "Sam")
 register_own("sam_hq", sam_hq, "SamHQ")
