@@ -13,6 +13,7 @@ from hubscan.estimate.families.vision_more import (
     SEGFORMER,
     _mix_transformer,
     register_own,
+    sam3_vit_model,
     sam_vision_model,
     with_defaults,
 )
@@ -174,8 +175,46 @@ def sam_hq(c: Cfg, head: str) -> Tally:
     return t
 
 
+def sub_model(c: Cfg, key: str, default_type: str, formulas: dict) -> tuple[Tally, Cfg]:
+    """Count the sub-config ``key`` (a backbone built with AutoModel) with the formula of its model_type, which
+    must be one of ``formulas``; any other backbone type is NotExact."""
+    sub = c.sub(key, default={})
+    mt = sub.str("model_type", default=default_type)
+    if mt not in formulas:
+        raise NotExact(f"{key} model_type {mt!r} is not modelled here")
+    return formulas[mt](sub, "model"), sub
+
+
+def fpn_layer(h: int, fpn: int, scale: float) -> int:
+    """Sam3FPNLayer: transposed 2x2 convs for x4 / x2 upscaling (none for x1, a max-pool for x0.5), then a 1x1 and
+    a 3x3 conv to the FPN width."""
+    if scale == 4.0:
+        n, inner = linear(4 * h, h // 2) + linear(4 * (h // 2), h // 4), h // 4
+    elif scale == 2.0:
+        n, inner = linear(4 * h, h // 2), h // 2
+    elif scale in (1.0, 0.5):
+        n, inner = 0, h
+    else:
+        raise NotExact(f"FPN scale factor {scale} is not supported by transformers")
+    return n + linear(inner, fpn) + linear(9 * fpn, fpn)
+
+
+def sam3_vision_model(c: Cfg, head: str) -> Tally:
+    """Sam3VisionModel: the Sam3 ViT backbone and the FPN neck (one layer per scale factor)."""
+    _base_only(head, "sam3_vision_model")
+    t, bc = sub_model(c, "backbone_config", "sam3_vit_model", {"sam3_vit_model": sam3_vit_model})
+    h = with_defaults(bc, {"hidden_size": 1024}).int("hidden_size")
+    c = with_defaults(c, {"fpn_hidden_size": 256, "scale_factors": [4.0, 2.0, 1.0, 0.5]})
+    scales = c.list("scale_factors")
+    if any(isinstance(s, bool) or not isinstance(s, (int, float)) for s in scales):
+        raise NotExact("scale_factors must be numbers")
+    t.add("other", sum(fpn_layer(h, c.int("fpn_hidden_size"), float(s)) for s in scales))
+    return t
+
+
 register_own("glpn", glpn, "GLPN")
 register_own("dpt", dpt, "DPT")
 register_own("seggpt", seggpt, "SegGpt")
 register_own("sam", sam, "Sam")
+register_own("sam3_vision_model", sam3_vision_model, "Sam3Vision", stem="Sam3")
 register_own("sam_hq", sam_hq, "SamHQ")
