@@ -218,3 +218,69 @@ register_own("seggpt", seggpt, "SegGpt")
 register_own("sam", sam, "Sam")
 register_own("sam3_vision_model", sam3_vision_model, "Sam3Vision", stem="Sam3")
 register_own("sam_hq", sam_hq, "SamHQ")
+
+
+# ----------------------------------------------------------------------------- VideoPrism
+
+VIDEOPRISM_VISION = {"image_size": 288, "num_frames": 16, "tubelet_size": [1, 18, 18], "num_channels": 3}
+VIDEOPRISM_VISION.update(hidden_size=768, num_attention_heads=12, intermediate_size=3072, qkv_bias=True)
+VIDEOPRISM_VISION.update(num_spatial_layers=12, num_temporal_layers=4, num_auxiliary_layers=2)
+VIDEOPRISM_TEXT = {
+    "vocab_size": 32000,
+    "hidden_size": 768,
+    "intermediate_size": 3072,
+    "num_hidden_layers": 12,
+}
+VIDEOPRISM_TEXT.update(num_attention_heads=12, qkv_bias=True)
+
+
+def _prism_layer(c: Cfg) -> int:
+    """VideoPrismLayer: two LayerNorms, q/k/v (qkv_bias) to heads x (hidden // heads), biased output, fc1/fc2."""
+    h, nh, inter = c.int("hidden_size"), c.int("num_attention_heads"), c.int("intermediate_size")
+    a = nh * (h // positive("num_attention_heads", nh))
+    return 4 * h + 3 * linear(h, a, c.bool("qkv_bias")) + linear(a, h) + linear(h, inter) + linear(inter, h)
+
+
+def _prism_vision(c: Cfg) -> Tally:
+    h, C = c.int("hidden_size"), c.int("num_channels")
+    tub = c.ints("tubelet_size")
+    if len(tub) != 3 or min(tub) <= 0:
+        raise NotExact("tubelet_size must be three positive integers")
+    ih, iw = _int_pair(c, "image_size")
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", C * tub[0] * tub[1] * tub[2] * h + h + (ih // tub[1]) * (iw // tub[2]) * h)
+    t.add("embeddings", c.int("num_frames") * h)
+    t.add("norms", 4 * h)
+    t.add("other", (c.int("num_spatial_layers") + c.int("num_temporal_layers")) * _prism_layer(c))
+    return t
+
+
+def videoprism_vision_model(c: Cfg, head: str) -> Tally:
+    """VideoPrismVisionModel: tubelet conv, spatial and temporal position tables, two LayerNorms, the factorised
+    spatial then temporal encoder layers."""
+    _base_only(head, "videoprism_vision_model")
+    return _prism_vision(with_defaults(c, VIDEOPRISM_VISION))
+
+
+def videoprism(c: Cfg, head: str) -> Tally:
+    """VideoPrismClipModel: the video model (vision tower, auxiliary layers, attention-pooling head with its
+    LayerNorm) and the text model (token table, [CLS], layers, LayerNorm; sinusoidal positions are buffers)."""
+    _base_only(head, "videoprism")
+    v = with_defaults(c.sub("vision_config", default={}), VIDEOPRISM_VISION)
+    tc = with_defaults(c.sub("text_config", default={}), VIDEOPRISM_TEXT)
+    t = _prism_vision(v)
+    h, nh, inter = v.int("hidden_size"), v.int("num_attention_heads"), v.int("intermediate_size")
+    t.add("other", v.int("num_auxiliary_layers") * _prism_layer(v))
+    hd = inter // positive("num_attention_heads", nh)
+    t.add("heads", 3 * linear(h, nh * hd, v.bool("qkv_bias")) + linear(nh * hd, h) + hd + h + 2 * h)
+    th = tc.int("hidden_size")
+    t.embed(tc.int("vocab_size") * th)
+    t.add("embeddings", th)
+    t.add("other", tc.int("num_hidden_layers") * _prism_layer(tc))
+    t.add("norms", 2 * th)
+    return t
+
+
+register_own("videoprism_vision_model", videoprism_vision_model, "VideoPrismVision", stem="VideoPrism")
+register_own("videoprism", videoprism, "VideoPrismClip", stem="VideoPrism")
