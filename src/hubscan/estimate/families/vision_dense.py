@@ -284,3 +284,59 @@ def videoprism(c: Cfg, head: str) -> Tally:
 
 register_own("videoprism_vision_model", videoprism_vision_model, "VideoPrismVision", stem="VideoPrism")
 register_own("videoprism", videoprism, "VideoPrismClip", stem="VideoPrism")
+
+
+# ----------------------------------------------------------------------------- SAM 2 Hiera
+
+SAM2_HIERA = {"hidden_size": 96, "num_channels": 3, "patch_kernel_size": [7, 7], "mlp_ratio": 4.0}
+SAM2_HIERA.update(window_positional_embedding_background_size=[7, 7], blocks_per_stage=[1, 2, 7, 2])
+SAM2_HIERA.update(embed_dim_per_stage=[96, 192, 384, 768], window_size_per_stage=[8, 4, 14, 7])
+SAM2_VISION = {"backbone_channel_list": [768, 384, 192, 96], "fpn_hidden_size": 256, "fpn_kernel_size": 1}
+
+
+def _hiera_block(dim: int, out: int, ratio: float) -> int:
+    """Sam2MultiScaleBlock: two LayerNorms, fused qkv and proj to the stage width, a 2-layer MLP, and a projection
+    when the block changes width (q-pooling has no parameters)."""
+    inner = int(out * ratio)
+    n = 2 * dim + linear(dim, 3 * out) + linear(out, out) + 2 * out + linear(out, inner) + linear(inner, out)
+    return n + (linear(dim, out) if dim != out else 0)
+
+
+def sam2_hiera_det_model(c: Cfg, head: str) -> Tally:
+    """Sam2HieraDetModel: biased patch conv, background and window position tables, multi-scale blocks."""
+    _base_only(head, "sam2_hiera_det_model")
+    c = with_defaults(c, SAM2_HIERA)
+    h = c.int("hidden_size")
+    kh, kw = _int_pair(c, "patch_kernel_size")
+    bh, bw = _int_pair(c, "window_positional_embedding_background_size")
+    blocks, dims, wins = (
+        c.ints(k) for k in ("blocks_per_stage", "embed_dim_per_stage", "window_size_per_stage")
+    )
+    if not blocks or len(dims) < len(blocks) or not wins:
+        raise NotExact("embed_dim_per_stage must cover blocks_per_stage")
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", c.int("num_channels") * kh * kw * h + h + h * bh * bw + h * wins[0] * wins[0])
+    ratio = c.num("mlp_ratio")
+    for s, n in enumerate(blocks):
+        t.add(
+            "other",
+            sum(_hiera_block(dims[s - 1] if s and not b else dims[s], dims[s], ratio) for b in range(n)),
+        )
+    return t
+
+
+def sam2_vision_model(c: Cfg, head: str) -> Tally:
+    """Sam2VisionModel: the Hiera backbone and one FPN conv per backbone channel count."""
+    _base_only(head, "sam2_vision_model")
+    t, _ = sub_model(
+        c, "backbone_config", "sam2_hiera_det_model", {"sam2_hiera_det_model": sam2_hiera_det_model}
+    )
+    c = with_defaults(c, SAM2_VISION)
+    fpn, k = c.int("fpn_hidden_size"), c.int("fpn_kernel_size")
+    t.add("other", sum(linear(ch * k * k, fpn) for ch in c.ints("backbone_channel_list")))
+    return t
+
+
+register_own("sam2_hiera_det_model", sam2_hiera_det_model, "Sam2HieraDet", stem="Sam2")
+register_own("sam2_vision_model", sam2_vision_model, "Sam2Vision", stem="Sam2")
