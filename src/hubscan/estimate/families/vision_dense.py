@@ -338,5 +338,21 @@ def sam2_vision_model(c: Cfg, head: str) -> Tally:
     return t
 
 
+def sam2(c: Cfg, head: str) -> Tally:
+    """Sam2Model: the SAM 2 vision model, SAM's prompt encoder (the positional embedding is a buffer) and mask
+    decoder plus SAM 2's skip convs and object-score token and head, and the no-memory embedding."""
+    _base_only(head, "sam2")
+    t, vc = sub_model(c, "vision_config", "sam2_vision_model", {"sam2_vision_model": sam2_vision_model})
+    t.add("other", with_defaults(vc, SAM2_VISION).int("fpn_hidden_size"))
+    p = with_defaults(c.sub("prompt_encoder_config", default={}), SAM_PROMPT)
+    d = with_defaults(c.sub("mask_decoder_config", default={}), SAM_DECODER)
+    t.add("other", sam_prompt_encoder(p))
+    h = d.int("hidden_size")
+    extra = linear(h, h // 8) + linear(h, h // 4) + h + feed_forward([h, h, h, 1])
+    t.add("heads", sam_mask_decoder(d) + extra)
+    return t
+
+
 register_own("sam2_hiera_det_model", sam2_hiera_det_model, "Sam2HieraDet", stem="Sam2")
 register_own("sam2_vision_model", sam2_vision_model, "Sam2Vision", stem="Sam2")
+register_own("sam2", sam2, "Sam2")
