@@ -1,0 +1,284 @@
+"""Dense-prediction, segmentation and CNN image models (families/vision_dense.py, families/vision_cnn.py).
+
+Without torch: tiny configs whose counts are summed by hand here, term by term from the module tree (not by calling
+the formulas), and heads / variants the formulas do not model must come out ``unknown``. With transformers and
+torch installed: small configs (non-default widths, depths, flags) counted against the meta-device build.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from hubscan.estimate.footprint import analyze_config
+
+
+def params(cfg: dict) -> dict:
+    return analyze_config(cfg, use_transformers=False)["params"]
+
+
+def lin(i: int, o: int, bias: bool = True) -> int:
+    return i * o + (o if bias else 0)
+
+
+def test_bit_bottleneck_counts_stem_norm_projection_and_layers():
+    cfg = {
+        "model_type": "bit",
+        "architectures": ["BitModel"],
+        "layer_type": "bottleneck",
+        "num_channels": 3,
+        "embedding_size": 8,
+        "hidden_sizes": [16],
+        "depths": [2],
+        "num_groups": 4,
+    }
+    stem = 3 * 8 * 7 * 7 + 2 * 8  # bias-free 7x7 conv, GroupNorm (the stem has one unless pre-activation)
+    # mid width rounds 16 * 0.25 = 4 up to the divisor 8; convs have no bias; GroupNorms have weight + bias
+    first = 8 * 8 + 8 * 8 * 9 + 8 * 16 + (2 * 8 + 2 * 8 + 2 * 16) + (8 * 16 + 2 * 16)
+    second = 16 * 8 + 8 * 8 * 9 + 8 * 16 + (2 * 8 + 2 * 8 + 2 * 16)
+    p = params(cfg)
+    assert (p["total"], p["confidence"]) == (stem + first + second, "exact")
+
+
+def test_bit_preactivation_has_final_norm_and_classifier():
+    cfg = {
+        "model_type": "bit",
+        "architectures": ["BitForImageClassification"],
+        "layer_type": "preactivation",
+        "embedding_size": 8,
+        "hidden_sizes": [16],
+        "depths": [1],
+        "num_groups": 4,
+        "num_labels": 3,
+    }
+    stem = 3 * 8 * 49  # no stem norm in the pre-activation variant
+    layer = (
+        8 * 8 + 8 * 8 * 9 + 8 * 16 + (2 * 8 + 2 * 8 + 2 * 8) + 8 * 16
+    )  # norms read in, mid, mid; bare projection
+    assert params(cfg)["total"] == stem + layer + 2 * 16 + lin(16, 3)
+
+
+def test_glpn_counts_the_mix_transformer_encoder():
+    cfg = {
+        "model_type": "glpn",
+        "architectures": ["GLPNModel"],
+        "num_channels": 3,
+        "num_encoder_blocks": 1,
+        "depths": [1],
+        "hidden_sizes": [8],
+        "patch_sizes": [3],
+        "strides": [2],
+        "num_attention_heads": [2],
+        "sr_ratios": [2],
+        "mlp_ratios": [2],
+    }
+    patch = 3 * 3 * 3 * 8 + 8 + 2 * 8
+    attn = 3 * lin(8, 8) + (8 * 8 * 2 * 2 + 8) + 2 * 8 + lin(8, 8)
+    ffn = lin(8, 16) + 16 * 9 + 16 + lin(16, 8)
+    p = params(cfg)
+    assert (p["total"], p["confidence"]) == (patch + 2 * 8 + attn + 2 * 8 + ffn + 2 * 8, "exact")
+
+
+def test_seggpt_counts_tokens_positions_and_relative_tables():
+    cfg = {
+        "model_type": "seggpt",
+        "architectures": ["SegGptModel"],
+        "hidden_size": 8,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "image_size": [16, 8],
+        "patch_size": 4,
+        "pretrain_image_size": 8,
+        "mlp_dim": 16,
+        "num_channels": 3,
+    }
+    emb = 5 * 8 + (3 * 4 * 4 * 8 + 8) + ((8 // 4) ** 2 + 1) * 8
+    rel = ((2 * 4 - 1) + (2 * 2 - 1)) * (8 // 2)  # grid 4 x 2 patches, head_dim 4
+    layer = 2 * 2 * 8 + lin(8, 24) + lin(8, 8) + lin(8, 16) + lin(16, 8) + rel
+    assert params(cfg)["total"] == emb + layer + 2 * 8
+
+
+def test_dpt_base_model_is_a_vit_with_pooler():
+    cfg = {
+        "model_type": "dpt",
+        "architectures": ["DPTModel"],
+        "hidden_size": 8,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "intermediate_size": 16,
+        "image_size": 8,
+        "patch_size": 4,
+    }
+    layer = 4 * lin(8, 8) + lin(8, 16) + lin(16, 8) + 2 * 2 * 8
+    total = (3 * 4 * 4 * 8 + 8) + 8 + 5 * 8 + layer + 2 * 8 + lin(8, 8)
+    assert params(cfg)["total"] == total
+
+
+def test_videoprism_vision_counts_spatial_and_temporal_stacks():
+    cfg = {
+        "model_type": "videoprism_vision_model",
+        "architectures": ["VideoPrismVisionModel"],
+        "hidden_size": 8,
+        "num_attention_heads": 2,
+        "intermediate_size": 16,
+        "num_spatial_layers": 1,
+        "num_temporal_layers": 2,
+        "image_size": 8,
+        "tubelet_size": [1, 4, 4],
+        "num_frames": 2,
+        "num_channels": 3,
+    }
+    layer = 2 * 2 * 8 + 4 * lin(8, 8) + lin(8, 16) + lin(16, 8)
+    total = (3 * 4 * 4 * 8 + 8) + 4 * 8 + 2 * 8 + 2 * 2 * 8 + 3 * layer
+    assert params(cfg)["total"] == total
+
+
+def test_sam2_hiera_counts_width_change_projection():
+    cfg = {
+        "model_type": "sam2_hiera_det_model",
+        "architectures": ["Sam2HieraDetModel"],
+        "hidden_size": 8,
+        "blocks_per_stage": [1, 1],
+        "embed_dim_per_stage": [8, 16],
+        "num_attention_heads_per_stage": [1, 1],
+        "window_size_per_stage": [2, 2],
+        "global_attention_blocks": [],
+        "window_positional_embedding_background_size": [2, 2],
+        "patch_kernel_size": [3, 3],
+        "mlp_ratio": 2.0,
+    }
+    emb = 3 * 9 * 8 + 8 + 8 * 4 + 8 * 4
+    b0 = 16 + lin(8, 24) + lin(8, 8) + 16 + lin(8, 16) + lin(16, 8)
+    b1 = 16 + lin(8, 48) + lin(16, 16) + 32 + lin(16, 32) + lin(32, 16) + lin(8, 16)
+    assert params(cfg)["total"] == emb + b0 + b1
+
+
+def test_sam_untied_positional_embedding_counts_twice():
+    base = {"model_type": "sam", "architectures": ["SamModel"], "vision_config": {"num_pos_feats": 16}}
+    tied = params({**base, "tie_word_embeddings": True})
+    untied = params({**base, "tie_word_embeddings": False})
+    assert tied["confidence"] == untied["confidence"] == "exact"
+    assert untied["total"] - tied["total"] == 2 * 16
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        {"model_type": "dpt", "architectures": ["DPTForDepthEstimation"]},
+        {"model_type": "dpt", "architectures": ["DPTModel"], "is_hybrid": True},
+        {"model_type": "glpn", "architectures": ["GLPNForDepthEstimation"]},
+        {"model_type": "seggpt", "architectures": ["SegGptForImageSegmentation"]},
+        {"model_type": "sam3_vision_model", "backbone_config": {"model_type": "vit"}},
+        {"model_type": "sam2_vision_model", "backbone_config": {"model_type": "hiera"}},
+        {"model_type": "bit", "architectures": ["BitModel"], "layer_type": "other"},
+        {"model_type": "videoprism_vision_model", "architectures": ["VideoPrismForVideoClassification"]},
+        {"model_type": "oneformer", "architectures": ["OneFormerModel"]},
+    ],
+)
+def test_unmodelled_heads_and_variants_are_unknown(cfg):
+    p = params(cfg)
+    assert p["confidence"] != "exact"
+    assert p["total"] is None
+
+
+META_CASES = [
+    (
+        "glpn",
+        {"hidden_sizes": [16, 32], "num_encoder_blocks": 2, "depths": [1, 2], "num_attention_heads": [1, 2]},
+    ),
+    (
+        "dpt",
+        {
+            "hidden_size": 64,
+            "num_attention_heads": 4,
+            "num_hidden_layers": 2,
+            "intermediate_size": 96,
+            "qkv_bias": False,
+        },
+    ),
+    ("seggpt", {"hidden_size": 64, "num_hidden_layers": 2, "num_attention_heads": 4, "image_size": [64, 32]}),
+    ("bit", {"layer_type": "bottleneck", "hidden_sizes": [40, 80], "depths": [2, 1], "num_groups": 8}),
+    ("bit", {"hidden_sizes": [64, 128], "depths": [1, 2], "width_factor": 2, "embedding_size": 32}),
+    (
+        "sam",
+        {
+            "tie_word_embeddings": False,
+            "mask_decoder_config": {"hidden_size": 128, "num_hidden_layers": 3, "iou_head_depth": 4},
+            "prompt_encoder_config": {"hidden_size": 128, "mask_input_channels": 8},
+            "vision_config": {"hidden_size": 96, "num_hidden_layers": 3, "num_attention_heads": 3},
+        },
+    ),
+    (
+        "sam_hq",
+        {
+            "mask_decoder_config": {"hidden_size": 128, "vit_dim": 96, "mlp_dim": 300},
+            "prompt_encoder_config": {"hidden_size": 128},
+            "vision_config": {"hidden_size": 96, "num_hidden_layers": 2, "global_attn_indexes": [1]},
+        },
+    ),
+    (
+        "sam3_vision_model",
+        {
+            "backbone_config": {
+                "model_type": "sam3_vit_model",
+                "hidden_size": 96,
+                "num_hidden_layers": 2,
+                "num_attention_heads": 4,
+                "intermediate_size": 150,
+            },
+            "fpn_hidden_size": 64,
+            "scale_factors": [4.0, 1.0],
+        },
+    ),
+    (
+        "sam2_vision_model",
+        {
+            "backbone_config": {
+                "model_type": "sam2_hiera_det_model",
+                "hidden_size": 32,
+                "blocks_per_stage": [1, 2, 1],
+                "embed_dim_per_stage": [32, 64, 64],
+                "num_attention_heads_per_stage": [1, 2, 2],
+                "window_size_per_stage": [4, 4, 4],
+                "global_attention_blocks": [2],
+                "mlp_ratio": 3.0,
+            },
+            "backbone_channel_list": [64, 64, 32],
+            "fpn_hidden_size": 48,
+            "fpn_kernel_size": 3,
+        },
+    ),
+    ("sam2", {"mask_decoder_config": {"hidden_size": 128, "num_hidden_layers": 1}}),
+    (
+        "videoprism",
+        {
+            "vision_config": {
+                "hidden_size": 64,
+                "num_attention_heads": 4,
+                "intermediate_size": 100,
+                "num_spatial_layers": 2,
+                "num_temporal_layers": 1,
+                "num_auxiliary_layers": 3,
+                "image_size": 72,
+                "qkv_bias": False,
+            },
+            "text_config": {
+                "vocab_size": 50,
+                "hidden_size": 32,
+                "num_attention_heads": 2,
+                "num_hidden_layers": 2,
+            },
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("model_type", "kw"), META_CASES)
+def test_against_meta_device(model_type, kw):
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    from hubscan.estimate import meta
+
+    d = transformers.CONFIG_MAPPING[model_type](**kw).to_dict()
+    expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
+    p = params(d)
+    assert (p["total"], p["confidence"]) == (expected, "exact")
