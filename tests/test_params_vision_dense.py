@@ -182,6 +182,11 @@ def test_unmodelled_heads_and_variants_are_unknown(cfg):
 
 META_CASES = [
     (
+        "swin2sr",
+        {"embed_dim": 32, "depths": [1, 2], "num_heads": [2, 4], "resi_connection": "3conv", "patch_size": 2},
+    ),
+    ("swin2sr", {"embed_dim": 24, "depths": [2], "num_heads": [3], "use_absolute_embeddings": True}),
+    (
         "glpn",
         {"hidden_sizes": [16, 32], "num_encoder_blocks": 2, "depths": [1, 2], "num_attention_heads": [1, 2]},
     ),

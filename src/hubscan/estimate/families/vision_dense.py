@@ -356,3 +356,54 @@ def sam2(c: Cfg, head: str) -> Tally:
 register_own("sam2_hiera_det_model", sam2_hiera_det_model, "Sam2HieraDet", stem="Sam2")
 register_own("sam2_vision_model", sam2_vision_model, "Sam2Vision", stem="Sam2")
 register_own("sam2", sam2, "Sam2")
+
+
+# ----------------------------------------------------------------------------- Swin2SR
+
+SWIN2SR = {"image_size": 64, "patch_size": 1, "num_channels": 3, "embed_dim": 180, "depths": [6] * 6}
+SWIN2SR.update(num_heads=[6] * 6, mlp_ratio=2.0, qkv_bias=True, use_absolute_embeddings=False)
+SWIN2SR.update(resi_connection="1conv")
+
+
+def _swin2sr_layer(d: int, nh: int, ratio: float, qkv_bias: bool) -> int:
+    """Swin2SRLayer: logit scale per head, the continuous position-bias MLP (2 -> 512 -> heads), q/v (optionally
+    biased) and bias-free k, output dense, two LayerNorms, the MLP."""
+    a = nh * (d // positive("num_heads", nh))
+    inner = int(ratio * d)
+    n = nh + linear(2, 512) + 512 * nh + 2 * linear(d, a, qkv_bias) + linear(d, a, False) + linear(d, d)
+    return n + 4 * d + linear(d, inner) + linear(inner, d)
+
+
+def swin2sr(c: Cfg, head: str) -> Tally:
+    """Swin2SRModel: first 3x3 conv, patch conv + LayerNorm (optional absolute positions), residual Swin V2 stages
+    at one width (each: layers, a 1conv / 3conv residual, a patch conv), final LayerNorm, conv after the body."""
+    _base_only(head, "swin2sr")
+    c = with_defaults(c, SWIN2SR)
+    d, C = c.int("embed_dim"), c.int("num_channels")
+    ph, pw = _int_pair(c, "patch_size")
+    ih, iw = _int_pair(c, "image_size")
+    depths, heads = c.ints("depths"), c.ints("num_heads")
+    if len(heads) < len(depths):
+        raise NotExact("num_heads must have an entry per stage")
+    resi = c.str("resi_connection")
+    if resi == "1conv":
+        res = linear(9 * d, d)
+    elif resi == "3conv":
+        q = d // 4
+        res = linear(9 * d, q) + linear(q, q) + linear(9 * q, d)
+    else:
+        raise NotExact(f"resi_connection {resi!r} builds no residual conv in transformers")
+    patch = d * d * ph * pw + d
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", linear(9 * C, d) + patch + 2 * d)
+    if c.bool("use_absolute_embeddings"):
+        t.add("embeddings", ((ih // ph) * (iw // pw) + 1) * d)
+    ratio, qb = c.num("mlp_ratio"), c.bool("qkv_bias")
+    for depth, nh in zip(depths, heads, strict=False):
+        t.add("other", depth * _swin2sr_layer(d, nh, ratio, qb) + res + patch)
+    t.add("other", 2 * d + linear(9 * d, d))
+    return t
+
+
+register_own("swin2sr", swin2sr, "Swin2SR")
