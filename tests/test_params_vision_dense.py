@@ -171,6 +171,8 @@ def test_sam_untied_positional_embedding_counts_twice():
         {"model_type": "sam2_vision_model", "backbone_config": {"model_type": "hiera"}},
         {"model_type": "bit", "architectures": ["BitModel"], "layer_type": "other"},
         {"model_type": "videoprism_vision_model", "architectures": ["VideoPrismForVideoClassification"]},
+        {"model_type": "hiera", "architectures": ["HieraForPreTraining"]},
+        {"model_type": "hiera", "architectures": ["HieraBackbone"]},
         {"model_type": "oneformer", "architectures": ["OneFormerModel"]},
     ],
 )
@@ -181,6 +183,7 @@ def test_unmodelled_heads_and_variants_are_unknown(cfg):
 
 
 META_CASES = [
+    ("hiera", {"embed_dim": 32, "depths": [1, 2, 1], "num_heads": [1, 2, 4], "embed_dim_multiplier": 1.5}),
     (
         "swin2sr",
         {"embed_dim": 32, "depths": [1, 2], "num_heads": [2, 4], "resi_connection": "3conv", "patch_size": 2},

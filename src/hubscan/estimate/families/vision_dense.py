@@ -353,9 +353,40 @@ def sam2(c: Cfg, head: str) -> Tally:
     return t
 
 
+HIERA = {"embed_dim": 96, "image_size": [224, 224], "patch_size": [7, 7], "patch_stride": [4, 4]}
+HIERA.update(mlp_ratio=4.0, depths=[2, 3, 16, 3], embed_dim_multiplier=2.0, num_channels=3)
+
+
+def hiera(c: Cfg, head: str) -> Tally:
+    """HieraModel / HieraForImageClassification: patch conv, token positions, stages of Sam2-style multi-scale
+    blocks widening by embed_dim_multiplier, the pooler LayerNorm (and classifier)."""
+    if head not in ("model", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for hiera")
+    c = with_defaults(c, HIERA)
+    E, depths, m = c.int("embed_dim"), c.ints("depths"), c.num("embed_dim_multiplier")
+    kh, kw = _int_pair(c, "patch_size")
+    ih, iw = _int_pair(c, "image_size")
+    sh, sw = _int_pair(c, "patch_stride")
+    if not depths:
+        raise NotExact("depths must list at least one stage")
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", c.int("num_channels") * kh * kw * E + E + (ih // sh) * (iw // sw) * E)
+    prev, ratio = E, c.num("mlp_ratio")
+    for s, depth in enumerate(depths):
+        out = int(E * m**s)
+        t.add("other", sum(_hiera_block(prev if i == 0 else out, out, ratio) for i in range(depth)))
+        prev = out
+    t.add("norms", 2 * prev)
+    if head == "img_cls" and c.num_labels() > 0:
+        t.add("heads", linear(prev, c.num_labels()))
+    return t
+
+
 register_own("sam2_hiera_det_model", sam2_hiera_det_model, "Sam2HieraDet", stem="Sam2")
 register_own("sam2_vision_model", sam2_vision_model, "Sam2Vision", stem="Sam2")
 register_own("sam2", sam2, "Sam2")
+register_own("hiera", hiera, "Hiera")
 
 
 # ----------------------------------------------------------------------------- Swin2SR
