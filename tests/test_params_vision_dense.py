@@ -183,7 +183,16 @@ def test_unmodelled_heads_and_variants_are_unknown(cfg):
 
 
 META_CASES = [
-    ("hiera", {"embed_dim": 32, "depths": [1, 2, 1], "num_heads": [1, 2, 4], "embed_dim_multiplier": 1.5}),
+    (
+        "hiera",
+        {
+            "embed_dim": 32,
+            "depths": [1, 2, 1],
+            "num_heads": [1, 2, 4],
+            "embed_dim_multiplier": 1.5,
+            "num_query_pool": 2,
+        },
+    ),
     (
         "swin2sr",
         {"embed_dim": 32, "depths": [1, 2], "num_heads": [2, 4], "resi_connection": "3conv", "patch_size": 2},
