@@ -173,6 +173,7 @@ def test_sam_untied_positional_embedding_counts_twice():
         {"model_type": "videoprism_vision_model", "architectures": ["VideoPrismForVideoClassification"]},
         {"model_type": "hiera", "architectures": ["HieraForPreTraining"]},
         {"model_type": "hiera", "architectures": ["HieraBackbone"]},
+        {"model_type": "sam3_tracker", "tracker_config": {}},
         {"model_type": "oneformer", "architectures": ["OneFormerModel"]},
     ],
 )
@@ -183,6 +184,23 @@ def test_unmodelled_heads_and_variants_are_unknown(cfg):
 
 
 META_CASES = [
+    (
+        "sam3_tracker",
+        {
+            "vision_config": {
+                "backbone_config": {
+                    "model_type": "sam3_vit_model",
+                    "hidden_size": 64,
+                    "num_hidden_layers": 1,
+                    "num_attention_heads": 2,
+                    "intermediate_size": 100,
+                },
+                "fpn_hidden_size": 32,
+            },
+            "mask_decoder_config": {"hidden_size": 64, "num_hidden_layers": 1, "mlp_dim": 90},
+            "prompt_encoder_config": {"hidden_size": 64},
+        },
+    ),
     (
         "hiera",
         {

@@ -8,6 +8,7 @@ estimation, segmentation heads) raises NotExact, so the answer is ``unknown``, n
 from __future__ import annotations
 
 from hubscan.estimate.families.common import Cfg, NotExact, Tally, linear, positive
+from hubscan.estimate.families.registry import Formula
 from hubscan.estimate.families.vision import vit
 from hubscan.estimate.families.vision_more import (
     SEGFORMER,
@@ -338,12 +339,12 @@ def sam2_vision_model(c: Cfg, head: str) -> Tally:
     return t
 
 
-def sam2(c: Cfg, head: str) -> Tally:
-    """Sam2Model: the SAM 2 vision model, SAM's prompt encoder (the positional embedding is a buffer) and mask
-    decoder plus SAM 2's skip convs and object-score token and head, and the no-memory embedding."""
-    _base_only(head, "sam2")
-    t, vc = sub_model(c, "vision_config", "sam2_vision_model", {"sam2_vision_model": sam2_vision_model})
-    t.add("other", with_defaults(vc, SAM2_VISION).int("fpn_hidden_size"))
+def _sam2_like(c: Cfg, vision_type: str, vision: Formula, vision_defaults: dict) -> Tally:
+    """SAM 2's tree around a vision model counted by ``vision``: SAM's prompt encoder (the positional embedding
+    is a buffer) and mask decoder plus SAM 2's skip convs and object-score token and head, and the no-memory
+    embedding (one FPN-width vector)."""
+    t, vc = sub_model(c, "vision_config", vision_type, {vision_type: vision})
+    t.add("other", with_defaults(vc, vision_defaults).int("fpn_hidden_size"))
     p = with_defaults(c.sub("prompt_encoder_config", default={}), SAM_PROMPT)
     d = with_defaults(c.sub("mask_decoder_config", default={}), SAM_DECODER)
     t.add("other", sam_prompt_encoder(p))
@@ -351,6 +352,21 @@ def sam2(c: Cfg, head: str) -> Tally:
     extra = linear(h, h // 8) + linear(h, h // 4) + h + feed_forward([h, h, h, 1])
     t.add("heads", sam_mask_decoder(d) + extra)
     return t
+
+
+def sam2(c: Cfg, head: str) -> Tally:
+    """Sam2Model: the SAM 2 vision model (Hiera + FPN) in SAM 2's prompt / mask-decoder tree."""
+    _base_only(head, "sam2")
+    return _sam2_like(c, "sam2_vision_model", sam2_vision_model, SAM2_VISION)
+
+
+def sam3_tracker(c: Cfg, head: str) -> Tally:
+    """Sam3TrackerModel: SAM 2's tree around the SAM 3 vision model (a config nesting a tracker_config, as
+    sam3_video ones do, is not modelled)."""
+    _base_only(head, "sam3_tracker")
+    if c.has("tracker_config"):
+        raise NotExact("a config nesting tracker_config is not modelled")
+    return _sam2_like(c, "sam3_vision_model", sam3_vision_model, {"fpn_hidden_size": 256})
 
 
 HIERA = {"embed_dim": 96, "image_size": [224, 224], "patch_size": [7, 7], "patch_stride": [4, 4]}
@@ -386,6 +402,7 @@ def hiera(c: Cfg, head: str) -> Tally:
 register_own("sam2_hiera_det_model", sam2_hiera_det_model, "Sam2HieraDet", stem="Sam2")
 register_own("sam2_vision_model", sam2_vision_model, "Sam2Vision", stem="Sam2")
 register_own("sam2", sam2, "Sam2")
+register_own("sam3_tracker", sam3_tracker, "Sam3Tracker", stem="Sam3")
 register_own("hiera", hiera, "Hiera")
 
 
