@@ -57,6 +57,28 @@ def test_bit_preactivation_has_final_norm_and_classifier():
     assert params(cfg)["total"] == stem + layer + 2 * 16 + lin(16, 3)
 
 
+def test_efficientnet_counts_stem_mbconv_and_top():
+    cfg = {
+        "model_type": "efficientnet",
+        "architectures": ["EfficientNetModel"],
+        "width_coefficient": 1.0,
+        "depth_coefficient": 1.0,
+        "in_channels": [8],
+        "out_channels": [16],
+        "kernel_sizes": [3],
+        "strides": [1],
+        "num_block_repeats": [1],
+        "expand_ratios": [2],
+        "hidden_dim": 1280,
+    }
+    stem = 3 * 32 * 9 + 2 * 32  # bias-free 3x3 conv to 32 channels, BatchNorm weight + bias
+    # expansion 8 -> 16, depthwise 3x3, squeeze-excite with int(8 * 0.25) = 2 channels, projection 16 -> 16
+    block = (8 * 16 + 2 * 16) + (16 * 9 + 2 * 16) + lin(16, 2) + lin(2, 16) + (16 * 16 + 2 * 16)
+    top = 16 * 1280 + 2 * 1280
+    p = params(cfg)
+    assert (p["total"], p["confidence"]) == (stem + block + top, "exact")
+
+
 def test_glpn_counts_the_mix_transformer_encoder():
     cfg = {
         "model_type": "glpn",
@@ -184,6 +206,20 @@ def test_unmodelled_heads_and_variants_are_unknown(cfg):
 
 
 META_CASES = [
+    (
+        "efficientnet",
+        {
+            "width_coefficient": 1.0,
+            "depth_coefficient": 1.1,
+            "hidden_dim": 1280,
+            "in_channels": [32, 16, 24],
+            "out_channels": [16, 24, 40],
+            "kernel_sizes": [3, 5, 3],
+            "strides": [1, 2, 2],
+            "num_block_repeats": [1, 2, 2],
+            "expand_ratios": [1, 6, 4],
+        },
+    ),
     (
         "sam3_tracker",
         {

@@ -1,10 +1,12 @@
 """Convolutional image backbones not covered elsewhere: BiT (ResNet v2 with weight-standardised convolutions and
-GroupNorm).
+GroupNorm), EfficientNet (MBConv stages).
 
 Each formula follows the module tree transformers 5 builds; heads not claimed in a registration raise NotExact.
 """
 
 from __future__ import annotations
+
+import math
 
 from hubscan.estimate.families.common import Cfg, NotExact, Tally, linear
 from hubscan.estimate.families.vision_more import register_own, with_defaults
@@ -64,4 +66,52 @@ def bit(c: Cfg, head: str) -> Tally:
     return t
 
 
+EFFICIENTNET = {"num_channels": 3, "width_coefficient": 2.0, "depth_coefficient": 3.1, "depth_divisor": 8}
+EFFICIENTNET.update(kernel_sizes=[3, 3, 5, 3, 5, 5, 3], in_channels=[32, 16, 24, 40, 80, 112, 192])
+EFFICIENTNET.update(out_channels=[16, 24, 40, 80, 112, 192, 320], strides=[1, 2, 2, 2, 1, 2, 1])
+EFFICIENTNET.update(num_block_repeats=[1, 2, 2, 3, 3, 4, 1], expand_ratios=[1, 6, 6, 6, 6, 6, 6])
+EFFICIENTNET.update(squeeze_expansion_ratio=0.25, hidden_dim=2560)
+
+
+def _mbconv(cin: int, cout: int, ratio: int, k: int, squeeze: float) -> int:
+    """EfficientNetBlock: 1x1 expansion + BatchNorm (ratio != 1), k x k depthwise conv + BatchNorm, squeeze-excite
+    (two biased 1x1 convs, the bottleneck sized from the block input), 1x1 projection + BatchNorm."""
+    wide = cin * ratio
+    n = cin * wide + 2 * wide if ratio != 1 else 0
+    se = max(1, int(cin * squeeze))
+    return n + wide * k * k + 2 * wide + linear(wide, se) + linear(se, wide) + wide * cout + 2 * cout
+
+
+def efficientnet(c: Cfg, head: str) -> Tally:
+    """EfficientNetModel / ForImageClassification: 3x3 stem + BatchNorm, MBConv stages (widths rounded by
+    width_coefficient, repeats by depth_coefficient), 1x1 top conv + BatchNorm over hidden_dim."""
+    if head not in ("model", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for efficientnet")
+    c = with_defaults(c, EFFICIENTNET)
+    w, div = c.num("width_coefficient"), c.int("depth_divisor")
+    keys = ("in_channels", "out_channels", "kernel_sizes", "expand_ratios", "num_block_repeats")
+    stages = [c.ints(k) for k in keys]
+    if not stages[0] or any(len(v) < len(stages[0]) for v in stages):
+        raise NotExact(f"{', '.join(keys)} must have an entry per stage")
+
+    def width(n: int) -> int:
+        return make_div(n * w, div)
+
+    t = Tally()
+    t.has_kv = False
+    stem = width(32)
+    t.add("embeddings", c.int("num_channels") * stem * 9 + 2 * stem)
+    sq, out = c.num("squeeze_expansion_ratio"), stem
+    for cin, cout, k, ratio, reps in zip(*stages, strict=False):
+        n = math.ceil(c.num("depth_coefficient") * reps)
+        out = width(cout)
+        t.add("other", sum(_mbconv(width(cin) if j == 0 else out, out, ratio, k, sq) for j in range(n)))
+    hidden = c.int("hidden_dim")
+    t.add("other", out * width(1280) + 2 * hidden)
+    if head == "img_cls" and c.num_labels() > 0:
+        t.add("heads", linear(hidden, c.num_labels()))
+    return t
+
+
 register_own("bit", bit, "Bit")
+register_own("efficientnet", efficientnet, "EfficientNet")
