@@ -79,6 +79,25 @@ def test_efficientnet_counts_stem_mbconv_and_top():
     assert (p["total"], p["confidence"]) == (stem + block + top, "exact")
 
 
+def test_textnet_counts_rep_conv_branches_and_identity_norm():
+    cfg = {
+        "model_type": "textnet",
+        "architectures": ["TextNetModel"],
+        "stem_kernel_size": 3,
+        "stem_num_channels": 3,
+        "stem_out_channels": 4,
+        "hidden_sizes": [4, 4],
+        "conv_layer_kernel_sizes": [[[3, 3], [1, 3]]],
+        "conv_layer_strides": [[1, 1]],
+    }
+    stem = 3 * 4 * 9 + 2 * 4
+    # 3x3: main + 3x1 + 1x3 branches, each with a BatchNorm, plus the identity BatchNorm (4 -> 4, stride 1)
+    first = 4 * 4 * 9 + 4 * 4 * 3 + 4 * 4 * 3 + 3 * 2 * 4 + 2 * 4
+    # 1x3: main + 1x3 "vertical" branch (kw != 1); no horizontal one since kh == 1
+    second = 4 * 4 * 3 + 4 * 4 * 1 + 2 * 2 * 4 + 2 * 4
+    assert params(cfg)["total"] == stem + first + second
+
+
 def test_glpn_counts_the_mix_transformer_encoder():
     cfg = {
         "model_type": "glpn",
@@ -206,6 +225,16 @@ def test_unmodelled_heads_and_variants_are_unknown(cfg):
 
 
 META_CASES = [
+    (
+        "textnet",
+        {
+            "stem_out_channels": 16,
+            "stem_kernel_size": 5,
+            "hidden_sizes": [16, 16, 32],
+            "conv_layer_kernel_sizes": [[[3, 3], [1, 3]], [[3, 1], [1, 1], [3, 3]]],
+            "conv_layer_strides": [[1, 1], [2, 1, 1]],
+        },
+    ),
     (
         "efficientnet",
         {

@@ -1,5 +1,5 @@
 """Convolutional image backbones not covered elsewhere: BiT (ResNet v2 with weight-standardised convolutions and
-GroupNorm), EfficientNet (MBConv stages).
+GroupNorm), EfficientNet (MBConv stages), TextNet (re-parameterisable convs).
 
 Each formula follows the module tree transformers 5 builds; heads not claimed in a registration raise NotExact.
 """
@@ -113,5 +113,57 @@ def efficientnet(c: Cfg, head: str) -> Tally:
     return t
 
 
+TEXTNET = {"stem_kernel_size": 3, "stem_num_channels": 3, "stem_out_channels": 64}
+TEXTNET.update(
+    hidden_sizes=[64, 64, 128, 256, 512],
+    conv_layer_strides=[[1, 2, 1], [2, 1, 1, 1], [2, 1, 1, 1], [2, 1, 1, 1]],
+)
+TEXTNET["conv_layer_kernel_sizes"] = [
+    [[3, 3], [3, 3], [3, 3]],
+    [[3, 3], [1, 3], [3, 3], [3, 1]],
+    [[3, 3], [3, 3], [3, 1], [1, 3]],
+    [[3, 3], [3, 1], [1, 3], [3, 3]],
+]
+
+
+def _rep_conv(cin: int, cout: int, kernel: list, stride: int) -> int:
+    """TextNetRepConvLayer: bias-free kh x kw main conv, kh x 1 (when kw != 1) and 1 x kw (when kh != 1) branches,
+    each with a BatchNorm, and an identity BatchNorm when shape and stride allow."""
+    if len(kernel) != 2 or any(isinstance(k, bool) or not isinstance(k, int) or k <= 0 for k in kernel):
+        raise NotExact("conv_layer_kernel_sizes entries must be [kh, kw] positive integers")
+    kh, kw = kernel
+    n = cin * cout * kh * kw + 2 * cout
+    n += cin * cout * kh + 2 * cout if kw != 1 else 0
+    n += cin * cout * kw + 2 * cout if kh != 1 else 0
+    return n + (2 * cin if cin == cout and stride == 1 else 0)
+
+
+def textnet(c: Cfg, head: str) -> Tally:
+    """TextNetModel / ForImageClassification: bias-free stem conv + BatchNorm, stages of re-parameterisable convs."""
+    if head not in ("model", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for textnet")
+    c = with_defaults(c, TEXTNET)
+    k, so = c.int("stem_kernel_size"), c.int("stem_out_channels")
+    sizes, kernels, strides = (
+        c.ints("hidden_sizes"),
+        c.list("conv_layer_kernel_sizes"),
+        c.list("conv_layer_strides"),
+    )
+    if len(sizes) <= len(kernels) or len(strides) < len(kernels):
+        raise NotExact("hidden_sizes / conv_layer_strides must cover every stage")
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", c.int("stem_num_channels") * so * k * k + 2 * so)
+    for i, (ks, ss) in enumerate(zip(kernels, strides, strict=False)):
+        if not isinstance(ks, list) or not isinstance(ss, list) or len(ss) < len(ks):
+            raise NotExact("each stage needs a kernel and a stride per layer")
+        ins = [sizes[i]] + [sizes[i + 1]] * (len(ks) - 1)
+        t.add("other", sum(_rep_conv(a, sizes[i + 1], kk, s) for a, kk, s in zip(ins, ks, ss, strict=False)))
+    if head == "img_cls" and c.num_labels() > 0:
+        t.add("heads", linear(sizes[-1], c.num_labels()))
+    return t
+
+
 register_own("bit", bit, "Bit")
+register_own("textnet", textnet, "TextNet")
 register_own("efficientnet", efficientnet, "EfficientNet")
