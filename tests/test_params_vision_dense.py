@@ -214,6 +214,7 @@ def test_sam_untied_positional_embedding_counts_twice():
         {"model_type": "videoprism_vision_model", "architectures": ["VideoPrismForVideoClassification"]},
         {"model_type": "hiera", "architectures": ["HieraForPreTraining"]},
         {"model_type": "hiera", "architectures": ["HieraBackbone"]},
+        {"model_type": "swiftformer", "architectures": ["SwiftFormerForImageClassification"]},
         {"model_type": "sam3_tracker", "tracker_config": {}},
         {"model_type": "oneformer", "architectures": ["OneFormerModel"]},
     ],
@@ -225,6 +226,15 @@ def test_unmodelled_heads_and_variants_are_unknown(cfg):
 
 
 META_CASES = [
+    (
+        "swiftformer",
+        {
+            "depths": [1, 2, 3],
+            "embed_dims": [16, 16, 32],
+            "downsamples": [False, False, True],
+            "mlp_ratio": 3,
+        },
+    ),
     (
         "textnet",
         {

@@ -1,5 +1,6 @@
 """Convolutional image backbones not covered elsewhere: BiT (ResNet v2 with weight-standardised convolutions and
-GroupNorm), EfficientNet (MBConv stages), TextNet (re-parameterisable convs).
+GroupNorm), EfficientNet (MBConv stages), TextNet (re-parameterisable convs),
+SwiftFormer.
 
 Each formula follows the module tree transformers 5 builds; heads not claimed in a registration raise NotExact.
 """
@@ -164,6 +165,47 @@ def textnet(c: Cfg, head: str) -> Tally:
     return t
 
 
+SWIFTFORMER = {"num_channels": 3, "depths": [3, 3, 6, 4], "embed_dims": [48, 56, 112, 220], "mlp_ratio": 4}
+SWIFTFORMER.update(downsamples=[True] * 4, down_patch_size=3, use_layer_scale=True)
+
+
+def _swift_stage(dim: int, depth: int, ratio: float, layer_scale: bool) -> int:
+    """A SwiftFormer stage: conv encoders (depthwise 3x3 + BatchNorm, two 1x1 convs, layer scale), the last block an
+    encoder block (local representation, additive attention, BatchNorm MLP, two layer scales if enabled)."""
+    hid = int(ratio * dim)
+    conv = linear(9, dim) + 2 * dim + linear(dim, hid) + linear(hid, dim) + dim
+    local = linear(9, dim) + 2 * dim + 2 * linear(dim, dim) + dim
+    block = local + 4 * linear(dim, dim) + dim + 2 * dim + linear(dim, hid) + linear(hid, dim)
+    return (depth - 1) * conv + block + (2 * dim if layer_scale else 0) if depth > 0 else 0
+
+
+def swiftformer(c: Cfg, head: str) -> Tally:
+    """SwiftFormerModel: two stride-2 conv + BatchNorm stem, stages, a k x k conv + BatchNorm between stages that
+    downsample or change width (the classification heads are not counted)."""
+    _model_only(head, "swiftformer")
+    c = with_defaults(c, SWIFTFORMER)
+    dims, depths, down = c.ints("embed_dims"), c.ints("depths"), c.list("downsamples")
+    k = c.int("down_patch_size")
+    if not depths or len(dims) < len(depths) or len(down) < len(depths) - 1:
+        raise NotExact("embed_dims / downsamples must cover depths")
+    C, o = c.int("num_channels"), dims[0]
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", linear(9 * C, o // 2) + 2 * (o // 2) + linear(9 * (o // 2), o) + 2 * o)
+    ratio, ls = c.num("mlp_ratio"), c.bool("use_layer_scale")
+    for i, depth in enumerate(depths):
+        t.add("other", _swift_stage(dims[i], depth, ratio, ls))
+        if i < len(depths) - 1 and (down[i] or dims[i] != dims[i + 1]):
+            t.add("other", linear(k * k * dims[i], dims[i + 1]) + 2 * dims[i + 1])
+    return t
+
+
+def _model_only(head: str, family: str) -> None:
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for {family}")
+
+
 register_own("bit", bit, "Bit")
+register_own("swiftformer", swiftformer, "SwiftFormer")
 register_own("textnet", textnet, "TextNet")
 register_own("efficientnet", efficientnet, "EfficientNet")
