@@ -98,6 +98,27 @@ def test_textnet_counts_rep_conv_branches_and_identity_norm():
     assert params(cfg)["total"] == stem + first + second
 
 
+def test_cvt_counts_conv_projections_cls_and_classifier_norm():
+    cfg = {
+        "model_type": "cvt",
+        "architectures": ["CvtForImageClassification"],
+        "num_labels": 2,
+        "embed_dim": [8],
+        "num_heads": [2],
+        "depth": [1],
+        "patch_sizes": [3],
+        "mlp_ratio": [2.0],
+        "qkv_bias": [True],
+        "cls_token": [True],
+        "qkv_projection_method": ["dw_bn"],
+        "kernel_qkv": [3],
+    }
+    embed = (3 * 9 * 8 + 8) + 2 * 8 + 8  # patch conv, LayerNorm, [CLS]
+    # q/k/v each: depthwise 3x3 bias-free conv + BatchNorm, then a biased linear; output dense, MLP, 2 LayerNorms
+    layer = 3 * (8 * 9 + 2 * 8) + 3 * lin(8, 8) + lin(8, 8) + lin(8, 16) + lin(16, 8) + 2 * 2 * 8
+    assert params(cfg)["total"] == embed + layer + 2 * 8 + lin(8, 2)
+
+
 def test_glpn_counts_the_mix_transformer_encoder():
     cfg = {
         "model_type": "glpn",
@@ -226,6 +247,29 @@ def test_unmodelled_heads_and_variants_are_unknown(cfg):
 
 
 META_CASES = [
+    (
+        "cvt",
+        {
+            "embed_dim": [16, 32],
+            "num_heads": [1, 2],
+            "depth": [1, 2],
+            "patch_sizes": [5, 3],
+            "patch_stride": [4, 2],
+            "patch_padding": [2, 1],
+            "mlp_ratio": [2.0, 3.0],
+            "qkv_bias": [False, True],
+            "cls_token": [True, True],
+            "qkv_projection_method": ["avg", "dw_bn"],
+            "kernel_qkv": [3, 5],
+            "padding_kv": [1, 2],
+            "stride_kv": [2, 2],
+            "padding_q": [1, 2],
+            "stride_q": [1, 1],
+            "attention_drop_rate": [0.0, 0.0],
+            "drop_rate": [0.0, 0.0],
+            "drop_path_rate": [0.0, 0.0],
+        },
+    ),
     (
         "swiftformer",
         {

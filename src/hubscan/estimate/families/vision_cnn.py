@@ -1,6 +1,6 @@
 """Convolutional image backbones not covered elsewhere: BiT (ResNet v2 with weight-standardised convolutions and
 GroupNorm), EfficientNet (MBConv stages), TextNet (re-parameterisable convs),
-SwiftFormer.
+SwiftFormer, CvT.
 
 Each formula follows the module tree transformers 5 builds; heads not claimed in a registration raise NotExact.
 """
@@ -205,7 +205,54 @@ def _model_only(head: str, family: str) -> None:
         raise NotExact(f"output head '{head}' is not modelled for {family}")
 
 
+CVT = {"num_channels": 3, "patch_sizes": [7, 3, 3], "embed_dim": [64, 192, 384], "depth": [1, 2, 10]}
+CVT.update(mlp_ratio=[4.0] * 3, qkv_bias=[True] * 3, cls_token=[False, False, True], kernel_qkv=[3] * 3)
+CVT.update(qkv_projection_method=["dw_bn"] * 3)
+
+
+def _cvt_layer(d: int, ratio: float, qkv_bias: bool, method: str, k: int) -> int:
+    """CvtLayer: per q/k/v a depthwise k x k conv + BatchNorm under "dw_bn" (nothing under "avg"), biased-or-not
+    q/k/v linears, output dense, MLP, two LayerNorms."""
+    if method not in ("dw_bn", "avg"):
+        raise NotExact(f"qkv_projection_method {method!r} is not modelled for cvt")
+    conv = 3 * (d * k * k + 2 * d) if method == "dw_bn" else 0
+    hid = int(d * ratio)
+    return conv + 3 * linear(d, d, qkv_bias) + linear(d, d) + linear(d, hid) + linear(hid, d) + 4 * d
+
+
+def cvt(c: Cfg, head: str) -> Tally:
+    """CvtModel / ForImageClassification: per stage a conv patch embedding + LayerNorm, an optional [CLS] token
+    (sized by the last stage's width), convolutional-projection layers; the classifier adds a LayerNorm."""
+    if head not in ("model", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for cvt")
+    c = with_defaults(c, CVT)
+    keys = ("embed_dim", "depth", "patch_sizes", "mlp_ratio", "qkv_bias", "cls_token")
+    dims, depths, patches, kernels = (c.ints(k) for k in ("embed_dim", "depth", "patch_sizes", "kernel_qkv"))
+    ratios, biases, cls, methods = (
+        c.list(k) for k in ("mlp_ratio", "qkv_bias", "cls_token", "qkv_projection_method")
+    )
+    if not all(isinstance(r, (int, float)) and not isinstance(r, bool) for r in ratios) or not all(
+        isinstance(b, bool) for b in biases + cls
+    ):
+        raise NotExact("mlp_ratio must list numbers, qkv_bias / cls_token booleans")
+    S = len(depths)
+    if S == 0 or min(len(v) for v in (dims, patches, ratios, biases, cls, methods, kernels)) < S:
+        raise NotExact(f"{', '.join(keys)} must have an entry per stage")
+    t = Tally()
+    t.has_kv = False
+    prev = c.int("num_channels")
+    for s in range(S):
+        d, k = dims[s], patches[s]
+        t.add("embeddings", linear(prev * k * k, d) + 2 * d + (dims[-1] if cls[s] else 0))
+        t.add("other", depths[s] * _cvt_layer(d, ratios[s], biases[s], methods[s], kernels[s]))
+        prev = d
+    if head == "img_cls":
+        t.add("heads", 2 * dims[-1] + (linear(dims[-1], c.num_labels()) if c.num_labels() > 0 else 0))
+    return t
+
+
 register_own("bit", bit, "Bit")
+register_own("cvt", cvt, "Cvt")
 register_own("swiftformer", swiftformer, "SwiftFormer")
 register_own("textnet", textnet, "TextNet")
 register_own("efficientnet", efficientnet, "EfficientNet")
