@@ -235,6 +235,7 @@ def test_sam_untied_positional_embedding_counts_twice():
         {"model_type": "videoprism_vision_model", "architectures": ["VideoPrismForVideoClassification"]},
         {"model_type": "hiera", "architectures": ["HieraForPreTraining"]},
         {"model_type": "hiera", "architectures": ["HieraBackbone"]},
+        {"model_type": "focalnet", "architectures": ["FocalNetForMaskedImageModeling"]},
         {"model_type": "swiftformer", "architectures": ["SwiftFormerForImageClassification"]},
         {"model_type": "sam3_tracker", "tracker_config": {}},
         {"model_type": "oneformer", "architectures": ["OneFormerModel"]},
@@ -247,6 +248,19 @@ def test_unmodelled_heads_and_variants_are_unknown(cfg):
 
 
 META_CASES = [
+    (
+        "focalnet",
+        {
+            "embed_dim": 16,
+            "depths": [1, 2, 1],
+            "focal_levels": [1, 3, 2],
+            "focal_windows": [3, 5, 3],
+            "use_conv_embed": True,
+            "use_layerscale": True,
+            "use_post_layernorm_in_modulation": True,
+        },
+    ),
+    ("focalnet", {"embed_dim": 24, "depths": [2, 1], "focal_levels": [2, 2], "focal_windows": [3, 3]}),
     (
         "cvt",
         {

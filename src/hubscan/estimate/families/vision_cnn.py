@@ -1,6 +1,6 @@
 """Convolutional image backbones not covered elsewhere: BiT (ResNet v2 with weight-standardised convolutions and
 GroupNorm), EfficientNet (MBConv stages), TextNet (re-parameterisable convs),
-SwiftFormer, CvT.
+SwiftFormer, CvT, FocalNet.
 
 Each formula follows the module tree transformers 5 builds; heads not claimed in a registration raise NotExact.
 """
@@ -251,7 +251,62 @@ def cvt(c: Cfg, head: str) -> Tally:
     return t
 
 
+FOCALNET = {
+    "patch_size": 4,
+    "num_channels": 3,
+    "embed_dim": 96,
+    "use_conv_embed": False,
+    "depths": [2, 2, 6, 2],
+}
+FOCALNET.update(focal_levels=[2] * 4, focal_windows=[3] * 4, mlp_ratio=4.0, use_layerscale=False)
+FOCALNET.update(use_post_layernorm_in_modulation=False)
+
+
+def _focal_layer(d: int, level: int, window: int, ratio: float, post_ln: bool, scale: bool) -> int:
+    """FocalNetLayer: two LayerNorms, focal modulation (biased in-projection to 2 d + level + 1, 1x1 context conv,
+    out-projection, bias-free depthwise convs of kernel 2 k + window, optional LayerNorm), MLP, layer scales."""
+    hid = int(d * ratio)
+    mod = (
+        linear(d, 2 * d + level + 1) + 2 * linear(d, d) + sum(d * (2 * k + window) ** 2 for k in range(level))
+    )
+    return 4 * d + mod + (2 * d if post_ln else 0) + linear(d, hid) + linear(hid, d) + (2 * d if scale else 0)
+
+
+def focalnet(c: Cfg, head: str) -> Tally:
+    """FocalNetModel / ForImageClassification: patch (or 7x7 conv) stem + LayerNorm, stages of width
+    embed_dim * 2^i (hidden_sizes is not read) joined by 2x2 (or 3x3 conv) downsamplers with LayerNorm, final
+    LayerNorm."""
+    if head not in ("model", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for focalnet")
+    c = with_defaults(c, FOCALNET)
+    E, depths, conv = c.int("embed_dim"), c.ints("depths"), c.bool("use_conv_embed")
+    levels, windows = c.ints("focal_levels"), c.ints("focal_windows")
+    if not depths or min(len(levels), len(windows)) < len(depths):
+        raise NotExact("focal_levels / focal_windows must have an entry per stage")
+    p = c.int("patch_size")
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", linear(c.int("num_channels") * (49 if conv else p * p), E) + 2 * E)
+    ratio, post, scale = (
+        c.num("mlp_ratio"),
+        c.bool("use_post_layernorm_in_modulation"),
+        c.bool("use_layerscale"),
+    )
+    S = len(depths)
+    for i, depth in enumerate(depths):
+        d = E * 2**i
+        t.add("other", depth * _focal_layer(d, levels[i], windows[i], ratio, post, scale))
+        if i < S - 1:
+            t.add("other", linear(d * (9 if conv else 4), 2 * d) + 4 * d)
+    width = E * 2 ** (S - 1)
+    t.add("norms", 2 * width)
+    if head == "img_cls" and c.num_labels() > 0:
+        t.add("heads", linear(width, c.num_labels()))
+    return t
+
+
 register_own("bit", bit, "Bit")
+register_own("focalnet", focalnet, "FocalNet")
 register_own("cvt", cvt, "Cvt")
 register_own("swiftformer", swiftformer, "SwiftFormer")
 register_own("textnet", textnet, "TextNet")
