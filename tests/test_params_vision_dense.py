@@ -249,6 +249,24 @@ def test_unmodelled_heads_and_variants_are_unknown(cfg):
 
 META_CASES = [
     (
+        "hgnet_v2",
+        {
+            "use_learnable_affine_block": True,
+            "stem_channels": [3, 16, 24],
+            "stage_in_channels": [24, 32],
+            "stage_mid_channels": [16, 24],
+            "stage_out_channels": [32, 64],
+            "stage_num_blocks": [2, 1],
+            "stage_downsample": [False, True],
+            "stage_downsample_strides": [2, 2],
+            "stage_light_block": [True, False],
+            "stage_kernel_size": [3, 5],
+            "stage_numb_of_layers": [2, 3],
+            "hidden_sizes": [32, 64],
+            "depths": [2, 1],
+        },
+    ),
+    (
         "focalnet",
         {
             "embed_dim": 16,

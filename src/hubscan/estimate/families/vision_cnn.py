@@ -1,6 +1,6 @@
 """Convolutional image backbones not covered elsewhere: BiT (ResNet v2 with weight-standardised convolutions and
 GroupNorm), EfficientNet (MBConv stages), TextNet (re-parameterisable convs),
-SwiftFormer, CvT, FocalNet.
+SwiftFormer, CvT, FocalNet, HGNet-V2.
 
 Each formula follows the module tree transformers 5 builds; heads not claimed in a registration raise NotExact.
 """
@@ -305,7 +305,78 @@ def focalnet(c: Cfg, head: str) -> Tally:
     return t
 
 
+HGNET_V2 = {"hidden_sizes": [256, 512, 1024, 2048], "hidden_act": "relu", "stem_channels": [3, 32, 48]}
+HGNET_V2.update(stage_in_channels=[48, 128, 512, 1024], stage_mid_channels=[48, 96, 192, 384])
+HGNET_V2.update(stage_out_channels=[128, 512, 1024, 2048], stage_num_blocks=[1, 1, 3, 1])
+HGNET_V2.update(stage_downsample=[False, True, True, True], stage_light_block=[False, False, True, True])
+HGNET_V2.update(
+    stage_kernel_size=[3, 3, 5, 5], stage_numb_of_layers=[6] * 4, use_learnable_affine_block=False
+)
+
+
+def _hg_conv(cin: int, cout: int, k: int, lab: bool, groups: int = 1) -> int:
+    """HGNetV2ConvLayer: bias-free conv, BatchNorm, and a learnable affine (scale, bias) when activated and enabled."""
+    return cin // groups * cout * k * k + 2 * cout + (2 if lab else 0)
+
+
+def _hg_block(cin: int, mid: int, out: int, layers: int, k: int, light: bool, lab: bool) -> int:
+    """HGNetV2BasicLayer: ``layers`` conv layers (light: 1x1 then depthwise k x k) concatenated with the input, a
+    1x1 squeeze to out / 2 and a 1x1 excitation to out."""
+    n = 0
+    for i in range(layers):
+        a = cin if i == 0 else mid
+        n += (
+            _hg_conv(a, mid, 1, False) + _hg_conv(mid, mid, k, lab, mid)
+            if light
+            else _hg_conv(a, mid, k, lab)
+        )
+    total = cin + layers * mid
+    return n + _hg_conv(total, out // 2, 1, lab) + _hg_conv(out // 2, out, 1, lab)
+
+
+def hgnet_v2(c: Cfg, head: str) -> Tally:
+    """HGNetV2Backbone / ForImageClassification: five-conv stem, stages of an optional depthwise 3x3 downsampler and
+    HG blocks (the classifier reads hidden_sizes[-1])."""
+    if head not in (
+        "model",
+        "backbone",
+        "img_cls",
+    ):  # AutoModel builds the backbone: there is no HGNetV2Model
+        raise NotExact(f"output head '{head}' is not modelled for hgnet_v2")
+    c = with_defaults(c, HGNET_V2)
+    lab_on = c.bool("use_learnable_affine_block")
+    lab = lab_on and bool(c.raw("hidden_act"))
+    stem_ch = c.ints("stem_channels")
+    if len(stem_ch) != 3 or min(stem_ch) <= 0:
+        raise NotExact("stem_channels must be three positive widths")
+    s0, s1, s2 = stem_ch
+    keys = ("stage_in_channels", "stage_mid_channels", "stage_out_channels", "stage_num_blocks")
+    keys += ("stage_numb_of_layers", "stage_kernel_size")
+    stages = [c.ints(k) for k in keys]
+    down, light = c.list("stage_downsample"), c.list("stage_light_block")
+    S = len(stages[0])
+    if min(len(v) for v in (*stages, down, light)) < S:
+        raise NotExact("every stage list needs an entry per stage")
+    t = Tally()
+    t.has_kv = False
+    stem = _hg_conv(s0, s1, 3, lab) + _hg_conv(s1, s1 // 2, 2, lab) + _hg_conv(s1 // 2, s1, 2, lab)
+    t.add("embeddings", stem + _hg_conv(2 * s1, s1, 3, lab) + _hg_conv(s1, s2, 1, lab))
+    for i in range(S):
+        cin, mid, out, nb, nl, k = (v[i] for v in stages)
+        t.add("other", _hg_conv(cin, cin, 3, False, cin) if down[i] else 0)
+        t.add(
+            "other",
+            sum(
+                _hg_block(cin if b == 0 else out, mid, out, nl, k, bool(light[i]), lab_on) for b in range(nb)
+            ),
+        )
+    if head == "img_cls" and c.num_labels() > 0:
+        t.add("heads", linear(c.ints("hidden_sizes")[-1], c.num_labels()))
+    return t
+
+
 register_own("bit", bit, "Bit")
+register_own("hgnet_v2", hgnet_v2, "HGNetV2")
 register_own("focalnet", focalnet, "FocalNet")
 register_own("cvt", cvt, "Cvt")
 register_own("swiftformer", swiftformer, "SwiftFormer")
