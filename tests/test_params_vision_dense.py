@@ -235,6 +235,7 @@ def test_sam_untied_positional_embedding_counts_twice():
         {"model_type": "videoprism_vision_model", "architectures": ["VideoPrismForVideoClassification"]},
         {"model_type": "hiera", "architectures": ["HieraForPreTraining"]},
         {"model_type": "hiera", "architectures": ["HieraBackbone"]},
+        {"model_type": "levit", "architectures": ["LevitModel"], "depths": [1, 1]},
         {"model_type": "focalnet", "architectures": ["FocalNetForMaskedImageModeling"]},
         {"model_type": "swiftformer", "architectures": ["SwiftFormerForImageClassification"]},
         {"model_type": "sam3_tracker", "tracker_config": {}},
@@ -248,6 +249,19 @@ def test_unmodelled_heads_and_variants_are_unknown(cfg):
 
 
 META_CASES = [
+    (
+        "levit",
+        {
+            "image_size": 112,
+            "hidden_sizes": [32, 64, 96],
+            "num_attention_heads": [2, 4, 6],
+            "key_dim": [8, 8, 16],
+            "depths": [1, 2, 1],
+            "mlp_ratio": [2, 0, 3],
+            "attention_ratio": [2, 3, 2],
+            "kernel_size": 5,
+        },
+    ),
     (
         "hgnet_v2",
         {

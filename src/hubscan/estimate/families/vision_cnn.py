@@ -1,6 +1,6 @@
 """Convolutional image backbones not covered elsewhere: BiT (ResNet v2 with weight-standardised convolutions and
 GroupNorm), EfficientNet (MBConv stages), TextNet (re-parameterisable convs),
-SwiftFormer, CvT, FocalNet, HGNet-V2.
+SwiftFormer, CvT, FocalNet, HGNet-V2, LeViT.
 
 Each formula follows the module tree transformers 5 builds; heads not claimed in a registration raise NotExact.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from hubscan.estimate.families.common import Cfg, NotExact, Tally, linear
+from hubscan.estimate.families.common import Cfg, NotExact, Tally, linear, positive
 from hubscan.estimate.families.vision_more import register_own, with_defaults
 
 BIT = {
@@ -375,7 +375,63 @@ def hgnet_v2(c: Cfg, head: str) -> Tally:
     return t
 
 
+LEVIT = {"image_size": 224, "num_channels": 3, "kernel_size": 3, "patch_size": 16, "depths": [4, 4, 4]}
+LEVIT.update(hidden_sizes=[128, 256, 384], num_attention_heads=[4, 8, 12], key_dim=[16, 16, 16])
+LEVIT.update(mlp_ratio=[2, 2, 2], attention_ratio=[2, 2, 2])
+
+
+def _bn_linear(i: int, o: int) -> int:
+    """MLPLayerWithBN: a bias-free linear and a BatchNorm1d."""
+    return i * o + 2 * o
+
+
+def _levit_attention(h: int, kd: int, nh: int, ar: int, res: int) -> int:
+    """LevitAttention: fused q/k/v and projection (linear + BatchNorm each), one bias per head and grid offset."""
+    return _bn_linear(h, (ar + 2) * kd * nh) + _bn_linear(ar * kd * nh, h) + nh * res * res
+
+
+def _levit_subsample(i: int, o: int, kd: int, nh: int, res_in: int) -> tuple[int, int]:
+    """LevitAttentionSubsample (attention ratio 4, stride 2) and its resolution out: k/v, q and projection (linear +
+    BatchNorm each), a bias per head and distinct (|dx|, |dy|) offset between the strided and the full grid."""
+    res_out = (res_in - 1) // 2 + 1
+    offsets = len({abs(a * 2 - b) for a in range(res_out) for b in range(res_in)}) ** 2
+    n = _bn_linear(i, 5 * kd * nh) + _bn_linear(i, kd * nh) + _bn_linear(4 * kd * nh, o) + nh * offsets
+    return n, res_out
+
+
+def levit(c: Cfg, head: str) -> Tally:
+    """LevitModel / ForImageClassification(WithTeacher): four conv + BatchNorm patch layers, three stages of
+    attention and MLP residuals with the two subsampling attentions (and their x2 MLPs) transformers derives from
+    key_dim[0] and hidden_sizes (any down_ops in the config is overwritten), BatchNorm + linear classifiers."""
+    heads = {"model": 0, "img_cls": 1, "img_cls_teacher": 2}
+    if head not in heads:
+        raise NotExact(f"output head '{head}' is not modelled for levit")
+    c = with_defaults(c, LEVIT)
+    keys = ("hidden_sizes", "depths", "num_attention_heads", "key_dim", "attention_ratio", "mlp_ratio")
+    hs, depths, nhs, kds, ars, mrs = (c.ints(k) for k in keys)
+    if len(depths) != 3 or min(len(v) for v in (hs, nhs, kds, ars, mrs)) < 3 or min(kds) <= 0:
+        raise NotExact("transformers builds LeViT with exactly three stages")
+    k, h0 = c.int("kernel_size"), hs[0]
+    t = Tally()
+    t.has_kv = False
+    widths = [c.int("num_channels"), h0 // 8, h0 // 4, h0 // 2, h0]
+    t.add("embeddings", sum(a * b * k * k + 2 * b for a, b in zip(widths, widths[1:], strict=False)))
+    res = c.int("image_size") // positive("patch_size", c.int("patch_size"))
+    for i in range(3):
+        h = hs[i]
+        layer = _levit_attention(h, kds[i], nhs[i], ars[i], res)
+        layer += _bn_linear(h, h * mrs[i]) + _bn_linear(h * mrs[i], h) if mrs[i] > 0 else 0
+        t.add("other", depths[i] * layer)
+        if i < 2:
+            n, res = _levit_subsample(h, hs[i + 1], kds[0], hs[i] // kds[0], res)
+            t.add("other", n + _bn_linear(hs[i + 1], 2 * hs[i + 1]) + _bn_linear(2 * hs[i + 1], hs[i + 1]))
+    if c.num_labels() > 0:
+        t.add("heads", heads[head] * (2 * hs[-1] + linear(hs[-1], c.num_labels())))
+    return t
+
+
 register_own("bit", bit, "Bit")
+register_own("levit", levit, "Levit")
 register_own("hgnet_v2", hgnet_v2, "HGNetV2")
 register_own("focalnet", focalnet, "FocalNet")
 register_own("cvt", cvt, "Cvt")
