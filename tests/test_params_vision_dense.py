@@ -235,6 +235,7 @@ def test_sam_untied_positional_embedding_counts_twice():
         {"model_type": "videoprism_vision_model", "architectures": ["VideoPrismForVideoClassification"]},
         {"model_type": "hiera", "architectures": ["HieraForPreTraining"]},
         {"model_type": "hiera", "architectures": ["HieraBackbone"]},
+        {"model_type": "mobilevit", "architectures": ["MobileViTForSemanticSegmentation"]},
         {"model_type": "levit", "architectures": ["LevitModel"], "depths": [1, 1]},
         {"model_type": "focalnet", "architectures": ["FocalNetForMaskedImageModeling"]},
         {"model_type": "swiftformer", "architectures": ["SwiftFormerForImageClassification"]},
@@ -249,6 +250,18 @@ def test_unmodelled_heads_and_variants_are_unknown(cfg):
 
 
 META_CASES = [
+    (
+        "mobilevit",
+        {
+            "hidden_sizes": [32, 48, 64],
+            "neck_hidden_sizes": [8, 16, 24, 32, 40, 48, 96],
+            "num_attention_heads": 2,
+            "mlp_ratio": 3.0,
+            "expand_ratio": 2.5,
+            "conv_kernel_size": 5,
+            "qkv_bias": False,
+        },
+    ),
     (
         "levit",
         {

@@ -1,6 +1,6 @@
 """Convolutional image backbones not covered elsewhere: BiT (ResNet v2 with weight-standardised convolutions and
 GroupNorm), EfficientNet (MBConv stages), TextNet (re-parameterisable convs),
-SwiftFormer, CvT, FocalNet, HGNet-V2, LeViT.
+SwiftFormer, CvT, FocalNet, HGNet-V2, LeViT, MobileViT.
 
 Each formula follows the module tree transformers 5 builds; heads not claimed in a registration raise NotExact.
 """
@@ -430,7 +430,59 @@ def levit(c: Cfg, head: str) -> Tally:
     return t
 
 
+MOBILEVIT = {"num_channels": 3, "hidden_sizes": [144, 192, 240], "num_attention_heads": 4, "mlp_ratio": 2.0}
+MOBILEVIT.update(neck_hidden_sizes=[16, 32, 64, 96, 128, 160, 640], expand_ratio=4.0, conv_kernel_size=3)
+MOBILEVIT.update(qkv_bias=True)
+
+
+def _bn_conv(cin: int, cout: int, k: int, groups: int = 1) -> int:
+    """A bias-free conv followed by a BatchNorm."""
+    return cin // groups * cout * k * k + 2 * cout
+
+
+def _inverted_residual(cin: int, cout: int, ratio: float) -> int:
+    """MobileViTInvertedResidual: 1x1 expansion, 3x3 depthwise, 1x1 reduction, each conv + BatchNorm."""
+    e = make_div(int(round(cin * ratio)), 8)
+    return _bn_conv(cin, e, 1) + _bn_conv(e, e, 3, e) + _bn_conv(e, cout, 1)
+
+
+def _mobilevit_block(c: Cfg, cin: int, cout: int, h: int, layers: int) -> int:
+    """MobileViTLayer: a stride-2 inverted residual, k x k conv, bias-free 1x1 to the transformer width (no norm),
+    transformer layers, LayerNorm, 1x1 projection back, k x k fusion of the concatenation."""
+    k, ratio, nh = c.int("conv_kernel_size"), c.num("mlp_ratio"), c.int("num_attention_heads")
+    if h % positive("num_attention_heads", nh):
+        raise NotExact("hidden_sizes must be multiples of num_attention_heads")
+    inner = int(h * ratio)
+    layer = 3 * linear(h, h, c.bool("qkv_bias")) + linear(h, h) + linear(h, inner) + linear(inner, h) + 4 * h
+    n = _inverted_residual(cin, cout, c.num("expand_ratio")) + _bn_conv(cout, cout, k) + cout * h
+    return n + layers * layer + 2 * h + _bn_conv(h, cout, 1) + _bn_conv(2 * cout, cout, k)
+
+
+def mobilevit(c: Cfg, head: str) -> Tally:
+    """MobileViTModel / ForImageClassification: 3x3 stem, two MobileNet stages (1 and 3 inverted residuals), three
+    MobileViT blocks (2, 4, 3 transformer layers), the 1x1 expansion to neck_hidden_sizes[6]."""
+    if head not in ("model", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for mobilevit")
+    c = with_defaults(c, MOBILEVIT)
+    n, hs = c.ints("neck_hidden_sizes"), c.ints("hidden_sizes")
+    if len(n) < 7 or len(hs) < 3:
+        raise NotExact("neck_hidden_sizes needs 7 widths and hidden_sizes 3")
+    r = c.num("expand_ratio")
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", _bn_conv(c.int("num_channels"), n[0], 3))
+    t.add("other", _inverted_residual(n[0], n[1], r) + _inverted_residual(n[1], n[2], r))
+    t.add("other", 2 * _inverted_residual(n[2], n[2], r))
+    for i, layers in enumerate((2, 4, 3)):
+        t.add("other", _mobilevit_block(c, n[2 + i], n[3 + i], hs[i], layers))
+    t.add("other", _bn_conv(n[5], n[6], 1))
+    if head == "img_cls" and c.num_labels() > 0:
+        t.add("heads", linear(n[6], c.num_labels()))
+    return t
+
+
 register_own("bit", bit, "Bit")
+register_own("mobilevit", mobilevit, "MobileViT")
 register_own("levit", levit, "Levit")
 register_own("hgnet_v2", hgnet_v2, "HGNetV2")
 register_own("focalnet", focalnet, "FocalNet")
