@@ -251,6 +251,18 @@ def test_unmodelled_heads_and_variants_are_unknown(cfg):
 
 META_CASES = [
     (
+        "mobilevitv2",
+        {
+            "width_multiplier": 0.75,
+            "n_attn_blocks": [1, 2, 1],
+            "base_attn_unit_dims": [64, 96, 128],
+            "ffn_multiplier": 3,
+            "expand_ratio": 3.0,
+            "conv_kernel_size": 5,
+        },
+    ),
+    ("mobilevitv2", {"width_multiplier": 0.5, "n_attn_blocks": [1, 1, 1]}),
+    (
         "mobilevit",
         {
             "hidden_sizes": [32, 48, 64],

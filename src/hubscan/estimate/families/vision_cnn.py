@@ -1,6 +1,6 @@
 """Convolutional image backbones not covered elsewhere: BiT (ResNet v2 with weight-standardised convolutions and
 GroupNorm), EfficientNet (MBConv stages), TextNet (re-parameterisable convs),
-SwiftFormer, CvT, FocalNet, HGNet-V2, LeViT, MobileViT.
+SwiftFormer, CvT, FocalNet, HGNet-V2, LeViT, MobileViT (v1 and v2).
 
 Each formula follows the module tree transformers 5 builds; heads not claimed in a registration raise NotExact.
 """
@@ -481,7 +481,47 @@ def mobilevit(c: Cfg, head: str) -> Tally:
     return t
 
 
+MOBILEVITV2 = {"num_channels": 3, "expand_ratio": 2.0, "conv_kernel_size": 3, "n_attn_blocks": [2, 4, 3]}
+MOBILEVITV2.update(base_attn_unit_dims=[128, 192, 256], width_multiplier=1.0, ffn_multiplier=2)
+
+
+def _mobilevitv2_block(c: Cfg, cin: int, cout: int, d: int, layers: int) -> int:
+    """MobileViTV2Layer: a stride-2 inverted residual, depthwise k x k conv + BatchNorm, bias-free 1x1 to the
+    attention width, layers of (GroupNorm, biased 1x1 qkv to 1 + 2 d and out-projection, GroupNorm, biased 1x1
+    FFN of width multiplier x d rounded down to 16), a GroupNorm, 1x1 projection back + BatchNorm."""
+    k, ffn = c.int("conv_kernel_size"), c.int("ffn_multiplier") * d // 16 * 16
+    layer = 2 * d + linear(d, 1 + 2 * d) + linear(d, d) + 2 * d + linear(d, ffn) + linear(ffn, d)
+    n = _inverted_residual(cin, cout, c.num("expand_ratio")) + _bn_conv(cout, cout, k, cout) + cout * d
+    return n + layers * layer + 2 * d + _bn_conv(d, cout, 1)
+
+
+def mobilevitv2(c: Cfg, head: str) -> Tally:
+    """MobileViTV2Model / ForImageClassification: widths scaled by width_multiplier, 3x3 stem, MobileNet stages of
+    1 and 2 inverted residuals, three MobileViTV2 blocks (no output expansion)."""
+    if head not in ("model", "img_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for mobilevitv2")
+    c = with_defaults(c, MOBILEVITV2)
+    w, blocks, base = c.num("width_multiplier"), c.ints("n_attn_blocks"), c.ints("base_attn_unit_dims")
+    if len(blocks) < 3 or len(base) < 3:
+        raise NotExact("n_attn_blocks and base_attn_unit_dims need three entries")
+    dims = [make_div(min(64, max(16, 32 * w)), 8), make_div(64 * w, 16)]
+    dims += [make_div(n * w, 8) for n in (128, 256, 384, 512)]
+    r = c.num("expand_ratio")
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", _bn_conv(c.int("num_channels"), dims[0], 3))
+    t.add("other", _inverted_residual(dims[0], dims[1], r) + _inverted_residual(dims[1], dims[2], r))
+    t.add("other", _inverted_residual(dims[2], dims[2], r))
+    for i in range(3):
+        d = make_div(base[i] * w, 8)
+        t.add("other", _mobilevitv2_block(c, dims[2 + i], dims[3 + i], d, blocks[i]))
+    if head == "img_cls" and c.num_labels() > 0:
+        t.add("heads", linear(dims[5], c.num_labels()))
+    return t
+
+
 register_own("bit", bit, "Bit")
+register_own("mobilevitv2", mobilevitv2, "MobileViTV2")
 register_own("mobilevit", mobilevit, "MobileViT")
 register_own("levit", levit, "Levit")
 register_own("hgnet_v2", hgnet_v2, "HGNetV2")
