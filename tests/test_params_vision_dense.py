@@ -235,6 +235,8 @@ def test_sam_untied_positional_embedding_counts_twice():
         {"model_type": "videoprism_vision_model", "architectures": ["VideoPrismForVideoClassification"]},
         {"model_type": "hiera", "architectures": ["HieraForPreTraining"]},
         {"model_type": "hiera", "architectures": ["HieraBackbone"]},
+        {"model_type": "depth_pro", "architectures": ["DepthProForDepthEstimation"]},
+        {"model_type": "depth_pro", "patch_model_config": {"model_type": "vit"}},
         {"model_type": "mobilevit", "architectures": ["MobileViTForSemanticSegmentation"]},
         {"model_type": "levit", "architectures": ["LevitModel"], "depths": [1, 1]},
         {"model_type": "focalnet", "architectures": ["FocalNetForMaskedImageModeling"]},
@@ -249,7 +251,26 @@ def test_unmodelled_heads_and_variants_are_unknown(cfg):
     assert p["total"] is None
 
 
+DINO_SMALL = {
+    "model_type": "dinov2",
+    "num_hidden_layers": 1,
+    "num_attention_heads": 2,
+    "image_size": 64,
+    "patch_size": 16,
+}
+DEPTH_PRO_SMALL = {
+    "patch_model_config": {**DINO_SMALL, "hidden_size": 64, "num_hidden_layers": 2},
+    "image_model_config": {**DINO_SMALL, "hidden_size": 96},
+    "fov_model_config": {**DINO_SMALL, "hidden_size": 32},
+    "fusion_hidden_size": 32,
+    "scaled_images_feature_dims": [48, 40, 32],
+    "intermediate_hook_ids": [1, 0],
+    "patch_size": 64,
+}
+
 META_CASES = [
+    ("depth_pro", {**DEPTH_PRO_SMALL, "intermediate_feature_dims": [32, 32]}),
+    ("depth_pro", {**DEPTH_PRO_SMALL, "intermediate_feature_dims": [40, 24]}),
     (
         "mobilevitv2",
         {

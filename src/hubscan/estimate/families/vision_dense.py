@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from hubscan.estimate.families.common import Cfg, NotExact, Tally, linear, positive
 from hubscan.estimate.families.registry import Formula
-from hubscan.estimate.families.vision import vit
+from hubscan.estimate.families.vision import dinov2, vit
 from hubscan.estimate.families.vision_more import (
     SEGFORMER,
     _mix_transformer,
@@ -455,3 +455,45 @@ def swin2sr(c: Cfg, head: str) -> Tally:
 
 
 register_own("swin2sr", swin2sr, "Swin2SR")
+
+
+# ----------------------------------------------------------------------------- Depth Pro
+
+DEPTH_PRO = {"fusion_hidden_size": 256, "intermediate_feature_dims": [256, 256]}
+DEPTH_PRO.update(scaled_images_feature_dims=[1024, 1024, 512])
+
+
+def _upsample_block(i: int, inner: int, out: int, n: int, proj: bool, bias: bool) -> int:
+    """DepthProFeatureUpsampleBlock: an optional 1x1 projection, then ``n`` 2x2 transposed convs."""
+    b = out if bias else 0
+    return (linear(i, inner, bias) if proj else 0) + inner * out * 4 + b + (n - 1) * (out * out * 4 + b)
+
+
+def depth_pro(c: Cfg, head: str) -> Tally:
+    """DepthProModel: the patch and image DINOv2 encoders and the neck (upsampling blocks for the image, each scaled
+    image and each intermediate hook, a 1x1 fusion conv, bias-free 3x3 projections to the fusion width; the last
+    one is skipped when it already has that width). The depth / field-of-view heads are not counted."""
+    _base_only(head, "depth_pro")
+    t, pc = sub_model(c, "patch_model_config", "dinov2", {"dinov2": dinov2})
+    image, ic = sub_model(c, "image_model_config", "dinov2", {"dinov2": dinov2})
+    t.merge(image)
+    hp, hi = (with_defaults(x, {"hidden_size": 768}).int("hidden_size") for x in (pc, ic))
+    c = with_defaults(c, DEPTH_PRO)
+    fusion, scaled, inter = (
+        c.int("fusion_hidden_size"),
+        c.ints("scaled_images_feature_dims"),
+        c.ints("intermediate_feature_dims"),
+    )
+    if not scaled:
+        raise NotExact("scaled_images_feature_dims must not be empty")
+    n = _upsample_block(hi, hi, scaled[0], 1, False, True)
+    n += sum(_upsample_block(hp, f, f, 1, True, False) for f in scaled)
+    n += sum(_upsample_block(hp, fusion if i == 0 else f, f, 2 + i, True, False) for i, f in enumerate(inter))
+    n += linear(2 * scaled[0], scaled[0])
+    dims = scaled + inter
+    n += sum(ch * fusion * 9 for j, ch in enumerate(dims) if not (j == len(dims) - 1 and ch == fusion))
+    t.add("other", n)
+    return t
+
+
+register_own("depth_pro", depth_pro, "DepthPro")
