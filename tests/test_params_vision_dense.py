@@ -235,6 +235,7 @@ def test_sam_untied_positional_embedding_counts_twice():
         {"model_type": "videoprism_vision_model", "architectures": ["VideoPrismForVideoClassification"]},
         {"model_type": "hiera", "architectures": ["HieraForPreTraining"]},
         {"model_type": "hiera", "architectures": ["HieraBackbone"]},
+        {"model_type": "sapiens2", "num_hidden_layers": 2, "num_key_value_heads_per_layer": [4]},
         {"model_type": "depth_pro", "architectures": ["DepthProForDepthEstimation"]},
         {"model_type": "depth_pro", "patch_model_config": {"model_type": "vit"}},
         {"model_type": "mobilevit", "architectures": ["MobileViTForSemanticSegmentation"]},
@@ -269,6 +270,28 @@ DEPTH_PRO_SMALL = {
 }
 
 META_CASES = [
+    (
+        "sapiens2",
+        {
+            "hidden_size": 64,
+            "num_attention_heads": 4,
+            "intermediate_size": 96,
+            "num_hidden_layers": 3,
+            "num_first_full_attention_layers": 1,
+            "num_last_full_attention_layers": 1,
+            "num_key_value_attention_heads": 2,
+            "use_gated_mlp": False,
+            "use_qk_norm": False,
+            "key_bias": False,
+            "mlp_bias": False,
+            "use_mask_token": True,
+            "num_register_tokens": 2,
+        },
+    ),
+    (
+        "sapiens2",
+        {"hidden_size": 48, "num_attention_heads": 4, "intermediate_size": 80, "num_hidden_layers": 2},
+    ),
     ("depth_pro", {**DEPTH_PRO_SMALL, "intermediate_feature_dims": [32, 32]}),
     ("depth_pro", {**DEPTH_PRO_SMALL, "intermediate_feature_dims": [40, 24]}),
     (

@@ -497,3 +497,48 @@ def depth_pro(c: Cfg, head: str) -> Tally:
 
 
 register_own("depth_pro", depth_pro, "DepthPro")
+
+
+# ----------------------------------------------------------------------------- Sapiens2
+
+SAPIENS2 = {"patch_size": 16, "hidden_size": 1024, "intermediate_size": 4096, "num_hidden_layers": 24}
+SAPIENS2.update(num_attention_heads=16, num_channels=3, query_bias=True, key_bias=True, value_bias=True)
+SAPIENS2.update(
+    proj_bias=True, mlp_bias=True, use_gated_mlp=True, num_register_tokens=8, use_mask_token=False
+)
+SAPIENS2.update(use_qk_norm=True)
+
+
+def sapiens2(c: Cfg, head: str) -> Tally:
+    """Sapiens2Model: [CLS], register (and optional mask) tokens, biased patch conv, RMSNorm layers whose k/v
+    head count comes from num_key_value_heads_per_layer (q/k RMSNorms optional, one layer scale), gated or plain
+    MLP, final RMSNorm; rotary positions have no parameters. Task heads are not counted."""
+    _base_only(head, "sapiens2")
+    c = with_defaults(c, SAPIENS2)
+    h, L, nh, inter = (
+        c.int(k) for k in ("hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size")
+    )
+    kv_heads = c.ints("num_key_value_heads_per_layer", default=None)
+    if kv_heads is None or len(kv_heads) < L:
+        raise NotExact("num_key_value_heads_per_layer must list every layer")
+    hd = h // positive("num_attention_heads", nh)
+    ph, pw = _int_pair(c, "patch_size")
+    t = Tally()
+    t.has_kv = False
+    extra = c.int("num_register_tokens") + 1 + c.bool("use_mask_token")
+    t.add("embeddings", extra * h + c.int("num_channels") * ph * pw * h + h)
+    b = {k: c.bool(k) for k in ("query_bias", "key_bias", "value_bias", "proj_bias", "mlp_bias")}
+    mlp = (3 if c.bool("use_gated_mlp") else 2) * inter * h + (
+        2 if c.bool("use_gated_mlp") else 1
+    ) * inter * b["mlp_bias"]
+    mlp += h * b["mlp_bias"]
+    qk = 2 * hd if c.bool("use_qk_norm") else 0
+    for kv in kv_heads[:L]:
+        attn = linear(h, h, b["query_bias"]) + linear(h, h, b["proj_bias"])
+        attn += linear(h, kv * hd, b["key_bias"]) + linear(h, kv * hd, b["value_bias"])
+        t.add("other", 3 * h + attn + qk + mlp)
+    t.add("norms", h)
+    return t
+
+
+register_own("sapiens2", sapiens2, "Sapiens2")
