@@ -23,6 +23,8 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     text_decoders,
     textenc,
     vision,
+    vision_cnn,
+    vision_dense,
     vision_more,
     vl_composites,
     vl_more,
