@@ -325,6 +325,16 @@ STRUCTURAL_KEYS = [
     "Options these formulas do not describe (e.g. add_adapter on families whose base model builds none, Moonshine",
     "with different encoder/decoder heads, sub-configs that rely on class defaults) are `unknown`.",
     "",
+    "The other families live in one module per kind under `hubscan/estimate/families/`: `textenc.py` (text",
+    "encoders and older LMs outside the BERT formula: Funnel, FNet, XLNet, XLM/FlauBERT, Reformer, LUKE, ...),",
+    "`hybrids.py` and `moe_decoders.py` (Zamba, RecurrentGemma, xLSTM, JetMoE, LongCat-Flash, DeepSeek-V4, ...),",
+    "`text_decoders.py`, `vision_more.py` / `vision_cnn.py` / `vision_dense.py` (ViT variants, standalone vision",
+    "towers, CNNs, SAM, dense prediction), `vl_composites.py` / `vl_more.py` (vision-language composites),",
+    "`dual_encoders.py` / `misc_models.py` (CLIP-style dual encoders, FLAVA, LXMERT, time-series models) and",
+    "`audio_lm.py` / `audio_more.py` (audio-language wrappers, transducers, codecs). Each registers only the head",
+    "classes it was checked on against transformers' meta device; a class of the same family it does not list, or",
+    "a sub-model of a model type it does not count, is `unknown`.",
+    "",
 ]
 
 
