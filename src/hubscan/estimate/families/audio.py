@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from hubscan.estimate._cfg import KVLayer
-from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, divide, linear, positive
+from hubscan.estimate.families.common import (
+    Cfg,
+    ConfigProblem,
+    NotExact,
+    Tally,
+    divide,
+    encoder_tally,
+    linear,
+    positive,
+)
 from hubscan.estimate.families.registry import architecture_of, register
 
 _CONV_DIM = [512] * 7
@@ -164,10 +172,7 @@ def speech_encoder(c: Cfg, head: str, *, kind: str) -> Tally:
     h = positive("hidden_size", c.int("hidden_size", default=768))
     L = c.int("num_hidden_layers", default=12)
     inter = c.int("intermediate_size", default=3072)
-    t = Tally()
-    t.has_kv = False
-    for _ in range(L):
-        t.kv_layers.append(KVLayer(0, None, h))
+    t = encoder_tally(L, h)
     last = _feature_encoder(c, t, shape)
     _projection(c, t, shape, last, h)
     if (
@@ -274,10 +279,7 @@ def wav2vec2_bert(c: Cfg, head: str) -> Tally:
     nh = positive("num_attention_heads", c.int("num_attention_heads", default=16))
     inter = c.int("intermediate_size", default=4096)
     fin = c.int("feature_projection_input_dim", default=160)
-    t = Tally()
-    t.has_kv = False
-    for _ in range(L):
-        t.kv_layers.append(KVLayer(0, None, h))
+    t = encoder_tally(L, h)
     t.add("other", 2 * fin + linear(fin, h))
     if c.num("mask_time_prob", default=0.05) > 0 or c.num("mask_feature_prob", default=0.0) > 0:
         t.add("embeddings", h)  # masked_spec_embed
@@ -307,10 +309,7 @@ def audio_spectrogram_transformer(c: Cfg, head: str) -> Tally:
         raise ConfigProblem("num_mel_bins and max_length must be at least patch_size")
     hd = c.int("head_dim", default=h // nh)
     qkv = c.bool("qkv_bias", default=True)
-    t = Tally()
-    t.has_kv = False
-    for _ in range(L):
-        t.kv_layers.append(KVLayer(0, None, h))
+    t = encoder_tally(L, h)
     t.add(
         "embeddings", linear(p * p, h) + (freq * time + 2) * h + 2 * h
     )  # patch conv, positions, cls/dist tokens
@@ -358,10 +357,7 @@ def lasr_encoder(c: Cfg, head: str) -> Tally:
     L = c.int("num_hidden_layers", default=17)
     ch = c.int("subsampling_conv_channels", default=256)
     k = c.int("subsampling_conv_kernel_size", default=5)
-    t = Tally()
-    t.has_kv = False
-    for _ in range(L):
-        t.kv_layers.append(KVLayer(0, None, h))
+    t = encoder_tally(L, h)
     sub = linear(c.int("num_mel_bins", default=128), h) + linear(h * k, h) + linear(h * k, ch) + linear(ch, h)
     t.add("other", sub)
     t.add("attention", L * _fastconformer_block(c, h, c.int("intermediate_size", default=2048), lasr=True))
@@ -380,10 +376,7 @@ def parakeet_encoder(c: Cfg, head: str) -> Tally:
     n = factor.bit_length() - 1  # int(log2(factor))
     if n < 1:
         raise ConfigProblem("subsampling_factor must be at least 2")
-    t = Tally()
-    t.has_kv = False
-    for _ in range(L):
-        t.kv_layers.append(KVLayer(0, None, h))
+    t = encoder_tally(L, h)
     sub = ch * k * k + ch + (n - 1) * (ch * k * k + ch + linear(ch, ch))  # conv, then depthwise + pointwise
     t.add("other", sub + linear(ch * (c.int("num_mel_bins", default=80) // stride**n), h))
     t.add("attention", L * _fastconformer_block(c, h, inter))

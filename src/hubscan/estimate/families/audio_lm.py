@@ -8,8 +8,15 @@ text decoder counted by that decoder's own family formula.
 
 from __future__ import annotations
 
-from hubscan.estimate._cfg import KVLayer
-from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
+from hubscan.estimate.families.common import (
+    Cfg,
+    ConfigProblem,
+    NotExact,
+    Tally,
+    encoder_tally,
+    linear,
+    positive,
+)
 from hubscan.estimate.families.multimodal import _finish, _text
 from hubscan.estimate.families.registry import architecture_of, register
 
@@ -27,10 +34,7 @@ def whisper_audio_encoder(c: Cfg, head: str) -> Tally:
     d, L, ffn = _encoder_dims(c)
     mels = c.int("num_mel_bins", default=128)
     src = c.int("max_source_positions", default=1500)
-    t = Tally()
-    t.has_kv = False
-    for _ in range(L):
-        t.kv_layers.append(KVLayer(0, None, d))
+    t = encoder_tally(L, d)
     t.add("other", linear(mels * 3, d) + linear(d * 3, d))  # conv1, conv2
     t.add("embeddings", src * d)  # frozen position table (a parameter without gradient)
     t.add("attention", L * (3 * linear(d, d) + d * d))  # k_proj without bias
@@ -49,10 +53,7 @@ def glmasr_encoder(c: Cfg, head: str) -> Tally:
     nh = positive("num_attention_heads", c.int("num_attention_heads", default=20))
     kv = c.int("num_key_value_heads", default=nh)
     hd = c.int("head_dim", default=d // nh)
-    t = Tally()
-    t.has_kv = False
-    for _ in range(L):
-        t.kv_layers.append(KVLayer(0, None, d))
+    t = encoder_tally(L, d)
     t.add("other", linear(c.int("num_mel_bins", default=128) * 3, d) + linear(d * 3, d))
     t.add("attention", L * (linear(d, nh * hd) + d * kv * hd + linear(d, kv * hd) + linear(nh * hd, d)))
     t.add("mlp", L * (linear(d, ffn) + linear(ffn, d)))

@@ -11,7 +11,15 @@ from __future__ import annotations
 
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.audio import _fastconformer_block, speech_encoder
-from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
+from hubscan.estimate.families.common import (
+    Cfg,
+    ConfigProblem,
+    NotExact,
+    Tally,
+    encoder_tally,
+    linear,
+    positive,
+)
 from hubscan.estimate.families.multimodal import _finish, _text
 from hubscan.estimate.families.registry import architecture_of, register
 from hubscan.estimate.families.vl_composites import _qformer
@@ -58,10 +66,7 @@ def fastconformer_encoder(c: Cfg, head: str, *, causal: bool = False) -> Tally:
     n = factor.bit_length() - 1  # int(log2(factor))
     if n < 1:
         raise ConfigProblem("subsampling_factor must be at least 2")
-    t = Tally()
-    t.has_kv = False
-    for _ in range(L):
-        t.kv_layers.append(KVLayer(0, None, h))
+    t = encoder_tally(L, h)
     stem = ch * k * k + ch
     stages = (n - 1) * (ch * k * k + ch + linear(ch, ch))  # depthwise + pointwise Conv2d
     t.add("other", stem + stages + linear(ch * _freq_bins(c, n, causal=causal), h))
@@ -197,10 +202,7 @@ def omniasr_audio(c: Cfg, head: str) -> Tally:
     h = positive("hidden_size", c.int("hidden_size", default=1024))
     L = c.int("num_hidden_layers", default=24)
     inter = c.int("intermediate_size", default=4096)
-    t = Tally()
-    t.has_kv = False
-    for _ in range(L):
-        t.kv_layers.append(KVLayer(0, None, h))
+    t = encoder_tally(L, h)
     conv = c.ints("conv_dim", default=[512] * 7)
     kernels = c.ints("conv_kernel", default=[10, 3, 3, 3, 3, 2, 2])
     if not conv or len(kernels) != len(conv):
@@ -270,10 +272,7 @@ def granite_speech5_encoder(c: Cfg, head: str) -> Tally:
     inner = h * c.int("conv_expansion_factor", default=2)
     k = c.int("conv_kernel_size", default=7)
     V = c.int("vocab_size", default=16384)
-    t = Tally()
-    t.has_kv = False
-    for _ in range(L):
-        t.kv_layers.append(KVLayer(0, None, h))
+    t = encoder_tally(L, h)
     t.add("other", linear(4 * c.int("num_mel_bins", default=80), h))
     attn = 3 * h * nh * hd + linear(nh * hd, h) + (2 * c.int("max_position_embeddings", default=512) + 1) * hd
     t.add("attention", L * attn)
@@ -372,10 +371,7 @@ def diarization_audio(c: Cfg, head: str, *, qk_norm: bool = False) -> Tally:
     kv = c.int("num_key_value_heads", default=None) or nh
     hd = c.int("head_dim", default=None) or h // nh
     inter = c.int("intermediate_size", default=5120 if qk_norm else 2048)
-    t = Tally()
-    t.has_kv = False
-    for _ in range(L):
-        t.kv_layers.append(KVLayer(0, None, h))
+    t = encoder_tally(L, h)
     stack = c.int("subsampling_factor", default=8) * c.int("num_mel_bins", default=128)
     t.add("embeddings", stack * h)
     t.add("attention", L * (2 * h * nh * hd + h * kv * hd + linear(nh * hd, h) + (4 * hd if qk_norm else 0)))
@@ -495,10 +491,7 @@ def qwen3_asr_encoder(c: Cfg, head: str) -> Tally:
     bins = c.int("num_mel_bins", default=128)
     for _ in range(3):
         bins = (bins + 1) // 2
-    t = Tally()
-    t.has_kv = False
-    for _ in range(L):
-        t.kv_layers.append(KVLayer(0, None, d))
+    t = encoder_tally(L, d)
     t.add("other", (ch * 9 + ch) + 2 * (ch * ch * 9 + ch) + ch * bins * d)
     t.add("attention", L * 4 * linear(d, d))
     t.add("mlp", L * (linear(d, ffn) + linear(ffn, d)))
@@ -534,10 +527,7 @@ def voxtral_realtime_encoder(c: Cfg, head: str) -> Tally:
     nh = positive("num_attention_heads", c.int("num_attention_heads", default=32))
     hd = c.int("head_dim", default=64)
     inter = c.int("intermediate_size", default=5120)
-    t = Tally()
-    t.has_kv = False
-    for _ in range(L):
-        t.kv_layers.append(KVLayer(0, None, h))
+    t = encoder_tally(L, h)
     t.add("other", linear(c.int("num_mel_bins", default=128) * 3, h) + linear(h * 3, h))
     t.add("attention", L * (2 * linear(h, nh * hd) + h * nh * hd + linear(nh * hd, h)))
     t.add("mlp", L * (2 * h * inter + linear(inter, h)))

@@ -83,10 +83,19 @@ def lm_head(
     raise NotExact(f"output head '{head}' is not modelled for this family")
 
 
-def claim_heads(head: str, *heads: str) -> None:
+def claim_heads(head: str, *heads: str, family: str = "this family") -> None:
     """Refuse (NotExact) an output head this family's formula was not checked against transformers for."""
     if head not in ("model", *heads):
-        raise NotExact(f"output head '{head}' is not modelled for this family")
+        raise NotExact(f"output head '{head}' is not modelled for {family}")
+
+
+def encoder_tally(L: int, attn_dim: int) -> Tally:
+    """A Tally for a bidirectional encoder of L layers: no KV cache, ``attn_dim`` attention width per layer."""
+    t = Tally()
+    t.has_kv = False
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(0, None, attn_dim))
+    return t
 
 
 def kv_full(
@@ -131,6 +140,7 @@ __all__ = [
     "tied",
     "lm_head",
     "claim_heads",
+    "encoder_tally",
     "kv_full",
     "sliding_window",
     "layer_types",

@@ -7,17 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from hubscan.estimate._cfg import KVLayer
-from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
+from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, encoder_tally, linear
 from hubscan.estimate.families.registry import register
-
-
-def _encoder_tally(L: int, h: int, nh: int) -> Tally:
-    t = Tally()
-    t.has_kv = False
-    for _ in range(L):
-        t.kv_layers.append(KVLayer(0, None, h))
-    return t
 
 
 def _bert_layer(h: int, inter: int) -> tuple[int, int, int]:
@@ -120,7 +111,7 @@ def bert_like(c: Cfg, head: str, *, style: str, tie_default: bool = True, shape:
     )
     if shape.heads is not None and head not in shape.heads:
         raise NotExact(f"output head '{head}' of this BERT variant is not modelled")
-    t = _encoder_tally(L, h, nh)
+    t = encoder_tally(L, h)
     _bert_embeddings(c, t, shape, V=V, E=E, h=h, P=P)
     a, m, n = _bert_layer(h, inter)
     t.add("attention", L * (a + (3 * linear(h, h) if shape.global_attn else 0)))
@@ -191,11 +182,11 @@ def electra(c: Cfg, head: str) -> Tally:
 def distilbert(c: Cfg, head: str) -> Tally:
     h = c.int("dim", default=768)
     L = c.int("n_layers", default=6)
-    nh = c.int("n_heads", default=12)
+    c.int("n_heads", default=12)  # read for its type check; the count does not depend on it
     inter = c.int("hidden_dim", default=3072)
     V = c.int("vocab_size", default=30522)
     P = c.int("max_position_embeddings", default=512)
-    t = _encoder_tally(L, h, nh)
+    t = encoder_tally(L, h)
     t.embed(V * h)
     t.add("embeddings", P * h)
     t.add("norms", 2 * h)
@@ -222,7 +213,7 @@ def distilbert(c: Cfg, head: str) -> Tally:
 def albert(c: Cfg, head: str) -> Tally:
     h = c.int("hidden_size", default=4096)
     L = c.int("num_hidden_layers", default=12)
-    nh = c.int("num_attention_heads", default=64)
+    c.int("num_attention_heads", default=64)  # read for its type check; the count does not depend on it
     inter = c.int("intermediate_size", default=16384)
     V = c.int("vocab_size", default=30000)
     P = c.int("max_position_embeddings", default=512)
@@ -230,7 +221,7 @@ def albert(c: Cfg, head: str) -> Tally:
     E = c.int("embedding_size", default=128)
     groups = c.int("num_hidden_groups", default=1)
     inner = c.int("inner_group_num", default=1)
-    t = _encoder_tally(L, h, nh)
+    t = encoder_tally(L, h)
     t.embed(V * E)
     t.add("embeddings", P * E + T * E)
     t.add("norms", 2 * E)
@@ -282,7 +273,7 @@ def deberta(c: Cfg, head: str, *, v2: bool) -> Tally:
     E = c.int("embedding_size", default=h)
     rel = c.bool("relative_attention", default=False)
     pos_att = _pos_att(c)
-    t = _encoder_tally(L, h, nh)
+    t = encoder_tally(L, h)
     t.embed(V * E)
     if c.bool("position_biased_input", default=True):
         t.add("embeddings", P * E)
@@ -344,14 +335,14 @@ def deberta(c: Cfg, head: str, *, v2: bool) -> Tally:
 def modernbert(c: Cfg, head: str) -> Tally:
     h = c.int("hidden_size", default=768)
     L = c.int("num_hidden_layers", default=22)
-    nh = c.int("num_attention_heads", default=12)
+    c.int("num_attention_heads", default=12)  # read for its type check; the count does not depend on it
     inter = c.int("intermediate_size", default=1152)
     V = c.int("vocab_size", default=50368)
     nb = c.bool("norm_bias", default=False)
     ab = c.bool("attention_bias", default=False)
     mb = c.bool("mlp_bias", default=False)
     ln = 2 * h if nb else h
-    t = _encoder_tally(L, h, nh)
+    t = encoder_tally(L, h)
     t.embed(V * h)
     t.add("norms", ln)
     t.add("attention", L * (linear(h, 3 * h, ab) + linear(h, h, ab)))

@@ -11,22 +11,14 @@ from hubscan.estimate.families.common import (
     NotExact,
     Tally,
     attention,
+    claim_heads,
+    encoder_tally,
     gated_mlp,
     linear,
 )
-from hubscan.estimate.families.encoders import BertShape, _encoder_tally, bert_like, modernbert
+from hubscan.estimate.families.encoders import BertShape, bert_like, modernbert
 from hubscan.estimate.families.registry import register
 from hubscan.estimate.families.vision import SIGLIP_VISION, clip_vision
-
-
-def _encoder(L: int, h: int) -> Tally:
-    """A Tally for an encoder: no KV cache, one attention width per layer."""
-    return _encoder_tally(L, h, 0)
-
-
-def _heads_only(head: str, allowed: tuple[str, ...], name: str) -> None:
-    if head not in allowed:
-        raise NotExact(f"output head '{head}' is not modelled for {name}")
 
 
 def _kv(c: Cfg, nh: int) -> int:
@@ -49,7 +41,7 @@ def _rope_body(
     kv = _kv(c, nh)
     hd = c.int("head_dim", default=None) or h // nh
     ab, mb = c.bool("attention_bias", default=False), c.bool("mlp_bias", default=False)
-    t = _encoder(L, h)
+    t = encoder_tally(L, h)
     t.embed(V * h)
     t.add(
         "attention", L * (attention(h, nh, kv, hd, q_bias=ab, k_bias=ab, v_bias=ab, o_bias=ab) + qk_norm * h)
@@ -71,7 +63,7 @@ def eurobert(c: Cfg, head: str) -> Tally:
     elif head == "token_cls":
         t.add("heads", linear(h, c.num_labels()))
     else:
-        _heads_only(head, ("model",), "eurobert")
+        claim_heads(head, family="eurobert")
     return t
 
 
@@ -88,7 +80,7 @@ def esmc(c: Cfg, head: str) -> Tally:
     elif head == "token_cls":
         t.add("heads", linear(h, c.num_labels()))
     else:
-        _heads_only(head, ("model",), "esmc")
+        claim_heads(head, family="esmc")
     return t
 
 
@@ -126,7 +118,7 @@ def xlm(c: Cfg, head: str) -> Tally:
     langs = c.int("n_langs", default=1)
     if not c.bool("is_encoder", default=True):
         raise ConfigProblem("is_encoder=False: transformers' XLM can only be built as an encoder")
-    t = _encoder(L, h)
+    t = encoder_tally(L, h)
     t.embed(V * h)
     t.add("embeddings", P * h + (langs * h if langs > 1 and c.bool("use_lang_emb", default=True) else 0))
     t.add("norms", 2 * h + L * 4 * h)
@@ -146,7 +138,7 @@ def xlm(c: Cfg, head: str) -> Tally:
     elif head == "qa":
         t.add("heads", _squad_head(h))
     else:
-        _heads_only(head, ("model",), "xlm")
+        claim_heads(head, family="xlm")
     return t
 
 
@@ -174,7 +166,7 @@ def fnet(c: Cfg, head: str) -> Tally:
     V = c.int("vocab_size", default=32000)
     P = c.int("max_position_embeddings", default=512)
     T = c.int("type_vocab_size", default=4)
-    t = _encoder(L, h)
+    t = encoder_tally(L, h)
     t.embed(V * h)
     t.add("embeddings", P * h + T * h)
     t.add("norms", 2 * h + L * 4 * h)
@@ -194,7 +186,7 @@ def fnet(c: Cfg, head: str) -> Tally:
     elif head == "nsp":
         t.add("heads", linear(h, 2))
     else:
-        _heads_only(head, ("model",), "fnet")
+        claim_heads(head, family="fnet")
     return t
 
 
@@ -215,7 +207,7 @@ def ultrabert(c: Cfg, head: str) -> Tally:
     elif head == "qa":
         t.add("heads", linear(h, 2))
     else:
-        _heads_only(head, ("model",), "ultrabert")
+        claim_heads(head, family="ultrabert")
     return t
 
 
@@ -237,7 +229,7 @@ def _rope_bert(c: Cfg, head: str, *, name: str, mlp: str, attn_bias: bool, poole
     V = c.int("vocab_size")
     T = c.int("type_vocab_size", default=2)
     hd = c.int("head_dim", default=None) or h // nh
-    t = _encoder(L, h)
+    t = encoder_tally(L, h)
     t.embed(V * h)
     t.add("embeddings", T * h)
     t.add("norms", 2 * h + L * 4 * h)
@@ -262,7 +254,7 @@ def _rope_bert(c: Cfg, head: str, *, name: str, mlp: str, attn_bias: bool, poole
     elif head in ("token_cls", "qa"):
         t.add("heads", linear(h, labels))
     else:
-        _heads_only(head, ("model",), name)
+        claim_heads(head, family=name)
     return t
 
 
@@ -321,7 +313,7 @@ def convbert(c: Cfg, head: str) -> Tally:
     E = c.int("embedding_size", default=768)
     if c.bool("add_cross_attention", default=False):
         raise NotExact("add_cross_attention (ConvBERT as a decoder) is not modelled")
-    t = _encoder(L, h)
+    t = encoder_tally(L, h)
     t.embed(V * E)
     t.add(
         "embeddings",
@@ -346,7 +338,7 @@ def convbert(c: Cfg, head: str) -> Tally:
     elif head in ("token_cls", "qa"):
         t.add("heads", linear(h, labels))
     else:
-        _heads_only(head, ("model",), "convbert")
+        claim_heads(head, family="convbert")
     return t
 
 
@@ -374,7 +366,7 @@ def squeezebert(c: Cfg, head: str) -> Tally:
         raise ConfigProblem("SqueezeBERT requires embedding_size == hidden_size")
     g = {k: c.int(f"{k}_groups", default=d) for k, d in (("q", 4), ("k", 4), ("v", 4), ("post_attention", 1))}
     g.update({k: c.int(f"{k}_groups", default=4) for k in ("intermediate", "output")})
-    t = _encoder(L, h)
+    t = encoder_tally(L, h)
     t.embed(V * E)
     t.add(
         "embeddings",
@@ -393,7 +385,7 @@ def squeezebert(c: Cfg, head: str) -> Tally:
     elif head == "multiple_choice":
         t.add("heads", linear(h, 1))
     else:
-        _heads_only(head, ("model",), "squeezebert")
+        claim_heads(head, family="squeezebert")
     return t
 
 
@@ -431,7 +423,7 @@ def mobilebert(c: Cfg, head: str) -> Tally:
         raise ConfigProblem("normalization_type is neither 'no_norm' nor 'layer_norm'")
     bottleneck = c.bool("use_bottleneck", default=True)
     th = c.int("intra_bottleneck_size", default=128) if bottleneck else h
-    t = _encoder(L, h)
+    t = encoder_tally(L, h)
     t.embed(V * E)
     t.add(
         "embeddings",
@@ -462,7 +454,7 @@ def mobilebert(c: Cfg, head: str) -> Tally:
     elif head in ("token_cls", "qa"):
         t.add("heads", linear(h, labels))
     else:
-        _heads_only(head, ("model",), "mobilebert")
+        claim_heads(head, family="mobilebert")
     return t
 
 
@@ -499,7 +491,7 @@ def gpt_neo(c: Cfg, head: str) -> Tally:
     elif head == "qa":
         t.add("heads", linear(h, 2))
     else:
-        _heads_only(head, ("model",), "gpt_neo")
+        claim_heads(head, family="gpt_neo")
     return t
 
 
@@ -514,7 +506,7 @@ _BERT_NO_POOLER = BertShape(pooler="never", cross_attention=False)
 def splinter(c: Cfg, head: str) -> Tally:
     """Splinter: BERT without a pooler; QA and pre-training both use the question-aware span selection head
     (four dense + LayerNorm transforms and two bias-free bilinear classifiers)."""
-    _heads_only(head, ("model", "qa", "pretraining"), "splinter")
+    claim_heads(head, "qa", "pretraining", family="splinter")
     t = bert_like(c, "model", style="bert", shape=_BERT_NO_POOLER)
     if head != "model":
         h = c.int("hidden_size", default=768)
@@ -525,7 +517,7 @@ def splinter(c: Cfg, head: str) -> Tally:
 def dpr(c: Cfg, head: str) -> Tally:
     """DPR question / context encoders and reader: a BERT without pooler, an optional projection to
     projection_dim; the reader adds span (2) and relevance (1) outputs on that width."""
-    _heads_only(head, ("model", "reader"), "dpr")
+    claim_heads(head, "reader", family="dpr")
     t = bert_like(c, "model", style="bert", shape=BertShape(pooler="never"))
     h = c.int("hidden_size", default=768)
     pd = c.int("projection_dim", default=0)
@@ -571,7 +563,7 @@ def _luke_head(c: Cfg, head: str, *, h: int, V: int, Ev: int, ee: int) -> int:
         return 2 * h * labels
     if head == "multiple_choice":
         return linear(h, 1)
-    _heads_only(head, ("model",), "luke")
+    claim_heads(head, family="luke")
     return 0
 
 
@@ -585,7 +577,7 @@ def luke(c: Cfg, head: str) -> Tally:
     P = c.int("max_position_embeddings", default=512)
     T = c.int("type_vocab_size", default=2)
     Ev, ee = c.int("entity_vocab_size", default=500000), c.int("entity_emb_size", default=256)
-    t = _encoder(L, h)
+    t = encoder_tally(L, h)
     t.embed(V * h)
     t.add("embeddings", 2 * (P * h + T * h) + Ev * ee + (h * ee if ee != h else 0))
     t.add("norms", 4 * h + L * 4 * h)
@@ -620,6 +612,20 @@ def _post_ln_layers(t: Tally, n: int, h: int, inter: int) -> None:
     t.add("norms", n * 4 * h)
 
 
+def _pooled_encoder_heads(t: Tally, c: Cfg, head: str, h: int, family: str) -> None:
+    """A pooler (dense h x h) on the base model and under sequence classification; token classification and QA
+    read the hidden states directly (LiLT, MarkupLM)."""
+    labels = c.num_labels()
+    if head == "model":
+        t.add("heads", linear(h, h))
+    elif head == "seq_cls":
+        t.add("heads", linear(h, h) + linear(h, labels))
+    elif head in ("token_cls", "qa"):
+        t.add("heads", linear(h, labels))
+    else:
+        claim_heads(head, family=family)
+
+
 def lilt(c: Cfg, head: str) -> Tally:
     """LiLT: a BERT text stream and a layout stream channel_shrink_ratio times narrower, each with its own
     attention, feed-forward and LayerNorms; box coordinates embedded in hidden_size // 6 wide tables."""
@@ -632,7 +638,7 @@ def lilt(c: Cfg, head: str) -> Tally:
     if r <= 0:
         raise ConfigProblem("channel_shrink_ratio must be positive")
     lh, li = h // r, inter // r
-    t = _encoder(L, h)
+    t = encoder_tally(L, h)
     t.embed(V * h)
     t.add("embeddings", P * h + c.int("type_vocab_size", default=2) * h)
     t.add("embeddings", 4 * c.int("max_2d_position_embeddings", default=1024) * (h // 6) + P * lh)
@@ -640,15 +646,7 @@ def lilt(c: Cfg, head: str) -> Tally:
     t.add("norms", 2 * h + 2 * lh)
     _post_ln_layers(t, L, h, inter)
     _post_ln_layers(t, L, lh, li)  # the layout stream
-    labels = c.num_labels()
-    if head == "model":
-        t.add("heads", linear(h, h))
-    elif head == "seq_cls":
-        t.add("heads", linear(h, h) + linear(h, labels))
-    elif head in ("token_cls", "qa"):
-        t.add("heads", linear(h, labels))
-    else:
-        _heads_only(head, ("model",), "lilt")
+    _pooled_encoder_heads(t, c, head, h, "lilt")
     return t
 
 
@@ -677,20 +675,12 @@ def markuplm(c: Cfg, head: str) -> Tally:
     inter = c.int("intermediate_size", default=3072)
     V = c.int("vocab_size", default=30522)
     P = c.int("max_position_embeddings", default=512)
-    t = _encoder(L, h)
+    t = encoder_tally(L, h)
     t.embed(V * h)
     t.add("embeddings", P * h + c.int("type_vocab_size", default=2) * h + _xpath_embeddings(c, h))
     t.add("norms", 2 * h)
     _post_ln_layers(t, L, h, inter)
-    labels = c.num_labels()
-    if head == "model":
-        t.add("heads", linear(h, h))
-    elif head == "seq_cls":
-        t.add("heads", linear(h, h) + linear(h, labels))
-    elif head in ("token_cls", "qa"):
-        t.add("heads", linear(h, labels))
-    else:
-        _heads_only(head, ("model",), "markuplm")
+    _pooled_encoder_heads(t, c, head, h, "markuplm")
     return t
 
 
@@ -714,7 +704,7 @@ def bros(c: Cfg, head: str) -> Tally:
     inter = c.int("intermediate_size", default=3072)
     V = c.int("vocab_size", default=30522)
     P = c.int("max_position_embeddings", default=512)
-    t = _encoder(L, h)
+    t = encoder_tally(L, h)
     t.embed(V * h)
     t.add("embeddings", P * h + c.int("type_vocab_size", default=2) * h)
     t.add("other", (h // 4) * (h // nh))
@@ -735,7 +725,7 @@ def bros(c: Cfg, head: str) -> Tally:
     elif head == "spade_el":
         t.add("heads", _relation_extractor(c, h))
     else:
-        _heads_only(head, ("model",), "bros")
+        claim_heads(head, family="bros")
     return t
 
 
@@ -770,7 +760,7 @@ def layoutlmv3(c: Cfg, head: str) -> Tally:
     nh = c.int("num_attention_heads", default=12)
     inter = c.int("intermediate_size", default=3072)
     V = c.int("vocab_size", default=50265)
-    t = _encoder(L, h)
+    t = encoder_tally(L, h)
     if c.bool("text_embed", default=True):
         M = c.int("max_2d_position_embeddings", default=1024)
         t.embed(V * h)
@@ -796,7 +786,7 @@ def layoutlmv3(c: Cfg, head: str) -> Tally:
     elif head == "token_cls":  # a plain classifier below 10 labels, the dense + out_proj head from 10 on
         t.add("heads", linear(h, labels) if labels < 10 else cls_head)
     else:
-        _heads_only(head, ("model",), "layoutlmv3")
+        claim_heads(head, family="layoutlmv3")
     return t
 
 
@@ -816,7 +806,7 @@ def canine(c: Cfg, head: str) -> Tally:
     nhash, buckets = c.int("num_hash_functions", default=8), c.int("num_hash_buckets", default=16384)
     if nhash <= 0:
         raise ConfigProblem("num_hash_functions must be positive")
-    t = _encoder(L + 2, h)
+    t = encoder_tally(L + 2, h)
     t.embed(nhash * buckets * (h // nhash))
     t.add("embeddings", buckets * h + c.int("type_vocab_size", default=16) * h)
     t.add("norms", 2 * h)
@@ -830,7 +820,7 @@ def canine(c: Cfg, head: str) -> Tally:
     elif head == "multiple_choice":
         t.add("heads", linear(h, 1))
     else:
-        _heads_only(head, ("model",), "canine")
+        claim_heads(head, family="canine")
     return t
 
 
@@ -869,7 +859,7 @@ def xlnet(c: Cfg, head: str) -> Tally:
     elif head == "qa":
         t.add("heads", _squad_head(h))
     else:
-        _heads_only(head, ("model",), "xlnet")
+        claim_heads(head, family="xlnet")
     return t
 
 
@@ -882,7 +872,7 @@ register("xlnet", xlnet, "XLNet", classes={"XLNetForQuestionAnsweringSimple": "q
 def gpt_neox_japanese(c: Cfg, head: str) -> Tally:
     """GPT-NeoX Japanese: bias-free fused QKV, output and MLP projections (MLP width hidden_size x
     intermediate_multiple_size); only the last layer's attention carries an output bias."""
-    _heads_only(head, ("model", "causal_lm"), "gpt_neox_japanese")
+    claim_heads(head, "causal_lm", family="gpt_neox_japanese")
     h = c.int("hidden_size", default=2560)
     L = c.int("num_hidden_layers", default=32)
     V = c.int("vocab_size", default=32000)
@@ -909,7 +899,7 @@ def cpmant(c: Cfg, head: str) -> Tally:
     """CPM-Ant: pre-norm layers (weight-only LayerNorms), bias-free attention of heads x dim_head and a gated
     feed-forward; token table extended by prompt_types x prompt_length rows; a segment-and-bucket relative bias;
     the LM head is its own (never tied) matrix."""
-    _heads_only(head, ("model", "causal_lm"), "cpmant")
+    claim_heads(head, "causal_lm", family="cpmant")
     h = c.int("hidden_size", default=4096)
     L = c.int("num_hidden_layers", default=48)
     nh = c.int("num_attention_heads", default=32)
@@ -957,7 +947,7 @@ def funnel(c: Cfg, head: str) -> Tally:
         raise ConfigProblem("block_sizes holds a negative size")
     base = head in ("base", "seq_cls", "multiple_choice")
     layers = sum(blocks) + (0 if base else c.int("num_decoder_layers", default=2))
-    t = _encoder(layers, h)
+    t = encoder_tally(layers, h)
     t.embed(V * h)
     t.add("norms", 2 * h)
     t.add("attention", layers * _funnel_layer(h, nh, dh, inner))
@@ -971,7 +961,7 @@ def funnel(c: Cfg, head: str) -> Tally:
     elif head in ("token_cls", "qa"):
         t.add("heads", linear(h, labels))
     else:
-        _heads_only(head, ("model", "base"), "funnel")
+        claim_heads(head, "base", family="funnel")
     return t
 
 
@@ -1031,7 +1021,7 @@ def modernvbert(c: Cfg, head: str) -> Tally:
     elif head in ("seq_cls", "token_cls"):
         t.add("heads", pred + linear(th, c.num_labels()))
     else:
-        _heads_only(head, ("model",), "modernvbert")
+        claim_heads(head, family="modernvbert")
     return t
 
 
@@ -1046,7 +1036,7 @@ def ultravbert(c: Cfg, head: str) -> Tally:
     elif head in ("seq_cls", "token_cls"):
         t.add("heads", linear(th, c.num_labels()))
     else:
-        _heads_only(head, ("model",), "ultravbert")
+        claim_heads(head, family="ultravbert")
     return t
 
 
@@ -1087,7 +1077,7 @@ def reformer(c: Cfg, head: str) -> Tally:
     if len(set(kinds)) == 2 and len(kinds) < L:
         raise ConfigProblem("attn_layers is shorter than num_hidden_layers")
     layer_kinds = [kinds[i] if len(set(kinds)) == 2 else kinds[0] for i in range(L)]
-    t = _encoder(L, h)
+    t = encoder_tally(L, h)
     t.embed(V * h)
     t.add("embeddings", _reformer_positions(c, h))
     t.add("attention", sum((2 if k == "lsh" else 3) * h * A + A * h for k in layer_kinds))
@@ -1101,7 +1091,7 @@ def reformer(c: Cfg, head: str) -> Tally:
     elif head == "qa":
         t.add("heads", linear(2 * h, labels))
     else:
-        _heads_only(head, ("model",), "reformer")
+        claim_heads(head, family="reformer")
     return t
 
 
@@ -1149,7 +1139,7 @@ def bigbird_pegasus(c: Cfg, head: str) -> Tally:
     elif head == "qa":  # the QA class sets num_labels = 2 itself
         t.add("heads", linear(d, 2))
     else:
-        _heads_only(head, ("model",), "bigbird_pegasus")
+        claim_heads(head, family="bigbird_pegasus")
     return t
 
 
@@ -1184,7 +1174,7 @@ def prophetnet(c: Cfg, head: str) -> Tally:
     """ProphetNet: encoder (learned positions, post-LN layers) and n-gram decoder; word embeddings shared by
     encoder, decoder and LM head unless tie_word_embeddings is false (then each keeps its own table). The bare
     ProphetNetEncoder / ProphetNetDecoder classes hold one word table each."""
-    _heads_only(head, ("model", "cond_gen", "causal_lm", "encoder_stack", "decoder_stack"), "prophetnet")
+    claim_heads(head, "cond_gen", "causal_lm", "encoder_stack", "decoder_stack", family="prophetnet")
     h = c.int("hidden_size", default=1024)
     V = c.int("vocab_size", default=30522)
     tied = c.bool("tie_word_embeddings", default=True)
@@ -1240,12 +1230,12 @@ def perceiver(c: Cfg, head: str) -> Tally:
     """Perceiver IO: latent array, one cross-attention layer from the inputs, num_self_attends_per_block
     self-attention layers (reused num_blocks times). Modelled: the bare PerceiverModel and the text heads
     (byte embeddings with learned positions; masked-LM and classification decoders)."""
-    _heads_only(head, ("model", "masked_lm", "seq_cls"), "perceiver (image, flow and multimodal heads)")
+    claim_heads(head, "masked_lm", "seq_cls", family="perceiver (image, flow and multimodal heads)")
     dl, dm = c.int("d_latents", default=1280), c.int("d_model", default=768)
     V, P = c.int("vocab_size", default=262), c.int("max_position_embeddings", default=2048)
     qk, v = c.int("qk_channels", default=None), c.int("v_channels", default=None)
     n_self = c.int("num_self_attends_per_block", default=26)
-    t = _encoder(n_self, dl)
+    t = encoder_tally(n_self, dl)
     t.add("embeddings", c.int("num_latents", default=256) * dl)
     wide_x, wide_s = (
         c.int("cross_attention_widening_factor", default=1),
@@ -1288,14 +1278,14 @@ def neomme(c: Cfg, head: str) -> Tally:
     GQA attention with a sigmoid-gated output projection and per-head exclusive-attention scales, a two-matrix
     MLP, two residual lambdas per layer and a value-embedding table; the masked-LM head reuses the (tied)
     low-rank factors."""
-    _heads_only(head, ("model", "masked_lm", "retrieval"), "neomme")
+    claim_heads(head, "masked_lm", "retrieval", family="neomme")
     h, L = c.int("hidden_size", default=1024), c.int("num_hidden_layers", default=22)
     nh, kv = c.int("num_attention_heads", default=16), c.int("num_key_value_heads", default=4)
     hd, inter = c.int("head_dim", default=64), c.int("intermediate_size", default=3584)
     V, r = c.int("vocab_size", default=131072), c.int("embedding_rank", default=256)
     ab, mb = c.bool("attention_bias", default=False), c.bool("mlp_bias", default=False)
     pd = 3 * c.int("patch_size", default=32) ** 2
-    t = _encoder(L, h)
+    t = encoder_tally(L, h)
     t.embed(V * r)
     t.add("embeddings", r * h + V * kv * hd)  # embedding projection, value embeddings
     t.add("other", 2 * pd + pd * 2 * h + linear(2 * h, h))  # patch stem
