@@ -19,6 +19,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     multimodal,
     seq2seq,
     seq2seq_more,
+    speech_lm,
     ssm,
     text_decoders,
     textenc,

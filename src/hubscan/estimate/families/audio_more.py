@@ -443,6 +443,17 @@ def _dac_residual(d: int) -> int:
     return d + d * d * 7 + d + d + linear(d, d)
 
 
+def dac_encoder(E: int, ratios: list[int]) -> int:
+    """DAC's convolutional encoder: Conv1d(1, E, 7), one block per downsampling ratio (three residual units,
+    Snake, strided Conv1d doubling the width), Snake, Conv1d(H, H, 3) with H = E * 2**len(ratios)."""
+    n = 7 * E + E
+    for i, s in enumerate(ratios, start=1):
+        half = E * 2 ** (i - 1)
+        n += 3 * _dac_residual(half) + half + half * 2 * half * 2 * s + 2 * half
+    H = E * 2 ** len(ratios)
+    return n + H + H * H * 3 + H
+
+
 def dac(c: Cfg, head: str) -> Tally:
     """DAC codec: a Conv1d / strided-block / Snake encoder, a residual vector quantizer (in / out pointwise
     projections and a codebook per level) and the mirrored ConvTranspose1d decoder (plain convolutions: the
@@ -455,11 +466,7 @@ def dac(c: Cfg, head: str) -> Tally:
     H = E * 2 ** len(ratios)  # hidden_size, derived by the config class
     t = Tally()
     t.has_kv = False
-    enc = 7 * E + E
-    for i, s in enumerate(ratios, start=1):
-        half = E * 2 ** (i - 1)
-        enc += 3 * _dac_residual(half) + half + half * 2 * half * 2 * s + 2 * half
-    enc += H + H * H * 3 + H
+    enc = dac_encoder(E, ratios)
     dec = H * D * 7 + D
     out = D
     for i, s in enumerate(reversed(ratios)):

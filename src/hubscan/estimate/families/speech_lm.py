@@ -1,0 +1,121 @@
+"""Speech encoders and speech-language composites: Perception Encoder audio (PE-Audio), Music Flamingo, and the
+towers and wrappers around them (module trees read from transformers 5.25).
+
+Most towers here are a convolutional front end followed by Llama-style rotary layers (q/k/v/o projections,
+optionally per-head RMS q/k norms, a gated MLP, two RMSNorms); :func:`rope_layer` counts one such layer.
+Composites reuse the text decoders' own family formulas for their language model.
+"""
+
+from __future__ import annotations
+
+from hubscan.estimate.families.audio_lm import _audio_lm, whisper_audio_encoder
+from hubscan.estimate.families.audio_more import _register, dac_encoder
+from hubscan.estimate.families.common import (
+    Cfg,
+    ConfigProblem,
+    NotExact,
+    Tally,
+    attention,
+    encoder_tally,
+    gated_mlp,
+    linear,
+    positive,
+)
+from hubscan.estimate.families.encoders import modernbert
+
+
+def sub_config(c: Cfg, key: str, defaults: dict | None = None) -> Cfg:
+    """``c[key]`` over ``defaults`` (the init kwargs transformers merges under a present sub-config, or the
+    whole config of an absent one)."""
+    raw = c.data.get(key)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigProblem(f"{c.name}.{key} is not an object")
+    merged = dict(defaults or {})
+    merged.update({k: v for k, v in raw.items() if v is not None})
+    return Cfg(merged, f"{c.name}.{key}")
+
+
+def rope_layer(
+    c: Cfg, h: int, *, nh_default: int, hd_default: int | None, inter_default: int, qk_norm: bool
+) -> int:
+    """One Llama-style layer: q/k/v/o (``attention_bias``), optional per-head q/k RMSNorms, a bias-free gated
+    MLP and two RMSNorms."""
+    nh = positive("num_attention_heads", c.int("num_attention_heads", default=nh_default))
+    kv = positive("num_key_value_heads", c.int("num_key_value_heads", default=nh))
+    hd = positive("head_dim", c.int("head_dim", default=hd_default or h // nh))
+    b = c.bool("attention_bias", default=False)
+    n = attention(h, nh, kv, hd, q_bias=b, k_bias=b, v_bias=b, o_bias=b)
+    n += gated_mlp(h, c.int("intermediate_size", default=inter_default)) + 2 * h
+    return n + (2 * hd if qk_norm else 0)
+
+
+# PeAudioEncoderConfig's DAC sub-config: DacConfig defaults under these init kwargs
+_PE_DAC = {"downsampling_ratios": [2, 8, 10, 12], "encoder_hidden_size": 64, "codebook_dim": 128}
+# PeAudioConfig's ModernBERT text sub-config init kwargs
+_PE_TEXT = {
+    "hidden_size": 1024,
+    "intermediate_size": 2624,
+    "num_hidden_layers": 22,
+    "num_attention_heads": 16,
+}
+
+
+def pe_audio_encoder(c: Cfg, head: str) -> Tally:
+    """PE-Audio encoder: a frozen DAC encoder and bottleneck, a linear to the hidden size, a class token and a
+    GroupNorm / Conv1d ResNet block, rotary layers with q/k norms, a final RMSNorm and a bias-free output linear."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for pe_audio_encoder")
+    h = positive("hidden_size", c.int("hidden_size", default=1792))
+    L = c.int("num_hidden_layers", default=6)
+    dc = sub_config(c, "dac_config", _PE_DAC)
+    E = positive("encoder_hidden_size", dc.int("encoder_hidden_size", default=64))
+    ratios = dc.ints("downsampling_ratios", default=[2, 4, 8, 8])
+    H, cd = E * 2 ** len(ratios), dc.int("codebook_dim", default=8)
+    t = encoder_tally(L, h)
+    t.add("other", dac_encoder(E, ratios) + linear(H, cd) + linear(cd, h))
+    t.add("embeddings", h + 2 * (2 * h + h * h * 3 + h))  # class token, ResNet block of two conv blocks
+    t.add("attention", L * rope_layer(c, h, nh_default=14, hd_default=128, inter_default=4800, qk_norm=True))
+    t.add("norms", h)
+    t.add("other", h * h)
+    return t
+
+
+def pe_audio(c: Cfg, head: str) -> Tally:
+    """PE-Audio (and its frame-level variant): a ModernBERT text model, the audio encoder, LayerNorm + linear
+    contrastive heads for both towers, a logit scale and bias."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for pe_audio")
+    tc = sub_config(c, "text_config", _PE_TEXT)
+    if tc.data.get("model_type", "modernbert") != "modernbert":
+        raise NotExact(f"text model_type {tc.data.get('model_type')!r} is not modelled for pe_audio")
+    ac = sub_config(c, "audio_config")
+    t = pe_audio_encoder(ac, "model")
+    t.merge(modernbert(tc, "model"))
+    th, ah = tc.int("hidden_size", default=768), ac.int("hidden_size", default=1792)
+    t.add("heads", 2 * th + th * th + 2 * ah + ah * th + 2)
+    return t
+
+
+_register("pe_audio_encoder", pe_audio_encoder, {"PeAudioEncoder": "model"})
+_register("pe_audio", pe_audio, {"PeAudioModel": "model", "PeAudioFrameLevelModel": "model"})
+_register(
+    "musicflamingo",
+    lambda c, h: _audio_lm(c, h, kind="audioflamingo3"),
+    {"MusicFlamingoModel": "model", "MusicFlamingoForConditionalGeneration": "cond_gen"},
+)
+
+# MossTranscribeDiarizeAudioConfig defaults (a Whisper-style encoder smaller than the audio_lm defaults)
+_MOSS_AUDIO = {
+    "num_mel_bins": 80,
+    "num_hidden_layers": 24,
+    "intermediate_size": 4096,
+    "hidden_size": 1024,
+    "max_source_positions": 1500,
+}
+_register(
+    "moss_transcribe_diarize_audio",
+    lambda c, h: whisper_audio_encoder(Cfg({**_MOSS_AUDIO, **c.data}, c.name), h),
+    {"MossTranscribeDiarizeAudioModel": "model"},
+)
