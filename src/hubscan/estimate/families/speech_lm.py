@@ -9,7 +9,7 @@ Composites reuse the text decoders' own family formulas for their language model
 from __future__ import annotations
 
 from hubscan.estimate.families.audio_lm import _audio_lm, whisper_audio_encoder
-from hubscan.estimate.families.audio_more import _register, dac_encoder
+from hubscan.estimate.families.audio_more import _register, dac_encoder, voxtral_realtime_encoder
 from hubscan.estimate.families.common import (
     Cfg,
     ConfigProblem,
@@ -18,8 +18,11 @@ from hubscan.estimate.families.common import (
     attention,
     encoder_tally,
     gated_mlp,
+    kv_full,
     linear,
     positive,
+    sliding_window,
+    tied,
 )
 from hubscan.estimate.families.encoders import modernbert
 
@@ -118,4 +121,64 @@ _register(
     "moss_transcribe_diarize_audio",
     lambda c, h: whisper_audio_encoder(Cfg({**_MOSS_AUDIO, **c.data}, c.name), h),
     {"MossTranscribeDiarizeAudioModel": "model"},
+)
+
+
+# VoxtralRealtimeConfig's text sub-config init kwargs (under VoxtralRealtimeTextConfig's defaults)
+_VOXTRAL_RT_TEXT = {
+    "vocab_size": 131072,
+    "hidden_size": 3072,
+    "intermediate_size": 9216,
+    "num_hidden_layers": 26,
+    "num_attention_heads": 32,
+    "num_key_value_heads": 8,
+    "head_dim": 128,
+    "tie_word_embeddings": True,
+    "sliding_window": 8192,
+}
+
+
+def voxtral_realtime_text(c: Cfg, head: str) -> Tally:
+    """Voxtral Realtime's text model: bias-free GQA layers with a gated MLP, two RMSNorms and an adaptive
+    RMSNorm (two bias-free linears through width 32) per layer; token embedding and a final RMSNorm."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for voxtral_realtime_text")
+    h = positive("hidden_size", c.int("hidden_size", default=4096))
+    L = c.int("num_hidden_layers", default=32)
+    nh = positive("num_attention_heads", c.int("num_attention_heads", default=32))
+    kv = positive("num_key_value_heads", c.int("num_key_value_heads", default=8))
+    hd = positive("head_dim", c.int("head_dim", default=h // nh))
+    t = Tally()
+    t.embed(c.int("vocab_size", default=32000) * h)
+    t.add("attention", L * attention(h, nh, kv, hd))
+    t.add("mlp", L * gated_mlp(h, c.int("intermediate_size", default=14336)))
+    t.add("norms", L * (2 * h + 2 * 32 * h) + h)
+    kv_full(t, L, kv, hd, nh, window=sliding_window(c))
+    return t
+
+
+def voxtral_realtime(c: Cfg, head: str) -> Tally:
+    """Voxtral Realtime: the causal audio encoder, a bias-free two-linear projector over ``downsample_factor``
+    stacked frames, the text model; the LM head is tied to the token embedding unless the config unties it."""
+    tc = sub_config(c, "text_config", _VOXTRAL_RT_TEXT)
+    ac = sub_config(c, "audio_config")
+    for sc, mt in ((tc, "voxtral_realtime_text"), (ac, "voxtral_realtime_encoder")):
+        if sc.data.get("model_type", mt) != mt:
+            raise NotExact(f"sub-config model_type {sc.data.get('model_type')!r} is not modelled")
+    t = voxtral_realtime_text(tc, "model")
+    t.merge(voxtral_realtime_encoder(ac, "model"))
+    th, ah = tc.int("hidden_size"), ac.int("hidden_size", default=1280)
+    t.add("other", ah * c.int("downsample_factor", default=4) * th + th * th)
+    if head == "cond_gen":
+        if not tied(c, True):
+            t.add("heads", tc.int("vocab_size") * th)
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for voxtral_realtime")
+    return t
+
+
+_register(
+    "voxtral_realtime",
+    voxtral_realtime,
+    {"VoxtralRealtimeModel": "model", "VoxtralRealtimeForConditionalGeneration": "cond_gen"},
 )
