@@ -9,7 +9,13 @@ Composites reuse the text decoders' own family formulas for their language model
 from __future__ import annotations
 
 from hubscan.estimate.families.audio_lm import _audio_lm, whisper_audio_encoder
-from hubscan.estimate.families.audio_more import _register, dac_encoder, voxtral_realtime_encoder
+from hubscan.estimate.families.audio_more import (
+    _register,
+    dac_encoder,
+    diarization_audio,
+    transcribe_audio,
+    voxtral_realtime_encoder,
+)
 from hubscan.estimate.families.common import (
     Cfg,
     ConfigProblem,
@@ -25,6 +31,7 @@ from hubscan.estimate.families.common import (
     tied,
 )
 from hubscan.estimate.families.encoders import modernbert
+from hubscan.estimate.families.vl_more import text_model
 
 
 def sub_config(c: Cfg, key: str, defaults: dict | None = None) -> Cfg:
@@ -181,4 +188,62 @@ _register(
     "voxtral_realtime",
     voxtral_realtime,
     {"VoxtralRealtimeModel": "model", "VoxtralRealtimeForConditionalGeneration": "cond_gen"},
+)
+
+
+# Nemotron3_5TranscribeWordTimestampConfig defaults, in the keys diarization_audio reads
+_WORD_TIMESTAMP = {
+    "hidden_size": 1280,
+    "intermediate_size": 640,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 16,
+}
+
+
+def word_timestamp(c: Cfg, head: str) -> Tally:
+    """Nemotron 3.5 Transcribe word-timestamp encoder: a ConvTranspose1d upsampler (kernel = stride =
+    ``upsampling_factor``), then the speech encoder's input LayerNorm, q/k-normed layers and final LayerNorm
+    (counted by ``diarization_audio`` without its stacked-frame projection)."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for nemotron3_5_transcribe_word_timestamp")
+    wc = Cfg({**_WORD_TIMESTAMP, **c.data, "subsampling_factor": 0}, c.name)  # no stacked-frame projection
+    t = diarization_audio(wc, "model", qk_norm=True)
+    h = wc.int("hidden_size")
+    t.add("other", h * h * positive("upsampling_factor", c.int("upsampling_factor", default=2)) + h)
+    return t
+
+
+def nemo_speechlm(c: Cfg, head: str) -> Tally:
+    """Nemotron 3.5 Transcribe: the audio model (speech encoder + diarization), a biased linear projector, a
+    Nemotron-H language model, the word-timestamp encoder; the generation class adds an untied LM head and a
+    pointwise Conv1d word-timestamp head."""
+    tc = sub_config(c, "text_config")
+    if "model_type" not in tc.data:
+        raise NotExact("nemo_speechlm without an explicit text_config is not modelled")
+    ac = sub_config(c, "audio_config")
+    if ac.data.get("model_type", "nemotron3_5_transcribe_audio") != "nemotron3_5_transcribe_audio":
+        raise NotExact(f"audio model_type {ac.data.get('model_type')!r} is not modelled for nemo_speechlm")
+    wc = sub_config(c, "word_timestamp_config", _WORD_TIMESTAMP)
+    t = text_model(tc)
+    t.merge(transcribe_audio(ac, "model"))
+    t.merge(word_timestamp(wc, "model"))
+    th = tc.int("hidden_size")
+    t.add("other", linear(sub_config(ac, "asr_config").int("hidden_size", default=1280), th))
+    if head == "cond_gen":
+        wh = wc.int("hidden_size")
+        t.add("heads", tc.int("vocab_size") * th + linear(wh, wc.int("vocab_size", default=23863)))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for nemo_speechlm")
+    return t
+
+
+_register(
+    "nemotron3_5_transcribe_word_timestamp",
+    word_timestamp,
+    {"Nemotron3_5TranscribeWordTimestampModel": "model"},
+)
+_register(
+    "nemo_speechlm",
+    nemo_speechlm,
+    {"Nemotron3_5TranscribeModel": "model", "Nemotron3_5TranscribeForConditionalGeneration": "cond_gen"},
 )
