@@ -247,3 +247,150 @@ _register(
     nemo_speechlm,
     {"Nemotron3_5TranscribeModel": "model", "Nemotron3_5TranscribeForConditionalGeneration": "cond_gen"},
 )
+
+
+def _convnext1d(d: int, k: int, expansion: int) -> int:
+    """VibeVoice ConvNeXt-1d block: RMSNorm, depthwise causal Conv1d, layer scale; RMSNorm, fc1/fc2, scale."""
+    return 4 * d + d * k + d + linear(d, expansion * d) + linear(expansion * d, d)
+
+
+def _tokenizer_shape(c: Cfg) -> tuple[int, int, int, int, list[int], list[int], int]:
+    """(channels, latent width, kernel, filters, ratios, depths, FFN expansion) of a VibeVoice tokenizer."""
+    ratios = c.ints("downsampling_ratios", default=[2, 2, 4, 5, 5, 8])
+    depths = c.ints("depths", default=[3, 3, 3, 3, 3, 3, 8])
+    if len(depths) != len(ratios) + 1:
+        raise ConfigProblem("depths needs one entry more than downsampling_ratios (the stem's)")
+    return (
+        c.int("channels", default=1),
+        c.int("hidden_size", default=64),
+        c.int("kernel_size", default=7),
+        positive("num_filters", c.int("num_filters", default=32)),
+        ratios,
+        depths,
+        c.int("ffn_expansion", default=4),
+    )
+
+
+def vibevoice_tokenizer_encoder(c: Cfg) -> int:
+    """Causal Conv1d stem and ConvNeXt blocks, one strided Conv1d (doubling the filters) + blocks per ratio,
+    a Conv1d head to the latent width."""
+    ch, h, k, F, ratios, depths, e = _tokenizer_shape(c)
+    n = ch * F * k + F + depths[0] * _convnext1d(F, k, e)
+    for i, r in enumerate(ratios):
+        d = F * 2 ** (i + 1)
+        n += linear(d // 2 * 2 * r, d) + depths[i + 1] * _convnext1d(d, k, e)
+    return n + linear(F * 2 ** len(ratios) * k, h)
+
+
+def vibevoice_tokenizer_decoder(c: Cfg, *, reverse_depths: bool) -> int:
+    """The mirrored decoder: Conv1d stem from the latent, ConvTranspose1d (halving the filters) + blocks per
+    ratio in reverse order, a Conv1d head to the channels. The full tokenizer reverses the encoder's depths."""
+    ch, h, k, F, ratios, depths, e = _tokenizer_shape(c)
+    if reverse_depths:
+        depths = depths[::-1]
+    D = len(depths)
+    top = F * 2 ** (D - 1)
+    n = linear(h * k, top) + depths[0] * _convnext1d(top, k, e)
+    for i, r in enumerate(reversed(ratios)):
+        d = F * 2 ** (D - 2 - i)
+        n += 2 * d * d * 2 * r + d + depths[i + 1] * _convnext1d(d, k, e)
+    return n + linear(F * k, ch)
+
+
+def vibevoice_tokenizer(c: Cfg, head: str, *, part: str) -> Tally:
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for the VibeVoice acoustic tokenizer")
+    t = Tally()
+    t.has_kv = False
+    if part in ("encoder", "both"):
+        t.add("other", vibevoice_tokenizer_encoder(c))
+    if part in ("decoder", "both"):
+        t.add("other", vibevoice_tokenizer_decoder(c, reverse_depths=part == "both"))
+    return t
+
+
+for _part, _suffix in (("both", ""), ("encoder", "_encoder"), ("decoder", "_decoder")):
+    _cls = "VibeVoiceAcousticTokenizer" + ("Model" if _part == "both" else f"{_part.title()}Model")
+    _register(
+        f"vibevoice_acoustic_tokenizer{_suffix}",
+        lambda c, h, p=_part: vibevoice_tokenizer(c, h, part=p),
+        {_cls: "model"},
+    )
+
+
+def _tower(c: Cfg, key: str, model_type: str) -> Cfg:
+    """An explicit sub-config of the given model type (class defaults of an absent one are not modelled)."""
+    raw = c.data.get(key)
+    if not isinstance(raw, dict):
+        raise NotExact(f"{c.data.get('model_type')} without an explicit {key} is not modelled")
+    if raw.get("model_type", model_type) != model_type:
+        raise NotExact(f"{key} model_type {raw.get('model_type')!r} is not modelled")
+    return Cfg(raw, f"{c.name}.{key}")
+
+
+def _rms_projector(i: int, o: int) -> int:
+    """VibeVoice connector: biased linear, RMSNorm, biased linear."""
+    return linear(i, o) + o + linear(o, o)
+
+
+def _vibevoice_text(c: Cfg) -> tuple[Tally, Cfg, int, int]:
+    tc = _tower(c, "text_config", "qwen2")
+    t = text_model(tc)
+    return t, tc, tc.int("hidden_size"), tc.int("vocab_size")
+
+
+_ENCODER = "vibevoice_acoustic_tokenizer_encoder"
+
+
+def vibevoice_asr(c: Cfg, head: str) -> Tally:
+    """VibeVoice-ASR: acoustic and semantic tokenizer encoders, one RMS connector from each to the text width,
+    a Qwen2 language model; the generation class adds an LM head that is never tied."""
+    t, tc, th, V = _vibevoice_text(c)
+    for key in ("acoustic_tokenizer_encoder_config", "semantic_tokenizer_encoder_config"):
+        sc = _tower(c, key, _ENCODER)
+        t.add("other", vibevoice_tokenizer_encoder(sc))
+        t.add("other", _rms_projector(sc.int("hidden_size", default=64), th))
+    if head == "cond_gen":
+        t.add("heads", V * th)
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for vibevoice_asr")
+    return t
+
+
+def _diffusion_head(dc: Cfg, h: int, latent: int) -> int:
+    """VibeVoice diffusion head (width = the text width, output = the acoustic latent width): input, condition
+    and timestep projections, adaLN layers (gated MLP, RMSNorm, 3-way modulation), a 2-way modulated output."""
+    inter = dc.int("intermediate_size", default=4608)
+    n = latent * h + h * h + dc.int("frequency_embedding_size", default=256) * h + h * h
+    layer = gated_mlp(h, inter, dc.bool("mlp_bias", default=False)) + h + h * 3 * h
+    return n + dc.int("num_hidden_layers", default=4) * layer + h * 2 * h + h * latent
+
+
+def vibevoice(c: Cfg, head: str) -> Tally:
+    """VibeVoice TTS: the acoustic tokenizer (encoder and decoder), a Qwen2 language model, RMS connectors from
+    the acoustic and semantic latents, the semantic tokenizer encoder, the diffusion head and two latent scale
+    scalars; the LM head is tied as the text config says."""
+    t, tc, th, V = _vibevoice_text(c)
+    ac = _tower(c, "audio_config", "vibevoice_acoustic_tokenizer")
+    sc = _tower(c, "semantic_model_config", _ENCODER)
+    t.merge(vibevoice_tokenizer(ac, "model", part="both"))
+    ah = ac.int("hidden_size", default=64)
+    t.add("other", _rms_projector(ah, th) + vibevoice_tokenizer_encoder(sc))
+    t.add("other", _rms_projector(sc.int("hidden_size", default=64), th))
+    t.add("other", _diffusion_head(sub_config(c, "diffusion_head_config"), th, ah) + 2)
+    if head == "cond_gen":
+        if not tc.bool("tie_word_embeddings", default=False):
+            t.add("heads", V * th)
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for vibevoice")
+    return t
+
+
+_register(
+    "vibevoice_asr",
+    vibevoice_asr,
+    {"VibeVoiceAsrModel": "model", "VibeVoiceAsrForConditionalGeneration": "cond_gen"},
+)
+_register(
+    "vibevoice", vibevoice, {"VibeVoiceModel": "model", "VibeVoiceForConditionalGeneration": "cond_gen"}
+)
