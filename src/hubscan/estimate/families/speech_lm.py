@@ -394,3 +394,62 @@ _register(
 _register(
     "vibevoice", vibevoice, {"VibeVoiceModel": "model", "VibeVoiceForConditionalGeneration": "cond_gen"}
 )
+
+
+def _usm_conformer_layer(h: int, nh: int, k: int) -> int:
+    """Gemma 3n / Gemma 4 audio conformer block (bias-free): two macaron feed-forwards (RMSNorm, h -> 4h -> h,
+    RMSNorm), chunked local attention (q/k/v, relative-key projection, per-dim scale, output projection), a
+    light conv module (RMSNorm, GLU linear to 2h, depthwise conv, RMSNorm, linear) and three more RMSNorms."""
+    hd = h // nh
+    ffn = 2 * h + linear(h, 4 * h, False) + linear(4 * h, h, False)
+    attn = 4 * h * nh * hd + hd + h * h
+    conv = 2 * h + 2 * h * h + h * k + h * h
+    return 2 * ffn + attn + conv + 3 * h
+
+
+def _usm_audio(c: Cfg, head: str, *, gemma4: bool) -> Tally:
+    """Gemma 3n (``Gemma3nAudioEncoder``) / Gemma 4 (``Gemma4AudioModel``) audio tower: two strided Conv2d
+    (bias-free, each with a channel norm), a bias-free linear from channels x remaining frequency bins, conformer
+    blocks; Gemma 4 adds a biased output projection."""
+    kind = "gemma4_audio" if gemma4 else "gemma3n_audio"
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for {kind}")
+    h = positive("hidden_size", c.int("hidden_size", default=1024 if gemma4 else 1536))
+    L = c.int("num_hidden_layers" if gemma4 else "conf_num_hidden_layers", default=12)
+    nh = positive(
+        "num_attention_heads",
+        c.int("num_attention_heads" if gemma4 else "conf_num_attention_heads", default=8),
+    )
+    k = c.int("conv_kernel_size" if gemma4 else "conf_conv_kernel_size", default=5)
+    ch = c.ints("subsampling_conv_channels" if gemma4 else "sscp_conv_channel_size", default=[128, 32])
+    if len(ch) != 2:
+        raise ConfigProblem(f"{kind} needs two subsampling conv channel sizes")
+    t = encoder_tally(L, h)
+    if gemma4:
+        stem = 9 * ch[0] + ch[0] + ch[0] * ch[1] * 9 + ch[1] + ch[0] // 4 * ch[1] * h
+        t.add("other", linear(h, c.int("output_proj_dims", default=1536)))
+    else:
+        stem = _gemma3n_stem(c, ch, h)
+    t.add("other", stem)
+    t.add("attention", L * _usm_conformer_layer(h, nh, k))
+    return t
+
+
+def _gemma3n_stem(c: Cfg, ch: list[int], h: int) -> int:
+    """Gemma 3n sub-sample conv projection: per-layer (kernel, stride) pairs; frequency padded by one each side."""
+    kernels = c.raw("sscp_conv_kernel_size", default=[[3, 3], [3, 3]])
+    strides = c.raw("sscp_conv_stride_size", default=[[2, 2], [2, 2]])
+    f, n, prev = c.int("input_feat_size", default=128), 0, 1
+    for i in range(2):
+        try:
+            (kh, kw), (_, sw) = kernels[i], strides[i]
+        except (TypeError, ValueError, IndexError, KeyError) as e:
+            raise ConfigProblem("sscp_conv_kernel_size / sscp_conv_stride_size need two (h, w) pairs") from e
+        f = (f + 2 - kw) // positive("sscp stride", sw) + 1
+        n += prev * ch[i] * kh * kw + ch[i]
+        prev = ch[i]
+    return n + ch[1] * f * h
+
+
+_register("gemma3n_audio", lambda c, h: _usm_audio(c, h, gemma4=False), {"Gemma3nAudioEncoder": "model"})
+_register("gemma4_audio", lambda c, h: _usm_audio(c, h, gemma4=True), {"Gemma4AudioModel": "model"})
