@@ -453,3 +453,30 @@ def _gemma3n_stem(c: Cfg, ch: list[int], h: int) -> int:
 
 _register("gemma3n_audio", lambda c, h: _usm_audio(c, h, gemma4=False), {"Gemma3nAudioEncoder": "model"})
 _register("gemma4_audio", lambda c, h: _usm_audio(c, h, gemma4=True), {"Gemma4AudioModel": "model"})
+
+
+def muse_spark_audio(c: Cfg, head: str) -> Tally:
+    """Muse Spark audio tower: per stage a patch embedding (biased linear over ``patch_size`` frames, RMSNorm) and
+    ``depth`` blocks (biased depthwise causal conv, RMSNorm, fc1/fc2 MLP of ``mlp_ratio``); a final RMSNorm, a
+    biased projection to ``out_hidden_size`` and its RMSNorm."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for muse_spark_audio")
+    patches = c.ints("patch_sizes", default=[16, 6, 5, 4])
+    widths = c.ints("hidden_sizes", default=[256, 512, 1024, 2048])
+    depths = c.ints("depths", default=[2, 2, 2, 2])
+    if not patches or not len(patches) == len(widths) == len(depths):
+        raise ConfigProblem("patch_sizes, hidden_sizes and depths must have the same (non-zero) length")
+    ratio, k = c.num("mlp_ratio", default=4.0), c.int("conv_kernel_size", default=7)
+    out = c.int("out_hidden_size", default=8192)
+    t = encoder_tally(0, widths[-1])
+    prev = 1
+    for p, d, depth in zip(patches, widths, depths, strict=True):
+        inter = int(d * ratio)
+        t.add("embeddings", linear(prev * p, d) + d)
+        t.add("mlp", depth * (d * k + d + d + linear(d, inter) + linear(inter, d)))
+        prev = d
+    t.add("other", widths[-1] + linear(widths[-1], out) + out)
+    return t
+
+
+_register("muse_spark_audio", muse_spark_audio, {"MuseSparkAudioModel": "model"})
