@@ -480,3 +480,61 @@ def muse_spark_audio(c: Cfg, head: str) -> Tally:
 
 
 _register("muse_spark_audio", muse_spark_audio, {"MuseSparkAudioModel": "model"})
+
+
+def _moonshine_streaming_encoder(ec: Cfg) -> tuple[Tally, int]:
+    """Moonshine Streaming encoder: asinh compression (one scalar), a bias-free frame linear, two causal Conv1d
+    (h -> 2h -> h, kernel 5), layers of q/k/v/o (``attention_bias``), an fc1/fc2 MLP and two gamma-only
+    LayerNorms, a final one."""
+    h = positive("hidden_size", ec.int("hidden_size", default=320))
+    L = ec.int("num_hidden_layers", default=6)
+    nh = positive("num_attention_heads", ec.int("num_attention_heads", default=8))
+    kv = positive("num_key_value_heads", ec.int("num_key_value_heads", default=8))
+    hd = positive("head_dim", ec.int("head_dim", default=h // nh))
+    inter = ec.int("intermediate_size", default=1280)
+    b = ec.bool("attention_bias", default=False)
+    frame = int(round(ec.num("sample_rate", default=16000) * ec.num("frame_ms", default=5.0) / 1000.0))
+    t = encoder_tally(L, nh * hd)
+    t.add("other", 1 + frame * h + linear(h * 5, 2 * h) + linear(2 * h * 5, h))
+    t.add("attention", L * attention(h, nh, kv, hd, q_bias=b, k_bias=b, v_bias=b, o_bias=b))
+    t.add("mlp", L * (linear(h, inter) + linear(inter, h)))
+    t.add("norms", L * 2 * h + h)
+    return t, h
+
+
+def moonshine_streaming(c: Cfg, head: str) -> Tally:
+    """Moonshine Streaming: the streaming encoder, a decoder (self- and cross-attention with a bias-free output
+    projection, an fc1-to-2x gated MLP, bias-free LayerNorms) with a learned position table of the encoder
+    width and a projection when the widths differ; ``proj_out`` tied as ``tie_word_embeddings`` says."""
+    t, eh = _moonshine_streaming_encoder(sub_config(c, "encoder_config"))
+    h = positive("hidden_size", c.int("hidden_size", default=320))
+    L = c.int("num_hidden_layers", default=6)
+    nh = positive("num_attention_heads", c.int("num_attention_heads", default=8))
+    if c.data.get("num_key_value_heads") is None:
+        raise ConfigProblem("num_key_value_heads is absent: transformers cannot build the decoder")
+    kv = positive("num_key_value_heads", c.int("num_key_value_heads"))
+    hd = positive("head_dim", c.int("head_dim", default=h // nh))
+    inter = c.int("intermediate_size", default=1280)
+    b = c.bool("attention_bias", default=False)
+    V = c.int("vocab_size", default=32768)
+    t.has_kv = True
+    t.kv_layers = []  # the decoder's self-attention holds the cache
+    kv_full(t, L, kv, hd, nh)
+    t.embed(V * h)
+    t.add("embeddings", c.int("max_position_embeddings", default=4096) * eh + (0 if eh == h else eh * h))
+    t.add("attention", L * 2 * attention(h, nh, kv, hd, q_bias=b, k_bias=b, v_bias=b))
+    t.add("mlp", L * (linear(h, 2 * inter) + linear(inter, h)))
+    t.add("norms", L * 3 * h + h)
+    if head == "cond_gen":
+        if not tied(c, False):
+            t.add("heads", V * h)
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for moonshine_streaming")
+    return t
+
+
+_register(
+    "moonshine_streaming",
+    moonshine_streaming,
+    {"MoonshineStreamingModel": "model", "MoonshineStreamingForConditionalGeneration": "cond_gen"},
+)
