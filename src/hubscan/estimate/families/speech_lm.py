@@ -31,6 +31,7 @@ from hubscan.estimate.families.common import (
     tied,
 )
 from hubscan.estimate.families.encoders import modernbert
+from hubscan.estimate.families.registry import FAMILIES
 from hubscan.estimate.families.vl_more import text_model
 
 
@@ -537,4 +538,47 @@ _register(
     "moonshine_streaming",
     moonshine_streaming,
     {"MoonshineStreamingModel": "model", "MoonshineStreamingForConditionalGeneration": "cond_gen"},
+)
+
+
+def kyutai_speech_to_text(c: Cfg, head: str) -> Tally:
+    """Kyutai STT: one embedding table over the text and every codebook's audio tokens (plus padding), bias-free
+    GQA layers with a gating MLP (fc1 to ``ffn_dim``, fc2 from half of it) and two RMSNorms, a final RMSNorm.
+    The generation class adds the LM head and the Mimi codec (counted only where a Mimi formula exists)."""
+    h = positive("hidden_size", c.int("hidden_size", default=2048))
+    L = c.int("num_hidden_layers", default=48)
+    nh = positive("num_attention_heads", c.int("num_attention_heads", default=32))
+    kv = positive("num_key_value_heads", c.int("num_key_value_heads", default=nh))
+    hd = positive("head_dim", c.int("head_dim", default=h // nh))
+    ffn = c.int("ffn_dim", default=11264)
+    if ffn % 2:
+        raise ConfigProblem(f"ffn_dim={ffn} must be even")
+    V = c.int("vocab_size", default=4001)
+    rows = V + c.int("num_codebooks", default=32) * c.int("codebook_vocab_size", default=2049) + 1
+    t = Tally()
+    t.embed(rows * h)
+    t.add("attention", L * attention(h, nh, kv, hd))
+    t.add("mlp", L * (h * ffn + ffn // 2 * h))
+    t.add("norms", L * 2 * h + h)
+    kv_full(t, L, kv, hd, nh, window=sliding_window(c))
+    if head == "cond_gen":
+        codec = sub_config(c, "codec_config")
+        fam = FAMILIES.get(codec.data.get("model_type", "mimi"))
+        if fam is None or "model_type" not in codec.data:
+            raise NotExact(
+                "the Mimi codec of KyutaiSpeechToTextForConditionalGeneration has no exact formula"
+            )
+        if tied(c, False):  # the declared tie joins tables of different shapes (text-only head, joint table)
+            raise NotExact("a tied Kyutai STT LM head is not modelled")
+        t.merge(fam.formula(codec, "model"))
+        t.add("heads", V * h)
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for kyutai_speech_to_text")
+    return t
+
+
+_register(
+    "kyutai_speech_to_text",
+    kyutai_speech_to_text,
+    {"KyutaiSpeechToTextModel": "model", "KyutaiSpeechToTextForConditionalGeneration": "cond_gen"},
 )
