@@ -31,7 +31,7 @@ from hubscan.estimate.families.common import (
     tied,
 )
 from hubscan.estimate.families.encoders import modernbert
-from hubscan.estimate.families.registry import FAMILIES
+from hubscan.estimate.families.registry import FAMILIES, architecture_of
 from hubscan.estimate.families.vl_more import text_model
 
 
@@ -370,7 +370,9 @@ def _diffusion_head(dc: Cfg, h: int, latent: int) -> int:
 def vibevoice(c: Cfg, head: str) -> Tally:
     """VibeVoice TTS: the acoustic tokenizer (encoder and decoder), a Qwen2 language model, RMS connectors from
     the acoustic and semantic latents, the semantic tokenizer encoder, the diffusion head and two latent scale
-    scalars; the LM head is tied as the text config says."""
+    scalars; the LM head is tied as the text config says. AutoModel builds the generation class."""
+    if architecture_of(c.data) is None:
+        head = "cond_gen"
     t, tc, th, V = _vibevoice_text(c)
     ac = _tower(c, "audio_config", "vibevoice_acoustic_tokenizer")
     sc = _tower(c, "semantic_model_config", _ENCODER)
