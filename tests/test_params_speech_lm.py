@@ -427,3 +427,36 @@ def test_speech_lm_equals_the_meta_device_build(mt, seed):
     expected = sum(p.numel() for p in meta.build_meta_model(dict(cfg)).parameters())
     p = _params(cfg)
     assert (p["total"], p["confidence"]) == (expected, "exact")
+
+
+def test_kyutai_generation_class_adds_the_codec_and_an_untied_head(monkeypatch):
+    """Checked on the meta device: the generation class = base model + Mimi codec + (untied) LM head. Without a
+    Mimi formula the count is refused; a stub codec formula stands in for one here."""
+    from hubscan.estimate._cfg import Tally
+    from hubscan.estimate.families.registry import FAMILIES, Family
+
+    cfg = {
+        "model_type": "kyutai_speech_to_text",
+        "architectures": ["KyutaiSpeechToTextModel"],
+        "hidden_size": 8,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "ffn_dim": 6,
+        "vocab_size": 5,
+        "num_codebooks": 2,
+        "codebook_vocab_size": 3,
+        "codec_config": {"model_type": "mimi"},
+    }
+    base = _exact(cfg)
+    gen = {**cfg, "architectures": ["KyutaiSpeechToTextForConditionalGeneration"]}
+    if "mimi" not in FAMILIES:
+        assert _params(gen)["confidence"] != "exact"
+
+    def stub(c, head):
+        t = Tally()
+        t.add("other", 1000)
+        return t
+
+    monkeypatch.setitem(FAMILIES, "mimi", Family("mimi", stub, ("Mimi",)))
+    assert _exact(gen) == base + 1000 + 5 * 8
+    assert _exact({**gen, "tie_word_embeddings": True}) == base + 1000

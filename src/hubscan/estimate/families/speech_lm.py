@@ -570,10 +570,9 @@ def kyutai_speech_to_text(c: Cfg, head: str) -> Tally:
             raise NotExact(
                 "the Mimi codec of KyutaiSpeechToTextForConditionalGeneration has no exact formula"
             )
-        if tied(c, False):  # the declared tie joins tables of different shapes (text-only head, joint table)
-            raise NotExact("a tied Kyutai STT LM head is not modelled")
         t.merge(fam.formula(codec, "model"))
-        t.add("heads", V * h)
+        if not tied(c, False):  # tied: lm_head shares the joint embedding table (checked on the meta device)
+            t.add("heads", V * h)
     elif head != "model":
         raise NotExact(f"output head '{head}' is not modelled for kyutai_speech_to_text")
     return t
