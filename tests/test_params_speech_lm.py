@@ -29,16 +29,22 @@ def _exact(cfg: dict) -> int:
     return p["total"]
 
 
+# one layer of width 8: MLP 12, 2 query heads and 1 key/value head (head width 4)
+TINY = {
+    "hidden_size": 8,
+    "intermediate_size": 12,
+    "num_hidden_layers": 1,
+    "num_attention_heads": 2,
+    "num_key_value_heads": 1,
+}
+
+
 def test_pe_audio_encoder_dac_front_end_resnet_and_qk_normed_layers():
     cfg = {
         "model_type": "pe_audio_encoder",
         "architectures": ["PeAudioEncoder"],
         "dac_config": {"encoder_hidden_size": 2, "downsampling_ratios": [2], "codebook_dim": 3},
-        "hidden_size": 8,
-        "intermediate_size": 12,
-        "num_hidden_layers": 1,
-        "num_attention_heads": 2,
-        "num_key_value_heads": 1,
+        **TINY,
         "head_dim": 4,
     }
     residual_unit = 2 + lin(2 * 7, 2) + 2 + lin(2, 2)  # Snake, Conv1d k7, Snake, Conv1d k1 at width 2
@@ -138,11 +144,7 @@ def test_vibevoice_tokenizer_encoder_and_decoder():
 
 TINY_QWEN2 = {
     "model_type": "qwen2",
-    "hidden_size": 8,
-    "intermediate_size": 12,
-    "num_hidden_layers": 1,
-    "num_attention_heads": 2,
-    "num_key_value_heads": 1,
+    **TINY,
     "vocab_size": 10,
     "tie_word_embeddings": False,
 }
@@ -167,19 +169,22 @@ def test_vibevoice_asr_two_tokenizer_encoders_connectors_and_untied_head():
     assert _exact(cfg) == QWEN2 + enc + sem + connectors + 10 * 8
 
 
+KYUTAI = {
+    "model_type": "kyutai_speech_to_text",
+    "architectures": ["KyutaiSpeechToTextModel"],
+    "hidden_size": 8,
+    "num_hidden_layers": 1,
+    "num_attention_heads": 2,
+    "num_key_value_heads": 1,
+    "ffn_dim": 6,
+    "vocab_size": 5,
+    "num_codebooks": 2,
+    "codebook_vocab_size": 3,
+}
+
+
 def test_kyutai_joint_embedding_and_half_width_gating_mlp():
-    cfg = {
-        "model_type": "kyutai_speech_to_text",
-        "architectures": ["KyutaiSpeechToTextModel"],
-        "hidden_size": 8,
-        "num_hidden_layers": 1,
-        "num_attention_heads": 2,
-        "num_key_value_heads": 1,
-        "ffn_dim": 6,
-        "vocab_size": 5,
-        "num_codebooks": 2,
-        "codebook_vocab_size": 3,
-    }
+    cfg = KYUTAI
     embed = (5 + 2 * 3 + 1) * 8  # text, each codebook's tokens, padding
     layer = 8 * 8 + 8 * 4 + 8 * 4 + 8 * 8 + 8 * 6 + 3 * 8 + 2 * 8  # q k v o, fc1, fc2 (ffn_dim / 2), norms
     assert _exact(cfg) == embed + layer + 8
@@ -188,11 +193,7 @@ def test_kyutai_joint_embedding_and_half_width_gating_mlp():
 def test_word_timestamp_upsampler_and_qk_layernormed_layers():
     cfg = {
         "model_type": "nemotron3_5_transcribe_word_timestamp",
-        "hidden_size": 8,
-        "intermediate_size": 12,
-        "num_hidden_layers": 1,
-        "num_attention_heads": 2,
-        "num_key_value_heads": 1,
+        **TINY,
         "upsampling_factor": 3,
     }
     # q and v span all heads, k the key-value heads; o alone is biased; LayerNorm(head_dim) on q and k
@@ -203,11 +204,7 @@ def test_word_timestamp_upsampler_and_qk_layernormed_layers():
 def test_voxtral_realtime_text_adaptive_norm_projector_and_tie():
     text = {
         "vocab_size": 10,
-        "hidden_size": 8,
-        "intermediate_size": 12,
-        "num_hidden_layers": 1,
-        "num_attention_heads": 2,
-        "num_key_value_heads": 1,
+        **TINY,
         "head_dim": 4,
     }
     audio = {
@@ -435,18 +432,7 @@ def test_kyutai_generation_class_adds_the_codec_and_an_untied_head(monkeypatch):
     from hubscan.estimate._cfg import Tally
     from hubscan.estimate.families.registry import FAMILIES, Family
 
-    cfg = {
-        "model_type": "kyutai_speech_to_text",
-        "architectures": ["KyutaiSpeechToTextModel"],
-        "hidden_size": 8,
-        "num_hidden_layers": 1,
-        "num_attention_heads": 2,
-        "ffn_dim": 6,
-        "vocab_size": 5,
-        "num_codebooks": 2,
-        "codebook_vocab_size": 3,
-        "codec_config": {"model_type": "mimi"},
-    }
+    cfg = {**KYUTAI, "codec_config": {"model_type": "mimi"}}
     base = _exact(cfg)
     gen = {**cfg, "architectures": ["KyutaiSpeechToTextForConditionalGeneration"]}
     if "mimi" not in FAMILIES:

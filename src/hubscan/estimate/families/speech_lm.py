@@ -31,6 +31,7 @@ from hubscan.estimate.families.common import (
     tied,
 )
 from hubscan.estimate.families.encoders import modernbert
+from hubscan.estimate.families.multimodal import _finish
 from hubscan.estimate.families.registry import FAMILIES, architecture_of
 from hubscan.estimate.families.vl_more import text_model
 
@@ -177,12 +178,7 @@ def voxtral_realtime(c: Cfg, head: str) -> Tally:
     t.merge(voxtral_realtime_encoder(ac, "model"))
     th, ah = tc.int("hidden_size"), ac.int("hidden_size", default=1280)
     t.add("other", ah * c.int("downsample_factor", default=4) * th + th * th)
-    if head == "cond_gen":
-        if not tied(c, True):
-            t.add("heads", tc.int("vocab_size") * th)
-    elif head != "model":
-        raise NotExact(f"output head '{head}' is not modelled for voxtral_realtime")
-    return t
+    return _finish(t, c, head, tc.int("vocab_size"), th, tied(c, True))
 
 
 _register(
@@ -351,11 +347,7 @@ def vibevoice_asr(c: Cfg, head: str) -> Tally:
         sc = _tower(c, key, _ENCODER)
         t.add("other", vibevoice_tokenizer_encoder(sc))
         t.add("other", _rms_projector(sc.int("hidden_size", default=64), th))
-    if head == "cond_gen":
-        t.add("heads", V * th)
-    elif head != "model":
-        raise NotExact(f"output head '{head}' is not modelled for vibevoice_asr")
-    return t
+    return _finish(t, c, head, V, th, False)  # the class declares no tied weights
 
 
 def _diffusion_head(dc: Cfg, h: int, latent: int) -> int:
@@ -381,12 +373,7 @@ def vibevoice(c: Cfg, head: str) -> Tally:
     t.add("other", _rms_projector(ah, th) + vibevoice_tokenizer_encoder(sc))
     t.add("other", _rms_projector(sc.int("hidden_size", default=64), th))
     t.add("other", _diffusion_head(sub_config(c, "diffusion_head_config"), th, ah) + 2)
-    if head == "cond_gen":
-        if not tc.bool("tie_word_embeddings", default=False):
-            t.add("heads", V * th)
-    elif head != "model":
-        raise NotExact(f"output head '{head}' is not modelled for vibevoice")
-    return t
+    return _finish(t, c, head, V, th, tc.bool("tie_word_embeddings", default=False))
 
 
 _register(
@@ -528,12 +515,7 @@ def moonshine_streaming(c: Cfg, head: str) -> Tally:
     t.add("attention", L * 2 * attention(h, nh, kv, hd, q_bias=b, k_bias=b, v_bias=b))
     t.add("mlp", L * (linear(h, 2 * inter) + linear(inter, h)))
     t.add("norms", L * 3 * h + h)
-    if head == "cond_gen":
-        if not tied(c, False):
-            t.add("heads", V * h)
-    elif head != "model":
-        raise NotExact(f"output head '{head}' is not modelled for moonshine_streaming")
-    return t
+    return _finish(t, c, head, V, h, tied(c, False))
 
 
 _register(
