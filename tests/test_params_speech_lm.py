@@ -169,6 +169,27 @@ def test_vibevoice_asr_two_tokenizer_encoders_connectors_and_untied_head():
     assert _exact(cfg) == QWEN2 + enc + sem + connectors + 10 * 8
 
 
+def test_music_flamingo_is_audio_flamingo_3_shaped_whatever_the_encoder_type_name():
+    audio = {
+        "hidden_size": 4,
+        "intermediate_size": 6,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "num_mel_bins": 3,
+        "max_source_positions": 5,
+    }
+    cfg = {
+        "model_type": "musicflamingo",
+        "architectures": ["MusicFlamingoForConditionalGeneration"],
+        "text_config": TINY_QWEN2,
+    }
+    layer = lin(4, 4) + 4 * 4 + lin(4, 4) + lin(4, 4) + lin(4, 6) + lin(6, 4) + 2 * 2 * 4  # k without bias
+    whisper = lin(3 * 3, 4) + lin(4 * 3, 4) + 5 * 4 + layer + 2 * 4  # convs, positions, final LayerNorm
+    expected = QWEN2 + whisper + lin(4, 8) + lin(8, 8) + 10 * 8  # projector, untied head
+    for name in ("musicflamingo_encoder", "audioflamingo3_encoder", None):
+        assert _exact({**cfg, "audio_config": {**audio, "model_type": name}}) == expected
+
+
 KYUTAI = {
     "model_type": "kyutai_speech_to_text",
     "architectures": ["KyutaiSpeechToTextModel"],

@@ -112,9 +112,21 @@ def pe_audio(c: Cfg, head: str) -> Tally:
 
 _register("pe_audio_encoder", pe_audio_encoder, {"PeAudioEncoder": "model"})
 _register("pe_audio", pe_audio, {"PeAudioModel": "model", "PeAudioFrameLevelModel": "model"})
+
+
+def musicflamingo(c: Cfg, head: str) -> Tally:
+    """Music Flamingo: Audio Flamingo 3's module tree (the Whisper-style encoder, a two-linear projector, a Qwen2
+    decoder, an untied head); its rotary position table is a buffer. The config class reads an audio sub-config
+    typed ``musicflamingo_encoder`` (or untyped) as ``audioflamingo3_encoder``."""
+    audio = c.data.get("audio_config")
+    if isinstance(audio, dict) and audio.get("model_type") in (None, "musicflamingo_encoder"):
+        c = Cfg({**c.data, "audio_config": {**audio, "model_type": "audioflamingo3_encoder"}}, c.name)
+    return _audio_lm(c, head, kind="audioflamingo3")
+
+
 _register(
     "musicflamingo",
-    lambda c, h: _audio_lm(c, h, kind="audioflamingo3"),
+    musicflamingo,
     {"MusicFlamingoModel": "model", "MusicFlamingoForConditionalGeneration": "cond_gen"},
 )
 
