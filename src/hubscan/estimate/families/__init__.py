@@ -18,6 +18,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     moe_decoders,
     multimodal,
     seq2seq,
+    segmentation,
     seq2seq_more,
     ssm,
     text_decoders,
