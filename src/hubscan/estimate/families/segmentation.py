@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 
 from hubscan.estimate.families.common import Cfg, NotExact, Tally, linear, positive
+from hubscan.estimate.families.misc_models import sam3_lite_text_text
+from hubscan.estimate.families.vision import CLIP_TEXT, clip_text
 from hubscan.estimate.families.vision_dense import (
     SAM2_VISION,
     _base_only,
@@ -19,7 +21,7 @@ from hubscan.estimate.families.vision_dense import (
     sam2_vision_model,
     sam3_vision_model,
 )
-from hubscan.estimate.families.vision_more import register_own, with_defaults
+from hubscan.estimate.families.vision_more import register_own, sam3_vit_model, with_defaults
 
 # ----------------------------------------------------------------------------- SAM 2 video trackers
 
@@ -105,5 +107,130 @@ def sam3_tracker_video(c: Cfg, head: str) -> Tally:
     return _sam2_video_like(c, "sam3_vision_model", sam3_vision_model, {"fpn_hidden_size": 256})
 
 
-register_own("sam2_video", sam2_video, "Sam2Video")
+register_own("sam2_video", sam2_video, "Sam2Video", stem="Sam2")
 register_own("sam3_tracker_video", sam3_tracker_video, "Sam3TrackerVideo", stem="Sam3")
+
+
+# ----------------------------------------------------------------------------- SAM 3 (detector) and SAM 3 video
+
+SAM3_PART = {"hidden_size": 256, "num_attention_heads": 8, "intermediate_size": 2048}
+SAM3_GEOMETRY = {**SAM3_PART, "num_layers": 3, "roi_size": 7}
+SAM3_DETR_ENCODER = {**SAM3_PART, "num_layers": 6}
+SAM3_DETR_DECODER = {**SAM3_PART, "num_layers": 6, "num_queries": 200}
+SAM3_MASK_DECODER = {"hidden_size": 256, "num_upsampling_stages": 3}
+SAM3_TEXT = {"vocab_size": 49408, "hidden_size": 1024, "intermediate_size": 4096, "projection_dim": 512}
+SAM3_TEXT.update(num_hidden_layers=24, num_attention_heads=16, max_position_embeddings=32)
+CLIP_TEXT_MODEL = {**CLIP_TEXT, "projection_dim": 512}  # CLIPTextConfig's defaults (a given text_config)
+
+
+def _sam3_attention(h: int) -> int:
+    """Sam3Attention: biased q/k/v/o projections of the full width."""
+    return 4 * linear(h, h)
+
+
+def _sam3_layers(c: Cfg, n_attn: int) -> int:
+    """``num_layers`` Sam3 transformer layers of ``n_attn`` attentions (each with a LayerNorm) and a LayerNorm'd
+    2-layer MLP."""
+    h, inter = c.int("hidden_size"), c.int("intermediate_size")
+    if h % positive("num_attention_heads", c.int("num_attention_heads")):
+        raise NotExact("num_attention_heads must divide hidden_size")
+    layer = n_attn * (_sam3_attention(h) + 2 * h) + linear(h, inter) + linear(inter, h) + 2 * h
+    return c.int("num_layers") * layer
+
+
+def _geometry_encoder(g: Cfg) -> int:
+    """Label (2) and CLS embeddings, box projections (direct, ROI-pool conv, position), three LayerNorms, a final
+    projection, the layers (self- and cross-attention) and the output LayerNorm."""
+    h, roi = g.int("hidden_size"), g.int("roi_size")
+    n = 3 * h + linear(4, h) + linear(h * roi * roi, h) + linear(h + 2, h) + 2 * h + linear(h, h) + 2 * h
+    return n + _sam3_layers(g, 2) + 2 * h
+
+
+def _detr_decoder(d: Cfg) -> int:
+    """DETR decoder: layers (self-, text- and vision-attention), output LayerNorm, the 3-layer box and presence
+    heads, query / reference-point / presence embeddings, presence LayerNorm, reference-point head and the two
+    box relative-position MLPs."""
+    h, nq, nh = d.int("hidden_size"), d.int("num_queries"), d.int("num_attention_heads")
+    n = _sam3_layers(d, 3) + 2 * h + feed_forward([h, h, h, 4]) + nq * h + nq * 4 + h
+    n += feed_forward([h, h, h, 1]) + 2 * h + feed_forward([2 * h, h, h]) + 2 * feed_forward([2, h, nh])
+    return n
+
+
+def _mask_decoder(m: Cfg) -> int:
+    """Mask decoder: pixel decoder (3x3 conv + GroupNorm per upsampling stage), 3-layer mask embedder, instance
+    and semantic 1x1 projections, prompt cross-attention and its LayerNorm."""
+    h = m.int("hidden_size")
+    n = m.int("num_upsampling_stages") * (linear(9 * h, h) + 2 * h) + 3 * linear(h, h)
+    return n + linear(h, h) + linear(h, 1) + _sam3_attention(h) + 2 * h
+
+
+def _sam3_detector(c: Cfg, text: Tally, text_hidden: int) -> Tally:
+    """Sam3Model's tree around an already counted text encoder: vision model (ViT + FPN), text projection,
+    geometry encoder, DETR encoder / decoder, mask decoder and dot-product scoring."""
+    t = sam3_vision_model(c.sub("vision_config", default={}), "model")
+    t.merge(text)
+    g, e, d, m = (
+        with_defaults(c.sub(key, default={}), defaults)
+        for key, defaults in (
+            ("geometry_encoder_config", SAM3_GEOMETRY),
+            ("detr_encoder_config", SAM3_DETR_ENCODER),
+            ("detr_decoder_config", SAM3_DETR_DECODER),
+            ("mask_decoder_config", SAM3_MASK_DECODER),
+        )
+    )
+    t.add("other", linear(text_hidden, e.int("hidden_size")) + _geometry_encoder(g))
+    t.add("other", _sam3_layers(e, 2) + _detr_decoder(d) + _mask_decoder(m))
+    h, inter = d.int("hidden_size"), d.int("intermediate_size")
+    t.add("heads", feed_forward([h, inter, h]) + 2 * h + 2 * linear(h, h))
+    return t
+
+
+def sam3(c: Cfg, head: str) -> Tally:
+    """Sam3Model: the SAM 3 detector with a CLIP text encoder (with its bias-free projection)."""
+    _base_only(head, "sam3")
+    if c.has("detector_config"):
+        raise NotExact("a config nesting detector_config is not modelled")
+    raw = c.raw("text_config")
+    tc = (
+        Cfg(SAM3_TEXT, "text_config") if raw is None else with_defaults(c.sub("text_config"), CLIP_TEXT_MODEL)
+    )
+    if tc.str("model_type", default="clip_text_model") != "clip_text_model":
+        raise NotExact("text_config model_type other than clip_text_model is not modelled")
+    text = clip_text(tc)
+    th = tc.int("hidden_size")
+    text.add("heads", th * tc.int("projection_dim"))
+    return _sam3_detector(c, text, th)
+
+
+def sam3_lite_text(c: Cfg, head: str) -> Tally:
+    """Sam3LiteTextModel: the SAM 3 detector with the MobileCLIP-style lite text encoder."""
+    _base_only(head, "sam3_lite_text")
+    tc = c.sub("text_config", default={})
+    th = with_defaults(tc, {"hidden_size": 512}).int("hidden_size")
+    return _sam3_detector(c, sam3_lite_text_text(tc, "model"), th)
+
+
+def _minus(t: Tally, other: Tally) -> None:
+    for k, v in other.parts.items():
+        t.parts[k] -= v
+
+
+def sam3_video(c: Cfg, head: str) -> Tally:
+    """Sam3VideoModel: the SAM 3 detector (detector_config), the SAM 3 tracker (tracker_config) without its
+    vision encoder, and a tracker FPN neck built from the detector's vision config."""
+    _base_only(head, "sam3_video")
+    det = c.sub("detector_config", default={})
+    t = sam3(det, "model")
+    trk = c.sub("tracker_config", default={})
+    t.merge(sam3_tracker_video(trk, "model"))
+    _minus(t, sam3_vision_model(trk.sub("vision_config", default={}), "model"))
+    vc = det.sub("vision_config", default={})
+    neck = sam3_vision_model(vc, "model")
+    _minus(neck, sam3_vit_model(vc.sub("backbone_config", default={}), "model"))
+    t.merge(neck)
+    return t
+
+
+register_own("sam3", sam3, "Sam3")
+register_own("sam3_lite_text", sam3_lite_text, "Sam3LiteText", stem="Sam3")
+register_own("sam3_video", sam3_video, "Sam3Video", stem="Sam3")
