@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from hubscan.estimate.families.common import Cfg, NotExact, Tally, linear, positive
+from hubscan.estimate.families.common import Cfg, NotExact, Tally, attention, claim_heads, linear, positive
 from hubscan.estimate.families.misc_models import sam3_lite_text_text
 from hubscan.estimate.families.vision import CLIP_TEXT, clip_text
 from hubscan.estimate.families.vision_dense import (
@@ -234,3 +234,126 @@ def sam3_video(c: Cfg, head: str) -> Tally:
 register_own("sam3", sam3, "Sam3")
 register_own("sam3_lite_text", sam3_lite_text, "Sam3LiteText", stem="Sam3")
 register_own("sam3_video", sam3_video, "Sam3Video", stem="Sam3")
+
+
+# ----------------------------------------------------------------------------- keypoint detection and matching
+
+SUPERPOINT = {"encoder_hidden_sizes": [64, 64, 128, 128], "decoder_hidden_size": 256}
+SUPERPOINT.update(keypoint_decoder_dim=65, descriptor_decoder_dim=256)
+KEYPOINTS = "keypoints"  # head kind of the ...ForKeypointDetection / ...ForKeypointMatching classes
+
+
+def _superpoint(c: Cfg) -> int:
+    """SuperPoint: VGG-style blocks of two biased 3x3 convs from one grey channel, then the interest-point and
+    descriptor decoders (a 3x3 and a 1x1 conv each)."""
+    c = with_defaults(c, SUPERPOINT)
+    sizes, dec = c.ints("encoder_hidden_sizes"), c.int("decoder_hidden_size")
+    if len(sizes) < 2:
+        raise NotExact("encoder_hidden_sizes needs at least two entries")
+    n = sum(linear(9 * a, b) + linear(9 * b, b) for a, b in zip([1] + sizes[:-1], sizes, strict=True))
+    n += 2 * linear(9 * sizes[-1], dec)
+    return n + linear(dec, c.int("keypoint_decoder_dim")) + linear(dec, c.int("descriptor_decoder_dim"))
+
+
+def superpoint(c: Cfg, head: str) -> Tally:
+    """SuperPointForKeypointDetection (the only class)."""
+    claim_heads(head, KEYPOINTS, family="superpoint")
+    t = Tally()
+    t.has_kv = False
+    t.add("other", _superpoint(c))
+    return t
+
+
+LIGHTGLUE = {"descriptor_dim": 256, "num_hidden_layers": 9, "num_attention_heads": 4, "attention_bias": True}
+
+
+def lightglue(c: Cfg, head: str) -> Tally:
+    """LightGlueForKeypointMatching: the SuperPoint detector, an input projection when the descriptor widths
+    differ, a bias-free positional projector, per layer self- and cross-attention each with an MLP (fc1 on twice
+    the width, LayerNorm, fc2), per layer a match-assignment projection and matchability, and one token
+    confidence per layer but the last (hidden and intermediate sizes follow descriptor_dim)."""
+    claim_heads(head, KEYPOINTS, family="lightglue")
+    c = with_defaults(c, LIGHTGLUE)
+    kp = c.sub("keypoint_detector_config", default={})
+    if kp.str("model_type", default="superpoint") != "superpoint":
+        raise NotExact("a keypoint detector other than SuperPoint is not modelled")
+    h, L, nh = c.int("descriptor_dim"), c.int("num_hidden_layers"), c.int("num_attention_heads")
+    kv = c.int("num_key_value_heads", default=nh)
+    hd = c.int("head_dim", default=h // positive("num_attention_heads", nh))
+    b = c.bool("attention_bias")
+    t = Tally()
+    t.has_kv = False
+    t.add("other", _superpoint(kp))
+    kdd = with_defaults(kp, SUPERPOINT).int("descriptor_decoder_dim")
+    t.add("embeddings", (linear(kdd, h) if kdd != h else 0) + 2 * (h // nh // 2))
+    mlp = linear(2 * h, 2 * h) + 2 * 2 * h + linear(2 * h, h)
+    t.add("attention", L * 2 * (attention(h, nh, kv, hd, q_bias=b, k_bias=b, v_bias=b, o_bias=b) + mlp))
+    t.add("heads", L * (linear(h, h) + linear(h, 1)) + max(L - 1, 0) * linear(h, 1))
+    return t
+
+
+LOFTR = {"stage_num_blocks": [1, 2, 4, 14], "stage_stride": [2, 1, 2, 2], "out_features": [64, 64, 128, 256]}
+LOFTR.update(hidden_size=256, num_attention_layers=4, num_attention_heads=8, attention_bias=False)
+LOFTR.update(q_aggregation_kernel_size=4)
+
+
+def _loftr_blocks(c: Cfg) -> list[tuple[int, int, int]]:
+    """(in, out, stride) of every RepVGG block; the per-block lists a saved config carries win over the ones
+    derived from stage_num_blocks / stage_stride / out_features (as in the config class)."""
+    blocks, strides, outs = c.ints("stage_num_blocks"), c.ints("stage_stride"), c.ints("out_features")
+    if not (len(blocks) == len(strides) == len(outs)):
+        raise NotExact("stage_num_blocks, stage_stride and out_features must have one entry per stage")
+    ins = [1] + outs[:-1]
+    derived = {
+        "stage_block_in_channels": [[ins[s]] + [outs[s]] * (n - 1) for s, n in enumerate(blocks)],
+        "stage_block_out_channels": [[outs[s]] * n for s, n in enumerate(blocks)],
+        "stage_block_stride": [[strides[s]] + [1] * (n - 1) for s, n in enumerate(blocks)],
+    }
+    lists = []
+    for key, value in derived.items():
+        got = c.raw(key, default=value)
+        if not isinstance(got, list) or any(not isinstance(x, list) for x in got):
+            raise NotExact(f"{key} must be a list of lists")
+        if len(got) < len(strides) or any(len(got[s]) < n for s, n in enumerate(blocks)):
+            raise NotExact(f"{key} must cover stage_num_blocks")
+        lists.append([Cfg({key: got[s][:n]}).ints(key) for s, n in enumerate(blocks)])
+    return [blk for stage in zip(*lists, strict=True) for blk in zip(*stage, strict=True)]
+
+
+def efficientloftr(c: Cfg, head: str) -> Tally:
+    """EfficientLoFTRModel: RepVGG backbone (3x3 and 1x1 conv + BatchNorm per block, a BatchNorm identity branch
+    when shape is kept), then layers of self- and cross- aggregated attention (depthwise q-aggregation conv,
+    LayerNorm, attention, bias-free MLP on the concatenation with LayerNorm); ForKeypointMatching adds the fine
+    fusion convs."""
+    claim_heads(head, KEYPOINTS, family="efficientloftr")
+    c = with_defaults(c, LOFTR)
+    t = Tally()
+    t.has_kv = False
+    for i, o, s in _loftr_blocks(c):
+        t.add("other", 9 * i * o + 2 * o + i * o + 2 * o + (2 * i if i == o and s == 1 else 0))
+    h, nh, k = c.int("hidden_size"), c.int("num_attention_heads"), c.int("q_aggregation_kernel_size")
+    kv = c.int("num_key_value_heads", default=nh)
+    hd = c.int("head_dim", default=h // positive("num_attention_heads", nh))
+    inter, b = c.int("intermediate_size", default=2 * h), c.bool("attention_bias")
+    block = h * k * k + 2 * h + attention(h, nh, kv, hd, q_bias=b, k_bias=b, v_bias=b, o_bias=b)
+    block += 2 * h * inter + inter * h + 2 * h
+    t.add("attention", c.int("num_attention_layers") * 2 * block)
+    if head == KEYPOINTS:
+        dims = c.ints("fine_fusion_dims", default=list(reversed(c.ints("out_features")))[:-1])
+        if not dims:
+            raise NotExact("fine_fusion_dims must not be empty")
+        n = dims[0] * dims[0]
+        for a, m in zip(dims[1:], dims, strict=False):
+            n += a * m + 9 * m * m + 2 * m + 9 * m * a
+        t.add("heads", n)
+    return t
+
+
+register_own("superpoint", superpoint, "SuperPoint", classes={"SuperPointForKeypointDetection": KEYPOINTS})
+register_own("lightglue", lightglue, "LightGlue", classes={"LightGlueForKeypointMatching": KEYPOINTS})
+register_own(
+    "efficientloftr",
+    efficientloftr,
+    "EfficientLoFTR",
+    classes={"EfficientLoFTRForKeypointMatching": KEYPOINTS},
+)
