@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from hubscan.estimate.families.common import Cfg, NotExact, Tally, attention, claim_heads, linear, positive
+from hubscan.estimate.families.hierarchical import _backbone_channels, _sizes, resnet, swin
 from hubscan.estimate.families.misc_models import sam3_lite_text_text
 from hubscan.estimate.families.vision import CLIP_TEXT, clip_text
 from hubscan.estimate.families.vision_dense import (
@@ -357,3 +358,76 @@ register_own(
     "EfficientLoFTR",
     classes={"EfficientLoFTRForKeypointMatching": KEYPOINTS},
 )
+
+
+# ----------------------------------------------------------------------------- MaskFormer
+
+MASKFORMER_SWIN = {"depths": [2, 2, 18, 2], "image_size": 384, "embed_dim": 128, "num_heads": [4, 8, 16, 32]}
+MASKFORMER_SWIN.update(window_size=12, out_features=["stage1", "stage2", "stage3", "stage4"])
+DETR_DECODER = {"d_model": 256, "decoder_layers": 6, "decoder_ffn_dim": 2048, "num_queries": 100}
+MASKFORMER = {"fpn_feature_size": 256, "mask_feature_size": 256}
+SEGMENT = "segmentation"  # head kind of the ...ForInstanceSegmentation / ...ForUniversalSegmentation classes
+
+
+def _backbone_config(c: Cfg, swin_defaults: dict) -> Cfg:
+    """The backbone sub-config as transformers builds it (the given dict, or the composite's swin defaults);
+    timm or named-checkpoint backbones are not modelled."""
+    if c.raw("backbone") is not None or c.bool("use_timm_backbone", default=False):
+        raise NotExact("a named or timm backbone is not modelled")
+    if c.raw("backbone_config") is None:
+        return Cfg({**swin_defaults, "model_type": "swin"}, f"{c.name}.backbone_config")
+    return c.sub("backbone_config")
+
+
+def backbone(bc: Cfg, *, maskformer_swin: bool = False) -> tuple[Tally, list[int]]:
+    """A Swin or ResNet backbone built by AutoBackbone and its output channels. ``maskformer_swin``: MaskFormer
+    swaps Swin for MaskFormerSwinBackbone (final LayerNorm kept, a LayerNorm per stage, all four stages out)."""
+    mt = bc.str("model_type", default="swin")
+    if mt == "resnet":
+        t = resnet(bc, "backbone")
+        E, hs = bc.int("embedding_size", default=64), _sizes(bc, "hidden_sizes", [256, 512, 1024, 2048])
+        names = ["stem"] + [f"stage{i}" for i in range(1, len(hs) + 1)]
+        return t, _backbone_channels(bc, names, [E, *hs])
+    if mt != "swin":
+        raise NotExact(f"backbone model_type {mt!r} is not modelled")
+    E, S = bc.int("embed_dim", default=96), len(bc.ints("depths", default=[2, 2, 6, 2]))
+    widths = [int(E * 2**i) for i in range(S)]
+    if not maskformer_swin:
+        return swin(bc, "backbone"), _backbone_channels(
+            bc, ["stem"] + [f"stage{i + 1}" for i in range(S)], [E, *widths]
+        )
+    if S != 4:
+        raise NotExact("MaskFormer's Swin backbone needs exactly four stages")
+    t = swin(bc, "model")
+    t.add("norms", sum(2 * w for w in widths))
+    return t, widths
+
+
+def _detr_decoder_layers(d: Cfg) -> int:
+    """DETR decoder: layers of self- and cross-attention (biased q/k/v/o), a 2-layer MLP, three LayerNorms; the
+    final LayerNorm."""
+    h, ff = d.int("d_model"), d.int("decoder_ffn_dim")
+    return d.int("decoder_layers") * (8 * linear(h, h) + linear(h, ff) + linear(ff, h) + 6 * h) + 2 * h
+
+
+def maskformer(c: Cfg, head: str) -> Tally:
+    """MaskFormerModel: the backbone, the FPN pixel decoder (bias-free convs with GroupNorms, a 3x3 mask
+    projection), query embeddings, an input projection when widths differ, the DETR decoder;
+    ForInstanceSegmentation adds the class predictor and the 3-layer mask embedder."""
+    claim_heads(head, SEGMENT, family="maskformer")
+    c = with_defaults(c, MASKFORMER)
+    d = with_defaults(c.sub("decoder_config", default={}), DETR_DECODER)
+    if d.str("model_type", default="detr") != "detr":
+        raise NotExact("a transformer decoder other than DETR is not modelled")
+    t, ch = backbone(_backbone_config(c, MASKFORMER_SWIN), maskformer_swin=True)
+    fs, ms, h = c.int("fpn_feature_size"), c.int("mask_feature_size"), d.int("d_model")
+    fpn = 9 * ch[-1] * fs + 2 * fs + sum(lw * fs + 2 * fs + 9 * fs * fs + 2 * fs for lw in ch[:-1])
+    t.add("other", fpn + linear(9 * fs, ms))
+    t.add("embeddings", d.int("num_queries") * h + (linear(ch[-1], h) if ch[-1] != h else 0))
+    t.add("attention", _detr_decoder_layers(d))
+    if head == SEGMENT:
+        t.add("heads", linear(h, c.num_labels() + 1) + feed_forward([h, h, h, ms]))
+    return t
+
+
+register_own("maskformer", maskformer, "MaskFormer", classes={"MaskFormerForInstanceSegmentation": SEGMENT})
