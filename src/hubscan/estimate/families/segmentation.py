@@ -431,3 +431,120 @@ def maskformer(c: Cfg, head: str) -> Tally:
 
 
 register_own("maskformer", maskformer, "MaskFormer", classes={"MaskFormerForInstanceSegmentation": SEGMENT})
+
+
+# ----------------------------------------------------------------------------- Mask2Former and OneFormer
+
+MASK2FORMER = {
+    "feature_size": 256,
+    "mask_feature_size": 256,
+    "hidden_dim": 256,
+    "encoder_feedforward_dim": 1024,
+}
+MASK2FORMER.update(encoder_layers=6, decoder_layers=10, num_attention_heads=8, dim_feedforward=2048)
+MASK2FORMER.update(
+    enforce_input_projection=False, common_stride=4, num_queries=100, feature_strides=[4, 8, 16, 32]
+)
+MASK2FORMER_SWIN = {"depths": [2, 2, 18, 2], "out_features": ["stage1", "stage2", "stage3", "stage4"]}
+LEVELS, POINTS = 3, 4  # feature levels and sampling points of the multi-scale deformable pixel decoder
+
+
+def msdeform_pixel_decoder(channels: list[int], c: Cfg, *, fs: int, mask_dim: int, strides: list[int]) -> int:
+    """Mask2Former's pixel decoder (OneFormer's is the same): level embeddings, a 1x1 conv + GroupNorm per level
+    input, encoder layers of multi-scale deformable attention (offsets, weights, value and output projections) with
+    a 2-layer MLP and two LayerNorms, a 1x1 mask projection, and for each extra FPN level a bias-free lateral
+    1x1 and output 3x3 conv, each with a GroupNorm."""
+    nh, ffn = c.int("num_attention_heads"), c.int("encoder_feedforward_dim")
+    n = LEVELS * fs + sum(linear(ch, fs) + 2 * fs for ch in channels[-LEVELS:])
+    msda = linear(fs, nh * LEVELS * POINTS * 3) + 2 * linear(fs, fs)
+    n += c.int("encoder_layers") * (msda + linear(fs, ffn) + linear(ffn, fs) + 4 * fs)
+    n += linear(fs, mask_dim)
+    if not strides or min(strides[-LEVELS:]) <= 0 or c.int("common_stride") <= 0:
+        raise NotExact("feature strides and common_stride must be positive")
+    n_fpn = int(math.log2(min(strides[-LEVELS:])) - math.log2(c.int("common_stride")))
+    return n + sum(ch * fs + 2 * fs + 9 * fs * fs + 2 * fs for ch in channels[:n_fpn])
+
+
+def _decoder_layer(h: int, ff: int) -> int:
+    """A masked-attention decoder layer: self- and cross-attention (biased q/k/v/o), a 2-layer MLP, three
+    LayerNorms."""
+    return 8 * linear(h, h) + linear(h, ff) + linear(ff, h) + 6 * h
+
+
+def mask2former(c: Cfg, head: str) -> Tally:
+    """Mask2FormerModel: the backbone, the deformable pixel decoder, query features and embeddings, three input
+    projections when widths differ, the masked-attention decoder (decoder_layers - 1 layers, LayerNorm, 3-layer
+    mask embedder) and level embeddings; ForUniversalSegmentation adds the class predictor."""
+    claim_heads(head, SEGMENT, family="mask2former")
+    c = with_defaults(c, MASK2FORMER)
+    t, ch = backbone(_backbone_config(c, MASK2FORMER_SWIN))
+    fs, ms, h = c.int("feature_size"), c.int("mask_feature_size"), c.int("hidden_dim")
+    t.add("other", msdeform_pixel_decoder(ch, c, fs=fs, mask_dim=ms, strides=c.ints("feature_strides")))
+    proj = LEVELS * linear(fs, h) if fs != h or c.bool("enforce_input_projection") else 0
+    t.add("embeddings", 2 * c.int("num_queries") * h + proj + LEVELS * h)
+    L = max(c.int("decoder_layers") - 1, 0)
+    t.add("attention", L * _decoder_layer(h, c.int("dim_feedforward")) + 2 * h + feed_forward([h, h, h, ms]))
+    if head == SEGMENT:
+        t.add("heads", linear(h, c.num_labels() + 1))
+    return t
+
+
+ONEFORMER = {
+    "num_queries": 150,
+    "conv_dim": 256,
+    "mask_dim": 256,
+    "hidden_dim": 256,
+    "encoder_feedforward_dim": 1024,
+}
+ONEFORMER.update(encoder_layers=6, decoder_layers=10, num_attention_heads=8, dim_feedforward=2048)
+ONEFORMER.update(
+    query_dec_layers=2, common_stride=4, strides=[4, 8, 16, 32], task_seq_len=77, is_training=False
+)
+ONEFORMER.update(text_encoder_width=256, text_encoder_context_length=77, text_encoder_num_layers=6)
+ONEFORMER.update(text_encoder_vocab_size=49408, text_encoder_proj_layers=2, text_encoder_n_ctx=16)
+ONEFORMER.update(contrastive_temperature=0.07)
+ONEFORMER_SWIN = {"out_features": ["stage1", "stage2", "stage3", "stage4"]}
+
+
+def _oneformer_text_mapper(c: Cfg, h: int) -> int:
+    """The training-only text mapper: a CLIP-style text encoder (token and position tables, layers of
+    multi-head attention and a 4x MLP with two LayerNorms, final LayerNorm), the text projector MLP and the
+    prompt context embeddings."""
+    w, layers = c.int("text_encoder_width"), c.int("text_encoder_num_layers")
+    n = c.int("text_encoder_context_length") * w + 2 * w + c.int("text_encoder_vocab_size") * w
+    n += layers * (4 * linear(w, w) + 4 * w + linear(w, 4 * w) + linear(4 * w, w))
+    p = c.int("text_encoder_proj_layers")
+    if p < 1:
+        raise NotExact("text_encoder_proj_layers below 1 is not modelled")
+    return n + feed_forward([w] + [h] * p) + max(c.int("text_encoder_n_ctx"), 0) * w
+
+
+def oneformer(c: Cfg, head: str) -> Tally:
+    """OneFormerModel: the backbone, the deformable pixel decoder, query embeddings, the task-conditioned query
+    transformer (query_dec_layers layers + LayerNorm), the decoder (LayerNorm, decoder_layers - 1 layers, query
+    input projection, class embedding, 3-layer mask embedder), level embeddings, the task MLP and, when
+    is_training, the text mapper (OneFormer's level input projections are a plain list: no parameters);
+    ForUniversalSegmentation adds the contrastive logit scale."""
+    claim_heads(head, SEGMENT, family="oneformer")
+    c = with_defaults(c, ONEFORMER)
+    t, ch = backbone(_backbone_config(c, ONEFORMER_SWIN))
+    fs, ms, h = c.int("conv_dim"), c.int("mask_dim"), c.int("hidden_dim")
+    t.add("other", msdeform_pixel_decoder(ch, c, fs=fs, mask_dim=ms, strides=c.ints("strides")))
+    t.add("embeddings", c.int("num_queries") * h + LEVELS * h)
+    ff = c.int("dim_feedforward")
+    n = c.int("query_dec_layers") * _decoder_layer(h, ff) + 2 * h + 2 * h
+    n += max(c.int("decoder_layers") - 1, 0) * _decoder_layer(h, ff) + linear(fs, h)
+    n += linear(h, c.num_labels() + 1) + feed_forward([h, h, h, ms])
+    t.add("attention", n)
+    t.add("other", feed_forward([c.int("task_seq_len"), h, h]))
+    if c.bool("is_training"):
+        t.add("other", _oneformer_text_mapper(c, h))
+    if head == SEGMENT and c.raw("contrastive_temperature") is not None:
+        t.add("heads", 1)
+    return t
+
+
+register_own(
+    "mask2former", mask2former, "Mask2Former", classes={"Mask2FormerForUniversalSegmentation": SEGMENT}
+)
+register_own("oneformer", oneformer, "OneFormer", classes={"OneFormerForUniversalSegmentation": SEGMENT})
