@@ -39,10 +39,10 @@ SAM2_MEMORY.update(memory_fuser_kernel_size=7)
 MEMORY_KV_DIM = 64  # Sam2VideoMemoryAttentionLayer's image cross-attention reads 64-wide keys (hard-coded)
 
 
-def _memory_attention(c: Cfg) -> int:
+def _memory_attention(c: Cfg, ff_key: str) -> int:
     """Memory attention: per layer a RoPE self-attention, a RoPE cross-attention from 64-wide memory keys, a
-    2-layer MLP and three LayerNorms; a final LayerNorm (rotary tables are buffers)."""
-    h, ff = c.int("memory_attention_hidden_size"), c.int("memory_attention_feed_forward_hidden_size")
+    2-layer MLP (width ``ff_key``) and three LayerNorms; a final LayerNorm (rotary tables are buffers)."""
+    h, ff = c.int("memory_attention_hidden_size"), c.int(ff_key)
     inner = h // positive("memory_attention_downsample_rate", c.int("memory_attention_downsample_rate"))
     if inner == 0 or inner % positive("heads", c.int("memory_attention_num_attention_heads")):
         raise NotExact("memory attention heads must divide its inner width")
@@ -84,11 +84,19 @@ def _video_extras(c: Cfg, fpn: int) -> int:
     return n
 
 
-def _sam2_video_like(c: Cfg, vision_type: str, vision, vision_defaults: dict) -> Tally:
+def _sam2_video_like(
+    c: Cfg,
+    vision_type: str,
+    vision,
+    vision_defaults: dict,
+    *,
+    memory: dict = SAM2_MEMORY,
+    ff_key: str = "memory_attention_feed_forward_hidden_size",
+) -> Tally:
     t = _sam2_like(c, vision_type, vision, vision_defaults)
-    m = with_defaults(c, SAM2_MEMORY)
+    m = with_defaults(c, memory)
     fpn = with_defaults(c.sub("vision_config", default={}), vision_defaults).int("fpn_hidden_size")
-    t.add("other", _memory_attention(m) + _memory_encoder(m) + _video_extras(m, fpn))
+    t.add("other", _memory_attention(m, ff_key) + _memory_encoder(m) + _video_extras(m, fpn))
     return t
 
 
@@ -108,7 +116,39 @@ def sam3_tracker_video(c: Cfg, head: str) -> Tally:
     return _sam2_video_like(c, "sam3_vision_model", sam3_vision_model, {"fpn_hidden_size": 256})
 
 
+EDGETAM_MEMORY = {**SAM2_MEMORY, "memory_attention_num_layers": 2, "memory_attention_mlp_hidden_size": 2048}
+EDGETAM_MEMORY.update(perceiver_resampler_num_latents=256, perceiver_resampler_num_latents_2d=256)
+EDGETAM_MEMORY.update(perceiver_resampler_hidden_size=64, perceiver_resampler_mlp_intermediate_size=256)
+EDGETAM_MEMORY.update(perceiver_resampler_num_attention_heads=1, perceiver_resampler_attention_head_dim=64)
+EDGETAM_MEMORY.update(perceiver_resampler_num_layers=2)
+
+
+def _perceiver_resampler(c: Cfg) -> int:
+    """EdgeTAM's spatial perceiver: 1-D and 2-D latents, layers of bias-free cross- and self-attention each with
+    a LayerNorm'd bias-free MLP, three LayerNorms per layer, a final LayerNorm."""
+    h, i = c.int("perceiver_resampler_hidden_size"), c.int("perceiver_resampler_mlp_intermediate_size")
+    inner = c.int("perceiver_resampler_num_attention_heads") * c.int("perceiver_resampler_attention_head_dim")
+    latents = sum(
+        max(c.int(k), 0) for k in ("perceiver_resampler_num_latents", "perceiver_resampler_num_latents_2d")
+    )
+    layer = 2 * (4 * h * inner + 2 * h + 2 * h * i) + 6 * h
+    return latents * h + c.int("perceiver_resampler_num_layers") * layer + 2 * h
+
+
+def edgetam_video(c: Cfg, head: str) -> Tally:
+    """EdgeTamVideoModel: SAM 2 video's tree (the default SAM 2 Hiera vision model; EdgeTAM's timm RepViT
+    vision model is not modelled) with its own memory-attention defaults, plus the spatial perceiver."""
+    _base_only(head, "edgetam_video")
+    ff_key = "memory_attention_mlp_hidden_size"
+    t = _sam2_video_like(
+        c, "sam2_vision_model", sam2_vision_model, SAM2_VISION, memory=EDGETAM_MEMORY, ff_key=ff_key
+    )
+    t.add("other", _perceiver_resampler(with_defaults(c, EDGETAM_MEMORY)))
+    return t
+
+
 register_own("sam2_video", sam2_video, "Sam2Video", stem="Sam2")
+register_own("edgetam_video", edgetam_video, "EdgeTamVideo", stem="EdgeTam")
 register_own("sam3_tracker_video", sam3_tracker_video, "Sam3TrackerVideo", stem="Sam3")
 
 
