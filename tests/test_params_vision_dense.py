@@ -243,7 +243,6 @@ def test_sam_untied_positional_embedding_counts_twice():
         {"model_type": "focalnet", "architectures": ["FocalNetForMaskedImageModeling"]},
         {"model_type": "swiftformer", "architectures": ["SwiftFormerForImageClassification"]},
         {"model_type": "sam3_tracker", "tracker_config": {}},
-        {"model_type": "oneformer", "architectures": ["OneFormerModel"]},
     ],
 )
 def test_unmodelled_heads_and_variants_are_unknown(cfg):
