@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from hubscan.estimate.footprint import analyze_config
+from params_meta import assert_exact_against_meta
 
 
 def params(cfg: dict) -> dict:
@@ -369,11 +370,4 @@ META_CASES = [
 
 @pytest.mark.parametrize(("model_type", "kw"), META_CASES)
 def test_against_meta_device(model_type, kw):
-    transformers = pytest.importorskip("transformers")
-    pytest.importorskip("torch")
-    from hubscan.estimate import meta
-
-    d = transformers.CONFIG_MAPPING[model_type](**kw).to_dict()
-    expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
-    p = params(d)
-    assert (p["total"], p["confidence"]) == (expected, "exact")
+    assert_exact_against_meta(model_type, kw)
