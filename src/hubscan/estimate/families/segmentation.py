@@ -475,16 +475,10 @@ register_own("maskformer", maskformer, "MaskFormer", classes={"MaskFormerForInst
 
 # ----------------------------------------------------------------------------- Mask2Former and OneFormer
 
-MASK2FORMER = {
-    "feature_size": 256,
-    "mask_feature_size": 256,
-    "hidden_dim": 256,
-    "encoder_feedforward_dim": 1024,
-}
-MASK2FORMER.update(encoder_layers=6, decoder_layers=10, num_attention_heads=8, dim_feedforward=2048)
-MASK2FORMER.update(
-    enforce_input_projection=False, common_stride=4, num_queries=100, feature_strides=[4, 8, 16, 32]
-)
+MASK2FORMER = {"feature_size": 256, "mask_feature_size": 256, "hidden_dim": 256}
+MASK2FORMER.update(encoder_feedforward_dim=1024, encoder_layers=6, decoder_layers=10, num_attention_heads=8)
+MASK2FORMER.update(dim_feedforward=2048, enforce_input_projection=False, common_stride=4, num_queries=100)
+MASK2FORMER.update(feature_strides=[4, 8, 16, 32])
 MASK2FORMER_SWIN = {"depths": [2, 2, 18, 2], "out_features": ["stage1", "stage2", "stage3", "stage4"]}
 LEVELS, POINTS = 3, 4  # feature levels and sampling points of the multi-scale deformable pixel decoder
 
@@ -529,17 +523,10 @@ def mask2former(c: Cfg, head: str) -> Tally:
     return t
 
 
-ONEFORMER = {
-    "num_queries": 150,
-    "conv_dim": 256,
-    "mask_dim": 256,
-    "hidden_dim": 256,
-    "encoder_feedforward_dim": 1024,
-}
-ONEFORMER.update(encoder_layers=6, decoder_layers=10, num_attention_heads=8, dim_feedforward=2048)
-ONEFORMER.update(
-    query_dec_layers=2, common_stride=4, strides=[4, 8, 16, 32], task_seq_len=77, is_training=False
-)
+ONEFORMER = {"num_queries": 150, "conv_dim": 256, "mask_dim": 256, "hidden_dim": 256}
+ONEFORMER.update(encoder_feedforward_dim=1024, encoder_layers=6, decoder_layers=10, num_attention_heads=8)
+ONEFORMER.update(dim_feedforward=2048, query_dec_layers=2, common_stride=4, strides=[4, 8, 16, 32])
+ONEFORMER.update(task_seq_len=77, is_training=False)
 ONEFORMER.update(text_encoder_width=256, text_encoder_context_length=77, text_encoder_num_layers=6)
 ONEFORMER.update(text_encoder_vocab_size=49408, text_encoder_proj_layers=2, text_encoder_n_ctx=16)
 ONEFORMER.update(contrastive_temperature=0.07)
