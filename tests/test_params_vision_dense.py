@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from hubscan.estimate.footprint import analyze_config
+from params_meta import assert_exact_against_meta
 
 
 def params(cfg: dict) -> dict:
@@ -243,7 +244,6 @@ def test_sam_untied_positional_embedding_counts_twice():
         {"model_type": "focalnet", "architectures": ["FocalNetForMaskedImageModeling"]},
         {"model_type": "swiftformer", "architectures": ["SwiftFormerForImageClassification"]},
         {"model_type": "sam3_tracker", "tracker_config": {}},
-        {"model_type": "oneformer", "architectures": ["OneFormerModel"]},
     ],
 )
 def test_unmodelled_heads_and_variants_are_unknown(cfg):
@@ -543,11 +543,4 @@ META_CASES = [
 
 @pytest.mark.parametrize(("model_type", "kw"), META_CASES)
 def test_against_meta_device(model_type, kw):
-    transformers = pytest.importorskip("transformers")
-    pytest.importorskip("torch")
-    from hubscan.estimate import meta
-
-    d = transformers.CONFIG_MAPPING[model_type](**kw).to_dict()
-    expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
-    p = params(d)
-    assert (p["total"], p["confidence"]) == (expected, "exact")
+    assert_exact_against_meta(model_type, kw)
