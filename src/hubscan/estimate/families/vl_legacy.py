@@ -9,7 +9,7 @@ from __future__ import annotations
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
 from hubscan.estimate.families.decoders import granite
 from hubscan.estimate.families.multimodal import IDEFICS3_VISION, _idefics_vision
-from hubscan.estimate.families.vision_more import register_own
+from hubscan.estimate.families.vision_more import register_own, with_defaults
 from hubscan.estimate.families.vl_more import lm_head_of, sub_config
 
 # GraniteDoclingVisionConfig / GraniteDoclingTextConfig defaults (transformers 5.25).
@@ -48,7 +48,7 @@ def granite_docling_vision(c: Cfg, head: str) -> Tally:
     """GraniteDoclingVisionModel: the Idefics3 vision transformer + the coarse (and fine) connector paths."""
     if head != "model":
         raise NotExact(f"output head '{head}' is not modelled for granite_docling_vision")
-    vc = sub_config(Cfg({"v": c.data}), "v", GRANITE_DOCLING_VISION)
+    vc = with_defaults(c, GRANITE_DOCLING_VISION)
     n, vh = _idefics_vision(Cfg({"vision_config": vc.data}), GRANITE_DOCLING_VISION)
     out, scale = vc.int("out_hidden_size"), vc.int("scale_factor")
     taps = len(vc.ints("deepstack_visual_indexes"))
@@ -79,3 +79,24 @@ def granite_docling(c: Cfg, head: str) -> Tally:
 
 register_own("granite_docling_vision", granite_docling_vision, "GraniteDoclingVision", stem="GraniteDocling")
 register_own("granite_docling", granite_docling, "GraniteDocling")
+
+
+GLM_IMAGE_VQ = {"embed_dim": 2048, "num_embeddings": 16384, "latent_channels": 1536}
+
+
+def glm_image_vqmodel(c: Cfg, head: str) -> Tally:
+    """GlmImageVQVAE: codebook + 1x1 quant_conv / post_quant_conv (no encoder/decoder stacks are built)."""
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for glm_image_vqmodel")
+    q = with_defaults(c, GLM_IMAGE_VQ)
+    e, n, lat = q.int("embed_dim"), q.int("num_embeddings"), q.int("latent_channels")
+    t = Tally()
+    t.has_kv = False
+    t.add("embeddings", n * e)
+    t.add("other", linear(lat, e) + linear(e, lat))
+    return t
+
+
+register_own(
+    "glm_image_vqmodel", glm_image_vqmodel, "GlmImageVQ", stem="GlmImage", classes={"GlmImageVQVAE": "model"}
+)
