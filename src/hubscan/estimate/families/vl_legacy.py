@@ -6,9 +6,21 @@ in a registration raise NotExact (the answer is ``unknown``, never a guess).
 
 from __future__ import annotations
 
-from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear
+from hubscan.estimate.families.common import (
+    KV_KEYS,
+    Cfg,
+    ConfigProblem,
+    NotExact,
+    Tally,
+    attention,
+    dims,
+    head_dim,
+    kv_full,
+    linear,
+)
 from hubscan.estimate.families.decoders import granite
 from hubscan.estimate.families.multimodal import IDEFICS3_VISION, _idefics_vision
+from hubscan.estimate.families.registry import FAMILIES
 from hubscan.estimate.families.vision_more import register_own, with_defaults
 from hubscan.estimate.families.vl_more import lm_head_of, sub_config
 
@@ -100,3 +112,100 @@ def glm_image_vqmodel(c: Cfg, head: str) -> Tally:
 register_own(
     "glm_image_vqmodel", glm_image_vqmodel, "GlmImageVQ", stem="GlmImage", classes={"GlmImageVQVAE": "model"}
 )
+
+
+# Apertus 1.5: Apertus text decoder (xIELU two-matrix MLP, q/k RMSNorms) + a VQGAN-style image tokenizer encoder
+# with an IBQ codebook + WavTokenizer's SEANet encoder as the audio tokenizer.
+APERTUS1P5_TEXT = {
+    "vocab_size": 266752,
+    "hidden_size": 4096,
+    "intermediate_size": 14336,
+    "num_hidden_layers": 32,
+    "num_attention_heads": 32,
+    "hidden_act": "xielu",
+    "attention_bias": False,
+}
+APERTUS1P5_VISION = {
+    "codebook_size": 131072,
+    "embed_dim": 256,
+    "latent_channels": 256,
+    "in_channels": 3,
+    "base_channels": 256,
+    "channel_multiplier": [1, 1, 2, 2, 4],
+    "num_res_blocks": 4,
+    "attn_resolutions": [16],
+    "resolution": 256,
+}
+_PARAM_FREE_ACTS = ("silu", "gelu", "relu", "relu2", "gelu_new", "gelu_pytorch_tanh", "swish")
+
+
+def apertus1p5_text(c: Cfg) -> Tally:
+    """Apertus1p5TextModel: embeddings, layers of (q/k-normed attention, up/down MLP, 2 RMSNorms), final norm."""
+    h, L, nh = dims(c)
+    kv = c.int(*KV_KEYS, default=nh)
+    hd = head_dim(c, h, nh)
+    act = c.str("hidden_act")
+    if act != "xielu" and act not in _PARAM_FREE_ACTS:
+        raise NotExact(f"text_config.hidden_act={act!r} is not modelled")
+    b = c.bool("attention_bias")
+    t = Tally()
+    t.embed(c.int("vocab_size") * h)
+    t.add("attention", L * (attention(h, nh, kv, hd, q_bias=b, k_bias=b, v_bias=b, o_bias=b) + 2 * hd))
+    t.add("mlp", L * (2 * h * c.int("intermediate_size") + (2 if act == "xielu" else 0)))
+    t.add("norms", (2 * L + 1) * h)
+    kv_full(t, L, kv, hd, nh)
+    return t
+
+
+def _group_norm(ch: int) -> int:
+    return 2 * ch
+
+
+def _vq_resnet(cin: int, cout: int) -> int:
+    """GroupNorm + 3x3 conv, twice; a 1x1 conv shortcut when the width changes."""
+    n = _group_norm(cin) + 9 * cin * cout + cout + _group_norm(cout) + 9 * cout * cout + cout
+    return n + (cin * cout + cout if cin != cout else 0)
+
+
+def _vq_attention(ch: int) -> int:
+    return _group_norm(ch) + 4 * linear(ch, ch)  # q, k, v, proj_out as 1x1 convs
+
+
+def apertus1p5_vision_tokenizer(v: Cfg) -> int:
+    """Apertus1p5VisionTokenizerModel: VQGAN encoder stages + middle block, codebook (a Linear), quant_conv."""
+    base, mult = v.int("base_channels"), v.ints("channel_multiplier")
+    if not mult:
+        raise ConfigProblem("vision_config.channel_multiplier is empty")
+    res, attn_at, blocks = v.int("resolution"), v.ints("attn_resolutions"), v.int("num_res_blocks")
+    n = 9 * v.int("in_channels") * base + base  # conv_in
+    for i, m in enumerate(mult):
+        cin, cout = base * (1 if i == 0 else mult[i - 1]), base * m
+        attn = _vq_attention(cout) if res // 2**i in attn_at else 0
+        n += _vq_resnet(cin, cout) + attn + (blocks - 1) * (_vq_resnet(cout, cout) + attn)
+        if i < len(mult) - 1:
+            n += 9 * cout * cout + cout  # stride-2 downsample conv
+    top, lat, e = base * mult[-1], v.int("latent_channels"), v.int("embed_dim")
+    n += 2 * _vq_resnet(top, top) + _vq_attention(top) + _group_norm(top) + 9 * top * lat + lat
+    return n + e * v.int("codebook_size") + linear(lat, e)
+
+
+def apertus1p5(c: Cfg, head: str) -> Tally:
+    tc = sub_config(c, "text_config", APERTUS1P5_TEXT)
+    t = apertus1p5_text(tc)
+    t.add("other", apertus1p5_vision_tokenizer(sub_config(c, "vision_config", APERTUS1P5_VISION)))
+    ac = sub_config(c, "audio_config", {})
+    if ac.str("model_type", default="wavtokenizer_encoder") != "wavtokenizer_encoder":
+        raise ConfigProblem("audio_config.model_type must be wavtokenizer_encoder")
+    t.merge(FAMILIES["wavtokenizer_encoder"].formula(ac, "model"))
+    tie = c.bool("tie_word_embeddings", default=False)
+    if head == "cond_gen":
+        out = tc.int("output_vocab_size", default=None)
+        if tie and out not in (None, tc.int("vocab_size")):
+            raise NotExact("a tied lm_head with a pruned output_vocab_size is not modelled")
+        if not tie:
+            t.add("heads", (out or tc.int("vocab_size")) * tc.int("hidden_size"))
+        return t
+    return lm_head_of(t, c, tc, head)
+
+
+register_own("apertus1p5", apertus1p5, "Apertus1p5")
