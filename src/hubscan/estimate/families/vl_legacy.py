@@ -19,8 +19,10 @@ from hubscan.estimate.families.common import (
     linear,
 )
 from hubscan.estimate.families.decoders import granite
+from hubscan.estimate.families.encoders import BertShape, bert_like
 from hubscan.estimate.families.multimodal import IDEFICS3_VISION, _idefics_vision
 from hubscan.estimate.families.registry import FAMILIES
+from hubscan.estimate.families.vision_cnn import EFFICIENTNET, efficientnet, make_div
 from hubscan.estimate.families.vision_more import register_own, with_defaults
 from hubscan.estimate.families.vl_more import lm_head_of, sub_config
 
@@ -209,3 +211,32 @@ def apertus1p5(c: Cfg, head: str) -> Tally:
 
 
 register_own("apertus1p5", apertus1p5, "Apertus1p5")
+
+
+# ALIGN: an EfficientNet image encoder without EfficientNet's top 1x1 conv, a BERT text encoder with its pooler,
+# a text projection and a learned temperature.
+ALIGN_TEXT = {"vocab_size": 30522, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12}
+ALIGN_TEXT.update(intermediate_size=3072, max_position_embeddings=512, type_vocab_size=2)
+ALIGN_VISION = {**EFFICIENTNET, "image_size": 600}
+_ALIGN_BERT = BertShape(cross_attention=False)
+
+
+def align_vision(vc: Cfg) -> int:
+    """AlignVisionModel: EfficientNet's stem and MBConv blocks; no top conv (pooling has no parameters)."""
+    n = efficientnet(vc, "model").total
+    w, div = vc.num("width_coefficient"), vc.int("depth_divisor")
+    top_in = make_div(vc.ints("out_channels")[-1] * w, div)
+    return n - (top_in * make_div(1280 * w, div) + 2 * vc.int("hidden_dim"))
+
+
+def align(c: Cfg, head: str) -> Tally:
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for align")
+    tc = sub_config(c, "text_config", ALIGN_TEXT)
+    t = bert_like(tc, "model", style="bert", shape=_ALIGN_BERT)
+    t.add("other", align_vision(sub_config(c, "vision_config", ALIGN_VISION)))
+    t.add("heads", linear(tc.int("hidden_size"), c.int("projection_dim", default=640)) + 1)  # + temperature
+    return t
+
+
+register_own("align", align, "Align")
