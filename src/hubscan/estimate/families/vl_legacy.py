@@ -14,14 +14,17 @@ from hubscan.estimate.families.common import (
     Tally,
     attention,
     dims,
+    divide,
     head_dim,
     kv_full,
     linear,
+    positive,
 )
 from hubscan.estimate.families.decoders import granite
 from hubscan.estimate.families.encoders import BertShape, bert_like
 from hubscan.estimate.families.multimodal import IDEFICS3_VISION, _idefics_vision
 from hubscan.estimate.families.registry import FAMILIES
+from hubscan.estimate.families.vision import CLIP_VISION, clip_vision
 from hubscan.estimate.families.vision_cnn import EFFICIENTNET, efficientnet, make_div
 from hubscan.estimate.families.vision_more import register_own, with_defaults
 from hubscan.estimate.families.vl_more import lm_head_of, sub_config
@@ -240,3 +243,38 @@ def align(c: Cfg, head: str) -> Tally:
 
 
 register_own("align", align, "Align")
+
+
+# Kosmos-2: a CLIP vision transformer, a latent-query cross-attention resampler, a Magneto-style text decoder
+# (sinusoidal positions are a buffer; a LayerNorm inside self-attention and inside the FFN).
+KOSMOS2_TEXT = {"vocab_size": 65037, "embed_dim": 2048, "layers": 24, "ffn_dim": 8192, "attention_heads": 32}
+KOSMOS2_VISION = {**CLIP_VISION, "hidden_size": 1024, "intermediate_size": 4096, "num_hidden_layers": 24}
+KOSMOS2_VISION.update(num_attention_heads=16, patch_size=14)
+
+
+def _kosmos2_text(tc: Cfg) -> Tally:
+    e, L, f, nh = tc.int("embed_dim"), tc.int("layers"), tc.int("ffn_dim"), tc.int("attention_heads")
+    hd = divide("text_config.embed_dim / attention_heads", e, positive("attention_heads", nh))
+    t = Tally()
+    t.embed(tc.int("vocab_size") * e)
+    cross = 4 * linear(e, e) + 2 * e if tc.bool("add_cross_attention", default=False) else 0
+    t.add("attention", L * (4 * linear(e, e) + 2 * e + cross))  # + inner_attn_ln
+    t.add("mlp", L * (linear(e, f) + 2 * f + linear(f, e)))  # + ffn_layernorm
+    t.add("norms", L * 4 * e + 2 * e)
+    kv_full(t, L, nh, hd, nh)
+    return t
+
+
+def kosmos2(c: Cfg, head: str) -> Tally:
+    tc = sub_config(c, "text_config", KOSMOS2_TEXT)
+    vc = sub_config(c, "vision_config", KOSMOS2_VISION)
+    t = _kosmos2_text(tc)
+    t.merge(clip_vision(vc))
+    e, vh = tc.int("embed_dim"), vc.int("hidden_size")
+    t.add("other", linear(vh, e) + c.int("latent_query_num", default=64) * e + 4 * linear(e, e))
+    # the inner Kosmos2TextForCausalLM ties by the text config's flag, the wrapper by its own
+    tie = c.bool("tie_word_embeddings", default=True) or tc.bool("tie_word_embeddings", default=True)
+    return lm_head_of(t, c, Cfg({**tc.data, "hidden_size": e}), head, tie=tie)
+
+
+register_own("kosmos-2", kosmos2, "Kosmos2")
