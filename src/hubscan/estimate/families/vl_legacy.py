@@ -15,6 +15,7 @@ from hubscan.estimate.families.common import (
     attention,
     dims,
     divide,
+    encoder_tally,
     head_dim,
     kv_full,
     linear,
@@ -22,6 +23,7 @@ from hubscan.estimate.families.common import (
 )
 from hubscan.estimate.families.decoders import granite
 from hubscan.estimate.families.encoders import BertShape, bert_like
+from hubscan.estimate.families.hierarchical import _pair
 from hubscan.estimate.families.multimodal import IDEFICS3_VISION, _idefics_vision
 from hubscan.estimate.families.registry import FAMILIES
 from hubscan.estimate.families.vision import CLIP_VISION, clip_vision
@@ -278,3 +280,70 @@ def kosmos2(c: Cfg, head: str) -> Tally:
 
 
 register_own("kosmos-2", kosmos2, "Kosmos2")
+
+
+# UDOP: a T5 encoder-decoder whose stacks each carry token + patch embeddings, summed relative biases (1D, horizontal,
+# vertical) and, in the encoder, 2D cell embeddings; transformers ties the stacks' token and encoder patch
+# embeddings to the shared ones (always: the config forces tie_word_embeddings) and, in the LM / encoder-only
+# classes, each stack's first relative bias to the encoder's first-layer T5 bias.
+UDOP = {"vocab_size": 33201, "d_model": 1024, "d_kv": 64, "d_ff": 4096, "num_layers": 24, "num_heads": 16}
+UDOP.update(relative_attention_num_buckets=32, feed_forward_proj="relu", max_2d_position_embeddings=1024)
+UDOP.update(image_size=224, patch_size=16, num_channels=3)
+_UDOP_BIASES = [{"type": "1d"}, {"type": "horizontal"}, {"type": "vertical"}]
+
+
+def _udop_biases(c: Cfg, nh: int, *, tie_first: bool) -> int:
+    """Parameters of one stack's RelativePositionBiasAggregated (its first table left out when tied)."""
+    args = c.list("relative_bias_args", default=_UDOP_BIASES)
+    n = 0
+    for i, a in enumerate(args):
+        if not isinstance(a, dict) or a.get("type") not in ("1d", "horizontal", "vertical"):
+            raise ConfigProblem(f"relative_bias_args[{i}] is not a 1d/horizontal/vertical bias")
+        b = Cfg(a, f"config.relative_bias_args[{i}]")
+        extra = 2 if b.bool("prefix_bucket", default=False) and not b.bool("expand", default=False) else 0
+        rows = b.int("relative_attention_num_buckets", default=32) + extra
+        if i == 0 and tie_first:
+            if rows != c.int("relative_attention_num_buckets"):
+                raise NotExact(
+                    "a first relative bias shaped unlike the T5 bias it is tied to is not modelled"
+                )
+            continue
+        n += rows * nh
+    return n
+
+
+def _udop_stack(c: Cfg, L: int, *, decoder: bool) -> int:
+    d, inner, f = c.int("d_model"), c.int("num_heads") * c.int("d_kv"), c.int("d_ff")
+    gated = c.str("feed_forward_proj").startswith("gated-")
+    block = 4 * d * inner + d + (3 if gated else 2) * d * f + d
+    if decoder:
+        block += 4 * d * inner + d  # cross-attention
+    n = (
+        L * block + c.int("relative_attention_num_buckets") * c.int("num_heads") + d
+    )  # first-layer bias, final LN
+    if not decoder:
+        n += 2 * c.int("max_2d_position_embeddings") * d  # cell_2d_embedding x / y
+    return n
+
+
+def udop(c: Cfg, head: str) -> Tally:
+    if head not in ("model", "cond_gen", "encoder"):
+        raise NotExact(f"output head '{head}' is not modelled for udop")
+    c = with_defaults(c, UDOP)
+    d, nh, L = c.int("d_model"), c.int("num_heads"), c.int("num_layers")
+    ph, pw = _pair(c, "patch_size", 16)
+    patch = linear(c.int("num_channels") * ph * pw, d)
+    tie_first = head != "model"
+    t = encoder_tally(L, c.int("num_heads") * c.int("d_kv")) if head == "encoder" else Tally()
+    t.embed(c.int("vocab_size") * d)
+    t.add("embeddings", patch)
+    t.add("other", _udop_stack(c, L, decoder=False) + _udop_biases(c, nh, tie_first=tie_first))
+    if head != "encoder":
+        Ld = c.int("num_decoder_layers", default=L)
+        t.add("other", _udop_stack(c, Ld, decoder=True) + _udop_biases(c, nh, tie_first=tie_first))
+        t.add("embeddings", patch)  # the decoder stack's own (untied) patch embedding
+        kv_full(t, Ld, nh, c.int("d_kv"), nh)
+    return t
+
+
+register_own("udop", udop, "Udop")
