@@ -223,7 +223,7 @@ register_own("apertus1p5", apertus1p5, "Apertus1p5")
 ALIGN_TEXT = {"vocab_size": 30522, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12}
 ALIGN_TEXT.update(intermediate_size=3072, max_position_embeddings=512, type_vocab_size=2)
 ALIGN_VISION = {**EFFICIENTNET, "image_size": 600}
-_ALIGN_BERT = BertShape(cross_attention=False)
+_NO_XATTN_BERT = BertShape(cross_attention=False)
 
 
 def align_vision(vc: Cfg) -> int:
@@ -238,7 +238,7 @@ def align(c: Cfg, head: str) -> Tally:
     if head != "model":
         raise NotExact(f"output head '{head}' is not modelled for align")
     tc = sub_config(c, "text_config", ALIGN_TEXT)
-    t = bert_like(tc, "model", style="bert", shape=_ALIGN_BERT)
+    t = bert_like(tc, "model", style="bert", shape=_NO_XATTN_BERT)
     t.add("other", align_vision(sub_config(c, "vision_config", ALIGN_VISION)))
     t.add("heads", linear(tc.int("hidden_size"), c.int("projection_dim", default=640)) + 1)  # + temperature
     return t
@@ -347,3 +347,73 @@ def udop(c: Cfg, head: str) -> Tally:
 
 
 register_own("udop", udop, "Udop")
+
+
+# CLAP: an HTSAT audio encoder (Swin stages over a mel spectrogram, optional attentional feature fusion), a RoBERTa
+# text encoder with its pooler, two-layer projections for both, two learned logit scales.
+CLAP_TEXT = {"vocab_size": 50265, "hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12}
+CLAP_TEXT.update(intermediate_size=3072, max_position_embeddings=514, type_vocab_size=1)
+CLAP_AUDIO = {
+    "window_size": 8,
+    "num_mel_bins": 64,
+    "patch_size": 4,
+    "patch_stride": [4, 4],
+    "hidden_size": 768,
+}
+CLAP_AUDIO.update(
+    depths=[2, 2, 6, 2], num_attention_heads=[4, 8, 16, 32], enable_fusion=False, fusion_type=None
+)
+CLAP_AUDIO.update(patch_embed_input_channels=1, patch_embeds_hidden_size=96, enable_patch_layer_norm=True)
+CLAP_AUDIO.update(qkv_bias=True, mlp_ratio=4.0, aff_block_r=4)
+
+
+def _clap_patch_embed(a: Cfg) -> int:
+    (p0, p1), pe, cin = (
+        _pair(a, "patch_size", 4),
+        a.int("patch_embeds_hidden_size"),
+        a.int("patch_embed_input_channels"),
+    )
+    fusion = a.bool("enable_fusion")
+    n = linear(cin * (4 if fusion and a.raw("fusion_type") == "channel_map" else 1) * p0 * p1, pe)
+    n += 2 * pe if a.bool("enable_patch_layer_norm") else 0
+    if fusion:
+        inter = pe // positive("aff_block_r", a.int("aff_block_r"))
+        n += 2 * (
+            linear(pe, inter) + 2 * inter + linear(inter, pe) + 2 * pe
+        )  # local + global attention (+ BN)
+        n += linear(cin * p0 * p1 * 3, pe)  # mel_conv2d
+    return n
+
+
+def clap_audio(a: Cfg) -> int:
+    """ClapAudioEncoder: patch embedding, Swin stages (relative-position table per layer, patch merging between
+    stages), BatchNorm over the mel bins, a final LayerNorm."""
+    depths, heads = a.ints("depths"), a.ints("num_attention_heads")
+    if not depths or len(heads) < len(depths):
+        raise ConfigProblem("audio_config.depths / num_attention_heads must have an entry per stage")
+    w, ratio, qkv = a.int("window_size"), a.num("mlp_ratio"), a.bool("qkv_bias")
+    dim = a.int("patch_embeds_hidden_size")
+    n = _clap_patch_embed(a)
+    for i, (depth, nh) in enumerate(zip(depths, heads, strict=False)):
+        d = dim * 2**i
+        inner = int(ratio * d)
+        layer = 4 * d + (2 * w - 1) ** 2 * nh + 3 * linear(d, d, qkv) + linear(d, d) + linear(d, inner)
+        n += depth * (layer + linear(inner, d))
+        if i < len(depths) - 1:
+            n += 4 * d * 2 * d + 8 * d  # patch merging: bias-free reduction + LayerNorm(4d)
+    return n + 2 * a.int("num_mel_bins") + 2 * dim * 2 ** (len(depths) - 1)
+
+
+def clap(c: Cfg, head: str) -> Tally:
+    if head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for clap")
+    tc, ac = sub_config(c, "text_config", CLAP_TEXT), sub_config(c, "audio_config", CLAP_AUDIO)
+    t = bert_like(tc, "model", style="roberta", shape=_NO_XATTN_BERT)
+    t.add("other", clap_audio(ac))
+    p = c.int("projection_dim", default=512)
+    proj = linear(tc.int("hidden_size"), p) + linear(ac.int("hidden_size"), p) + 2 * linear(p, p)
+    t.add("heads", proj + 2)  # + logit_scale_a, logit_scale_t
+    return t
+
+
+register_own("clap", clap, "Clap")
