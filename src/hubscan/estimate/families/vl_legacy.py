@@ -10,23 +10,27 @@ from hubscan.estimate.families.common import (
     KV_KEYS,
     Cfg,
     ConfigProblem,
+    KVLayer,
     NotExact,
     Tally,
     attention,
     dims,
     divide,
     encoder_tally,
+    gated_mlp,
     head_dim,
     kv_full,
+    layer_types,
     linear,
     positive,
+    sliding_window,
 )
 from hubscan.estimate.families.decoders import granite
 from hubscan.estimate.families.encoders import BertShape, bert_like
 from hubscan.estimate.families.hierarchical import _pair
 from hubscan.estimate.families.multimodal import IDEFICS3_VISION, _idefics_vision
 from hubscan.estimate.families.registry import FAMILIES
-from hubscan.estimate.families.vision import CLIP_VISION, clip_vision
+from hubscan.estimate.families.vision import CLIP_VISION, SIGLIP_VISION, clip_vision
 from hubscan.estimate.families.vision_cnn import EFFICIENTNET, efficientnet, make_div
 from hubscan.estimate.families.vision_more import register_own, with_defaults
 from hubscan.estimate.families.vl_more import lm_head_of, sub_config
@@ -417,3 +421,57 @@ def clap(c: Cfg, head: str) -> Tally:
 
 
 register_own("clap", clap, "Clap")
+
+
+# T5Gemma 2: Gemma 3-style encoder and decoder stacks (q/k RMSNorms, four norms per layer; the decoder's merged
+# self+cross attention has the same projections), an extra EOI embedding per stack, a SigLIP vision tower and
+# Gemma 3's multimodal projector in the encoder. tie_word_embeddings ties the decoder embeddings and lm_head to
+# the encoder's.
+T5GEMMA2_TEXT = {
+    "vocab_size": 262208,
+    "hidden_size": 2304,
+    "intermediate_size": 9216,
+    "num_hidden_layers": 26,
+}
+T5GEMMA2_TEXT.update(num_attention_heads=8, num_key_value_heads=4, head_dim=256, attention_bias=False)
+
+
+def _t5gemma2_stack(s: Cfg, t: Tally, *, decoder: bool) -> None:
+    h, L, nh = dims(s)
+    kv, hd, b = s.int("num_key_value_heads"), s.int("head_dim"), s.bool("attention_bias")
+    t.add("attention", L * (attention(h, nh, kv, hd, q_bias=b, k_bias=b, v_bias=b, o_bias=b) + 2 * hd))
+    t.add("mlp", L * gated_mlp(h, s.int("intermediate_size")))
+    t.add("norms", L * 4 * h + h)
+    if decoder:
+        window = sliding_window(s)
+        for lt in layer_types(s, L) or ["full_attention"] * L:
+            t.kv_layers.append(KVLayer(2 * kv * hd, window if lt == "sliding_attention" else None, nh * hd))
+
+
+def t5gemma2(c: Cfg, head: str) -> Tally:
+    if head not in ("model", "cond_gen", "seq_cls", "token_cls"):
+        raise NotExact(f"output head '{head}' is not modelled for t5gemma2")
+    ec, dc = sub_config(c, "encoder", {}), sub_config(c, "decoder", T5GEMMA2_TEXT)
+    tc = sub_config(ec, "text_config", T5GEMMA2_TEXT)
+    vc = sub_config(ec, "vision_config", SIGLIP_VISION)
+    if vc.str("model_type", default="siglip_vision_model") != "siglip_vision_model":
+        raise NotExact("a T5Gemma2 vision tower other than siglip_vision_model is not modelled")
+    h, V = dc.int("hidden_size"), dc.int("vocab_size")
+    if (tc.int("hidden_size"), tc.int("vocab_size")) != (h, V):
+        raise ConfigProblem("encoder and decoder must share hidden_size and vocab_size")
+    tie = c.bool("tie_word_embeddings", default=True)
+    t = Tally()
+    t.embed((1 if tie else 2) * (V * h + h))  # token table + eoi_embedding, per untied stack
+    _t5gemma2_stack(tc, t, decoder=False)
+    _t5gemma2_stack(dc, t, decoder=True)
+    t.merge(clip_vision(vc, siglip=True))
+    vh = vc.int("hidden_size")
+    t.add("other", vh * h + vh)  # mm_input_projection_weight, mm_soft_emb_norm
+    if head == "cond_gen" and not tie:
+        t.add("heads", V * h)
+    elif head in ("seq_cls", "token_cls"):
+        t.add("heads", linear(h, c.num_labels()))
+    return t
+
+
+register_own("t5gemma2", t5gemma2, "T5Gemma2")
