@@ -218,6 +218,7 @@ def test_t5gemma2_by_hand():
         (
             {
                 "model_type": "udop",
+                "architectures": ["UdopForConditionalGeneration"],
                 "relative_bias_args": [{"type": "1d", "relative_attention_num_buckets": 50}],
             },
             "a first relative bias that cannot be tied to the T5 bias",
