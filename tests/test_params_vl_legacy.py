@@ -201,6 +201,38 @@ def test_t5gemma2_by_hand():
     assert exact(seq) == tied + lin(4, 3)
 
 
+def test_idefics_gated_cross_attention_and_perceiver_by_hand():
+    cfg = {"model_type": "idefics", "architectures": ["IdeficsForVisionText2Text"], "vocab_size": 10}
+    cfg.update(additional_vocab_size=2, hidden_size=4, intermediate_size=6, num_hidden_layers=1)
+    cfg.update(num_attention_heads=2, cross_layer_interval=1, alpha_type="float", use_resampler=False)
+    cfg["vision_config"] = {
+        "embed_dim": 4,
+        "intermediate_size": 8,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+    }
+    cfg["vision_config"].update(image_size=4, patch_size=2, num_channels=3)
+    embed = (10 + 2) * 4  # decoupled embedding: the table + the additional-vocabulary table
+    layer = 4 * 4 * 4 + 3 * 4 * 6 + 2 * 4  # bias-free q/k/v/o, gated MLP, two RMSNorms
+    cross = (
+        2 * 4 * 4 + 2 * 4 * 4 + 3 * 4 * 6 + 2 * 4 + 2
+    )  # q/o, k/v from the vision width, MLP, norms, 2 alphas
+    vision = 4 + 3 * 2 * 2 * 4 + 5 * 4 + 2 * ln(4) + 4 * lin(4, 4) + lin(4, 8) + lin(8, 4) + 2 * ln(4)
+    body = embed + layer + 4 + cross + vision  # + the final RMSNorm
+    assert exact(cfg) == body + embed  # decoupled lm_head untied (class default)
+    assert exact({**cfg, "tie_word_embeddings": True}) == body
+    perceiver = {
+        "resampler_depth": 1,
+        "resampler_n_heads": 1,
+        "resampler_head_dim": 2,
+        "resampler_n_latents": 3,
+    }
+    resampled = {**cfg, "use_resampler": True, "perceiver_config": perceiver}
+    # latents; context/latents LayerNorms + bias-free q/k/v/out; LayerNorm + bias-free 4x MLP; final LayerNorm
+    resampler = 3 * 4 + (2 * ln(4) + 3 * 4 * 2 + 2 * 4) + (ln(4) + 2 * 4 * 16) + ln(4)
+    assert exact(resampled) == body + embed + resampler
+
+
 @pytest.mark.parametrize(
     ("cfg", "why"),
     [
@@ -210,6 +242,8 @@ def test_t5gemma2_by_hand():
         ({"model_type": "granite_docling", "architectures": ["GraniteDoclingVisionModel"]}, "a tower class"),
         ({"model_type": "glm_image_vqmodel", "architectures": ["GlmImageForConditionalGeneration"]}, "other"),
         ({"model_type": "udop", "architectures": ["UdopForSequenceClassification"]}, "unlisted head"),
+        ({"model_type": "idefics", "architectures": ["Idefics2ForConditionalGeneration"]}, "another family"),
+        ({"model_type": "idefics", "alpha_type": "matrix"}, "an alpha shape transformers does not build"),
         ({"model_type": "t5gemma2", "architectures": ["T5Gemma2Encoder"]}, "encoder-only class"),
         (
             {"model_type": "t5gemma2", "encoder": {"vision_config": {"model_type": "clip_vision_model"}}},
@@ -381,6 +415,33 @@ META_CASES = [
                 "num_attention_heads": 2,
                 "num_key_value_heads": 1,
                 "head_dim": 32,
+            },
+        },
+    ),
+    (
+        "idefics",
+        "IdeficsForVisionText2Text",
+        {
+            "num_hidden_layers": 2,
+            "cross_layer_interval": 2,
+            "additional_vocab_size": 3,
+            "qk_layer_norms": True,
+            "alpha_type": "vector",
+            "use_resampler": True,
+            "hidden_size": 256,
+            "intermediate_size": 512,
+            "num_attention_heads": 4,
+            "vision_config": {
+                "num_hidden_layers": 1,
+                "embed_dim": 64,
+                "intermediate_size": 128,
+                "num_attention_heads": 2,
+            },
+            "perceiver_config": {
+                "resampler_depth": 2,
+                "resampler_n_heads": 2,
+                "resampler_head_dim": 8,
+                "qk_layer_norms_perceiver": True,
             },
         },
     ),

@@ -6,6 +6,7 @@ in a registration raise NotExact (the answer is ``unknown``, never a guess).
 
 from __future__ import annotations
 
+from hubscan.estimate._cfg import layer_norm
 from hubscan.estimate.families.common import (
     KV_KEYS,
     Cfg,
@@ -475,3 +476,58 @@ def t5gemma2(c: Cfg, head: str) -> Tally:
 
 
 register_own("t5gemma2", t5gemma2, "T5Gemma2")
+
+
+# IDEFICS (v1): a Llama-style decoder with a gated cross-attention layer every cross_layer_interval layers, a CLIP
+# vision transformer, an optional perceiver resampler, decoupled (additional-vocabulary) embeddings and lm_head.
+IDEFICS = {"vocab_size": 32000, "additional_vocab_size": 0, "hidden_size": 4096, "intermediate_size": 11008}
+IDEFICS.update(num_hidden_layers=32, num_attention_heads=32, cross_layer_interval=1, qk_layer_norms=False)
+IDEFICS.update(alpha_type="float", use_resampler=False)
+IDEFICS_VISION = {"embed_dim": 768, "image_size": 224, "intermediate_size": 5120, "patch_size": 14}
+IDEFICS_VISION.update(num_hidden_layers=32, num_attention_heads=16, num_channels=3)
+IDEFICS_PERCEIVER = {"resampler_n_latents": 64, "resampler_depth": 6, "resampler_n_heads": 16}
+IDEFICS_PERCEIVER.update(resampler_head_dim=96, qk_layer_norms_perceiver=False)
+
+
+def _idefics_perceiver(p: Cfg, ve: int) -> int:
+    """IdeficsPerceiverResampler at the vision width: latents, blocks of (cross-attention with two LayerNorms,
+    LayerNorm + bias-free 4x MLP), a final LayerNorm."""
+    nh, hd = p.int("resampler_n_heads"), p.int("resampler_head_dim")
+    attn = 2 * layer_norm(ve) + 3 * ve * nh * hd + nh * hd * ve
+    if p.bool("qk_layer_norms_perceiver"):
+        attn += 2 * layer_norm(hd)
+    mlp = layer_norm(ve) + 2 * ve * 4 * ve
+    return p.int("resampler_n_latents") * ve + p.int("resampler_depth") * (attn + mlp) + layer_norm(ve)
+
+
+def idefics(c: Cfg, head: str) -> Tally:
+    c = with_defaults(c, IDEFICS)
+    h, L, nh = dims(c)
+    hd = divide("hidden_size / num_attention_heads", h, nh)
+    V, extra, inter = c.int("vocab_size"), c.int("additional_vocab_size"), c.int("intermediate_size")
+    vc = sub_config(c, "vision_config", IDEFICS_VISION)
+    ve = vc.int("embed_dim")
+    t = Tally()
+    t.embed((V + extra) * h)
+    t.add("attention", L * 4 * h * h)
+    t.add("mlp", L * gated_mlp(h, inter))
+    t.add("norms", L * 2 * h + h)
+    kv_full(t, L, nh, hd, nh)
+    alpha = {"float": 2, "vector": 2 * h}.get(c.str("alpha_type"))
+    if alpha is None:
+        raise ConfigProblem(f"alpha_type={c.str('alpha_type')!r} is not float or vector")
+    cross = 2 * h * h + 2 * ve * h + (2 * hd if c.bool("qk_layer_norms") else 0)
+    cross += gated_mlp(h, inter) + 2 * h + alpha
+    t.add("other", L // positive("cross_layer_interval", c.int("cross_layer_interval")) * cross)
+    t.merge(clip_vision(Cfg({**vc.data, "hidden_size": ve}, vc.name)))
+    if c.bool("use_resampler"):
+        t.add("other", _idefics_perceiver(sub_config(c, "perceiver_config", IDEFICS_PERCEIVER), ve))
+    if head == "cond_gen":
+        if not c.bool("tie_word_embeddings", default=False):
+            t.add("heads", (V + extra) * h)
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for idefics")
+    return t
+
+
+register_own("idefics", idefics, "Idefics", classes={"IdeficsForVisionText2Text": "cond_gen"})
