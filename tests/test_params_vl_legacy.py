@@ -233,6 +233,29 @@ def test_idefics_gated_cross_attention_and_perceiver_by_hand():
     assert exact(resampled) == body + embed + resampler
 
 
+def test_florence2_davit_projector_and_bart_by_hand():
+    vision = {"in_channels": 3, "depths": [1], "embed_dim": [4], "patch_size": [3], "patch_stride": [2]}
+    vision.update(patch_padding=[1], patch_prenorm=[False], num_heads=[2], num_groups=[2], mlp_ratio=2.0)
+    vision.update(qkv_bias=True, projection_dim=6, max_position_embeddings=5)
+    text = {"model_type": "bart", "vocab_size": 10, "d_model": 4, "encoder_layers": 1, "decoder_layers": 1}
+    text.update(encoder_ffn_dim=8, decoder_ffn_dim=8, encoder_attention_heads=2, decoder_attention_heads=2)
+    text.update(max_position_embeddings=6)
+    cfg = {"model_type": "florence2", "architectures": ["Florence2ForConditionalGeneration"]}
+    cfg.update(vision_config=vision, text_config=text)
+    conv_embed = 3 * 4 * 9 + 4 + ln(4)  # 3x3 patch conv, LayerNorm after it (no pre-norm)
+    half = (
+        2 * (9 * 4 + 4) + 2 * ln(4) + lin(4, 12) + lin(4, 4) + lin(4, 8) + lin(8, 4)
+    )  # dwconvs, norms, attn, MLP
+    davit = conv_embed + 2 * half  # one block: a spatial and a channel sub-block
+    projector = 4 * 6 + ln(6) + 5 * 4  # bias-free projection, LayerNorm, row + column position tables
+    # BART: shared table, two (6 + 2)-row position tables, two layernorm_embedding, encoder and decoder layer
+    bart = 10 * 4 + 2 * 8 * 4 + 2 * ln(4)
+    bart += 4 * lin(4, 4) + lin(4, 8) + lin(8, 4) + 2 * ln(4)
+    bart += 8 * lin(4, 4) + lin(4, 8) + lin(8, 4) + 3 * ln(4)
+    assert exact(cfg) == davit + projector + bart  # lm_head tied to BART's shared table
+    assert exact({**cfg, "tie_word_embeddings": False}) == davit + projector + bart + 10 * 4
+
+
 @pytest.mark.parametrize(
     ("cfg", "why"),
     [
@@ -243,6 +266,7 @@ def test_idefics_gated_cross_attention_and_perceiver_by_hand():
         ({"model_type": "glm_image_vqmodel", "architectures": ["GlmImageForConditionalGeneration"]}, "other"),
         ({"model_type": "udop", "architectures": ["UdopForSequenceClassification"]}, "unlisted head"),
         ({"model_type": "idefics", "architectures": ["Idefics2ForConditionalGeneration"]}, "another family"),
+        ({"model_type": "florence2", "text_config": {"model_type": "t5"}}, "another language model"),
         ({"model_type": "idefics", "alpha_type": "matrix"}, "an alpha shape transformers does not build"),
         ({"model_type": "t5gemma2", "architectures": ["T5Gemma2Encoder"]}, "encoder-only class"),
         (
@@ -442,6 +466,39 @@ META_CASES = [
                 "resampler_n_heads": 2,
                 "resampler_head_dim": 8,
                 "qk_layer_norms_perceiver": True,
+            },
+        },
+    ),
+    (
+        "florence2",
+        "Florence2ForConditionalGeneration",
+        {
+            "tie_word_embeddings": True,
+            "text_config": {
+                "tie_word_embeddings": False,
+                "encoder_layers": 1,
+                "decoder_layers": 2,
+                "d_model": 64,
+                "encoder_ffn_dim": 128,
+                "decoder_ffn_dim": 96,
+                "encoder_attention_heads": 4,
+                "decoder_attention_heads": 4,
+                "vocab_size": 1000,
+                "max_position_embeddings": 64,
+            },
+            "vision_config": {
+                "depths": [1, 2],
+                "embed_dim": [32, 64],
+                "patch_size": [7, 3],
+                "patch_stride": [4, 2],
+                "patch_padding": [3, 1],
+                "patch_prenorm": [False, True],
+                "num_heads": [2, 4],
+                "num_groups": [2, 4],
+                "mlp_ratio": 3.0,
+                "qkv_bias": False,
+                "projection_dim": 64,
+                "max_position_embeddings": 10,
             },
         },
     ),

@@ -531,3 +531,64 @@ def idefics(c: Cfg, head: str) -> Tally:
 
 
 register_own("idefics", idefics, "Idefics", classes={"IdeficsForVisionText2Text": "cond_gen"})
+
+
+# Florence-2: a DaViT vision backbone (conv patch embeddings; per block a spatial (window attention) and a channel
+# (group attention) sub-block, each with two depthwise 3x3 convs, two LayerNorms and an MLP), a projector with
+# learned 2D positions, and a BART encoder-decoder; the wrapper's flag ties lm_head to BART's shared table.
+FLORENCE2_VISION = {"in_channels": 3, "depths": [1, 1, 9, 1], "patch_size": [7, 3, 3, 3], "qkv_bias": True}
+FLORENCE2_VISION.update(
+    patch_prenorm=[False, True, True, True], embed_dim=[128, 256, 512, 1024], mlp_ratio=4.0
+)
+FLORENCE2_VISION.update(num_heads=[4, 8, 16, 32], num_groups=[4, 8, 16, 32], projection_dim=1024)
+FLORENCE2_VISION.update(max_position_embeddings=50)
+
+
+def _davit_half_block(d: int, ratio: float, qkv_bias: bool) -> int:
+    inner = int(d * ratio)
+    dwconvs = 2 * (9 * d + d)
+    return (
+        dwconvs
+        + 2 * layer_norm(d)
+        + linear(d, 3 * d, qkv_bias)
+        + linear(d, d)
+        + linear(d, inner)
+        + linear(inner, d)
+    )
+
+
+def florence2_vision(v: Cfg) -> int:
+    dims_, depths = v.ints("embed_dim"), v.ints("depths")
+    kernels, prenorm = v.ints("patch_size"), v.list("patch_prenorm")
+    stages = len(dims_)
+    if not stages or any(len(x) < stages for x in (depths, kernels, prenorm, v.ints("num_heads"))):
+        raise ConfigProblem("vision_config stage lists must have an entry per embed_dim stage")
+    ratio, qkv = v.num("mlp_ratio"), v.bool("qkv_bias")
+    n, cin = 0, v.int("in_channels")
+    for i, d in enumerate(dims_):
+        n += (
+            cin * d * kernels[i] ** 2 + d + layer_norm(cin if prenorm[i] else d)
+        )  # conv embed + its LayerNorm
+        n += depths[i] * 2 * _davit_half_block(d, ratio, qkv)  # spatial + channel sub-blocks
+        cin = d
+    return n
+
+
+def florence2(c: Cfg, head: str) -> Tally:
+    vc = sub_config(c, "vision_config", FLORENCE2_VISION)
+    raw = c.data.get("text_config")
+    tc = Cfg(raw if isinstance(raw, dict) else {}, "config.text_config")
+    if tc.str("model_type", default="bart") != "bart":
+        raise NotExact("a Florence-2 language model other than BART is not modelled")
+    t = FAMILIES["bart"].formula(tc, "model")
+    e, p = vc.ints("embed_dim")[-1], vc.int("projection_dim")
+    t.add("other", florence2_vision(vc) + e * p + layer_norm(p) + vc.int("max_position_embeddings") * e)
+    if head == "cond_gen":
+        if not c.bool("tie_word_embeddings", default=True):
+            t.add("heads", tc.int("vocab_size", default=50265) * tc.int("d_model", default=1024))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for florence2")
+    return t
+
+
+register_own("florence2", florence2, "Florence2")
