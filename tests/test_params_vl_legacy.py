@@ -256,6 +256,27 @@ def test_florence2_davit_projector_and_bart_by_hand():
     assert exact({**cfg, "tie_word_embeddings": False}) == davit + projector + bart + 10 * 4
 
 
+def test_evolla_protein_encoder_resampler_and_adapters_by_hand():
+    protein = {"vocab_size": 5, "hidden_size": 4, "num_hidden_layers": 1, "num_attention_heads": 2}
+    protein.update(intermediate_size=8, position_embedding_type="rotary", emb_layer_norm_before=False)
+    cfg = {"model_type": "evolla", "architectures": ["EvollaForProteinText2Text"], "vocab_size": 10}
+    cfg.update(hidden_size=4, intermediate_size=6, num_hidden_layers=2, num_attention_heads=2)
+    cfg.update(num_key_value_heads=1, aligner_num_add_layers=1, aligner_ffn_mult=2, aligner_enable_bias=True)
+    cfg.update(resampler_depth=1, resampler_dim_head=2, resampler_heads=1, resampler_num_latents=3)
+    cfg.update(resampler_ff_mult=1, protein_encoder_config=protein, tie_word_embeddings=True)
+    llama = (
+        10 * 4 + 2 * ((4 * 4 + 2 * 4 * 2 + 4 * 4) + 3 * 4 * 6 + 2 * 4) + 4
+    )  # GQA head_dim 2; final RMSNorm
+    # one adapter (on every 2 // 1 = 2nd layer): query, protein key/value, RMSNorm, out_proj, LN + 2x MLP, 2 gates
+    adapter = lin(4, 4) + 2 * lin(4, 4) + 4 + lin(4, 4) + (ln(4) + 2 * 4 * 8) + 2
+    saprot = (
+        5 * 4 + (ln(4) + 4 * lin(4, 4) + lin(4, 8) + lin(8, 4) + ln(4)) + ln(4)
+    )  # rotary: no position table
+    resampler = 3 * 4 + (2 * ln(4) + 4 * 2 + 4 * 4 + 2 * 4) + (ln(4) + 2 * 4 * 4) + ln(4) + lin(4, 4)
+    # the lm_head is never tied, whatever the flag says
+    assert exact(cfg) == llama + adapter + saprot + resampler + 10 * 4
+
+
 @pytest.mark.parametrize(
     ("cfg", "why"),
     [
@@ -267,6 +288,10 @@ def test_florence2_davit_projector_and_bart_by_hand():
         ({"model_type": "udop", "architectures": ["UdopForSequenceClassification"]}, "unlisted head"),
         ({"model_type": "idefics", "architectures": ["Idefics2ForConditionalGeneration"]}, "another family"),
         ({"model_type": "florence2", "text_config": {"model_type": "t5"}}, "another language model"),
+        (
+            {"model_type": "evolla", "protein_encoder_config": {"position_embedding_type": "relative_key"}},
+            "rel.",
+        ),
         ({"model_type": "idefics", "alpha_type": "matrix"}, "an alpha shape transformers does not build"),
         ({"model_type": "t5gemma2", "architectures": ["T5Gemma2Encoder"]}, "encoder-only class"),
         (
@@ -499,6 +524,36 @@ META_CASES = [
                 "qkv_bias": False,
                 "projection_dim": 64,
                 "max_position_embeddings": 10,
+            },
+        },
+    ),
+    (
+        "evolla",
+        "EvollaForProteinText2Text",
+        {
+            "num_hidden_layers": 5,
+            "aligner_num_add_layers": 2,
+            "hidden_size": 128,
+            "intermediate_size": 256,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "attention_bias": True,
+            "mlp_bias": True,
+            "aligner_enable_bias": False,
+            "aligner_ffn_mult": 3,
+            "vocab_size": 500,
+            "resampler_depth": 2,
+            "resampler_heads": 2,
+            "resampler_dim_head": 16,
+            "resampler_num_latents": 7,
+            "resampler_ff_mult": 2,
+            "protein_encoder_config": {
+                "num_hidden_layers": 2,
+                "hidden_size": 64,
+                "intermediate_size": 96,
+                "num_attention_heads": 4,
+                "emb_layer_norm_before": True,
+                "position_embedding_type": "absolute",
             },
         },
     ),

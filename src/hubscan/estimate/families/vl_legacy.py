@@ -592,3 +592,73 @@ def florence2(c: Cfg, head: str) -> Tally:
 
 
 register_own("florence2", florence2, "Florence2")
+
+
+# Evolla: a SaProt (ESM-style, pre-LN) protein encoder, a perceiver-style sequence compressor, and a Llama decoder
+# with a gated cross-attention adapter every num_hidden_layers // aligner_num_add_layers layers; the lm_head is
+# never tied (the class declares no tied weights).
+EVOLLA = {"vocab_size": 128256, "hidden_size": 4096, "intermediate_size": 14336, "num_hidden_layers": 32}
+EVOLLA.update(num_attention_heads=32, num_key_value_heads=8, attention_bias=False, mlp_bias=False)
+EVOLLA.update(aligner_ffn_mult=4, aligner_enable_bias=True, aligner_num_add_layers=8, resampler_depth=6)
+EVOLLA.update(resampler_dim_head=64, resampler_heads=8, resampler_num_latents=64, resampler_ff_mult=4)
+SAPROT = {"vocab_size": 446, "hidden_size": 1280, "num_hidden_layers": 33, "num_attention_heads": 20}
+SAPROT.update(intermediate_size=5120, max_position_embeddings=1026, position_embedding_type="rotary")
+SAPROT.update(emb_layer_norm_before=False, add_cross_attention=False)
+
+
+def _saprot(p: Cfg) -> int:
+    """EvollaSaProtProteinEncoder: embeddings (positions only when absolute), pre-LN BERT layers, final LN."""
+    h, L, i = p.int("hidden_size"), p.int("num_hidden_layers"), p.int("intermediate_size")
+    pos = p.str("position_embedding_type")
+    if pos not in ("rotary", "absolute") or p.bool("add_cross_attention"):
+        raise NotExact(
+            f"a SaProt encoder with position_embedding_type={pos!r} / cross-attention is not modelled"
+        )
+    n = p.int("vocab_size") * h + (layer_norm(h) if p.bool("emb_layer_norm_before") else 0)
+    n += p.int("max_position_embeddings") * h if pos == "absolute" else 0
+    layer = layer_norm(h) + 4 * linear(h, h) + linear(h, i) + linear(i, h) + layer_norm(h)
+    return n + L * layer + layer_norm(h)
+
+
+def _feed_forward(d: int, mult: float) -> int:
+    """LayerNorm + bias-free fc1 / fc2 at int(d * mult)."""
+    return layer_norm(d) + 2 * d * int(d * mult)
+
+
+def _evolla_resampler(c: Cfg, pd: int, h: int) -> int:
+    inner = c.int("resampler_dim_head") * c.int("resampler_heads")
+    attn = 2 * layer_norm(pd) + pd * inner + pd * 2 * inner + inner * pd
+    block = attn + _feed_forward(pd, c.num("resampler_ff_mult"))
+    return (
+        c.int("resampler_num_latents") * pd + c.int("resampler_depth") * block + layer_norm(h) + linear(pd, h)
+    )
+
+
+def evolla(c: Cfg, head: str) -> Tally:
+    c = with_defaults(c, EVOLLA)
+    pc = sub_config(c, "protein_encoder_config", SAPROT)
+    h, L, nh = dims(c)
+    kv, hd = c.int(*KV_KEYS), head_dim(c, h, nh)
+    b, V = c.bool("attention_bias"), c.int("vocab_size")
+    t = Tally()
+    t.embed(V * h)
+    t.add("attention", L * attention(h, nh, kv, hd, q_bias=b, k_bias=b, v_bias=b, o_bias=b))
+    t.add("mlp", L * gated_mlp(h, c.int("intermediate_size"), c.bool("mlp_bias")))
+    t.add("norms", L * 2 * h + h)
+    kv_full(t, L, kv, hd, nh)
+    step = max(L // positive("aligner_num_add_layers", c.int("aligner_num_add_layers")), 1)
+    all_heads = nh * (h // nh)
+    adapter = (
+        linear(h, all_heads) + 2 * linear(h, all_heads) + h + linear(h, h, c.bool("aligner_enable_bias"))
+    )
+    adapter += _feed_forward(h, c.num("aligner_ffn_mult")) + 2  # + gate_attention, gate_ffw
+    t.add("other", sum(1 for i in range(L) if (i + 1) % step == 0) * adapter)
+    t.add("other", _saprot(pc) + _evolla_resampler(c, pc.int("hidden_size"), h))
+    if head == "cond_gen":
+        t.add("heads", V * h)
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for evolla")
+    return t
+
+
+register_own("evolla", evolla, "Evolla", classes={"EvollaForProteinText2Text": "cond_gen"})
