@@ -522,12 +522,8 @@ def idefics(c: Cfg, head: str) -> Tally:
     t.merge(clip_vision(Cfg({**vc.data, "hidden_size": ve}, vc.name)))
     if c.bool("use_resampler"):
         t.add("other", _idefics_perceiver(sub_config(c, "perceiver_config", IDEFICS_PERCEIVER), ve))
-    if head == "cond_gen":
-        if not c.bool("tie_word_embeddings", default=False):
-            t.add("heads", (V + extra) * h)
-    elif head != "model":
-        raise NotExact(f"output head '{head}' is not modelled for idefics")
-    return t
+    vocab = Cfg({"vocab_size": V + extra, "hidden_size": h})  # the decoupled lm_head: both tables
+    return lm_head_of(t, c, vocab, head, tie=c.bool("tie_word_embeddings", default=False))
 
 
 register_own("idefics", idefics, "Idefics", classes={"IdeficsForVisionText2Text": "cond_gen"})
@@ -583,12 +579,10 @@ def florence2(c: Cfg, head: str) -> Tally:
     t = FAMILIES["bart"].formula(tc, "model")
     e, p = vc.ints("embed_dim")[-1], vc.int("projection_dim")
     t.add("other", florence2_vision(vc) + e * p + layer_norm(p) + vc.int("max_position_embeddings") * e)
-    if head == "cond_gen":
-        if not c.bool("tie_word_embeddings", default=True):
-            t.add("heads", tc.int("vocab_size", default=50265) * tc.int("d_model", default=1024))
-    elif head != "model":
-        raise NotExact(f"output head '{head}' is not modelled for florence2")
-    return t
+    vocab = Cfg(
+        {"vocab_size": tc.int("vocab_size", default=50265), "hidden_size": tc.int("d_model", default=1024)}
+    )
+    return lm_head_of(t, c, vocab, head, tie=c.bool("tie_word_embeddings", default=True))
 
 
 register_own("florence2", florence2, "Florence2")
@@ -654,11 +648,7 @@ def evolla(c: Cfg, head: str) -> Tally:
     adapter += _feed_forward(h, c.num("aligner_ffn_mult")) + 2  # + gate_attention, gate_ffw
     t.add("other", sum(1 for i in range(L) if (i + 1) % step == 0) * adapter)
     t.add("other", _saprot(pc) + _evolla_resampler(c, pc.int("hidden_size"), h))
-    if head == "cond_gen":
-        t.add("heads", V * h)
-    elif head != "model":
-        raise NotExact(f"output head '{head}' is not modelled for evolla")
-    return t
+    return lm_head_of(t, c, c, head, tie=False)
 
 
 register_own("evolla", evolla, "Evolla", classes={"EvollaForProteinText2Text": "cond_gen"})
