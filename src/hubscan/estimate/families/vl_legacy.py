@@ -105,6 +105,14 @@ register_own("granite_docling_vision", granite_docling_vision, "GraniteDoclingVi
 register_own("granite_docling", granite_docling, "GraniteDocling")
 
 
+def _ratio(c: Cfg, key: str) -> float:
+    """A width multiplier: a positive number (a zero or negative one would give negative parameter counts)."""
+    r = c.num(key)
+    if r <= 0:
+        raise ConfigProblem(f"{c.name}.{key} = {r!r} must be positive")
+    return r
+
+
 GLM_IMAGE_VQ = {"embed_dim": 2048, "num_embeddings": 16384, "latent_channels": 1536}
 
 
@@ -234,7 +242,7 @@ _NO_XATTN_BERT = BertShape(cross_attention=False)
 def align_vision(vc: Cfg) -> int:
     """AlignVisionModel: EfficientNet's stem and MBConv blocks; no top conv (pooling has no parameters)."""
     n = efficientnet(vc, "model").total
-    w, div = vc.num("width_coefficient"), vc.int("depth_divisor")
+    w, div = _ratio(vc, "width_coefficient"), vc.int("depth_divisor")
     top_in = make_div(vc.ints("out_channels")[-1] * w, div)
     return n - (top_in * make_div(1280 * w, div) + 2 * vc.int("hidden_dim"))
 
@@ -396,7 +404,7 @@ def clap_audio(a: Cfg) -> int:
     depths, heads = a.ints("depths"), a.ints("num_attention_heads")
     if not depths or len(heads) < len(depths):
         raise ConfigProblem("audio_config.depths / num_attention_heads must have an entry per stage")
-    w, ratio, qkv = a.int("window_size"), a.num("mlp_ratio"), a.bool("qkv_bias")
+    w, ratio, qkv = a.int("window_size"), _ratio(a, "mlp_ratio"), a.bool("qkv_bias")
     dim = a.int("patch_embeds_hidden_size")
     n = _clap_patch_embed(a)
     for i, (depth, nh) in enumerate(zip(depths, heads, strict=False)):
@@ -559,7 +567,7 @@ def florence2_vision(v: Cfg) -> int:
     stages = len(dims_)
     if not stages or any(len(x) < stages for x in (depths, kernels, prenorm, v.ints("num_heads"))):
         raise ConfigProblem("vision_config stage lists must have an entry per embed_dim stage")
-    ratio, qkv = v.num("mlp_ratio"), v.bool("qkv_bias")
+    ratio, qkv = _ratio(v, "mlp_ratio"), v.bool("qkv_bias")
     n, cin = 0, v.int("in_channels")
     for i, d in enumerate(dims_):
         n += (
@@ -622,7 +630,7 @@ def _feed_forward(d: int, mult: float) -> int:
 def _evolla_resampler(c: Cfg, pd: int, h: int) -> int:
     inner = c.int("resampler_dim_head") * c.int("resampler_heads")
     attn = 2 * layer_norm(pd) + pd * inner + pd * 2 * inner + inner * pd
-    block = attn + _feed_forward(pd, c.num("resampler_ff_mult"))
+    block = attn + _feed_forward(pd, _ratio(c, "resampler_ff_mult"))
     return (
         c.int("resampler_num_latents") * pd + c.int("resampler_depth") * block + layer_norm(h) + linear(pd, h)
     )
@@ -645,7 +653,7 @@ def evolla(c: Cfg, head: str) -> Tally:
     adapter = (
         linear(h, all_heads) + 2 * linear(h, all_heads) + h + linear(h, h, c.bool("aligner_enable_bias"))
     )
-    adapter += _feed_forward(h, c.num("aligner_ffn_mult")) + 2  # + gate_attention, gate_ffw
+    adapter += _feed_forward(h, _ratio(c, "aligner_ffn_mult")) + 2  # + gate_attention, gate_ffw
     t.add("other", sum(1 for i in range(L) if (i + 1) % step == 0) * adapter)
     t.add("other", _saprot(pc) + _evolla_resampler(c, pc.int("hidden_size"), h))
     return lm_head_of(t, c, c, head, tie=False)
