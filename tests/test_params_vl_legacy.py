@@ -292,6 +292,7 @@ def test_evolla_protein_encoder_resampler_and_adapters_by_hand():
             {"model_type": "evolla", "protein_encoder_config": {"position_embedding_type": "relative_key"}},
             "rel.",
         ),
+        ({"model_type": "clap", "audio_config": {"mlp_ratio": -1.0}}, "a negative width multiplier"),
         ({"model_type": "idefics", "alpha_type": "matrix"}, "an alpha shape transformers does not build"),
         ({"model_type": "t5gemma2", "architectures": ["T5Gemma2Encoder"]}, "encoder-only class"),
         (
