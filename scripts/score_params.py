@@ -330,6 +330,8 @@ STRUCTURAL_KEYS = [
     "`hybrids.py` and `moe_decoders.py` (Zamba, RecurrentGemma, xLSTM, JetMoE, LongCat-Flash, DeepSeek-V4, ...),",
     "`text_decoders.py`, `vision_more.py` / `vision_cnn.py` / `vision_dense.py` (ViT variants, standalone vision",
     "towers, CNNs, SAM, dense prediction), `vl_composites.py` / `vl_more.py` (vision-language composites),",
+    "`vl_legacy.py` (older and encoder-decoder multimodal models: IDEFICS, Kosmos-2, Florence-2, UDOP, ALIGN,",
+    "CLAP, T5Gemma 2, Evolla, Granite-Docling, Apertus 1.5, GLM-Image's VQ model),",
     "`dual_encoders.py` / `misc_models.py` (CLIP-style dual encoders, FLAVA, LXMERT, time-series models) and",
     "`audio_lm.py` / `audio_more.py` (audio-language wrappers, transducers, codecs). Each registers only the head",
     "classes it was checked on against transformers' meta device; a class of the same family it does not list, or",

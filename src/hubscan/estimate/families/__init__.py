@@ -29,6 +29,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     vision_dense,
     vision_more,
     vl_composites,
+    vl_legacy,
     vl_more,
 )
 from hubscan.estimate.families.registry import FAMILIES, HEAD_SUFFIXES, Family, architecture_of, register
