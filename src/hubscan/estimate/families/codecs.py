@@ -1,0 +1,178 @@
+"""Neural audio codecs and tokenizers: Mimi and the Pocket TTS audio tokenizer (a SEANet encoder / decoder around
+a small transformer, with a split residual vector quantizer or a continuous latent), X-Codec, X-Codec 2 and
+NeuCodec, WavTokenizer and VibeVoice's acoustic tokenizer.
+
+Every codebook of these quantizers is a buffer (an EMA k-means table) or an implicit grid (FSQ), not a
+parameter: only the projections around them count.
+"""
+
+from __future__ import annotations
+
+import math
+
+from hubscan.estimate.families.common import (
+    Cfg,
+    ConfigProblem,
+    NotExact,
+    Tally,
+    attention,
+    check_divisible,
+    encoder_tally,
+    positive,
+)
+from hubscan.estimate.families.registry import FAMILIES, architecture_of, register
+
+
+def conv(i: int, o: int, k: int, *, bias: bool = True, groups: int = 1) -> int:
+    """``nn.Conv1d`` / ``nn.ConvTranspose1d``: ``i/groups x o x k`` weights, ``o`` biases."""
+    return i // groups * o * k + (o if bias else 0)
+
+
+def _strict(model_type: str, formula, classes: dict[str, str]) -> None:
+    """Register ``formula`` for exactly ``classes`` (class -> head kind); any other ``architectures[0]``
+    (a repo's own class, a head transformers does not have) is refused rather than counted as the codec."""
+
+    def guarded(c: Cfg, head: str) -> Tally:
+        arch = architecture_of(c.data)
+        if arch is not None and arch not in classes:
+            raise NotExact(f"architectures[0]={arch!r} is not modelled for {model_type}")
+        if head != "model":
+            raise NotExact(f"output head '{head}' is not modelled for {model_type}")
+        return formula(c)
+
+    register(model_type, guarded, *classes, name=model_type, classes=classes)
+
+
+def _codec_tally() -> Tally:
+    t = Tally()
+    t.has_kv = False
+    return t
+
+
+# --- Mimi and the Pocket TTS audio tokenizer: SEANet + transformer --------------------------------------------
+
+
+def _seanet_plain(c: Cfg, *, decoder: bool, ratios_default: list[int]) -> int:
+    """Mimi's SEANet encoder (or decoder): plain biased convolutions (weight norm only on request), residual
+    blocks ``dim -> dim/compress -> dim`` with an optional 1x1 shortcut, one strided (transposed) convolution
+    per ratio doubling (halving) the channels, no LSTM."""
+    F = positive("num_filters", c.int("num_filters", default=64))
+    ratios = c.ints("upsampling_ratios", default=ratios_default) or ratios_default
+    H = positive("hidden_size", c.int("hidden_size", default=512))
+    ch = c.int("audio_channels", default=1)
+    k, last, rk = (
+        c.int(n, default=d)
+        for n, d in (("kernel_size", 7), ("last_kernel_size", 3), ("residual_kernel_size", 3))
+    )
+    n_res = c.int("num_residual_layers", default=1)
+    compress = positive("compress", c.int("compress", default=2))
+    shortcut = c.bool("use_conv_shortcut", default=False)
+    top = F * 2 ** len(ratios)
+    n = conv(H, top, k) + conv(F, ch, last) if decoder else conv(ch, F, k) + conv(top, H, last)
+    scale = F
+    for r in reversed(ratios):
+        hid = scale // compress
+        resnet = conv(scale, hid, rk) + conv(hid, scale, 1) + (conv(scale, scale, 1) if shortcut else 0)
+        # the encoder's Conv1d ends in 2*scale biases, the decoder's ConvTranspose1d in scale
+        n += n_res * resnet + scale * 2 * scale * 2 * r + (scale if decoder else 2 * scale)
+        scale *= 2
+    return n
+
+
+def _layer_scale_transformer(c: Cfg, layers_default: int) -> Tally:
+    """Mimi's transformer: pre-LayerNorm layers of (optionally biased) GQA attention and a bias-free fc1/fc2 MLP,
+    each branch scaled by a learned per-channel LayerScale; rotary positions (no parameters)."""
+    h = positive("hidden_size", c.int("hidden_size", default=512))
+    L = c.int("num_hidden_layers", default=layers_default)
+    nh = positive("num_attention_heads", c.int("num_attention_heads", default=8))
+    kv = positive("num_key_value_heads", c.int("num_key_value_heads", default=nh))
+    hd = positive("head_dim", c.int("head_dim", default=None) or h // nh)
+    b = c.bool("attention_bias", default=False)
+    t = encoder_tally(L, nh * hd)
+    t.add("attention", L * attention(h, nh, kv, hd, q_bias=b, k_bias=b, v_bias=b, o_bias=b))
+    t.add("mlp", L * 2 * h * c.int("intermediate_size", default=2048))
+    t.add("norms", L * (2 * 2 * h + 2 * h))
+    return t
+
+
+def _frame_rates(c: Cfg, *, pocket: bool, ratios_default: list[int]) -> tuple[int, int]:
+    """``(latent_stride, latent_dim)`` of the down / upsampling between SEANet frames and latent frames, or
+    ``(0, latent_dim)`` when the two rates agree and transformers builds no resampling convolution."""
+    ratios = c.ints("upsampling_ratios", default=ratios_default) or ratios_default
+    sr = c.num("sampling_rate", default=24000)
+    hop = math.prod(ratios)
+    if hop <= 0:
+        raise ConfigProblem("upsampling_ratios must be positive")
+    encodec_rate = math.ceil(sr / hop)
+    if pocket:
+        stride = positive("latent_stride", c.int("latent_stride", default=16))
+        rate = sr / (hop * stride)
+        dim = positive("latent_dim", c.int("latent_dim", default=32))
+    else:
+        # transformers pops ``frame_rate`` first, then sets a saved ``_frame_rate`` (even null) over it
+        key = "_frame_rate" if "_frame_rate" in c.data else "frame_rate"
+        rate = c.num(key) if c.data.get(key) is not None else sr / (hop * 2)
+        if rate <= 0:
+            raise ConfigProblem("frame_rate must be positive")
+        stride = int(encodec_rate / rate)
+        dim = c.int("hidden_size", default=512)
+    return (0 if rate == encodec_rate else stride), dim
+
+
+def _mimi_half(c: Cfg, *, decoder: bool, pocket: bool) -> Tally:
+    ratios_default = [6, 5, 4] if pocket else [8, 6, 5, 4]
+    if not pocket and c.int("num_semantic_quantizers", default=1) >= c.int("num_quantizers", default=32):
+        raise ConfigProblem("num_semantic_quantizers must be lower than num_quantizers")
+    t = _layer_scale_transformer(c, 2 if pocket else 8)
+    t.add("other", _seanet_plain(c, decoder=decoder, ratios_default=ratios_default))
+    stride, dim = _frame_rates(c, pocket=pocket, ratios_default=ratios_default)
+    if stride:
+        h = c.int("hidden_size", default=512)
+        if decoder:  # grouped ConvTranspose1d hidden -> hidden, no bias
+            groups = positive("upsample_groups", c.int("upsample_groups", default=512))
+            check_divisible("hidden_size by upsample_groups", h, groups)
+            t.add("other", conv(h, h, 2 * stride, bias=False, groups=groups))
+        else:
+            t.add("other", conv(h, dim, 2 * stride, bias=False))
+    return t
+
+
+def _mimi_codec(c: Cfg, *, pocket: bool) -> Tally:
+    """The full codec: the encoder and decoder halves (either may be dropped with ``*_config: null``), then
+    Mimi's two residual quantizers (semantic, acoustic), each with bias-free 1x1 in / out projections when the
+    quantizer width differs from the hidden size, or Pocket TTS's bias-free 1x1 latent projection."""
+    t = _codec_tally()
+    for half, decoder in (("encoder_config", False), ("decoder_config", True)):
+        if half in c.data:
+            if c.data[half] is not None:
+                raise ConfigProblem(f"{half} can only be null (the halves are derived from the flat fields)")
+            continue
+        t.merge(_mimi_half(c, decoder=decoder, pocket=pocket))
+    h = c.int("hidden_size", default=512)
+    if pocket:
+        t.add("other", c.int("latent_dim", default=32) * h)
+        return t
+    vq = c.int("vector_quantization_hidden_dimension", default=256)
+    if vq != h:
+        t.add("embeddings", 2 * 2 * h * vq)
+    return t
+
+
+for _stem, _mt, _pocket in (
+    ("Mimi", "mimi", False),
+    ("PocketTTSAudioTokenizer", "pocket_tts_audio_tokenizer", True),
+):
+    _strict(_mt, lambda c, p=_pocket: _mimi_codec(c, pocket=p), {f"{_stem}Model": "model"})
+    _strict(
+        f"{_mt}_encoder",
+        lambda c, p=_pocket: _mimi_half(c, decoder=False, pocket=p),
+        {f"{_stem}EncoderModel": "model"},
+    )
+    _strict(
+        f"{_mt}_decoder",
+        lambda c, p=_pocket: _mimi_half(c, decoder=True, pocket=p),
+        {f"{_stem}DecoderModel": "model"},
+    )
+
+
+__all__ = ["FAMILIES", "conv"]
