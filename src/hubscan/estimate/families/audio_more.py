@@ -443,29 +443,39 @@ def _dac_residual(d: int) -> int:
     return d + d * d * 7 + d + d + linear(d, d)
 
 
+def dac_halves(c: Cfg) -> tuple[int, int, int]:
+    """DAC's encoder (Conv1d, strided blocks of residual units and Snake, Snake, Conv1d to ``hidden_size``) and
+    decoder (Conv1d from ``hidden_size``, ConvTranspose1d blocks, Snake, Conv1d to one channel), and the hidden
+    size between them (derived by the config class unless the config names one: X-Codec's DAC does)."""
+    E = positive("encoder_hidden_size", c.int("encoder_hidden_size", default=64))
+    ratios = c.ints("downsampling_ratios", default=[2, 4, 8, 8])
+    D = c.int("decoder_hidden_size", default=1536)
+    d_model = E * 2 ** len(ratios)
+    H = positive("hidden_size", c.int("hidden_size", default=d_model))
+    enc = 7 * E + E
+    for i, s in enumerate(ratios, start=1):
+        half = E * 2 ** (i - 1)
+        enc += 3 * _dac_residual(half) + half + half * 2 * half * 2 * s + 2 * half
+    enc += d_model + d_model * H * 3 + H
+    dec = H * D * 7 + D
+    out = D
+    # the decoder reads ``upsampling_ratios``: the reversed downsampling ratios unless the config names them
+    for i, s in enumerate(c.ints("upsampling_ratios", default=ratios[::-1])):
+        inp, out = D // 2**i, D // 2 ** (i + 1)
+        dec += inp + inp * out * 2 * s + out + 3 * _dac_residual(out)
+    dec += out + out * 7 + 1
+    return enc, dec, H
+
+
 def dac(c: Cfg, head: str) -> Tally:
     """DAC codec: a Conv1d / strided-block / Snake encoder, a residual vector quantizer (in / out pointwise
     projections and a codebook per level) and the mirrored ConvTranspose1d decoder (plain convolutions: the
     weight norm is applied only on request)."""
     if head != "model":
         raise NotExact(f"output head '{head}' is not modelled for dac")
-    E = positive("encoder_hidden_size", c.int("encoder_hidden_size", default=64))
-    ratios = c.ints("downsampling_ratios", default=[2, 4, 8, 8])
-    D = c.int("decoder_hidden_size", default=1536)
-    H = E * 2 ** len(ratios)  # hidden_size, derived by the config class
     t = Tally()
     t.has_kv = False
-    enc = 7 * E + E
-    for i, s in enumerate(ratios, start=1):
-        half = E * 2 ** (i - 1)
-        enc += 3 * _dac_residual(half) + half + half * 2 * half * 2 * s + 2 * half
-    enc += H + H * H * 3 + H
-    dec = H * D * 7 + D
-    out = D
-    for i, s in enumerate(reversed(ratios)):
-        inp, out = D // 2**i, D // 2 ** (i + 1)
-        dec += inp + inp * out * 2 * s + out + 3 * _dac_residual(out)
-    dec += out + out * 7 + 1
+    enc, dec, H = dac_halves(c)
     cd = c.int("codebook_dim", default=8)
     quant = c.int("n_codebooks", default=9) * (
         linear(H, cd) + linear(cd, H) + c.int("codebook_size", default=1024) * cd

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 
+from hubscan.estimate.families.audio_more import dac_halves
 from hubscan.estimate.families.common import (
     Cfg,
     ConfigProblem,
@@ -173,6 +174,83 @@ for _stem, _mt, _pocket in (
         lambda c, p=_pocket: _mimi_half(c, decoder=True, pocket=p),
         {f"{_stem}DecoderModel": "model"},
     )
+
+
+# --- X-Codec: DAC acoustic halves, a HuBERT-like semantic model, semantic conv encoder / decoder -------------
+
+
+def _sub(c: Cfg, key: str, default_type: str, defaults: dict | None = None) -> Cfg:
+    """A sub-config built with ``AutoConfig`` (class defaults under the composite's own defaults)."""
+    raw = c.data.get(key)
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigProblem(f"{key} is not an object")
+    mt = raw.get("model_type") or default_type
+    if mt not in FAMILIES:
+        raise NotExact(f"{key}.model_type={mt!r} has no analytic formula")
+    return Cfg({**(defaults or {}), **raw, "model_type": mt}, f"config.{key}")
+
+
+def _part(sub: Cfg) -> Tally:
+    """The base model of a sub-config, counted by its own family formula."""
+    return FAMILIES[sub.data["model_type"]].formula(sub, "model")
+
+
+_XCODEC_DAC = {
+    "encoder_hidden_size": 64,
+    "downsampling_ratios": [8, 5, 4, 2],
+    "decoder_hidden_size": 1024,
+    "upsampling_ratios": [8, 5, 4, 2],
+    "hidden_size": 256,
+}
+
+
+def _xcodec_semantic(c: Cfg, S: int) -> int:
+    """X-Codec's semantic encoder and decoder: bias-free kernel-size convolutions at both ends, one block per
+    stride (residual units of a dilated bias-free conv and a bias-free 1x1, and a strided conv: biased Conv1d
+    in the encoder, biased Conv1d for stride 1 or bias-free ConvTranspose1d in the decoder)."""
+    k = c.int("kernel_size", default=3)
+    uk = c.int("unit_kernel_size", default=3)
+    strides = c.ints("strides", default=[1, 1])
+    ratios = c.ints("channel_ratios", default=[1, 1])
+    if len(ratios) != len(strides) or not strides:
+        raise ConfigProblem("channel_ratios and strides must be non-empty lists of the same length")
+    units = len(c.list("block_dilations", default=[1, 1]))
+    widths = [S * r for r in ratios]
+
+    def res(d: int) -> int:
+        return units * (conv(d, d, uk, bias=False) + conv(d, d, 1, bias=False))
+
+    n = conv(S, S, k, bias=False)  # encoder
+    d = S
+    for w, s in zip(widths, strides, strict=True):
+        n += res(d) + conv(d, w, 3 if s == 1 else 2 * s)
+        d = w
+    n += conv(S, widths[0], k, bias=False) + conv(S, S, k, bias=False)  # decoder
+    for i, s in enumerate(strides):
+        out = widths[i + 1] if i < len(widths) - 1 else S
+        n += (conv(widths[i], out, 3) if s == 1 else conv(widths[i], out, 2 * s, bias=False)) + res(out)
+    return n
+
+
+def xcodec(c: Cfg) -> Tally:
+    """X-Codec: DAC's encoder and decoder (acoustic), the semantic model (HuBERT by default), the semantic
+    encoder / decoder, ``fc`` / ``fc1`` / ``fc2`` around the joint quantizer (whose codebooks are buffers)."""
+    ac = _sub(c, "acoustic_model_config", "dac", _XCODEC_DAC)
+    if ac.data["model_type"] != "dac":
+        raise NotExact(f"acoustic model_type {ac.data['model_type']!r} is not modelled")
+    enc, dec, A = dac_halves(ac)
+    sc = _sub(c, "semantic_model_config", "hubert")
+    t = _part(sc)
+    S = positive("semantic hidden_size", sc.int("hidden_size", default=768))
+    hid = A + S
+    t.add("other", enc + dec + _xcodec_semantic(c, S))
+    t.add("other", conv(hid, hid, 1) + conv(hid, S, 1) + conv(hid, A, 1))  # the three nn.Linear
+    return t
+
+
+_strict("xcodec", xcodec, {"XcodecModel": "model"})
 
 
 __all__ = ["FAMILIES", "conv"]
