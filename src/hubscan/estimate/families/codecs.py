@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from hubscan.estimate.families.audio_more import dac_halves
+from hubscan.estimate.families.audio_more import dac_halves, encodec
 from hubscan.estimate.families.common import (
     Cfg,
     ConfigProblem,
@@ -251,6 +251,35 @@ def xcodec(c: Cfg) -> Tally:
 
 
 _strict("xcodec", xcodec, {"XcodecModel": "model"})
+
+
+# --- WavTokenizer: EnCodec's SEANet encoder, a Vocos decoder with adaptive LayerNorm, an ISTFT head ------------
+
+
+def wavtokenizer(c: Cfg) -> Tally:
+    """WavTokenizer: the encoder model (counted by ``audio_more.encodec``), the Vocos backbone (embedding
+    conv; a positional net of four GroupNorm / Conv1d residual blocks, a 1x1-conv attention and a GroupNorm;
+    an adaptive LayerNorm of ``adanorm_num_embeddings`` scale / shift rows; ConvNeXt blocks with their own
+    adaptive norms and a per-channel gamma; a final LayerNorm) and the ISTFT head's linear to ``n_fft + 2``
+    (``n_fft`` is four hop lengths)."""
+    t = encodec(c, "model", kind="wavtokenizer_encoder")
+    h = c.int("hidden_size", default=512)
+    D = positive("decoder_hidden_size", c.int("decoder_hidden_size", default=768))
+    inter = c.int("decoder_intermediate_size", default=2304)
+    ada = 2 * c.int("adanorm_num_embeddings", default=4) * D
+    groups = positive("decoder_attention_num_groups", c.int("decoder_attention_num_groups", default=32))
+    check_divisible("decoder_hidden_size by decoder_attention_num_groups", D, groups)
+    resnet = 2 * (2 * D + conv(D, D, 3))
+    pos_net = 4 * resnet + 2 * D + 4 * conv(D, D, 1) + 2 * D
+    block = conv(D, D, 7, groups=D) + ada + conv(D, inter, 1) + conv(inter, D, 1) + D
+    t.add("other", conv(h, D, 7) + pos_net + ada + 2 * D)
+    t.add("mlp", c.int("decoder_num_layers", default=12) * block)
+    n_fft = 4 * math.prod(c.ints("upsampling_ratios", default=[6, 5, 5, 4]))  # a property: 4 x hop length
+    t.add("heads", conv(D, n_fft + 2, 1))
+    return t
+
+
+_strict("wavtokenizer", wavtokenizer, {"WavTokenizerModel": "model"})
 
 
 __all__ = ["FAMILIES", "conv"]
