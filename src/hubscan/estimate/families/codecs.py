@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from hubscan.estimate.families.audio_more import dac_halves, encodec
+from hubscan.estimate.families.audio_more import _dac_residual, dac_halves, encodec
 from hubscan.estimate.families.common import (
     Cfg,
     ConfigProblem,
@@ -253,6 +253,11 @@ def xcodec(c: Cfg) -> Tally:
 _strict("xcodec", xcodec, {"XcodecModel": "model"})
 
 
+def _vocos_resnet(d: int) -> int:
+    """Vocos residual block: GroupNorm, Conv1d (kernel 3), GroupNorm, Conv1d (kernel 3)."""
+    return 2 * (2 * d + conv(d, d, 3))
+
+
 # --- WavTokenizer: EnCodec's SEANet encoder, a Vocos decoder with adaptive LayerNorm, an ISTFT head ------------
 
 
@@ -269,8 +274,7 @@ def wavtokenizer(c: Cfg) -> Tally:
     ada = 2 * c.int("adanorm_num_embeddings", default=4) * D
     groups = positive("decoder_attention_num_groups", c.int("decoder_attention_num_groups", default=32))
     check_divisible("decoder_hidden_size by decoder_attention_num_groups", D, groups)
-    resnet = 2 * (2 * D + conv(D, D, 3))
-    pos_net = 4 * resnet + 2 * D + 4 * conv(D, D, 1) + 2 * D
+    pos_net = 4 * _vocos_resnet(D) + 2 * D + 4 * conv(D, D, 1) + 2 * D
     block = conv(D, D, 7, groups=D) + ada + conv(D, inter, 1) + conv(inter, D, 1) + D
     t.add("other", conv(h, D, 7) + pos_net + ada + 2 * D)
     t.add("mlp", c.int("decoder_num_layers", default=12) * block)
@@ -280,6 +284,61 @@ def wavtokenizer(c: Cfg) -> Tally:
 
 
 _strict("wavtokenizer", wavtokenizer, {"WavTokenizerModel": "model"})
+
+
+# --- X-Codec 2 and NeuCodec: w2v-BERT semantic encoder, SnakeBeta DAC-like encoder, FSQ, Vocos transformer ---
+
+
+def _snake_beta_encoder(c: Cfg, H: int) -> int:
+    """X-Codec 2's acoustic encoder: DAC's layout with SnakeBeta activations (``alpha`` and ``beta`` per
+    channel, twice DAC's Snake) behind anti-aliasing filters (buffers)."""
+    E = positive("encoder_hidden_size", c.int("encoder_hidden_size", default=48))
+    ratios = c.ints("downsampling_ratios", default=[2, 2, 4, 4, 5])
+    n = conv(1, E, 7)
+    for i, s in enumerate(ratios, start=1):
+        half = E * 2 ** (i - 1)
+        n += 3 * (_dac_residual(half) + 2 * half) + 2 * half + conv(half, 2 * half, 2 * s)
+    d_model = E * 2 ** len(ratios)
+    return n + 2 * d_model + conv(d_model, H, 3)
+
+
+def _xcodec2(c: Cfg, *, neucodec: bool) -> Tally:
+    """X-Codec 2 / NeuCodec: the semantic encoder (w2v-BERT 2.0 by default) and its four-conv adapter, the
+    acoustic encoder, ``fc_encoder``, the FSQ quantizer's in / out projections, and the decoder: ``fc``, a
+    Conv1d embedding, two Vocos residual blocks before and after Llama-like layers (bias-free fc1 / fc2 MLP,
+    RMSNorms), a LayerNorm and the ISTFT head's linear to ``n_fft + 2`` (four hop lengths; NeuCodec's hop
+    is rescaled from the input to the output sampling rate)."""
+    sc = _sub(c, "semantic_model_config", "wav2vec2-bert", {"num_hidden_layers": 16})
+    t = _part(sc)
+    S = positive("semantic hidden_size", sc.int("hidden_size", default=1024))
+    h = positive("hidden_size", c.int("hidden_size", default=1024))
+    L = c.int("num_hidden_layers", default=12)
+    nh = positive("num_attention_heads", c.int("num_attention_heads", default=16))
+    check_divisible("hidden_size by num_attention_heads", h, nh)
+    check_divisible("hidden_size by 32 GroupNorm groups", h, 32)
+    # class defaults 16 and 64 (not derived from the hidden size); an explicit null is derived
+    kv = positive("num_key_value_heads", c.int("num_key_value_heads", default=16) or nh)
+    hd = positive("head_dim", c.int("head_dim", default=64) or h // nh)
+    b = c.bool("attention_bias", default=False)
+    levels = len(c.list("quantization_levels", default=[4] * 8))
+    qd = c.int("quantization_dim", default=2048)
+    hop = math.prod(c.ints("downsampling_ratios", default=[2, 2, 4, 4, 5]))
+    if neucodec:
+        hop = int(
+            hop * c.num("output_sampling_rate", default=24000) / c.num("input_sampling_rate", default=16000)
+        )
+    t.add("other", 4 * conv(S, S, 3, bias=False) + 2 * S + _snake_beta_encoder(c, h))
+    t.add("other", conv(h + S, h + S, 1) + conv(qd, levels, 1) + conv(levels, qd, 1))
+    t.add("other", conv(h + S, h, 1) + conv(h, h, 7) + 4 * _vocos_resnet(h) + 2 * h)
+    t.add("attention", L * attention(h, nh, kv, hd, q_bias=b, k_bias=b, v_bias=b, o_bias=b))
+    t.add("mlp", L * 2 * h * c.int("intermediate_size", default=4096))
+    t.add("norms", L * 2 * h)
+    t.add("heads", conv(h, 4 * hop + 2, 1))
+    return t
+
+
+_strict("xcodec2", lambda c: _xcodec2(c, neucodec=False), {"Xcodec2Model": "model"})
+_strict("neucodec", lambda c: _xcodec2(c, neucodec=True), {"NeuCodecModel": "model"})
 
 
 __all__ = ["FAMILIES", "conv"]
