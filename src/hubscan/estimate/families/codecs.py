@@ -341,4 +341,56 @@ _strict("xcodec2", lambda c: _xcodec2(c, neucodec=False), {"Xcodec2Model": "mode
 _strict("neucodec", lambda c: _xcodec2(c, neucodec=True), {"NeuCodecModel": "model"})
 
 
+# --- VibeVoice acoustic tokenizer: a sigma-VAE of ConvNeXt-1d stages -------------------------------------------
+
+
+def _vibevoice_half(c: Cfg, *, decoder: bool, depths: list[int]) -> int:
+    """VibeVoice's acoustic encoder (or decoder): a stem convolution and ConvNeXt-1d blocks (two RMSNorms, a
+    depthwise conv mixer, a biased ``ffn_expansion`` MLP, two per-channel gammas), one strided Conv1d
+    (ConvTranspose1d) per ratio followed by ``depths[i + 1]`` blocks, and a head convolution. The decoder's
+    widths follow ``len(depths)`` and it walks the ratios reversed."""
+    F = positive("num_filters", c.int("num_filters", default=32))
+    H = c.int("hidden_size", default=64)
+    k = positive("kernel_size", c.int("kernel_size", default=7))
+    e = c.int("ffn_expansion", default=4)
+    ratios = c.ints("downsampling_ratios", default=[2, 2, 4, 5, 5, 8])
+    if len(depths) < len(ratios) + 1:
+        raise ConfigProblem("depths needs one entry for the stem and one per downsampling ratio")
+
+    def blocks(n: int, d: int) -> int:
+        return n * (2 * d + conv(d, d, k, groups=d) + conv(d, e * d, 1) + conv(e * d, d, 1) + 2 * d)
+
+    if not decoder:
+        n = conv(c.int("channels", default=1), F, k) + blocks(depths[0], F)
+        for i, r in enumerate(ratios):
+            n += conv(F * 2**i, F * 2 ** (i + 1), 2 * r) + blocks(depths[i + 1], F * 2 ** (i + 1))
+        return n + conv(F * 2 ** len(ratios), H, k)
+    D = len(depths)
+    n = conv(H, int(F * 2 ** (D - 1)), k) + blocks(depths[0], int(F * 2 ** (D - 1)))
+    for i, r in enumerate(reversed(ratios)):
+        out = int(F * 2 ** (D - 2 - i))  # transformers' int() of a float power for very short depths
+        n += conv(int(F * 2 ** (D - 1 - i)), out, 2 * r) + blocks(depths[i + 1], out)
+    return n + conv(F, c.int("channels", default=1), k)
+
+
+def _vibevoice(c: Cfg, *, part: str) -> Tally:
+    """The whole tokenizer builds its decoder from the reversed ``depths``; a standalone half reads them as
+    saved."""
+    depths = c.ints("depths", default=[3, 3, 3, 3, 3, 3, 8])
+    t = _codec_tally()
+    if part in ("encoder", "model"):
+        t.add("other", _vibevoice_half(c, decoder=False, depths=depths))
+    if part in ("decoder", "model"):
+        t.add("other", _vibevoice_half(c, decoder=True, depths=depths[::-1] if part == "model" else depths))
+    return t
+
+
+for _part_name, _suffix in (("model", ""), ("encoder", "Encoder"), ("decoder", "Decoder")):
+    _strict(
+        "vibevoice_acoustic_tokenizer" + ("" if _part_name == "model" else f"_{_part_name}"),
+        lambda c, p=_part_name: _vibevoice(c, part=p),
+        {f"VibeVoiceAcousticTokenizer{_suffix}Model": "model"},
+    )
+
+
 __all__ = ["FAMILIES", "conv"]
