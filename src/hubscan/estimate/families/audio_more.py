@@ -9,6 +9,8 @@ network whose head predicts the vocabulary (plus the token durations for TDT).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.audio import _fastconformer_block, speech_encoder
 from hubscan.estimate.families.common import (
@@ -588,45 +590,90 @@ def _encodec_conv(norm: str, i: int, o: int, k: int, *, transposed: bool = False
     return i * o * k + o + extra
 
 
+class SeanetShape(NamedTuple):
+    """The config fields of a SEANet encoder / decoder (EnCodec, WavTokenizer, Mimi, Pocket TTS)."""
+
+    filters: int
+    ratios: list[int]
+    hidden: int
+    channels: int
+    kernel: int
+    last_kernel: int
+    residual_kernel: int
+    residual_layers: int
+    compress: int
+    shortcut: bool
+
+
+def seanet_shape(
+    c: Cfg,
+    *,
+    ratios: list[int],
+    hidden: int,
+    filters: int,
+    last_kernel: int,
+    shortcut: bool,
+    empty_ratios_default: bool = False,
+) -> SeanetShape:
+    """Read a SEANet's fields with the config class's defaults; ``empty_ratios_default``: an empty
+    ``upsampling_ratios`` falls back to the default (Mimi's config class does that)."""
+    read = c.ints("upsampling_ratios", default=ratios)
+    return SeanetShape(
+        positive("num_filters", c.int("num_filters", default=filters)),
+        (read or ratios) if empty_ratios_default else read,
+        positive("hidden_size", c.int("hidden_size", default=hidden)),
+        c.int("audio_channels", default=1),
+        c.int("kernel_size", default=7),
+        c.int("last_kernel_size", default=last_kernel),
+        c.int("residual_kernel_size", default=3),
+        c.int("num_residual_layers", default=1),
+        positive("compress", c.int("compress", default=2)),
+        c.bool("use_conv_shortcut", default=shortcut),
+    )
+
+
+def seanet_convs(s: SeanetShape, cost, *, encoder: bool, decoder: bool) -> int:
+    """The convolutions of a SEANet encoder and / or its mirrored decoder: the end convolutions, residual
+    blocks ``dim -> dim/compress -> dim`` (optional 1x1 shortcut) and one strided convolution per ratio
+    (ConvTranspose1d in the decoder). ``cost(in, out, kernel, transposed)`` counts one convolution."""
+
+    def resnet(d: int) -> int:
+        hid = d // s.compress
+        short = cost(d, d, 1, False) if s.shortcut else 0
+        return s.residual_layers * (cost(d, hid, s.residual_kernel, False) + cost(hid, d, 1, False) + short)
+
+    top = s.filters * 2 ** len(s.ratios)
+    n = 0
+    if encoder:
+        n += cost(s.channels, s.filters, s.kernel, False) + cost(top, s.hidden, s.last_kernel, False)
+    if decoder:
+        n += cost(s.hidden, top, s.kernel, False) + cost(s.filters, s.channels, s.last_kernel, False)
+    scale = s.filters
+    for r in reversed(s.ratios):
+        if encoder:
+            n += resnet(scale) + cost(scale, 2 * scale, 2 * r, False)
+        if decoder:
+            n += cost(2 * scale, scale, 2 * r, True) + resnet(scale)
+        scale *= 2
+    return n
+
+
 def _seanet(c: Cfg, *, ratios_default: list[int], hidden_default: int, decoder: bool) -> int:
     """EnCodec's SEANet encoder (and, with ``decoder``, its mirrored decoder): normalised convolutions,
     residual blocks with an optional conv shortcut, a residual LSTM at the bottleneck."""
     norm = c.str("norm_type", default="weight_norm")
     if norm not in ("weight_norm", "time_group_norm"):
         raise ConfigProblem(f"norm_type={norm!r} is not one of weight_norm, time_group_norm")
-    F = c.int("num_filters", default=32)
-    ratios = c.ints("upsampling_ratios", default=ratios_default)
-    H = c.int("hidden_size", default=hidden_default)
-    ch = c.int("audio_channels", default=1)
-    k, last, rk = (
-        c.int(n, default=d)
-        for n, d in (("kernel_size", 7), ("last_kernel_size", 7), ("residual_kernel_size", 3))
+    s = seanet_shape(
+        c, ratios=ratios_default, hidden=hidden_default, filters=32, last_kernel=7, shortcut=True
     )
-    n_res = c.int("num_residual_layers", default=1)
-    compress = positive("compress", c.int("compress", default=2))
-    shortcut = c.bool("use_conv_shortcut", default=True)
+    top = s.filters * 2 ** len(s.ratios)
+    n = (2 if decoder else 1) * _lstm(top, top, c.int("num_lstm_layers", default=2))
 
-    def resnet(d: int) -> int:
-        hid = d // compress
-        return (
-            _encodec_conv(norm, d, hid, rk)
-            + _encodec_conv(norm, hid, d, 1)
-            + (_encodec_conv(norm, d, d, 1) if shortcut else 0)
-        )
+    def cost(i: int, o: int, k: int, transposed: bool) -> int:
+        return _encodec_conv(norm, i, o, k, transposed=transposed)
 
-    top = F * 2 ** len(ratios)
-    halves = 2 if decoder else 1
-    n = halves * _lstm(top, top, c.int("num_lstm_layers", default=2))
-    n += _encodec_conv(norm, ch, F, k) + _encodec_conv(norm, top, H, last)  # encoder ends
-    if decoder:
-        n += _encodec_conv(norm, H, top, k) + _encodec_conv(norm, F, ch, last)  # decoder ends
-    scale = F
-    for r in reversed(ratios):
-        n += n_res * resnet(scale) + _encodec_conv(norm, scale, 2 * scale, 2 * r)
-        if decoder:
-            n += _encodec_conv(norm, 2 * scale, scale, 2 * r, transposed=True) + n_res * resnet(scale)
-        scale *= 2
-    return n
+    return n + seanet_convs(s, cost, encoder=True, decoder=decoder)
 
 
 def encodec(c: Cfg, head: str, *, kind: str = "encodec") -> Tally:

@@ -10,7 +10,13 @@ from __future__ import annotations
 
 import math
 
-from hubscan.estimate.families.audio_more import _dac_residual, dac_halves, encodec
+from hubscan.estimate.families.audio_more import (
+    _dac_residual,
+    dac_halves,
+    encodec,
+    seanet_convs,
+    seanet_shape,
+)
 from hubscan.estimate.families.common import (
     Cfg,
     ConfigProblem,
@@ -54,30 +60,17 @@ def _codec_tally() -> Tally:
 
 
 def _seanet_plain(c: Cfg, *, decoder: bool, ratios_default: list[int]) -> int:
-    """Mimi's SEANet encoder (or decoder): plain biased convolutions (weight norm only on request), residual
-    blocks ``dim -> dim/compress -> dim`` with an optional 1x1 shortcut, one strided (transposed) convolution
-    per ratio doubling (halving) the channels, no LSTM."""
-    F = positive("num_filters", c.int("num_filters", default=64))
-    ratios = c.ints("upsampling_ratios", default=ratios_default) or ratios_default
-    H = positive("hidden_size", c.int("hidden_size", default=512))
-    ch = c.int("audio_channels", default=1)
-    k, last, rk = (
-        c.int(n, default=d)
-        for n, d in (("kernel_size", 7), ("last_kernel_size", 3), ("residual_kernel_size", 3))
+    """Mimi's SEANet encoder (or decoder): plain biased convolutions (weight norm only on request), no LSTM."""
+    s = seanet_shape(
+        c,
+        ratios=ratios_default,
+        hidden=512,
+        filters=64,
+        last_kernel=3,
+        shortcut=False,
+        empty_ratios_default=True,
     )
-    n_res = c.int("num_residual_layers", default=1)
-    compress = positive("compress", c.int("compress", default=2))
-    shortcut = c.bool("use_conv_shortcut", default=False)
-    top = F * 2 ** len(ratios)
-    n = conv(H, top, k) + conv(F, ch, last) if decoder else conv(ch, F, k) + conv(top, H, last)
-    scale = F
-    for r in reversed(ratios):
-        hid = scale // compress
-        resnet = conv(scale, hid, rk) + conv(hid, scale, 1) + (conv(scale, scale, 1) if shortcut else 0)
-        # the encoder's Conv1d ends in 2*scale biases, the decoder's ConvTranspose1d in scale
-        n += n_res * resnet + scale * 2 * scale * 2 * r + (scale if decoder else 2 * scale)
-        scale *= 2
-    return n
+    return seanet_convs(s, lambda i, o, k, _t: conv(i, o, k), encoder=not decoder, decoder=decoder)
 
 
 def _layer_scale_transformer(c: Cfg, layers_default: int) -> Tally:
