@@ -12,6 +12,7 @@ import math
 
 from hubscan.estimate.families.audio_more import (
     _dac_residual,
+    _register,
     dac_halves,
     encodec,
     seanet_convs,
@@ -24,10 +25,11 @@ from hubscan.estimate.families.common import (
     Tally,
     attention,
     check_divisible,
+    claim_heads,
     encoder_tally,
     positive,
 )
-from hubscan.estimate.families.registry import FAMILIES, architecture_of, register
+from hubscan.estimate.families.registry import FAMILIES
 
 
 def conv(i: int, o: int, k: int, *, bias: bool = True, groups: int = 1) -> int:
@@ -36,18 +38,14 @@ def conv(i: int, o: int, k: int, *, bias: bool = True, groups: int = 1) -> int:
 
 
 def _strict(model_type: str, formula, classes: dict[str, str]) -> None:
-    """Register ``formula`` for exactly ``classes`` (class -> head kind); any other ``architectures[0]``
-    (a repo's own class, a head transformers does not have) is refused rather than counted as the codec."""
+    """Register ``formula(cfg)`` for exactly ``classes`` (another ``architectures[0]`` is refused by
+    ``audio_more._register``) and only for the base model: a codec has no output heads."""
 
-    def guarded(c: Cfg, head: str) -> Tally:
-        arch = architecture_of(c.data)
-        if arch is not None and arch not in classes:
-            raise NotExact(f"architectures[0]={arch!r} is not modelled for {model_type}")
-        if head != "model":
-            raise NotExact(f"output head '{head}' is not modelled for {model_type}")
+    def model_only(c: Cfg, head: str) -> Tally:
+        claim_heads(head, family=model_type)
         return formula(c)
 
-    register(model_type, guarded, *classes, name=model_type, classes=classes)
+    _register(model_type, model_only, classes)
 
 
 def _codec_tally() -> Tally:
