@@ -108,6 +108,7 @@ def _frame_rates(c: Cfg, *, pocket: bool, ratios_default: list[int]) -> tuple[in
             raise ConfigProblem("frame_rate must be positive")
         stride = int(encodec_rate / rate)
         dim = c.int("hidden_size", default=512)
+    # a latent rate above the SEANet rate gives stride 0: transformers builds zero-width (parameter-free) convs
     return (0 if rate == encodec_rate else stride), dim
 
 
