@@ -385,4 +385,4 @@ for _part_name, _suffix in (("model", ""), ("encoder", "Encoder"), ("decoder", "
     )
 
 
-__all__ = ["FAMILIES", "conv"]
+__all__ = ["conv", "xcodec", "wavtokenizer"]
