@@ -9,6 +9,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     audio,
     audio_lm,
     audio_more,
+    codecs,
     decoders,
     dual_encoders,
     encoders,

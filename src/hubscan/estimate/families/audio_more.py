@@ -9,6 +9,8 @@ network whose head predicts the vocabulary (plus the token durations for TDT).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.audio import _fastconformer_block, speech_encoder
 from hubscan.estimate.families.common import (
@@ -443,15 +445,36 @@ def _dac_residual(d: int) -> int:
     return d + d * d * 7 + d + d + linear(d, d)
 
 
-def dac_encoder(E: int, ratios: list[int]) -> int:
+def dac_encoder(E: int, ratios: list[int], out: int | None = None) -> int:
     """DAC's convolutional encoder: Conv1d(1, E, 7), one block per downsampling ratio (three residual units,
-    Snake, strided Conv1d doubling the width), Snake, Conv1d(H, H, 3) with H = E * 2**len(ratios)."""
+    Snake, strided Conv1d doubling the width), Snake, Conv1d(H, ``out``, 3) with H = E * 2**len(ratios)
+    (``out`` defaults to H)."""
     n = 7 * E + E
     for i, s in enumerate(ratios, start=1):
         half = E * 2 ** (i - 1)
         n += 3 * _dac_residual(half) + half + half * 2 * half * 2 * s + 2 * half
     H = E * 2 ** len(ratios)
-    return n + H + H * H * 3 + H
+    out = H if out is None else out
+    return n + H + H * out * 3 + out
+
+
+def dac_halves(c: Cfg) -> tuple[int, int, int]:
+    """DAC's encoder (Conv1d, strided blocks of residual units and Snake, Snake, Conv1d to ``hidden_size``) and
+    decoder (Conv1d from ``hidden_size``, ConvTranspose1d blocks, Snake, Conv1d to one channel), and the hidden
+    size between them (derived by the config class unless the config names one: X-Codec's DAC does)."""
+    E = positive("encoder_hidden_size", c.int("encoder_hidden_size", default=64))
+    ratios = c.ints("downsampling_ratios", default=[2, 4, 8, 8])
+    D = c.int("decoder_hidden_size", default=1536)
+    H = positive("hidden_size", c.int("hidden_size", default=E * 2 ** len(ratios)))
+    enc = dac_encoder(E, ratios, H)
+    dec = H * D * 7 + D
+    out = D
+    # the decoder reads ``upsampling_ratios``: the reversed downsampling ratios unless the config names them
+    for i, s in enumerate(c.ints("upsampling_ratios", default=ratios[::-1])):
+        inp, out = D // 2**i, D // 2 ** (i + 1)
+        dec += inp + inp * out * 2 * s + out + 3 * _dac_residual(out)
+    dec += out + out * 7 + 1
+    return enc, dec, H
 
 
 def dac(c: Cfg, head: str) -> Tally:
@@ -460,19 +483,9 @@ def dac(c: Cfg, head: str) -> Tally:
     weight norm is applied only on request)."""
     if head != "model":
         raise NotExact(f"output head '{head}' is not modelled for dac")
-    E = positive("encoder_hidden_size", c.int("encoder_hidden_size", default=64))
-    ratios = c.ints("downsampling_ratios", default=[2, 4, 8, 8])
-    D = c.int("decoder_hidden_size", default=1536)
-    H = E * 2 ** len(ratios)  # hidden_size, derived by the config class
     t = Tally()
     t.has_kv = False
-    enc = dac_encoder(E, ratios)
-    dec = H * D * 7 + D
-    out = D
-    for i, s in enumerate(reversed(ratios)):
-        inp, out = D // 2**i, D // 2 ** (i + 1)
-        dec += inp + inp * out * 2 * s + out + 3 * _dac_residual(out)
-    dec += out + out * 7 + 1
+    enc, dec, H = dac_halves(c)
     cd = c.int("codebook_dim", default=8)
     quant = c.int("n_codebooks", default=9) * (
         linear(H, cd) + linear(cd, H) + c.int("codebook_size", default=1024) * cd
@@ -585,45 +598,90 @@ def _encodec_conv(norm: str, i: int, o: int, k: int, *, transposed: bool = False
     return i * o * k + o + extra
 
 
+class SeanetShape(NamedTuple):
+    """The config fields of a SEANet encoder / decoder (EnCodec, WavTokenizer, Mimi, Pocket TTS)."""
+
+    filters: int
+    ratios: list[int]
+    hidden: int
+    channels: int
+    kernel: int
+    last_kernel: int
+    residual_kernel: int
+    residual_layers: int
+    compress: int
+    shortcut: bool
+
+
+def seanet_shape(
+    c: Cfg,
+    *,
+    ratios: list[int],
+    hidden: int,
+    filters: int,
+    last_kernel: int,
+    shortcut: bool,
+    empty_ratios_default: bool = False,
+) -> SeanetShape:
+    """Read a SEANet's fields with the config class's defaults; ``empty_ratios_default``: an empty
+    ``upsampling_ratios`` falls back to the default (Mimi's config class does that)."""
+    read = c.ints("upsampling_ratios", default=ratios)
+    return SeanetShape(
+        positive("num_filters", c.int("num_filters", default=filters)),
+        (read or ratios) if empty_ratios_default else read,
+        positive("hidden_size", c.int("hidden_size", default=hidden)),
+        c.int("audio_channels", default=1),
+        c.int("kernel_size", default=7),
+        c.int("last_kernel_size", default=last_kernel),
+        c.int("residual_kernel_size", default=3),
+        c.int("num_residual_layers", default=1),
+        positive("compress", c.int("compress", default=2)),
+        c.bool("use_conv_shortcut", default=shortcut),
+    )
+
+
+def seanet_convs(s: SeanetShape, cost, *, encoder: bool, decoder: bool) -> int:
+    """The convolutions of a SEANet encoder and / or its mirrored decoder: the end convolutions, residual
+    blocks ``dim -> dim/compress -> dim`` (optional 1x1 shortcut) and one strided convolution per ratio
+    (ConvTranspose1d in the decoder). ``cost(in, out, kernel, transposed)`` counts one convolution."""
+
+    def resnet(d: int) -> int:
+        hid = d // s.compress
+        short = cost(d, d, 1, False) if s.shortcut else 0
+        return s.residual_layers * (cost(d, hid, s.residual_kernel, False) + cost(hid, d, 1, False) + short)
+
+    top = s.filters * 2 ** len(s.ratios)
+    n = 0
+    if encoder:
+        n += cost(s.channels, s.filters, s.kernel, False) + cost(top, s.hidden, s.last_kernel, False)
+    if decoder:
+        n += cost(s.hidden, top, s.kernel, False) + cost(s.filters, s.channels, s.last_kernel, False)
+    scale = s.filters
+    for r in reversed(s.ratios):
+        if encoder:
+            n += resnet(scale) + cost(scale, 2 * scale, 2 * r, False)
+        if decoder:
+            n += cost(2 * scale, scale, 2 * r, True) + resnet(scale)
+        scale *= 2
+    return n
+
+
 def _seanet(c: Cfg, *, ratios_default: list[int], hidden_default: int, decoder: bool) -> int:
     """EnCodec's SEANet encoder (and, with ``decoder``, its mirrored decoder): normalised convolutions,
     residual blocks with an optional conv shortcut, a residual LSTM at the bottleneck."""
     norm = c.str("norm_type", default="weight_norm")
     if norm not in ("weight_norm", "time_group_norm"):
         raise ConfigProblem(f"norm_type={norm!r} is not one of weight_norm, time_group_norm")
-    F = c.int("num_filters", default=32)
-    ratios = c.ints("upsampling_ratios", default=ratios_default)
-    H = c.int("hidden_size", default=hidden_default)
-    ch = c.int("audio_channels", default=1)
-    k, last, rk = (
-        c.int(n, default=d)
-        for n, d in (("kernel_size", 7), ("last_kernel_size", 7), ("residual_kernel_size", 3))
+    s = seanet_shape(
+        c, ratios=ratios_default, hidden=hidden_default, filters=32, last_kernel=7, shortcut=True
     )
-    n_res = c.int("num_residual_layers", default=1)
-    compress = positive("compress", c.int("compress", default=2))
-    shortcut = c.bool("use_conv_shortcut", default=True)
+    top = s.filters * 2 ** len(s.ratios)
+    n = (2 if decoder else 1) * _lstm(top, top, c.int("num_lstm_layers", default=2))
 
-    def resnet(d: int) -> int:
-        hid = d // compress
-        return (
-            _encodec_conv(norm, d, hid, rk)
-            + _encodec_conv(norm, hid, d, 1)
-            + (_encodec_conv(norm, d, d, 1) if shortcut else 0)
-        )
+    def cost(i: int, o: int, k: int, transposed: bool) -> int:
+        return _encodec_conv(norm, i, o, k, transposed=transposed)
 
-    top = F * 2 ** len(ratios)
-    halves = 2 if decoder else 1
-    n = halves * _lstm(top, top, c.int("num_lstm_layers", default=2))
-    n += _encodec_conv(norm, ch, F, k) + _encodec_conv(norm, top, H, last)  # encoder ends
-    if decoder:
-        n += _encodec_conv(norm, H, top, k) + _encodec_conv(norm, F, ch, last)  # decoder ends
-    scale = F
-    for r in reversed(ratios):
-        n += n_res * resnet(scale) + _encodec_conv(norm, scale, 2 * scale, 2 * r)
-        if decoder:
-            n += _encodec_conv(norm, 2 * scale, scale, 2 * r, transposed=True) + n_res * resnet(scale)
-        scale *= 2
-    return n
+    return n + seanet_convs(s, cost, encoder=True, decoder=decoder)
 
 
 def encodec(c: Cfg, head: str, *, kind: str = "encodec") -> Tally:

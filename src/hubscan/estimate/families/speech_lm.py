@@ -16,6 +16,7 @@ from hubscan.estimate.families.audio_more import (
     transcribe_audio,
     voxtral_realtime_encoder,
 )
+from hubscan.estimate.families.codecs import vibevoice_encoder, vibevoice_tokenizer
 from hubscan.estimate.families.common import (
     Cfg,
     ConfigProblem,
@@ -258,75 +259,6 @@ _register(
 )
 
 
-def _convnext1d(d: int, k: int, expansion: int) -> int:
-    """VibeVoice ConvNeXt-1d block: RMSNorm, depthwise causal Conv1d, layer scale; RMSNorm, fc1/fc2, scale."""
-    return 4 * d + d * k + d + linear(d, expansion * d) + linear(expansion * d, d)
-
-
-def _tokenizer_shape(c: Cfg) -> tuple[int, int, int, int, list[int], list[int], int]:
-    """(channels, latent width, kernel, filters, ratios, depths, FFN expansion) of a VibeVoice tokenizer."""
-    ratios = c.ints("downsampling_ratios", default=[2, 2, 4, 5, 5, 8])
-    depths = c.ints("depths", default=[3, 3, 3, 3, 3, 3, 8])
-    if len(depths) != len(ratios) + 1:
-        raise ConfigProblem("depths needs one entry more than downsampling_ratios (the stem's)")
-    return (
-        c.int("channels", default=1),
-        c.int("hidden_size", default=64),
-        c.int("kernel_size", default=7),
-        positive("num_filters", c.int("num_filters", default=32)),
-        ratios,
-        depths,
-        c.int("ffn_expansion", default=4),
-    )
-
-
-def vibevoice_tokenizer_encoder(c: Cfg) -> int:
-    """Causal Conv1d stem and ConvNeXt blocks, one strided Conv1d (doubling the filters) + blocks per ratio,
-    a Conv1d head to the latent width."""
-    ch, h, k, F, ratios, depths, e = _tokenizer_shape(c)
-    n = ch * F * k + F + depths[0] * _convnext1d(F, k, e)
-    for i, r in enumerate(ratios):
-        d = F * 2 ** (i + 1)
-        n += linear(d // 2 * 2 * r, d) + depths[i + 1] * _convnext1d(d, k, e)
-    return n + linear(F * 2 ** len(ratios) * k, h)
-
-
-def vibevoice_tokenizer_decoder(c: Cfg, *, reverse_depths: bool) -> int:
-    """The mirrored decoder: Conv1d stem from the latent, ConvTranspose1d (halving the filters) + blocks per
-    ratio in reverse order, a Conv1d head to the channels. The full tokenizer reverses the encoder's depths."""
-    ch, h, k, F, ratios, depths, e = _tokenizer_shape(c)
-    if reverse_depths:
-        depths = depths[::-1]
-    D = len(depths)
-    top = F * 2 ** (D - 1)
-    n = linear(h * k, top) + depths[0] * _convnext1d(top, k, e)
-    for i, r in enumerate(reversed(ratios)):
-        d = F * 2 ** (D - 2 - i)
-        n += 2 * d * d * 2 * r + d + depths[i + 1] * _convnext1d(d, k, e)
-    return n + linear(F * k, ch)
-
-
-def vibevoice_tokenizer(c: Cfg, head: str, *, part: str) -> Tally:
-    if head != "model":
-        raise NotExact(f"output head '{head}' is not modelled for the VibeVoice acoustic tokenizer")
-    t = Tally()
-    t.has_kv = False
-    if part in ("encoder", "both"):
-        t.add("other", vibevoice_tokenizer_encoder(c))
-    if part in ("decoder", "both"):
-        t.add("other", vibevoice_tokenizer_decoder(c, reverse_depths=part == "both"))
-    return t
-
-
-for _part, _suffix in (("both", ""), ("encoder", "_encoder"), ("decoder", "_decoder")):
-    _cls = "VibeVoiceAcousticTokenizer" + ("Model" if _part == "both" else f"{_part.title()}Model")
-    _register(
-        f"vibevoice_acoustic_tokenizer{_suffix}",
-        lambda c, h, p=_part: vibevoice_tokenizer(c, h, part=p),
-        {_cls: "model"},
-    )
-
-
 def _tower(c: Cfg, key: str, model_type: str) -> Cfg:
     """An explicit sub-config of the given model type (class defaults of an absent one are not modelled)."""
     raw = c.data.get(key)
@@ -357,7 +289,7 @@ def vibevoice_asr(c: Cfg, head: str) -> Tally:
     t, tc, th, V = _vibevoice_text(c)
     for key in ("acoustic_tokenizer_encoder_config", "semantic_tokenizer_encoder_config"):
         sc = _tower(c, key, _ENCODER)
-        t.add("other", vibevoice_tokenizer_encoder(sc))
+        t.add("other", vibevoice_encoder(sc))
         t.add("other", _rms_projector(sc.int("hidden_size", default=64), th))
     return _finish(t, c, head, V, th, False)  # the class declares no tied weights
 
@@ -380,9 +312,9 @@ def vibevoice(c: Cfg, head: str) -> Tally:
     t, tc, th, V = _vibevoice_text(c)
     ac = _tower(c, "audio_config", "vibevoice_acoustic_tokenizer")
     sc = _tower(c, "semantic_model_config", _ENCODER)
-    t.merge(vibevoice_tokenizer(ac, "model", part="both"))
+    t.merge(vibevoice_tokenizer(ac, part="model"))
     ah = ac.int("hidden_size", default=64)
-    t.add("other", _rms_projector(ah, th) + vibevoice_tokenizer_encoder(sc))
+    t.add("other", _rms_projector(ah, th) + vibevoice_encoder(sc))
     t.add("other", _rms_projector(sc.int("hidden_size", default=64), th))
     t.add("other", _diffusion_head(sub_config(c, "diffusion_head_config"), th, ah) + 2)
     return _finish(t, c, head, V, th, tc.bool("tie_word_embeddings", default=False))
