@@ -15,6 +15,7 @@ from hubscan.estimate.families.common import (
     Tally,
     attention,
     claim_heads,
+    encoder_tally,
     gated_mlp,
     linear,
     positive,
@@ -278,3 +279,99 @@ register(
     "GradiumPhononTTS",
     name="gradium_phonon_tts",
 )
+
+
+# ----------------------------------------------------------------------------- HiFi-GAN vocoders and VITS
+
+
+def _conv(i: int, o: int, k: int = 1, *, bias: bool = True, groups: int = 1, wn: bool = False) -> int:
+    """A Conv1d / ConvTranspose1d; weight norm (``wn``) adds one gain per output channel."""
+    return o * (i // groups) * k + (o if bias else 0) + (o if wn else 0)
+
+
+def hifigan(c: Cfg, in_ch: int, *, post_bias: bool, cond: int = 0) -> int:
+    """HiFi-GAN generator: conv_pre, transposed-conv upsamplers halving the channels, multi-receptive-field
+    residual blocks (two convs per dilation) and conv_post (plain convs: weight norm is applied only on request)."""
+    ch0 = c.int("upsample_initial_channel", default=512)
+    rates = c.ints("upsample_rates", default=[8, 8, 2, 2])
+    kernels = c.ints("upsample_kernel_sizes", default=[16, 16, 4, 4])
+    rk = c.ints("resblock_kernel_sizes", default=[3, 7, 11])
+    rd = c.list("resblock_dilation_sizes", default=[[1, 3, 5]] * 3)
+    if not all(isinstance(d, list) for d in rd):
+        raise ConfigProblem("resblock_dilation_sizes must be a list of lists")
+    n = _conv(in_ch, ch0, 7) + (_conv(cond, ch0) if cond else 0)
+    ch = ch0
+    for i, k in enumerate(kernels[: len(rates)]):
+        n += _conv(ch0 // 2**i, ch0 // 2 ** (i + 1), k)
+        ch = ch0 // 2 ** (i + 1)
+        n += sum(2 * len(d) * _conv(ch, ch, kk) for kk, d in zip(rk, rd, strict=False))
+    return n + _conv(ch, 1, 7, bias=post_bias)
+
+
+def _wavenet(c: Cfg, h: int, layers: int, speaker: int) -> int:
+    """VITS WaveNet: weight-normed dilated convs to 2h and residual/skip 1x1 convs (the last one to h)."""
+    k = c.int("wavenet_kernel_size", default=5)
+    n = layers * _conv(h, 2 * h, k, wn=True) + max(layers - 1, 0) * _conv(h, 2 * h, wn=True)
+    n += _conv(h, h, wn=True) if layers else 0
+    return n + (_conv(speaker, 2 * h * layers, wn=True) if speaker else 0)
+
+
+def _vits_dds(c: Cfg, h: int) -> int:
+    """Dilated depth-separable conv stack: depthwise + pointwise convs and two LayerNorms per layer."""
+    k = c.int("duration_predictor_kernel_size", default=3)
+    return c.int("depth_separable_num_layers", default=3) * (_conv(h, h, k, groups=h) + _conv(h, h) + 4 * h)
+
+
+def _vits_duration(c: Cfg, h: int, speaker: int) -> int:
+    if not c.bool("use_stochastic_duration_prediction", default=True):
+        f = c.int("duration_predictor_filter_channels", default=256)
+        k = c.int("duration_predictor_kernel_size", default=3)
+        return _conv(h, f, k) + _conv(f, f, k) + 4 * f + _conv(f, 1) + (_conv(speaker, h) if speaker else 0)
+    dsc = c.int("depth_separable_channels", default=2)
+    half, bins = dsc // 2, c.int("duration_predictor_flow_bins", default=10)
+    flow = _conv(half, h) + _vits_dds(c, h) + _conv(h, half * (3 * bins - 1))
+    flows = (
+        2 * dsc + c.int("duration_predictor_num_flows", default=4) * flow
+    )  # elementwise affine + conv flows
+    pre = 2 * _conv(h, h) + _vits_dds(c, h)
+    post = _conv(1, h) + _conv(h, h) + _vits_dds(c, h)
+    return pre + post + 2 * flows + (_conv(speaker, h) if speaker else 0)
+
+
+def vits(c: Cfg, head: str) -> Tally:
+    """VITS / MMS-TTS: a relative-position Transformer text encoder with conv feed-forwards, residual coupling
+    flows, a HiFi-GAN decoder, a (stochastic) duration predictor and the training-only posterior encoder."""
+    claim_heads(head, family="vits")
+    h = positive("hidden_size", c.int("hidden_size", default=192))
+    L = c.int("num_hidden_layers", default=6)
+    nh = positive("num_attention_heads", c.int("num_attention_heads", default=2))
+    hd = h // nh
+    if hd * nh != h:
+        raise ConfigProblem(f"hidden_size={h} is not divisible by num_attention_heads={nh}")
+    ffn, fk = c.int("ffn_dim", default=768), c.int("ffn_kernel_size", default=3)
+    flow = c.int("flow_size", default=192)
+    speaker = c.int("speaker_embedding_size", default=0)
+    t = encoder_tally(L, h)
+    t.embed(c.int("vocab_size", default=38) * h)
+    w = c.int("window_size", default=4)
+    t.add(
+        "attention",
+        L * (4 * linear(h, h, c.bool("use_bias", default=True)) + (2 * (2 * w + 1) * hd if w else 0)),
+    )
+    t.add("mlp", L * (_conv(h, ffn, fk) + _conv(ffn, h, fk)))
+    t.add("norms", L * 4 * h)
+    t.add("other", _conv(h, 2 * flow))  # text_encoder.project
+    coupling = _conv(flow // 2, h) + _wavenet(
+        c, h, c.int("prior_encoder_num_wavenet_layers", default=4), speaker
+    )
+    t.add("other", c.int("prior_encoder_num_flows", default=4) * (coupling + _conv(h, flow // 2)))
+    t.add("other", hifigan(c, flow, post_bias=False, cond=speaker))
+    t.add("other", _vits_duration(c, h, speaker))
+    if c.int("num_speakers", default=1) > 1:
+        t.add("embeddings", c.int("num_speakers") * speaker)
+    posterior = _wavenet(c, h, c.int("posterior_encoder_num_wavenet_layers", default=16), speaker)
+    t.add("other", _conv(c.int("spectrogram_bins", default=513), h) + posterior + _conv(h, 2 * flow))
+    return t
+
+
+register("vits", vits, "Vits")
