@@ -375,3 +375,104 @@ def vits(c: Cfg, head: str) -> Tally:
 
 
 register("vits", vits, "Vits")
+
+
+# ----------------------------------------------------------------------------- FastSpeech2-Conformer
+
+
+def _fs2_conformer(c: Cfg, h: int, side: str, defaults: tuple[int, int, int, int]) -> int:
+    """One FastSpeech2 Conformer stack (encoder or decoder): relative-position attention, conv feed-forwards
+    (a macaron pair when ``use_macaron_style_in_conformer``), a BatchNorm conv module and LayerNorms."""
+    L = c.int(f"{side}_layers", default=defaults[0])
+    nh = positive(f"{side}_num_attention_heads", c.int(f"{side}_num_attention_heads", default=defaults[1]))
+    units = c.int(f"{side}_linear_units", default=defaults[2])
+    k = c.int(f"{side}_kernel_size", default=defaults[3])
+    pk = c.int("positionwise_conv_kernel_size", default=3)
+    cb = c.bool("convolution_bias", default=True)
+    ffn = _conv(h, units, pk) + _conv(units, h, pk)
+    macaron = c.bool("use_macaron_style_in_conformer", default=True)
+    cnn = c.bool("use_cnn_in_conformer", default=True)
+    per = 4 * linear(h, h) + h * h + 2 * nh * (h // nh)  # q/k/v/out, linear_pos, pos_bias_u/v
+    per += ffn * (2 if macaron else 1) + 2 * h * (2 + macaron)  # ff, self-attention (+ macaron) LayerNorms
+    if cnn:
+        per += _conv(h, 2 * h, bias=cb) + _conv(h, h, k, groups=h, bias=cb) + 2 * h + _conv(h, h, bias=cb)
+        per += 2 * 2 * h  # conv_layer_norm, final_layer_norm
+    if c.bool(f"{side}_concat_after", default=False):
+        per += linear(2 * h, h)
+    return L * per
+
+
+def _fs2_predictor(c: Cfg, h: int, name: str, layers: int, kernel: int) -> int:
+    """Duration / pitch / energy predictor: conv + LayerNorm layers and a Linear to one value."""
+    n_layers = c.int(f"{name}_predictor_layers", default=layers)
+    ch = c.int(f"{name}_predictor_channels", default=256)
+    k = c.int(f"{name}_predictor_kernel_size", default=kernel)
+    return sum(_conv(h if i == 0 else ch, ch, k) + 2 * ch for i in range(n_layers)) + linear(ch, 1)
+
+
+def fastspeech2_conformer(c: Cfg, head: str) -> Tally:
+    """FastSpeech2 with Conformer encoder and decoder, variance predictors and a BatchNorm conv postnet."""
+    claim_heads(head, family="fastspeech2_conformer")
+    h = positive("hidden_size", c.int("hidden_size", default=384))
+    mel = c.int("num_mel_bins", default=80)
+    t = encoder_tally(0, h)
+    t.embed(c.int("vocab_size", default=78) * h)
+    t.add("attention", _fs2_conformer(c, h, "encoder", (4, 2, 1536, 7)))
+    t.add("attention", _fs2_conformer(c, h, "decoder", (4, 2, 1536, 31)))
+    for name, layers, kernel in (("duration", 2, 3), ("pitch", 5, 5), ("energy", 2, 3)):
+        t.add("other", _fs2_predictor(c, h, name, layers, kernel))
+    for name in ("pitch", "energy"):
+        t.add("other", _conv(1, h, c.int(f"{name}_embed_kernel_size", default=1)))
+    for key in ("num_languages", "num_speakers"):
+        n = c.int(key, default=None)
+        if n is not None and n > 1:
+            t.add("embeddings", n * h)
+    spk = c.int("speaker_embed_dim", default=None)
+    if spk:
+        t.add("other", linear(h + spk, h))
+    P = c.int("speech_decoder_postnet_layers", default=5)
+    units, pk = (
+        c.int("speech_decoder_postnet_units", default=256),
+        c.int("speech_decoder_postnet_kernel", default=5),
+    )
+    post = sum(
+        _conv(mel if i == 0 else units, mel if i == P - 1 else units, pk, bias=False)
+        + 2 * (mel if i == P - 1 else units)
+        for i in range(P)
+    )
+    t.add("other", linear(h, mel * c.int("reduction_factor", default=1)) + post)
+    return t
+
+
+def fastspeech2_hifigan(c: Cfg, head: str) -> Tally:
+    claim_heads(head, family="fastspeech2_conformer_hifigan")
+    t = encoder_tally(0, 0)
+    t.add("other", hifigan(c, c.int("model_in_dim", default=80), post_bias=True))
+    return t
+
+
+def fastspeech2_with_hifigan(c: Cfg, head: str) -> Tally:
+    claim_heads(head, family="fastspeech2_conformer_with_hifigan")
+    t = fastspeech2_conformer(_sub(c, "model_config"), "model")
+    t.merge(fastspeech2_hifigan(_sub(c, "vocoder_config"), "model"))
+    return t
+
+
+register(
+    "fastspeech2_conformer",
+    fastspeech2_conformer,
+    "FastSpeech2Conformer",
+    classes={"FastSpeech2ConformerModel": "model"},
+)
+register(
+    "fastspeech2_conformer_hifigan",
+    fastspeech2_hifigan,
+    "FastSpeech2ConformerHifiGan",
+    classes={"FastSpeech2ConformerHifiGan": "model"},
+)
+register(
+    "fastspeech2_conformer_with_hifigan",
+    fastspeech2_with_hifigan,
+    "FastSpeech2ConformerWithHifiGan",
+    classes={"FastSpeech2ConformerWithHifiGan": "model"},
+)
