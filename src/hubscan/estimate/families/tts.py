@@ -476,3 +476,97 @@ register(
     "FastSpeech2ConformerWithHifiGan",
     classes={"FastSpeech2ConformerWithHifiGan": "model"},
 )
+
+
+# ----------------------------------------------------------------------------- SpeechT5
+
+
+def _bn_postnet(c: Cfg, mel: int) -> int:
+    """Tacotron-style postnet: bias-free convs with BatchNorm, from and back to the mel bins."""
+    P = c.int("speech_decoder_postnet_layers", default=5)
+    units, k = (
+        c.int("speech_decoder_postnet_units", default=256),
+        c.int("speech_decoder_postnet_kernel", default=5),
+    )
+    outs = [mel if i == P - 1 else units for i in range(P)]
+    return sum(_conv(mel if i == 0 else units, o, k, bias=False) + 2 * o for i, o in enumerate(outs))
+
+
+def _speecht5_speech_encoder(c: Cfg, t: Tally, h: int) -> None:
+    """wav2vec 2.0's feature encoder, projection, (masked spectrogram embedding) and convolutional positions."""
+    from hubscan.estimate.families.audio import WAV2VEC2, _feature_encoder, _positional_conv, _projection
+
+    if c.has("num_feat_extract_layers") and c.int("num_feat_extract_layers") != len(
+        c.ints("conv_dim", default=[0] * 7)
+    ):
+        raise ConfigProblem("num_feat_extract_layers must equal the length of conv_dim")
+    last = _feature_encoder(c, t, WAV2VEC2)
+    _projection(c, t, WAV2VEC2, last, h)
+    if c.num("mask_time_prob", default=0.05) > 0 or c.num("mask_feature_prob", default=0.0) > 0:
+        t.add("embeddings", h)
+    _positional_conv(c, t, WAV2VEC2, h)
+
+
+def speecht5(c: Cfg, head: str) -> Tally:
+    """SpeechT5: a shared encoder-decoder (relative position bias in the encoder) with text / speech pre-nets and
+    post-nets chosen by the head class: speech-to-text, text-to-speech, speech-to-speech, or none (SpeechT5Model)."""
+    claim_heads(head, "s2t", "tts", "s2s", family="speecht5")
+    h = positive("hidden_size", c.int("hidden_size", default=768))
+    el, dl = c.int("encoder_layers", default=12), c.int("decoder_layers", default=6)
+    enh = positive("encoder_attention_heads", c.int("encoder_attention_heads", default=12))
+    dnh = positive("decoder_attention_heads", c.int("decoder_attention_heads", default=12))
+    ef, df = c.int("encoder_ffn_dim", default=3072), c.int("decoder_ffn_dim", default=3072)
+    V, mel = c.int("vocab_size", default=81), c.int("num_mel_bins", default=80)
+    t = Tally()
+    t.add("attention", (4 * el + 8 * dl) * linear(h, h))
+    t.add("mlp", el * (linear(h, ef) + linear(ef, h)) + dl * (linear(h, df) + linear(df, h)))
+    t.add("norms", (2 * el + 1 + 3 * dl) * 2 * h)
+    t.add("attention", 2 * c.int("encoder_max_relative_position", default=160) * (h // enh))
+    if head in ("s2t", "s2s"):
+        _speecht5_speech_encoder(c, t, h)
+    if head == "tts":
+        t.embed(V * h + 1)  # token embedding and the scaled positional encoding's alpha
+    if head == "s2t":
+        t.add("embeddings", V * h)
+        if not c.bool("tie_word_embeddings", default=True):
+            t.add("heads", V * h)
+    if head in ("tts", "s2s"):
+        units, n = (
+            c.int("speech_decoder_prenet_units", default=256),
+            c.int("speech_decoder_prenet_layers", default=2),
+        )
+        pre = sum(linear(mel if i == 0 else units, units) for i in range(n)) + linear(units, h) + 1
+        pre += linear(c.int("speaker_embedding_dim", default=512) + h, h)
+        rf = c.int("reduction_factor", default=2)
+        t.add("other", pre + linear(h, mel * rf) + linear(h, rf) + _bn_postnet(c, mel))
+    _decoder_kv(t, dl, dnh, h // dnh, dnh)
+    return t
+
+
+def speecht5_hifigan(c: Cfg, head: str) -> Tally:
+    claim_heads(head, family="speecht5_hifigan")
+    t = encoder_tally(0, 0)
+    t.add(
+        "other",
+        hifigan(
+            Cfg({"upsample_rates": [4] * 4, "upsample_kernel_sizes": [8] * 4, **c.data}, c.name),
+            c.int("model_in_dim", default=80),
+            post_bias=True,
+        ),
+    )
+    return t
+
+
+register(
+    "speecht5",
+    speecht5,
+    "SpeechT5",
+    classes={
+        "SpeechT5ForSpeechToText": "s2t",
+        "SpeechT5ForTextToSpeech": "tts",
+        "SpeechT5ForSpeechToSpeech": "s2s",
+    },
+)
+register(
+    ("speecht5_hifigan", "hifigan"), speecht5_hifigan, "SpeechT5HifiGan", classes={"SpeechT5HifiGan": "model"}
+)
