@@ -570,3 +570,53 @@ register(
 register(
     ("speecht5_hifigan", "hifigan"), speecht5_hifigan, "SpeechT5HifiGan", classes={"SpeechT5HifiGan": "model"}
 )
+
+
+# ----------------------------------------------------------------------------- Bark
+
+
+def _bark_stack(s: Cfg, *, causal: bool) -> tuple[int, int]:
+    """(parameters without the token embeddings and heads, hidden size) of one Bark GPT: learned positions, fused
+    qkv attention, a 4h MLP, LayerNorms (bias-free in the causal models when ``bias`` is false)."""
+    h = positive(f"{s.name}.hidden_size", s.int("hidden_size", default=768))
+    L = s.int("num_layers", default=12)
+    bias = s.bool("bias", default=True)
+    norm = 2 * h if bias or not causal else h
+    per = (
+        linear(h, 3 * h, bias)
+        + linear(h, h, bias)
+        + linear(h, 4 * h, bias)
+        + linear(4 * h, h, bias)
+        + 2 * norm
+    )
+    return s.int("block_size", default=1024) * h + L * per + (norm if causal else 2 * h), h
+
+
+def bark(c: Cfg, head: str) -> Tally:
+    """Bark: semantic and coarse causal GPTs, a non-causal fine GPT with one embedding per codebook (its heads
+    tied to embeddings 1..), and an EnCodec codec (``codec_config``)."""
+    claim_heads(head, family="bark")
+    t = Tally()
+    for key in ("semantic_config", "coarse_acoustics_config"):
+        s = _sub(c, key)
+        n, h = _bark_stack(s, causal=True)
+        t.add("attention", n)
+        t.add("embeddings", s.int("input_vocab_size", default=10048) * h)
+        t.add("heads", linear(h, s.int("output_vocab_size", default=10048), False))
+    f = _sub(c, "fine_acoustics_config")
+    n, h = _bark_stack(f, causal=False)
+    t.add("attention", n)
+    total, given = f.int("n_codes_total", default=8), f.int("n_codes_given", default=1)
+    vin, vout = f.int("input_vocab_size", default=10048), f.int("output_vocab_size", default=10048)
+    t.add("embeddings", total * vin * h)
+    if not f.bool("tie_word_embeddings", default=True):
+        t.add("heads", (total - given) * h * vout)
+    elif vin != vout:
+        raise NotExact(
+            "tied fine-acoustics heads with input_vocab_size != output_vocab_size are not modelled"
+        )
+    t.add("other", _codec(c, "codec_config", "encodec"))
+    return t
+
+
+register("bark", bark, "Bark")
