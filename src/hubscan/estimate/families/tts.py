@@ -620,3 +620,75 @@ def bark(c: Cfg, head: str) -> Tally:
 
 
 register("bark", bark, "Bark")
+
+
+# ----------------------------------------------------------------------------- CLVP
+
+
+def _clvp_attention(s: Cfg, h: int, *, bias_default: bool) -> int:
+    """q/k/v projections with ``use_attention_bias``; the output projection always has a bias."""
+    return 3 * linear(h, h, s.bool("use_attention_bias", default=bias_default)) + linear(h, h)
+
+
+def clvp_encoder(s: Cfg, head: str = "model") -> Tally:
+    """CLVP text / speech encoder: RMSNorm layers with a GLU MLP, a final LayerNorm and a bias-free projection."""
+    claim_heads(head, family="clvp_encoder")
+    if s.bool("summary_use_proj", default=False):
+        raise NotExact("a CLVP encoder with summary_use_proj is not modelled")
+    h = positive(f"{s.name}.hidden_size", s.int("hidden_size", default=768))
+    L, inter = s.int("num_hidden_layers", default=20), s.int("intermediate_size", default=1536)
+    t = encoder_tally(L, h)
+    t.embed(s.int("vocab_size", default=256) * h)
+    t.add("attention", L * _clvp_attention(s, h, bias_default=False))
+    t.add("mlp", L * (linear(h, 2 * inter) + linear(inter, h)))
+    t.add("norms", L * 2 * h + 2 * h)
+    t.add("heads", linear(h, s.int("projection_dim", default=768), False))
+    return t
+
+
+def _clvp_decoder(d: Cfg, head: str) -> Tally:
+    """CLVP speech decoder (GPT-2 style with learned positions); ClvpForCausalLM adds a LayerNorm and a biased head."""
+    h = positive(f"{d.name}.hidden_size", d.int("hidden_size", default=1024))
+    L = d.int("num_hidden_layers", default=30)
+    nh = positive(f"{d.name}.num_attention_heads", d.int("num_attention_heads", default=16))
+    inner = d.int("n_inner", default=None) or 4 * h
+    V = d.int("vocab_size", default=8194)
+    t = Tally()
+    t.embed(V * h)
+    t.add("embeddings", d.int("max_position_embeddings", default=608) * h)
+    t.add("attention", L * _clvp_attention(d, h, bias_default=True))
+    t.add("mlp", L * (linear(h, inner) + linear(inner, h)))
+    t.add("norms", L * 4 * h + 2 * h)
+    if head == "causal_lm":
+        t.add("heads", 2 * h + linear(h, V))
+    _decoder_kv(t, L, nh, h // nh, nh)
+    return t
+
+
+def clvp_decoder(c: Cfg, head: str) -> Tally:
+    claim_heads(head, "causal_lm", family="clvp_decoder")
+    return _clvp_decoder(c, head)
+
+
+def clvp(c: Cfg, head: str) -> Tally:
+    """CLVP (Tortoise): a conditioning encoder (text embeddings, mel conv, GroupNorm + attention blocks), the speech
+    decoder with its LM head, text and speech encoders, and the CLIP-style logit scale."""
+    claim_heads(head, "cond_gen", family="clvp")  # AutoModel builds ClvpModelForConditionalGeneration
+    d, tc = _sub(c, "decoder_config"), _sub(c, "text_config")
+    t = _clvp_decoder(d, "causal_lm")
+    h = positive("decoder_config.hidden_size", d.int("hidden_size", default=1024))
+    blocks = d.int("num_mel_attn_blocks", default=6)
+    cond = (tc.int("vocab_size", default=256) + d.int("max_text_tokens", default=404)) * h
+    cond += _conv(d.int("feature_size", default=80), h) + blocks * (
+        2 * h + _clvp_attention(d, h, bias_default=True)
+    )
+    t.add("other", cond)
+    t.merge(clvp_encoder(tc))
+    t.merge(clvp_encoder(_sub(c, "speech_config")))
+    t.add("other", 1)  # logit_scale
+    return t
+
+
+register("clvp", clvp, "Clvp", classes={"ClvpModelForConditionalGeneration": "cond_gen"})
+register("clvp_decoder", clvp_decoder, "Clvp", classes={"ClvpModel": "model", "ClvpForCausalLM": "causal_lm"})
+register("clvp_encoder", clvp_encoder, "ClvpEncoder", classes={"ClvpEncoder": "model"})
