@@ -692,3 +692,128 @@ def clvp(c: Cfg, head: str) -> Tally:
 register("clvp", clvp, "Clvp", classes={"ClvpModelForConditionalGeneration": "cond_gen"})
 register("clvp_decoder", clvp_decoder, "Clvp", classes={"ClvpModel": "model", "ClvpForCausalLM": "causal_lm"})
 register("clvp_encoder", clvp_encoder, "ClvpEncoder", classes={"ClvpEncoder": "model"})
+
+
+# ----------------------------------------------------------------------------- SeamlessM4T (v1, v2)
+
+_M4T_PARTS = {  # head kind -> (text encoder, speech encoder, text-to-unit model + vocoder)
+    "model": (True, True, True),
+    "t2t": (True, False, False),
+    "s2t": (False, True, False),
+    "t2s": (True, False, True),
+    "s2s": (False, True, True),
+}
+
+
+def _ffn(h: int, inter: int) -> int:
+    return linear(h, inter) + linear(inter, h)
+
+
+def _m4t_speech_encoder(c: Cfg, h: int, *, v2: bool) -> int:
+    """Feature projection, Conformer layers (relative / relative_key / rotary attention, a bias-free conv module
+    with BatchNorm (v1) or LayerNorm (v2)), an intermediate FFN, the strided-conv adapter and a LayerNorm."""
+    fin = c.int("feature_projection_input_dim", default=160)
+    inter = c.int("speech_encoder_intermediate_size", default=4096)
+    nh = positive("speech_encoder_attention_heads", c.int("speech_encoder_attention_heads", default=16))
+    hd = h // nh
+    L = c.int("speech_encoder_layers", default=24)
+    k = c.int("conv_depthwise_kernel_size", default=31)
+    pos = c.data.get("position_embeddings_type", "relative_key" if v2 else "relative")
+    attn = 4 * linear(h, h)
+    if pos == "relative" and not v2:
+        attn += h * h + 2 * nh * hd  # linear_pos, pos_bias_u / pos_bias_v
+    elif pos == "relative_key" and v2:
+        attn += (
+            c.int("left_max_position_embeddings", default=64)
+            + c.int("right_max_position_embeddings", default=8)
+            + 1
+        ) * hd
+    elif pos not in ("rotary", None):
+        raise NotExact(f"position_embeddings_type={pos!r} is not modelled")
+    conv = 2 * h + 2 * h * h + h * k + 2 * h + h * h
+    layer = 2 * _ffn(h, inter) + attn + conv + 4 * 2 * h  # ffn1/ffn2, attention, final LayerNorms
+    n = 2 * fin + linear(fin, h) + L * layer + 2 * h + _ffn(h, inter) + 2 * h  # + encoder / inner LayerNorms
+    if c.bool("add_adapter", default=True):
+        ak = c.int("adaptor_kernel_size", default=8)
+        adapter = 3 * 2 * h + 2 * _conv(h, 2 * h, ak) + 4 * linear(h, h) + _ffn(h, inter)
+        n += c.int("num_adapter_layers", default=1) * adapter
+    return n
+
+
+def _m4t_encoder(c: Cfg, h: int, prefix: str, layers: int) -> int:
+    """Text (or text-to-unit) encoder layers: biased attention, ReLU FFN, two LayerNorms; a final LayerNorm."""
+    L, ffn = c.int(f"{prefix}encoder_layers", default=layers), c.int(f"{prefix}encoder_ffn_dim", default=8192)
+    return L * (4 * linear(h, h) + _ffn(h, ffn) + 4 * h) + 2 * h
+
+
+def _m4t_decoder(c: Cfg, h: int, prefix: str, layers: int, *, conv: bool = False) -> int:
+    """Text decoder layers (self- and cross-attention, FFN, three LayerNorms) and a final LayerNorm; v2's
+    text-to-unit decoder (``conv``) has two kernel-7 convs instead of cross-attention and FFN."""
+    L, ffn = c.int(f"{prefix}decoder_layers", default=layers), c.int(f"{prefix}decoder_ffn_dim", default=8192)
+    if conv:
+        return L * (4 * linear(h, h) + 2 * _conv(h, h, 7) + 4 * h) + 2 * h
+    return L * (8 * linear(h, h) + _ffn(h, ffn) + 6 * h) + 2 * h
+
+
+def _variance_predictor(embed: int, hidden: int, k: int) -> int:
+    return _conv(embed, hidden, k) + _conv(hidden, hidden, k) + 4 * hidden + linear(hidden, 1)
+
+
+def _m4t_unit_vocoder(c: Cfg, h: int, *, v2: bool, tied: bool) -> int:
+    """The text-to-unit encoder-decoder (its token embedding and LM head, v2's character embedding and duration
+    predictor) and the unit HiFi-GAN vocoder (unit / speaker / language embeddings, duration predictor)."""
+    tV = c.int("t2u_vocab_size", default=10082)
+    n = _m4t_encoder(c, h, "t2u_", 6) + _m4t_decoder(c, h, "t2u_", 6, conv=v2) + tV * h * (1 if tied else 2)
+    if v2:
+        n += c.int("char_vocab_size", default=10943) * h + 2
+        n += _variance_predictor(
+            c.int("t2u_variance_predictor_embed_dim", default=1024),
+            c.int("t2u_variance_predictor_hidden_dim", default=256),
+            c.int("t2u_variance_predictor_kernel_size", default=3),
+        )
+    ue, le, se = (
+        c.int(k, default=d)
+        for k, d in (("unit_embed_dim", 1280), ("lang_embed_dim", 256), ("spkr_embed_dim", 256))
+    )
+    n += _variance_predictor(ue, ue, c.int("variance_predictor_kernel_size", default=3))
+    n += c.int("unit_hifi_gan_vocab_size", default=10000) * ue
+    n += c.int("vocoder_num_spkrs", default=200) * se + c.int("vocoder_num_langs", default=36) * le
+    vc = Cfg({"upsample_rates": [5, 4, 4, 2, 2], "upsample_kernel_sizes": [11, 8, 8, 4, 4], **c.data}, c.name)
+    return n + hifigan(vc, ue + le + se, post_bias=True)
+
+
+def seamless_m4t(c: Cfg, head: str, *, v2: bool) -> Tally:
+    """SeamlessM4T: shared token embedding, text encoder, Conformer speech encoder, text decoder and LM head, a
+    text-to-unit model and a unit HiFi-GAN; each task class builds a subset (``_M4T_PARTS``)."""
+    claim_heads(head, *_M4T_PARTS, family="seamless_m4t_v2" if v2 else "seamless_m4t")
+    text_enc, speech_enc, speech_out = _M4T_PARTS[head]
+    h = positive("hidden_size", c.int("hidden_size", default=1024))
+    V = c.int("vocab_size", default=256102)
+    tied = c.bool("tie_word_embeddings", default=True)
+    t = Tally()
+    t.embed(V * h)
+    if not tied:  # text encoder / decoder embeddings and the LM head, each its own matrix
+        t.add("heads", (3 if text_enc else 2) * V * h)
+    t.add("attention", (_m4t_encoder(c, h, "", 24) if text_enc else 0) + _m4t_decoder(c, h, "", 24))
+    if speech_enc:
+        t.add("other", _m4t_speech_encoder(c, h, v2=v2))
+    if speech_out:
+        t.add("other", _m4t_unit_vocoder(c, h, v2=v2, tied=tied))
+    dnh = positive("decoder_attention_heads", c.int("decoder_attention_heads", default=16))
+    _decoder_kv(t, c.int("decoder_layers", default=24), dnh, h // dnh, dnh)
+    return t
+
+
+for _v2, _mt, _p in ((False, "seamless_m4t", "SeamlessM4T"), (True, "seamless_m4t_v2", "SeamlessM4Tv2")):
+    register(
+        _mt,
+        lambda c, h, v2=_v2: seamless_m4t(c, h, v2=v2),
+        _p,
+        name=_mt,
+        classes={
+            f"{_p}ForTextToText": "t2t",
+            f"{_p}ForSpeechToText": "s2t",
+            f"{_p}ForTextToSpeech": "t2s",
+            f"{_p}ForSpeechToSpeech": "s2s",
+        },
+    )
