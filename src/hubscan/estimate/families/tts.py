@@ -7,6 +7,7 @@ registered with it); a head class not listed is ``unknown``.
 
 from __future__ import annotations
 
+from hubscan.estimate.families.audio import WAV2VEC2, _feature_encoder, _positional_conv, _projection
 from hubscan.estimate.families.common import (
     Cfg,
     ConfigProblem,
@@ -20,7 +21,7 @@ from hubscan.estimate.families.common import (
     linear,
     positive,
 )
-from hubscan.estimate.families.registry import architecture_of, register
+from hubscan.estimate.families.registry import FAMILIES, architecture_of, register
 
 
 def _sub(c: Cfg, key: str) -> Cfg:
@@ -128,8 +129,6 @@ def _auto_head(c: Cfg, head: str, base: str) -> str:
 
 def _codec(c: Cfg, key: str, default_type: str) -> int:
     """Parameters of a nested audio codec (``AutoModel.from_config(config.<key>)``), counted by its own family."""
-    from hubscan.estimate.families.registry import FAMILIES
-
     raw = c.data.get(key)
     raw = {} if raw is None else raw
     if not isinstance(raw, dict):
@@ -494,12 +493,6 @@ def _bn_postnet(c: Cfg, mel: int) -> int:
 
 def _speecht5_speech_encoder(c: Cfg, t: Tally, h: int) -> None:
     """wav2vec 2.0's feature encoder, projection, (masked spectrogram embedding) and convolutional positions."""
-    from hubscan.estimate.families.audio import WAV2VEC2, _feature_encoder, _positional_conv, _projection
-
-    if c.has("num_feat_extract_layers") and c.int("num_feat_extract_layers") != len(
-        c.ints("conv_dim", default=[0] * 7)
-    ):
-        raise ConfigProblem("num_feat_extract_layers must equal the length of conv_dim")
     last = _feature_encoder(c, t, WAV2VEC2)
     _projection(c, t, WAV2VEC2, last, h)
     if c.num("mask_time_prob", default=0.05) > 0 or c.num("mask_feature_prob", default=0.0) > 0:
