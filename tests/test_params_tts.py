@@ -291,12 +291,78 @@ def _small(rng: random.Random, mt: str) -> tuple[dict, list[str]]:
         kw |= {"tie_word_embeddings": rng.random() < 0.5, "num_mel_bins": 5}
         classes = ["SpeechT5ForSpeechToText", "SpeechT5ForTextToSpeech", "SpeechT5ForSpeechToSpeech"]
         return kw, ["SpeechT5Model", *classes]
+    return _small_composite(rng, mt, h)
+
+
+M4T_IDS = {"pad_token_id": 0, "bos_token_id": 2, "eos_token_id": 3, "decoder_start_token_id": 3}
+M4T_IDS |= {
+    "t2u_pad_token_id": 1,
+    "t2u_bos_token_id": 0,
+    "t2u_eos_token_id": 2,
+    "t2u_decoder_start_token_id": 2,
+}
+
+
+def _small_composite(rng: random.Random, mt: str, h: int) -> tuple[dict, list[str]]:
+    if mt == "higgs_audio_v2":
+        kw = {"hidden_size": h, "num_hidden_layers": 1, "num_attention_heads": 2, "num_key_value_heads": 1}
+        kw |= {
+            "head_dim": rng.choice([None, 4]),
+            "intermediate_size": 12,
+            "vocab_size": 40,
+            "pad_token_id": 0,
+        }
+        kw |= {"num_codebooks": 2, "codebook_size": 5, "mlp_bias": rng.random() < 0.5}
+        return kw, ["HiggsAudioV2Model", "HiggsAudioV2ForConditionalGeneration"]
+    if mt == "clvp":
+        enc = {"hidden_size": h, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 6}
+        enc |= {"projection_dim": 4, "use_attention_bias": rng.random() < 0.5}
+        dec = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "vocab_size": 30}
+        dec |= {
+            "max_position_embeddings": 20,
+            "max_text_tokens": 10,
+            "num_mel_attn_blocks": rng.randint(1, 2),
+        }
+        kw = {"text_config": enc, "speech_config": enc, "decoder_config": dec, "projection_dim": 4}
+        return kw, ["ClvpModelForConditionalGeneration"]
+    if mt in ("seamless_m4t", "seamless_m4t_v2"):
+        kw = {**M4T, **M4T_IDS, "hidden_size": 16, "t2u_vocab_size": 20, "speech_encoder_layers": 1}
+        kw |= {"speech_encoder_attention_heads": 2, "speech_encoder_intermediate_size": 12}
+        kw |= {"feature_projection_input_dim": 6, "adaptor_kernel_size": 4, "adaptor_stride": 4}
+        kw |= {
+            "t2u_encoder_layers": 1,
+            "t2u_decoder_layers": 1,
+            "t2u_encoder_ffn_dim": 8,
+            "t2u_decoder_ffn_dim": 8,
+        }
+        kw |= {"t2u_encoder_attention_heads": 2, "t2u_decoder_attention_heads": 2, "unit_embed_dim": 8}
+        kw |= {
+            "unit_hifi_gan_vocab_size": 12,
+            "lang_embed_dim": 4,
+            "spkr_embed_dim": 4,
+            "vocoder_num_langs": 2,
+        }
+        kw |= {"vocoder_num_spkrs": 3, "upsample_initial_channel": 8, "upsample_rates": [2, 2]}
+        kw |= {"upsample_kernel_sizes": [4, 4], "add_adapter": rng.random() < 0.5}
+        kw |= {"tie_word_embeddings": rng.random() < 0.5}
+        if mt == "seamless_m4t_v2":
+            kw |= {
+                "char_vocab_size": 9,
+                "t2u_variance_predictor_embed_dim": 16,
+                "t2u_variance_predictor_hidden_dim": 6,
+            }
+        p = "SeamlessM4T" if mt == "seamless_m4t" else "SeamlessM4Tv2"
+        return kw, [f"{p}Model", f"{p}ForTextToSpeech", f"{p}ForSpeechToText", f"{p}ForSpeechToSpeech"]
     raise AssertionError(mt)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
 @pytest.mark.parametrize(
-    "mt", ["dia", "pocket_tts", "gradium_phonon_tts", "vits", "fastspeech2_conformer", "speecht5"]
+    "mt",
+    [
+        *("dia", "pocket_tts", "gradium_phonon_tts", "vits", "fastspeech2_conformer", "speecht5"),
+        *("higgs_audio_v2", "clvp", "seamless_m4t", "seamless_m4t_v2"),
+    ],
 )
 def test_tts_equals_the_meta_device_build(mt, seed):
     pytest.importorskip("transformers")
