@@ -133,6 +133,15 @@ def test_vits_every_module():
     assert _exact(VITS) == text + coupling + hifigan + duration + posterior
 
 
+@pytest.mark.parametrize("arch", ["SpeechT5HifiGan", "FastSpeech2ConformerHifiGan"])
+def test_standalone_hifigan(arch):
+    cfg = {"model_type": "hifigan", "architectures": [arch], "model_in_dim": 3, "upsample_initial_channel": 4}
+    cfg |= {"upsample_rates": [2], "upsample_kernel_sizes": [4], "resblock_kernel_sizes": [3]}
+    cfg |= {"resblock_dilation_sizes": [[1, 2]]}
+    # conv_pre, one transposed conv halving the channels, one resblock (two convs per dilation), conv_post
+    assert _exact(cfg) == conv(3, 4, 7) + conv(4, 2, 4) + 2 * 2 * conv(2, 2, 3) + conv(2, 1, 7)
+
+
 # ----------------------------------------------------------------------------- SpeechT5, CLVP, Bark
 
 T5 = {"model_type": "speecht5", "hidden_size": 8, "encoder_layers": 1, "decoder_layers": 1}

@@ -288,6 +288,11 @@ def _conv(i: int, o: int, k: int = 1, *, bias: bool = True, groups: int = 1, wn:
     return o * (i // groups) * k + (o if bias else 0) + (o if wn else 0)
 
 
+def _defaults(c: Cfg, rates: list[int], kernels: list[int]) -> Cfg:
+    """The config with a vocoder class's own default upsampling rates / kernel sizes where it has none."""
+    return Cfg({"upsample_rates": rates, "upsample_kernel_sizes": kernels, **c.data}, c.name)
+
+
 def hifigan(c: Cfg, in_ch: int, *, post_bias: bool, cond: int = 0) -> int:
     """HiFi-GAN generator: conv_pre, transposed-conv upsamplers halving the channels, multi-receptive-field
     residual blocks (two convs per dilation) and conv_post (plain convs: weight norm is applied only on request)."""
@@ -443,17 +448,21 @@ def fastspeech2_conformer(c: Cfg, head: str) -> Tally:
     return t
 
 
-def fastspeech2_hifigan(c: Cfg, head: str) -> Tally:
-    claim_heads(head, family="fastspeech2_conformer_hifigan")
+def hifigan_vocoder(c: Cfg, head: str) -> Tally:
+    """A standalone HiFi-GAN (FastSpeech2ConformerHifiGan or SpeechT5HifiGan: the same modules, different
+    default upsampling; ``hifigan`` configs name their class in ``architectures``)."""
+    claim_heads(head, family="hifigan")
+    speecht5 = c.data.get("model_type") == "speecht5_hifigan" or architecture_of(c.data) == "SpeechT5HifiGan"
+    rates, kernels = ([4] * 4, [8] * 4) if speecht5 else ([8, 8, 2, 2], [16, 16, 4, 4])
     t = encoder_tally(0, 0)
-    t.add("other", hifigan(c, c.int("model_in_dim", default=80), post_bias=True))
+    t.add("other", hifigan(_defaults(c, rates, kernels), c.int("model_in_dim", default=80), post_bias=True))
     return t
 
 
 def fastspeech2_with_hifigan(c: Cfg, head: str) -> Tally:
     claim_heads(head, family="fastspeech2_conformer_with_hifigan")
     t = fastspeech2_conformer(_sub(c, "model_config"), "model")
-    t.merge(fastspeech2_hifigan(_sub(c, "vocoder_config"), "model"))
+    t.merge(hifigan_vocoder(_sub(c, "vocoder_config"), "model"))
     return t
 
 
@@ -464,10 +473,11 @@ register(
     classes={"FastSpeech2ConformerModel": "model"},
 )
 register(
-    "fastspeech2_conformer_hifigan",
-    fastspeech2_hifigan,
+    ("fastspeech2_conformer_hifigan", "speecht5_hifigan", "hifigan"),
+    hifigan_vocoder,
     "FastSpeech2ConformerHifiGan",
-    classes={"FastSpeech2ConformerHifiGan": "model"},
+    "SpeechT5HifiGan",
+    classes={"FastSpeech2ConformerHifiGan": "model", "SpeechT5HifiGan": "model"},
 )
 register(
     "fastspeech2_conformer_with_hifigan",
@@ -536,20 +546,6 @@ def speecht5(c: Cfg, head: str) -> Tally:
     return t
 
 
-def speecht5_hifigan(c: Cfg, head: str) -> Tally:
-    claim_heads(head, family="speecht5_hifigan")
-    t = encoder_tally(0, 0)
-    t.add(
-        "other",
-        hifigan(
-            Cfg({"upsample_rates": [4] * 4, "upsample_kernel_sizes": [8] * 4, **c.data}, c.name),
-            c.int("model_in_dim", default=80),
-            post_bias=True,
-        ),
-    )
-    return t
-
-
 register(
     "speecht5",
     speecht5,
@@ -559,9 +555,6 @@ register(
         "SpeechT5ForTextToSpeech": "tts",
         "SpeechT5ForSpeechToSpeech": "s2s",
     },
-)
-register(
-    ("speecht5_hifigan", "hifigan"), speecht5_hifigan, "SpeechT5HifiGan", classes={"SpeechT5HifiGan": "model"}
 )
 
 
@@ -771,7 +764,7 @@ def _m4t_unit_vocoder(c: Cfg, h: int, *, v2: bool, tied: bool) -> int:
     n += _variance_predictor(ue, ue, c.int("variance_predictor_kernel_size", default=3))
     n += c.int("unit_hifi_gan_vocab_size", default=10000) * ue
     n += c.int("vocoder_num_spkrs", default=200) * se + c.int("vocoder_num_langs", default=36) * le
-    vc = Cfg({"upsample_rates": [5, 4, 4, 2, 2], "upsample_kernel_sizes": [11, 8, 8, 4, 4], **c.data}, c.name)
+    vc = _defaults(c, [5, 4, 4, 2, 2], [11, 8, 8, 4, 4])
     return n + hifigan(vc, ue + le + se, post_bias=True)
 
 
