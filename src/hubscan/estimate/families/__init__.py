@@ -25,6 +25,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     ssm,
     text_decoders,
     textenc,
+    tts,
     vision,
     vision_cnn,
     vision_dense,
