@@ -16,6 +16,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     hybrids,
     misc_models,
     moe_decoders,
+    ocr_doc,
     multimodal,
     seq2seq,
     seq2seq_more,

@@ -334,6 +334,13 @@ def _hg_block(cin: int, mid: int, out: int, layers: int, k: int, light: bool, la
     return n + _hg_conv(total, out // 2, 1, lab) + _hg_conv(out // 2, out, 1, lab)
 
 
+def hg_stem(s0: int, s1: int, s2: int, lab: bool) -> int:
+    """The HGNetV2 (and PP-LCNetV4 large) stem: 3x3 conv, a 2x2 -> 2x2 branch beside a max-pool, 3x3 over both
+    concatenated, 1x1 out (conv + BatchNorm each, a learnable affine with ``lab``)."""
+    stem = _hg_conv(s0, s1, 3, lab) + _hg_conv(s1, s1 // 2, 2, lab) + _hg_conv(s1 // 2, s1, 2, lab)
+    return stem + _hg_conv(2 * s1, s1, 3, lab) + _hg_conv(s1, s2, 1, lab)
+
+
 def hgnet_v2(c: Cfg, head: str) -> Tally:
     """HGNetV2Backbone / ForImageClassification: five-conv stem, stages of an optional depthwise 3x3 downsampler and
     HG blocks (the classifier reads hidden_sizes[-1])."""
@@ -359,8 +366,7 @@ def hgnet_v2(c: Cfg, head: str) -> Tally:
         raise NotExact("every stage list needs an entry per stage")
     t = Tally()
     t.has_kv = False
-    stem = _hg_conv(s0, s1, 3, lab) + _hg_conv(s1, s1 // 2, 2, lab) + _hg_conv(s1 // 2, s1, 2, lab)
-    t.add("embeddings", stem + _hg_conv(2 * s1, s1, 3, lab) + _hg_conv(s1, s2, 1, lab))
+    t.add("embeddings", hg_stem(s0, s1, s2, lab))
     for i in range(S):
         cin, mid, out, nb, nl, k = (v[i] for v in stages)
         t.add("other", _hg_conv(cin, cin, 3, False, cin) if down[i] else 0)
