@@ -6,7 +6,20 @@ Each formula follows the module tree transformers 5 builds; heads not claimed in
 
 from __future__ import annotations
 
-from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, claim_heads
+from hubscan.estimate.families.common import (
+    Cfg,
+    ConfigProblem,
+    NotExact,
+    Tally,
+    attention,
+    claim_heads,
+    dims,
+    encoder_tally,
+    gated_mlp,
+    head_dim,
+    mlp,
+    positive,
+)
 from hubscan.estimate.families.vision_cnn import _bn_conv, hg_stem, hgnet_v2, make_div
 from hubscan.estimate.families.vision_more import register_own, with_defaults
 
@@ -175,8 +188,110 @@ def pp_ocrv6_small_det(c: Cfg, head: str) -> Tally:
     return t
 
 
+ACT_PARAMS = {"prelu": 1, "xielu": 2}  # transformers activations that hold parameters (PReLU: one slope)
+UVDOC_BACKBONE = {"resnet_head": [[3, 32], [32, 32]], "kernel_size": 5}
+UVDOC_BACKBONE["resnet_configs"] = [
+    [[32, 32, 1, False], [32, 32, 3, False], [32, 32, 3, False]],
+    [[32, 64, 1, True]] + [[64, 64, 3, False]] * 3,
+    [[64, 128, 1, True]] + [[128, 128, 3, False]] * 5,
+]
+UVDOC_BACKBONE["stage_configs"] = [
+    [[128, 1]],
+    [[128, 2]],
+    [[128, 5]],
+    [[128, 8], [128, 3], [128, 2]],
+    [[128, 12], [128, 7], [128, 4]],
+    [[128, 18], [128, 12], [128, 6]],
+]
+UVDOC = {"hidden_act": "prelu", "kernel_size": 5, "bridge_connector": [128, 128]}
+UVDOC["out_point_positions2D"] = [[128, 32], [32, 2]]
+
+
+def _rows(rows: object, width: int, name: str) -> list[list[int]]:
+    """A list of fixed-width integer entries (e.g. [in, out] pairs; booleans read as 0 / 1)."""
+    if not isinstance(rows, list):
+        raise ConfigProblem(f"{name} is not a list")
+    for v in rows:
+        if not isinstance(v, list) or len(v) != width or not all(isinstance(x, int) and x >= 0 for x in v):
+            raise ConfigProblem(f"{name} entries must be lists of {width} non-negative integers")
+    return rows
+
+
+def _uvdoc_backbone(b: Cfg) -> tuple[int, int]:
+    """UVDocBackbone (parameters, bridge stages): stride-2 head convs, ResNet stages of residual blocks (biased
+    k x k start / final convs + BatchNorm, a biased downsample conv on downsampling blocks) and dilated 3x3 bridge
+    convs; every conv but the biased ones is bias-free, each with a BatchNorm."""
+    b = with_defaults(b, UVDOC_BACKBONE)
+    k = b.int("kernel_size")
+    n = sum(_bn_conv(i, o, k) for i, o in _rows(b.list("resnet_head"), 2, "resnet_head"))
+    for stage in b.list("resnet_configs"):
+        for i, o, _dilation, down in _rows(stage, 4, "resnet_configs"):
+            n += (2 + bool(down)) * o + _bn_conv(i, o, k) + _bn_conv(o, o, k)
+            n += _bn_conv(i, o, k) if down else 0
+    stages = b.list("stage_configs")
+    for stage in stages:
+        n += sum(_bn_conv(i, i, 3) for i, _dilation in _rows(stage, 2, "stage_configs"))
+    return n, len(stages)
+
+
+def uvdoc(c: Cfg, head: str) -> Tally:
+    """UVDocModel: the backbone, a 1x1 bridge connector over the concatenated bridge outputs, and the 2-D point
+    head (k x k conv + BatchNorm + activation, then a biased k x k conv)."""
+    claim_heads(head, family="uvdoc")
+    raw = c.data.get("backbone_config") or {"model_type": "uvdoc_backbone"}
+    if not isinstance(raw, dict) or raw.get("model_type", "uvdoc_backbone") != "uvdoc_backbone":
+        raise NotExact("uvdoc counts only a uvdoc_backbone backbone_config")
+    c = with_defaults(c, UVDOC)
+    n, bridges = _uvdoc_backbone(Cfg(raw, "config.backbone_config"))
+    ((bc_in, bc_out),) = _rows([c.list("bridge_connector")], 2, "bridge_connector")
+    points = _rows(c.list("out_point_positions2D"), 2, "out_point_positions2D")
+    if len(points) != 2:
+        raise ConfigProblem("out_point_positions2D must hold two [in, out] pairs")
+    (d_in, d_out), (u_in, u_out) = points
+    k = c.int("kernel_size")
+    head_n = _bn_conv(bc_in * bridges, bc_out, 1) + _bn_conv(d_in, d_out, k)
+    t = Tally()
+    t.has_kv = False
+    t.add("other", n)
+    t.add("heads", head_n + ACT_PARAMS.get(c.str("hidden_act"), 0) + u_in * u_out * k * k + u_out)
+    return t
+
+
+RADIO = {"hidden_size": 1280, "num_hidden_layers": 32, "num_attention_heads": 16, "mlp_ratio": 4.0}
+RADIO.update(use_swiglu_ffn=False, qkv_bias=True, num_channels=3, patch_size=16, max_img_size=2048)
+RADIO.update(num_cls_tokens=3, num_registers=7)
+
+
+def radio(c: Cfg, head: str) -> Tally:
+    """RadioModel (C-RADIO): a bias-free patch linear (and a video one with ``video_temporal_patch_size``), a
+    (max_img_size / patch)^2 position table, cls + register tokens; pre-LN layers with biased o_proj, two
+    layer scales and a GELU or SwiGLU MLP; no final norm."""
+    claim_heads(head, family="radio")
+    c = with_defaults(c, RADIO)
+    h, L, nh = dims(c)
+    hd, p = head_dim(c, h, nh), c.int("patch_size")
+    patch_dim = c.int("num_channels") * p * p
+    t = encoder_tally(L, nh * hd)
+    frames = c.int("video_temporal_patch_size", default=0)
+    grid = c.int("max_img_size") // positive("patch_size", p)
+    tokens = c.int("num_cls_tokens") + c.int("num_registers")
+    t.add("embeddings", (patch_dim * (1 + frames) + grid * grid + tokens) * h)
+    bias = c.bool("qkv_bias")
+    t.add("attention", L * attention(h, nh, nh, hd, q_bias=bias, k_bias=bias, v_bias=bias, o_bias=True))
+    width = int(h * c.num("mlp_ratio"))
+    if c.bool("use_swiglu_ffn"):
+        width = (int(width * 2 / 3) + 7) // 8 * 8
+        t.add("mlp", L * gated_mlp(h, width, bias=True))
+    else:
+        t.add("mlp", L * mlp(h, width))
+    t.add("norms", L * 6 * h)  # two LayerNorms (weight + bias) and two layer scales per layer
+    return t
+
+
 register_own("pp_ocrv6_small_rec", pp_ocrv6_rec, "PPOCRV6SmallRec")
 register_own("pp_ocrv6_tiny_rec", pp_ocrv6_rec, "PPOCRV6TinyRec")
 register_own("pp_ocrv5_mobile_rec", pp_ocrv5_mobile_rec, "PPOCRV5MobileRec")
 register_own("pp_ocrv5_server_rec", pp_ocrv5_server_rec, "PPOCRV5ServerRec")
 register_own("pp_ocrv6_small_det", pp_ocrv6_small_det, "PPOCRV6SmallDet")
+register_own("uvdoc", uvdoc, "UVDoc")
+register_own("radio", radio, "Radio")
