@@ -17,11 +17,16 @@ from hubscan.estimate.families.common import (
     encoder_tally,
     gated_mlp,
     head_dim,
+    linear,
     mlp,
     positive,
 )
+from hubscan.estimate.families.registry import register
+from hubscan.estimate.families.seq2seq import _decoder_kv
+from hubscan.estimate.families.seq2seq_more import _layers
 from hubscan.estimate.families.vision_cnn import _bn_conv, hg_stem, hgnet_v2, make_div
-from hubscan.estimate.families.vision_more import register_own, with_defaults
+from hubscan.estimate.families.vision_more import SAM_VISION, register_own, sam_vision_model, with_defaults
+from hubscan.estimate.families.vl_more import sub_config
 
 LCNET_V4 = {"stem_channels": [3, 48, 96], "stem_type": "large", "use_learnable_affine_block": False}
 LCNET_V4.update(hidden_act="relu", reduction=4)
@@ -288,6 +293,44 @@ def radio(c: Cfg, head: str) -> Tally:
     return t
 
 
+FORMULANET_VISION = {
+    **SAM_VISION,
+    "image_size": 512,
+    "post_conv_in_channels": 256,
+    "post_conv_mid_channels": 512,
+}
+FORMULANET_VISION.update(post_conv_out_channels=1024, decoder_hidden_size=512)
+FORMULANET_TEXT = {"vocab_size": 50000, "max_position_embeddings": 2560, "decoder_layers": 8, "d_model": 512}
+FORMULANET_TEXT.update(decoder_ffn_dim=2048, decoder_attention_heads=16)
+
+
+def pp_formulanet(c: Cfg, head: str) -> Tally:
+    """PP-FormulaNet: a SAM-style windowed ViT encoder with its neck, a projector (two stride-2 3x3 bias-free convs,
+    two linears to the decoder width), and an mBART-style decoder (scaled token embedding, learned positions + 2,
+    embedding and final LayerNorms); ``...ForConditionalGeneration`` adds an lm_head that is never tied."""
+    claim_heads(head, "cond_gen", family="pp_formulanet")
+    vc = sub_config(c, "vision_config", FORMULANET_VISION)
+    t = sam_vision_model(vc, "model")
+    pin, pmid, pout = (vc.int(f"post_conv_{k}_channels") for k in ("in", "mid", "out"))
+    t.add(
+        "other",
+        9 * (pin * pmid + pmid * pout) + linear(pout, pout) + linear(pout, vc.int("decoder_hidden_size")),
+    )
+    tc = sub_config(c, "text_config", FORMULANET_TEXT)
+    d, V = positive("d_model", tc.int("d_model")), tc.int("vocab_size")
+    dl, nh = tc.int("decoder_layers"), positive("decoder_attention_heads", tc.int("decoder_attention_heads"))
+    t.embed(V * d)
+    t.add("embeddings", (tc.int("max_position_embeddings") + 2) * d)
+    _layers(t, d, enc=0, dec=dl, ef=0, df=tc.int("decoder_ffn_dim"))
+    t.add("norms", 4 * d)
+    t.has_kv = True
+    t.kv_layers = []
+    _decoder_kv(t, dl, nh, d // nh)
+    if head == "cond_gen":
+        t.add("heads", V * d)
+    return t
+
+
 register_own("pp_ocrv6_small_rec", pp_ocrv6_rec, "PPOCRV6SmallRec")
 register_own("pp_ocrv6_tiny_rec", pp_ocrv6_rec, "PPOCRV6TinyRec")
 register_own("pp_ocrv5_mobile_rec", pp_ocrv5_mobile_rec, "PPOCRV5MobileRec")
@@ -295,3 +338,4 @@ register_own("pp_ocrv5_server_rec", pp_ocrv5_server_rec, "PPOCRV5ServerRec")
 register_own("pp_ocrv6_small_det", pp_ocrv6_small_det, "PPOCRV6SmallDet")
 register_own("uvdoc", uvdoc, "UVDoc")
 register_own("radio", radio, "Radio")
+register("pp_formulanet", pp_formulanet, "PPFormulaNet", name="pp_formulanet")
