@@ -6,6 +6,7 @@ Each formula follows the module tree transformers 5 builds; heads not claimed in
 
 from __future__ import annotations
 
+from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import (
     Cfg,
     ConfigProblem,
@@ -25,8 +26,14 @@ from hubscan.estimate.families.registry import register
 from hubscan.estimate.families.seq2seq import _decoder_kv
 from hubscan.estimate.families.seq2seq_more import _layers
 from hubscan.estimate.families.vision_cnn import _bn_conv, hg_stem, hgnet_v2, make_div
-from hubscan.estimate.families.vision_more import SAM_VISION, register_own, sam_vision_model, with_defaults
-from hubscan.estimate.families.vl_more import sub_config
+from hubscan.estimate.families.vision_more import (
+    SAM_VISION,
+    register_own,
+    sam_vision_model,
+    vit_blocks,
+    with_defaults,
+)
+from hubscan.estimate.families.vl_more import lm_head_of, sub_config
 
 LCNET_V4 = {"stem_channels": [3, 48, 96], "stem_type": "large", "use_learnable_affine_block": False}
 LCNET_V4.update(hidden_act="relu", reduction=4)
@@ -331,6 +338,80 @@ def pp_formulanet(c: Cfg, head: str) -> Tally:
     return t
 
 
+UOCR_SAM = {**SAM_VISION, "downsample_channels": [512, 1024]}
+UOCR_CLIP = {
+    "hidden_size": 1024,
+    "intermediate_size": 4096,
+    "num_hidden_layers": 24,
+    "num_attention_heads": 16,
+}
+UOCR_CLIP.update(image_size=224, patch_size=14)
+UOCR_TEXT = {"vocab_size": 129280, "hidden_size": 1280, "intermediate_size": 6848, "num_hidden_layers": 12}
+UOCR_TEXT.update(num_attention_heads=10, attention_bias=False, mlp_bias=False, n_routed_experts=64)
+UOCR_TEXT.update(n_shared_experts=2, num_experts_per_tok=6, moe_intermediate_size=896)
+
+
+def _uocr_vision(vc: Cfg) -> tuple[int, int]:
+    """UnlimitedOcrVisionModel (parameters, feature width): the SAM ViT-B encoder with its neck and two stride-2
+    bias-free 3x3 downsampling convs, and a CLIP-L encoder fed SAM features (class token, positions, pre-LayerNorm,
+    layers; no patch conv, no post-LayerNorm)."""
+    sam = sub_config(vc, "sam_config", UOCR_SAM)
+    ds = sam.ints("downsample_channels")
+    if len(ds) != 2:
+        raise NotExact("sam_config.downsample_channels must hold two widths")
+    n = sam_vision_model(sam, "model").total + 9 * (sam.int("output_channels") * ds[0] + ds[0] * ds[1])
+    enc = sub_config(vc, "encoder_config", UOCR_CLIP)
+    eh = enc.int("hidden_size")
+    grid = enc.int("image_size") // positive("patch_size", enc.int("patch_size"))
+    clip = Tally()
+    vit_blocks(clip, enc, eh)
+    return n + clip.total + (grid * grid + 2) * eh + 2 * eh, ds[1] + eh
+
+
+def _uocr_text(t: Tally, tc: Cfg) -> int:
+    """UnlimitedOcrTextModel (DeepSeek-V2-style, plain attention with head_dim = hidden / heads): dense gated MLP
+    layers and MoE layers (stacked experts, a router, shared experts) as ``mlp_layer_types`` says (default: the
+    first ``first_k_dense_replace`` = 1 dense); returns the text width."""
+    h, L, nh = dims(tc)
+    kv = tc.int("num_key_value_heads", default=nh)
+    types = tc.list("mlp_layer_types", default=None)
+    if types is None:
+        first = tc.int("first_k_dense_replace", default=1)
+        types = ["sparse" if i >= first else "dense" for i in range(L)]
+    if len(types) != L or any(x not in ("dense", "sparse") for x in types):
+        raise NotExact("mlp_layer_types must name dense or sparse for every layer")
+    ab, mb = tc.bool("attention_bias"), tc.bool("mlp_bias")
+    hd = h // nh
+    V = tc.int("vocab_size")
+    t.embed(V * h)
+    t.add("attention", L * attention(h, nh, kv, hd, q_bias=ab, k_bias=ab, v_bias=ab, o_bias=ab))
+    t.add("norms", (2 * L + 1) * h)
+    sparse = types.count("sparse")
+    E, k, mi = tc.int("n_routed_experts"), tc.int("num_experts_per_tok"), tc.int("moe_intermediate_size")
+    t.add("mlp", (L - sparse) * gated_mlp(h, tc.int("intermediate_size"), mb))
+    t.add("mlp", sparse * (E * h + gated_mlp(h, mi * tc.int("n_shared_experts"), mb)))
+    t.experts(sparse * E * 3 * h * mi, sparse * min(k, E) * 3 * h * mi)
+    for _ in range(L):
+        t.kv_layers.append(KVLayer(2 * kv * hd, None, nh * hd))
+    return h
+
+
+def unlimited_ocr(c: Cfg, head: str) -> Tally:
+    """Unlimited-OCR (DeepSeek-OCR layout): the SAM + CLIP vision tower, a biased linear projector from the
+    concatenated features, view-separator and image-newline vectors, the MoE text model, and an lm_head on
+    ``...ForConditionalGeneration`` unless the wrapper's own flag ties it (a text-config flag does not: the class is
+    new in transformers 5). A ``language_config`` stands in for an absent ``text_config``."""
+    key = "text_config" if c.data.get("text_config") is not None else "language_config"
+    tc = sub_config(c, key, UOCR_TEXT)
+    t = Tally()
+    th = _uocr_text(t, tc)
+    vision, width = _uocr_vision(sub_config(c, "vision_config", {}))
+    t.add("vision", vision)
+    t.add("other", linear(width, th) + 2 * th)
+    t.notes.append("KV cache counted in full; reference sliding attention keeps image and prompt tokens too")
+    return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=False))
+
+
 register_own("pp_ocrv6_small_rec", pp_ocrv6_rec, "PPOCRV6SmallRec")
 register_own("pp_ocrv6_tiny_rec", pp_ocrv6_rec, "PPOCRV6TinyRec")
 register_own("pp_ocrv5_mobile_rec", pp_ocrv5_mobile_rec, "PPOCRV5MobileRec")
@@ -339,3 +420,4 @@ register_own("pp_ocrv6_small_det", pp_ocrv6_small_det, "PPOCRV6SmallDet")
 register_own("uvdoc", uvdoc, "UVDoc")
 register_own("radio", radio, "Radio")
 register("pp_formulanet", pp_formulanet, "PPFormulaNet", name="pp_formulanet")
+register("unlimited_ocr", unlimited_ocr, "UnlimitedOcr", name="unlimited_ocr")
