@@ -412,6 +412,161 @@ def unlimited_ocr(c: Cfg, head: str) -> Tally:
     return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=False))
 
 
+DOCLAYOUT = {"encoder_hidden_dim": 256, "encoder_in_channels": [512, 1024, 2048], "feat_strides": [8, 16, 32]}
+DOCLAYOUT.update(encoder_layers=1, encoder_ffn_dim=1024, encode_proj_layers=[2], hidden_expansion=1.0)
+DOCLAYOUT.update(
+    num_queries=300, decoder_in_channels=[256, 256, 256], decoder_ffn_dim=1024, num_feature_levels=3
+)
+DOCLAYOUT.update(decoder_n_points=4, decoder_layers=6, decoder_attention_heads=8, num_denoising=100)
+DOCLAYOUT.update(global_pointer_head_size=64, freeze_backbone_batch_norms=True, tie_word_embeddings=True)
+DOCLAYOUT_V3 = {**DOCLAYOUT, "d_model": 256, "mask_feature_channels": [64, 64], "x4_feat_dim": 128}
+DOCLAYOUT_V3.update(num_prototypes=32, learn_initial_query=False)
+DOCLAYOUT_V4 = {
+    **DOCLAYOUT,
+    "hidden_size": 256,
+    "num_coords": 10,
+    "deform_pred": False,
+    "deform_conv_width": 128,
+}
+DOCLAYOUT_V4["deform_kbins"] = 41
+HGNET_BACKBONE = {"embedding_size": 64, "hidden_sizes": [256, 512, 1024, 2048], "depths": [3, 4, 6, 3]}
+
+
+def mlp_head(i: int, hidden: int, o: int, layers: int) -> int:
+    """A DETR MLPPredictionHead: ``layers`` biased linears i -> hidden -> ... -> o."""
+    widths = [i] + [hidden] * (layers - 1) + [o]
+    return sum(linear(a, b) for a, b in zip(widths, widths[1:], strict=False))
+
+
+def _detr_backbone(c: Cfg, out_indices: list[int]) -> tuple[int, list[int]]:
+    """The HGNetV2 backbone under an RT-DETR-style wrapper (frozen BatchNorms by default): (parameters, channels of
+    the stages it returns). ``out_indices`` are the wrapper's when it states no backbone_config."""
+    if c.raw("backbone") is not None or c.bool("use_timm_backbone", default=False):
+        raise NotExact("a named (timm) backbone is not modelled for PP-DocLayout")
+    raw = c.data.get("backbone_config")
+    raw = {"model_type": "hgnet_v2", "out_indices": out_indices} if raw is None else raw
+    if not isinstance(raw, dict) or raw.get("model_type") != "hgnet_v2":
+        raise NotExact("PP-DocLayout counts only an hgnet_v2 backbone_config")
+    b = with_defaults(Cfg(raw, "config.backbone_config"), HGNET_BACKBONE)
+    n = hgnet_v2(b, "backbone", frozen_bn=c.bool("freeze_backbone_batch_norms")).total
+    widths = [b.int("embedding_size"), *b.ints("hidden_sizes")]
+    names = ["stem"] + [f"stage{i}" for i in range(1, len(b.list("depths")) + 1)]
+    idx = b.ints("out_indices", default=None)
+    if idx is None:
+        feats = b.list("out_features", default=None) or [names[-1]]
+        if any(f not in names for f in feats):
+            raise NotExact("backbone out_features name stages the backbone does not have")
+        idx = [names.index(f) for f in feats]
+    if any(i >= len(widths) for i in idx):
+        raise NotExact("backbone out_indices point past the backbone's stages")
+    return n, [widths[i] for i in idx]
+
+
+def _hybrid_encoder(c: Cfg) -> int:
+    """RT-DETR's hybrid encoder: AIFI transformer layers (biased q/k/v/o, two LayerNorms, FFN) per projected level,
+    and top-down / bottom-up paths of 1x1 lateral and 3x3 stride-2 convs (+ BatchNorm) with CSP-RepVGG blocks."""
+    E, ffn = c.int("encoder_hidden_dim"), c.int("encoder_ffn_dim")
+    aifi = (
+        len(c.list("encode_proj_layers")) * c.int("encoder_layers") * (4 * linear(E, E) + 4 * E + mlp(E, ffn))
+    )
+    hid = int(E * c.num("hidden_expansion"))
+    csp = 2 * _bn_conv(2 * E, hid, 1) + 3 * (_bn_conv(hid, hid, 3) + _bn_conv(hid, hid, 1))
+    csp += _bn_conv(hid, E, 1) if hid != E else 0
+    stages = len(c.list("encoder_in_channels")) - 1
+    return aifi + stages * (_bn_conv(E, E, 1) + _bn_conv(E, E, 3) + 2 * csp)
+
+
+def _detr_decoder(c: Cfg, d: int) -> int:
+    """The decoder input projections (1x1 per input level, then 3x3 stride-2 for extra levels; + BatchNorm) and the
+    decoder layers (self-attention, multi-scale deformable cross-attention, FFN, three LayerNorms)."""
+    ins = c.ints("decoder_in_channels")
+    n = sum(_bn_conv(i, d, 1) for i in ins)
+    levels = c.int("num_feature_levels")
+    prev = ins[-1] if ins else 0
+    for _ in range(levels - len(ins)):
+        n += _bn_conv(prev, d, 3)
+        prev = d
+    nh, pts = c.int("decoder_attention_heads"), c.int("decoder_n_points")
+    deform = linear(d, nh * levels * pts * 2) + linear(d, nh * levels * pts) + 2 * linear(d, d)
+    layer = 4 * linear(d, d) + deform + mlp(d, c.int("decoder_ffn_dim")) + 6 * d
+    return n + c.int("decoder_layers") * layer
+
+
+def _is_pow2(v: int) -> bool:
+    return v > 0 and v & (v - 1) == 0
+
+
+def _mask_fpn(c: Cfg, E: int) -> int:
+    """PP-DocLayoutV3's mask branch: per level a scale head of log2(stride / min stride) (at least one) 3x3 convs,
+    an output 3x3 conv, the x4 lateral 3x3 conv and the prototype output (3x3 conv, biased 1x1) (+ BatchNorm)."""
+    strides = c.ints("feat_strides")
+    if not strides or not all(_is_pow2(s) for s in strides):
+        raise NotExact("feat_strides that are not powers of two are not modelled")
+    widths = c.ints("mask_feature_channels")
+    if len(widths) != 2:
+        raise NotExact("mask_feature_channels must hold two widths")
+    fc, out = widths
+    base = min(strides)
+    n = 0
+    for s in strides:
+        n += _bn_conv(E, fc, 3) + (max(1, s.bit_length() - base.bit_length()) - 1) * _bn_conv(fc, fc, 3)
+    n += _bn_conv(fc, out, 3) + _bn_conv(c.int("x4_feat_dim"), out, 3) + _bn_conv(out, out, 3)
+    return n + linear(out, c.int("num_prototypes"))
+
+
+def _doclayout_common(c: Cfg, d: int, out_indices: list[int], proj_from: int) -> Tally:
+    """Backbone, encoder input projections (1x1 + BatchNorm, from the ``proj_from``-th backbone output), hybrid
+    encoder, encoder output (linear + LayerNorm), decoder input projections and layers."""
+    t = Tally()
+    t.has_kv = False
+    n, channels = _detr_backbone(c, out_indices)
+    t.add("other", n)
+    E = c.int("encoder_hidden_dim")
+    t.add("other", sum(_bn_conv(ch, E, 1) for ch in channels[proj_from:]) + _hybrid_encoder(c))
+    t.add("other", linear(d, d) + 2 * d + _detr_decoder(c, d))
+    return t
+
+
+def pp_doclayout_v3(c: Cfg, head: str) -> Tally:
+    """PPDocLayoutV3Model: the RT-DETR body (encoder projections from the second backbone output), the mask
+    branch, denoising label embedding (labels + 1), encoder score / box heads, query position MLP, the decoder's
+    class / box heads (tied to the encoder's when ``tie_word_embeddings``), per-layer order projections, the global
+    pointer, the decoder LayerNorm and the mask query MLP."""
+    claim_heads(head, family="pp_doclayout_v3")
+    c = with_defaults(c, DOCLAYOUT_V3)
+    d, labels, L = c.int("d_model", "hidden_size"), c.num_labels(), c.int("decoder_layers")
+    t = _doclayout_common(c, d, [1, 2, 3, 4], 1)
+    E = c.int("encoder_hidden_dim")
+    t.add("other", _mask_fpn(c, E))
+    t.add("embeddings", (labels + 1) * d if c.int("num_denoising") > 0 else 0)
+    t.add("embeddings", c.int("num_queries") * d if c.bool("learn_initial_query") else 0)
+    heads = linear(d, labels) + mlp_head(d, d, 4, 3)
+    t.add("heads", heads * (1 if c.bool("tie_word_embeddings") else 2) + mlp_head(4, 2 * d, d, 2))
+    gp = c.int("global_pointer_head_size")
+    t.add("heads", L * linear(d, d) + linear(d, 2 * gp) + 2 * d + mlp_head(d, d, c.int("num_prototypes"), 3))
+    return t
+
+
+def pp_doclayout_v4(c: Cfg, head: str) -> Tally:
+    """PPDocLayoutV4Model: the RT-DETR body (encoder projections from every backbone output), the optional
+    geometry head, encoder score / quad heads, a quad query-position MLP, per-layer quad and class heads, successor
+    and relative reading-order heads (per-layer projections, a q/k global pointer each, one fusion weight) and a
+    denoising label embedding; nothing is tied."""
+    claim_heads(head, family="pp_doclayout_v4")
+    c = with_defaults(c, DOCLAYOUT_V4)
+    d, labels, L = c.int("hidden_size", "d_model"), c.num_labels(), c.int("decoder_layers")
+    nc, gp = c.int("num_coords"), c.int("global_pointer_head_size")
+    t = _doclayout_common(c, d, [2, 3, 4], 0)
+    if c.bool("deform_pred"):
+        w, E = c.int("deform_conv_width"), c.int("encoder_hidden_dim")
+        t.add("other", (E + 2) * w * 9 + w + 2 * (w * w * 9 + w) + linear(w, 7 + 2 * c.int("deform_kbins")))
+    t.add("heads", linear(d, labels) + mlp_head(d, d, nc, 3) + mlp_head(nc, 2 * d, d, 2))
+    t.add("heads", L * (mlp_head(d, d, nc, 3) + linear(d, labels)))
+    t.add("heads", 2 * (L * linear(d, d) + 2 * linear(d, gp)) + 1)
+    t.add("embeddings", labels * d if c.int("num_denoising") > 0 else 0)
+    return t
+
+
 register_own("pp_ocrv6_small_rec", pp_ocrv6_rec, "PPOCRV6SmallRec")
 register_own("pp_ocrv6_tiny_rec", pp_ocrv6_rec, "PPOCRV6TinyRec")
 register_own("pp_ocrv5_mobile_rec", pp_ocrv5_mobile_rec, "PPOCRV5MobileRec")
@@ -421,3 +576,5 @@ register_own("uvdoc", uvdoc, "UVDoc")
 register_own("radio", radio, "Radio")
 register("pp_formulanet", pp_formulanet, "PPFormulaNet", name="pp_formulanet")
 register("unlimited_ocr", unlimited_ocr, "UnlimitedOcr", name="unlimited_ocr")
+register_own("pp_doclayout_v3", pp_doclayout_v3, "PPDocLayoutV3")
+register_own("pp_doclayout_v4", pp_doclayout_v4, "PPDocLayoutV4")
