@@ -5,7 +5,7 @@ PP-DocLayoutV3 / V4.
 The hand-derived tests write one term per module of tiny configs (not by calling the family formulas); each of
 those sums was also checked against transformers 5.25's meta-device build when the tests were written. The
 reference table holds counts transformers 5.25 printed for the class defaults (meta device, this repo's
-``hubscan.estimate.meta``). The last test builds seeded random configs on the meta device (skipped without
+``hubscan.estimate.meta``). The last test builds seeded random configs (base and head classes) on the meta device (skipped without
 transformers/torch).
 """
 
@@ -101,6 +101,46 @@ def test_v6_small_detector_adds_the_residual_se_neck():
     # per level: bias-free 1x1 to 8 + SE(8); biased depthwise 3x3, bias-free 1x1 to 8 // 4 + SE(2)
     level = se(8, 2) + (8 * 9 + 8) + 8 * 2 + se(2, 2)
     assert _exact(cfg) == LCNET_V4_TOTAL + (8 * 8 + level) + (16 * 8 + level) == 4508
+    # DB head: 3x3 conv to 8 // 4 + BatchNorm, biased stride-2 2x2 transposed conv + BatchNorm, 2x2 one to 1 map
+    head = conv_bn(8, 2, 3) + (2 * 2 * 4 + 2 + 2 * 2) + (2 * 1 * 4 + 1)
+    det = {**cfg, "architectures": ["PPOCRV6SmallDetForObjectDetection"]}
+    assert _exact(det) == 4508 + head == 4687
+
+
+def test_recognition_heads_on_tiny_backbones():
+    tiny = {"model_type": "pp_ocrv6_tiny_rec", "architectures": ["PPOCRV6TinyRecForTextRecognition"]}
+    tiny.update(backbone_config=LCNET_V4, hidden_size=4, head_out_channels=5)
+    # the head reads block_configs[-1][-1][2] = 16: depthwise 5-tap and 1x1 Conv1d (+ BatchNorm1d), two linears
+    head = 16 * 5 + 2 * 16 + 16 * 16 + 2 * 16 + lin(16, 4) + lin(4, 5)
+    assert _exact(tiny) == LCNET_V4_TOTAL + head == 4451
+    # SVTR block of width 8: two LayerNorms, bias-free fused qkv with q / v biases, projection, MLP (ratio 2)
+    svtr = 4 * 8 + 8 * 24 + 3 * 8 + lin(8, 8) + lin(8, 16) + lin(16, 8) + 2 * 8 + lin(8, 5)
+    small = {
+        **tiny,
+        "model_type": "pp_ocrv6_small_rec",
+        "architectures": ["PPOCRV6SmallRecForTextRecognition"],
+    }
+    small.update(hidden_size=8, num_attention_heads=2, depth=1, conv_kernel_size=[1, 3])
+    convs = 2 * conv_bn(16, 8, 1) + (8 * 3 + 2 * 8)  # two 1x1 convs, a depthwise 1x3 conv (+ BatchNorm)
+    assert _exact(small) == LCNET_V4_TOTAL + convs + svtr == 4947
+
+
+def test_v5_recognition_head_reads_the_scaled_lcnet_v3_width():
+    blocks = [[[3, 8, 8, 1, False]], [[3, 8, 16, 2, False]], [[1, 16, 16, 1, False]]]
+    blocks += [[[3, 16, 16, 1, True]], [[3, 16, 24, 2, False]]]
+    backbone = {"model_type": "pp_lcnet_v3", "scale": 1.0, "divisor": 8, "stem_channels": 8}
+    backbone.update(conv_symmetric_num=1, reduction=4, block_configs=blocks)
+    base = {"model_type": "pp_ocrv5_mobile_rec", "backbone_config": backbone, "hidden_size": 8}
+    base.update(num_attention_heads=2, depth=1, conv_kernel_size=[1, 3], head_out_channels=5)
+    rec = {**base, "architectures": ["PPOCRV5MobileRecForTextRecognition"]}
+
+    def cbn(i: int, o: int, area: int) -> int:
+        return i * o * area + 2 * o
+
+    # width 24 (make_divisible(24 * 1.0, 8)): 1x3 to 24 // 8, 1x1 to 8, 1x1 back to 24, 1x3 over 48, 1x1 to 8
+    neck = cbn(24, 3, 3) + cbn(3, 8, 1) + cbn(8, 24, 1) + cbn(48, 3, 3) + cbn(3, 8, 1)
+    svtr = 4 * 8 + 8 * 24 + 3 * 8 + lin(8, 8) + lin(8, 16) + lin(16, 8) + 2 * 8 + lin(8, 5)
+    assert _exact(rec) - _exact(base) == neck + svtr == 1641
 
 
 def test_uvdoc_resnet_bridge_and_point_head():
@@ -246,10 +286,23 @@ REFERENCE = [
     ({"model_type": "unlimited_ocr", "architectures": ["UnlimitedOcrForConditionalGeneration"]}, 3335504128),
     ({"model_type": "pp_doclayout_v3"}, 33163622),
     ({"model_type": "pp_doclayout_v4"}, 33633653),
+    ({"model_type": "pp_ocrv6_tiny_rec", "architectures": ["PPOCRV6TinyRecForTextRecognition"]}, 3683065),
+    ({"model_type": "pp_ocrv6_small_rec", "architectures": ["PPOCRV6SmallRecForTextRecognition"]}, 5275722),
+    ({"model_type": "pp_ocrv5_mobile_rec", "architectures": ["PPOCRV5MobileRecForTextRecognition"]}, 5857929),
+    (
+        {"model_type": "pp_ocrv5_server_rec", "architectures": ["PPOCRV5ServerRecForTextRecognition"]},
+        21043161,
+    ),
+    ({"model_type": "pp_ocrv6_small_det", "architectures": ["PPOCRV6SmallDetForObjectDetection"]}, 2797657),
+    # the V3 detection class swaps the denoising embedding for one without the padding row; V4's adds nothing
+    ({"model_type": "pp_doclayout_v3", "architectures": ["PPDocLayoutV3ForObjectDetection"]}, 33163366),
+    ({"model_type": "pp_doclayout_v4", "architectures": ["PPDocLayoutV4ForObjectDetection"]}, 33633653),
 ]
 
 
-@pytest.mark.parametrize("cfg,expected", REFERENCE, ids=[c["model_type"] for c, _ in REFERENCE])
+@pytest.mark.parametrize(
+    "cfg,expected", REFERENCE, ids=[c.get("architectures", [c["model_type"]])[0] for c, _ in REFERENCE]
+)
 def test_class_defaults_match_transformers(cfg, expected):
     assert _exact(cfg) == expected
 
@@ -257,11 +310,19 @@ def test_class_defaults_match_transformers(cfg, expected):
 @pytest.mark.parametrize(
     "cfg",
     [
-        {"model_type": "pp_ocrv6_small_rec", "architectures": ["PPOCRV6SmallRecForTextRecognition"]},
-        {"model_type": "pp_ocrv5_server_rec", "architectures": ["PPOCRV5ServerRecForTextRecognition"]},
-        {"model_type": "pp_ocrv6_small_det", "architectures": ["PPOCRV6SmallDetForObjectDetection"]},
-        {"model_type": "pp_doclayout_v3", "architectures": ["PPDocLayoutV3ForObjectDetection"]},
-        {"model_type": "pp_doclayout_v4", "architectures": ["PPDocLayoutV4ForObjectDetection"]},
+        # transformers cannot build these heads: the backbone config lacks the attribute the head reads
+        {
+            "model_type": "pp_ocrv5_server_rec",
+            "architectures": ["PPOCRV5ServerRecForTextRecognition"],
+            "backbone_config": {"model_type": "pp_lcnet_v3"},
+        },
+        {
+            "model_type": "pp_ocrv5_mobile_rec",
+            "architectures": ["PPOCRV5MobileRecForTextRecognition"],
+            "backbone_config": {"model_type": "hgnet_v2"},
+        },
+        {"model_type": "radio", "architectures": ["RadioForImageClassification"]},
+        {"model_type": "uvdoc", "architectures": ["UVDocForDocumentRectification"]},
         {"model_type": "pp_ocrv6_tiny_rec", "backbone_config": {"model_type": "resnet"}},
         {"model_type": "pp_doclayout_v3", "backbone": "resnet50", "use_timm_backbone": True},
         {"model_type": "pp_doclayout_v3", "feat_strides": [8, 12, 32]},
@@ -312,7 +373,16 @@ def _random_kw(r: random.Random, mt: str) -> dict:
     return kw
 
 
-@pytest.mark.parametrize("seed", range(2))
+HEAD_CLASS = {
+    "pp_ocrv6_tiny_rec": "PPOCRV6TinyRecForTextRecognition",
+    "pp_ocrv5_mobile_rec": "PPOCRV5MobileRecForTextRecognition",
+    "pp_ocrv6_small_det": "PPOCRV6SmallDetForObjectDetection",
+    "pp_doclayout_v3": "PPDocLayoutV3ForObjectDetection",
+    "pp_doclayout_v4": "PPDocLayoutV4ForObjectDetection",
+}
+
+
+@pytest.mark.parametrize("seed", range(4))
 @pytest.mark.parametrize(
     "mt",
     [
@@ -331,7 +401,10 @@ def test_ocr_doc_equals_the_meta_device_build(mt, seed):
 
     from hubscan.estimate import meta
 
-    cfg = AutoConfig.for_model(mt, **_random_kw(random.Random(f"{mt}-{seed}"), mt)).to_dict()
+    r = random.Random(f"{mt}-{seed}")
+    cfg = AutoConfig.for_model(mt, **_random_kw(r, mt)).to_dict()
+    if seed % 2 and mt in HEAD_CLASS:  # odd seeds build the task class (recognition / detection head)
+        cfg["architectures"] = [HEAD_CLASS[mt]]
     expected = sum(p.numel() for p in meta.build_meta_model(dict(cfg)).parameters())
     p = _params(cfg)
     assert (p["total"], p["confidence"]) == (expected, "exact")

@@ -6,6 +6,8 @@ Each formula follows the module tree transformers 5 builds; heads not claimed in
 
 from __future__ import annotations
 
+from functools import partial
+
 from hubscan.estimate._cfg import KVLayer
 from hubscan.estimate.families.common import (
     Cfg,
@@ -25,7 +27,7 @@ from hubscan.estimate.families.common import (
 from hubscan.estimate.families.registry import register
 from hubscan.estimate.families.seq2seq import _decoder_kv
 from hubscan.estimate.families.seq2seq_more import _layers
-from hubscan.estimate.families.vision_cnn import _bn_conv, hg_stem, hgnet_v2, make_div
+from hubscan.estimate.families.vision_cnn import HGNET_V2, _bn_conv, hg_stem, hgnet_v2, make_div
 from hubscan.estimate.families.vision_more import (
     SAM_VISION,
     register_own,
@@ -35,6 +37,7 @@ from hubscan.estimate.families.vision_more import (
 )
 from hubscan.estimate.families.vl_more import lm_head_of, sub_config
 
+ACT_PARAMS = {"prelu": 1, "xielu": 2}  # transformers activations that hold parameters (PReLU: one slope)
 LCNET_V4 = {"stem_channels": [3, 48, 96], "stem_type": "large", "use_learnable_affine_block": False}
 LCNET_V4.update(hidden_act="relu", reduction=4)
 LCNET_V4["block_configs"] = [
@@ -141,9 +144,9 @@ def _hgnet_backbone(c: Cfg) -> int:
 BACKBONES = {"pp_lcnet_v4": lcnet_v4, "pp_lcnet_v3": lcnet_v3, "hgnet_v2": _hgnet_backbone}
 
 
-def backbone(c: Cfg, absent: dict) -> int:
-    """The ``load_backbone`` module: ``absent`` is the wrapper's backbone config when it states none (its
-    ``model_type`` and the init kwargs that differ from that class's defaults)."""
+def _backbone_cfg(c: Cfg, absent: dict) -> tuple[str, Cfg]:
+    """(model_type, config) of the ``load_backbone`` module: ``absent`` is the wrapper's backbone config when it
+    states none (its ``model_type`` and the init kwargs that differ from that class's defaults)."""
     raw = c.data.get("backbone_config")
     if raw is None:
         raw = absent
@@ -152,11 +155,78 @@ def backbone(c: Cfg, absent: dict) -> int:
     mt = raw.get("model_type")
     if mt not in BACKBONES:
         raise NotExact(f"backbone_config.model_type {mt!r} is not modelled for OCR wrappers")
-    return BACKBONES[mt](Cfg(raw, "config.backbone_config"))
+    return mt, Cfg(raw, "config.backbone_config")
 
 
-def _model(c: Cfg, head: str, family: str, absent: dict) -> Tally:
-    claim_heads(head, family=family)
+def backbone(c: Cfg, absent: dict) -> int:
+    """Parameters of the ``load_backbone`` module (see :func:`_backbone_cfg`)."""
+    mt, b = _backbone_cfg(c, absent)
+    return BACKBONES[mt](b)
+
+
+def _last_width(c: Cfg, absent: dict, source: str) -> int:
+    """The backbone width a recognition head reads: ``block_configs[-1][-1][2]`` ("raw"), the same scaled and
+    rounded as PP-LCNetV3 does ("scaled"), or ``stage_out_channels[-1]`` ("stage"); NotExact where the backbone's
+    config has no such attribute (transformers fails to build it)."""
+    mt, b = _backbone_cfg(c, absent)
+    if source == "stage" and mt == "hgnet_v2":
+        return with_defaults(b, HGNET_V2).ints("stage_out_channels")[-1]
+    if (
+        mt == "hgnet_v2"
+        or (source == "scaled" and mt != "pp_lcnet_v3")
+        or (source == "stage" and mt != "pp_lcnet_v4")
+    ):
+        raise NotExact(f"a {mt} backbone has no width the {source!r} head reads")
+    b = with_defaults(b, LCNET_V3 if mt == "pp_lcnet_v3" else LCNET_V4)
+    width = _blocks(b)[-1][2]
+    return make_div(width * b.num("scale"), b.int("divisor")) if source == "scaled" else width
+
+
+def _cbn(cin: int, cout: int, area: int, groups: int = 1, act: int = 0) -> int:
+    """A bias-free conv of kernel ``area`` (kh x kw), its BatchNorm and ``act`` activation parameters."""
+    return cin // groups * cout * area + 2 * cout + act
+
+
+REC = {"hidden_size": 120, "mlp_ratio": 2.0, "depth": 2, "qkv_bias": True, "hidden_act": "silu"}
+REC.update(head_out_channels=18385, conv_kernel_size=[1, 3])
+
+
+def _svtr(c: Cfg, h: int) -> int:
+    """SVTR mixing blocks (two LayerNorms, bias-free fused qkv with q / v biases, biased projection, MLP) and a
+    final LayerNorm, plus the classifier linear to head_out_channels."""
+    inner = int(h * c.num("mlp_ratio"))
+    act = ACT_PARAMS.get(c.str("hidden_act"), 0)
+    block = 4 * h + 3 * h * h + (3 * h if c.bool("qkv_bias") else 0) + linear(h, h) + mlp(h, inner) + act
+    return c.int("depth") * block + 2 * h + linear(h, c.int("head_out_channels"))
+
+
+def _kernel_area(c: Cfg) -> int:
+    ks = c.ints("conv_kernel_size")
+    if len(ks) != 2:
+        raise NotExact("conv_kernel_size must be (kh, kw)")
+    return ks[0] * ks[1]
+
+
+def _rec_head(c: Cfg, family: str, absent: dict) -> int:
+    """``...ForTextRecognition``'s head. Tiny: depthwise 5-tap and 1x1 Conv1d (+ BatchNorm) and two linears.
+    V6 small: two 1x1 convs to the SVTR width and a depthwise one (+ BatchNorm, activation). V5: the five-conv SVTR
+    neck (k x k to in / 8, 1x1 to the width, 1x1 back, k x k over the concatenation, 1x1 to the width). Then SVTR."""
+    if family == "pp_ocrv6_tiny_rec":
+        c = with_defaults(c, {"hidden_size": 120, "head_out_channels": 6625})
+        i, h = _last_width(c, absent, "raw"), c.int("hidden_size")
+        return i * 5 + 2 * i + i * i + 2 * i + linear(i, h) + linear(h, c.int("head_out_channels"))
+    if family == "pp_ocrv6_small_rec":
+        c = with_defaults(c, {**REC, "head_out_channels": 18714, "conv_kernel_size": [1, 7]})
+        i, h, a = _last_width(c, absent, "raw"), c.int("hidden_size"), ACT_PARAMS.get(c.str("hidden_act"), 0)
+        return 2 * _cbn(i, h, 1, act=a) + _cbn(h, h, _kernel_area(c), h, a) + _svtr(c, h)
+    c = with_defaults(c, REC)
+    i = _last_width(c, absent, "scaled" if family == "pp_ocrv5_mobile_rec" else "stage")
+    h, k, e = c.int("hidden_size"), _kernel_area(c), i // 8
+    return _cbn(i, e, k) + _cbn(e, h, 1) + _cbn(h, i, 1) + _cbn(2 * i, e, k) + _cbn(e, h, 1) + _svtr(c, h)
+
+
+def _model(c: Cfg, head: str, family: str, absent: dict, extra: tuple[str, ...] = ()) -> Tally:
+    claim_heads(head, *extra, family=family)
     t = Tally()
     t.has_kv = False
     t.add("other", backbone(c, absent))
@@ -166,41 +236,43 @@ def _model(c: Cfg, head: str, family: str, absent: dict) -> Tally:
 V6_BACKBONE = {"model_type": "pp_lcnet_v4"}
 V5_MOBILE_BACKBONE = {"model_type": "pp_lcnet_v3", "scale": 0.75, "divisor": 16}
 V5_SERVER_BACKBONE = {"model_type": "hgnet_v2", "stage_downsample": [True] * 4}
+REC_ABSENT = {"pp_ocrv5_mobile_rec": V5_MOBILE_BACKBONE, "pp_ocrv5_server_rec": V5_SERVER_BACKBONE}
 
 
-def pp_ocrv6_rec(c: Cfg, head: str) -> Tally:
-    """PP-OCRv6 small / tiny recogniser base model: only the backbone (PP-LCNetV4 by default)."""
-    return _model(c, head, c.str("model_type", default="pp_ocrv6_rec"), V6_BACKBONE)
-
-
-def pp_ocrv5_mobile_rec(c: Cfg, head: str) -> Tally:
-    """PP-OCRv5 mobile recogniser base model: only the backbone (PP-LCNetV3 x0.75 by default)."""
-    return _model(c, head, "pp_ocrv5_mobile_rec", V5_MOBILE_BACKBONE)
-
-
-def pp_ocrv5_server_rec(c: Cfg, head: str) -> Tally:
-    """PP-OCRv5 server recogniser base model: only the backbone (HGNetV2 by default)."""
-    return _model(c, head, "pp_ocrv5_server_rec", V5_SERVER_BACKBONE)
+def pp_ocr_rec(c: Cfg, head: str, family: str) -> Tally:
+    """PP-OCRv5 mobile / server and PP-OCRv6 small / tiny recognisers: the base model is the backbone alone
+    (PP-LCNetV3 x0.75 / HGNetV2 / PP-LCNetV4 by default); ``...ForTextRecognition`` adds its recognition head."""
+    absent = REC_ABSENT.get(family, V6_BACKBONE)
+    t = _model(c, head, family, absent, ("text_rec",))
+    if head == "text_rec":
+        t.add("heads", _rec_head(c, family, absent))
+    return t
 
 
 SMALL_DET = {"reduction": 4, "neck_out_channels": 96, "layer_list_out_channels": [12, 18, 42, 360]}
-SMALL_DET["dilated_kernel_size"] = 7
+SMALL_DET.update(dilated_kernel_size=7, kernel_list=[3, 2, 2])
 
 
 def pp_ocrv6_small_det(c: Cfg, head: str) -> Tally:
     """PP-OCRv6 small detector base model: the backbone and a neck of, per input level, a 1x1 bias-free conv to
     the neck width + squeeze-excite, and a biased depthwise k x k conv, a 1x1 to a quarter width + its
-    squeeze-excite."""
-    t = _model(c, head, "pp_ocrv6_small_det", V6_BACKBONE)
+    squeeze-excite. ``...ForObjectDetection`` adds the DB head: k x k conv to a quarter width + BatchNorm, a biased
+    stride-2 transposed conv + BatchNorm and a biased transposed conv to one map."""
+    t = _model(c, head, "pp_ocrv6_small_det", V6_BACKBONE, ("object_detection",))
     c = with_defaults(c, SMALL_DET)
     n, red, k = c.int("neck_out_channels"), c.int("reduction"), c.int("dilated_kernel_size")
     for cin in c.ints("layer_list_out_channels"):
         t.add("other", cin * n + squeeze_excite(n, red))
         t.add("other", n * k * k + n + n * (n // 4) + squeeze_excite(n // 4, red))
+    if head == "object_detection":
+        kl = c.ints("kernel_list")
+        if len(kl) != 3:
+            raise NotExact("kernel_list must hold three kernel sizes")
+        q = n // 4
+        t.add("heads", _bn_conv(n, q, kl[0]) + q * q * kl[1] ** 2 + 3 * q + q * kl[2] ** 2 + 1)
     return t
 
 
-ACT_PARAMS = {"prelu": 1, "xielu": 2}  # transformers activations that hold parameters (PReLU: one slope)
 UVDOC_BACKBONE = {"resnet_head": [[3, 32], [32, 32]], "kernel_size": 5}
 UVDOC_BACKBONE["resnet_configs"] = [
     [[32, 32, 1, False], [32, 32, 3, False], [32, 32, 3, False]],
@@ -528,17 +600,20 @@ def _doclayout_common(c: Cfg, d: int, out_indices: list[int], proj_from: int) ->
 
 
 def pp_doclayout_v3(c: Cfg, head: str) -> Tally:
-    """PPDocLayoutV3Model: the RT-DETR body (encoder projections from the second backbone output), the mask
+    """PPDocLayoutV3Model / ForObjectDetection: the RT-DETR body (encoder projections from the second backbone output), the mask
     branch, denoising label embedding (labels + 1), encoder score / box heads, query position MLP, the decoder's
     class / box heads (tied to the encoder's when ``tie_word_embeddings``), per-layer order projections, the global
     pointer, the decoder LayerNorm and the mask query MLP."""
-    claim_heads(head, family="pp_doclayout_v3")
+    claim_heads(head, "object_detection", family="pp_doclayout_v3")
     c = with_defaults(c, DOCLAYOUT_V3)
     d, labels, L = c.int("d_model", "hidden_size"), c.num_labels(), c.int("decoder_layers")
     t = _doclayout_common(c, d, [1, 2, 3, 4], 1)
     E = c.int("encoder_hidden_dim")
     t.add("other", _mask_fpn(c, E))
-    t.add("embeddings", (labels + 1) * d if c.int("num_denoising") > 0 else 0)
+    if head == "object_detection":  # the detection class swaps in a label embedding without the padding row
+        t.add("embeddings", labels * d)
+    else:
+        t.add("embeddings", (labels + 1) * d if c.int("num_denoising") > 0 else 0)
     t.add("embeddings", c.int("num_queries") * d if c.bool("learn_initial_query") else 0)
     heads = linear(d, labels) + mlp_head(d, d, 4, 3)
     t.add("heads", heads * (1 if c.bool("tie_word_embeddings") else 2) + mlp_head(4, 2 * d, d, 2))
@@ -548,11 +623,11 @@ def pp_doclayout_v3(c: Cfg, head: str) -> Tally:
 
 
 def pp_doclayout_v4(c: Cfg, head: str) -> Tally:
-    """PPDocLayoutV4Model: the RT-DETR body (encoder projections from every backbone output), the optional
+    """PPDocLayoutV4Model / ForObjectDetection: the RT-DETR body (encoder projections from every backbone output), the optional
     geometry head, encoder score / quad heads, a quad query-position MLP, per-layer quad and class heads, successor
     and relative reading-order heads (per-layer projections, a q/k global pointer each, one fusion weight) and a
     denoising label embedding; nothing is tied."""
-    claim_heads(head, family="pp_doclayout_v4")
+    claim_heads(head, "object_detection", family="pp_doclayout_v4")  # the detection class adds nothing
     c = with_defaults(c, DOCLAYOUT_V4)
     d, labels, L = c.int("hidden_size", "d_model"), c.num_labels(), c.int("decoder_layers")
     nc, gp = c.int("num_coords"), c.int("global_pointer_head_size")
@@ -567,14 +642,27 @@ def pp_doclayout_v4(c: Cfg, head: str) -> Tally:
     return t
 
 
-register_own("pp_ocrv6_small_rec", pp_ocrv6_rec, "PPOCRV6SmallRec")
-register_own("pp_ocrv6_tiny_rec", pp_ocrv6_rec, "PPOCRV6TinyRec")
-register_own("pp_ocrv5_mobile_rec", pp_ocrv5_mobile_rec, "PPOCRV5MobileRec")
-register_own("pp_ocrv5_server_rec", pp_ocrv5_server_rec, "PPOCRV5ServerRec")
-register_own("pp_ocrv6_small_det", pp_ocrv6_small_det, "PPOCRV6SmallDet")
+for _mt, _prefix in (
+    ("pp_ocrv6_small_rec", "PPOCRV6SmallRec"),
+    ("pp_ocrv6_tiny_rec", "PPOCRV6TinyRec"),
+    ("pp_ocrv5_mobile_rec", "PPOCRV5MobileRec"),
+    ("pp_ocrv5_server_rec", "PPOCRV5ServerRec"),
+):
+    register_own(
+        _mt, partial(pp_ocr_rec, family=_mt), _prefix, classes={f"{_prefix}ForTextRecognition": "text_rec"}
+    )
+register_own(
+    "pp_ocrv6_small_det",
+    pp_ocrv6_small_det,
+    "PPOCRV6SmallDet",
+    classes={"PPOCRV6SmallDetForObjectDetection": "object_detection"},
+)
 register_own("uvdoc", uvdoc, "UVDoc")
 register_own("radio", radio, "Radio")
 register("pp_formulanet", pp_formulanet, "PPFormulaNet", name="pp_formulanet")
 register("unlimited_ocr", unlimited_ocr, "UnlimitedOcr", name="unlimited_ocr")
-register_own("pp_doclayout_v3", pp_doclayout_v3, "PPDocLayoutV3")
-register_own("pp_doclayout_v4", pp_doclayout_v4, "PPDocLayoutV4")
+for _mt, _fn, _prefix in (
+    ("pp_doclayout_v3", pp_doclayout_v3, "PPDocLayoutV3"),
+    ("pp_doclayout_v4", pp_doclayout_v4, "PPDocLayoutV4"),
+):
+    register_own(_mt, _fn, _prefix, classes={f"{_prefix}ForObjectDetection": "object_detection"})
