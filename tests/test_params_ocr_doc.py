@@ -408,3 +408,43 @@ def test_ocr_doc_equals_the_meta_device_build(mt, seed):
     expected = sum(p.numel() for p in meta.build_meta_model(dict(cfg)).parameters())
     p = _params(cfg)
     assert (p["total"], p["confidence"]) == (expected, "exact")
+
+
+@pytest.mark.parametrize(
+    "primary,alias",
+    [
+        (
+            {"model_type": "pp_doclayout_v3", "d_model": 128, "decoder_in_channels": [128] * 3},
+            {"model_type": "pp_doclayout_v3", "hidden_size": 128, "decoder_in_channels": [128] * 3},
+        ),
+        (
+            {"model_type": "pp_doclayout_v4", "hidden_size": 128, "decoder_in_channels": [128] * 3},
+            {"model_type": "pp_doclayout_v4", "d_model": 128, "decoder_in_channels": [128] * 3},
+        ),
+        (
+            {"model_type": "pp_formulanet", "text_config": {"d_model": 256}},
+            {"model_type": "pp_formulanet", "text_config": {"hidden_size": 256}},
+        ),
+        (
+            {
+                "model_type": "pp_ocrv6_small_rec",
+                "architectures": ["PPOCRV6SmallRecForTextRecognition"],
+                "depth": 4,
+            },
+            {
+                "model_type": "pp_ocrv6_small_rec",
+                "architectures": ["PPOCRV6SmallRecForTextRecognition"],
+                "num_hidden_layers": 4,
+            },
+        ),
+        (
+            {"model_type": "unlimited_ocr", "text_config": {"n_routed_experts": 8}},
+            {"model_type": "unlimited_ocr", "text_config": {"num_experts": 8}},
+        ),
+    ],
+)
+def test_attribute_map_aliases_stand_in_for_absent_keys(primary, alias):
+    defaults = {k: v for k, v in primary.items() if k in ("model_type", "architectures")}
+    # each value differs from the class default, so an ignored alias would count the default instead
+    assert _exact(primary) != _exact(defaults)
+    assert _exact(alias) == _exact(primary)

@@ -187,7 +187,7 @@ def _cbn(cin: int, cout: int, area: int, groups: int = 1, act: int = 0) -> int:
     return cin // groups * cout * area + 2 * cout + act
 
 
-REC = {"hidden_size": 120, "mlp_ratio": 2.0, "depth": 2, "qkv_bias": True, "hidden_act": "silu"}
+REC = {"hidden_size": 120, "mlp_ratio": 2.0, "qkv_bias": True, "hidden_act": "silu"}
 REC.update(head_out_channels=18385, conv_kernel_size=[1, 3])
 
 
@@ -197,7 +197,8 @@ def _svtr(c: Cfg, h: int) -> int:
     inner = int(h * c.num("mlp_ratio"))
     act = ACT_PARAMS.get(c.str("hidden_act"), 0)
     block = 4 * h + 3 * h * h + (3 * h if c.bool("qkv_bias") else 0) + linear(h, h) + mlp(h, inner) + act
-    return c.int("depth") * block + 2 * h + linear(h, c.int("head_out_channels"))
+    depth = c.int("depth", "num_hidden_layers", default=2)  # num_hidden_layers is its attribute_map alias
+    return depth * block + 2 * h + linear(h, c.int("head_out_channels"))
 
 
 def _kernel_area(c: Cfg) -> int:
@@ -379,7 +380,7 @@ FORMULANET_VISION = {
     "post_conv_mid_channels": 512,
 }
 FORMULANET_VISION.update(post_conv_out_channels=1024, decoder_hidden_size=512)
-FORMULANET_TEXT = {"vocab_size": 50000, "max_position_embeddings": 2560, "decoder_layers": 8, "d_model": 512}
+FORMULANET_TEXT = {"vocab_size": 50000, "max_position_embeddings": 2560, "decoder_layers": 8}
 FORMULANET_TEXT.update(decoder_ffn_dim=2048, decoder_attention_heads=16)
 
 
@@ -396,7 +397,7 @@ def pp_formulanet(c: Cfg, head: str) -> Tally:
         9 * (pin * pmid + pmid * pout) + linear(pout, pout) + linear(pout, vc.int("decoder_hidden_size")),
     )
     tc = sub_config(c, "text_config", FORMULANET_TEXT)
-    d, V = positive("d_model", tc.int("d_model")), tc.int("vocab_size")
+    d, V = positive("d_model", tc.int("d_model", "hidden_size", default=512)), tc.int("vocab_size")
     dl, nh = tc.int("decoder_layers"), positive("decoder_attention_heads", tc.int("decoder_attention_heads"))
     t.embed(V * d)
     t.add("embeddings", (tc.int("max_position_embeddings") + 2) * d)
@@ -419,7 +420,7 @@ UOCR_CLIP = {
 }
 UOCR_CLIP.update(image_size=224, patch_size=14)
 UOCR_TEXT = {"vocab_size": 129280, "hidden_size": 1280, "intermediate_size": 6848, "num_hidden_layers": 12}
-UOCR_TEXT.update(num_attention_heads=10, attention_bias=False, mlp_bias=False, n_routed_experts=64)
+UOCR_TEXT.update(num_attention_heads=10, attention_bias=False, mlp_bias=False)
 UOCR_TEXT.update(n_shared_experts=2, num_experts_per_tok=6, moe_intermediate_size=896)
 
 
@@ -459,7 +460,11 @@ def _uocr_text(t: Tally, tc: Cfg) -> int:
     t.add("attention", L * attention(h, nh, kv, hd, q_bias=ab, k_bias=ab, v_bias=ab, o_bias=ab))
     t.add("norms", (2 * L + 1) * h)
     sparse = types.count("sparse")
-    E, k, mi = tc.int("n_routed_experts"), tc.int("num_experts_per_tok"), tc.int("moe_intermediate_size")
+    E, k, mi = (
+        tc.int("n_routed_experts", "num_experts", default=64),
+        tc.int("num_experts_per_tok"),
+        tc.int("moe_intermediate_size"),
+    )
     t.add("mlp", (L - sparse) * gated_mlp(h, tc.int("intermediate_size"), mb))
     t.add("mlp", sparse * (E * h + gated_mlp(h, mi * tc.int("n_shared_experts"), mb)))
     t.experts(sparse * E * 3 * h * mi, sparse * min(k, E) * 3 * h * mi)
@@ -491,15 +496,9 @@ DOCLAYOUT.update(
 )
 DOCLAYOUT.update(decoder_n_points=4, decoder_layers=6, decoder_attention_heads=8, num_denoising=100)
 DOCLAYOUT.update(global_pointer_head_size=64, freeze_backbone_batch_norms=True, tie_word_embeddings=True)
-DOCLAYOUT_V3 = {**DOCLAYOUT, "d_model": 256, "mask_feature_channels": [64, 64], "x4_feat_dim": 128}
+DOCLAYOUT_V3 = {**DOCLAYOUT, "mask_feature_channels": [64, 64], "x4_feat_dim": 128}
 DOCLAYOUT_V3.update(num_prototypes=32, learn_initial_query=False)
-DOCLAYOUT_V4 = {
-    **DOCLAYOUT,
-    "hidden_size": 256,
-    "num_coords": 10,
-    "deform_pred": False,
-    "deform_conv_width": 128,
-}
+DOCLAYOUT_V4 = {**DOCLAYOUT, "num_coords": 10, "deform_pred": False, "deform_conv_width": 128}
 DOCLAYOUT_V4["deform_kbins"] = 41
 HGNET_BACKBONE = {"embedding_size": 64, "hidden_sizes": [256, 512, 1024, 2048], "depths": [3, 4, 6, 3]}
 
@@ -606,7 +605,7 @@ def pp_doclayout_v3(c: Cfg, head: str) -> Tally:
     pointer, the decoder LayerNorm and the mask query MLP."""
     claim_heads(head, "object_detection", family="pp_doclayout_v3")
     c = with_defaults(c, DOCLAYOUT_V3)
-    d, labels, L = c.int("d_model", "hidden_size"), c.num_labels(), c.int("decoder_layers")
+    d, labels, L = c.int("d_model", "hidden_size", default=256), c.num_labels(), c.int("decoder_layers")
     t = _doclayout_common(c, d, [1, 2, 3, 4], 1)
     E = c.int("encoder_hidden_dim")
     t.add("other", _mask_fpn(c, E))
@@ -629,7 +628,7 @@ def pp_doclayout_v4(c: Cfg, head: str) -> Tally:
     denoising label embedding; nothing is tied."""
     claim_heads(head, "object_detection", family="pp_doclayout_v4")  # the detection class adds nothing
     c = with_defaults(c, DOCLAYOUT_V4)
-    d, labels, L = c.int("hidden_size", "d_model"), c.num_labels(), c.int("decoder_layers")
+    d, labels, L = c.int("hidden_size", "d_model", default=256), c.num_labels(), c.int("decoder_layers")
     nc, gp = c.int("num_coords"), c.int("global_pointer_head_size")
     t = _doclayout_common(c, d, [2, 3, 4], 0)
     if c.bool("deform_pred"):
