@@ -1,5 +1,6 @@
-"""PaddlePaddle OCR and document models: the PP-LCNet V3 / V4 and HGNetV2 backbones that ``load_backbone`` builds
-under the PP-OCRv5 / PP-OCRv6 text recognisers and detectors.
+"""OCR and document models: the PP-OCRv5 / v6 text recognisers and the v6 small detector (PP-LCNet V3 / V4 and
+HGNetV2 backbones built by ``load_backbone``, SVTR and DB heads), PP-DocLayoutV3 / V4 (RT-DETR-style layout
+detectors with frozen-BatchNorm HGNetV2 backbones), PP-FormulaNet, UVDoc, Unlimited-OCR and C-RADIO.
 
 Each formula follows the module tree transformers 5 builds; heads not claimed in a registration raise NotExact.
 """
