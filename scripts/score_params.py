@@ -336,6 +336,8 @@ STRUCTURAL_KEYS = [
     "`audio_lm.py` / `audio_more.py` (audio-language wrappers, transducers, codecs). Each registers only the head",
     "classes it was checked on against transformers' meta device; a class of the same family it does not list, or",
     "a sub-model of a model type it does not count, is `unknown`.",
+    "PaddlePaddle OCR and document models (PP-OCRv5/v6 recognisers and detector, PP-DocLayoutV3/V4, PP-FormulaNet,",
+    "UVDoc), Unlimited-OCR and C-RADIO are counted in `ocr_doc.py`.",
     "",
 ]
 

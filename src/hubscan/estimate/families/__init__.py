@@ -18,6 +18,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     misc_models,
     moe_decoders,
     multimodal,
+    ocr_doc,
     segmentation,
     seq2seq,
     seq2seq_more,

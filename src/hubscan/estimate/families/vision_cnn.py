@@ -314,29 +314,39 @@ HGNET_V2.update(
 )
 
 
-def _hg_conv(cin: int, cout: int, k: int, lab: bool, groups: int = 1) -> int:
-    """HGNetV2ConvLayer: bias-free conv, BatchNorm, and a learnable affine (scale, bias) when activated and enabled."""
-    return cin // groups * cout * k * k + 2 * cout + (2 if lab else 0)
+def _hg_conv(cin: int, cout: int, k: int, lab: bool, groups: int = 1, bn: int = 2) -> int:
+    """HGNetV2ConvLayer: bias-free conv, BatchNorm (``bn`` = 0: frozen, buffers only), and a learnable affine
+    (scale, bias) when activated and enabled."""
+    return cin // groups * cout * k * k + bn * cout + (2 if lab else 0)
 
 
-def _hg_block(cin: int, mid: int, out: int, layers: int, k: int, light: bool, lab: bool) -> int:
+def _hg_block(cin: int, mid: int, out: int, layers: int, k: int, light: bool, lab: bool, bn: int = 2) -> int:
     """HGNetV2BasicLayer: ``layers`` conv layers (light: 1x1 then depthwise k x k) concatenated with the input, a
     1x1 squeeze to out / 2 and a 1x1 excitation to out."""
     n = 0
     for i in range(layers):
         a = cin if i == 0 else mid
         n += (
-            _hg_conv(a, mid, 1, False) + _hg_conv(mid, mid, k, lab, mid)
+            _hg_conv(a, mid, 1, False, bn=bn) + _hg_conv(mid, mid, k, lab, mid, bn)
             if light
-            else _hg_conv(a, mid, k, lab)
+            else _hg_conv(a, mid, k, lab, bn=bn)
         )
     total = cin + layers * mid
-    return n + _hg_conv(total, out // 2, 1, lab) + _hg_conv(out // 2, out, 1, lab)
+    return n + _hg_conv(total, out // 2, 1, lab, bn=bn) + _hg_conv(out // 2, out, 1, lab, bn=bn)
 
 
-def hgnet_v2(c: Cfg, head: str) -> Tally:
+def hg_stem(s0: int, s1: int, s2: int, lab: bool, bn: int = 2) -> int:
+    """The HGNetV2 (and PP-LCNetV4 large) stem: 3x3 conv, a 2x2 -> 2x2 branch beside a max-pool, 3x3 over both
+    concatenated, 1x1 out (conv + BatchNorm each, a learnable affine with ``lab``)."""
+    stem = _hg_conv(s0, s1, 3, lab, bn=bn) + _hg_conv(s1, s1 // 2, 2, lab, bn=bn)
+    stem += _hg_conv(s1 // 2, s1, 2, lab, bn=bn)
+    return stem + _hg_conv(2 * s1, s1, 3, lab, bn=bn) + _hg_conv(s1, s2, 1, lab, bn=bn)
+
+
+def hgnet_v2(c: Cfg, head: str, *, frozen_bn: bool = False) -> Tally:
     """HGNetV2Backbone / ForImageClassification: five-conv stem, stages of an optional depthwise 3x3 downsampler and
-    HG blocks (the classifier reads hidden_sizes[-1])."""
+    HG blocks (the classifier reads hidden_sizes[-1]); ``frozen_bn``: BatchNorms replaced by frozen ones (DETRs)."""
+    bn = 0 if frozen_bn else 2
     if head not in (
         "model",
         "backbone",
@@ -359,15 +369,15 @@ def hgnet_v2(c: Cfg, head: str) -> Tally:
         raise NotExact("every stage list needs an entry per stage")
     t = Tally()
     t.has_kv = False
-    stem = _hg_conv(s0, s1, 3, lab) + _hg_conv(s1, s1 // 2, 2, lab) + _hg_conv(s1 // 2, s1, 2, lab)
-    t.add("embeddings", stem + _hg_conv(2 * s1, s1, 3, lab) + _hg_conv(s1, s2, 1, lab))
+    t.add("embeddings", hg_stem(s0, s1, s2, lab, bn))
     for i in range(S):
         cin, mid, out, nb, nl, k = (v[i] for v in stages)
-        t.add("other", _hg_conv(cin, cin, 3, False, cin) if down[i] else 0)
+        t.add("other", _hg_conv(cin, cin, 3, False, cin, bn) if down[i] else 0)
         t.add(
             "other",
             sum(
-                _hg_block(cin if b == 0 else out, mid, out, nl, k, bool(light[i]), lab_on) for b in range(nb)
+                _hg_block(cin if b == 0 else out, mid, out, nl, k, bool(light[i]), lab_on, bn)
+                for b in range(nb)
             ),
         )
     if head == "img_cls" and c.num_labels() > 0:
