@@ -10,6 +10,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     audio_lm,
     audio_more,
     decoders,
+    detection,
     dual_encoders,
     encoders,
     hierarchical,

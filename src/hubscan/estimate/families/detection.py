@@ -1,0 +1,300 @@
+"""DETR-style object detectors: RT-DETR (v1, v2), D-FINE and DEIMv2 (a CNN backbone, the hybrid encoder of AIFI
+attention + FPN/PAN conv blocks, a deformable-attention decoder), LW-DETR / RF-DETR (a windowed ViT backbone,
+a C2f projector, a two-stage deformable decoder) and Grounding DINO / MM-Grounding-DINO (Swin + BERT, text-image
+fusion encoder, deformable decoder).
+
+Each formula follows the module tree transformers 5 builds. Backbone BatchNorms replaced by frozen BatchNorms
+(``freeze_backbone_batch_norms``) hold buffers, not parameters. Heads not claimed in a registration raise NotExact.
+"""
+
+from __future__ import annotations
+
+from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
+from hubscan.estimate.families.hierarchical import _backbone_channels
+from hubscan.estimate.families.vision_cnn import HGNET_V2, hgnet_v2
+from hubscan.estimate.families.vision_more import register_own, with_defaults
+
+OBJ_DET = "obj_det"
+
+
+def conv_bn(cin: int, cout: int, k: int, *, groups: int = 1, bn: bool = True) -> int:
+    """A bias-free k x k conv and (unless frozen) a BatchNorm of cout channels."""
+    if groups <= 0 or cin % groups:
+        raise ConfigProblem(f"{cin} input channels are not divisible into {groups} groups")
+    return cin // groups * cout * k * k + (2 * cout if bn else 0)
+
+
+def mlp_head(i: int, hidden: int, o: int, layers: int) -> int:
+    """``...MLPPredictionHead``: ``layers`` biased linears i -> hidden -> ... -> o."""
+    dims = [i] + [hidden] * (layers - 1) + [o]
+    return sum(linear(a, b) for a, b in zip(dims, dims[1:], strict=False))
+
+
+def _stage_names(n: int) -> list[str]:
+    return ["stem"] + [f"stage{i}" for i in range(1, n + 1)]
+
+
+def _backbone_cfg(c: Cfg, default_type: str) -> Cfg:
+    """The backbone sub-config as the model sees it (absent: the config class's default, out_indices [2, 3, 4])."""
+    if c.bool("use_timm_backbone", default=False) or (c.raw("backbone") and not c.has("backbone_config")):
+        raise NotExact("a timm / named backbone is loaded by name; its size is not in the config")
+    b = c.sub("backbone_config", default={"model_type": default_type, "out_indices": [2, 3, 4]})
+    return b
+
+
+# ----------------------------------------------------------------------------- CNN backbones
+
+RT_RESNET = {"num_channels": 3, "embedding_size": 64, "hidden_sizes": [256, 512, 1024, 2048]}
+RT_RESNET.update(depths=[3, 4, 6, 3], layer_type="bottleneck", downsample_in_first_stage=False)
+
+
+def _rt_resnet_layer(kind: str, cin: int, cout: int, stride: int, first: bool, bn: bool) -> int:
+    """RTDetrResNetBottleNeckLayer / BasicLayer (ResNet-D: an avg-pool before a 1x1 shortcut conv when strided)."""
+    if kind == "bottleneck":
+        r = cout // 4
+        n = conv_bn(cin, r, 1, bn=bn) + conv_bn(r, r, 3, bn=bn) + conv_bn(r, cout, 1, bn=bn)
+        shortcut = cin != cout or stride != 1
+    else:
+        n = conv_bn(cin, cout, 3, bn=bn) + conv_bn(cout, cout, 3, bn=bn)
+        shortcut = first  # the first basic layer of a stage always projects
+    return n + (conv_bn(cin, cout, 1, bn=bn) if shortcut else 0)
+
+
+def rt_detr_resnet(b: Cfg, bn: bool = True) -> tuple[int, list[int]]:
+    """RTDetrResNetBackbone: a three-conv 3x3 stem and ResNet stages; (parameters, output channels)."""
+    b = with_defaults(b, RT_RESNET)
+    C, E = b.int("num_channels"), b.int("embedding_size")
+    hs, depths = b.ints("hidden_sizes"), b.ints("depths")
+    kind = b.str("layer_type")
+    if kind not in ("basic", "bottleneck") or not hs or not depths:
+        raise ConfigProblem("rt_detr_resnet needs layer_type basic/bottleneck and non-empty hidden_sizes/depths")
+    n = conv_bn(C, E // 2, 3, bn=bn) + conv_bn(E // 2, E // 2, 3, bn=bn) + conv_bn(E // 2, E, 3, bn=bn)
+    stages = [(E, hs[0], 2 if b.bool("downsample_in_first_stage") else 1, depths[0])]
+    stages += [(a, o, 2, d) for (a, o), d in zip(zip(hs, hs[1:], strict=False), depths[1:], strict=False)]
+    for cin, cout, stride, depth in stages:
+        n += _rt_resnet_layer(kind, cin, cout, stride, True, bn)
+        n += max(depth - 1, 0) * _rt_resnet_layer(kind, cout, cout, 1, False, bn)
+    return n, _backbone_channels(b, _stage_names(len(depths)), [E, *hs])
+
+
+def _hgnet_bn_params(b: Cfg) -> int:
+    """BatchNorm weights + biases of an HGNetV2 backbone (one BatchNorm per conv), to drop when they are frozen."""
+    s1, s2 = b.ints("stem_channels")[1:3]
+    n = s1 + s1 // 2 + s1 + s1 + s2
+    keys = ("stage_in_channels", "stage_mid_channels", "stage_out_channels", "stage_num_blocks")
+    for cin, mid, out, nb, nl, down, light in zip(
+        *(b.ints(k) for k in keys),
+        b.ints("stage_numb_of_layers"),
+        b.list("stage_downsample"),
+        b.list("stage_light_block"),
+        strict=False,
+    ):
+        n += (cin if down else 0) + nb * (nl * mid * (2 if light else 1) + out // 2 + out)
+    return 2 * n
+
+
+HGNET_BACKBONE = dict(HGNET_V2, embedding_size=64, hidden_sizes=[256, 512, 1024, 2048], depths=[3, 4, 6, 3])
+
+
+def hgnet_backbone(b: Cfg, bn: bool = True) -> tuple[int, list[int]]:
+    """HGNetV2Backbone (vision_cnn's formula), minus its BatchNorm affines when they are frozen."""
+    b = with_defaults(b, HGNET_BACKBONE)
+    n = hgnet_v2(b, "backbone").total - (0 if bn else _hgnet_bn_params(b))
+    E, hs = b.int("embedding_size"), b.ints("hidden_sizes")
+    return n, _backbone_channels(b, _stage_names(len(b.ints("depths"))), [E, *hs])
+
+
+CNN_BACKBONES = {"rt_detr_resnet": rt_detr_resnet, "hgnet_v2": hgnet_backbone}
+
+
+def cnn_backbone(c: Cfg, default_type: str) -> tuple[int, list[int]]:
+    b = _backbone_cfg(c, default_type)
+    mt = b.str("model_type", default=default_type)
+    if mt not in CNN_BACKBONES:
+        raise NotExact(f"backbone_config model_type {mt!r} is not modelled for this detector")
+    return CNN_BACKBONES[mt](b, not c.bool("freeze_backbone_batch_norms", default=True))
+
+
+# ----------------------------------------------------------------------------- RT-DETR hybrid encoder
+
+RT_DETR = {"encoder_hidden_dim": 256, "encoder_in_channels": [512, 1024, 2048], "encoder_layers": 1}
+RT_DETR.update(encoder_ffn_dim=1024, encode_proj_layers=[2], hidden_expansion=1.0, d_model=256)
+RT_DETR.update(num_queries=300, decoder_in_channels=[256, 256, 256], decoder_ffn_dim=1024, num_feature_levels=3)
+RT_DETR.update(decoder_n_points=4, decoder_layers=6, decoder_attention_heads=8, num_denoising=100)
+RT_DETR.update(learn_initial_query=False, freeze_backbone_batch_norms=True, decoder_n_levels=3)
+D_FINE = dict(RT_DETR, eval_idx=-1, layer_scale=1.0, max_num_bins=32, depth_mult=1.0, top_prob_values=4)
+D_FINE.update(lqe_hidden_dim=64, lqe_layers=2)
+
+
+def csp_rep(cin: int, cout: int, blocks: int, expansion: float = 1.0) -> int:
+    """CSPRepLayer: two 1x1 conv-BN branches, ``blocks`` RepVGG blocks (3x3 + 1x1 conv-BN), a 1x1 conv to cout if
+    the hidden width differs."""
+    hid = int(cout * expansion)
+    n = 2 * conv_bn(cin, hid, 1) + blocks * (conv_bn(hid, hid, 3) + conv_bn(hid, hid, 1))
+    return n + (conv_bn(hid, cout, 1) if hid != cout else 0)
+
+
+def attn_layer(h: int, ffn: int) -> int:
+    """A post-norm transformer layer: biased q/k/v/o, two LayerNorms, a biased two-layer MLP."""
+    return 4 * linear(h, h) + 4 * h + linear(h, ffn) + linear(ffn, h)
+
+
+def aifi(c: Cfg) -> int:
+    ehd = c.int("encoder_hidden_dim")
+    per = c.int("encoder_layers") * attn_layer(ehd, c.int("encoder_ffn_dim"))
+    return len(c.list("encode_proj_layers")) * per
+
+
+def rt_hybrid_encoder(c: Cfg) -> int:
+    """RTDetrHybridEncoder: AIFI, then per FPN/PAN stage a 1x1 lateral (3x3 stride-2 downsample) conv-BN and a
+    CSPRepLayer of three RepVGG blocks."""
+    ehd = c.int("encoder_hidden_dim")
+    stages = len(c.list("encoder_in_channels")) - 1
+    csp = csp_rep(2 * ehd, ehd, 3, c.num("hidden_expansion"))
+    return aifi(c) + stages * (conv_bn(ehd, ehd, 1) + conv_bn(ehd, ehd, 3) + 2 * csp)
+
+
+def d_fine_encoder(c: Cfg) -> int:
+    """DFineHybridEncoder: AIFI, then per stage a 1x1 lateral conv-BN, an SCDown (1x1 + depthwise 3x3) and two
+    RepNCSPELAN4 blocks."""
+    ehd = c.int("encoder_hidden_dim")
+    stages = len(c.list("encoder_in_channels")) - 1
+    nb = round(3 * c.num("depth_mult"))
+    c3, c4 = 2 * ehd, round(c.num("hidden_expansion") * ehd // 2)
+    elan = conv_bn(2 * ehd, c3, 1) + csp_rep(c3 // 2, c4, nb) + 2 * conv_bn(c4, c4, 3) + csp_rep(c4, c4, nb)
+    elan += conv_bn(c3 + 2 * c4, ehd, 1)
+    scdown = conv_bn(ehd, ehd, 1) + conv_bn(ehd, ehd, 3, groups=ehd)
+    return aifi(c) + stages * (conv_bn(ehd, ehd, 1) + scdown + 2 * elan)
+
+
+# ----------------------------------------------------------------------------- RT-DETR / D-FINE decoder side
+
+
+def query_heads(c: Cfg, d: int) -> int:
+    """Denoising class embedding, learnt queries, and the encoder's output projection, score and box heads."""
+    nl = c.num_labels()
+    n = linear(d, d) + 2 * d + linear(d, nl) + mlp_head(d, d, 4, 3)
+    n += (nl + 1) * d if c.int("num_denoising") > 0 else 0
+    return n + (c.int("num_queries") * d if c.bool("learn_initial_query") else 0)
+
+
+def rt_decoder_input_proj(c: Cfg, d: int) -> int:
+    chans = c.ints("decoder_in_channels")
+    n = sum(conv_bn(ch, d, 1) for ch in chans)
+    cin = chans[-1]
+    for _ in range(c.int("num_feature_levels") - len(chans)):
+        n, cin = n + conv_bn(cin, d, 3), d
+    return n
+
+
+def deformable(d: int, heads: int, points: int, *, value_out: bool = True) -> int:
+    """Multi-scale deformable attention: sampling offsets and weights for ``points`` (heads x levels x points)
+    sampling points, plus value and output projections unless D-FINE style."""
+    n = linear(d, 2 * points) + linear(d, points)
+    return n + (2 * linear(d, d) if value_out else 0)
+
+
+def _labels_heads(c: Cfg, d: int, L: int) -> int:
+    return L * (linear(d, c.num_labels()) + mlp_head(d, d, 4, 3))
+
+
+def rt_detr(c: Cfg, head: str, *, v2: bool = False) -> Tally:
+    """RTDetrModel / RTDetrV2Model (+ ForObjectDetection: per decoder layer a class and a box head)."""
+    c = with_defaults(c, RT_DETR)
+    d, L = c.int("d_model"), c.int("decoder_layers")
+    nh = positive("decoder_attention_heads", c.int("decoder_attention_heads"))
+    t = Tally()
+    t.has_kv = False
+    backbone, chans = cnn_backbone(c, "rt_detr_resnet")
+    t.add("vision", backbone)
+    t.add("other", sum(conv_bn(ch, c.int("encoder_hidden_dim"), 1) for ch in chans))
+    t.add("encoder", rt_hybrid_encoder(c))
+    t.add("other", query_heads(c, d) + rt_decoder_input_proj(c, d))
+    levels = c.int("decoder_n_levels" if v2 else "num_feature_levels")
+    cross = deformable(d, nh, nh * levels * c.int("decoder_n_points"))
+    t.add("decoder", L * (attn_layer(d, c.int("decoder_ffn_dim")) + cross + 2 * d) + mlp_head(4, 2 * d, d, 2))
+    if head == OBJ_DET:  # v2 keeps a copy of the heads outside the decoder unless tie_word_embeddings ties them
+        t.add("heads", _labels_heads(c, d, L) * (2 if v2 and not c.bool("tie_word_embeddings", default=True) else 1))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for rt_detr")
+    return t
+
+
+def _points(c: Cfg, nh: int) -> int:
+    """heads x the sum of the per-level sampling points (``decoder_n_points``: one int, or a list per level)."""
+    p = c.raw("decoder_n_points")
+    if isinstance(p, list):
+        return nh * sum(c.ints("decoder_n_points"))
+    return nh * c.int("decoder_n_points") * c.int("num_feature_levels")
+
+
+def d_fine_decoder(c: Cfg, d: int, *, gateway: bool = True) -> int:
+    """DFineDecoder: layers (+ the extra layers after eval_idx) with a value-free deformable attention and a gate,
+    the query position head, the pre-box head, two fixed scalars and one LQE MLP per layer."""
+    L = c.int("decoder_layers")
+    nh = positive("decoder_attention_heads", c.int("decoder_attention_heads"))
+    eval_idx = _eval_idx(c, L)
+    layer = attn_layer(d, c.int("decoder_ffn_dim")) + deformable(d, nh, _points(c, nh), value_out=False)
+    layer += linear(2 * d, 2 * d) + 2 * d if gateway else 2 * d  # the gate's LayerNorm, or encoder_attn_layer_norm
+    n = (L + max(L - eval_idx - 1, 0)) * layer + mlp_head(4, 2 * d, d, 2) + mlp_head(d, d, 4, 3) + 2
+    lqe = mlp_head(4 * (c.int("top_prob_values") + 1), c.int("lqe_hidden_dim"), 1, c.int("lqe_layers"))
+    return n + L * lqe
+
+
+def d_fine_input_proj(c: Cfg, d: int) -> int:
+    """DFineModel's decoder input projections: identities when the last decoder input width is d_model."""
+    chans = c.ints("decoder_in_channels")
+    if d == chans[-1]:
+        return 0
+    extra = max(c.int("num_feature_levels") - len(chans), 0)
+    return len(chans) * conv_bn(chans[-1], d, 1) + extra * conv_bn(chans[-1], d, 3)
+
+
+def _eval_idx(c: Cfg, L: int) -> int:
+    e = c.raw("eval_idx")
+    if isinstance(e, bool) or not isinstance(e, int):
+        raise ConfigProblem(f"eval_idx = {e!r} is not an integer")
+    return e if e >= 0 else L + e
+
+
+def d_fine_heads(c: Cfg, d: int) -> int:
+    """DFineForObjectDetection: per layer a class head and a distribution box head (4 x (max_num_bins + 1)
+    outputs; layers after eval_idx at layer_scale width), copied into the decoder unless tie_word_embeddings."""
+    L = c.int("decoder_layers")
+    e = _eval_idx(c, L)
+    bins, scaled = 4 * (c.int("max_num_bins") + 1), round(c.num("layer_scale") * d)
+    n = L * linear(d, c.num_labels()) + (e + 1) * mlp_head(d, d, bins, 3)
+    n += max(L - e - 1, 0) * mlp_head(scaled, scaled, bins, 3)
+    return n * (1 if c.bool("tie_word_embeddings", default=True) else 2)
+
+
+def d_fine(c: Cfg, head: str) -> Tally:
+    """DFineModel: HGNetV2 backbone, D-FINE hybrid encoder and decoder."""
+    c = with_defaults(c, D_FINE)
+    d = c.int("d_model")
+    t = Tally()
+    t.has_kv = False
+    backbone, chans = cnn_backbone(c, "hgnet_v2")
+    n_in = len(c.ints("decoder_in_channels"))
+    if len(chans) < n_in:
+        raise ConfigProblem("the backbone outputs fewer feature maps than decoder_in_channels lists")
+    t.add("vision", backbone)
+    t.add("other", sum(conv_bn(ch, c.int("encoder_hidden_dim"), 1) for ch in chans[:n_in]))
+    t.add("encoder", d_fine_encoder(c))
+    t.add("other", query_heads(c, d) + d_fine_input_proj(c, d))
+    t.add("decoder", d_fine_decoder(c, d))
+    if head == OBJ_DET:
+        t.add("heads", d_fine_heads(c, d))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for d_fine")
+    return t
+
+
+register_own("rt_detr", rt_detr, "RTDetr", classes={"RTDetrForObjectDetection": OBJ_DET})
+register_own(
+    "rt_detr_v2",
+    lambda c, h: rt_detr(c, h, v2=True),
+    "RTDetrV2",
+    classes={"RTDetrV2ForObjectDetection": OBJ_DET},
+)
+register_own("d_fine", d_fine, "DFine", classes={"DFineForObjectDetection": OBJ_DET})
