@@ -12,7 +12,7 @@ from __future__ import annotations
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
 from hubscan.estimate.families.hierarchical import _backbone_channels
 from hubscan.estimate.families.vision_cnn import HGNET_V2, hgnet_v2
-from hubscan.estimate.families.vision_more import register_own, with_defaults
+from hubscan.estimate.families.vision_more import dinov3_vit, register_own, with_defaults
 
 OBJ_DET = "obj_det"
 
@@ -228,15 +228,22 @@ def _points(c: Cfg, nh: int) -> int:
     return nh * c.int("decoder_n_points") * c.int("num_feature_levels")
 
 
-def d_fine_decoder(c: Cfg, d: int, *, gateway: bool = True) -> int:
+def d_fine_decoder(c: Cfg, d: int, *, deim: bool = False) -> int:
     """DFineDecoder: layers (+ the extra layers after eval_idx) with a value-free deformable attention and a gate,
-    the query position head, the pre-box head, two fixed scalars and one LQE MLP per layer."""
-    L = c.int("decoder_layers")
+    the query position head, the pre-box head, two fixed scalars and one LQE MLP per layer. DEIMv2 (``deim``):
+    RMSNorms, a SwiGLU MLP of width decoder_ffn_dim / 2, an optional gate, a three-layer query position head."""
+    L, ffn = c.int("decoder_layers"), c.int("decoder_ffn_dim")
     nh = positive("decoder_attention_heads", c.int("decoder_attention_heads"))
     eval_idx = _eval_idx(c, L)
-    layer = attn_layer(d, c.int("decoder_ffn_dim")) + deformable(d, nh, _points(c, nh), value_out=False)
-    layer += linear(2 * d, 2 * d) + 2 * d if gateway else 2 * d  # the gate's LayerNorm, or encoder_attn_layer_norm
-    n = (L + max(L - eval_idx - 1, 0)) * layer + mlp_head(4, 2 * d, d, 2) + mlp_head(d, d, 4, 3) + 2
+    layer = 4 * linear(d, d) + deformable(d, nh, _points(c, nh), value_out=False)
+    if deim:
+        layer += 2 * d + 2 * linear(d, ffn // 2) + linear(ffn // 2, d)
+        layer += linear(2 * d, 2 * d) + d if c.bool("use_gateway", default=True) else d
+        query_pos = mlp_head(4, d, d, 3)
+    else:
+        layer += 4 * d + linear(d, ffn) + linear(ffn, d) + linear(2 * d, 2 * d) + 2 * d
+        query_pos = mlp_head(4, 2 * d, d, 2)
+    n = (L + max(L - eval_idx - 1, 0)) * layer + query_pos + mlp_head(d, d, 4, 3) + 2
     lqe = mlp_head(4 * (c.int("top_prob_values") + 1), c.int("lqe_hidden_dim"), 1, c.int("lqe_layers"))
     return n + L * lqe
 
@@ -263,8 +270,11 @@ def d_fine_heads(c: Cfg, d: int) -> int:
     L = c.int("decoder_layers")
     e = _eval_idx(c, L)
     bins, scaled = 4 * (c.int("max_num_bins") + 1), round(c.num("layer_scale") * d)
-    n = L * linear(d, c.num_labels()) + (e + 1) * mlp_head(d, d, bins, 3)
-    n += max(L - e - 1, 0) * mlp_head(scaled, scaled, bins, 3)
+    n = L * linear(d, c.num_labels())
+    if c.bool("share_bbox_head", default=False):  # DEIMv2: one box head module in every slot
+        n += mlp_head(d, d, bins, 3)
+    else:
+        n += (e + 1) * mlp_head(d, d, bins, 3) + max(L - e - 1, 0) * mlp_head(scaled, scaled, bins, 3)
     return n * (1 if c.bool("tie_word_embeddings", default=True) else 2)
 
 
@@ -290,6 +300,66 @@ def d_fine(c: Cfg, head: str) -> Tally:
     return t
 
 
+# ----------------------------------------------------------------------------- DEIMv2
+
+DEIMV2 = dict(D_FINE, use_gateway=True, share_bbox_head=False, encoder_has_trailing_conv=True)
+DEIMV2.update(encoder_type="hybrid", spatial_tuning_adapter_inplanes=16)
+
+
+def deim_csp(c: Cfg, cin: int, cout: int, blocks: int) -> int:
+    """Deimv2CSPRepLayer: one 1x1 conv-BN to two hidden halves, RepVGG blocks, an optional trailing 3x3 conv-BN."""
+    n = conv_bn(cin, 2 * cout, 1) + blocks * (conv_bn(cout, cout, 3) + conv_bn(cout, cout, 1))
+    return n + (conv_bn(cout, cout, 3) if c.bool("encoder_has_trailing_conv") else 0)
+
+
+def deim_encoder(c: Cfg) -> int:
+    """Deimv2HybridEncoder (AIFI, lateral convs, SCDown, RepNCSPELAN5 blocks) or Deimv2LiteEncoder (input
+    projections, two pooled 1x1 downsamplers, a fusion conv, one FPN and one PAN block)."""
+    ehd = c.int("encoder_hidden_dim")
+    nb = round(3 * c.num("depth_mult"))
+    c4 = round(c.num("hidden_expansion") * ehd // 2)
+    elan = conv_bn(ehd, 2 * ehd, 1) + deim_csp(c, ehd, c4, nb) + deim_csp(c, c4, c4, nb)
+    elan += conv_bn(2 * ehd + 2 * c4, ehd, 1)
+    if c.str("encoder_type") == "lite":
+        proj = sum(conv_bn(ch, ehd, 1) for ch in c.ints("encoder_in_channels"))
+        return proj + 3 * conv_bn(ehd, ehd, 1) + 2 * elan
+    stages = len(c.list("encoder_in_channels")) - 1
+    scdown = conv_bn(ehd, ehd, 1) + conv_bn(ehd, ehd, 3, groups=ehd)
+    return aifi(c) + stages * (conv_bn(ehd, ehd, 1) + scdown + 2 * elan)
+
+
+def deim_conv_encoder(c: Cfg) -> int:
+    """Deimv2ConvEncoder (a CNN backbone + 1x1 conv-BN input projections, none for the lite encoder) or, for a
+    DINOv3 ViT backbone, the ViT, the spatial tuning adapter (four strided 3x3 conv-BNs) and three fusion convs."""
+    ehd = c.int("encoder_hidden_dim")
+    b = _backbone_cfg(c, "hgnet_v2")
+    if b.str("model_type", default="hgnet_v2") != "dinov3_vit":
+        n, chans = cnn_backbone(c, "hgnet_v2")
+        return n + (0 if c.str("encoder_type") == "lite" else sum(conv_bn(ch, ehd, 1) for ch in chans))
+    p = c.int("spatial_tuning_adapter_inplanes")
+    E = with_defaults(b, {"hidden_size": 384}).int("hidden_size")
+    sta = conv_bn(3, p, 3) + conv_bn(p, 2 * p, 3) + conv_bn(2 * p, 4 * p, 3) + conv_bn(4 * p, 4 * p, 3)
+    fusion = conv_bn(E + 2 * p, ehd, 1) + 2 * conv_bn(E + 4 * p, ehd, 1)
+    return dinov3_vit(b, "backbone").total + sta + fusion
+
+
+def deimv2(c: Cfg, head: str) -> Tally:
+    """Deimv2Model: the conv encoder, hybrid or lite encoder, D-FINE style decoder with DEIMv2 layers."""
+    c = with_defaults(c, DEIMV2)
+    d = c.int("d_model")
+    t = Tally()
+    t.has_kv = False
+    t.add("vision", deim_conv_encoder(c))
+    t.add("encoder", deim_encoder(c))
+    t.add("other", query_heads(c, d) + d_fine_input_proj(c, d))
+    t.add("decoder", d_fine_decoder(c, d, deim=True))
+    if head == OBJ_DET:
+        t.add("heads", d_fine_heads(c, d))
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for deimv2")
+    return t
+
+
 register_own("rt_detr", rt_detr, "RTDetr", classes={"RTDetrForObjectDetection": OBJ_DET})
 register_own(
     "rt_detr_v2",
@@ -298,3 +368,4 @@ register_own(
     classes={"RTDetrV2ForObjectDetection": OBJ_DET},
 )
 register_own("d_fine", d_fine, "DFine", classes={"DFineForObjectDetection": OBJ_DET})
+register_own("deimv2", deimv2, "Deimv2", classes={"Deimv2ForObjectDetection": OBJ_DET})
