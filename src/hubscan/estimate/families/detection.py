@@ -10,7 +10,8 @@ Each formula follows the module tree transformers 5 builds. Backbone BatchNorms 
 from __future__ import annotations
 
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
-from hubscan.estimate.families.hierarchical import _backbone_channels
+from hubscan.estimate.families.encoders import BertShape, bert_like
+from hubscan.estimate.families.hierarchical import _backbone_channels, swin
 from hubscan.estimate.families.vision_cnn import HGNET_V2, hgnet_v2
 from hubscan.estimate.families.vision_more import dinov3_vit, register_own, with_defaults
 
@@ -360,6 +361,88 @@ def deimv2(c: Cfg, head: str) -> Tally:
     return t
 
 
+# ----------------------------------------------------------------------------- Grounding DINO
+
+GROUNDING_DINO = {"num_queries": 900, "encoder_layers": 6, "encoder_ffn_dim": 2048, "encoder_attention_heads": 8}
+GROUNDING_DINO.update(decoder_layers=6, decoder_ffn_dim=2048, decoder_attention_heads=8, d_model=256)
+GROUNDING_DINO.update(num_feature_levels=4, encoder_n_points=4, decoder_n_points=4, two_stage=True)
+GROUNDING_DINO.update(embedding_init_target=True, query_dim=4, decoder_bbox_embed_share=True)
+GROUNDING_DINO.update(decoder_cls_embed_share=True)
+_TEXT_NO_POOLER = BertShape(pooler="never")
+
+
+def _swin_and_text(c: Cfg, d: int) -> tuple[int, int, list[int]]:
+    """The Swin backbone (frozen BatchNorms: none) and the BERT text backbone without pooler, with the width of
+    the text projection: (vision, text + projection, backbone channels)."""
+    b = _backbone_cfg(c, "swin")
+    if b.str("model_type", default="swin") != "swin":
+        raise NotExact("only a Swin backbone_config is modelled for Grounding DINO")
+    names = _stage_names(len(b.ints("depths", default=[2, 2, 6, 2])))
+    E = b.int("embed_dim", default=96)
+    chans = _backbone_channels(b, names, [E] + [E * 2**i for i in range(len(names) - 1)])
+    tc = c.sub("text_config", default={"model_type": "bert"})
+    if tc.str("model_type", default="bert") != "bert":
+        raise NotExact("only a BERT text_config is modelled for Grounding DINO")
+    text = bert_like(tc, "model", style="bert", shape=_TEXT_NO_POOLER).total
+    return swin(b, "backbone").total, text + linear(tc.int("hidden_size", default=768), d), chans
+
+
+def grounding_encoder_layer(c: Cfg, d: int) -> int:
+    """Text enhancer (half the heads, half-width MLP), bi-directional image-text fusion (ffn / 2 wide, two layer
+    scales) and a deformable image layer."""
+    ffn, nh = c.int("encoder_ffn_dim"), c.int("encoder_attention_heads")
+    levels, e = c.int("num_feature_levels"), ffn // 2
+    text = 4 * linear(d, d) + linear(d, e) + linear(e, d) + 4 * d
+    fusion = 4 * d + 4 * linear(d, e) + 2 * linear(e, d) + 2 * d
+    image = deformable(d, nh, nh * levels * c.int("encoder_n_points")) + attn_layer(d, ffn) - 4 * linear(d, d)
+    return text + fusion + image
+
+
+def grounding_decoder(c: Cfg, d: int) -> int:
+    """Decoder layers (self-attention, text cross-attention, deformable image cross-attention, MLP, four
+    LayerNorms), the final LayerNorm and the reference-point MLP."""
+    nh, levels = c.int("decoder_attention_heads"), c.int("num_feature_levels")
+    layer = attn_layer(d, c.int("decoder_ffn_dim")) + 4 * linear(d, d) + 4 * d
+    layer += deformable(d, nh, nh * levels * c.int("decoder_n_points"))
+    return c.int("decoder_layers") * layer + 2 * d + mlp_head(c.int("query_dim") // 2 * d, d, d, 2)
+
+
+def grounding_dino(c: Cfg, head: str, *, mm: bool = False) -> Tally:
+    """GroundingDinoModel / MMGroundingDinoModel (+ ForObjectDetection: per-layer box heads shared by the decoder
+    unless decoder_bbox_embed_share is off; MM's contrastive class heads each hold one bias)."""
+    c = with_defaults(c, GROUNDING_DINO)
+    d, levels = c.int("d_model"), c.int("num_feature_levels")
+    t = Tally()
+    t.has_kv = False
+    vision, text, chans = _swin_and_text(c, d)
+    t.add("vision", vision)
+    t.add("text", text)
+    if levels > 1 or mm:
+        proj = sum(linear(ch, d) + 2 * d for ch in chans)
+        cin = chans[-1]
+        for _ in range(levels - len(chans)):
+            proj, cin = proj + linear(9 * cin, d) + 2 * d, d
+    else:
+        proj = linear(chans[-1], d) + 2 * d
+    t.add("other", proj + levels * d)
+    two_stage = c.bool("two_stage")
+    if c.bool("embedding_init_target") or not two_stage:
+        t.add("other", c.int("num_queries") * d)
+    if two_stage or mm:
+        t.add("other", linear(d, d) + 2 * d + mlp_head(d, d, 4, 3) + (1 if mm else 0))
+    else:
+        t.add("other", c.int("num_queries") * 4)
+    t.add("encoder", c.int("encoder_layers") * grounding_encoder_layer(c, d))
+    t.add("decoder", grounding_decoder(c, d))
+    if head == OBJ_DET:  # a shared head is one module tied across the layers and into the decoder
+        L = c.int("decoder_layers")
+        t.add("heads", (1 if c.bool("decoder_bbox_embed_share") else L) * mlp_head(d, d, 4, 3))
+        t.add("heads", (1 if c.bool("decoder_cls_embed_share") else L) if mm else 0)
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for grounding-dino")
+    return t
+
+
 register_own("rt_detr", rt_detr, "RTDetr", classes={"RTDetrForObjectDetection": OBJ_DET})
 register_own(
     "rt_detr_v2",
@@ -369,3 +452,12 @@ register_own(
 )
 register_own("d_fine", d_fine, "DFine", classes={"DFineForObjectDetection": OBJ_DET})
 register_own("deimv2", deimv2, "Deimv2", classes={"Deimv2ForObjectDetection": OBJ_DET})
+register_own(
+    "grounding-dino", grounding_dino, "GroundingDino", classes={"GroundingDinoForObjectDetection": OBJ_DET}
+)
+register_own(
+    "mm-grounding-dino",
+    lambda c, h: grounding_dino(c, h, mm=True),
+    "MMGroundingDino",
+    classes={"MMGroundingDinoForObjectDetection": OBJ_DET},
+)
