@@ -16,6 +16,7 @@ from hubscan.estimate.families.vision_cnn import HGNET_V2, hgnet_v2
 from hubscan.estimate.families.vision_more import dinov3_vit, register_own, with_defaults
 
 OBJ_DET = "obj_det"
+INST_SEG = "inst_seg"
 
 
 def conv_bn(cin: int, cout: int, k: int, *, groups: int = 1, bn: bool = True) -> int:
@@ -443,6 +444,133 @@ def grounding_dino(c: Cfg, head: str, *, mm: bool = False) -> Tally:
     return t
 
 
+# ----------------------------------------------------------------------------- LW-DETR / RF-DETR
+
+LW_DETR = {"hidden_expansion": 0.5, "c2f_num_blocks": 3, "decoder_ffn_dim": 2048, "decoder_n_points": 4}
+LW_DETR.update(decoder_layers=3, decoder_self_attention_heads=8, decoder_cross_attention_heads=16)
+LW_DETR.update(num_queries=300, attention_bias=True, group_detr=13, d_model=256, projector_scale_factors=[])
+LW_DETR.update(num_feature_levels=0)
+RF_DETR = dict(LW_DETR, num_feature_levels=1, intermediate_size=1024)
+LW_VIT = {"hidden_size": 192, "num_hidden_layers": 10, "num_attention_heads": 12, "mlp_ratio": 4}
+LW_VIT.update(pretrain_image_size=224, patch_size=16, num_channels=3, qkv_bias=True)
+LW_VIT.update(use_absolute_position_embeddings=True)
+RF_DINOV2 = {"hidden_size": 384, "num_hidden_layers": 12, "num_attention_heads": 6, "mlp_ratio": 4}
+RF_DINOV2.update(image_size=518, patch_size=14, num_channels=3, qkv_bias=True, use_swiglu_ffn=False)
+RF_DINOV2.update(use_mask_token=True)
+
+
+def _vit_out(b: Cfg, h: int) -> int:
+    """How many feature maps a ViT backbone outputs (all of width h)."""
+    L = b.int("num_hidden_layers")
+    return len(_backbone_channels(b, _stage_names(L), [h] * (L + 1)))
+
+
+def _patch(b: Cfg, h: int, image_key: str) -> tuple[int, int]:
+    """(patch conv parameters, number of patches) of a square-patch ViT embedding."""
+    p = positive("patch_size", b.int("patch_size"))
+    side = b.int(image_key) // p
+    return linear(b.int("num_channels") * p * p, h), side * side
+
+
+def lw_detr_vit(b: Cfg) -> tuple[int, int, int]:
+    """LwDetrViTBackbone: biased patch conv, optional absolute positions (patches + 1), layers of q/k/v/o (k
+    without bias), two LayerNorms, two layer scales and an MLP; (parameters, width, feature maps)."""
+    b = with_defaults(b, LW_VIT)
+    h, L = b.int("hidden_size"), b.int("num_hidden_layers")
+    w = positive("num_attention_heads", b.int("num_attention_heads")) * (h // b.int("num_attention_heads"))
+    conv, patches = _patch(b, h, "pretrain_image_size")
+    n = conv + ((patches + 1) * h if b.bool("use_absolute_position_embeddings") else 0)
+    qb, inter = b.bool("qkv_bias"), int(h * b.num("mlp_ratio"))
+    layer = 2 * linear(h, w, qb) + linear(h, w, False) + linear(w, h) + 6 * h + linear(h, inter) + linear(inter, h)
+    return n + L * layer, h, _vit_out(b, h)
+
+
+def rf_detr_dinov2(b: Cfg) -> tuple[int, int, int]:
+    """RfDetrDinov2Backbone: [CLS] and mask tokens, biased patch conv, positions (patches + 1), DINOv2 layers
+    (plain or SwiGLU MLP, two layer scales), a final LayerNorm; (parameters, width, feature maps)."""
+    b = with_defaults(b, RF_DINOV2)
+    h, L = b.int("hidden_size"), b.int("num_hidden_layers")
+    w = positive("num_attention_heads", b.int("num_attention_heads")) * (h // b.int("num_attention_heads"))
+    conv, patches = _patch(b, h, "image_size")
+    n = h + (h if b.bool("use_mask_token") else 0) + conv + (patches + 1) * h + 2 * h
+    inter = int(h * b.num("mlp_ratio"))
+    if b.bool("use_swiglu_ffn"):
+        inter = (int(inter * 2 / 3) + 7) // 8 * 8
+        mlp = 2 * linear(h, inter) + linear(inter, h)
+    else:
+        mlp = linear(h, inter) + linear(inter, h)
+    layer = 3 * linear(h, w, b.bool("qkv_bias")) + linear(w, h) + 6 * h + mlp
+    return n + L * layer, h, _vit_out(b, h)
+
+
+def c2f(c: Cfg, cin: int) -> int:
+    """C2FLayer: 1x1 conv-norm to two hidden halves, RepVGG blocks of two 3x3 conv-norms, a 1x1 conv-norm to
+    d_model (BatchNorm or channels-first LayerNorm: the same two vectors)."""
+    d, nb = c.int("d_model"), c.int("c2f_num_blocks")
+    hid = int(d * c.num("hidden_expansion"))
+    return conv_bn(cin, 2 * hid, 1) + nb * 2 * conv_bn(hid, hid, 3) + conv_bn((2 + nb) * hid, d, 1)
+
+
+def lw_projector(c: Cfg, h: int, outs: int) -> int:
+    """LwDetrMultiScaleProjector: per scale factor, per backbone map a sampling layer (x2: transposed conv, after a
+    halving 1x1 conv-BN above 512 channels; x0.5: a strided 3x3 conv-BN), then a C2F layer and a LayerNorm."""
+    n = 0
+    for scale in c.list("projector_scale_factors"):
+        width = h
+        if scale == 2.0:
+            sample = conv_bn(h, h // 2, 1) + linear(4 * (h // 2), h // 4) if h > 512 else linear(4 * h, h // 2)
+            width = h // 4 if h > 512 else h // 2
+        else:
+            sample = conv_bn(h, h, 3) if scale == 0.5 else 0
+        n += outs * sample + c2f(c, width * outs) + 2 * c.int("d_model")
+    return n
+
+
+def detr_queries_decoder(c: Cfg, d: int) -> int:
+    """LW-DETR / RF-DETR: reference points and query features per group, decoder layers (self-attention,
+    deformable cross-attention, MLP, three LayerNorms), the final LayerNorm, the reference-point MLP and per
+    group the two-stage output projection, norm, box and class heads."""
+    g, q, nl = c.int("group_detr"), c.int("num_queries"), c.num_labels()
+    sh, ch = (positive(k, c.int(k)) for k in ("decoder_self_attention_heads", "decoder_cross_attention_heads"))
+    w, ab, ffn = sh * (d // sh), c.bool("attention_bias"), c.int("decoder_ffn_dim")
+    layer = 3 * linear(d, w, ab) + linear(w, d, ab) + 6 * d + linear(d, ffn) + linear(ffn, d)
+    layer += deformable(d, ch, ch * c.int("num_feature_levels") * c.int("decoder_n_points"))
+    n = c.int("decoder_layers") * layer + 2 * d + mlp_head(2 * d, d, d, 2)
+    return n + q * g * (4 + d) + g * (linear(d, d) + 2 * d + mlp_head(d, d, 4, 3) + linear(d, nl))
+
+
+def rf_segmentation(c: Cfg, d: int) -> int:
+    """RfDetrForInstanceSegmentation's own modules: per decoder layer a LayerNorm, depthwise 3x3 and pointwise
+    projection; the spatial and query feature projections, a LayerNorm + MLP block and a scalar bias."""
+    inter = c.int("intermediate_size")
+    blocks = c.int("decoder_layers") * (2 * d + linear(9, d) + linear(d, d))
+    return blocks + 2 * linear(d, d) + 2 * d + linear(d, inter) + linear(inter, d) + 1
+
+
+def lw_rf_detr(c: Cfg, head: str, *, rf: bool = False) -> Tally:
+    """LwDetrModel / RfDetrModel (+ ForObjectDetection: one class and one box head; RF-DETR's instance
+    segmentation adds its mask modules)."""
+    c = with_defaults(c, RF_DETR if rf else LW_DETR)
+    d = c.int("d_model")
+    b = _backbone_cfg(c, "rf_detr_dinov2" if rf else "lw_detr_vit")
+    want = "rf_detr_dinov2" if rf else "lw_detr_vit"
+    if b.str("model_type", default=want) != want:
+        raise NotExact(f"backbone_config model_type other than {want} is not modelled")
+    backbone, h, outs = rf_detr_dinov2(b) if rf else lw_detr_vit(b)
+    t = Tally()
+    t.has_kv = False
+    t.add("vision", backbone)
+    t.add("other", c2f(c, h * outs) + 2 * d if rf else lw_projector(c, h, outs))
+    t.add("decoder", detr_queries_decoder(c, d))
+    if head in (OBJ_DET, INST_SEG):
+        t.add("heads", linear(d, c.num_labels()) + mlp_head(d, d, 4, 3))
+    if head == INST_SEG and rf:
+        t.add("heads", rf_segmentation(c, d))
+    elif head not in ("model", OBJ_DET):
+        raise NotExact(f"output head '{head}' is not modelled for lw_detr / rf_detr")
+    return t
+
+
 register_own("rt_detr", rt_detr, "RTDetr", classes={"RTDetrForObjectDetection": OBJ_DET})
 register_own(
     "rt_detr_v2",
@@ -452,6 +580,13 @@ register_own(
 )
 register_own("d_fine", d_fine, "DFine", classes={"DFineForObjectDetection": OBJ_DET})
 register_own("deimv2", deimv2, "Deimv2", classes={"Deimv2ForObjectDetection": OBJ_DET})
+register_own("lw_detr", lw_rf_detr, "LwDetr", classes={"LwDetrForObjectDetection": OBJ_DET})
+register_own(
+    "rf_detr",
+    lambda c, h: lw_rf_detr(c, h, rf=True),
+    "RfDetr",
+    classes={"RfDetrForObjectDetection": OBJ_DET, "RfDetrForInstanceSegmentation": INST_SEG},
+)
 register_own(
     "grounding-dino", grounding_dino, "GroundingDino", classes={"GroundingDinoForObjectDetection": OBJ_DET}
 )
