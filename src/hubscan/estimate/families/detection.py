@@ -69,7 +69,9 @@ def rt_detr_resnet(b: Cfg, bn: bool = True) -> tuple[int, list[int]]:
     hs, depths = b.ints("hidden_sizes"), b.ints("depths")
     kind = b.str("layer_type")
     if kind not in ("basic", "bottleneck") or not hs or not depths:
-        raise ConfigProblem("rt_detr_resnet needs layer_type basic/bottleneck and non-empty hidden_sizes/depths")
+        raise ConfigProblem(
+            "rt_detr_resnet needs layer_type basic/bottleneck and non-empty hidden_sizes/depths"
+        )
     n = conv_bn(C, E // 2, 3, bn=bn) + conv_bn(E // 2, E // 2, 3, bn=bn) + conv_bn(E // 2, E, 3, bn=bn)
     stages = [(E, hs[0], 2 if b.bool("downsample_in_first_stage") else 1, depths[0])]
     stages += [(a, o, 2, d) for (a, o), d in zip(zip(hs, hs[1:], strict=False), depths[1:], strict=False)]
@@ -121,7 +123,9 @@ def cnn_backbone(c: Cfg, default_type: str) -> tuple[int, list[int]]:
 
 RT_DETR = {"encoder_hidden_dim": 256, "encoder_in_channels": [512, 1024, 2048], "encoder_layers": 1}
 RT_DETR.update(encoder_ffn_dim=1024, encode_proj_layers=[2], hidden_expansion=1.0, d_model=256)
-RT_DETR.update(num_queries=300, decoder_in_channels=[256, 256, 256], decoder_ffn_dim=1024, num_feature_levels=3)
+RT_DETR.update(
+    num_queries=300, decoder_in_channels=[256, 256, 256], decoder_ffn_dim=1024, num_feature_levels=3
+)
 RT_DETR.update(decoder_n_points=4, decoder_layers=6, decoder_attention_heads=8, num_denoising=100)
 RT_DETR.update(learn_initial_query=False, freeze_backbone_batch_norms=True, decoder_n_levels=3)
 D_FINE = dict(RT_DETR, eval_idx=-1, layer_scale=1.0, max_num_bins=32, depth_mult=1.0, top_prob_values=4)
@@ -215,8 +219,13 @@ def rt_detr(c: Cfg, head: str, *, v2: bool = False) -> Tally:
     levels = c.int("decoder_n_levels" if v2 else "num_feature_levels")
     cross = deformable(d, nh, nh * levels * c.int("decoder_n_points"))
     t.add("decoder", L * (attn_layer(d, c.int("decoder_ffn_dim")) + cross + 2 * d) + mlp_head(4, 2 * d, d, 2))
-    if head == OBJ_DET:  # v2 keeps a copy of the heads outside the decoder unless tie_word_embeddings ties them
-        t.add("heads", _labels_heads(c, d, L) * (2 if v2 and not c.bool("tie_word_embeddings", default=True) else 1))
+    if (
+        head == OBJ_DET
+    ):  # v2 keeps a copy of the heads outside the decoder unless tie_word_embeddings ties them
+        t.add(
+            "heads",
+            _labels_heads(c, d, L) * (2 if v2 and not c.bool("tie_word_embeddings", default=True) else 1),
+        )
     elif head != "model":
         raise NotExact(f"output head '{head}' is not modelled for rt_detr")
     return t
@@ -364,7 +373,12 @@ def deimv2(c: Cfg, head: str) -> Tally:
 
 # ----------------------------------------------------------------------------- Grounding DINO
 
-GROUNDING_DINO = {"num_queries": 900, "encoder_layers": 6, "encoder_ffn_dim": 2048, "encoder_attention_heads": 8}
+GROUNDING_DINO = {
+    "num_queries": 900,
+    "encoder_layers": 6,
+    "encoder_ffn_dim": 2048,
+    "encoder_attention_heads": 8,
+}
 GROUNDING_DINO.update(decoder_layers=6, decoder_ffn_dim=2048, decoder_attention_heads=8, d_model=256)
 GROUNDING_DINO.update(num_feature_levels=4, encoder_n_points=4, decoder_n_points=4, two_stage=True)
 GROUNDING_DINO.update(embedding_init_target=True, query_dim=4, decoder_bbox_embed_share=True)
@@ -481,7 +495,14 @@ def lw_detr_vit(b: Cfg) -> tuple[int, int, int]:
     conv, patches = _patch(b, h, "pretrain_image_size")
     n = conv + ((patches + 1) * h if b.bool("use_absolute_position_embeddings") else 0)
     qb, inter = b.bool("qkv_bias"), int(h * b.num("mlp_ratio"))
-    layer = 2 * linear(h, w, qb) + linear(h, w, False) + linear(w, h) + 6 * h + linear(h, inter) + linear(inter, h)
+    layer = (
+        2 * linear(h, w, qb)
+        + linear(h, w, False)
+        + linear(w, h)
+        + 6 * h
+        + linear(h, inter)
+        + linear(inter, h)
+    )
     return n + L * layer, h, _vit_out(b, h)
 
 
@@ -518,7 +539,9 @@ def lw_projector(c: Cfg, h: int, outs: int) -> int:
     for scale in c.list("projector_scale_factors"):
         width = h
         if scale == 2.0:
-            sample = conv_bn(h, h // 2, 1) + linear(4 * (h // 2), h // 4) if h > 512 else linear(4 * h, h // 2)
+            sample = (
+                conv_bn(h, h // 2, 1) + linear(4 * (h // 2), h // 4) if h > 512 else linear(4 * h, h // 2)
+            )
             width = h // 4 if h > 512 else h // 2
         else:
             sample = conv_bn(h, h, 3) if scale == 0.5 else 0
@@ -531,7 +554,9 @@ def detr_queries_decoder(c: Cfg, d: int) -> int:
     deformable cross-attention, MLP, three LayerNorms), the final LayerNorm, the reference-point MLP and per
     group the two-stage output projection, norm, box and class heads."""
     g, q, nl = c.int("group_detr"), c.int("num_queries"), c.num_labels()
-    sh, ch = (positive(k, c.int(k)) for k in ("decoder_self_attention_heads", "decoder_cross_attention_heads"))
+    sh, ch = (
+        positive(k, c.int(k)) for k in ("decoder_self_attention_heads", "decoder_cross_attention_heads")
+    )
     w, ab, ffn = sh * (d // sh), c.bool("attention_bias"), c.int("decoder_ffn_dim")
     layer = 3 * linear(d, w, ab) + linear(w, d, ab) + 6 * d + linear(d, ffn) + linear(ffn, d)
     layer += deformable(d, ch, ch * c.int("num_feature_levels") * c.int("decoder_n_points"))
