@@ -120,6 +120,15 @@ def test_deimv2_without_gateway_uses_an_rms_norm():
     assert total(deim) - total({**deim, "use_gateway": False}) == 2 * (gate - 256)
 
 
+def test_rt_detr_resnet_backbone_alone_keeps_its_batch_norms():
+    cfg = {**RT_TINY["backbone_config"], "architectures": ["RTDetrResNetBackbone"]}
+    convs = (
+        (3 * 4 * 9 + 4 * 4 * 9 + 4 * 8 * 9) + (8 * 8 + 2 * 8 * 8 * 9) + (8 * 16 + 8 * 16 * 9 + 16 * 16 * 9)
+    )
+    norms = 2 * (4 + 4 + 8) + 2 * (8 + 8 + 8) + 2 * (16 + 16 + 16)
+    assert total(cfg) == convs + norms
+
+
 LW_TINY = {
     "model_type": "lw_detr",
     "architectures": ["LwDetrModel"],
@@ -197,6 +206,8 @@ def test_grounding_dino_shared_box_head_and_mm_contrastive_bias():
         {"model_type": "rf_detr", "architectures": ["RfDetrForSegmentation"]},
         {"model_type": "grounding-dino", "text_config": {"model_type": "roberta"}},
         {"model_type": "mm-grounding-dino", "backbone_config": {"model_type": "resnet"}},
+        {**RT_TINY["backbone_config"], "architectures": ["RTDetrResNetModel"]},
+        {"model_type": "lw_detr_vit"},
     ],
 )
 def test_unmodelled_heads_and_backbones_are_unknown(cfg):
@@ -287,4 +298,49 @@ def test_against_meta_device(model_type, arch, kw):
     d["architectures"] = [arch]
     expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
     p = params(d)
+    assert (p["total"], p["confidence"]) == (expected, "exact")
+
+
+# hub-style configs: sub-configs that name a few keys, the rest taken from the backbone config classes' defaults
+PARTIAL_CASES = [
+    ("lw_detr", "LwDetrModel", {}),
+    (
+        "lw_detr",
+        "LwDetrModel",
+        {
+            "backbone_config": {
+                "model_type": "lw_detr_vit",
+                "hidden_size": 192,
+                "out_features": ["stage3", "stage6"],
+            },
+            "projector_scale_factors": [2.0, 0.5],
+            "num_feature_levels": 2,
+        },
+    ),
+    (
+        "rf_detr",
+        "RfDetrModel",
+        {"backbone_config": {"model_type": "rf_detr_dinov2", "out_indices": [3, 6, 9, 12]}},
+    ),
+    (
+        "rt_detr",
+        "RTDetrForObjectDetection",
+        {"backbone_config": {"model_type": "rt_detr_resnet", "depths": [2] * 4}},
+    ),
+    ("deimv2", "Deimv2Model", {"backbone_config": {"model_type": "dinov3_vit", "num_hidden_layers": 2}}),
+    ("rf_detr_dinov2", "RfDetrDinov2Backbone", {"hidden_size": 384, "num_attention_heads": 6}),
+    ("lw_detr_vit", "LwDetrViTBackbone", {"num_hidden_layers": 3}),
+]
+
+
+@pytest.mark.parametrize(("model_type", "arch", "kw"), PARTIAL_CASES)
+def test_partial_configs_against_meta_device(model_type, arch, kw):
+    transformers = pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    from hubscan.estimate import meta
+
+    d = transformers.CONFIG_MAPPING[model_type](**kw).to_dict()
+    d["architectures"] = [arch]
+    expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
+    p = params({**kw, "model_type": model_type, "architectures": [arch]})
     assert (p["total"], p["confidence"]) == (expected, "exact")

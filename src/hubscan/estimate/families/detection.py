@@ -12,6 +12,7 @@ from __future__ import annotations
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
 from hubscan.estimate.families.encoders import BertShape, bert_like
 from hubscan.estimate.families.hierarchical import _backbone_channels, swin
+from hubscan.estimate.families.registry import Formula
 from hubscan.estimate.families.vision_cnn import HGNET_V2, hgnet_v2
 from hubscan.estimate.families.vision_more import dinov3_vit, register_own, with_defaults
 
@@ -36,12 +37,13 @@ def _stage_names(n: int) -> list[str]:
     return ["stem"] + [f"stage{i}" for i in range(1, n + 1)]
 
 
-def _backbone_cfg(c: Cfg, default_type: str) -> Cfg:
-    """The backbone sub-config as the model sees it (absent: the config class's default, out_indices [2, 3, 4])."""
+def _backbone_cfg(c: Cfg, default_type: str, default: dict | None = None) -> Cfg:
+    """The backbone sub-config as the model sees it. Absent, the detector builds ``default`` (a backbone of
+    ``default_type`` with out_indices [2, 3, 4] unless given); keys a present one omits take the backbone
+    config class's defaults (applied by the backbone formula)."""
     if c.bool("use_timm_backbone", default=False) or (c.raw("backbone") and not c.has("backbone_config")):
         raise NotExact("a timm / named backbone is loaded by name; its size is not in the config")
-    b = c.sub("backbone_config", default={"model_type": default_type, "out_indices": [2, 3, 4]})
-    return b
+    return c.sub("backbone_config", default=default or {"model_type": default_type, "out_indices": [2, 3, 4]})
 
 
 # ----------------------------------------------------------------------------- CNN backbones
@@ -465,12 +467,17 @@ LW_DETR.update(decoder_layers=3, decoder_self_attention_heads=8, decoder_cross_a
 LW_DETR.update(num_queries=300, attention_bias=True, group_detr=13, d_model=256, projector_scale_factors=[])
 LW_DETR.update(num_feature_levels=0)
 RF_DETR = dict(LW_DETR, num_feature_levels=1, intermediate_size=1024)
-LW_VIT = {"hidden_size": 192, "num_hidden_layers": 10, "num_attention_heads": 12, "mlp_ratio": 4}
+# the backbone config classes' defaults, and the backbones LW-DETR / RF-DETR build when backbone_config is absent
+LW_VIT = {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "mlp_ratio": 4}
 LW_VIT.update(pretrain_image_size=224, patch_size=16, num_channels=3, qkv_bias=True)
 LW_VIT.update(use_absolute_position_embeddings=True)
-RF_DINOV2 = {"hidden_size": 384, "num_hidden_layers": 12, "num_attention_heads": 6, "mlp_ratio": 4}
-RF_DINOV2.update(image_size=518, patch_size=14, num_channels=3, qkv_bias=True, use_swiglu_ffn=False)
+RF_DINOV2 = {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "mlp_ratio": 4}
+RF_DINOV2.update(image_size=224, patch_size=14, num_channels=3, qkv_bias=True, use_swiglu_ffn=False)
 RF_DINOV2.update(use_mask_token=True)
+LW_DEFAULT_BACKBONE = {"model_type": "lw_detr_vit", "hidden_size": 192, "num_hidden_layers": 10}
+LW_DEFAULT_BACKBONE.update(out_indices=[2, 4, 5, 9])
+RF_DEFAULT_BACKBONE = {"model_type": "rf_detr_dinov2", "hidden_size": 384, "num_attention_heads": 6}
+RF_DEFAULT_BACKBONE.update(image_size=518, out_indices=[2, 5, 8, 11])
 
 
 def _vit_out(b: Cfg, h: int) -> int:
@@ -577,8 +584,8 @@ def lw_rf_detr(c: Cfg, head: str, *, rf: bool = False) -> Tally:
     segmentation adds its mask modules)."""
     c = with_defaults(c, RF_DETR if rf else LW_DETR)
     d = c.int("d_model")
-    b = _backbone_cfg(c, "rf_detr_dinov2" if rf else "lw_detr_vit")
     want = "rf_detr_dinov2" if rf else "lw_detr_vit"
+    b = _backbone_cfg(c, want, RF_DEFAULT_BACKBONE if rf else LW_DEFAULT_BACKBONE)
     if b.str("model_type", default=want) != want:
         raise NotExact(f"backbone_config model_type other than {want} is not modelled")
     backbone, h, outs = rf_detr_dinov2(b) if rf else lw_detr_vit(b)
@@ -594,6 +601,23 @@ def lw_rf_detr(c: Cfg, head: str, *, rf: bool = False) -> Tally:
     elif head not in ("model", OBJ_DET):
         raise NotExact(f"output head '{head}' is not modelled for lw_detr / rf_detr")
     return t
+
+
+# ----------------------------------------------------------------------------- the backbones on their own
+
+
+def _backbone_alone(count) -> Formula:
+    """A detector backbone built by itself (``...Backbone``, BatchNorms trainable): its own count."""
+
+    def formula(c: Cfg, head: str) -> Tally:
+        if head != "backbone":
+            raise NotExact(f"output head '{head}' is not modelled for this detector backbone")
+        t = Tally()
+        t.has_kv = False
+        t.add("vision", count(c)[0])
+        return t
+
+    return formula
 
 
 register_own("rt_detr", rt_detr, "RTDetr", classes={"RTDetrForObjectDetection": OBJ_DET})
@@ -612,6 +636,9 @@ register_own(
     "RfDetr",
     classes={"RfDetrForObjectDetection": OBJ_DET, "RfDetrForInstanceSegmentation": INST_SEG},
 )
+register_own("rt_detr_resnet", _backbone_alone(rt_detr_resnet), "RTDetrResNet")
+register_own("lw_detr_vit", _backbone_alone(lw_detr_vit), "LwDetrViT")
+register_own("rf_detr_dinov2", _backbone_alone(rf_detr_dinov2), "RfDetrDinov2")
 register_own(
     "grounding-dino", grounding_dino, "GroundingDino", classes={"GroundingDinoForObjectDetection": OBJ_DET}
 )
