@@ -14,7 +14,7 @@ from hubscan.estimate.families.encoders import BertShape, bert_like
 from hubscan.estimate.families.hierarchical import _backbone_channels, swin
 from hubscan.estimate.families.registry import Formula
 from hubscan.estimate.families.vision_cnn import HGNET_V2, hgnet_v2
-from hubscan.estimate.families.vision_more import dinov3_vit, register_own, with_defaults
+from hubscan.estimate.families.vision_more import DINOV3_VIT, dinov3_vit, register_own, with_defaults
 
 OBJ_DET = "obj_det"
 INST_SEG = "inst_seg"
@@ -31,6 +31,12 @@ def mlp_head(i: int, hidden: int, o: int, layers: int) -> int:
     """``...MLPPredictionHead``: ``layers`` biased linears i -> hidden -> ... -> o."""
     dims = [i] + [hidden] * (layers - 1) + [o]
     return sum(linear(a, b) for a, b in zip(dims, dims[1:], strict=False))
+
+
+def detector_tally() -> Tally:
+    t = Tally()
+    t.has_kv = False  # no autoregressive cache
+    return t
 
 
 def _stage_names(n: int) -> list[str]:
@@ -195,15 +201,11 @@ def rt_decoder_input_proj(c: Cfg, d: int) -> int:
     return n
 
 
-def deformable(d: int, heads: int, points: int, *, value_out: bool = True) -> int:
+def deformable(d: int, points: int, *, value_out: bool = True) -> int:
     """Multi-scale deformable attention: sampling offsets and weights for ``points`` (heads x levels x points)
     sampling points, plus value and output projections unless D-FINE style."""
     n = linear(d, 2 * points) + linear(d, points)
     return n + (2 * linear(d, d) if value_out else 0)
-
-
-def _labels_heads(c: Cfg, d: int, L: int) -> int:
-    return L * (linear(d, c.num_labels()) + mlp_head(d, d, 4, 3))
 
 
 def rt_detr(c: Cfg, head: str, *, v2: bool = False) -> Tally:
@@ -211,23 +213,18 @@ def rt_detr(c: Cfg, head: str, *, v2: bool = False) -> Tally:
     c = with_defaults(c, RT_DETR)
     d, L = c.int("d_model"), c.int("decoder_layers")
     nh = positive("decoder_attention_heads", c.int("decoder_attention_heads"))
-    t = Tally()
-    t.has_kv = False
+    t = detector_tally()
     backbone, chans = cnn_backbone(c, "rt_detr_resnet")
     t.add("vision", backbone)
     t.add("other", sum(conv_bn(ch, c.int("encoder_hidden_dim"), 1) for ch in chans))
     t.add("encoder", rt_hybrid_encoder(c))
     t.add("other", query_heads(c, d) + rt_decoder_input_proj(c, d))
     levels = c.int("decoder_n_levels" if v2 else "num_feature_levels")
-    cross = deformable(d, nh, nh * levels * c.int("decoder_n_points"))
+    cross = deformable(d, nh * levels * c.int("decoder_n_points"))
     t.add("decoder", L * (attn_layer(d, c.int("decoder_ffn_dim")) + cross + 2 * d) + mlp_head(4, 2 * d, d, 2))
-    if (
-        head == OBJ_DET
-    ):  # v2 keeps a copy of the heads outside the decoder unless tie_word_embeddings ties them
-        t.add(
-            "heads",
-            _labels_heads(c, d, L) * (2 if v2 and not c.bool("tie_word_embeddings", default=True) else 1),
-        )
+    if head == OBJ_DET:  # v2 keeps a copy of the heads outside the decoder unless tie_word_embeddings
+        copies = 2 if v2 and not c.bool("tie_word_embeddings", default=True) else 1
+        t.add("heads", copies * L * (linear(d, c.num_labels()) + mlp_head(d, d, 4, 3)))
     elif head != "model":
         raise NotExact(f"output head '{head}' is not modelled for rt_detr")
     return t
@@ -248,7 +245,7 @@ def d_fine_decoder(c: Cfg, d: int, *, deim: bool = False) -> int:
     L, ffn = c.int("decoder_layers"), c.int("decoder_ffn_dim")
     nh = positive("decoder_attention_heads", c.int("decoder_attention_heads"))
     eval_idx = _eval_idx(c, L)
-    layer = 4 * linear(d, d) + deformable(d, nh, _points(c, nh), value_out=False)
+    layer = 4 * linear(d, d) + deformable(d, _points(c, nh), value_out=False)
     if deim:
         layer += 2 * d + 2 * linear(d, ffn // 2) + linear(ffn // 2, d)
         layer += linear(2 * d, 2 * d) + d if c.bool("use_gateway", default=True) else d
@@ -295,8 +292,7 @@ def d_fine(c: Cfg, head: str) -> Tally:
     """DFineModel: HGNetV2 backbone, D-FINE hybrid encoder and decoder."""
     c = with_defaults(c, D_FINE)
     d = c.int("d_model")
-    t = Tally()
-    t.has_kv = False
+    t = detector_tally()
     backbone, chans = cnn_backbone(c, "hgnet_v2")
     n_in = len(c.ints("decoder_in_channels"))
     if len(chans) < n_in:
@@ -350,7 +346,7 @@ def deim_conv_encoder(c: Cfg) -> int:
         n, chans = cnn_backbone(c, "hgnet_v2")
         return n + (0 if c.str("encoder_type") == "lite" else sum(conv_bn(ch, ehd, 1) for ch in chans))
     p = c.int("spatial_tuning_adapter_inplanes")
-    E = with_defaults(b, {"hidden_size": 384}).int("hidden_size")
+    E = with_defaults(b, DINOV3_VIT).int("hidden_size")
     sta = conv_bn(3, p, 3) + conv_bn(p, 2 * p, 3) + conv_bn(2 * p, 4 * p, 3) + conv_bn(4 * p, 4 * p, 3)
     fusion = conv_bn(E + 2 * p, ehd, 1) + 2 * conv_bn(E + 4 * p, ehd, 1)
     return dinov3_vit(b, "backbone").total + sta + fusion
@@ -360,8 +356,7 @@ def deimv2(c: Cfg, head: str) -> Tally:
     """Deimv2Model: the conv encoder, hybrid or lite encoder, D-FINE style decoder with DEIMv2 layers."""
     c = with_defaults(c, DEIMV2)
     d = c.int("d_model")
-    t = Tally()
-    t.has_kv = False
+    t = detector_tally()
     t.add("vision", deim_conv_encoder(c))
     t.add("encoder", deim_encoder(c))
     t.add("other", query_heads(c, d) + d_fine_input_proj(c, d))
@@ -411,7 +406,7 @@ def grounding_encoder_layer(c: Cfg, d: int) -> int:
     levels, e = c.int("num_feature_levels"), ffn // 2
     text = 4 * linear(d, d) + linear(d, e) + linear(e, d) + 4 * d
     fusion = 4 * d + 4 * linear(d, e) + 2 * linear(e, d) + 2 * d
-    image = deformable(d, nh, nh * levels * c.int("encoder_n_points")) + attn_layer(d, ffn) - 4 * linear(d, d)
+    image = deformable(d, nh * levels * c.int("encoder_n_points")) + 4 * d + linear(d, ffn) + linear(ffn, d)
     return text + fusion + image
 
 
@@ -420,7 +415,7 @@ def grounding_decoder(c: Cfg, d: int) -> int:
     LayerNorms), the final LayerNorm and the reference-point MLP."""
     nh, levels = c.int("decoder_attention_heads"), c.int("num_feature_levels")
     layer = attn_layer(d, c.int("decoder_ffn_dim")) + 4 * linear(d, d) + 4 * d
-    layer += deformable(d, nh, nh * levels * c.int("decoder_n_points"))
+    layer += deformable(d, nh * levels * c.int("decoder_n_points"))
     return c.int("decoder_layers") * layer + 2 * d + mlp_head(c.int("query_dim") // 2 * d, d, d, 2)
 
 
@@ -429,8 +424,7 @@ def grounding_dino(c: Cfg, head: str, *, mm: bool = False) -> Tally:
     unless decoder_bbox_embed_share is off; MM's contrastive class heads each hold one bias)."""
     c = with_defaults(c, GROUNDING_DINO)
     d, levels = c.int("d_model"), c.int("num_feature_levels")
-    t = Tally()
-    t.has_kv = False
+    t = detector_tally()
     vision, text, chans = _swin_and_text(c, d)
     t.add("vision", vision)
     t.add("text", text)
@@ -566,7 +560,7 @@ def detr_queries_decoder(c: Cfg, d: int) -> int:
     )
     w, ab, ffn = sh * (d // sh), c.bool("attention_bias"), c.int("decoder_ffn_dim")
     layer = 3 * linear(d, w, ab) + linear(w, d, ab) + 6 * d + linear(d, ffn) + linear(ffn, d)
-    layer += deformable(d, ch, ch * c.int("num_feature_levels") * c.int("decoder_n_points"))
+    layer += deformable(d, ch * c.int("num_feature_levels") * c.int("decoder_n_points"))
     n = c.int("decoder_layers") * layer + 2 * d + mlp_head(2 * d, d, d, 2)
     return n + q * g * (4 + d) + g * (linear(d, d) + 2 * d + mlp_head(d, d, 4, 3) + linear(d, nl))
 
@@ -589,8 +583,7 @@ def lw_rf_detr(c: Cfg, head: str, *, rf: bool = False) -> Tally:
     if b.str("model_type", default=want) != want:
         raise NotExact(f"backbone_config model_type other than {want} is not modelled")
     backbone, h, outs = rf_detr_dinov2(b) if rf else lw_detr_vit(b)
-    t = Tally()
-    t.has_kv = False
+    t = detector_tally()
     t.add("vision", backbone)
     t.add("other", c2f(c, h * outs) + 2 * d if rf else lw_projector(c, h, outs))
     t.add("decoder", detr_queries_decoder(c, d))
@@ -612,8 +605,7 @@ def _backbone_alone(count) -> Formula:
     def formula(c: Cfg, head: str) -> Tally:
         if head != "backbone":
             raise NotExact(f"output head '{head}' is not modelled for this detector backbone")
-        t = Tally()
-        t.has_kv = False
+        t = detector_tally()
         t.add("vision", count(c)[0])
         return t
 
