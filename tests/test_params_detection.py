@@ -288,15 +288,20 @@ META_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("model_type", "arch", "kw"), META_CASES)
-def test_against_meta_device(model_type, arch, kw):
+def meta_built(model_type: str, arch: str, kw: dict) -> tuple[dict, int]:
+    """The config transformers makes of ``kw`` (every key filled in) and its meta-device parameter count."""
     transformers = pytest.importorskip("transformers")
     pytest.importorskip("torch")
     from hubscan.estimate import meta
 
     d = transformers.CONFIG_MAPPING[model_type](**kw).to_dict()
     d["architectures"] = [arch]
-    expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
+    return d, sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
+
+
+@pytest.mark.parametrize(("model_type", "arch", "kw"), META_CASES)
+def test_against_meta_device(model_type, arch, kw):
+    d, expected = meta_built(model_type, arch, kw)
     p = params(d)
     assert (p["total"], p["confidence"]) == (expected, "exact")
 
@@ -335,12 +340,6 @@ PARTIAL_CASES = [
 
 @pytest.mark.parametrize(("model_type", "arch", "kw"), PARTIAL_CASES)
 def test_partial_configs_against_meta_device(model_type, arch, kw):
-    transformers = pytest.importorskip("transformers")
-    pytest.importorskip("torch")
-    from hubscan.estimate import meta
-
-    d = transformers.CONFIG_MAPPING[model_type](**kw).to_dict()
-    d["architectures"] = [arch]
-    expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
+    _, expected = meta_built(model_type, arch, kw)
     p = params({**kw, "model_type": model_type, "architectures": [arch]})
     assert (p["total"], p["confidence"]) == (expected, "exact")

@@ -9,6 +9,8 @@ Each formula follows the module tree transformers 5 builds. Backbone BatchNorms 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hubscan.estimate.families.common import Cfg, ConfigProblem, NotExact, Tally, linear, positive
 from hubscan.estimate.families.encoders import BertShape, bert_like
 from hubscan.estimate.families.hierarchical import _backbone_channels, swin
@@ -36,6 +38,16 @@ def mlp_head(i: int, hidden: int, o: int, layers: int) -> int:
 def detector_tally() -> Tally:
     t = Tally()
     t.has_kv = False  # no autoregressive cache
+    return t
+
+
+def with_head(t: Tally, head: str, family: str, **heads: Callable[[], int]) -> Tally:
+    """Add the parameters of a claimed output head (``heads``: head kind -> count); any other head but the base
+    model is NotExact."""
+    if head in heads:
+        t.add("heads", heads[head]())
+    elif head != "model":
+        raise NotExact(f"output head '{head}' is not modelled for {family}")
     return t
 
 
@@ -222,12 +234,10 @@ def rt_detr(c: Cfg, head: str, *, v2: bool = False) -> Tally:
     levels = c.int("decoder_n_levels" if v2 else "num_feature_levels")
     cross = deformable(d, nh * levels * c.int("decoder_n_points"))
     t.add("decoder", L * (attn_layer(d, c.int("decoder_ffn_dim")) + cross + 2 * d) + mlp_head(4, 2 * d, d, 2))
-    if head == OBJ_DET:  # v2 keeps a copy of the heads outside the decoder unless tie_word_embeddings
-        copies = 2 if v2 and not c.bool("tie_word_embeddings", default=True) else 1
-        t.add("heads", copies * L * (linear(d, c.num_labels()) + mlp_head(d, d, 4, 3)))
-    elif head != "model":
-        raise NotExact(f"output head '{head}' is not modelled for rt_detr")
-    return t
+    # v2 keeps a copy of the heads outside the decoder unless tie_word_embeddings
+    copies = 2 if v2 and not c.bool("tie_word_embeddings", default=True) else 1
+    heads = copies * L * (linear(d, c.num_labels()) + mlp_head(d, d, 4, 3))
+    return with_head(t, head, "rt_detr", obj_det=lambda: heads)
 
 
 def _points(c: Cfg, nh: int) -> int:
@@ -302,11 +312,7 @@ def d_fine(c: Cfg, head: str) -> Tally:
     t.add("encoder", d_fine_encoder(c))
     t.add("other", query_heads(c, d) + d_fine_input_proj(c, d))
     t.add("decoder", d_fine_decoder(c, d))
-    if head == OBJ_DET:
-        t.add("heads", d_fine_heads(c, d))
-    elif head != "model":
-        raise NotExact(f"output head '{head}' is not modelled for d_fine")
-    return t
+    return with_head(t, head, "d_fine", obj_det=lambda: d_fine_heads(c, d))
 
 
 # ----------------------------------------------------------------------------- DEIMv2
@@ -361,11 +367,7 @@ def deimv2(c: Cfg, head: str) -> Tally:
     t.add("encoder", deim_encoder(c))
     t.add("other", query_heads(c, d) + d_fine_input_proj(c, d))
     t.add("decoder", d_fine_decoder(c, d, deim=True))
-    if head == OBJ_DET:
-        t.add("heads", d_fine_heads(c, d))
-    elif head != "model":
-        raise NotExact(f"output head '{head}' is not modelled for deimv2")
-    return t
+    return with_head(t, head, "deimv2", obj_det=lambda: d_fine_heads(c, d))
 
 
 # ----------------------------------------------------------------------------- Grounding DINO
@@ -445,13 +447,11 @@ def grounding_dino(c: Cfg, head: str, *, mm: bool = False) -> Tally:
         t.add("other", c.int("num_queries") * 4)
     t.add("encoder", c.int("encoder_layers") * grounding_encoder_layer(c, d))
     t.add("decoder", grounding_decoder(c, d))
-    if head == OBJ_DET:  # a shared head is one module tied across the layers and into the decoder
-        L = c.int("decoder_layers")
-        t.add("heads", (1 if c.bool("decoder_bbox_embed_share") else L) * mlp_head(d, d, 4, 3))
-        t.add("heads", (1 if c.bool("decoder_cls_embed_share") else L) if mm else 0)
-    elif head != "model":
-        raise NotExact(f"output head '{head}' is not modelled for grounding-dino")
-    return t
+    # a shared head is one module tied across the layers and into the decoder
+    L = c.int("decoder_layers")
+    heads = (1 if c.bool("decoder_bbox_embed_share") else L) * mlp_head(d, d, 4, 3)
+    heads += (1 if c.bool("decoder_cls_embed_share") else L) if mm else 0
+    return with_head(t, head, "grounding-dino", obj_det=lambda: heads)
 
 
 # ----------------------------------------------------------------------------- LW-DETR / RF-DETR
@@ -587,13 +587,12 @@ def lw_rf_detr(c: Cfg, head: str, *, rf: bool = False) -> Tally:
     t.add("vision", backbone)
     t.add("other", c2f(c, h * outs) + 2 * d if rf else lw_projector(c, h, outs))
     t.add("decoder", detr_queries_decoder(c, d))
-    if head in (OBJ_DET, INST_SEG):
-        t.add("heads", linear(d, c.num_labels()) + mlp_head(d, d, 4, 3))
-    if head == INST_SEG and rf:
-        t.add("heads", rf_segmentation(c, d))
-    elif head not in ("model", OBJ_DET):
-        raise NotExact(f"output head '{head}' is not modelled for lw_detr / rf_detr")
-    return t
+    det = linear(d, c.num_labels()) + mlp_head(d, d, 4, 3)
+    if rf:
+        return with_head(
+            t, head, "rf_detr", obj_det=lambda: det, inst_seg=lambda: det + rf_segmentation(c, d)
+        )
+    return with_head(t, head, "lw_detr", obj_det=lambda: det)
 
 
 # ----------------------------------------------------------------------------- the backbones on their own
