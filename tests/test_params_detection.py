@@ -207,6 +207,10 @@ def test_grounding_dino_shared_box_head_and_mm_contrastive_bias():
         {"model_type": "grounding-dino", "text_config": {"model_type": "roberta"}},
         {"model_type": "mm-grounding-dino", "backbone_config": {"model_type": "resnet"}},
         {**RT_TINY["backbone_config"], "architectures": ["RTDetrResNetModel"]},
+        {**RT_TINY, "encoder_in_channels": []},  # malformed: no feature maps
+        {"model_type": "d_fine", "eval_idx": -10},  # not one of the 6 decoder layers
+        {"model_type": "d_fine", "depth_mult": -1.0},
+        {**LW_TINY, "projector_scale_factors": [2.0, None]},
         {"model_type": "lw_detr_vit"},
     ],
 )

@@ -48,7 +48,24 @@ def with_head(t: Tally, head: str, family: str, **heads: Callable[[], int]) -> T
         t.add("heads", heads[head]())
     elif head != "model":
         raise NotExact(f"output head '{head}' is not modelled for {family}")
+    if any(v < 0 for v in t.parts.values()):
+        raise ConfigProblem(f"the {family} config gives a module a negative size")
     return t
+
+
+def _widths(c: Cfg, key: str) -> list[int]:
+    """A non-empty list of positive channel counts."""
+    v = c.ints(key)
+    if not v or min(v) <= 0:
+        raise ConfigProblem(f"{key} must be a non-empty list of positive channel counts")
+    return v
+
+
+def _ratio(c: Cfg, key: str) -> float:
+    v = c.num(key)
+    if v <= 0:
+        raise ConfigProblem(f"{key} must be positive, got {v}")
+    return v
 
 
 def _stage_names(n: int) -> list[str]:
@@ -175,8 +192,8 @@ def rt_hybrid_encoder(c: Cfg) -> int:
     """RTDetrHybridEncoder: AIFI, then per FPN/PAN stage a 1x1 lateral (3x3 stride-2 downsample) conv-BN and a
     CSPRepLayer of three RepVGG blocks."""
     ehd = c.int("encoder_hidden_dim")
-    stages = len(c.list("encoder_in_channels")) - 1
-    csp = csp_rep(2 * ehd, ehd, 3, c.num("hidden_expansion"))
+    stages = len(_widths(c, "encoder_in_channels")) - 1
+    csp = csp_rep(2 * ehd, ehd, 3, _ratio(c, "hidden_expansion"))
     return aifi(c) + stages * (conv_bn(ehd, ehd, 1) + conv_bn(ehd, ehd, 3) + 2 * csp)
 
 
@@ -184,9 +201,9 @@ def d_fine_encoder(c: Cfg) -> int:
     """DFineHybridEncoder: AIFI, then per stage a 1x1 lateral conv-BN, an SCDown (1x1 + depthwise 3x3) and two
     RepNCSPELAN4 blocks."""
     ehd = c.int("encoder_hidden_dim")
-    stages = len(c.list("encoder_in_channels")) - 1
-    nb = round(3 * c.num("depth_mult"))
-    c3, c4 = 2 * ehd, round(c.num("hidden_expansion") * ehd // 2)
+    stages = len(_widths(c, "encoder_in_channels")) - 1
+    nb = round(3 * _ratio(c, "depth_mult"))
+    c3, c4 = 2 * ehd, round(_ratio(c, "hidden_expansion") * ehd // 2)
     elan = conv_bn(2 * ehd, c3, 1) + csp_rep(c3 // 2, c4, nb) + 2 * conv_bn(c4, c4, 3) + csp_rep(c4, c4, nb)
     elan += conv_bn(c3 + 2 * c4, ehd, 1)
     scdown = conv_bn(ehd, ehd, 1) + conv_bn(ehd, ehd, 3, groups=ehd)
@@ -205,7 +222,7 @@ def query_heads(c: Cfg, d: int) -> int:
 
 
 def rt_decoder_input_proj(c: Cfg, d: int) -> int:
-    chans = c.ints("decoder_in_channels")
+    chans = _widths(c, "decoder_in_channels")
     n = sum(conv_bn(ch, d, 1) for ch in chans)
     cin = chans[-1]
     for _ in range(c.int("num_feature_levels") - len(chans)):
@@ -270,7 +287,7 @@ def d_fine_decoder(c: Cfg, d: int, *, deim: bool = False) -> int:
 
 def d_fine_input_proj(c: Cfg, d: int) -> int:
     """DFineModel's decoder input projections: identities when the last decoder input width is d_model."""
-    chans = c.ints("decoder_in_channels")
+    chans = _widths(c, "decoder_in_channels")
     if d == chans[-1]:
         return 0
     extra = max(c.int("num_feature_levels") - len(chans), 0)
@@ -279,8 +296,8 @@ def d_fine_input_proj(c: Cfg, d: int) -> int:
 
 def _eval_idx(c: Cfg, L: int) -> int:
     e = c.raw("eval_idx")
-    if isinstance(e, bool) or not isinstance(e, int):
-        raise ConfigProblem(f"eval_idx = {e!r} is not an integer")
+    if isinstance(e, bool) or not isinstance(e, int) or not -L <= e < L:
+        raise ConfigProblem(f"eval_idx = {e!r} does not name one of the {L} decoder layers")
     return e if e >= 0 else L + e
 
 
@@ -289,7 +306,7 @@ def d_fine_heads(c: Cfg, d: int) -> int:
     outputs; layers after eval_idx at layer_scale width), copied into the decoder unless tie_word_embeddings."""
     L = c.int("decoder_layers")
     e = _eval_idx(c, L)
-    bins, scaled = 4 * (c.int("max_num_bins") + 1), round(c.num("layer_scale") * d)
+    bins, scaled = 4 * (c.int("max_num_bins") + 1), round(_ratio(c, "layer_scale") * d)
     n = L * linear(d, c.num_labels())
     if c.bool("share_bbox_head", default=False):  # DEIMv2: one box head module in every slot
         n += mlp_head(d, d, bins, 3)
@@ -304,7 +321,7 @@ def d_fine(c: Cfg, head: str) -> Tally:
     d = c.int("d_model")
     t = detector_tally()
     backbone, chans = cnn_backbone(c, "hgnet_v2")
-    n_in = len(c.ints("decoder_in_channels"))
+    n_in = len(_widths(c, "decoder_in_channels"))
     if len(chans) < n_in:
         raise ConfigProblem("the backbone outputs fewer feature maps than decoder_in_channels lists")
     t.add("vision", backbone)
@@ -331,14 +348,14 @@ def deim_encoder(c: Cfg) -> int:
     """Deimv2HybridEncoder (AIFI, lateral convs, SCDown, RepNCSPELAN5 blocks) or Deimv2LiteEncoder (input
     projections, two pooled 1x1 downsamplers, a fusion conv, one FPN and one PAN block)."""
     ehd = c.int("encoder_hidden_dim")
-    nb = round(3 * c.num("depth_mult"))
-    c4 = round(c.num("hidden_expansion") * ehd // 2)
+    nb = round(3 * _ratio(c, "depth_mult"))
+    c4 = round(_ratio(c, "hidden_expansion") * ehd // 2)
     elan = conv_bn(ehd, 2 * ehd, 1) + deim_csp(c, ehd, c4, nb) + deim_csp(c, c4, c4, nb)
     elan += conv_bn(2 * ehd + 2 * c4, ehd, 1)
     if c.str("encoder_type") == "lite":
-        proj = sum(conv_bn(ch, ehd, 1) for ch in c.ints("encoder_in_channels"))
+        proj = sum(conv_bn(ch, ehd, 1) for ch in _widths(c, "encoder_in_channels"))
         return proj + 3 * conv_bn(ehd, ehd, 1) + 2 * elan
-    stages = len(c.list("encoder_in_channels")) - 1
+    stages = len(_widths(c, "encoder_in_channels")) - 1
     scdown = conv_bn(ehd, ehd, 1) + conv_bn(ehd, ehd, 3, groups=ehd)
     return aifi(c) + stages * (conv_bn(ehd, ehd, 1) + scdown + 2 * elan)
 
@@ -529,7 +546,7 @@ def c2f(c: Cfg, cin: int) -> int:
     """C2FLayer: 1x1 conv-norm to two hidden halves, RepVGG blocks of two 3x3 conv-norms, a 1x1 conv-norm to
     d_model (BatchNorm or channels-first LayerNorm: the same two vectors)."""
     d, nb = c.int("d_model"), c.int("c2f_num_blocks")
-    hid = int(d * c.num("hidden_expansion"))
+    hid = int(d * _ratio(c, "hidden_expansion"))
     return conv_bn(cin, 2 * hid, 1) + nb * 2 * conv_bn(hid, hid, 3) + conv_bn((2 + nb) * hid, d, 1)
 
 
@@ -538,6 +555,8 @@ def lw_projector(c: Cfg, h: int, outs: int) -> int:
     halving 1x1 conv-BN above 512 channels; x0.5: a strided 3x3 conv-BN), then a C2F layer and a LayerNorm."""
     n = 0
     for scale in c.list("projector_scale_factors"):
+        if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale <= 0:
+            raise ConfigProblem(f"projector_scale_factors holds {scale!r}, not a positive number")
         width = h
         if scale == 2.0:
             sample = (
