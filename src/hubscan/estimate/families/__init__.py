@@ -11,6 +11,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     audio_more,
     codecs,
     decoders,
+    detection,
     dual_encoders,
     encoders,
     hierarchical,
