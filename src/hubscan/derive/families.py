@@ -288,14 +288,14 @@ def _main_pass(
     where: str,
     params: dict,
     sums: list[str],
-    shape: _Shape,
     scan: str | None = None,
-) -> tuple[dict[Any, dict], dict[str, dict[Any, int]]]:
+) -> list[tuple]:
     """One pass over the members in (family, parameters) order: every sum of ``sums`` per family, the
     parameters' order statistics ``QS`` (the family's sorted values are gathered with json_group_array and
     only the needed ranks are extracted in SQL) and, for the families holding a model whose active parameters
-    are not its total, the active parameters' median (``_active_median``): no other pass sorts them.
-    Returns the output records by family key and, per median the rules cannot give, {family: models}."""
+    are not its total, their sorted parameters and the MoE members' (for ``_active_median``): no other pass
+    sorts them. Returns the raw rows (``_shape`` reads them): a pass running beside another holds Python's
+    lock only to build each row's tuple, so both connections' SQLite work proceeds at once."""
     names = [expr.rsplit(" AS ", 1)[1] for expr in sums]
     moe = "CASE WHEN rule_active = 0 THEN {} END"
     outer = (
@@ -318,8 +318,15 @@ def _main_pass(
     if sql is None:
         inner = f"SELECT {key} AS family, {', '.join(_AGG_COLUMNS)} FROM {scan or _scan(source, params)}"
         sql = f"{outer} (SELECT family, {', '.join(sums)}, {gather} FROM ({inner} {where} ORDER BY 1, 2) GROUP BY 1)"
+    return db.execute(sql, params).fetchall()
+
+
+def _shape(raw: list[tuple], sums: list[str], shape: _Shape) -> tuple[dict[Any, dict], dict[str, dict]]:
+    """The output records (by family key) of a main pass's raw rows, with every median the members' rules
+    give from the parameters' ranks, and per other median {family: models} (a sorted pass gives those)."""
+    names = [expr.rsplit(" AS ", 1)[1] for expr in sums]
     records, rest, width = {}, {column: {} for column, _ in shape.measures}, len(names)
-    for record in db.execute(sql, params):
+    for record in raw:
         family = record[0]
         row = dict(zip(names, record[1 : 1 + width], strict=True))
         n, a, moe_p, moe_a, *picks = record[1 + width :]
@@ -584,7 +591,7 @@ def aggregate(
     }  # fmt: skip
     tasks.update({
         f"main {i}": partial(_main_pass, key=key, source=source, where=part, params=params, sums=sums,
-                             shape=shape, scan=scan)
+                             scan=scan)
         for i, part in enumerate(parts)
     })  # fmt: skip
     done = _share(db, other, tasks)
@@ -592,7 +599,7 @@ def aggregate(
         other.close()
     records, rest = {}, {column: {} for column, _ in in_pass}
     for i in range(len(parts)):
-        found, left = done[f"main {i}"]
+        found, left = _shape(done[f"main {i}"], sums, shape)
         records.update(found)
         for column, families in left.items():
             rest[column].update(families)
