@@ -215,3 +215,26 @@ def test_min_params_paths_match_numpy(random_catalog, by):
         rw.execute("DROP INDEX idx_family_members_k_lineage_kv")
     rw.close()
     check()
+
+
+@pytest.mark.parametrize("moe_members", [0, 1, 3, 70, 200])
+def test_active_median_replaces_the_moe_members_parameters(moe_members):
+    """A family's active-parameter median from its sorted parameters with the members whose active count
+    differs swapped for it (some unknown: left out): the same as numpy's median of the known active counts."""
+    import random
+
+    import numpy as np
+
+    rng = random.Random(moe_members)
+    params = [rng.randrange(1, 50) * 10**8 for _ in range(200)]
+    active = list(params)  # dense members: active = total
+    moe = rng.sample(range(200), moe_members)
+    for i in moe:
+        active[i] = rng.choice([None, rng.randrange(1, 40) * 10**7])
+    known = [a for a in active if a is not None]
+    got = families._active_median(
+        json.dumps(sorted(params)),
+        json.dumps([params[i] for i in moe]),
+        json.dumps([active[i] for i in moe if active[i] is not None]),
+    )
+    assert got == (pytest.approx(float(np.percentile(known, 50)), rel=1e-12) if known else None)

@@ -11,13 +11,15 @@ reads them, or computes live with the very same code when a filter or override i
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from functools import partial
+from dataclasses import dataclass
+from functools import cached_property, partial
 from typing import Any
 
 from sqlite_utils import Database
@@ -250,19 +252,33 @@ def _picks(qs: dict[str, float]) -> str:
     return ", ".join(columns)
 
 
-def _ranks(values: Sequence, qs: dict[str, float]) -> dict[str, tuple]:
-    """{quantile name: (low, high, fraction)} from the ``_picks`` columns."""
-    return {name: tuple(values[3 * i : 3 * i + 3]) for i, name in enumerate(qs)}
-
-
-# Groupings with many families, whose active-parameter medians are computed beside the main pass.
-SIDE_ACTIVE = ("author",)
-
 # Member columns the aggregates read (the sorted pass carries only these).
 _AGG_COLUMNS = (
     "params", "params_active", "weights_bytes", *DTYPE_COLUMNS.values(), "kv_bytes_per_token", "kv_cache_bytes",
     "storage_bytes", "downloads", "reporting", "relation", "w_rule", "dtype_rule", "active_rule",
 )  # fmt: skip
+
+
+# Columns computed in floating point (quantiles, shares, per-dtype medians): whole values print as integers.
+_FLOAT_COLUMNS = [
+    c for c in ROLLUP_COLUMNS if "median" in c or c.startswith("params_p") or c.endswith("_share")
+]
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What a pass's per-family rows become: the output ``columns``; the medians besides the parameters'
+    to take from the parameters' ranks where the members' rules allow (``measures``); family ``names`` by
+    key (None: keys are returned as they are); the ``fixed`` dtype/context columns."""
+
+    columns: list[str]
+    measures: list[tuple[str, str]]
+    names: dict[int, str] | None
+    fixed: dict[str, Any]
+
+    @cached_property
+    def floats(self) -> list[str]:
+        return [c for c in _FLOAT_COLUMNS if c in self.columns]
 
 
 def _main_pass(
@@ -272,41 +288,103 @@ def _main_pass(
     where: str,
     params: dict,
     sums: list[str],
-    order: str = "params",
-    qs: dict[str, float] | None = None,
     scan: str | None = None,
-) -> tuple[dict[str, dict], dict[str, dict]]:
-    """One sorted pass over the members: every sum of ``sums`` per family and the order statistics ``qs``
-    of ``order`` (the parameters' quantiles by default): the family's sorted values are gathered with
-    json_group_array and only the needed ranks are extracted, so no row leaves SQLite."""
-    qs = qs or QS
+) -> list[tuple]:
+    """One pass over the members in (family, parameters) order: every sum of ``sums`` per family, the
+    parameters' order statistics ``QS`` (the family's sorted values are gathered with json_group_array and
+    only the needed ranks are extracted in SQL) and, for the families holding a model whose active parameters
+    are not its total, their sorted parameters and the MoE members' (for ``_active_median``): no other pass
+    sorts them. Returns the raw rows (``_shape`` reads them): a pass running beside another holds Python's
+    lock only to build each row's tuple, so both connections' SQLite work proceeds at once."""
     names = [expr.rsplit(" AS ", 1)[1] for expr in sums]
-    outer = f"SELECT family, {', '.join(names)}, n, {_picks(qs)} FROM"
-    gather = "COUNT(v) AS n, json_group_array(v) FILTER (WHERE v IS NOT NULL) AS a"
+    moe = "CASE WHEN rule_active = 0 THEN {} END"
+    outer = (
+        f"SELECT family, {', '.join(names)}, n, {moe.format('a')}, {moe.format('moe_p')}, "
+        f"{moe.format('moe_a')}, {_picks(QS)} FROM"
+    )
+    gather = (
+        "COUNT(params) AS n, json_group_array(params) FILTER (WHERE params IS NOT NULL) AS a, "
+        "json_group_array(params) FILTER (WHERE active_rule = 0 AND params IS NOT NULL) AS moe_p, "
+        "json_group_array(params_active) FILTER (WHERE active_rule = 0 AND params_active IS NOT NULL) AS moe_a"
+    )
     sql = None
-    if scan is not None and order == "params":
+    if scan is not None:
         # ``scan`` walks a (family, params) index: grouping on it directly visits each family's rows in
         # order without carrying them through a sorted subquery (the plan is checked to use no temporary
         # B-tree, which would lose that order).
-        gather_params = "COUNT(params) AS n, json_group_array(params) FILTER (WHERE params IS NOT NULL) AS a"
-        sql = f"""{outer} (
-  SELECT {key} AS family, {", ".join(sums)}, {gather_params} FROM {scan} {where} GROUP BY 1
-)"""
+        sql = f"{outer} (SELECT {key} AS family, {', '.join(sums)}, {gather} FROM {scan} {where} GROUP BY 1)"
         plan = " ".join(str(row[-1]) for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
         sql = None if "TEMP B-TREE" in plan else sql
     if sql is None:
-        inner = f"SELECT {key} AS family, {order} AS v, {', '.join(_AGG_COLUMNS)} FROM {scan or _scan(source, params)}"
-        sql = f"""{outer} (
-  SELECT family, {", ".join(sums)}, {gather} FROM ({inner} {where} ORDER BY 1, 2) GROUP BY family
-)"""
-    rows, ranks = {}, {}
-    for record in db.execute(sql, params):
+        inner = f"SELECT {key} AS family, {', '.join(_AGG_COLUMNS)} FROM {scan or _scan(source, params)}"
+        sql = f"{outer} (SELECT family, {', '.join(sums)}, {gather} FROM ({inner} {where} ORDER BY 1, 2) GROUP BY 1)"
+    return db.execute(sql, params).fetchall()
+
+
+def _shape(raw: list[tuple], sums: list[str], shape: _Shape) -> tuple[dict[Any, dict], dict[str, dict]]:
+    """The output records (by family key) of a main pass's raw rows, with every median the members' rules
+    give from the parameters' ranks, and per other median {family: models} (a sorted pass gives those)."""
+    names = [expr.rsplit(" AS ", 1)[1] for expr in sums]
+    records, rest, width = {}, {column: {} for column, _ in shape.measures}, len(names)
+    for record in raw:
         family = record[0]
-        rows[family] = {"family": family, **dict(zip(names, record[1 : 1 + len(names)], strict=True))}
-        n = record[1 + len(names)]
-        if n:
-            ranks[family] = _ranks(record[2 + len(names) :], qs)
-    return rows, ranks
+        row = dict(zip(names, record[1 : 1 + width], strict=True))
+        n, a, moe_p, moe_a, *picks = record[1 + width :]
+        for i, name in enumerate(QS):
+            row[f"params_{name}"] = _lerp(*picks[3 * i : 3 * i + 3])
+        if a is not None:
+            row["params_active_median"] = _active_median(a, moe_p, moe_a)
+        median = picks[3 * _MEDIAN_AT : 3 * _MEDIAN_AT + 3] if n else (None, None, 0.0)
+        for column, expr in shape.measures:
+            if column in row:
+                continue
+            fn = _follows_params(expr, row)
+            if fn is None:
+                rest[column][family] = row["models"]
+            else:
+                lo, hi, t = median
+                row[column] = None if lo is None or fn(lo) is None else _lerp(fn(lo), fn(hi), t)
+        row["family"] = family if shape.names is None else shape.names[family]
+        records[family] = _record(row, shape)
+    return records, rest
+
+
+def _record(row: dict, shape: _Shape) -> dict:
+    """The output record of one family's row: ``shape.columns`` in order, whole floats as integers."""
+    row.update(shape.fixed)
+    row["reporting_share"] = row["reporting_models"] / row["models"]
+    record = dict(zip(shape.columns, map(row.get, shape.columns), strict=True))
+    for column in shape.floats:
+        value = record[column]
+        if value.__class__ is float:
+            record[column] = clean_value(value)
+    return record
+
+
+def _active_median(params: str, moe_params: str, moe_active: str) -> float | None:
+    """The median of a family's active parameters from its sorted parameters (JSON), with the parameters
+    of the members whose active count differs (mixture-of-experts models) replaced by their active counts:
+    a member whose active count is its total contributes its parameters."""
+    kept, dropped = json.loads(params), json.loads(moe_params)
+    if len(dropped) == len(kept):
+        kept = []
+    elif len(dropped) <= 64:  # a few: remove each from the sorted list (a C memmove)
+        for value in dropped:
+            kept.pop(bisect.bisect_left(kept, value))
+    else:
+        drop, rest = Counter(dropped), []
+        for value in kept:
+            if drop[value]:
+                drop[value] -= 1
+            else:
+                rest.append(value)
+        kept = rest
+    values = sorted(kept + json.loads(moe_active))
+    if not values:
+        return None
+    pos = (len(values) - 1) * 0.5
+    low = int(pos)
+    return _lerp(values[low], values[min(low + 1, len(values) - 1)], pos - low)
 
 
 MEDIAN = {"median": 0.5}
@@ -356,6 +434,7 @@ SELECT family, {", ".join(columns)} FROM (
 
 
 QS = {"p10": 0.1, "median": 0.5, "p90": 0.9}
+_MEDIAN_AT = list(QS).index("median")
 
 
 def _ranked(
@@ -366,12 +445,11 @@ def _ranked(
     where: str,
     params: dict,
     families: set[str] | None,
-    qs: dict[str, float],
     *,
     index: str | None = None,
     covering: str | None = None,
-) -> dict[str, dict[str, tuple]]:
-    """Per family, for each quantile of ``expr``: (value at the floor rank, at the next rank, fraction
+) -> dict[str, tuple]:
+    """Per family, the median of ``expr`` as (value at the floor rank, at the next rank, fraction
     between them), from one sorted pass in SQLite: the family's sorted values are gathered with
     json_group_array and only the needed ranks are extracted, so no row leaves SQLite. ``index``: an index
     whose order is (family, ``expr``) and that holds every column the pass reads: then nothing is sorted.
@@ -389,7 +467,7 @@ def _ranked(
         # Grouping on the index walk itself visits each family's values in order (checked: no temporary
         # B-tree in the plan, else the sorted form below).
         sql = f"""
-SELECT family, n, {_picks(qs)} FROM (
+SELECT family, n, {_picks(MEDIAN)} FROM (
   SELECT {key} AS family, json_group_array({expr}) AS a, COUNT(*) AS n FROM {scan}
   WHERE {" AND ".join(cond)} GROUP BY 1
 )"""
@@ -398,13 +476,13 @@ SELECT family, n, {_picks(qs)} FROM (
     sql = (
         sql
         or f"""
-SELECT family, n, {_picks(qs)} FROM (
+SELECT family, n, {_picks(MEDIAN)} FROM (
   SELECT family, json_group_array(v) AS a, COUNT(*) AS n FROM (
     SELECT {key} AS family, {expr} AS v FROM {scan} WHERE {" AND ".join(cond)} ORDER BY 1, 2
   ) GROUP BY family
 )"""
     )
-    return {record[0]: _ranks(record[2:], qs) for record in db.execute(sql, args)}
+    return {record[0]: record[2:] for record in db.execute(sql, args)}
 
 
 def _lerp(lo: Any, hi: Any, t: float) -> Any:
@@ -487,50 +565,67 @@ def aggregate(
     measures = _measures(weights, kv, extra)
     # The KV medians never follow the parameters: their passes run beside the main one, on a second
     # read-only connection (SQLite releases the GIL while it steps), as DuckDB uses both cores too.
-    # The active parameters' median too, for every family at once, when the families are many (the
-    # families with a mixture-of-experts model then cover most rows anyway).
-    side = [(c, e) for c, e in measures if "kv_" in e or (e == "params_active" and by in SIDE_ACTIVE)]
+    side = [(c, e) for c, e in measures if "kv_" in e]
     other = _side_connection(db) if side and source == "family_members" else None
     sums = _sums(weights, kv, extra)
     scan = f"{source} INDEXED BY {indexes['rows']}" if "rows" in indexes else None
-    # Walking the index, the main pass splits into key ranges of about equal member rows: both connections
-    # take the next range or median pass not started, whichever is free first.
-    parts = _key_ranges(db, key, indexes["rows"], where) if scan and other is not None else [where]
+    # Walking the index, the main pass splits into key ranges of about equal work: both connections take
+    # the next pass not started, the longest (the KV medians') first. Each range's rows become output
+    # records in its own task, so that Python work overlaps the other connection's SQLite work.
+    parts = (
+        _key_ranges(db, key, indexes.get("kv", indexes["rows"]), where)
+        if scan and other is not None
+        else [where]
+    )
+    in_pass = [m for m in measures if other is None or m not in side]
+    shape = _Shape(
+        columns=ROLLUP_COLUMNS if extra else FOOTPRINT_COLUMNS,
+        measures=in_pass,
+        names=family_names(db, by) if named and source == "family_members" else None,
+        fixed={"dtype": dtype or "stored", "context": context or "stored"},
+    )
     tasks = {
-        f"main {i}": partial(
-            _main_pass, key=key, source=source, where=part, params=params, sums=sums, scan=scan
-        )
-        for i, part in enumerate(parts)
-    }
-    tasks.update({
         column: partial(_ranked, key=key, expr=expr, source=source, where=where, params=params,
-                        families=None, qs=MEDIAN, index=ranked_index.get(expr), covering=indexes.get("rows"))
-        for column, expr in (side if other is not None else [])
+                        families=None, index=ranked_index.get(expr), covering=indexes.get("rows"))
+        for column, expr in measures if (column, expr) not in in_pass
+    }  # fmt: skip
+    tasks.update({
+        f"main {i}": partial(_main_pass, key=key, source=source, where=part, params=params, sums=sums,
+                             scan=scan)
+        for i, part in enumerate(parts)
     })  # fmt: skip
     done = _share(db, other, tasks)
-    rows, ranks = {}, {}
-    for i in range(len(parts)):
-        rows.update(done[f"main {i}"][0])
-        ranks.update(done[f"main {i}"][1])
-    for family, row in rows.items():
-        for name, (lo, hi, t) in ranks.get(family, {}).items():
-            row[f"params_{name}"] = _lerp(lo, hi, t)
-    for column, expr in measures:
-        if column in done:
-            for family, got in done[column].items():
-                rows[family][column] = _lerp(*got["median"])
-        else:
-            _fill_measure(
-                db, rows, ranks, column, expr, key=key, source=source, where=where, params=params,
-                index=ranked_index.get(expr), covering=indexes.get("rows"),
-            )  # fmt: skip
     if other is not None:
         other.close()
-    if named and source == "family_members":  # members carry family ids: name them
-        names = family_names(db, by)
-        for row in rows.values():
-            row["family"] = names[row["family"]]
-    return _finish(rows, context=context, dtype=dtype, extra=extra)
+    records, rest = {}, {column: {} for column, _ in in_pass}
+    for i in range(len(parts)):
+        found, left = _shape(done[f"main {i}"], sums, shape)
+        records.update(found)
+        for column, families in left.items():
+            rest[column].update(families)
+    for column, expr in measures:
+        if column in done:
+            _set_medians(records, column, done[column])
+        elif rest[column]:
+            subset = _subset(records, rest[column])
+            found = _ranked(db, key, expr, source, where, params, subset,
+                            index=ranked_index.get(expr), covering=indexes.get("rows"))  # fmt: skip
+            _set_medians(records, column, {f: got for f, got in found.items() if f in rest[column]})
+    return sorted(records.values(), key=lambda r: (-r["models"], r["family"]))
+
+
+def _subset(records: dict[Any, dict], rest: dict[Any, int]) -> set | None:
+    """The families a sorted pass must cover, or None (every family) when they hold much of the rows: one
+    pass over every row (in storage order) then beats fetching theirs out of order through an index."""
+    if len(rest) == len(records):
+        return None
+    covered = sum(rest.values())
+    return None if covered > FULL_REFRESH_SHARE * sum(r["models"] for r in records.values()) else set(rest)
+
+
+def _set_medians(records: dict[Any, dict], column: str, found: dict[Any, tuple]) -> None:
+    for family, got in found.items():
+        records[family][column] = clean_value(_lerp(*got))
 
 
 def _share(db: Database, other: Database | None, tasks: dict[str, Callable]) -> dict[str, Any]:
@@ -558,19 +653,28 @@ def _share(db: Database, other: Database | None, tasks: dict[str, Callable]) -> 
 
 
 def _key_ranges(db: Database, key: str, index: str, where: str, parts: int = 4) -> list[str]:
-    """``where`` restricted to ``parts`` key ranges holding about as many member rows each (in the order of
-    ``index``, a (``key``, ...) index), or just ``where`` when the members are too few: several smaller
-    tasks let two connections share the work evenly although a range's cost also grows with its families."""
+    """``where`` restricted to key ranges such that none holds more than 1/``parts`` of the member rows
+    (cut in the order of ``index``, a (``key``, ...) index) nor of the key values (about the families: a
+    pass costs per row and per family, and the many small families sit together at the end of the keys),
+    or just ``where`` when the members are too few. Several smaller tasks let two connections share the
+    work evenly."""
     total = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0]
-    bounds = []
+    if total < 2 * parts:
+        return [where]
+    bounds = set()
     for i in range(1, parts):
         found = db.execute(
             f"SELECT {key} FROM family_members INDEXED BY {index} ORDER BY {key} LIMIT 1 OFFSET ?",
             [total * i // parts],
         ).fetchone()
-        if found is not None and found[0] is not None and int(found[0]) not in bounds:
-            bounds.append(int(found[0]))
-    if total < 2 * parts or not bounds:
+        if found is not None and found[0] is not None:
+            bounds.add(int(found[0]))
+    low, high = db.execute(  # (one MIN or MAX a query: each reads one end of the index)
+        f"SELECT (SELECT MIN({key}) FROM family_members), (SELECT MAX({key}) FROM family_members)"
+    ).fetchone()
+    if low is not None:
+        bounds.update(int(low) + (int(high) - int(low)) * i // parts for i in range(1, parts))
+    if not bounds:
         return [where]
     clause = f"{where} AND" if where else "WHERE"
     edges = [None, *sorted(bounds), None]
@@ -586,55 +690,6 @@ def _key_ranges(db: Database, key: str, index: str, where: str, parts: int = 4) 
 def _side_connection(db: Database) -> Database | None:
     """A second read-only connection to the catalog file (None for an in-memory database)."""
     return store_derived.second_connection(db)
-
-
-def _fill_measure(
-    db, rows, ranks, column, expr, *, key, source, where, params, index=None, covering=None
-) -> None:
-    """Set ``column`` (a median) on every family row: from the parameters' ranks where allowed, else sorted."""
-    rest = set()
-    for family, row in rows.items():
-        fn = _follows_params(expr, row)
-        if fn is None:
-            rest.add(family)
-            continue
-        lo, hi, t = ranks.get(family, {}).get("median", (None, None, 0.0))
-        row[column] = None if lo is None or fn(lo) is None else _lerp(fn(lo), fn(hi), t)
-    if rest:
-        # Families holding much of the rows: one pass over every row (in storage order) beats fetching
-        # theirs out of order through the (family, params) index.
-        covered = sum(rows[family]["models"] for family in rest)
-        many = len(rest) == len(rows) or covered > FULL_REFRESH_SHARE * sum(
-            r["models"] for r in rows.values()
-        )
-        subset = None if many else rest
-        found = _ranked(db, key, expr, source, where, params, subset, MEDIAN, index=index, covering=covering)
-        for family, got in found.items():
-            if family in rest:
-                rows[family][column] = _lerp(*got["median"])
-
-
-# Columns computed in floating point (quantiles, shares, per-dtype medians): whole values print as integers.
-_FLOAT_COLUMNS = [
-    c for c in ROLLUP_COLUMNS if "median" in c or c.startswith("params_p") or c.endswith("_share")
-]
-
-
-def _finish(rows: dict[str, dict], *, context, dtype, extra: bool) -> list[dict]:
-    columns = ROLLUP_COLUMNS if extra else FOOTPRINT_COLUMNS
-    floats = [c for c in _FLOAT_COLUMNS if c in columns]
-    out = []
-    for row in rows.values():
-        row["dtype"] = dtype or "stored"
-        row["context"] = context or "stored"
-        row["reporting_share"] = row["reporting_models"] / row["models"]
-        get = row.get
-        record = {c: get(c) for c in columns}
-        for c in floats:
-            record[c] = clean_value(record[c])
-        out.append(record)
-    out.sort(key=lambda r: (-r["models"], r["family"]))
-    return out
 
 
 def _dict_rows(db: Database, sql: str, params: dict) -> list[dict]:
