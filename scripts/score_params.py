@@ -337,7 +337,17 @@ STRUCTURAL_KEYS = [
     "classes it was checked on against transformers' meta device; a class of the same family it does not list, or",
     "a sub-model of a model type it does not count, is `unknown`.",
     "PaddlePaddle OCR and document models (PP-OCRv5/v6 recognisers and detector, PP-DocLayoutV3/V4, PP-FormulaNet,",
-    "UVDoc), Unlimited-OCR and C-RADIO are counted in `ocr_doc.py`.",
+    "UVDoc), Unlimited-OCR and C-RADIO are counted in `ocr_doc.py`; DETR-style detectors (RT-DETR v1/v2, D-FINE,",
+    "DEIMv2, LW-DETR, RF-DETR, Grounding DINO, MM-Grounding-DINO) in `detection.py`; MaskFormer, Mask2Former,",
+    "OneFormer, the SAM 2 / SAM 3 / EdgeTAM video and tracker models and the keypoint matchers (SuperPoint,",
+    "LightGlue, EfficientLoFTR) in `segmentation.py`; neural audio codecs (Mimi, X-Codec 1/2, NeuCodec,",
+    "WavTokenizer, the Pocket-TTS and VibeVoice tokenizers) in `codecs.py`; text-to-speech and speech translation",
+    "(VITS, Bark, CLVP, CSM, Dia, SpeechT5, SeamlessM4T v1/v2, FastSpeech2-Conformer and HiFi-GAN, Pocket-TTS,",
+    "Gradium Phonon, Higgs Audio v2) in `tts.py`; speech encoders and speech-LM composites (VibeVoice and",
+    "VibeVoice-ASR, Kyutai STT, Moonshine streaming, Voxtral realtime, the Gemma 3n / Gemma 4 audio towers,",
+    "PE-Audio, MOSS, NeMo speech-LM, Nemotron transcribe, Music Flamingo) in `speech_lm.py`. A codec or",
+    "backbone inside a composite is counted by its own registered formula, so a composite whose part has none is",
+    "`unknown`.",
     "",
 ]
 
