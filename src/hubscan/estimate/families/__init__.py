@@ -17,6 +17,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     misc_models,
     moe_decoders,
     multimodal,
+    omni,
     seq2seq,
     seq2seq_more,
     ssm,
