@@ -9,8 +9,23 @@ from __future__ import annotations
 
 import math
 
-from hubscan.estimate.families.common import Cfg, NotExact, Tally, claim_heads
+from hubscan.estimate._cfg import KVLayer
+from hubscan.estimate.families.common import (
+    Cfg,
+    ConfigProblem,
+    NotExact,
+    Tally,
+    attention,
+    claim_heads,
+    gated_mlp,
+    layer_types,
+    linear,
+    mlp,
+    sliding_window,
+)
+from hubscan.estimate.families.decoders import llama_like
 from hubscan.estimate.families.registry import FAMILIES, register
+from hubscan.estimate.families.vision_more import muse_vision, with_defaults
 
 
 def part(c: Cfg, key: str, model_type: str) -> Cfg:
@@ -135,3 +150,118 @@ register(
     name="inkling2_loop",
 )
 register("inkling_mm_model", inkling_mm, "Inkling", name="inkling_mm_model")
+
+
+# ----------------------------------------------------------------------------- Muse Spark (+ text, audio), assistant
+
+MUSE_SPARK_TEXT = {"vocab_size": 202048, "hidden_size": 8192, "intermediate_size": 16384, "head_dim": 64}
+MUSE_SPARK_TEXT.update(num_hidden_layers=62, num_attention_heads=128, num_key_value_heads=16)
+MUSE_SPARK_TEXT.update(attention_bias=False, sliding_window=2048, moe_intermediate_size=4096)
+MUSE_SPARK_TEXT.update(num_local_experts=256, num_experts_per_tok=8, moe_hidden_size=4096)
+MUSE_SPARK_AUDIO = {"patch_sizes": [16, 6, 5, 4], "hidden_sizes": [256, 512, 1024, 2048], "depths": [2] * 4}
+MUSE_SPARK_AUDIO.update(num_hidden_layers=4, mlp_ratio=4.0, conv_kernel_size=7, out_hidden_size=8192)
+
+
+def _muse_spark_moe(c: Cfg, t: Tally, h: int) -> None:
+    """One sparse layer: fp32 router, projection into the expert width (centred RMSNorm), experts with fused
+    gate/up and an input-scaled RMSNorm after them, projection back."""
+    E, k = c.int("num_local_experts"), c.int("num_experts_per_tok")
+    mh, mi = c.int("moe_hidden_size"), c.int("moe_intermediate_size")
+    t.add("other", E * h + 2 * h * mh + 2 * mh)
+    t.experts(E * 3 * mh * mi, min(k, E) * 3 * mh * mi)
+
+
+def muse_spark_text(c: Cfg, head: str) -> Tally:
+    """Muse Spark text model: normed (scale-free) embedding; per layer q/k/v/o (attention_bias) plus a bias-free
+    output gate, scale-free q/k and output norms, three scaled RMSNorms and two residual gates of the hidden
+    width, and a dense gated MLP or the sparse block (``mlp_layer_types``); final RMSNorm."""
+    _heads_of(c, head)
+    c = with_defaults(c, MUSE_SPARK_TEXT)
+    h, L, V = c.int("hidden_size"), c.int("num_hidden_layers"), c.int("vocab_size")
+    nh, kv, hd = c.int("num_attention_heads"), c.int("num_key_value_heads"), c.int("head_dim")
+    kinds = c.list("mlp_layer_types", default=["sparse"] * L)
+    if len(kinds) != L or any(k not in ("sparse", "dense") for k in kinds):
+        raise NotExact("mlp_layer_types must say sparse or dense for every layer")
+    b = c.bool("attention_bias")
+    t = Tally()
+    t.embed(V * h)
+    t.add("attention", L * (attention(h, nh, kv, hd, q_bias=b, k_bias=b, v_bias=b, o_bias=b) + h * nh * hd))
+    t.add("norms", L * 3 * h + h)
+    t.add("other", L * 2 * h)
+    for kind in kinds:
+        if kind == "sparse":
+            _muse_spark_moe(c, t, h)
+        else:
+            t.add("mlp", gated_mlp(h, c.int("intermediate_size")))
+    lt = layer_types(c, L) or ["full_attention"] * L
+    w = sliding_window(c)
+    t.kv_layers += [KVLayer(2 * kv * hd, w if x == "sliding_attention" else None, nh * hd) for x in lt]
+    return t
+
+
+def muse_spark_audio(c: Cfg, head: str) -> Tally:
+    """Muse Spark audio: a causal convolutional pyramid; per stage a patch embedding (Linear over patch x
+    channels in, RMSNorm) and blocks of a depthwise biased conv, RMSNorm and a biased MLP (mlp_ratio); final
+    RMSNorm, biased projection to out_hidden_size and its RMSNorm. No attention, no KV cache."""
+    _heads_of(c, head)
+    c = with_defaults(c, MUSE_SPARK_AUDIO)
+    ps, hs, ds = c.ints("patch_sizes"), c.ints("hidden_sizes"), c.ints("depths")
+    L, K, out = c.int("num_hidden_layers"), c.int("conv_kernel_size"), c.int("out_hidden_size")
+    if not 0 < L <= min(len(ps), len(hs), len(ds)):
+        raise ConfigProblem("muse_spark_audio needs patch_sizes / hidden_sizes / depths for every layer")
+    ratio = c.num("mlp_ratio")
+    n = 0
+    for i in range(L):
+        w = hs[i]
+        n += linear((1 if i == 0 else hs[i - 1]) * ps[i], w) + w
+        n += ds[i] * (w * K + w + w + mlp(w, int(w * ratio)))
+    n += hs[L - 1] + linear(hs[L - 1], out) + out
+    t = Tally()
+    t.has_kv = False
+    t.add("audio", n)
+    return t
+
+
+def muse_spark(c: Cfg, head: str) -> Tally:
+    """Muse Spark: Muse vision tower, vision adapter (two bias-free Linears out_hidden_size ->
+    projector_hidden_size -> projector_hidden_size), bias-free projection to the text width, the text model,
+    the audio tower and an untied lm_head (the wrapper has no tie flag; only a stated top-level flag ties it)."""
+    _heads_of(c, head, "cond_gen")
+    tc = c.sub("text_config", default={})
+    t = muse_spark_text(tc, "model")
+    th = with_defaults(tc, MUSE_SPARK_TEXT).int("hidden_size")
+    t.merge(muse_vision(c.sub("vision_config", default={}), "model"))
+    t.merge(muse_spark_audio(c.sub("audio_config", default={}), "model"))
+    P = c.int("projector_hidden_size", default=4096)
+    t.add("other", c.int("out_hidden_size", default=6144) * P + P * P + P * th)
+    if head == "cond_gen" and not c.bool("tie_word_embeddings", default=False):
+        t.add("heads", with_defaults(tc, MUSE_SPARK_TEXT).int("vocab_size") * th)
+    return t
+
+
+MUSE_GLIMMER_ASSISTANT = {"hidden_size": 6656, "intermediate_size": 19968, "num_hidden_layers": 5}
+MUSE_GLIMMER_ASSISTANT.update(
+    num_attention_heads=32, num_key_value_heads=8, head_dim=128, sliding_window=2048
+)
+
+
+def muse_glimmer_assistant(c: Cfg, head: str) -> Tally:
+    """Muse Glimmer assistant (a drafter): Llama-style layers with q/k RMSNorms of head width and no token
+    embedding, a final RMSNorm, and the context projection (bias-free Linear from the concatenated hidden
+    states of ``target_layer_ids`` to the hidden width, RMSNorm)."""
+    _heads_of(c, head)
+    c = with_defaults(c, MUSE_GLIMMER_ASSISTANT)
+    L = c.int("num_hidden_layers")
+    if c.raw("layer_types") is None:
+        c = Cfg({**c.data, "layer_types": ["sliding_attention"] * L}, c.name)
+    t = llama_like(Cfg({**c.data, "vocab_size": 0}, c.name), "model", qk_norm="head_dim")
+    h = c.int("hidden_size")
+    targets = c.list("target_layer_ids", default=[1, 13, 25, 37, 49])
+    t.add("other", len(targets) * h * h + h)
+    return t
+
+
+register("muse_spark_text", muse_spark_text, "MuseSparkText", name="muse_spark_text")
+register("muse_spark_audio", muse_spark_audio, "MuseSparkAudio", name="muse_spark_audio")
+register("muse_spark", muse_spark, "MuseSpark")
+register("muse_glimmer_assistant", muse_glimmer_assistant, "MuseGlimmerAssistant")
