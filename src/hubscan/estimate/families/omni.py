@@ -25,7 +25,7 @@ from hubscan.estimate.families.common import (
 )
 from hubscan.estimate.families.decoders import llama_like
 from hubscan.estimate.families.registry import FAMILIES, register
-from hubscan.estimate.families.vision_more import muse_vision, with_defaults
+from hubscan.estimate.families.vision_more import hy_v4_vl_vision, muse_vision, with_defaults
 
 
 def part(c: Cfg, key: str, model_type: str) -> Cfg:
@@ -265,3 +265,83 @@ register("muse_spark_text", muse_spark_text, "MuseSparkText", name="muse_spark_t
 register("muse_spark_audio", muse_spark_audio, "MuseSparkAudio", name="muse_spark_audio")
 register("muse_spark", muse_spark, "MuseSpark")
 register("muse_glimmer_assistant", muse_glimmer_assistant, "MuseGlimmerAssistant")
+
+
+# ----------------------------------------------------------------------------- HY-V4-VL (+ text)
+
+HY_V4_VL_TEXT = {
+    "vocab_size": 120832,
+    "hidden_size": 6144,
+    "intermediate_size": 18432,
+    "num_hidden_layers": 78,
+}
+HY_V4_VL_TEXT.update(moe_intermediate_size=2048, num_attention_heads=64, attention_bias=False)
+HY_V4_VL_TEXT.update(n_routed_experts=256, n_shared_experts=1, num_experts_per_tok=8, q_lora_rank=2048)
+HY_V4_VL_TEXT.update(kv_lora_rank=512, qk_nope_head_dim=192, qk_rope_head_dim=64, v_head_dim=256)
+HY_V4_VL_TEXT.update(index_head_dim=128, index_n_heads=32, hc_mult=4)
+
+
+def _hy_v4_vl_attention(c: Cfg, h: int, indexer: bool) -> int:
+    """MLA (q and kv low-rank with RMSNorms; attention_bias on q_a, kv_a and o), a bias-free output gate of
+    heads x v_head_dim, per-head sinks; a layer with its own indexer adds its q/k projections, the key
+    LayerNorm and the head-weight projection."""
+    nh, b = c.int("num_attention_heads"), c.bool("attention_bias")
+    qr, kvr, rope = c.int("q_lora_rank"), c.int("kv_lora_rank"), c.int("qk_rope_head_dim")
+    nope, vd = c.int("qk_nope_head_dim"), c.int("v_head_dim")
+    n = linear(h, qr, b) + qr + qr * nh * (nope + rope) + linear(h, kvr + rope, b) + kvr
+    n += kvr * nh * (nope + vd) + linear(nh * vd, h, b) + h * nh * vd + nh
+    if indexer:
+        ih, ihd = c.int("index_n_heads"), c.int("index_head_dim")
+        n += qr * ih * ihd + h * ihd + 2 * ihd + h * ih
+    return n
+
+
+def hy_v4_vl_text(c: Cfg, head: str) -> Tally:
+    """HY-V4-VL text model: MLA + DSA-indexer attention (indexer on "full" layers of ``indexer_types``), dense
+    gated MLP or routed experts with fp32 router and shared experts (``mlp_layer_types``), two RMSNorms and two
+    hyper-connections (2 x hc_mult mixes over hc_mult x hidden streams) per layer, final RMSNorm and HC head."""
+    _heads_of(c, head)
+    c = with_defaults(c, HY_V4_VL_TEXT)
+    h, L, V, m = c.int("hidden_size"), c.int("num_hidden_layers"), c.int("vocab_size"), c.int("hc_mult")
+    mlps = c.list("mlp_layer_types", default=["dense"] * min(1, L) + ["sparse"] * max(L - 1, 0))
+    idx = c.list(
+        "indexer_types", default=["full" if i == 0 or (i - 1) % 4 == 0 else "shared" for i in range(L)]
+    )
+    if (
+        len(mlps) != L
+        or len(idx) != L
+        or not set(mlps) <= {"dense", "sparse"}
+        or not set(idx) <= {"full", "shared"}
+    ):
+        raise NotExact("mlp_layer_types / indexer_types must describe every layer")
+    E, k, mi = c.int("n_routed_experts"), c.int("num_experts_per_tok"), c.int("moe_intermediate_size")
+    t = Tally()
+    t.embed(V * h)
+    for kind, ix in zip(mlps, idx, strict=True):
+        t.add("attention", _hy_v4_vl_attention(c, h, ix == "full"))
+        if kind == "sparse":
+            t.add("other", E * h)
+            t.experts(E * 3 * h * mi, min(k, E) * 3 * h * mi)
+            t.add("mlp", gated_mlp(h, mi * c.int("n_shared_experts")))
+        else:
+            t.add("mlp", gated_mlp(h, c.int("intermediate_size")))
+    t.add("norms", 2 * L * h + h)
+    t.add("other", L * 2 * (2 * m * m * h + 2 * m + 2) + m * m * h + m + 1)
+    latent = c.int("kv_lora_rank") + c.int("qk_rope_head_dim")
+    t.kv_layers += [KVLayer(latent, None, c.int("num_attention_heads") * c.int("v_head_dim"))] * L
+    return t
+
+
+def hy_v4_vl(c: Cfg, head: str) -> Tally:
+    """HY-V4-VL: the text model, the HY-V4-VL vision tower, and an fp32 lm_head tied only by the wrapper flag."""
+    _heads_of(c, head, "cond_gen")
+    tc = with_defaults(c.sub("text_config", default={}), HY_V4_VL_TEXT)
+    t = hy_v4_vl_text(tc, "model")
+    t.merge(hy_v4_vl_vision(c.sub("vision_config", default={}), "model"))
+    if head == "cond_gen" and not c.bool("tie_word_embeddings", default=False):
+        t.add("heads", tc.int("vocab_size") * tc.int("hidden_size"))
+    return t
+
+
+register("hy_v4_vl_text", hy_v4_vl_text, "HYV4VLText", name="hy_v4_vl_text")
+register("hy_v4_vl", hy_v4_vl, "HYV4VL")
