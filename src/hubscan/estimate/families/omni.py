@@ -24,6 +24,7 @@ from hubscan.estimate.families.common import (
     sliding_window,
 )
 from hubscan.estimate.families.decoders import llama_like
+from hubscan.estimate.families.multimodal import TEXT_DEFAULTS, _text
 from hubscan.estimate.families.registry import FAMILIES, register
 from hubscan.estimate.families.vision_more import hy_v4_vl_vision, muse_vision, with_defaults
 
@@ -345,3 +346,78 @@ def hy_v4_vl(c: Cfg, head: str) -> Tally:
 
 register("hy_v4_vl_text", hy_v4_vl_text, "HYV4VLText", name="hy_v4_vl_text")
 register("hy_v4_vl", hy_v4_vl, "HYV4VL")
+
+
+# ----------------------------------------------------------------------------- pi0 / pi0.5 (PaliGemma + action expert)
+
+PI0_VLM = {"projection_dim": 2048, "image_token_id": 257152}
+PI0_VLM["text_config"] = {
+    "model_type": "gemma",
+    "hidden_size": 2048,
+    "num_hidden_layers": 18,
+    "vocab_size": 257152,
+}
+PI0_VLM["text_config"].update(intermediate_size=16384, num_attention_heads=8, num_key_value_heads=1)
+PI0_VLM["vision_config"] = {
+    "model_type": "siglip_vision_model",
+    "intermediate_size": 4304,
+    "hidden_size": 1152,
+}
+PI0_VLM["vision_config"].update(patch_size=14, image_size=224, num_hidden_layers=27, num_attention_heads=16)
+PI0_VLM["vision_config"].update(vocab_size=257152, vision_use_head=False)
+PI0_DIT = {"hidden_size": 1024, "num_hidden_layers": 18, "intermediate_size": 4096, "num_attention_heads": 8}
+PI0_DIT.update(num_key_value_heads=1, head_dim=256)
+
+
+def _pi_parts(c: Cfg) -> tuple[Tally, Cfg]:
+    """The PaliGemma base model (``vlm_config``; absent -> the wrapper's init kwargs) and the Gemma action
+    expert's config (``dit_config``; absent -> init kwargs; its vocabulary is the VLM's)."""
+    raw = c.data.get("vlm_config")
+    vlm = Cfg(PI0_VLM if raw is None else raw, "config.vlm_config")
+    if not isinstance(vlm.data, dict):
+        raise ConfigProblem("vlm_config is not an object")
+    if vlm.str("model_type", default="paligemma") != "paligemma":
+        raise NotExact("a pi0 vlm_config other than PaliGemma is not modelled")
+    t = FAMILIES["paligemma"].formula(vlm, "model")
+    V = _text(vlm, "gemma", PI0_VLM["text_config"])[3]
+    raw = c.data.get("dit_config")
+    if raw is not None and (not isinstance(raw, dict) or raw.get("model_type", "gemma") != "gemma"):
+        raise NotExact("a pi0 dit_config other than a Gemma object is not modelled")
+    dit = with_defaults(Cfg(PI0_DIT if raw is None else raw, "config.dit_config"), TEXT_DEFAULTS["gemma"])
+    return t, Cfg({**dit.data, "vocab_size": V, "model_type": "gemma"}, dit.name)
+
+
+def pi0(c: Cfg, head: str) -> Tally:
+    """pi0: PaliGemma + a Gemma action expert (a full GemmaModel, token embedding included); the
+    conditional-generation class adds the action/time embedding (action and state projections in, a two-Linear
+    time MLP over twice the expert width) and the action projection out, all biased."""
+    _heads_of(c, head, "cond_gen")
+    t, dit = _pi_parts(c)
+    t.merge(FAMILIES["gemma"].formula(dit, "model"))
+    if head == "cond_gen":
+        d, A = dit.int("hidden_size"), c.int("max_action_dim", default=32)
+        S = c.int("max_state_dim", default=32)
+        t.add("other", linear(A, d) + linear(S, d) + linear(2 * d, d) + linear(d, d) + linear(d, A))
+    return t
+
+
+def pi05(c: Cfg, head: str) -> Tally:
+    """pi0.5: PaliGemma + an action expert without token embedding whose RMSNorms are adaptive (a biased Linear
+    from the timestep embedding to scale, shift and gate: 3 x width); Gemma attention and gated MLP; the
+    conditional-generation class adds action projection in and out and a two-Linear time MLP, all biased."""
+    _heads_of(c, head, "cond_gen")
+    t, dit = _pi_parts(c)
+    d, L = dit.int("hidden_size"), dit.int("num_hidden_layers")
+    nh, kv = dit.int("num_attention_heads"), dit.int("num_key_value_heads")
+    hd, b = dit.int("head_dim"), dit.bool("attention_bias", default=False)
+    t.add("attention", L * attention(d, nh, kv, hd, q_bias=b, k_bias=b, v_bias=b, o_bias=b))
+    t.add("mlp", L * gated_mlp(d, dit.int("intermediate_size")))
+    t.add("norms", (2 * L + 1) * linear(d, 3 * d))
+    if head == "cond_gen":
+        A = c.int("max_action_dim", default=32)
+        t.add("other", linear(A, d) + 2 * linear(d, d) + linear(d, A))
+    return t
+
+
+register("pi0", pi0, "PI0")
+register("pi05", pi05, "PI05")
