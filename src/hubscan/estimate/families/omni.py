@@ -20,6 +20,7 @@ from hubscan.estimate.families.common import (
     gated_mlp,
     layer_types,
     linear,
+    lm_head,
     mlp,
     sliding_window,
 )
@@ -421,3 +422,75 @@ def pi05(c: Cfg, head: str) -> Tally:
 
 register("pi0", pi0, "PI0")
 register("pi05", pi05, "PI05")
+
+
+# ----------------------------------------------------------------------------- Gemma 3n text
+
+GEMMA3N_TEXT = {
+    "vocab_size": 262400,
+    "hidden_size": 2048,
+    "intermediate_size": 16384,
+    "num_hidden_layers": 35,
+}
+GEMMA3N_TEXT.update(num_attention_heads=8, num_key_value_heads=2, head_dim=256, attention_bias=False)
+GEMMA3N_TEXT.update(vocab_size_per_layer_input=262144, hidden_size_per_layer_input=256, altup_num_inputs=4)
+GEMMA3N_TEXT.update(num_kv_shared_layers=15, laurel_rank=64, sliding_window=512)
+
+
+def _gemma3n_shared(c: Cfg, L: int) -> int:
+    """The first layer that reuses an earlier layer's keys and values (L when none does); transformers refuses
+    a config whose shared layers have a layer type no earlier layer produces."""
+    n = c.int("num_kv_shared_layers")
+    if n == 0:
+        return L
+    first = L - n
+    kinds = layer_types(c, L) or [
+        "full_attention" if (i + 1) % 5 == 0 else "sliding_attention" for i in range(L)
+    ]
+    if first < 0 or set(kinds[:first]) != set(kinds):
+        raise ConfigProblem("num_kv_shared_layers leaves a layer type without a layer producing its cache")
+    return first
+
+
+def gemma3n_text(c: Cfg, head: str) -> Tally:
+    """Gemma 3n text model: per layer q (q_norm) and o, k/v (k_norm, scale-free v_norm) only on layers that do
+    not reuse another layer's cache, a gated MLP of the layer's intermediate_size, four RMSNorms, AltUp
+    (output scale, n x n correction, n x n^2 prediction, router and its norm), LAuReL (rank-r residual and norm)
+    and the per-layer input gate / projection / norm; the model adds the per-layer embedding table and its
+    projection and norm, (n - 1) AltUp projections in and out, and a final norm; lm_head tied by default."""
+    _heads_of(c, head, "causal_lm")
+    c = with_defaults(c, GEMMA3N_TEXT)
+    h, L, V = c.int("hidden_size"), c.int("num_hidden_layers"), c.int("vocab_size")
+    nh, kv, hd, b = (
+        c.int("num_attention_heads"),
+        c.int("num_key_value_heads"),
+        c.int("head_dim"),
+        c.bool("attention_bias"),
+    )
+    inter = c.raw("intermediate_size")
+    inters = c.ints("intermediate_size") if isinstance(inter, list) else [c.int("intermediate_size")] * L
+    if len(inters) != L:
+        raise ConfigProblem("intermediate_size lists one width per layer")
+    n, p, r = c.int("altup_num_inputs"), c.int("hidden_size_per_layer_input"), c.int("laurel_rank")
+    first = _gemma3n_shared(c, L)
+    t = Tally()
+    t.embed(V * h)
+    t.add("attention", L * (linear(h, nh * hd, b) + hd + linear(nh * hd, h, b)))
+    t.add("attention", first * (2 * linear(h, kv * hd, b) + hd))
+    t.add("mlp", sum(gated_mlp(h, i) for i in inters))
+    t.add("norms", L * 5 * h + h)
+    t.add("other", L * (h + n * n + n**3 + h * n + h + 2 * h * r + h + 2 * h * p))
+    t.add("other", c.int("vocab_size_per_layer_input") * L * p + h * L * p + p + 2 * (n - 1) * h * h)
+    w = sliding_window(c)
+    kinds = layer_types(c, L) or [
+        "full_attention" if (i + 1) % 5 == 0 else "sliding_attention" for i in range(L)
+    ]
+    t.kv_layers += [
+        KVLayer(2 * kv * hd if i < first else 0, w if k == "sliding_attention" else None, nh * hd)
+        for i, k in enumerate(kinds)
+    ]
+    lm_head(t, c, head, V, h, tie_default=True)
+    return t
+
+
+register("gemma3n_text", gemma3n_text, "Gemma3nText", classes={"Gemma3nForCausalLM": "causal_lm"})
