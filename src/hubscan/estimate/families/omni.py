@@ -17,6 +17,7 @@ from hubscan.estimate.families.common import (
     Tally,
     attention,
     claim_heads,
+    encoder_tally,
     gated_mlp,
     layer_types,
     linear,
@@ -27,7 +28,12 @@ from hubscan.estimate.families.common import (
 from hubscan.estimate.families.decoders import llama_like
 from hubscan.estimate.families.multimodal import TEXT_DEFAULTS, _text
 from hubscan.estimate.families.registry import FAMILIES, register
-from hubscan.estimate.families.vision_more import hy_v4_vl_vision, muse_vision, with_defaults
+from hubscan.estimate.families.vision_more import (
+    hy_v4_vl_vision,
+    muse_vision,
+    qwen2_5_vl_vision,
+    with_defaults,
+)
 
 
 def part(c: Cfg, key: str, model_type: str) -> Cfg:
@@ -494,3 +500,40 @@ def gemma3n_text(c: Cfg, head: str) -> Tally:
 
 
 register("gemma3n_text", gemma3n_text, "Gemma3nText", classes={"Gemma3nForCausalLM": "causal_lm"})
+
+
+# ----------------------------------------------------------------------------- Qwen2.5-Omni / Qwen3-Omni thinkers
+
+QWEN2_5_OMNI_AUDIO = {"num_mel_bins": 128, "encoder_layers": 32, "encoder_ffn_dim": 5120, "d_model": 1280}
+QWEN2_5_OMNI_AUDIO.update(output_dim=3584)
+QWEN2_5_OMNI_TEXT = {"vocab_size": 152064, "hidden_size": 3584, "intermediate_size": 18944}
+QWEN2_5_OMNI_TEXT.update(num_hidden_layers=28, num_attention_heads=28, num_key_value_heads=4)
+
+
+def qwen_omni_audio(a: Cfg) -> Tally:
+    """The Qwen2.5-Omni audio encoder: Whisper's (two biased Conv1d, pre-LN layers with a bias-free key, final
+    LayerNorm) with sinusoidal positions (a buffer), then a biased projection to output_dim and a two-row
+    begin/end-of-audio table."""
+    d, L, ffn = a.int("d_model"), a.int("encoder_layers"), a.int("encoder_ffn_dim")
+    out = a.int("output_dim")
+    t = encoder_tally(L, d)
+    t.add("audio", linear(a.int("num_mel_bins") * 3, d) + linear(3 * d, d) + 2 * d)
+    t.add("audio", L * (3 * linear(d, d) + d * d + linear(d, ffn) + linear(ffn, d) + 4 * d))
+    t.add("audio", linear(d, out) + 2 * out)
+    return t
+
+
+def qwen2_5_omni_thinker(c: Cfg, head: str) -> Tally:
+    """Qwen2.5-Omni thinker: audio encoder, the Qwen2.5-VL vision tower, a Qwen2 text model (biased q/k/v) and an
+    lm_head tied by the wrapper flag (default false)."""
+    _heads_of(c, head, "cond_gen")
+    tc = with_defaults(c.sub("text_config", default={}), QWEN2_5_OMNI_TEXT)
+    t = FAMILIES["qwen2"].formula(Cfg({**tc.data, "model_type": "qwen2"}, tc.name), "model")
+    t.merge(qwen2_5_vl_vision(c.sub("vision_config", default={}), "model"))
+    t.merge(qwen_omni_audio(with_defaults(c.sub("audio_config", default={}), QWEN2_5_OMNI_AUDIO)))
+    if head == "cond_gen" and not c.bool("tie_word_embeddings", default=False):
+        t.add("heads", tc.int("vocab_size") * tc.int("hidden_size"))
+    return t
+
+
+register("qwen2_5_omni_thinker", qwen2_5_omni_thinker, "Qwen2_5OmniThinker")
