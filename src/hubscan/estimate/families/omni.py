@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from hubscan.estimate._cfg import KVLayer
+from hubscan.estimate.families.audio_more import qwen3_asr_encoder
 from hubscan.estimate.families.common import (
     Cfg,
     ConfigProblem,
@@ -32,6 +33,7 @@ from hubscan.estimate.families.vision_more import (
     hy_v4_vl_vision,
     muse_vision,
     qwen2_5_vl_vision,
+    qwen3_vl_vision,
     with_defaults,
 )
 
@@ -537,3 +539,35 @@ def qwen2_5_omni_thinker(c: Cfg, head: str) -> Tally:
 
 
 register("qwen2_5_omni_thinker", qwen2_5_omni_thinker, "Qwen2_5OmniThinker")
+
+
+QWEN3_OMNI_AUDIO = {**QWEN2_5_OMNI_AUDIO, "downsample_hidden_size": 480}
+QWEN3_OMNI_TEXT = {
+    "vocab_size": 3584,
+    "hidden_size": 2048,
+    "intermediate_size": 18944,
+    "num_hidden_layers": 28,
+}
+QWEN3_OMNI_TEXT.update(num_attention_heads=28, num_key_value_heads=4, moe_intermediate_size=768)
+QWEN3_OMNI_TEXT.update(num_experts_per_tok=8, num_experts=128, decoder_sparse_step=1)
+QWEN3_OMNI_VISION = {"deepstack_visual_indexes": [8, 16, 24]}
+
+
+def qwen3_omni_moe_thinker(c: Cfg, head: str) -> Tally:
+    """Qwen3-Omni-MoE thinker: the Qwen3-ASR-style audio encoder (three Conv2d, bias-free conv_out, biased
+    layers) with two biased projections (d_model -> d_model -> output_dim), the Qwen3-VL vision tower with
+    deepstack mergers, a Qwen3-MoE text model, and an lm_head tied by the wrapper flag (default false)."""
+    _heads_of(c, head, "cond_gen")
+    tc = with_defaults(c.sub("text_config", default={}), QWEN3_OMNI_TEXT)
+    t = FAMILIES["qwen3_moe"].formula(Cfg({**tc.data, "model_type": "qwen3_moe"}, tc.name), "model")
+    t.merge(qwen3_vl_vision(with_defaults(c.sub("vision_config", default={}), QWEN3_OMNI_VISION), "model"))
+    a = with_defaults(c.sub("audio_config", default={}), QWEN3_OMNI_AUDIO)
+    t.merge(qwen3_asr_encoder(a, "model"))
+    d = a.int("d_model")
+    t.add("audio", linear(d, d) + linear(d, a.int("output_dim")))
+    if head == "cond_gen" and not c.bool("tie_word_embeddings", default=False):
+        t.add("heads", tc.int("vocab_size") * tc.int("hidden_size"))
+    return t
+
+
+register("qwen3_omni_moe_thinker", qwen3_omni_moe_thinker, "Qwen3OmniMoeThinker")
