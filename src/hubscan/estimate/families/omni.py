@@ -571,3 +571,105 @@ def qwen3_omni_moe_thinker(c: Cfg, head: str) -> Tally:
 
 
 register("qwen3_omni_moe_thinker", qwen3_omni_moe_thinker, "Qwen3OmniMoeThinker")
+
+
+# ----------------------------------------------------------------------------- Molmo2 (+ text)
+
+MOLMO2_TEXT = {"hidden_size": 4096, "num_attention_heads": 32, "num_key_value_heads": 8, "head_dim": 128}
+MOLMO2_TEXT.update(vocab_size=151936, additional_vocab_size=128, attention_bias=False, qk_norm_type="qwen3")
+MOLMO2_TEXT.update(num_hidden_layers=36, intermediate_size=12288)
+MOLMO2_VISION = {"hidden_size": 1152, "intermediate_size": 4304, "num_hidden_layers": 25, "head_dim": 72}
+MOLMO2_VISION.update(num_attention_heads=16, num_key_value_heads=16, patch_size=14, num_channels=3)
+MOLMO2_VISION.update(attention_bias=True)
+MOLMO2_ADAPTER = {"hidden_size": 1152, "num_attention_heads": 16, "num_key_value_heads": 16, "head_dim": 72}
+MOLMO2_ADAPTER.update(attention_bias=True, intermediate_size=18944, text_hidden_size=3584, mlp_bias=False)
+
+
+def molmo2_text(c: Cfg, head: str) -> Tally:
+    """Molmo2 text model: an embedding over vocab_size + additional_vocab_size; q/k/v (attention_bias), bias-free
+    o, q/k RMSNorms per head ("qwen3") or over the whole projection ("olmo"), gated MLP, two RMSNorms."""
+    _heads_of(c, head)
+    c = with_defaults(c, MOLMO2_TEXT)
+    h, L, nh, kv, hd = (
+        c.int(k)
+        for k in (
+            "hidden_size",
+            "num_hidden_layers",
+            "num_attention_heads",
+            "num_key_value_heads",
+            "head_dim",
+        )
+    )
+    kind, b = c.str("qk_norm_type"), c.bool("attention_bias")
+    if kind not in ("qwen3", "olmo"):
+        raise ConfigProblem(f"qk_norm_type {kind!r} is neither qwen3 nor olmo")
+    norms = 2 * hd if kind == "qwen3" else (nh + kv) * hd
+    t = Tally()
+    t.embed((c.int("vocab_size") + c.int("additional_vocab_size")) * h)
+    t.add("attention", L * (attention(h, nh, kv, hd, q_bias=b, k_bias=b, v_bias=b) + norms))
+    t.add("mlp", L * gated_mlp(h, c.int("intermediate_size")))
+    t.add("norms", 2 * L * h + h)
+    t.kv_layers += [KVLayer(2 * kv * hd, None, nh * hd)] * L
+    return t
+
+
+def _molmo2_attention(c: Cfg, d_in: int) -> int:
+    """Molmo2's vision attention: q/k/v from ``d_in`` and o to the hidden width, all biased by attention_bias."""
+    h, nh, kv, hd = (
+        c.int(k) for k in ("hidden_size", "num_attention_heads", "num_key_value_heads", "head_dim")
+    )
+    b = c.bool("attention_bias")
+    return linear(d_in, nh * hd, b) + 2 * linear(d_in, kv * hd, b) + linear(nh * hd, h, b)
+
+
+def _molmo2_parts(c: Cfg) -> tuple[Cfg, Cfg]:
+    """The vision and adapter sub-configs as transformers reads them: the released checkpoints' key names
+    (image_default_input_size, image_patch_size, image_num_pos, vit_layers) and, for a legacy ``vit_config``,
+    the ViT trimmed to the deepest layer the adapter reads."""
+    legacy = c.data.get("vision_config") is None and isinstance(c.data.get("vit_config"), dict)
+    v = c.sub("vit_config" if legacy else "vision_config", default={})
+    a = c.sub("adapter_config", default={})
+    renames = {
+        "image_default_input_size": "image_size",
+        "image_patch_size": "patch_size",
+        "image_num_pos": "num_position_embeddings",
+    }
+    vd = {renames.get(k, k): val for k, val in v.data.items()}
+    ad = {("vision_feature_layer" if k == "vit_layers" else k): val for k, val in a.data.items()}
+    v = with_defaults(Cfg(vd, v.name), MOLMO2_VISION)
+    a = with_defaults(Cfg(ad, a.name), {**MOLMO2_ADAPTER, "vision_feature_layer": [24, 18]})
+    size = v.ints("image_size", default=[378, 378])
+    p = v.int("patch_size")
+    if len(size) != 2 or p <= 0:
+        raise ConfigProblem("molmo2 vision image_size must list height and width, patch_size be positive")
+    if v.raw("num_position_embeddings") is None:
+        v = Cfg({**v.data, "num_position_embeddings": (size[0] // p) * (size[1] // p)}, v.name)
+    layers = a.list("vision_feature_layer")
+    if legacy:
+        n = v.int("num_hidden_layers")
+        v = Cfg({**v.data, "num_hidden_layers": max(x % n for x in layers) + 1}, v.name)
+    return v, a
+
+
+def molmo2(c: Cfg, head: str) -> Tally:
+    """Molmo2: a SigLIP-style ViT (learned positions, biased linear patch embedding, LayerNorm layers; no final
+    norm), the adapter (attention pooling over the concatenated features of ``vision_feature_layer`` and a gated
+    projector to the text width), the Molmo2 text model and an lm_head over vocab_size, never tied."""
+    _heads_of(c, head, "cond_gen")
+    tc = with_defaults(c.sub("text_config", default={}), MOLMO2_TEXT)
+    t = molmo2_text(tc, "model")
+    v, a = _molmo2_parts(c)
+    h, inter, p = v.int("hidden_size"), v.int("intermediate_size"), v.int("patch_size")
+    layer = 4 * h + _molmo2_attention(v, h) + linear(h, inter) + linear(inter, h)
+    t.add("vision", v.int("num_position_embeddings") * h + linear(p * p * v.int("num_channels"), h))
+    t.add("vision", v.int("num_hidden_layers") * layer)
+    ah, ai, mb = a.int("hidden_size"), a.int("intermediate_size"), a.bool("mlp_bias")
+    t.add("other", _molmo2_attention(a, ah * len(a.list("vision_feature_layer"))))
+    t.add("other", 2 * linear(ah, ai, mb) + ai * a.int("text_hidden_size"))
+    if head == "cond_gen":  # no tied-weights mapping (the embedding also covers the additional vocabulary)
+        t.add("heads", tc.int("vocab_size") * tc.int("hidden_size"))
+    return t
+
+
+register("molmo2_text", molmo2_text, "Molmo2Text", name="molmo2_text")
+register("molmo2", molmo2, "Molmo2")
