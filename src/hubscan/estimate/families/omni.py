@@ -673,3 +673,80 @@ def molmo2(c: Cfg, head: str) -> Tally:
 
 register("molmo2_text", molmo2_text, "Molmo2Text", name="molmo2_text")
 register("molmo2", molmo2, "Molmo2")
+
+
+# ----------------------------------------------------------------------------- ERNIE-4.5-VL-MoE
+
+ERNIE_VL_TEXT = {
+    "vocab_size": 103424,
+    "hidden_size": 2560,
+    "intermediate_size": 12288,
+    "num_hidden_layers": 28,
+}
+ERNIE_VL_TEXT.update(num_attention_heads=20, num_key_value_heads=4, use_bias=False, moe_k=6)
+ERNIE_VL_TEXT.update(moe_num_experts=64, moe_num_shared_experts=2, moe_intermediate_size=[1536, 512])
+ERNIE_VL_VISION = {
+    "depth": 32,
+    "hidden_size": 1280,
+    "in_channels": 3,
+    "patch_size": 14,
+    "spatial_merge_size": 2,
+}
+ERNIE_VL_VISION.update(intermediate_size=5120, temporal_merge_size=2)
+
+
+def _ernie_vl_text(c: Cfg) -> Tally:
+    """ERNIE-4.5-VL-MoE text model: attention and MLPs biased by use_bias; a sparse layer holds a text and a
+    vision expert set (each with an fp32 router and its score-correction bias, experts of
+    moe_intermediate_size[0] / [1]) and shared experts of the text width x moe_num_shared_experts."""
+    h, L, V = c.int("hidden_size"), c.int("num_hidden_layers"), c.int("vocab_size")
+    nh, kv, b = c.int("num_attention_heads"), c.int("num_key_value_heads"), c.bool("use_bias")
+    hd = c.int("head_dim", default=h // nh)
+    E, k = c.int("moe_num_experts", "num_experts"), c.int("moe_k", "num_experts_per_tok")
+    mi = c.ints("moe_intermediate_size")
+    kinds = c.list("mlp_layer_types", default=["dense"] + ["sparse"] * (L - 1))
+    if len(mi) != 2 or len(kinds) != L or not set(kinds) <= {"dense", "sparse"}:
+        raise NotExact(
+            "moe_intermediate_size must list the text and vision expert widths, mlp_layer_types every layer"
+        )
+    t = Tally()
+    t.embed(V * h)
+    t.add("attention", L * attention(h, nh, kv, hd, q_bias=b, k_bias=b, v_bias=b, o_bias=b))
+    for kind in kinds:
+        if kind == "dense":
+            t.add("mlp", gated_mlp(h, c.int("intermediate_size"), b))
+            continue
+        t.add("other", 2 * (E * h + E))
+        t.experts(E * 3 * h * (mi[0] + mi[1]), min(k, E) * 3 * h * mi[0])
+        shared = c.int("moe_num_shared_experts")
+        t.add("mlp", gated_mlp(h, mi[0] * shared, b) if shared > 0 else 0)
+    t.add("norms", 2 * L * h + h)
+    t.kv_layers += [KVLayer(2 * kv * hd, None, nh * hd)] * L
+    return t
+
+
+def ernie4_5_vl_moe(c: Cfg, head: str) -> Tally:
+    """ERNIE-4.5-VL-MoE: the text model; a ViT (bias-free linear patch embedding, LayerNorm blocks with fused
+    biased qkv and a biased MLP, final LayerNorm); the resampler (spatial and temporal two-Linear + LayerNorm
+    blocks over merged patches, a Linear to the text width and an RMSNorm); lm_head tied by the wrapper flag."""
+    _heads_of(c, head, "cond_gen")
+    tc = with_defaults(c.sub("text_config", default={}), ERNIE_VL_TEXT)
+    v = with_defaults(c.sub("vision_config", default={}), ERNIE_VL_VISION)
+    t = _ernie_vl_text(tc)
+    vh, inter, p, th = (
+        v.int("hidden_size"),
+        v.int("intermediate_size"),
+        v.int("patch_size"),
+        tc.int("hidden_size"),
+    )
+    block = 4 * vh + linear(vh, 3 * vh) + linear(vh, vh) + linear(vh, inter) + linear(inter, vh)
+    t.add("vision", v.int("in_channels") * p * p * vh + v.int("depth") * block + 2 * vh)
+    S = vh * v.int("spatial_merge_size") ** 2
+    T = S * v.int("temporal_merge_size")
+    t.add("other", linear(S, S) + linear(T, S) + 2 * (linear(S, S) + 2 * S) + linear(S, th) + th)
+    if head == "cond_gen" and not c.bool("tie_word_embeddings", default=True):
+        t.add("heads", tc.int("vocab_size") * th)
+    return t
+
+
+register("ernie4_5_vl_moe", ernie4_5_vl_moe, "Ernie4_5_VLMoe", "Ernie4_5_VL_Moe")
