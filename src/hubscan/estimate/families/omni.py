@@ -36,6 +36,7 @@ from hubscan.estimate.families.vision_more import (
     qwen3_vl_vision,
     with_defaults,
 )
+from hubscan.estimate.families.vl_more import text_model
 
 
 def part(c: Cfg, key: str, model_type: str) -> Cfg:
@@ -750,3 +751,86 @@ def ernie4_5_vl_moe(c: Cfg, head: str) -> Tally:
 
 
 register("ernie4_5_vl_moe", ernie4_5_vl_moe, "Ernie4_5_VLMoe", "Ernie4_5_VL_Moe")
+
+
+# ----------------------------------------------------------------------------- RADIO, Nemotron-H omni
+
+RADIO = {"hidden_size": 1280, "num_hidden_layers": 32, "num_attention_heads": 16, "mlp_ratio": 4.0}
+RADIO.update(use_swiglu_ffn=False, qkv_bias=True, num_channels=3, patch_size=16, max_img_size=2048)
+RADIO.update(num_cls_tokens=3, num_registers=7)
+
+
+def radio(c: Cfg, head: str) -> Tally:
+    """RADIO: bias-free linear patch projection (and a video one over video_temporal_patch_size frames when set),
+    a max_img_size² / patch² position table, cls + register tokens; pre-LN layers with q/k/v (qkv_bias), biased
+    o, two layer-scale vectors and a GELU MLP (hidden x mlp_ratio) or a biased SwiGLU (2/3 of it, rounded up to
+    8); no final norm (the normalisation constants are buffers)."""
+    _heads_of(c, head)
+    c = with_defaults(c, RADIO)
+    h, L, p, C = c.int("hidden_size"), c.int("num_hidden_layers"), c.int("patch_size"), c.int("num_channels")
+    nh = c.int("num_attention_heads")
+    w = nh * c.int("head_dim", default=h // nh)
+    f = int(h * c.num("mlp_ratio"))
+    g = (int(f * 2 / 3) + 7) // 8 * 8
+    ffn = 2 * linear(h, g) + linear(g, h) if c.bool("use_swiglu_ffn") else mlp(h, f)
+    layer = 4 * h + 3 * linear(h, w, c.bool("qkv_bias")) + linear(w, h) + 2 * h + ffn
+    tp = c.int("video_temporal_patch_size", default=0)
+    grid = c.int("max_img_size") // p if p > 0 else 0
+    t = encoder_tally(L, w)
+    t.add(
+        "vision",
+        C * p * p * h * (1 + tp) + grid * grid * h + (c.int("num_cls_tokens") + c.int("num_registers")) * h,
+    )
+    t.add("vision", L * layer)
+    return t
+
+
+def _relu2_projector(d_in: int, d_hidden: int, d_out: int, bias: bool) -> int:
+    """RMSNorm over the input, Linear, squared ReLU, Linear."""
+    return d_in + linear(d_in, d_hidden, bias) + linear(d_hidden, d_out, bias)
+
+
+def nemotron_h_omni(c: Cfg, head: str) -> Tally:
+    """Nemotron-H omni: a Nemotron-H causal LM (structural count, verified for nemotron_h; its lm_head is never
+    tied), the RADIO vision model (video projection at video_temporal_patch_size), a final
+    LayerNorm over the vision width when the LM has MTP layers, the squared-ReLU projector over the
+    pixel-shuffled vision width, and (with an audio_config) the Parakeet encoder and its projector."""
+    _heads_of(c, head)
+    raw = c.data.get("text_config", c.data.get("llm_config"))
+    if not isinstance(raw, dict):
+        raise NotExact("text_config absent: the nemotron_h class defaults are not modelled")
+    tc = Cfg({**raw, "model_type": raw.get("model_type", "nemotron_h")}, "config.text_config")
+    if tc.str("model_type") != "nemotron_h":
+        raise NotExact(f"text model_type {tc.str('model_type')!r} is not modelled for nemotron_h_omni")
+    t = text_model(tc)
+    th = tc.int("hidden_size")
+    t.add("heads", tc.int("vocab_size") * th)  # NemotronHForCausalLM has no tied-weights mapping: never tied
+    tp = c.int("video_temporal_patch_size", default=2)
+    t.merge(
+        radio(with_defaults(c.sub("vision_config", default={}), {"video_temporal_patch_size": tp}), "model")
+    )
+    vh = c.int("vision_hidden_size", "vit_hidden_size", default=1280)
+    ratio = c.num("downsample_ratio", default=0.5)
+    if not 0 < ratio <= 1:
+        raise ConfigProblem(f"downsample_ratio={ratio!r} must be in (0, 1]")
+    t.add("vision", 2 * vh if tc.int("num_nextn_predict_layers", default=0) > 0 else 0)
+    t.add(
+        "other",
+        _relu2_projector(vh * int(1 / ratio) ** 2, c.int("projector_hidden_size", default=4096), th, False),
+    )
+    raw = c.data.get("audio_config", c.data.get("sound_config"))
+    if isinstance(raw, dict):
+        a = Cfg({"attention_bias": False, "scale_input": False, **raw}, "config.audio_config")
+        t.merge(FAMILIES["parakeet_encoder"].formula(a, "model"))
+        ah = a.int("hidden_size", default=1024)
+        t.add("audio", _relu2_projector(ah, a.int("projection_hidden_size"), th, a.bool("projection_bias")))
+    return t
+
+
+register("radio", radio, "Radio")
+register(
+    "nemotron_h_omni",
+    nemotron_h_omni,
+    name="nemotron_h_omni",
+    classes={"NemotronH_Omni_Reasoning_V3": "model"},
+)
