@@ -806,9 +806,10 @@ def nemotron_h_omni(c: Cfg, head: str) -> Tally:
     th = tc.int("hidden_size")
     t.add("heads", tc.int("vocab_size") * th)  # NemotronHForCausalLM has no tied-weights mapping: never tied
     tp = c.int("video_temporal_patch_size", default=2)
-    t.merge(
-        radio(with_defaults(c.sub("vision_config", default={}), {"video_temporal_patch_size": tp}), "model")
-    )
+    vc = c.sub("vision_config", default={})
+    if vc.str("model_type", default="radio") != "radio":
+        raise NotExact("a nemotron_h_omni vision model other than RADIO is not modelled")
+    t.merge(radio(with_defaults(vc, {"video_temporal_patch_size": tp}), "model"))
     vh = c.int("vision_hidden_size", "vit_hidden_size", default=1280)
     ratio = c.num("downsample_ratio", default=0.5)
     if not 0 < ratio <= 1:
