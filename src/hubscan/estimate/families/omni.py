@@ -835,3 +835,86 @@ register(
     name="nemotron_h_omni",
     classes={"NemotronH_Omni_Reasoning_V3": "model"},
 )
+
+
+# ----------------------------------------------------------------------------- Phi-4-multimodal
+
+PHI4MM_VISION = {"hidden_size": 1152, "intermediate_size": 4304, "num_hidden_layers": 27, "num_channels": 3}
+PHI4MM_VISION.update(image_size=448, patch_size=14)
+PHI4MM_AUDIO = {"hidden_size": 1024, "intermediate_size": 1536, "num_blocks": 24, "num_attention_heads": 16}
+PHI4MM_AUDIO.update(ext_pw_out_channel=1024, depthwise_separable_out_channel=1024, depthwise_multiplier=1)
+PHI4MM_AUDIO.update(kernel_size=3, input_size=80, time_reduction=8, bias_max_distance=1000)
+PHI4MM_AUDIO.update(bias_symmetric=False, nemo_conv_channels=1024, downsample_rate=1)
+
+
+def _phi4mm_vision(v: Cfg) -> int:
+    """The SigLIP-style tower (biased patch conv, position table, pre-LN layers, post LayerNorm) with its
+    attention-pooling head (probe, torch MultiheadAttention, LayerNorm, MLP)."""
+    h, inter, p = v.int("hidden_size"), v.int("intermediate_size"), v.int("patch_size")
+    if p <= 0:
+        raise ConfigProblem("vision_config.patch_size must be positive")
+    block_mlp = linear(h, inter) + linear(inter, h)
+    n = v.int("num_channels") * p * p * h + h + (v.int("image_size") // p) ** 2 * h
+    n += v.int("num_hidden_layers") * (4 * h + 4 * linear(h, h) + block_mlp) + 2 * h
+    return n + h + linear(h, 3 * h) + linear(h, h) + 2 * h + block_mlp
+
+
+def _phi4mm_audio(a: Cfg) -> int:
+    """The Phi-4-multimodal conformer: NeMo conv subsampling (a 3x3 conv, then depthwise 3x3 + pointwise 1x1 per
+    further halving; Linear over channels x remaining bins), a relative-position bias table, and blocks of two
+    macaron MLPs (LayerNorm, fused gate/up, down), biased attention, the GLU / depthwise-separable conv module
+    and two LayerNorms."""
+    h, inter, nh = a.int("hidden_size"), a.int("intermediate_size"), a.int("num_attention_heads")
+    ch, tr = a.int("nemo_conv_channels"), a.int("time_reduction")
+    steps = tr.bit_length() - 1
+    if tr < 2 or 1 << steps != tr or nh <= 0:
+        raise NotExact("a time_reduction that is not a power of two is not modelled")
+    bins = a.int("input_size")
+    for _ in range(steps):
+        bins = (bins - 1) // 2 + 1
+    n = ch * 9 + ch + (steps - 1) * (ch * 9 + ch + linear(ch, ch)) + linear(ch * bins, h)
+    n += a.int("bias_max_distance") * (1 if a.bool("bias_symmetric") else 2) * nh
+    E, D, m, K = (
+        a.int(k)
+        for k in (
+            "ext_pw_out_channel",
+            "depthwise_separable_out_channel",
+            "depthwise_multiplier",
+            "kernel_size",
+        )
+    )
+    ffn = 2 * h + linear(h, 2 * inter) + linear(inter, h)
+    conv = 2 * h + linear(h, 2 * E) + 2 * E + linear(K, h * m) + linear(h * m, D) + linear(h, E)
+    return n + a.int("num_blocks") * (2 * ffn + 4 * linear(h, nh * (h // nh)) + conv + 4 * h)
+
+
+def phi4_multimodal(c: Cfg, head: str) -> Tally:
+    """Phi-4-multimodal: a Phi-3-style decoder (fused bias-free qkv and gate/up), the image embedding (vision
+    tower, up/down projections, two feature-separator vectors), the audio embedding (conformer, up/down
+    projections for speech and for vision-speech), lm_head tied by the config flag (default false)."""
+    _heads_of(c, head, "causal_lm")
+    h, L, V = (
+        c.int("hidden_size", default=3072),
+        c.int("num_hidden_layers", default=32),
+        c.int("vocab_size", default=200064),
+    )
+    nh = c.int("num_attention_heads", default=32)
+    kv, inter = c.int("num_key_value_heads", default=8), c.int("intermediate_size", default=8192)
+    hd = c.int("head_dim", default=h // nh)
+    t = Tally()
+    t.embed(V * h)
+    t.add("attention", L * (h * (nh + 2 * kv) * hd + nh * hd * h))
+    t.add("mlp", L * 3 * h * inter)
+    t.add("norms", 2 * L * h + h)
+    t.kv_layers += [KVLayer(2 * kv * hd, sliding_window(c), nh * hd)] * L
+    v = with_defaults(c.sub("vision_config", default={}), PHI4MM_VISION)
+    vh = v.int("hidden_size")
+    t.add("vision", _phi4mm_vision(v) + linear(vh, h) + linear(h, h) + 2 * vh)
+    a = with_defaults(c.sub("audio_config", default={}), PHI4MM_AUDIO)
+    up = a.int("hidden_size") * a.int("downsample_rate")
+    t.add("audio", _phi4mm_audio(a) + 2 * (linear(up, h) + linear(h, h)))
+    lm_head(t, c, head, V, h, tie_default=False)
+    return t
+
+
+register("phi4_multimodal", phi4_multimodal, "Phi4Multimodal")
