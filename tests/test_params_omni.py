@@ -179,7 +179,20 @@ def test_unmodelled_heads_and_shapes_are_not_exact(cfg):
     assert params(cfg)["confidence"] != "exact"
 
 
+NEMOTRON_AUDIO = {
+    "hidden_size": 64,
+    "num_hidden_layers": 1,
+    "intermediate_size": 96,
+    "num_attention_heads": 4,
+}
+NEMOTRON_AUDIO.update(projection_hidden_size=32, projection_bias=True)
+NEMOTRON_OMNI = {
+    "text_config": {"num_hidden_layers": 4, "hybrid_override_pattern": "M*M-", "num_nextn_predict_layers": 1},
+    "audio_config": NEMOTRON_AUDIO,
+    "vision_config": {"num_hidden_layers": 1, "video_temporal_patch_size": 2},
+}
 META_CASES = [
+    ("nemotron_h_omni", "NemotronH_Omni_Reasoning_V3", NEMOTRON_OMNI),
     ("inkling2", "Inkling2ForConditionalGeneration", {"vision_config": {"num_hidden_layers": 1}}),
     (
         "inkling2_loop",
@@ -236,23 +249,6 @@ def test_composites_against_meta_device(model_type, cls, kwargs):
 
     d = transformers.CONFIG_MAPPING[model_type](**kwargs).to_dict()
     d["architectures"] = [cls]
-    expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
-    p = params(d)
-    assert (p["total"], p["confidence"]) == (expected, "exact")
-
-
-def test_nemotron_h_omni_with_audio_against_meta_device():
-    transformers = pytest.importorskip("transformers")
-    pytest.importorskip("torch")
-    from hubscan.estimate import meta
-
-    audio = {"hidden_size": 64, "num_hidden_layers": 1, "intermediate_size": 96, "num_attention_heads": 4}
-    audio.update(projection_hidden_size=32, projection_bias=True)
-    text = {"num_hidden_layers": 4, "hybrid_override_pattern": "M*M-", "num_nextn_predict_layers": 1}
-    vision = {"num_hidden_layers": 1, "video_temporal_patch_size": 2}
-    kwargs = {"text_config": text, "audio_config": audio, "vision_config": vision}
-    d = transformers.CONFIG_MAPPING["nemotron_h_omni"](**kwargs).to_dict()
-    d["architectures"] = ["NemotronH_Omni_Reasoning_V3"]
     expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
     p = params(d)
     assert (p["total"], p["confidence"]) == (expected, "exact")
