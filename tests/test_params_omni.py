@@ -192,6 +192,7 @@ NEMOTRON_OMNI = {
     "vision_config": {"num_hidden_layers": 1, "video_temporal_patch_size": 2},
 }
 META_CASES = [
+    ("cosmos3_omni", "Cosmos3OmniForConditionalGeneration", {"text_config": {"num_hidden_layers": 2}}),
     ("nemotron_h_omni", "NemotronH_Omni_Reasoning_V3", NEMOTRON_OMNI),
     ("inkling2", "Inkling2ForConditionalGeneration", {"vision_config": {"num_hidden_layers": 1}}),
     (
@@ -252,3 +253,21 @@ def test_composites_against_meta_device(model_type, cls, kwargs):
     expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
     p = params(d)
     assert (p["total"], p["confidence"]) == (expected, "exact")
+
+
+def test_cosmos3_omni_vision_without_deepstack_key_takes_the_class_default():
+    """A hub-style vision_config that omits deepstack_visual_indexes gets Qwen3-VL's three deepstack mergers."""
+    pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    from hubscan.estimate import meta
+
+    text = {"model_type": "qwen3_vl_text", "hidden_size": 64, "num_hidden_layers": 1, "intermediate_size": 96}
+    text.update(num_attention_heads=4, num_key_value_heads=2, head_dim=16, vocab_size=100)
+    vision = {"depth": 1, "hidden_size": 32, "intermediate_size": 48, "out_hidden_size": 64}
+    cfg = {"model_type": "cosmos3_omni", "architectures": ["Cosmos3OmniForConditionalGeneration"]}
+    cfg.update(text_config=text, vision_config=vision)
+    expected = sum(p.numel() for p in meta.build_meta_model(dict(cfg)).parameters())
+    with_list = params({**cfg, "vision_config": {**vision, "deepstack_visual_indexes": []}})
+    p = params(cfg)
+    assert (p["total"], p["confidence"]) == (expected, "exact")
+    assert p["total"] > with_list["total"]

@@ -551,7 +551,8 @@ QWEN3_OMNI_TEXT = {
 }
 QWEN3_OMNI_TEXT.update(num_attention_heads=28, num_key_value_heads=4, moe_intermediate_size=768)
 QWEN3_OMNI_TEXT.update(num_experts_per_tok=8, num_experts=128, decoder_sparse_step=1)
-QWEN3_OMNI_VISION = {"deepstack_visual_indexes": [8, 16, 24]}
+# the Qwen3-VL / Qwen3-Omni vision config classes default to three deepstack mergers
+QWEN3_VL_DEEPSTACK = {"deepstack_visual_indexes": [8, 16, 24]}
 
 
 def qwen3_omni_moe_thinker(c: Cfg, head: str) -> Tally:
@@ -561,7 +562,7 @@ def qwen3_omni_moe_thinker(c: Cfg, head: str) -> Tally:
     _heads_of(c, head, "cond_gen")
     tc = with_defaults(c.sub("text_config", default={}), QWEN3_OMNI_TEXT)
     t = FAMILIES["qwen3_moe"].formula(Cfg({**tc.data, "model_type": "qwen3_moe"}, tc.name), "model")
-    t.merge(qwen3_vl_vision(with_defaults(c.sub("vision_config", default={}), QWEN3_OMNI_VISION), "model"))
+    t.merge(qwen3_vl_vision(with_defaults(c.sub("vision_config", default={}), QWEN3_VL_DEEPSTACK), "model"))
     a = with_defaults(c.sub("audio_config", default={}), QWEN3_OMNI_AUDIO)
     t.merge(qwen3_asr_encoder(a, "model"))
     d = a.int("d_model")
@@ -918,3 +919,27 @@ def phi4_multimodal(c: Cfg, head: str) -> Tally:
 
 
 register("phi4_multimodal", phi4_multimodal, "Phi4Multimodal")
+
+
+# ----------------------------------------------------------------------------- Cosmos3-Omni
+
+
+def cosmos3_omni(c: Cfg, head: str) -> Tally:
+    """Cosmos3-Omni: the Qwen3-VL vision tower (its class defaults to three deepstack mergers) and a Qwen3-VL
+    text model (structural count, verified for qwen3_vl_text), both built by ``AutoModel``; lm_head tied only by
+    the wrapper flag (default false)."""
+    _heads_of(c, head, "cond_gen")
+    raw = c.data.get("text_config")
+    if not isinstance(raw, dict):
+        raise NotExact("text_config absent: the qwen3_vl_text class defaults are not modelled")
+    tc = Cfg({**raw, "model_type": raw.get("model_type", "qwen3_vl_text")}, "config.text_config")
+    if tc.str("model_type") != "qwen3_vl_text":
+        raise NotExact(f"text model_type {tc.str('model_type')!r} is not modelled for cosmos3_omni")
+    t = text_model(tc)
+    t.merge(qwen3_vl_vision(with_defaults(c.sub("vision_config", default={}), QWEN3_VL_DEEPSTACK), "model"))
+    if head == "cond_gen" and not c.bool("tie_word_embeddings", default=False):
+        t.add("heads", tc.int("vocab_size") * tc.int("hidden_size"))
+    return t
+
+
+register("cosmos3_omni", cosmos3_omni, "Cosmos3Omni")
