@@ -191,7 +191,18 @@ NEMOTRON_OMNI = {
     "audio_config": NEMOTRON_AUDIO,
     "vision_config": {"num_hidden_layers": 1, "video_temporal_patch_size": 2},
 }
+GEMMA3N_AUDIO = {
+    "conf_num_hidden_layers": 2,
+    "hidden_size": 96,
+    "conf_num_attention_heads": 5,
+    "input_feat_size": 77,
+}
+GEMMA3N_AUDIO.update(
+    conf_conv_kernel_size=3, sscp_conv_channel_size=[16, 8], sscp_conv_kernel_size=[[3, 5], [2, 3]]
+)
+GEMMA3N_AUDIO.update(sscp_conv_stride_size=[[2, 3], [1, 2]])
 META_CASES = [
+    ("gemma3n_audio", "Gemma3nAudioEncoder", GEMMA3N_AUDIO),
     ("cosmos3_omni", "Cosmos3OmniForConditionalGeneration", {"text_config": {"num_hidden_layers": 2}}),
     ("nemotron_h_omni", "NemotronH_Omni_Reasoning_V3", NEMOTRON_OMNI),
     ("inkling2", "Inkling2ForConditionalGeneration", {"vision_config": {"num_hidden_layers": 1}}),

@@ -24,6 +24,7 @@ from hubscan.estimate.families.common import (
     linear,
     lm_head,
     mlp,
+    positive,
     sliding_window,
 )
 from hubscan.estimate.families.decoders import llama_like
@@ -503,6 +504,45 @@ def gemma3n_text(c: Cfg, head: str) -> Tally:
 
 
 register("gemma3n_text", gemma3n_text, "Gemma3nText", classes={"Gemma3nForCausalLM": "causal_lm"})
+
+
+GEMMA3N_AUDIO = {"input_feat_size": 128, "hidden_size": 1536, "conf_num_attention_heads": 8}
+GEMMA3N_AUDIO.update(conf_num_hidden_layers=12, conf_conv_kernel_size=5, sscp_conv_channel_size=[128, 32])
+GEMMA3N_AUDIO.update(sscp_conv_kernel_size=[[3, 3], [3, 3]], sscp_conv_stride_size=[[2, 2], [2, 2]])
+
+
+def gemma3n_audio(c: Cfg, head: str) -> Tally:
+    """Gemma 3n audio encoder (USM): two bias-free Conv2d blocks with cumulative GroupNorms (one frequency bin
+    of padding each side), a bias-free projection of channels x remaining bins; conformer blocks of two
+    feed-forwards (RMSNorms around 4x bias-free Linears), attention (RMSNorm, relative-position projection,
+    per-dim scale, bias-free q/k/v, output Linear, RMSNorm), a light conv (RMSNorm, GLU Linear, depthwise conv,
+    RMSNorm, Linear) and an RMSNorm."""
+    _heads_of(c, head)
+    c = with_defaults(c, GEMMA3N_AUDIO)
+    h, nh, K = c.int("hidden_size"), c.int("conf_num_attention_heads"), c.int("conf_conv_kernel_size")
+    chans, kernels, strides = (
+        c.ints("sscp_conv_channel_size"),
+        c.list("sscp_conv_kernel_size"),
+        c.list("sscp_conv_stride_size"),
+    )
+    if len(chans) != 2 or len(kernels) != 2 or len(strides) != 2 or nh <= 0:
+        raise ConfigProblem("gemma3n_audio needs two sub-sampling convolutions")
+    f, c_in, n = c.int("input_feat_size"), 1, 0
+    for out, k, st in zip(chans, kernels, strides, strict=True):
+        kh, kw = Cfg({"k": k}).ints("k")
+        sw = Cfg({"s": st}).ints("s")[1]
+        f = (f + 2 - kw) // positive("sscp_conv_stride_size", sw) + 1
+        n += c_in * out * kh * kw + out
+        c_in = out
+    w = nh * (h // nh)
+    attn = h + h * w + h // nh + 3 * h * w + h * h + h  # the output Linear reads hidden_size features
+    block = 2 * (2 * h + 8 * h * h) + attn + (h + 2 * h * h + h * K + h + h * h) + h
+    t = encoder_tally(c.int("conf_num_hidden_layers"), w)
+    t.add("audio", n + c_in * f * h + c.int("conf_num_hidden_layers") * block)
+    return t
+
+
+register("gemma3n_audio", gemma3n_audio, name="gemma3n_audio", classes={"Gemma3nAudioEncoder": "model"})
 
 
 # ----------------------------------------------------------------------------- Qwen2.5-Omni / Qwen3-Omni thinkers
