@@ -37,7 +37,7 @@ from hubscan.estimate.families.vision_more import (
     qwen3_vl_vision,
     with_defaults,
 )
-from hubscan.estimate.families.vl_more import text_model
+from hubscan.estimate.families.vl_more import lm_head_of, text_model
 
 
 def part(c: Cfg, key: str, model_type: str) -> Cfg:
@@ -246,9 +246,9 @@ def muse_spark(c: Cfg, head: str) -> Tally:
     t.merge(muse_spark_audio(c.sub("audio_config", default={}), "model"))
     P = c.int("projector_hidden_size", default=4096)
     t.add("other", c.int("out_hidden_size", default=6144) * P + P * P + P * th)
-    if head == "cond_gen" and not c.bool("tie_word_embeddings", default=False):
-        t.add("heads", with_defaults(tc, MUSE_SPARK_TEXT).int("vocab_size") * th)
-    return t
+    return lm_head_of(
+        t, c, with_defaults(tc, MUSE_SPARK_TEXT), head, tie=c.bool("tie_word_embeddings", default=False)
+    )
 
 
 MUSE_GLIMMER_ASSISTANT = {"hidden_size": 6656, "intermediate_size": 19968, "num_hidden_layers": 5}
@@ -350,9 +350,7 @@ def hy_v4_vl(c: Cfg, head: str) -> Tally:
     tc = with_defaults(c.sub("text_config", default={}), HY_V4_VL_TEXT)
     t = hy_v4_vl_text(tc, "model")
     t.merge(hy_v4_vl_vision(c.sub("vision_config", default={}), "model"))
-    if head == "cond_gen" and not c.bool("tie_word_embeddings", default=False):
-        t.add("heads", tc.int("vocab_size") * tc.int("hidden_size"))
-    return t
+    return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=False))
 
 
 register("hy_v4_vl_text", hy_v4_vl_text, "HYV4VLText", name="hy_v4_vl_text")
@@ -574,9 +572,7 @@ def qwen2_5_omni_thinker(c: Cfg, head: str) -> Tally:
     t = FAMILIES["qwen2"].formula(Cfg({**tc.data, "model_type": "qwen2"}, tc.name), "model")
     t.merge(qwen2_5_vl_vision(c.sub("vision_config", default={}), "model"))
     t.merge(qwen_omni_audio(with_defaults(c.sub("audio_config", default={}), QWEN2_5_OMNI_AUDIO)))
-    if head == "cond_gen" and not c.bool("tie_word_embeddings", default=False):
-        t.add("heads", tc.int("vocab_size") * tc.int("hidden_size"))
-    return t
+    return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=False))
 
 
 register("qwen2_5_omni_thinker", qwen2_5_omni_thinker, "Qwen2_5OmniThinker")
@@ -607,9 +603,7 @@ def qwen3_omni_moe_thinker(c: Cfg, head: str) -> Tally:
     t.merge(qwen3_asr_encoder(a, "model"))
     d = a.int("d_model")
     t.add("audio", linear(d, d) + linear(d, a.int("output_dim")))
-    if head == "cond_gen" and not c.bool("tie_word_embeddings", default=False):
-        t.add("heads", tc.int("vocab_size") * tc.int("hidden_size"))
-    return t
+    return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=False))
 
 
 register("qwen3_omni_moe_thinker", qwen3_omni_moe_thinker, "Qwen3OmniMoeThinker")
@@ -708,9 +702,8 @@ def molmo2(c: Cfg, head: str) -> Tally:
     ah, ai, mb = a.int("hidden_size"), a.int("intermediate_size"), a.bool("mlp_bias")
     t.add("other", _molmo2_attention(a, ah * len(a.list("vision_feature_layer"))))
     t.add("other", 2 * linear(ah, ai, mb) + ai * a.int("text_hidden_size"))
-    if head == "cond_gen":  # no tied-weights mapping (the embedding also covers the additional vocabulary)
-        t.add("heads", tc.int("vocab_size") * tc.int("hidden_size"))
-    return t
+    # no tied-weights mapping (the embedding also covers the additional vocabulary)
+    return lm_head_of(t, c, tc, head, tie=False)
 
 
 register("molmo2_text", molmo2_text, "Molmo2Text", name="molmo2_text")
@@ -786,9 +779,7 @@ def ernie4_5_vl_moe(c: Cfg, head: str) -> Tally:
     S = vh * v.int("spatial_merge_size") ** 2
     T = S * v.int("temporal_merge_size")
     t.add("other", linear(S, S) + linear(T, S) + 2 * (linear(S, S) + 2 * S) + linear(S, th) + th)
-    if head == "cond_gen" and not c.bool("tie_word_embeddings", default=True):
-        t.add("heads", tc.int("vocab_size") * th)
-    return t
+    return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=True))
 
 
 register("ernie4_5_vl_moe", ernie4_5_vl_moe, "Ernie4_5_VLMoe", "Ernie4_5_VL_Moe")
@@ -977,9 +968,7 @@ def cosmos3_omni(c: Cfg, head: str) -> Tally:
         raise NotExact(f"text model_type {tc.str('model_type')!r} is not modelled for cosmos3_omni")
     t = text_model(tc)
     t.merge(qwen3_vl_vision(with_defaults(c.sub("vision_config", default={}), QWEN3_VL_DEEPSTACK), "model"))
-    if head == "cond_gen" and not c.bool("tie_word_embeddings", default=False):
-        t.add("heads", tc.int("vocab_size") * tc.int("hidden_size"))
-    return t
+    return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=False))
 
 
 register("cosmos3_omni", cosmos3_omni, "Cosmos3Omni")
