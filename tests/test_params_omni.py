@@ -282,3 +282,26 @@ def test_cosmos3_omni_vision_without_deepstack_key_takes_the_class_default():
     p = params(cfg)
     assert (p["total"], p["confidence"]) == (expected, "exact")
     assert p["total"] > with_list["total"]
+
+
+@pytest.mark.parametrize(
+    ("model_type", "cls"),
+    [
+        ("qwen3_vl_vision", "Qwen3VLVisionModel"),
+        ("qwen3_vl_moe_vision", "Qwen3VLMoeVisionModel"),
+        ("cohere_compass_vision", "CohereCompassVisionModel"),
+        ("qwen3_5_vision", "Qwen3_5VisionModel"),  # a class without deepstack mergers
+    ],
+)
+def test_qwen3_vl_style_towers_without_the_deepstack_key(model_type, cls):
+    """A raw config that omits deepstack_visual_indexes gets what the class builds (the Qwen3-VL classes default
+    to three mergers); before, the Qwen3-VL towers were counted without them and labelled exact."""
+    pytest.importorskip("transformers")
+    pytest.importorskip("torch")
+    from hubscan.estimate import meta
+
+    cfg = {"model_type": model_type, "architectures": [cls], "depth": 2, "hidden_size": 32}
+    cfg.update(intermediate_size=48, out_hidden_size=64, num_heads=4)
+    expected = sum(p.numel() for p in meta.build_meta_model(dict(cfg)).parameters())
+    p = params(cfg)
+    assert (p["total"], p["confidence"]) == (expected, "exact")

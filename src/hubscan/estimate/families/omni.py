@@ -34,7 +34,7 @@ from hubscan.estimate.families.vision_more import (
     hy_v4_vl_vision,
     muse_vision,
     qwen2_5_vl_vision,
-    qwen3_vl_vision,
+    qwen3_vl_deepstack_vision,
     with_defaults,
 )
 from hubscan.estimate.families.vl_more import lm_head_of, text_model
@@ -587,8 +587,6 @@ QWEN3_OMNI_TEXT = {
 }
 QWEN3_OMNI_TEXT.update(num_attention_heads=28, num_key_value_heads=4, moe_intermediate_size=768)
 QWEN3_OMNI_TEXT.update(num_experts_per_tok=8, num_experts=128, decoder_sparse_step=1)
-# the Qwen3-VL / Qwen3-Omni vision config classes default to three deepstack mergers
-QWEN3_VL_DEEPSTACK = {"deepstack_visual_indexes": [8, 16, 24]}
 
 
 def qwen3_omni_moe_thinker(c: Cfg, head: str) -> Tally:
@@ -598,7 +596,7 @@ def qwen3_omni_moe_thinker(c: Cfg, head: str) -> Tally:
     _heads_of(c, head, "cond_gen")
     tc = with_defaults(c.sub("text_config", default={}), QWEN3_OMNI_TEXT)
     t = FAMILIES["qwen3_moe"].formula(Cfg({**tc.data, "model_type": "qwen3_moe"}, tc.name), "model")
-    t.merge(qwen3_vl_vision(with_defaults(c.sub("vision_config", default={}), QWEN3_VL_DEEPSTACK), "model"))
+    t.merge(qwen3_vl_deepstack_vision(c.sub("vision_config", default={}), "model"))
     a = with_defaults(c.sub("audio_config", default={}), QWEN3_OMNI_AUDIO)
     t.merge(qwen3_asr_encoder(a, "model"))
     d = a.int("d_model")
@@ -967,7 +965,7 @@ def cosmos3_omni(c: Cfg, head: str) -> Tally:
     if tc.str("model_type") != "qwen3_vl_text":
         raise NotExact(f"text model_type {tc.str('model_type')!r} is not modelled for cosmos3_omni")
     t = text_model(tc)
-    t.merge(qwen3_vl_vision(with_defaults(c.sub("vision_config", default={}), QWEN3_VL_DEEPSTACK), "model"))
+    t.merge(qwen3_vl_deepstack_vision(c.sub("vision_config", default={}), "model"))
     return lm_head_of(t, c, tc, head, tie=c.bool("tie_word_embeddings", default=False))
 
 
