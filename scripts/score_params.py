@@ -334,6 +334,9 @@ STRUCTURAL_KEYS = [
     "`audio_lm.py` / `audio_more.py` (audio-language wrappers, transducers, codecs). Each registers only the head",
     "classes it was checked on against transformers' meta device; a class of the same family it does not list, or",
     "a sub-model of a model type it does not count, is `unknown`.",
+    "`omni.py` holds omni and recent vision-language composites (Qwen2.5-Omni / Qwen3-Omni thinkers, Phi-4-multimodal,",
+    "Molmo2, ERNIE-4.5-VL-MoE, Muse Spark, Inkling, HY-V4-VL, pi0 / pi0.5, Nemotron-H omni, Cosmos3-Omni) with their",
+    "text and audio parts where transformers has them as model types (Gemma 3n text and audio, RADIO).",
     "",
 ]
 
