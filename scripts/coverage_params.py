@@ -110,6 +110,9 @@ def variants(cfg_cls, arch: str | None, heads: list[tuple[str, str]] | None = No
     for k in LAYER_KEYS:
         if isinstance(d0.get(k), int) and d0[k] > 4:
             small[k] = 4
+    shared = d0.get("num_kv_shared_layers")
+    if small and isinstance(shared, int) and shared >= 4:  # KV-sharing layers must leave producers (Gemma 3n)
+        small["num_kv_shared_layers"] = 2
     plans = [("default", {}), ("small", small)]
     nh, kv = d0.get("num_attention_heads"), d0.get("num_key_value_heads")
     if isinstance(nh, int) and nh >= 4 and nh % 2 == 0:

@@ -348,6 +348,9 @@ STRUCTURAL_KEYS = [
     "PE-Audio, MOSS, NeMo speech-LM, Nemotron transcribe, Music Flamingo) in `speech_lm.py`. A codec or",
     "backbone inside a composite is counted by its own registered formula, so a composite whose part has none is",
     "`unknown`.",
+    "`omni.py` holds omni and recent vision-language composites (Qwen2.5-Omni / Qwen3-Omni thinkers, Phi-4-multimodal,",
+    "Molmo2, ERNIE-4.5-VL-MoE, Muse Spark, Inkling, HY-V4-VL, pi0 / pi0.5, Nemotron-H omni, Cosmos3-Omni) with their",
+    "text parts where transformers has them as model types (Gemma 3n text).",
     "",
 ]
 

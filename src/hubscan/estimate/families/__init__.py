@@ -20,6 +20,7 @@ from hubscan.estimate.families import (  # noqa: F401  (each module registers it
     moe_decoders,
     multimodal,
     ocr_doc,
+    omni,
     segmentation,
     seq2seq,
     seq2seq_more,

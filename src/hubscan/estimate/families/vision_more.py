@@ -1452,6 +1452,19 @@ for _mt, _prefix, _stem in (
     ("qwen4_exp_vision", "Qwen4ExpVision", "Qwen4Exp"),
 ):
     register_own(_mt, qwen3_vl_vision, _prefix, stem=_stem)
+
+
+def qwen3_vl_deepstack_vision(c: Cfg, head: str) -> Tally:
+    """A Qwen3-VL-style tower whose config class defaults to three deepstack mergers (indexes 8, 16, 24): a config
+    that omits the key gets them (the Qwen3.5 / Qwen4-exp classes have no such field)."""
+    return qwen3_vl_vision(with_defaults(c, {"deepstack_visual_indexes": [8, 16, 24]}), head)
+
+
+for _mt, _prefix, _stem in (
+    ("qwen3_vl_vision", "Qwen3VLVision", "Qwen3VL"),
+    ("qwen3_vl_moe_vision", "Qwen3VLMoeVision", "Qwen3VLMoe"),
+):
+    register_own(_mt, qwen3_vl_deepstack_vision, _prefix, stem=_stem)
 register_own(
     "qwen2_5_vl_vision",
     qwen2_5_vl_vision,

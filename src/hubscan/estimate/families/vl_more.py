@@ -21,7 +21,7 @@ from hubscan.estimate.families.vision_more import (
     pixtral,
     qianfan_ocr_vision,
     qwen2_5_vl_vision,
-    qwen3_vl_vision,
+    qwen3_vl_deepstack_vision,
     register_own,
     with_defaults,
 )
@@ -572,7 +572,7 @@ def janus(c: Cfg, head: str) -> Tally:
 
 
 register("janus", janus, "Janus")
-register_own("cohere_compass_vision", qwen3_vl_vision, "CohereCompassVision", stem="CohereCompass")
+register_own("cohere_compass_vision", qwen3_vl_deepstack_vision, "CohereCompassVision", stem="CohereCompass")
 
 
 GLM_IMAGE_VISION = {
