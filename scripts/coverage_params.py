@@ -275,12 +275,17 @@ def band_lines(rows: list[dict]) -> list[str]:
     visited = {r["model_type"] for r in rows}
     withheld = {t: e for t, e in structural.unreliable_types().items() if t in visited}
     worst = sorted(withheld.items(), key=lambda kv: -kv[1])[:8]
+    found = (
+        f"{len(withheld)} of the visited model types (worst: "
+        + ", ".join(f"{t} {e:,.1f}%" for t, e in worst)
+        + ")."
+        if withheld
+        else "none of the visited model types (every type it was further off on now has a formula)."
+    )
     return [
         f"Band of `approximate` structural answers: within ±{limit:g}%. A model type on which the raw structural",
         "estimate of any generated variant is further off is withheld (`unknown`, no total, the measured worst",
-        f"error in the reason): {len(withheld)} of the visited model types (worst: "
-        + ", ".join(f"{t} {e:,.1f}%" for t, e in worst)
-        + ").",
+        f"error in the reason): {found}",
         band_line(rows),
         "",
     ]

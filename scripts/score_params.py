@@ -382,10 +382,15 @@ def bands_section(scored: dict[tuple[str, str], list[dict]]) -> list[str]:
             f"`scripts/coverage_params.py` on {b['variants']} generated configs of transformers' registry): stated "
             f"band ±{limit:g}% (max measured {b.get('max_pct')}%), median error {b['median_pct']}%, "
             f"{100 * b['within_1pct']:.1f}% within 1%, 75th percentile {b['p75_pct']}%, 90th percentile "
-            f"{b['p90_pct']}%. This band is quoted in every `approximate` reason. The "
-            f"{len(unreliable_types())} model types on which the coverage run measured the structural estimate",
-            f"more than {limit:g}% off on any variant (extra attention branches, conv mixers, recurrent blocks it",
-            "does not read) get no structural number: `unknown`, with the measured worst error in the reason.",
+            f"{b['p90_pct']}%. This band is quoted in every `approximate` reason. A model type on which the",
+            f"coverage run measured the structural estimate more than {limit:g}% off on any variant (extra attention",
+            "branches, conv mixers, recurrent blocks it does not read) gets no structural number: `unknown`, with the",
+            f"measured worst error in the reason ({len(unreliable_types())} such types today"
+            + (
+                "; every type it was further off on has an analytic formula now)."
+                if not unreliable_types()
+                else ")."
+            ),
             "Unreadable shapes (DeepSeek-V4 compressed attention, encoders, speech models) are `unknown` too.",
         ]
     return lines + [""]
