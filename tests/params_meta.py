@@ -1,4 +1,5 @@
-"""Shared check for the family tests: a config counted by the default install equals the meta-device build."""
+"""Shared helpers for the family tests: the default install's count of a config, its exact total, a linear
+layer's parameters, and a check that a config counted by the default install equals the meta-device build."""
 
 from __future__ import annotations
 
@@ -20,3 +21,17 @@ def assert_exact_against_meta(model_type: str, kw: dict, cls: str | None = None)
     expected = sum(p.numel() for p in meta.build_meta_model(dict(d)).parameters())
     p = analyze_config(d, use_transformers=False)["params"]
     assert (p["total"], p["confidence"]) == (expected, "exact"), kw
+
+
+def _params(cfg: dict) -> dict:
+    return analyze_config(cfg, use_transformers=False)["params"]
+
+
+def _exact(cfg: dict) -> int:
+    p = _params(cfg)
+    assert p["confidence"] == "exact", p
+    return p["total"]
+
+
+def lin(i: int, o: int, bias: bool = True) -> int:
+    return i * o + (o if bias else 0)

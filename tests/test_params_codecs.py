@@ -13,21 +13,7 @@ import random
 
 import pytest
 
-from hubscan.estimate.footprint import analyze_config
-
-
-def _params(cfg: dict) -> dict:
-    return analyze_config(cfg, use_transformers=False)["params"]
-
-
-def _exact(cfg: dict) -> int:
-    p = _params(cfg)
-    assert p["confidence"] == "exact", p
-    return p["total"]
-
-
-def lin(i: int, o: int, bias: bool = True) -> int:
-    return i * o + (o if bias else 0)
+from params_meta import _exact, _params, lin
 
 
 def conv(i: int, o: int, k: int, bias: bool = True) -> int:

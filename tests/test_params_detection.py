@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 from hubscan.estimate.footprint import analyze_config
+from params_meta import lin
 
 
 def params(cfg: dict) -> dict:
@@ -21,10 +22,6 @@ def total(cfg: dict) -> int:
     p = params(cfg)
     assert p["confidence"] == "exact", p
     return p["total"]
-
-
-def lin(i: int, o: int, bias: bool = True) -> int:
-    return i * o + (o if bias else 0)
 
 
 def box_mlp(d: int, out: int = 4) -> int:

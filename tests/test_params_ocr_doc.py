@@ -15,21 +15,7 @@ import random
 
 import pytest
 
-from hubscan.estimate.footprint import analyze_config
-
-
-def _params(cfg: dict) -> dict:
-    return analyze_config(cfg, use_transformers=False)["params"]
-
-
-def _exact(cfg: dict) -> int:
-    p = _params(cfg)
-    assert p["confidence"] == "exact", p
-    return p["total"]
-
-
-def lin(i: int, o: int, bias: bool = True) -> int:
-    return i * o + (o if bias else 0)
+from params_meta import _exact, _params, lin
 
 
 def conv_bn(i: int, o: int, k: int, groups: int = 1) -> int:

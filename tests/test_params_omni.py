@@ -15,14 +15,11 @@ import pytest
 from hubscan.estimate.families.common import Cfg
 from hubscan.estimate.families.omni import inkling_scales, inkling_vision
 from hubscan.estimate.footprint import analyze_config
+from params_meta import lin
 
 
 def params(cfg: dict) -> dict:
     return analyze_config(cfg, use_transformers=False)["params"]
-
-
-def lin(i: int, o: int, bias: bool = True) -> int:
-    return i * o + (o if bias else 0)
 
 
 # width 8, 2 query heads and 1 key/value head of width 4, MLP 12, vocabulary 10

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from hubscan.estimate.footprint import analyze_config
-from params_meta import assert_exact_against_meta
+from params_meta import assert_exact_against_meta, lin
 
 
 def params(cfg: dict) -> dict:
@@ -23,10 +23,6 @@ def exact_total(cfg: dict) -> int:
     p = params(cfg)
     assert p["confidence"] == "exact", p
     return p["total"]
-
-
-def lin(i: int, o: int, bias: bool = True) -> int:
-    return i * o + (o if bias else 0)
 
 
 # ----------------------------------------------------------------------------- SAM 2 / SAM 3 / EdgeTAM video

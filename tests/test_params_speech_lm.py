@@ -12,22 +12,7 @@ import random
 
 import pytest
 
-from hubscan.estimate.footprint import analyze_config
-
-
-def _params(cfg: dict) -> dict:
-    return analyze_config(cfg, use_transformers=False)["params"]
-
-
-def lin(i: int, o: int, bias: bool = True) -> int:
-    return i * o + (o if bias else 0)
-
-
-def _exact(cfg: dict) -> int:
-    p = _params(cfg)
-    assert p["confidence"] == "exact", p
-    return p["total"]
-
+from params_meta import _exact, _params, lin
 
 # one layer of width 8: MLP 12, 2 query heads and 1 key/value head (head width 4)
 TINY = {

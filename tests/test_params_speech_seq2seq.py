@@ -11,16 +11,7 @@ import random
 
 import pytest
 
-from hubscan.estimate.footprint import analyze_config
-
-
-def _params(cfg: dict) -> dict:
-    return analyze_config(cfg, use_transformers=False)["params"]
-
-
-def lin(i: int, o: int, bias: bool = True) -> int:
-    return i * o + (o if bias else 0)
-
+from params_meta import _params, lin
 
 # A tiny wav2vec2-style encoder: one conv layer (4 channels, kernel 3, no bias), hidden 8, 2 heads, 1 layer.
 TINY_SPEECH = {

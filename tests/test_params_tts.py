@@ -11,21 +11,13 @@ import random
 
 import pytest
 
-from hubscan.estimate.footprint import analyze_config
-
-
-def _params(cfg: dict) -> dict:
-    return analyze_config(cfg, use_transformers=False)["params"]
+from params_meta import _params, lin
 
 
 def _exact(cfg: dict) -> int:
     p = _params(cfg)
     assert p["confidence"] == "exact", p["reason"]
     return p["total"]
-
-
-def lin(i: int, o: int, bias: bool = True) -> int:
-    return i * o + (o if bias else 0)
 
 
 def conv(i: int, o: int, k: int = 1, bias: bool = True) -> int:

@@ -10,15 +10,11 @@ from __future__ import annotations
 import pytest
 
 from hubscan.estimate.footprint import analyze_config
-from params_meta import assert_exact_against_meta
+from params_meta import assert_exact_against_meta, lin
 
 
 def params(cfg: dict) -> dict:
     return analyze_config(cfg, use_transformers=False)["params"]
-
-
-def lin(i: int, o: int, bias: bool = True) -> int:
-    return i * o + (o if bias else 0)
 
 
 def test_bit_bottleneck_counts_stem_norm_projection_and_layers():

@@ -12,14 +12,11 @@ import random
 import pytest
 
 from hubscan.estimate.footprint import analyze_config
+from params_meta import lin
 
 
 def params(cfg: dict) -> dict:
     return analyze_config(cfg, use_transformers=False)["params"]
-
-
-def lin(i: int, o: int, bias: bool = True) -> int:
-    return i * o + (o if bias else 0)
 
 
 TINY = {

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from hubscan.estimate.footprint import analyze_config
+from params_meta import lin
 
 
 def params(cfg: dict) -> dict:
@@ -21,10 +22,6 @@ def params(cfg: dict) -> dict:
 def exact(cfg: dict) -> int | None:
     p = params(cfg)
     return p["total"] if p["confidence"] == "exact" else None
-
-
-def lin(i: int, o: int, bias: bool = True) -> int:
-    return i * o + (o if bias else 0)
 
 
 def ln(d: int) -> int:
