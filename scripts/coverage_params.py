@@ -515,7 +515,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     ap.add_argument("--types", default="", help="comma-separated model types (default: all)")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "PARAMS.md")
     ap.add_argument("--sample", type=Path, default=ROOT / "tests" / "data" / "coverage_sample.csv")
-    ap.add_argument("--sample-per-outcome", type=int, default=40)
+    ap.add_argument("--sample-per-outcome", type=int, default=80)
     ap.add_argument("--json", type=Path, default=None, help="also dump all built rows (configs, counts) here")
     ap.add_argument("--from-json", type=Path, default=None, help="re-score a --json dump instead of building")
     ap.add_argument(
