@@ -508,8 +508,12 @@ RULE_SUMS = [
 ]  # fmt: skip
 
 
-_SAME = lambda p: p  # noqa: E731
-_UNKNOWN = lambda p: None  # noqa: E731
+def _same(p: Any) -> Any:
+    return p
+
+
+def _unknown(p: Any) -> None:
+    return None
 
 
 def _rule(expr: str, at: dict[str, int]) -> Callable[[tuple], Callable | None]:
@@ -518,14 +522,14 @@ def _rule(expr: str, at: dict[str, int]) -> Callable[[tuple], Callable | None]:
     not f of the parameters' ones and a sorted pass gives them). ``at``: positions of the row's sums."""
     if expr == "params_active":
         i = at["rule_active"]
-        return lambda row: _SAME if row[i] == 1 else None
+        return lambda row: _same if row[i] == 1 else None
     if expr == "weights_bytes":
         i_low, i_high = at["rule_w_min"], at["rule_w_max"]
 
         def weights(row: tuple) -> Callable | None:
             low, high = row[i_low], row[i_high]
             if low is None:
-                return _UNKNOWN
+                return _unknown
             return _ceil_times(low) if low == high and low > 0 else None
 
         return weights
@@ -586,8 +590,8 @@ def aggregate(
     sums = _sums(weights, kv, extra)
     scan = f"{source} INDEXED BY {indexes['rows']}" if "rows" in indexes else None
     # Walking the index, the main pass splits into key ranges of about equal work: both connections take
-    # the next pass not started, the longest (the KV medians') first. Each range's rows become output
-    # records in its own task, so that Python work overlaps the other connection's SQLite work.
+    # the next pass not started, the longest (the KV medians') first. The passes return raw rows, shaped
+    # into records once both connections are done (a pass beside another holds Python's lock only per row).
     parts = (
         _key_ranges(db, key, indexes.get("kv", indexes["rows"]), where)
         if scan and other is not None
@@ -640,8 +644,9 @@ def _subset(records: dict[Any, dict], rest: dict[Any, int]) -> set | None:
 
 
 def _set_medians(records: dict[Any, dict], column: str, found: dict[Any, tuple]) -> None:
+    """Set ``column`` of the records of ``found``'s families from their (low, high, fraction) ranks."""
     for family, got in found.items():
-        records[family][column] = clean_value(_lerp(*got))
+        records[family][column] = _quantile(*got)
 
 
 def _share(db: Database, other: Database | None, tasks: dict[str, Callable]) -> dict[str, Any]:
