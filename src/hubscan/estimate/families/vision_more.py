@@ -1445,8 +1445,6 @@ register_own(
 )
 register_own("smolvlm_vision", idefics3_vision, stem="SmolVLM", classes={"SmolVLMVisionTransformer": "model"})
 for _mt, _prefix, _stem in (
-    ("qwen3_vl_vision", "Qwen3VLVision", "Qwen3VL"),
-    ("qwen3_vl_moe_vision", "Qwen3VLMoeVision", "Qwen3VLMoe"),
     ("qwen3_5_vision", "Qwen3_5Vision", "Qwen3_5"),
     ("qwen3_5_moe_vision", "Qwen3_5MoeVision", "Qwen3_5Moe"),
     ("qwen4_exp_vision", "Qwen4ExpVision", "Qwen4Exp"),
