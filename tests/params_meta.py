@@ -3,6 +3,8 @@ layer's parameters, and a check that a config counted by the default install equ
 
 from __future__ import annotations
 
+import copy
+
 import pytest
 
 from hubscan.estimate.footprint import analyze_config
@@ -24,7 +26,8 @@ def assert_exact_against_meta(model_type: str, kw: dict, cls: str | None = None)
 
 
 def _params(cfg: dict) -> dict:
-    return analyze_config(cfg, use_transformers=False)["params"]
+    """The default install's parameter answer for ``cfg`` (a copy: the test's dict stays as written)."""
+    return analyze_config(copy.deepcopy(cfg), use_transformers=False)["params"]
 
 
 def _exact(cfg: dict) -> int:

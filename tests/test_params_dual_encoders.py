@@ -16,17 +16,7 @@ import random
 
 import pytest
 
-from hubscan.estimate.footprint import analyze_config
-
-
-def _params(cfg: dict) -> dict:
-    return analyze_config(copy.deepcopy(cfg), use_transformers=False)["params"]
-
-
-def _exact(cfg: dict) -> int:
-    p = _params(cfg)
-    assert p["confidence"] == "exact", p
-    return p["total"]
+from params_meta import _exact, _params
 
 
 def _lin(i: int, o: int, bias: bool = True) -> int:

@@ -15,18 +15,7 @@ import random
 
 import pytest
 
-from hubscan.estimate.footprint import analyze_config
-
-
-def _params(cfg: dict) -> dict:
-    return analyze_config(copy.deepcopy(cfg), use_transformers=False)["params"]
-
-
-def _exact(cfg: dict) -> int:
-    p = _params(cfg)
-    assert p["confidence"] == "exact", p
-    return p["total"]
-
+from params_meta import _exact, _params
 
 # ----------------------------------------------------------------------------- hand-summed tiny configs
 

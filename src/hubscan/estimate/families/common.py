@@ -21,6 +21,21 @@ def dims(
     return h, L, nh
 
 
+def decoder_dims(c: Cfg, *, read_head_dim: bool = True) -> tuple[int, int, int, int, int, int]:
+    """(hidden, layers, vocabulary, heads, KV heads, head_dim) of a decoder config under the plain transformers
+    keys only (``decoders._decoder_dims`` also resolves GPT-style aliases and checks the KV grouping): KV heads
+    default to the heads, head_dim to hidden / heads (``read_head_dim=False``: always that)."""
+    h = c.int("hidden_size")
+    L = c.int("num_hidden_layers")
+    V = c.int("vocab_size")
+    nh = c.int("num_attention_heads")
+    if h <= 0 or nh <= 0:
+        raise ConfigProblem("hidden_size and num_attention_heads must be positive")
+    kv = c.int("num_key_value_heads", default=nh) or nh
+    hd = c.int("head_dim", default=h // nh) if read_head_dim else h // nh
+    return h, L, V, nh, kv, hd
+
+
 def head_dim(c: Cfg, h: int, nh: int) -> int:
     hd = c.int("head_dim", default=None)
     if hd is None:

@@ -17,6 +17,7 @@ from hubscan.estimate.families.common import (
     NotExact,
     Tally,
     claim_heads,
+    decoder_dims,
     gated_mlp,
     linear,
     lm_head,
@@ -231,14 +232,7 @@ def dory(c: Cfg, head: str) -> Tally:
     """Dory (looped, normalized transformer): every layer has gated attention (gate_proj, learned q/k and gate
     scales, weightless L2 norms) and a gated MLP with learned per-channel scales, plus two residual rates; the
     head keeps a learned per-token logit scale even when its weight is tied. Loops reuse the same layers."""
-    h = c.int("hidden_size")
-    L = c.int("num_hidden_layers")
-    V = c.int("vocab_size")
-    nh = c.int("num_attention_heads")
-    if h <= 0 or nh <= 0:
-        raise ConfigProblem("hidden_size and num_attention_heads must be positive")
-    kv = c.int("num_key_value_heads", default=nh) or nh
-    hd = c.int("head_dim", default=h // nh)
+    h, L, V, nh, kv, hd = decoder_dims(c)
     inter = c.int("intermediate_size")
     kinds = c.list("layer_types", default=["full_attention"] * L)
     if "mlp" in kinds:  # released configs list attention and MLP blocks apart: each pair is one layer

@@ -12,6 +12,7 @@ from hubscan.estimate.families.common import (
     NotExact,
     Tally,
     claim_heads,
+    decoder_dims,
     gated_mlp,
     linear,
     lm_head,
@@ -90,14 +91,7 @@ def doge(c: Cfg, head: str) -> Tally:
     """Doge: attention with a learned dynamic mask (A per key/value head, dt_proj over the values), q/k norms,
     learned residual scales; with ``is_moe`` a cross-domain MoE = a shared gated MLP plus ``num_experts`` retrieval
     experts stored as two embedding rows each, picked through product keys (2 x floor(sqrt(experts)) logits)."""
-    h = c.int("hidden_size")
-    L = c.int("num_hidden_layers")
-    V = c.int("vocab_size")
-    nh = c.int("num_attention_heads")
-    if h <= 0 or nh <= 0:
-        raise ConfigProblem("hidden_size and num_attention_heads must be positive")
-    kv = c.int("num_key_value_heads", default=nh) or nh
-    hd = c.int("head_dim", default=h // nh)
+    h, L, V, nh, kv, hd = decoder_dims(c)
     ab = c.bool("attention_bias", default=False)
     attn = linear(h, nh * hd, ab) + 2 * linear(h, kv * hd, ab) + linear(nh * hd, h, ab)
     attn += kv + linear(kv * hd, kv, ab) + 2 * hd  # A, dt_proj, q/k norms
@@ -198,14 +192,7 @@ def ergo(c: Cfg, head: str) -> Tally:
     """Ergo: fused qkv attention (head_dim = hidden / heads) with q/k norms, four norms and two learned residual
     gates per layer; relu^2 (two-matrix) MLPs: a wide dense one in the first layers, else routed experts with a
     per-expert output norm plus a shared expert with its own norm. The head is never tied."""
-    h = c.int("hidden_size")
-    L = c.int("num_hidden_layers")
-    V = c.int("vocab_size")
-    nh = c.int("num_attention_heads")
-    if h <= 0 or nh <= 0:
-        raise ConfigProblem("hidden_size and num_attention_heads must be positive")
-    kv = c.int("num_key_value_heads", default=nh) or nh
-    hd = h // nh
+    h, L, V, nh, kv, hd = decoder_dims(c, read_head_dim=False)
     kinds = c.list("mlp_layer_types")
     if len(kinds) != L or any(k not in ("dense", "sparse") for k in kinds):
         raise NotExact("mlp_layer_types must list dense/sparse for every layer")

@@ -11,6 +11,7 @@ from hubscan.estimate.families.common import (
     Tally,
     attention,
     claim_heads,
+    decoder_dims,
     gated_mlp,
     linear,
     lm_head,
@@ -118,14 +119,7 @@ def moshi_text(c: Cfg, head: str) -> Tally:
     claim_heads(head, "causal_lm")
     if head == "model":
         raise NotExact("MoshiModel is counted only through MoshiForCausalLM")
-    h = c.int("hidden_size")
-    L = c.int("num_hidden_layers")
-    V = c.int("vocab_size")
-    nh = c.int("num_attention_heads")
-    if h <= 0 or nh <= 0:
-        raise ConfigProblem("hidden_size and num_attention_heads must be positive")
-    kv = c.int("num_key_value_heads", default=nh) or nh
-    hd = c.int("head_dim", default=h // nh)
+    h, L, V, nh, kv, hd = decoder_dims(c)
     ffn = c.int("ffn_dim")
     t = Tally()
     t.embed((V + 1) * h)
@@ -145,14 +139,7 @@ def nemotron(c: Cfg, head: str) -> Tally:
     """Nemotron(-4): grouped-query attention, a two-matrix relu^2 MLP, LayerNorm1P (weight and bias) before
     attention and MLP and at the end; head tied when the config says so."""
     claim_heads(head, "causal_lm", "seq_cls", "qa", "token_cls")
-    h = c.int("hidden_size")
-    L = c.int("num_hidden_layers")
-    V = c.int("vocab_size")
-    nh = c.int("num_attention_heads")
-    if h <= 0 or nh <= 0:
-        raise ConfigProblem("hidden_size and num_attention_heads must be positive")
-    kv = c.int("num_key_value_heads", default=nh) or nh
-    hd = c.int("head_dim", default=h // nh)
+    h, L, V, nh, kv, hd = decoder_dims(c)
     ab = c.bool("attention_bias", default=False)
     t = Tally()
     t.embed(V * h)
