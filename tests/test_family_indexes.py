@@ -4,6 +4,7 @@ without sorting, and give the same rows as a computation from the source tables.
 from __future__ import annotations
 
 import sqlite3
+import sys
 
 import numpy as np
 import pytest
@@ -101,8 +102,39 @@ def test_filtered_footprints_equal_the_source_computation(catalog, by, name):
     _check(got, expected)
 
 
+@pytest.mark.skipif(sys.platform != "linux", reason="worker processes are forked on Linux only")
+@pytest.mark.parametrize("by", ["author", "lineage", "model_type"])
+@pytest.mark.parametrize(
+    "options", [dict(min_params=1e8, dtype="int8"), dict(task="text-generation", min_params=0)]
+)
+def test_worker_processes_a_thread_and_one_connection_give_the_same_rows(catalog, by, options, monkeypatch):
+    used = []
+    run = families._Workers.run
+
+    def spy(self, db, tasks):
+        used.append(len(tasks))
+        return run(self, db, tasks)
+
+    monkeypatch.setattr(families._Workers, "run", spy)
+    monkeypatch.setattr(families.threading, "active_count", lambda: 1)  # as in a command-line process
+    rows, runs = {}, {}
+    for mode in ("workers", "thread", "one connection"):
+        monkeypatch.setattr(families, "FORK_WORKERS", mode == "workers")
+        if mode == "one connection":
+            monkeypatch.setattr(families, "_helper", lambda db: None)
+        db = query.open_catalog(catalog)
+        rows[mode] = query.footprint(db, by, **options)
+        db.close()
+        runs[mode] = len(used)
+    # Forked workers ran the passes (split into key ranges) in the first mode only.
+    assert runs == {"workers": 1, "thread": 1, "one connection": 1} and used[0] > 2
+    assert rows["workers"] == rows["thread"] == rows["one connection"]
+    assert [list(row) for row in rows["workers"]] == [list(row) for row in rows["one connection"]]
+
+
 def _statements(path, run) -> list[str]:
-    """The SQL statements ``run(db)`` sends to the catalog (both connections)."""
+    """The SQL statements ``run(db)`` sends to the catalog (both connections: worker processes are not used,
+    their statements could not be traced here)."""
     seen: list[str] = []
     real = families._side_connection
 
@@ -113,11 +145,12 @@ def _statements(path, run) -> list[str]:
 
     db = query.open_catalog(path)
     db.conn.set_trace_callback(seen.append)
-    families._side_connection = side
+    families._side_connection, fork = side, families.FORK_WORKERS
+    families.FORK_WORKERS = False
     try:
         run(db)
     finally:
-        families._side_connection = real
+        families._side_connection, families.FORK_WORKERS = real, fork
         db.close()
     return seen
 
@@ -131,13 +164,16 @@ def test_filtered_passes_walk_the_order_indexes_without_sorting(catalog, by, opt
     walked = set()
     for sql in statements:
         # The passes grouping on an index walk (the sorted passes of the families whose medians do not
-        # follow the parameters say ORDER BY, and sort).
-        direct = "INDEXED BY" in sql and "json_group_array" in sql and "ORDER BY" not in sql
+        # follow the parameters sort their members: ORDER BY 1, 2).
+        direct = "INDEXED BY" in sql and "json_group_array" in sql and "ORDER BY 1, 2" not in sql
         if not direct or sql.startswith("EXPLAIN"):
             continue
-        plan = " ".join(row[-1] for row in con.execute(f"EXPLAIN QUERY PLAN {sql}"))
-        assert "TEMP B-TREE" not in plan, (sql, plan)
-        assert "COVERING INDEX" in plan, plan
+        plan = list(con.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        # The only sort is the outermost one, of the per-family result rows by size (it makes SQLite finish
+        # the pass in one step): the members are never sorted.
+        sorts = [(parent, detail) for _, parent, _, detail in plan if "TEMP B-TREE" in detail]
+        assert sorts == [(0, "USE TEMP B-TREE FOR ORDER BY")], (sql, plan)
+        assert "COVERING INDEX" in " ".join(row[-1] for row in plan), plan
         walked.update(name for name in FAMILY_MEMBER_INDEXES if f"INDEXED BY {name}" in sql)
     con.close()
     # Sums and the parameters' quantiles from the (family, params, ...) index; the KV medians from the

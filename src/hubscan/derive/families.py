@@ -11,15 +11,16 @@ reads them, or computes live with the very same code when a filter or override i
 
 from __future__ import annotations
 
-import bisect
-import functools
 import json
 import math
+import multiprocessing
 import operator
+import signal
+import sys
 import threading
 from collections import Counter
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -219,7 +220,8 @@ def live_source(db: Database) -> str:
 def _sums(weights: str, kv: str, extra: bool) -> list[str]:
     """``expression AS name`` of every per-family sum, count and maximum (and the rule summaries)."""
     out = [
-        "COUNT(*) AS models", "COUNT(params) AS models_with_params", "MAX(params) AS params_max",
+        "COUNT(*) AS models", "COUNT(params) AS models_with_params", "MIN(params) AS params_min",
+        "MAX(params) AS params_max",
         "SUM(params) AS params_total", "SUM(params_active) AS params_active_total",
         f"SUM({weights}) AS weights_bytes_total", f"MAX({kv}) AS kv_cache_bytes_max",
         "SUM(storage_bytes) AS storage_bytes_total", "SUM(downloads) AS downloads_total",
@@ -232,26 +234,71 @@ def _sums(weights: str, kv: str, extra: bool) -> list[str]:
     out += [
         rule for rule in RULE_SUMS if extra or "dtype_rule" not in rule or rule.endswith(f" rule_{weights}")
     ]
+    out += [f"MIN({kv}) AS kv_low", f"COUNT({kv}) AS kv_count"]
     if extra:
         out += [f"SUM({col}) AS weights_bytes_total_{col[2:]}" for col in DTYPE_COLUMNS.values()]
-        out.append("MAX(kv_bytes_per_token) AS kv_bytes_per_token_max")
+        out += ["MAX(kv_bytes_per_token) AS kv_bytes_per_token_max", "MIN(kv_bytes_per_token) AS kvt_low",
+                "COUNT(kv_bytes_per_token) AS kvt_count"]  # fmt: skip
     return out
 
 
-def _picks(qs: dict[str, float]) -> str:
-    """SQL columns giving, for each quantile, the two neighbouring order statistics in the sorted array ``a``
-    of ``n`` values and the fraction between them (NULL when ``n`` is 0): no JSON leaves SQLite."""
+# Medians that never follow the parameters (the KV cache's) but that a family holding one or two known
+# values takes from its least and greatest (most families of a grouping like ``author``): (least, greatest,
+# count) columns of ``_sums`` per median. The main pass gives those; sorted passes only the larger families.
+FEW = {
+    "kv_cache_bytes_median": ("kv_low", "kv_cache_bytes_max", "kv_count"),
+    "kv_bytes_per_token_median": ("kvt_low", "kv_bytes_per_token_max", "kvt_count"),
+}
+_FEW_T = "(CASE {} WHEN 2 THEN 0.5 ELSE 0.0 END)"  # the median's fraction between the two (numpy's)
+
+
+def _picks(qs: dict[str, float], low: str | None = None, high: str | None = None) -> list[str]:
+    """SQL columns ``{name}_lo``, ``{name}_hi``, ``{name}_t`` per quantile: the two neighbouring order
+    statistics in the sorted array ``a`` of ``n`` values and the fraction between them (NULL when ``n`` is
+    0), extracted in SQL: no JSON leaves SQLite. ``low`` / ``high``: columns holding the least and the
+    greatest value, which are all the order statistics of a family of one or two (most families of a
+    grouping like ``author``): no JSON is read for those."""
     columns = []
-    for q in qs.values():
+    for name, q in qs.items():
         pos = f"((n - 1) * {q!r})"
         lo = f"CAST({pos} AS INTEGER)"
-        for expr in (
+        picks = [
             f"json_extract(a, '$[' || {lo} || ']')",
             f"json_extract(a, '$[' || MIN({lo} + 1, n - 1) || ']')",
-            f"({pos} - {lo})",
-        ):
-            columns.append(f"CASE WHEN n > 0 THEN {expr} END")
-    return ", ".join(columns)
+        ]
+        if low and high:
+            picks = [f"CASE WHEN n <= 2 THEN {low} ELSE {picks[0]} END",
+                     f"CASE n WHEN 1 THEN {low} WHEN 2 THEN {high} ELSE {picks[1]} END"]  # fmt: skip
+        columns += [
+            f"CASE WHEN n > 0 THEN {picks[0]} END AS {name}_lo",
+            f"CASE WHEN n > 0 THEN {picks[1]} END AS {name}_hi",
+            f"CASE WHEN n > 0 THEN ({pos} - {lo}) END AS {name}_t",
+        ]
+    return columns
+
+
+def _interpolated(lo: str, hi: str, t: str) -> str:
+    """SQL of numpy's linear interpolation between two neighbouring order statistics (the operations of
+    ``_lerp``, in the same IEEE doubles), whole values as integers (``clean_value``); NULL when ``lo`` is.
+    Each operand is referenced several times: pass column names, not expressions."""
+    v = f"(CASE WHEN {t} >= 0.5 THEN {hi} - ({hi} - {lo}) * (1 - {t}) ELSE {lo} + ({hi} - {lo}) * {t} END)"
+    return _clean_sql(v)
+
+
+def _clean_sql(v: str) -> str:
+    """SQL of ``clean_value`` for a number: a whole value below 2**63 as an integer."""
+    return f"CASE WHEN {v} = CAST({v} AS INTEGER) AND abs({v}) < 9223372036854775808.0 THEN CAST({v} AS INTEGER) ELSE {v} END"
+
+
+def clean_sql(column: str) -> str:
+    """SQL of ``clean_value`` for a stored column of any type (SQLite has no NaN), named as the column."""
+    return f"CASE WHEN typeof({column}) = 'real' THEN {_clean_sql(column)} ELSE {column} END AS {column}"
+
+
+def _unnested(sql: str) -> str:
+    """A FROM subquery SQLite evaluates once per row instead of flattening it into the outer query (which
+    would repeat its expressions, here the JSON extractions, at every reference): an OFFSET keeps it apart."""
+    return f"({sql} LIMIT -1 OFFSET 0)"
 
 
 # Member columns the aggregates read (the sorted pass carries only these).
@@ -264,12 +311,13 @@ _AGG_COLUMNS = (
 @dataclass(frozen=True)
 class _Shape:
     """What a pass's per-family rows become: the output ``columns``; the medians besides the parameters'
-    to take from the parameters' ranks where the members' rules allow (``measures``); family ``names`` by
-    key (None: keys are returned as they are); the ``fixed`` dtype/context columns."""
+    to take from the parameters' ranks where the members' rules allow (``measures``, as (column, SQL
+    expression)); whether ``family`` is the family's name in ``family_keys`` (``named``; else its key as it
+    is); the ``fixed`` dtype/context columns."""
 
     columns: list[str]
     measures: list[tuple[str, str]]
-    names: dict[int, str] | None
+    named: bool
     fixed: dict[str, Any]
 
 
@@ -280,109 +328,112 @@ def _main_pass(
     where: str,
     params: dict,
     sums: list[str],
+    shape: _Shape,
     scan: str | None = None,
-) -> list[tuple]:
-    """One pass over the members in (family, parameters) order: every sum of ``sums`` per family, the
-    parameters' order statistics ``QS`` (the family's sorted values are gathered with json_group_array and
-    only the needed ranks are extracted in SQL) and, for the families holding a model whose active parameters
-    are not its total, their sorted parameters and the MoE members' (for ``_active_median``): no other pass
-    sorts them. Returns the raw rows (``_shape`` reads them): a pass running beside another holds Python's
-    lock only to build each row's tuple, so both connections' SQLite work proceeds at once."""
+) -> tuple[dict[Any, dict], dict[str, dict]]:
+    """One pass over the members in (family, parameters) order giving, per family, every column of
+    ``shape.columns`` SQL can give: the sums, the parameters' order statistics ``QS`` (the family's sorted
+    values are gathered with json_group_array and only the needed ranks are extracted and interpolated in
+    SQL), the medians the members' rules give from the parameters' ranks (``_rule_sql``) and the reporting
+    share. After those columns: one flag per measure of ``shape.measures`` a sorted pass must give instead,
+    then, for the families holding a model whose active parameters are not its total, their active
+    parameters (for ``_active_median``). No other pass sorts the parameters.
+
+    The rows come back ordered by size, which SQLite can only do once it has every row: the whole pass runs
+    in the first step, with Python's lock released, and the other steps just read the sorted rows. A pass
+    beside another (``_share``) therefore does not hand the lock back and forth for each of its families."""
     names = [expr.rsplit(" AS ", 1)[1] for expr in sums]
-    moe = "CASE WHEN rule_active = 0 THEN {} END"
-    outer = (
-        f"SELECT family, {', '.join(names)}, n, {moe.format('a')}, {moe.format('moe_p')}, "
-        f"{moe.format('moe_a')}, {_picks(QS)} FROM"
+    middle = (
+        f"SELECT family, {', '.join(names)}, n, CASE WHEN rule_active = 0 THEN act END AS act, "
+        f"{', '.join(_picks(QS, 'params_min', 'params_max'))} FROM"
     )
     gather = (
         "COUNT(params) AS n, json_group_array(params) FILTER (WHERE params IS NOT NULL) AS a, "
-        "json_group_array(params) FILTER (WHERE active_rule = 0 AND params IS NOT NULL) AS moe_p, "
-        "json_group_array(params_active) FILTER (WHERE active_rule = 0 AND params_active IS NOT NULL) AS moe_a"
+        "json_group_array(params_active) FILTER (WHERE params_active IS NOT NULL) AS act"
     )
     sql = None
     if scan is not None:
         # ``scan`` walks a (family, params) index: grouping on it directly visits each family's rows in
         # order without carrying them through a sorted subquery (the plan is checked to use no temporary
         # B-tree, which would lose that order).
-        sql = f"{outer} (SELECT {key} AS family, {', '.join(sums)}, {gather} FROM {scan} {where} GROUP BY 1)"
+        sql = f"{middle} (SELECT {key} AS family, {', '.join(sums)}, {gather} FROM {scan} {where} GROUP BY 1)"
         plan = " ".join(str(row[-1]) for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", params))
         sql = None if "TEMP B-TREE" in plan else sql
     if sql is None:
         inner = f"SELECT {key} AS family, {', '.join(_AGG_COLUMNS)} FROM {scan or _scan(source, params)}"
-        sql = f"{outer} (SELECT family, {', '.join(sums)}, {gather} FROM ({inner} {where} ORDER BY 1, 2) GROUP BY 1)"
-    return db.execute(sql, params).fetchall()
+        sql = f"{middle} (SELECT family, {', '.join(sums)}, {gather} FROM ({inner} {where} ORDER BY 1, 2) GROUP BY 1)"
+    values = {name: name for name in ("family", *names)}
+    if shape.named:
+        values["family"] = "(SELECT k.family FROM family_keys k WHERE k.id = p.family)"
+    values.update({f"params_{q}": _interpolated(f"{q}_lo", f"{q}_hi", f"{q}_t") for q in QS})
+    values["reporting_share"] = _clean_sql("(CAST(reporting_models AS REAL) / models)")
+    for column, (low, high, count) in FEW.items():  # also where a pass beside this one gives the others
+        values[column] = f"CASE WHEN {count} <= 2 THEN {_interpolated(low, high, _FEW_T.format(count))} END"
+    flags = []
+    for column, expr in shape.measures:
+        if column in FEW:
+            flags.append(f"({FEW[column][2]} > 2)")
+        else:
+            values[column], flag = _rule_sql(expr)
+            flags.append(flag)
+    outer = [values.get(column, "NULL") for column in shape.columns]
+    outer = ", ".join([*outer, *flags, "act", "p.family"])
+    return _shape(
+        db.execute(f"SELECT {outer} FROM {_unnested(sql)} AS p ORDER BY models DESC", params), shape
+    )
 
 
-def _shape(raw: list[tuple], sums: list[str], shape: _Shape) -> tuple[dict[Any, dict], dict[str, dict]]:
-    """The output records (by family key) of a main pass's raw rows, with every median the members' rules
-    give from the parameters' ranks, and per other median {family: models} (a sorted pass gives those).
-    This runs once per family (68k for the author grouping of a 1M catalog): every position is looked up
-    once, and each record is built in its final column order."""
-    at = {expr.rsplit(" AS ", 1)[1]: i for i, expr in enumerate(sums, start=1)}
-    columns, names, base = shape.columns, shape.names, 1 + len(sums)  # then n, a, moe_p, moe_a, the picks
-    pad = base + 4 + 3 * len(QS)  # a None appended after the picks, for the columns computed below
-    pick = operator.itemgetter(*(at.get(column, pad) for column in columns))
-    quantiles = [(f"params_{name}", base + 4 + 3 * i) for i, name in enumerate(QS)]
-    median = base + 4 + 3 * _MEDIAN_AT
-    rules = [(column, _rule(expr, at)) for column, expr in shape.measures]
+def _rule_sql(expr: str) -> tuple[str, str]:
+    """For one median's SQL expression ``expr``: (SQL of the median where it is f(the parameters' median)
+    for a non-decreasing f that holds for every member of the family, as the members' rule columns say;
+    SQL that is 1 where it is not, so that a sorted pass must give it). The active parameters of a family
+    holding a mixture of experts come from ``_active_median`` instead (never a sorted pass)."""
+    median = "median_lo", "median_hi", "median_t"
+
+    def through(f: str) -> str:  # the median of f(values): f of the two order statistics, interpolated
+        return _interpolated(f.format(x=median[0]), f.format(x=median[1]), median[2])
+
+    if expr == "params_active":
+        return f"CASE WHEN rule_active = 1 THEN {_interpolated(*median)} END", "0"
+    if expr == "weights_bytes":  # one bytes-per-parameter figure for every member (NULL: none known)
+        same = "rule_w_min = rule_w_max AND rule_w_min > 0"
+        value = f"CASE WHEN {same} THEN {through(_ceil_of('{x} * rule_w_min'))} END"
+        return value, f"(rule_w_min IS NOT NULL AND NOT ({same}))"
+    if expr in _DTYPE_BYTES:
+        value = through(_ceil_of(f"{{x}} * {_DTYPE_BYTES[expr]!r}"))
+        return f"CASE WHEN rule_{expr} = 1 THEN {value} END", f"(rule_{expr} IS NOT 1)"
+    if expr.startswith("(params * "):  # a dtype without a stored figure: exactly params x bytes
+        return through(expr.replace("params", "{x}")), "0"
+    return "NULL", "1"
+
+
+def _shape(raw: Iterable[tuple], shape: _Shape) -> tuple[dict[Any, dict], dict[str, dict]]:
+    """The output records (by family key) of a main pass's rows, and per median a sorted pass must give
+    {family: models}. This runs once per family (68k for the author grouping of a 1M catalog): SQL gave
+    every value it could, in column order, so a record is one dict built from the row's head."""
+    columns = shape.columns
+    flags = [(column, len(columns) + i) for i, (column, _) in enumerate(shape.measures)]
+    moe = len(columns) + len(flags)
     records, rest = {}, {column: {} for column, _ in shape.measures}
-    i_models, i_reporting = at["models"], at["reporting_models"]
     fixed = [(c, v) for c, v in shape.fixed.items() if c in columns]
     for record in raw:
-        family = record[0]
-        out = dict(zip(columns, pick((*record, None)), strict=True))
-        for column, i in quantiles:
-            out[column] = _quantile(record[i], record[i + 1], record[i + 2])
-        moe = record[base + 1] is not None
-        if moe:
-            out["params_active_median"] = clean_value(_active_median(*record[base + 1 : base + 4]))
-        lo, hi, t = record[median : median + 3] if record[base] else (None, None, 0.0)
-        for column, rule in rules:
-            if moe and column == "params_active_median":
-                continue
-            fn = rule(record)
-            if fn is None:
-                rest[column][family] = record[i_models]
-            elif lo is not None and (low := fn(lo)) is not None:
-                out[column] = _quantile(low, fn(hi), t)
-        out["family"] = family if names is None else names[family]
+        family = record[-1]
+        out = dict(zip(columns, record, strict=False))
+        for column, i in flags:
+            if record[i]:
+                rest[column][family] = out["models"]
+        if record[moe] is not None:
+            out["params_active_median"] = clean_value(_active_median(record[moe]))
         out.update(fixed)
-        out["reporting_share"] = clean_value(record[i_reporting] / record[i_models])
         records[family] = out
     return records, rest
 
 
-def _quantile(lo: Any, hi: Any, t: float) -> Any:
-    """``_lerp`` then ``clean_value`` (whole floats as integers, NaN as None), in one call."""
-    if lo is None:
-        return None
-    value = hi - (hi - lo) * (1 - t) if t >= 0.5 else lo + (hi - lo) * t
-    if value.__class__ is not float:
-        return value
-    if value != value:
-        return None
-    return int(value) if value.is_integer() and abs(value) < 2**63 else value
-
-
-def _active_median(params: str, moe_params: str, moe_active: str) -> float | None:
-    """The median of a family's active parameters from its sorted parameters (JSON), with the parameters
-    of the members whose active count differs (mixture-of-experts models) replaced by their active counts:
-    a member whose active count is its total contributes its parameters."""
-    kept, dropped = json.loads(params), json.loads(moe_params)
-    if len(dropped) == len(kept):
-        kept = []
-    elif len(dropped) <= 64:  # a few: remove each from the sorted list (a C memmove)
-        for value in dropped:
-            kept.pop(bisect.bisect_left(kept, value))
-    else:
-        drop, rest = Counter(dropped), []
-        for value in kept:
-            if drop[value]:
-                drop[value] -= 1
-            else:
-                rest.append(value)
-        kept = rest
-    values = sorted(kept + json.loads(moe_active))
+def _active_median(active: str) -> float | None:
+    """The median of a family's active parameters (JSON, in the order of its members' total parameters):
+    the family holds a mixture-of-experts model, whose active count is not its total, so that order is
+    not theirs and they are sorted here (nearly sorted already: a few ordered runs)."""
+    values = sorted(json.loads(active))
     if not values:
         return None
     pos = (len(values) - 1) * 0.5
@@ -451,12 +502,14 @@ def _ranked(
     *,
     index: str | None = None,
     covering: str | None = None,
-) -> dict[str, tuple]:
-    """Per family, the median of ``expr`` as (value at the floor rank, at the next rank, fraction
-    between them), from one sorted pass in SQLite: the family's sorted values are gathered with
-    json_group_array and only the needed ranks are extracted, so no row leaves SQLite. ``index``: an index
+    few: bool = False,
+) -> dict[str, Any]:
+    """Per family, the median of ``expr`` (numpy's linear interpolation), from one sorted pass in SQLite:
+    the family's sorted values are gathered with json_group_array and only the needed ranks are extracted
+    and interpolated, so no row leaves SQLite. ``index``: an index
     whose order is (family, ``expr``) and that holds every column the pass reads: then nothing is sorted.
-    ``covering``: an index in another order holding those columns, read (and sorted) instead of the table."""
+    ``covering``: an index in another order holding those columns, read (and sorted) instead of the table.
+    ``few``: leave out the families with one or two values (the main pass gives those: ``FEW``)."""
     cond = [f"{expr} IS NOT NULL"]
     if where:
         cond.append(where.removeprefix("WHERE "))
@@ -465,27 +518,29 @@ def _ranked(
         cond.append(f"{key} IN (SELECT value FROM json_each(:ranked_families))")
         args["ranked_families"] = json.dumps(sorted(families))
     scan = f"{source} INDEXED BY {index or covering}" if index or covering else _scan(source, args)
+    having = " HAVING COUNT(*) > 2" if few else ""
     sql = None
     if index:
         # Grouping on the index walk itself visits each family's values in order (checked: no temporary
         # B-tree in the plan, else the sorted form below).
         sql = f"""
-SELECT family, n, {_picks(MEDIAN)} FROM (
+SELECT family, n, {", ".join(_picks(MEDIAN))} FROM (
   SELECT {key} AS family, json_group_array({expr}) AS a, COUNT(*) AS n FROM {scan}
-  WHERE {" AND ".join(cond)} GROUP BY 1
+  WHERE {" AND ".join(cond)} GROUP BY 1{having}
 )"""
         plan = " ".join(str(row[-1]) for row in db.execute(f"EXPLAIN QUERY PLAN {sql}", args))
         sql = None if "TEMP B-TREE" in plan else sql
     sql = (
         sql
         or f"""
-SELECT family, n, {_picks(MEDIAN)} FROM (
+SELECT family, n, {", ".join(_picks(MEDIAN))} FROM (
   SELECT family, json_group_array(v) AS a, COUNT(*) AS n FROM (
     SELECT {key} AS family, {expr} AS v FROM {scan} WHERE {" AND ".join(cond)} ORDER BY 1, 2
-  ) GROUP BY family
+  ) GROUP BY family{having}
 )"""
     )
-    return {record[0]: record[2:] for record in db.execute(sql, args)}
+    median = _interpolated("median_lo", "median_hi", "median_t")
+    return dict(db.execute(f"SELECT family, {median} FROM {_unnested(sql)} ORDER BY n DESC", args).fetchall())
 
 
 def _lerp(lo: Any, hi: Any, t: float) -> Any:
@@ -495,51 +550,12 @@ def _lerp(lo: Any, hi: Any, t: float) -> Any:
     return hi - (hi - lo) * (1 - t) if t >= 0.5 else lo + (hi - lo) * t
 
 
-@functools.cache
-def _ceil_times(factor: float) -> Callable[[Any], int]:
-    return lambda p: math.ceil(p * factor)
-
-
 # Sums that say, per family, whether a measure follows the parameters (from the members' rule columns).
 RULE_SUMS = [
     "MIN(active_rule) AS rule_active", "MIN(NULLIF(w_rule, 0)) AS rule_w_min",
     "MAX(NULLIF(w_rule, 0)) AS rule_w_max",
     *(f"MIN(((dtype_rule >> {i}) & 1)) AS rule_{col}" for i, col in enumerate(_DTYPE_BYTES)),
 ]  # fmt: skip
-
-
-def _same(p: Any) -> Any:
-    return p
-
-
-def _unknown(p: Any) -> None:
-    return None
-
-
-def _rule(expr: str, at: dict[str, int]) -> Callable[[tuple], Callable | None]:
-    """For one median's SQL expression: a function of a main pass's raw row giving the non-decreasing f with
-    ``expr`` = f(params) for every member of that family, or None (then the measure's order statistics are
-    not f of the parameters' ones and a sorted pass gives them). ``at``: positions of the row's sums."""
-    if expr == "params_active":
-        i = at["rule_active"]
-        return lambda row: _same if row[i] == 1 else None
-    if expr == "weights_bytes":
-        i_low, i_high = at["rule_w_min"], at["rule_w_max"]
-
-        def weights(row: tuple) -> Callable | None:
-            low, high = row[i_low], row[i_high]
-            if low is None:
-                return _unknown
-            return _ceil_times(low) if low == high and low > 0 else None
-
-        return weights
-    if expr in _DTYPE_BYTES:
-        i, fn = at[f"rule_{expr}"], _ceil_times(_DTYPE_BYTES[expr])
-        return lambda row: fn if row[i] == 1 else None
-    if expr.startswith("(params * "):  # a dtype without a stored figure: exactly params x bytes
-        bpp = float(expr.removeprefix("(params * ").rstrip(")"))
-        return lambda row: lambda p: p * bpp
-    return lambda row: None
 
 
 def _measures(weights: str, kv: str, extra: bool) -> list[tuple[str, str]]:
@@ -586,12 +602,13 @@ def aggregate(
     # The KV medians never follow the parameters: their passes run beside the main one, on a second
     # read-only connection (SQLite releases the GIL while it steps), as DuckDB uses both cores too.
     side = [(c, e) for c, e in measures if "kv_" in e]
-    other = _side_connection(db) if side and source == "family_members" else None
+    other = _helper(db) if side and source == "family_members" else None
     sums = _sums(weights, kv, extra)
     scan = f"{source} INDEXED BY {indexes['rows']}" if "rows" in indexes else None
-    # Walking the index, the main pass splits into key ranges of about equal work: both connections take
-    # the next pass not started, the longest (the KV medians') first. The passes return raw rows, shaped
-    # into records once both connections are done (a pass beside another holds Python's lock only per row).
+    # Walking the indexes, the passes split into key ranges of about equal work, and both connections take
+    # the next pass not started. Each pass runs inside SQLite in one step (Python's lock released: see
+    # ``_main_pass``) and a main pass's rows are shaped into records on its own thread, while the other
+    # connection's pass proceeds.
     parts = (
         _key_ranges(db, key, indexes.get("kv", indexes["rows"]), where)
         if scan and other is not None
@@ -601,37 +618,65 @@ def aggregate(
     shape = _Shape(
         columns=ROLLUP_COLUMNS if extra else FOOTPRINT_COLUMNS,
         measures=in_pass,
-        names=family_names(db, by) if named and source == "family_members" else None,
+        named=named and source == "family_members",
         fixed={"dtype": dtype or "stored", "context": context or "stored"},
     )
-    tasks = {
-        column: partial(_ranked, key=key, expr=expr, source=source, where=where, params=params,
-                        families=None, index=ranked_index.get(expr), covering=indexes.get("rows"))
-        for column, expr in measures if (column, expr) not in in_pass
-    }  # fmt: skip
-    tasks.update({
-        f"main {i}": partial(_main_pass, key=key, source=source, where=part, params=params, sums=sums,
-                             scan=scan)
-        for i, part in enumerate(parts)
-    })  # fmt: skip
+    tasks = _pass_tasks(
+        parts, measures, in_pass, key=key, source=source, where=where, params=params, sums=sums, shape=shape,
+        scan=scan, ranked_index=ranked_index, covering=indexes.get("rows"),
+    )  # fmt: skip
     done = _share(db, other, tasks)
     if other is not None:
         other.close()
     records, rest = {}, {column: {} for column, _ in in_pass}
     for i in range(len(parts)):
-        found, left = _shape(done[f"main {i}"], sums, shape)
+        found, left = done["main", i]
         records.update(found)
         for column, families in left.items():
             rest[column].update(families)
     for column, expr in measures:
-        if column in done:
-            _set_medians(records, column, done[column])
+        if (column, 0) in done:
+            for i in range(len(parts)):
+                _set_medians(records, column, done.get((column, i), {}))
         elif rest[column]:
             subset = _subset(records, rest[column])
-            found = _ranked(db, key, expr, source, where, params, subset,
-                            index=ranked_index.get(expr), covering=indexes.get("rows"))  # fmt: skip
+            found = _ranked(db, key, expr, source, where, params, subset, index=ranked_index.get(expr),
+                            covering=indexes.get("rows"), few=column in FEW)  # fmt: skip
             _set_medians(records, column, {f: got for f, got in found.items() if f in rest[column]})
-    return sorted(records.values(), key=lambda r: (-r["models"], r["family"]))
+    rows = sorted(records.values(), key=operator.itemgetter("family"))
+    rows.sort(key=operator.itemgetter("models"), reverse=True)  # (stable: by family within a size)
+    return rows
+
+
+def _pass_tasks(
+    parts: list[str],
+    measures: list[tuple[str, str]],
+    in_pass: list[tuple[str, str]],
+    *,
+    key: str,
+    source: str,
+    where: str,
+    params: dict,
+    sums: list[str],
+    shape: _Shape,
+    scan: str | None,
+    ranked_index: dict[str, str | None],
+    covering: str | None,
+) -> dict[tuple, Callable]:
+    """Per key range ``parts[i]``: the main pass ("main", i) and the sorted pass of each median the main
+    pass does not give (column, i): per range where an index holds that measure's order, else once."""
+    tasks = {}
+    for i, part in enumerate(parts):
+        tasks["main", i] = partial(_main_pass, key=key, source=source, where=part, params=params, sums=sums,
+                                   shape=shape, scan=scan)  # fmt: skip
+        for column, expr in measures:
+            index = ranked_index.get(expr)
+            if (column, expr) not in in_pass and (index or i == 0):
+                tasks[column, i] = partial(
+                    _ranked, key=key, expr=expr, source=source, where=part if index else where, params=params,
+                    families=None, index=index, covering=covering, few=column in FEW,
+                )  # fmt: skip
+    return tasks
 
 
 def _subset(records: dict[Any, dict], rest: dict[Any, int]) -> set | None:
@@ -643,37 +688,111 @@ def _subset(records: dict[Any, dict], rest: dict[Any, int]) -> set | None:
     return None if covered > FULL_REFRESH_SHARE * sum(r["models"] for r in records.values()) else set(rest)
 
 
-def _set_medians(records: dict[Any, dict], column: str, found: dict[Any, tuple]) -> None:
-    """Set ``column`` of the records of ``found``'s families from their (low, high, fraction) ranks."""
-    for family, got in found.items():
-        records[family][column] = _quantile(*got)
+def _set_medians(records: dict[Any, dict], column: str, found: dict[Any, Any]) -> None:
+    """Set ``column`` of the records of ``found``'s families."""
+    for family, median in found.items():
+        records[family][column] = median
 
 
-def _share(db: Database, other: Database | None, tasks: dict[str, Callable]) -> dict[str, Any]:
-    """Run ``tasks`` (each called with a connection) on this thread and, when there is ``other``, on a
-    worker thread with it, each thread taking the next task not started: the two cores stay busy whichever
-    pass is the longest. Returns {task name: its result}."""
-    queue, results, lock = list(tasks), {}, threading.Lock()
+# Where the passes of one aggregate run beside each other. The system SQLite of common Linux distributions
+# counts every allocation under one process-wide lock (and has no lookaside buffers), so two threads running
+# passes in one process mostly wait for each other: forked worker processes, each with its own connection,
+# share the work instead where forking is safe (Linux, and no other thread in this process that could hold
+# a lock the child would inherit); elsewhere a thread with a second connection does.
+FORK_WORKERS = True
 
-    def work(conn: Database) -> None:
-        while True:
-            with lock:
-                if not queue:
-                    return
-                name = queue.pop(0)
-            results[name] = tasks[name](conn)
 
-    if other is None:
-        work(db)
+def _helper(db: Database) -> _Workers | _Thread | None:
+    """What runs the passes beside this connection: worker processes, a thread, or None (one connection:
+    an in-memory database)."""
+    path = store_derived.catalog_file(db)
+    if path is None:
+        return None
+    if (
+        FORK_WORKERS
+        and sys.platform == "linux"
+        and threading.active_count() == 1
+        and "fork" in multiprocessing.get_all_start_methods()
+    ):
+        return _Workers(path)
+    other = _side_connection(db)
+    return _Thread(other) if other is not None else None
+
+
+class _Thread:
+    """A worker thread with a second read-only connection: this thread and it each take the next task not
+    started, so the two cores stay busy whichever pass is the longest."""
+
+    def __init__(self, other: Database) -> None:
+        self.other = other
+
+    def run(self, db: Database, tasks: dict[Any, Callable]) -> dict[Any, Any]:
+        """Run ``tasks`` (each called with a connection); returns {task name: its result}."""
+        queue, results, lock = list(tasks), {}, threading.Lock()
+
+        def work(conn: Database) -> None:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    name = queue.pop(0)
+                results[name] = tasks[name](conn)
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            worker = pool.submit(work, self.other)
+            work(db)
+            worker.result()
         return results
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        worker = pool.submit(work, other)
-        work(db)
-        worker.result()
-    return results
+
+    def close(self) -> None:
+        self.other.close()
 
 
-def _key_ranges(db: Database, key: str, index: str, where: str, parts: int = 4) -> list[str]:
+class _Workers:
+    """Two forked worker processes, each opening the catalog file read-only once; each takes the next task
+    not started. Tasks and their results travel pickled (the results are the per-family records)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def run(self, db: Database, tasks: dict[Any, Callable]) -> dict[Any, Any]:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=2, mp_context=context, initializer=_worker_start) as pool:
+            futures = {name: pool.submit(_in_worker, self.path, task) for name, task in tasks.items()}
+            try:
+                return {name: future.result() for name, future in futures.items()}
+            except BaseException:
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise
+
+    def close(self) -> None:
+        pass
+
+
+def _share(db: Database, helper: _Workers | _Thread | None, tasks: dict[Any, Callable]) -> dict[Any, Any]:
+    """Run ``tasks`` (each called with a connection) with ``helper``, or one after another on ``db``."""
+    if helper is None:
+        return {name: task(db) for name, task in tasks.items()}
+    return helper.run(db, tasks)
+
+
+_WORKER_CONNECTIONS: dict[str, Database] = {}
+
+
+def _worker_start() -> None:
+    """In a worker process: Ctrl-C is the parent's to handle (it stops the workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _in_worker(path: str, task: Callable) -> Any:
+    """Run one task in a worker process on its own read-only connection to ``path``."""
+    conn = _WORKER_CONNECTIONS.get(path)
+    if conn is None:
+        conn = _WORKER_CONNECTIONS[path] = store_derived.read_only_connection(path)
+    return task(conn)
+
+
+def _key_ranges(db: Database, key: str, index: str, where: str, parts: int = 8) -> list[str]:
     """``where`` restricted to key ranges such that none holds more than 1/``parts`` of the member rows
     (cut in the order of ``index``, a (``key``, ...) index) nor of the key values (about the families: a
     pass costs per row and per family, and the many small families sit together at the end of the keys),

@@ -19,7 +19,7 @@ from hubscan.derive.families import (
     GROUPINGS,
     ROLLUP_COLUMNS,
     bytes_per_param,
-    clean_value,
+    clean_sql,
     footprint_live,
     from_rollup,
     members_current,
@@ -193,14 +193,18 @@ def _task_rows_current(db: Database, by: str) -> bool:
 
 
 def _stored_rows(db: Database, table: str, where: dict, *, context, dtype) -> list[dict]:
-    """Stored family rows (``where``: column -> value), biggest families first, at ``dtype``/``context``."""
+    """Stored family rows (``where``: column -> value), biggest families first, at ``dtype``/``context``.
+    Whole numbers a REAL column stored come back as integers (``clean_value``, applied in SQL)."""
+    columns = ROLLUP_COLUMNS if context or dtype else FOOTPRINT_COLUMNS
     cursor = db.execute(
-        f"SELECT {', '.join(ROLLUP_COLUMNS)} FROM {table} WHERE "
+        f"SELECT {', '.join(clean_sql(column) for column in columns)} FROM {table} WHERE "
         + " AND ".join(f"{column} = :{column}" for column in where)
         + " ORDER BY models DESC, family",
         where,
     )
-    stored = [{k: clean_value(v) for k, v in zip(ROLLUP_COLUMNS, row, strict=True)} for row in cursor]
+    stored = [dict(zip(columns, row, strict=True)) for row in cursor]
+    if columns is FOOTPRINT_COLUMNS:
+        return stored
     return [from_rollup(row, context=context, dtype=dtype) for row in stored]
 
 

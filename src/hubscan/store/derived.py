@@ -252,11 +252,21 @@ def drop_member_copies(db: Database) -> None:
     db.execute("DROP TABLE IF EXISTS temp.members_new")
 
 
+def catalog_file(db: Database) -> str | None:
+    """The path of the catalog file ``db`` has open (None for an in-memory database)."""
+    return next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), None) or None
+
+
+def read_only_connection(path: str) -> Database:
+    """Another read-only connection to a catalog file already open (and so recognised: no check is
+    repeated), for a pass beside the main one."""
+    return Database(_read_only(Path(path)))
+
+
 def second_connection(db: Database) -> Database | None:
-    """Another read-only connection to the catalog file ``db`` has open (None for an in-memory database),
-    for a pass beside the main one: the file was recognised when ``db`` was opened, so no check is repeated."""
-    path = next((row[2] for row in db.execute("PRAGMA database_list") if row[1] == "main"), None)
-    return Database(_read_only(Path(path))) if path else None
+    """Another read-only connection to the catalog file ``db`` has open (None for an in-memory database)."""
+    path = catalog_file(db)
+    return read_only_connection(path) if path else None
 
 
 def publish_family_stats(db: Database, columns: Sequence[str]) -> int:
