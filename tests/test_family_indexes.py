@@ -3,6 +3,7 @@ without sorting, and give the same rows as a computation from the source tables.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import sys
 
@@ -130,6 +131,31 @@ def test_worker_processes_a_thread_and_one_connection_give_the_same_rows(catalog
     assert runs == {"workers": 1, "thread": 1, "one connection": 1} and used[0] > 2
     assert rows["workers"] == rows["thread"] == rows["one connection"]
     assert [list(row) for row in rows["workers"]] == [list(row) for row in rows["one connection"]]
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="worker processes are forked on Linux only")
+def test_a_worker_that_dies_costs_time_not_the_answer(catalog, monkeypatch, tmp_path):
+    """A worker process killed mid-query (here: as it takes its first task): the passes run on the query's
+    own connection instead, with the same rows."""
+    db = query.open_catalog(catalog)
+    monkeypatch.setattr(families, "_helper", lambda db: None)
+    expected = query.footprint(db, "author", min_params=1e8)
+    monkeypatch.undo()
+    monkeypatch.setattr(families.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(families, "FORK_WORKERS", True)
+    monkeypatch.setattr(families, "_in_worker", _die)
+    _DIED[:] = [tmp_path]
+    assert query.footprint(db, "author", min_params=1e8) == expected
+    db.close()
+    assert list(tmp_path.glob("died-*"))  # a worker did die
+
+
+_DIED: list = []
+
+
+def _die(path, task):
+    (_DIED[0] / f"died-{os.getpid()}").touch()
+    os._exit(3)
 
 
 def _statements(path, run) -> list[str]:

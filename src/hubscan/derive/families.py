@@ -21,6 +21,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -756,14 +757,19 @@ class _Workers:
         self.path = path
 
     def run(self, db: Database, tasks: dict[Any, Callable]) -> dict[Any, Any]:
+        """Run ``tasks`` in the workers; if a worker cannot start or dies (no memory to fork, killed), the
+        tasks run here, on ``db``, instead: the answer is the same, only slower."""
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=2, mp_context=context, initializer=_worker_start) as pool:
-            futures = {name: pool.submit(_in_worker, self.path, task) for name, task in tasks.items()}
-            try:
-                return {name: future.result() for name, future in futures.items()}
-            except BaseException:
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise
+        try:
+            with ProcessPoolExecutor(max_workers=2, mp_context=context, initializer=_worker_start) as pool:
+                futures = {name: pool.submit(_in_worker, self.path, task) for name, task in tasks.items()}
+                try:
+                    return {name: future.result() for name, future in futures.items()}
+                except BaseException:
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
+        except (BrokenProcessPool, OSError):
+            return {name: task(db) for name, task in tasks.items()}
 
     def close(self) -> None:
         pass
