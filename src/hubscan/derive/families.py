@@ -278,12 +278,16 @@ def _picks(qs: dict[str, float], low: str | None = None, high: str | None = None
     return columns
 
 
-def _interpolated(lo: str, hi: str, t: str) -> str:
+def _lerp_sql(lo: str, hi: str, t: str) -> str:
     """SQL of numpy's linear interpolation between two neighbouring order statistics (the operations of
-    ``_lerp``, in the same IEEE doubles), whole values as integers (``clean_value``); NULL when ``lo`` is.
-    Each operand is referenced several times: pass column names, not expressions."""
-    v = f"(CASE WHEN {t} >= 0.5 THEN {hi} - ({hi} - {lo}) * (1 - {t}) ELSE {lo} + ({hi} - {lo}) * {t} END)"
-    return _clean_sql(v)
+    ``_lerp``, in the same IEEE doubles); NULL when ``lo`` is. Each operand is referenced several times:
+    pass column names or cheap expressions."""
+    return f"(CASE WHEN {t} >= 0.5 THEN {hi} - ({hi} - {lo}) * (1 - {t}) ELSE {lo} + ({hi} - {lo}) * {t} END)"
+
+
+def _interpolated(lo: str, hi: str, t: str) -> str:
+    """``_lerp_sql`` with whole values as integers (``clean_value``)."""
+    return _clean_sql(_lerp_sql(lo, hi, t))
 
 
 def _clean_sql(v: str) -> str:
@@ -363,13 +367,15 @@ def _main_pass(
     if sql is None:
         inner = f"SELECT {key} AS family, {', '.join(_AGG_COLUMNS)} FROM {scan or _scan(source, params)}"
         sql = f"{middle} (SELECT family, {', '.join(sums)}, {gather} FROM ({inner} {where} ORDER BY 1, 2) GROUP BY 1)"
+    # Two layers over the pass: the values (computed once each), then whole values made integers (which
+    # reads each value several times: a column there, not the expression).
     values = {name: name for name in ("family", *names)}
     if shape.named:
         values["family"] = "(SELECT k.family FROM family_keys k WHERE k.id = p.family)"
-    values.update({f"params_{q}": _interpolated(f"{q}_lo", f"{q}_hi", f"{q}_t") for q in QS})
-    values["reporting_share"] = _clean_sql("(CAST(reporting_models AS REAL) / models)")
+    values.update({f"params_{q}": _lerp_sql(f"{q}_lo", f"{q}_hi", f"{q}_t") for q in QS})
+    values["reporting_share"] = "(CAST(reporting_models AS REAL) / models)"
     for column, (low, high, count) in FEW.items():  # also where a pass beside this one gives the others
-        values[column] = f"CASE WHEN {count} <= 2 THEN {_interpolated(low, high, _FEW_T.format(count))} END"
+        values[column] = f"CASE WHEN {count} <= 2 THEN {_lerp_sql(low, high, _FEW_T.format(count))} END"
     flags = []
     for column, expr in shape.measures:
         if column in FEW:
@@ -377,25 +383,30 @@ def _main_pass(
         else:
             values[column], flag = _rule_sql(expr)
             flags.append(flag)
-    outer = [values.get(column, "NULL") for column in shape.columns]
-    outer = ", ".join([*outer, *flags, "act", "p.family"])
+    computed = set(values) - {"family", *names}
+    inner = [f"{values.get(column, 'NULL')} AS {column}" for column in shape.columns]
+    inner += [f"{flag} AS flag_{i}" for i, flag in enumerate(flags)] + ["act", "p.family AS family_key"]
+    outer = [_clean_sql(column) if column in computed else column for column in shape.columns]
+    outer += [f"flag_{i}" for i in range(len(flags))] + ["act", "family_key"]
+    values_sql = _unnested(f"SELECT {', '.join(inner)} FROM {_unnested(sql)} AS p")
     return _shape(
-        db.execute(f"SELECT {outer} FROM {_unnested(sql)} AS p ORDER BY models DESC", params), shape
+        db.execute(f"SELECT {', '.join(outer)} FROM {values_sql} ORDER BY models DESC", params), shape
     )
 
 
 def _rule_sql(expr: str) -> tuple[str, str]:
     """For one median's SQL expression ``expr``: (SQL of the median where it is f(the parameters' median)
-    for a non-decreasing f that holds for every member of the family, as the members' rule columns say;
-    SQL that is 1 where it is not, so that a sorted pass must give it). The active parameters of a family
-    holding a mixture of experts come from ``_active_median`` instead (never a sorted pass)."""
+    for a non-decreasing f that holds for every member of the family, as the members' rule columns say,
+    before whole values are made integers; SQL that is 1 where it is not, so that a sorted pass must give
+    it). The active parameters of a family holding a mixture of experts come from ``_active_median``
+    instead (never a sorted pass)."""
     median = "median_lo", "median_hi", "median_t"
 
     def through(f: str) -> str:  # the median of f(values): f of the two order statistics, interpolated
-        return _interpolated(f.format(x=median[0]), f.format(x=median[1]), median[2])
+        return _lerp_sql(f.format(x=median[0]), f.format(x=median[1]), median[2])
 
     if expr == "params_active":
-        return f"CASE WHEN rule_active = 1 THEN {_interpolated(*median)} END", "0"
+        return f"CASE WHEN rule_active = 1 THEN {_lerp_sql(*median)} END", "0"
     if expr == "weights_bytes":  # one bytes-per-parameter figure for every member (NULL: none known)
         same = "rule_w_min = rule_w_max AND rule_w_min > 0"
         value = f"CASE WHEN {same} THEN {through(_ceil_of('{x} * rule_w_min'))} END"
@@ -600,8 +611,8 @@ def aggregate(
         indexes = order_indexes(db, key)
     ranked_index = {"kv_cache_bytes": indexes.get("kv")}
     measures = _measures(weights, kv, extra)
-    # The KV medians never follow the parameters: their passes run beside the main one, on a second
-    # read-only connection (SQLite releases the GIL while it steps), as DuckDB uses both cores too.
+    # The KV medians never follow the parameters: their passes run beside the main ones, in the worker
+    # processes or on a second connection (``_helper``), as DuckDB uses both cores too.
     side = [(c, e) for c, e in measures if "kv_" in e]
     other = _helper(db) if side and source == "family_members" else None
     sums = _sums(weights, kv, extra)
@@ -802,7 +813,7 @@ def _key_ranges(db: Database, key: str, index: str, where: str, parts: int = 8) 
     """``where`` restricted to key ranges such that none holds more than 1/``parts`` of the member rows
     (cut in the order of ``index``, a (``key``, ...) index) nor of the key values (about the families: a
     pass costs per row and per family, and the many small families sit together at the end of the keys),
-    or just ``where`` when the members are too few. Several smaller tasks let two connections share the
+    or just ``where`` when the members are too few. Several smaller tasks let two workers share the
     work evenly."""
     total = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0]
     if total < 2 * parts:
