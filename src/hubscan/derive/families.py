@@ -706,11 +706,11 @@ def _set_medians(records: dict[Any, dict], column: str, found: dict[Any, Any]) -
         records[family][column] = median
 
 
-# Where the passes of one aggregate run beside each other. The system SQLite of common Linux distributions
-# counts every allocation under one process-wide lock (and has no lookaside buffers), so two threads running
-# passes in one process mostly wait for each other: forked worker processes, each with its own connection,
-# share the work instead where forking is safe (Linux, and no other thread in this process that could hold
-# a lock the child would inherit); elsewhere a thread with a second connection does.
+# Where the passes of one aggregate run beside each other. The SQLite Python links on Debian (3.40.1, built
+# without lookaside buffers and with memory statistics) counts every allocation under one process-wide lock,
+# so two threads running passes in one process mostly wait for each other: forked worker processes, each
+# with its own connection, share the work instead where forking is safe (Linux, and no other Python thread
+# in this process whose locks the child would inherit); elsewhere a thread with a second connection does.
 FORK_WORKERS = True
 
 
