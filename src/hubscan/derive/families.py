@@ -614,7 +614,9 @@ def aggregate(
     # The KV medians never follow the parameters: their passes run beside the main ones, in the worker
     # processes or on a second connection (``_helper``), as DuckDB uses both cores too.
     side = [(c, e) for c, e in measures if "kv_" in e]
-    other = _helper(db) if side and source == "family_members" else None
+    # (Not for a few families' rows: one author's, or the families a refresh recomputes.)
+    few_families = bool({"families", "author_key"} & set(params))
+    other = _helper(db) if side and source == "family_members" and not few_families else None
     sums = _sums(weights, kv, extra)
     scan = f"{source} INDEXED BY {indexes['rows']}" if "rows" in indexes else None
     # Walking the indexes, the passes split into key ranges of about equal work, and both connections take
