@@ -811,20 +811,22 @@ def _in_worker(path: str, task: Callable) -> Any:
     return task(conn)
 
 
-def _key_ranges(db: Database, key: str, index: str, where: str, parts: int = 8) -> list[str]:
-    """``where`` restricted to key ranges such that none holds more than 1/``parts`` of the member rows
-    (cut in the order of ``index``, a (``key``, ...) index) nor of the key values (about the families: a
-    pass costs per row and per family, and the many small families sit together at the end of the keys),
-    or just ``where`` when the members are too few. Several smaller tasks let two workers share the
-    work evenly."""
+def _key_ranges(
+    db: Database, key: str, index: str, where: str, parts: int = 8, row_parts: int = 4
+) -> list[str]:
+    """``where`` restricted to key ranges such that none holds more than 1/``row_parts`` of the member rows
+    (cut in the order of ``index``, a (``key``, ...) index: each cut walks the index up to it, so they are
+    fewer) nor 1/``parts`` of the key values (about the families: a pass costs per row and per family, and
+    the many small families sit together at the end of the keys), or just ``where`` when the members are too
+    few. Several smaller tasks let two workers share the work evenly."""
     total = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0]
     if total < 2 * parts:
         return [where]
     bounds = set()
-    for i in range(1, parts):
+    for i in range(1, row_parts):
         found = db.execute(
             f"SELECT {key} FROM family_members INDEXED BY {index} ORDER BY {key} LIMIT 1 OFFSET ?",
-            [total * i // parts],
+            [total * i // row_parts],
         ).fetchone()
         if found is not None and found[0] is not None:
             bounds.add(int(found[0]))
