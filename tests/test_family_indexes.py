@@ -153,6 +153,57 @@ def test_a_worker_that_dies_costs_time_not_the_answer(catalog, monkeypatch, tmp_
 _DIED: list = []
 
 
+_KILLED_MID_QUERY = """
+import os, sys, time
+from hubscan.derive import families
+from hubscan.report import query
+
+def stall(path, task):  # a worker that has taken a task: say so, then take long
+    open(os.path.join(sys.argv[2], f"worker-{os.getpid()}"), "w").close()
+    time.sleep(600)
+
+families._in_worker = stall
+query.footprint(query.open_catalog(sys.argv[1]), "author", min_params=1e8)
+"""
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="worker processes are forked on Linux only")
+def test_no_worker_outlives_a_query_killed_with_sigkill(catalog, tmp_path):
+    """``kill -9`` of a process mid-query (its workers busy): the workers end too, none is left behind."""
+    import signal
+    import subprocess
+    import time
+
+    script = tmp_path / "query.py"
+    script.write_text(_KILLED_MID_QUERY)
+    child = subprocess.Popen([sys.executable, str(script), str(catalog), str(tmp_path)])
+    try:
+        deadline = time.monotonic() + 60
+        while (
+            len(list(tmp_path.glob("worker-*"))) < 2 and time.monotonic() < deadline and child.poll() is None
+        ):
+            time.sleep(0.05)
+        workers = [int(p.name.split("-")[1]) for p in tmp_path.glob("worker-*")]
+        assert len(workers) == 2, "both workers should have taken a task"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        deadline = time.monotonic() + 30  # (an upper bound on an event, not a timing claim)
+        while any(_alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not [pid for pid in workers if _alive(pid)]
+    finally:
+        child.kill()
+
+
+def _alive(pid: int) -> bool:
+    """A process that exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def _die(path, task):
     (_DIED[0] / f"died-{os.getpid()}").touch()
     os._exit(3)

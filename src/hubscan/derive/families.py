@@ -11,10 +11,13 @@ reads them, or computes live with the very same code when a filter or override i
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import math
 import multiprocessing
 import operator
+import os
 import signal
 import sys
 import threading
@@ -774,7 +777,9 @@ class _Workers:
         tasks run here, on ``db``, instead: the answer is the same, only slower."""
         context = multiprocessing.get_context("fork")
         try:
-            with ProcessPoolExecutor(max_workers=2, mp_context=context, initializer=_worker_start) as pool:
+            with ProcessPoolExecutor(
+                max_workers=2, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),)
+            ) as pool:
                 futures = {name: pool.submit(_in_worker, self.path, task) for name, task in tasks.items()}
                 try:
                     return {name: future.result() for name, future in futures.items()}
@@ -798,9 +803,18 @@ def _share(db: Database, helper: _Workers | _Thread | None, tasks: dict[Any, Cal
 _WORKER_CONNECTIONS: dict[str, Database] = {}
 
 
-def _worker_start() -> None:
-    """In a worker process: Ctrl-C is the parent's to handle (it stops the workers)."""
+def _worker_start(parent: int) -> None:
+    """In a worker process: Ctrl-C is the parent's to handle (it stops the workers), and the worker ends with
+    its parent, however the parent ends. A worker waits for tasks on a pipe its sibling also holds open, so
+    it would not see a parent killed by SIGKILL end: Linux's parent-death signal ends it then."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError, AttributeError):  # no prctl: a parent's normal exit still stops them
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent ended before the signal was armed
+        os._exit(0)
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _in_worker(path: str, task: Callable) -> Any:
