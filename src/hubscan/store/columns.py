@@ -354,6 +354,7 @@ OUTPUT_UNITS: dict[str, str] = {
     "reported_g_before": "g CO2eq", "reported_g_after": "g CO2eq", "median_ratio": "unitless",
     "with_value": "count", "downloads_before": "count", "downloads_after": "count",
     "measured_g": "g CO2eq", "measured_kwh": "kWh", "emissions_kg": "kg CO2eq", "energy_kwh": "kWh", "duration_hours": "hours", "context": "tokens",
+    "share": "fraction 0-1", "reported_g_median": "g CO2eq", "reported_g_mean": "g CO2eq",
 }  # fmt: skip
 
 
