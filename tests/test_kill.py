@@ -86,7 +86,11 @@ def test_sigterm_and_ctrl_c_stop_the_crawl_with_exit_130_and_mark_the_run_interr
     db_path = tmp_path / "c.db"
     stall = {"path": "resolve-cache", "fault": "stall", "seconds": 60, "times": None}
     with MirrorServer(tmp_path / "snap", page_size=4, faults=[stall], stall_seconds=60) as hub:
-        process = subprocess.Popen(crawl_command(hub.url, db_path), stderr=subprocess.PIPE)
+        # Ctrl-C as in a terminal: the crawl starts with SIGINT's default action even when this test runs
+        # where SIGINT is ignored (a background job of a script inherits that, and Python then keeps it).
+        process = subprocess.Popen(
+            crawl_command(hub.url, db_path), stderr=subprocess.PIPE, preexec_fn=_default_sigint
+        )
         deadline = time.monotonic() + 60
         # The listing page is stored while every file body stalls (requests are logged when they end).
         while not (db_path.exists() and stored_invariants(db_path)["models"] >= 4):
@@ -99,6 +103,10 @@ def test_sigterm_and_ctrl_c_stop_the_crawl_with_exit_130_and_mark_the_run_interr
     db = open_db(db_path)
     assert [s for (s,) in db.execute("SELECT status FROM crawl_runs")] == ["interrupted"]
     assert db["models"].count >= 4  # the listed page is stored
+
+
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def test_a_run_left_running_by_a_crash_is_marked_interrupted_on_the_next_start(tmp_path):
