@@ -622,10 +622,10 @@ def aggregate(
     other = _helper(db) if side and source == "family_members" and not few_families else None
     sums = _sums(weights, kv, extra)
     scan = f"{source} INDEXED BY {indexes['rows']}" if "rows" in indexes else None
-    # Walking the indexes, the passes split into key ranges of about equal work, and both connections take
-    # the next pass not started. Each pass runs inside SQLite in one step (Python's lock released: see
-    # ``_main_pass``) and a main pass's rows are shaped into records on its own thread, while the other
-    # connection's pass proceeds.
+    # Walking the indexes, the passes split into key ranges of about equal work, and the two workers (the
+    # processes, or this thread and the other) each take the next pass not started. Each pass runs inside
+    # SQLite in one step (see ``_main_pass``) and a main pass's rows are shaped into records by the worker
+    # that ran it, while the other worker's pass proceeds.
     parts = (
         _key_ranges(db, key, indexes.get("kv", indexes["rows"]), where)
         if scan and other is not None
