@@ -639,7 +639,7 @@ def aggregate(
         fixed={"dtype": dtype or "stored", "context": context or "stored"},
     )
     tasks = _pass_tasks(
-        parts, measures, in_pass, key=key, source=source, where=where, params=params, sums=sums, shape=shape,
+        parts, measures, key=key, source=source, where=where, params=params, sums=sums, shape=shape,
         scan=scan, ranked_index=ranked_index, covering=indexes.get("rows"),
     )  # fmt: skip
     done = _share(db, other, tasks)
@@ -668,7 +668,6 @@ def aggregate(
 def _pass_tasks(
     parts: list[str],
     measures: list[tuple[str, str]],
-    in_pass: list[tuple[str, str]],
     *,
     key: str,
     source: str,
@@ -688,7 +687,7 @@ def _pass_tasks(
                                    shape=shape, scan=scan)  # fmt: skip
         for column, expr in measures:
             index = ranked_index.get(expr)
-            if (column, expr) not in in_pass and (index or i == 0):
+            if (column, expr) not in shape.measures and (index or i == 0):
                 tasks[column, i] = partial(
                     _ranked, key=key, expr=expr, source=source, where=part if index else where, params=params,
                     families=None, index=index, covering=covering, few=column in FEW,
