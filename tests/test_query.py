@@ -137,6 +137,35 @@ def test_emissions_rows_and_filters(db):
     assert {r["model_id"] for r in lineage} == {"meta/llama-8b", "alice/llama-8b-chat"}
 
 
+def test_emissions_rows_are_the_models_with_a_reported_figure_or_a_verdict(tmp_path):
+    """The per-model rows are found from the two emissions tables (not by reading every model): the same
+    rows, in id order, as testing every model for a reported figure or a verdict."""
+    path = build_catalog(tmp_path / "cat.db")
+    db = open_db(path)
+    db["estimated_emissions"].insert_all(
+        [
+            {"model_id": "loop/a", "estimable": 1, "verdict": "not comparable"},  # no reported figure
+            {"model_id": "solo/self", "estimable": 0},  # an estimate without a verdict: not a row
+        ]
+    )
+    db.close()
+    handle = query.open_catalog(path)
+    expected = [
+        row[0]
+        for row in handle.execute(
+            "SELECT m.id FROM models m LEFT JOIN reported_emissions r ON r.model_id = m.id "
+            "LEFT JOIN estimated_emissions e ON e.model_id = m.id "
+            "WHERE r.emissions_g IS NOT NULL OR e.verdict IS NOT NULL ORDER BY m.id"
+        )
+    ]
+    rows = query.emissions(handle)
+    assert [r["model_id"] for r in rows] == expected
+    assert "loop/a" in expected and "solo/self" not in expected and "dave/bert-ft" not in expected
+    loop = next(r for r in rows if r["model_id"] == "loop/a")
+    assert loop["reported_g"] is None and loop["verdict"] == "not comparable"
+    handle.close()
+
+
 def test_emissions_summary_sections(db):
     summary = query.emissions_summary(db)
     assert list(summary) == [
