@@ -12,8 +12,9 @@ the hubscan side still runs.
 The synthetic catalog follows the shape of the real Hub: a long tail of authors, a handful of architectures
 holding most repos (llama/qwen2/mistral/bert/...), log-normal sizes per architecture, ~45% of repos derived
 from a few thousand popular bases (fine-tunes, adapters, quantisations, merges, chains of them), ~2% with a
-reported training-emissions figure. Each query is timed first run and best of 3; the ratio column is
-hubscan / DuckDB of the best times (below 1: hubscan is faster). The machine's load average is printed
+reported training-emissions figure. Each query is timed first run and best of 3 (``--repeat``), the two
+engines' calls interleaved (hubscan, DuckDB, DuckDB, hubscan, hubscan, DuckDB, ...) so that the load of the
+moment reaches both alike; the ratio column is hubscan / DuckDB of the best times (below 1: hubscan is faster). The machine's load average is printed
 before and after, since other processes change every number.
 """
 
@@ -235,18 +236,30 @@ def _cpu() -> float:
     return sum(u.ru_utime + u.ru_stime for u in usage)
 
 
-def _time(fn, repeat: int = 3) -> tuple[float, float, object, float]:
-    """(first wall time, best wall time, result, least CPU time) of ``repeat`` calls: on a machine shared
-    with other jobs the CPU time moves less than the wall time with the load."""
+def _timed(fn) -> tuple[float, object, float]:
+    """(wall time, result, CPU time) of one call."""
     t0, c0 = time.perf_counter(), _cpu()
     result = fn()
-    first, cpu = time.perf_counter() - t0, _cpu() - c0
-    best = first
-    for _ in range(repeat - 1):
-        t0, c0 = time.perf_counter(), _cpu()
-        fn()
-        best, cpu = min(best, time.perf_counter() - t0), min(cpu, _cpu() - c0)
-    return first, best, result, cpu
+    return time.perf_counter() - t0, result, _cpu() - c0
+
+
+def _time(*fns, repeat: int = 3) -> list[tuple[float, float, object, float]]:
+    """Per function: (first wall time, best wall time, result, least CPU time) of ``repeat`` calls. With
+    several functions the calls are interleaved (round 1: each in turn; then the order reversed every other
+    round), so that a change of the machine's load during the run reaches every engine alike instead of
+    the one timed at that moment. On a machine shared with other jobs the CPU time moves less than the wall
+    time with the load."""
+    out = [None] * len(fns)
+    for round_ in range(repeat):
+        order = range(len(fns)) if round_ % 2 == 0 else reversed(range(len(fns)))
+        for i in order:
+            wall, result, cpu = _timed(fns[i])
+            if out[i] is None:
+                out[i] = (wall, wall, result, cpu)
+            else:
+                first, best, kept, least = out[i]
+                out[i] = (first, min(best, wall), kept, min(least, cpu))
+    return out
 
 
 # --- DuckDB on the same SQLite file --------------------------------------------------------------------
@@ -389,7 +402,7 @@ def agree(name: str, ours, theirs) -> bool:
     )
 
 
-def run_cases(db_path: Path, only: str | None = None) -> list[dict]:
+def run_cases(db_path: Path, only: str | None = None, repeat: int = 3) -> list[dict]:
     db = open_db_read_only(db_path)
     con = duckdb_connection(db_path)
     author = db.execute("SELECT author FROM models GROUP BY 1 ORDER BY COUNT(*) DESC LIMIT 1").fetchone()[0]
@@ -397,10 +410,11 @@ def run_cases(db_path: Path, only: str | None = None) -> list[dict]:
     for name, (ours, theirs) in cases(db, con, author).items():
         if only and only not in name:
             continue
-        first, best, rows, cpu = _time(ours)
+        timed = _time(ours, theirs, repeat=repeat) if con is not None else _time(ours, repeat=repeat)
+        first, best, rows, cpu = timed[0]
         row = {"query": name, "hubscan_first": first, "hubscan_best": best, "hubscan_cpu": cpu}
         if con is not None:
-            d_first, d_best, d_rows, d_cpu = _time(theirs)
+            d_first, d_best, d_rows, d_cpu = timed[1]
             row.update(
                 duckdb_first=d_first, duckdb_best=d_best, ratio=best / d_best, agree=agree(name, rows, d_rows),
                 duckdb_cpu=d_cpu,
@@ -457,6 +471,13 @@ def main() -> None:
     parser.add_argument("--export", type=Path, metavar="DIR", help="also time `hubscan export` into DIR")
     parser.add_argument("--no-queries", action="store_true", help="only build (and export)")
     parser.add_argument("--only", metavar="TEXT", help="time only the queries whose name contains TEXT")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        metavar="N",
+        help="calls of each query per engine, interleaved (default 3)",
+    )
     args = parser.parse_args()
     print(
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} / {os.getloadavg()[1]:.2f} (1 / 5 min)"
@@ -466,7 +487,7 @@ def main() -> None:
         build_synthetic(args.db, args.models)
         print(f"built {args.models:,} synthetic models in {time.perf_counter() - t:.1f} s ({args.db})")
     if not args.no_queries:
-        run_cases(args.db, args.only)
+        run_cases(args.db, args.only, args.repeat)
     if args.export:
         run_export(args.db, args.export)
     print(f"load average after: {os.getloadavg()[0]:.2f} / {os.getloadavg()[1]:.2f} (1 / 5 min)")
