@@ -6,7 +6,8 @@ is safe), a thread with a second connection (the default elsewhere), or one conn
 
 Each way runs the same query ``--repeat`` times, the three ways taking turns so that the machine's load
 changes hit them alike; printed: the best wall time and the least CPU time (this process's threads and the
-worker processes, counted once they have exited), and whether every way gave the same rows. Then two measures
+worker processes, counted once they have exited), and whether every way gave the same rows. (A query on
+fewer than ``PARALLEL_MIN_MEMBERS`` member rows runs on one connection; here every way runs as named.) Then two measures
 of where the time goes: the CPU of the query's parts on one connection (the main pass's SQL, reading and
 shaping its rows in Python, the sorted passes), and the CPU of the query on one connection in a process alone
 and in two processes side by side, which says how much of a second CPU's work the machine gives (and so
@@ -37,8 +38,9 @@ def _cpu() -> float:
 
 def _run(path: Path, way: str, options: dict) -> tuple[float, float, list[dict]]:
     """(wall seconds, CPU seconds, rows) of one query run ``way``."""
-    helper, fork = families._helper, families.FORK_WORKERS
+    helper, fork, least = families._helper, families.FORK_WORKERS, families.PARALLEL_MIN_MEMBERS
     families.FORK_WORKERS = way == "worker processes"
+    families.PARALLEL_MIN_MEMBERS = 0  # each way as asked, whatever the catalog's size
     if way == "one connection":
         families._helper = lambda db: None
     db = open_db_read_only(path)
@@ -49,6 +51,7 @@ def _run(path: Path, way: str, options: dict) -> tuple[float, float, list[dict]]
     finally:
         db.close()
         families._helper, families.FORK_WORKERS = helper, fork
+        families.PARALLEL_MIN_MEMBERS = least
 
 
 def _parts(path: Path, options: dict) -> dict[str, float]:

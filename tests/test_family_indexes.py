@@ -118,6 +118,7 @@ def test_worker_processes_a_thread_and_one_connection_give_the_same_rows(catalog
 
     monkeypatch.setattr(families._Workers, "run", spy)
     monkeypatch.setattr(families.threading, "active_count", lambda: 1)  # as in a command-line process
+    monkeypatch.setattr(families, "PARALLEL_MIN_MEMBERS", 0)  # (the test catalog is small)
     rows, runs = {}, {}
     for mode in ("workers", "thread", "one connection"):
         monkeypatch.setattr(families, "FORK_WORKERS", mode == "workers")
@@ -143,6 +144,7 @@ def test_a_worker_that_dies_costs_time_not_the_answer(catalog, monkeypatch, tmp_
     monkeypatch.undo()
     monkeypatch.setattr(families.threading, "active_count", lambda: 1)
     monkeypatch.setattr(families, "FORK_WORKERS", True)
+    monkeypatch.setattr(families, "PARALLEL_MIN_MEMBERS", 0)
     monkeypatch.setattr(families, "_in_worker", _die)
     _DIED[:] = [tmp_path]
     assert query.footprint(db, "author", min_params=1e8) == expected
@@ -151,6 +153,23 @@ def test_a_worker_that_dies_costs_time_not_the_answer(catalog, monkeypatch, tmp_
 
 
 _DIED: list = []
+
+
+def test_a_small_catalog_runs_its_passes_on_one_connection(catalog, monkeypatch):
+    """Below ``PARALLEL_MIN_MEMBERS`` member rows no worker or second connection is started (it would cost
+    more than it shares); above it, one is."""
+    db = query.open_catalog(catalog)
+    monkeypatch.setattr(families.threading, "active_count", lambda: 1)
+    members = db.execute("SELECT COUNT(*) FROM family_members").fetchone()[0]
+    assert 0 < members < families.PARALLEL_MIN_MEMBERS
+    assert families._helper(db) is None
+    monkeypatch.setattr(families, "PARALLEL_MIN_MEMBERS", members)
+    assert isinstance(families._helper(db), families._Workers)
+    monkeypatch.setattr(families, "FORK_WORKERS", False)
+    helper = families._helper(db)
+    assert isinstance(helper, families._Thread)
+    helper.close()
+    db.close()
 
 
 _KILLED_MID_QUERY = """
@@ -163,6 +182,7 @@ def stall(path, task):  # a worker that has taken a task: say so, then take long
     time.sleep(600)
 
 families._in_worker = stall
+families.PARALLEL_MIN_MEMBERS = 0
 query.footprint(query.open_catalog(sys.argv[1]), "author", min_params=1e8)
 """
 
@@ -223,11 +243,13 @@ def _statements(path, run) -> list[str]:
     db = query.open_catalog(path)
     db.conn.set_trace_callback(seen.append)
     families._side_connection, fork = side, families.FORK_WORKERS
-    families.FORK_WORKERS = False
+    families.FORK_WORKERS, least = False, families.PARALLEL_MIN_MEMBERS
+    families.PARALLEL_MIN_MEMBERS = 0  # (both connections, as on a large catalog)
     try:
         run(db)
     finally:
         families._side_connection, families.FORK_WORKERS = real, fork
+        families.PARALLEL_MIN_MEMBERS = least
         db.close()
     return seen
 
