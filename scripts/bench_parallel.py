@@ -6,12 +6,14 @@ is safe), a thread with a second connection (the default elsewhere), or one conn
 
 Each way runs the same query ``--repeat`` times, the three ways taking turns so that the machine's load
 changes hit them alike; printed: the best wall time and the least CPU time (this process's threads and the
-worker processes, counted once they have exited), and whether every way gave the same rows. (A query on
-fewer than ``PARALLEL_MIN_MEMBERS`` member rows runs on one connection; here every way runs as named.) Then two measures
-of where the time goes: the CPU of the query's parts on one connection (the main pass's SQL, reading and
-shaping its rows in Python, the sorted passes), and the CPU of the query on one connection in a process alone
-and in two processes side by side, which says how much of a second CPU's work the machine gives (and so
-bounds what two workers, or DuckDB's two threads, can gain).
+worker processes, counted once they have exited), and whether every way gave the same rows (every way runs
+as named, although a catalog of fewer than ``PARALLEL_MIN_MEMBERS`` members would use one connection).
+
+Then where the time goes: the CPU of the query's parts on one connection (the main pass's SQL, reading and
+shaping its rows in Python, the sorted passes); how many families lie wholly above the ``--min-params``
+threshold (which stored whole-family rows could answer); and the query's CPU on one connection in a fresh
+process alone and in each of two fresh processes at once, which says how much of a second CPU's work the
+machine gives (and so bounds what two workers, or DuckDB's two threads, can gain).
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ def _wholly_above(path: Path, options: dict) -> tuple[int, int, int, int]:
         key = families.KEY_COLUMNS[options["by"]]
         where, params = families.keyed_filter_clause(db, None, options.get("task"), None)
         params["low"] = options["min_params"]
-        return db.execute(
+        found = db.execute(
             f"""SELECT SUM(low >= :low AND known = n), SUM(CASE WHEN low >= :low AND known = n THEN n END),
                        SUM(high >= :low), SUM(above)
                 FROM (SELECT MIN(params) AS low, MAX(params) AS high, COUNT(params) AS known, COUNT(*) AS n,
@@ -100,6 +102,7 @@ def _wholly_above(path: Path, options: dict) -> tuple[int, int, int, int]:
                       FROM family_members {where} GROUP BY {key})""",
             params,
         ).fetchone()
+        return tuple(value or 0 for value in found)
     finally:
         db.close()
 
