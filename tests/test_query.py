@@ -187,6 +187,15 @@ def test_emissions_summary_sections(db):
     assert families == {"llama": 1_002_000.0, "bert": 0.5}
     years = {r["year"]: r["reporting_models"] for r in summary["by_year"]}
     assert years == {"2024": 2, "2019": 1}
+    tasks = {r["task"]: r["reporting_models"] for r in summary["by_task"]}
+    assert tasks == {"text-generation": 2, "fill-mask": 1}
+    llama = summary["by_family"][0]  # biggest total first
+    assert (llama["family"], llama["reported_g_min"], llama["reported_g_max"]) == (
+        "llama",
+        2_000.0,
+        1_000_000.0,
+    )
+    assert [r["year"] for r in summary["by_year"]] == ["2024", "2019"]
     verdicts = {r["verdict"]: r["models"] for r in summary["reported_vs_estimated"]}
     assert verdicts == {"consistent": 1, "likely unit error": 1, "not estimated": 1}
 
