@@ -340,6 +340,7 @@ REPORTING_SECTIONS = (
     ("by_year", "year", "COALESCE(substr(m.created_at, 1, 4), 'unknown')"),
     ("by_task", "task", GROUPINGS["pipeline_tag"]),
 )
+_REPORTING_SUMS = ("reporting_models", "reported_g_total", "reported_g_min", "reported_g_max")
 
 
 def _reporting_sections(db: Database) -> dict[str, list[dict]]:
@@ -364,9 +365,6 @@ SELECT * FROM ({parts}) ORDER BY section, reported_g_total DESC"""
         name, label, _ = REPORTING_SECTIONS[section]
         sections[name].append(dict(zip((label, *_REPORTING_SUMS), (key, *sums), strict=True)))
     return sections
-
-
-_REPORTING_SUMS = ("reporting_models", "reported_g_total", "reported_g_min", "reported_g_max")
 
 
 def _median_ratio_by_verdict(db: Database) -> dict[str, float]:
